@@ -1,1 +1,56 @@
-//! x
+//! socklab: the POSIX socket API from Rust, one function per C call, nothing done behind your
+//! back — plus a safe [`Socket`], errors that read like strace, and a harness that measures every
+//! syscall path against a C floor.
+//!
+//! # Layers
+//! - [`sys`]: `socket`, `bind`, `listen`, `accept`, `recvfrom`, `sendmmsg`… with C's names and
+//!   argument order, `impl AsFd` in, `OwnedFd` out, flags exactly as given, `EINTR` returned.
+//! - [`sys::raw`]: the same calls as `unsafe fn`s with C's exact signatures, for everything C
+//!   permits (a bad `addrlen`, `shutdown(fd, -1)`, `sa_family = 47`).
+//! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
+//!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
+//!
+//! # Example
+//! ```
+//! use socklab::sys::{self, SockAddr, AF_INET, SOCK_STREAM};
+//! let server = sys::socket(AF_INET, SOCK_STREAM, 0)?;            // socket(AF_INET, SOCK_STREAM, 0)
+//! sys::bind(&server, &SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))?;
+//! sys::listen(&server, 3)?;                                      // listen(fd, 3)
+//! let client = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+//! sys::connect(&client, &sys::getsockname(&server)?)?;
+//! let conn = sys::accept(&server, None)?;                        // accept(fd, NULL, NULL)
+//! sys::write(&client, b"hello")?;
+//! let mut buf = [0u8; 1024];
+//! let n = sys::read(&conn, &mut buf[..])?;                       // read(fd, buf, 1024)
+//! assert_eq!(&buf[..n], b"hello");
+//! # Ok::<(), socklab::Error>(())
+//! ```
+//!
+//! # Hidden defaults
+//! What each library does that the C call it wraps does not. socklab's `sys` layer does none of
+//! them; the column says where to ask for each explicitly.
+//!
+//! | behaviour | C | std | socket2 | nix | rustix | socklab `sys` |
+//! |---|---|---|---|---|---|---|
+//! | `SOCK_CLOEXEC` on new sockets | no | always | `Socket::new` yes, `new_raw` no | only if you pass `SockFlag::SOCK_CLOEXEC` | only if you pass `SocketFlags::CLOEXEC` | no — OR `SOCK_CLOEXEC` into `type` |
+//! | accepted fds | `accept` | `accept4(SOCK_CLOEXEC)` | `accept4(SOCK_CLOEXEC)` | `accept` / `accept4(flags)` | `accept` / `accept_with` | `accept` as called; [`sys::accept4`] for flags |
+//! | `SO_REUSEADDR` before bind | no | `TcpListener::bind` sets it | no | no | no | no — [`sys::setsockopt`] it |
+//! | listen backlog | yours | 128 fixed | yours | yours (`Backlog`) | yours | yours |
+//! | `SIGPIPE` on send to a closed stream | yes | `MSG_NOSIGNAL` on send | `MSG_NOSIGNAL` on send | no | no | yes — pass `MSG_NOSIGNAL` |
+//! | `EINTR` | returned | retried in read/write/accept | returned | returned | returned | returned ([`Socket`] retries, documented) |
+//! | Unix listener backlog | yours | -1 (`SOMAXCONN`) | yours | yours | yours | yours |
+//!
+//! (Rust programs ignore `SIGPIPE` by default at start-up, so there `write` to a closed peer gives
+//! `EPIPE` either way; a C program is killed by it.)
+//!
+//! # Errors
+//! Every call returns [`Error`]: `err.errno()` is the raw value, `err.code()` an [`Errno`] to
+//! compare with `Errno::EADDRINUSE`, and `Display` prints the call, its arguments and the errno
+//! as strace does: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
+#![deny(missing_docs)]
+
+pub mod socket;
+pub mod sys;
+
+pub use socket::Socket;
+pub use sys::{Errno, Error, Result, SockAddr};

@@ -1,0 +1,320 @@
+//! [`Socket`]: an owned socket fd with methods named after the C calls, `Read`/`Write`, and
+//! conversions to and from std's socket types. A thin layer over [`crate::sys`].
+
+use std::io;
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::raw::c_int;
+use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
+
+use crate::sys::{self, Errno, FcntlArg, Result, SockAddr};
+
+/// An owned socket: an [`OwnedFd`] with the socket calls as methods.
+///
+/// The methods keep C's names and pass flags as given, like [`crate::sys`]. What `Socket` adds:
+/// - **ownership**: the fd closes on drop (use [`Socket::close`] to see close's error);
+/// - **EINTR retry** in the calls that can safely restart — [`accept`](Socket::accept),
+///   [`accept4`](Socket::accept4), [`read`](Socket::read), [`write`](Socket::write),
+///   [`send`](Socket::send), [`recv`](Socket::recv), [`sendto`](Socket::sendto),
+///   [`recvfrom`](Socket::recvfrom) — each retries while the call fails with `EINTR`, as std
+///   does. [`connect`](Socket::connect) does **not** retry: an interrupted stream connect
+///   completes in the background, and connecting again gives `EALREADY`.
+/// - **`std::io::Read`/`Write`**, on top of `read`/`write`.
+///
+/// ```
+/// use socklab::{Socket, SockAddr, sys::{AF_INET, SOCK_DGRAM}};
+/// let a = Socket::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// a.bind(&SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))?;
+/// let b = Socket::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// b.sendto(b"hi", 0, &a.getsockname()?)?;
+/// let mut buf = [0u8; 16];
+/// let (n, from) = a.recvfrom(&mut buf, 0)?;
+/// assert_eq!(&buf[..n], b"hi");
+/// // b was bound implicitly by sendto: the kernel picked 0.0.0.0 and a free port.
+/// let port = |a: socklab::SockAddr| a.as_socket().unwrap().port();
+/// assert_eq!(port(from.unwrap()), port(b.getsockname()?));
+/// # Ok::<(), socklab::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Socket {
+    fd: OwnedFd,
+}
+
+/// Calls `f` again while it fails with `EINTR`: the one retry loop of the `Socket` layer.
+fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    loop {
+        match f() {
+            Err(e) if e.code() == Errno::EINTR => continue,
+            r => return r,
+        }
+    }
+}
+
+impl Socket {
+    /// `socket(domain, type, protocol)` — socket(2), owned. See [`sys::socket`].
+    ///
+    /// # Errors
+    /// As [`sys::socket`].
+    #[allow(clippy::self_named_constructors)] // the C name is the point: Socket::socket(…)
+    pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> Result<Socket> {
+        sys::socket(domain, ty, protocol).map(Socket::from)
+    }
+
+    /// `socketpair(domain, type, protocol, sv)` — socketpair(2), owned. See [`sys::socketpair`].
+    ///
+    /// # Errors
+    /// As [`sys::socketpair`].
+    pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(Socket, Socket)> {
+        let (a, b) = sys::socketpair(domain, ty, protocol)?;
+        Ok((a.into(), b.into()))
+    }
+
+    /// `bind(fd, addr, addrlen)` — bind(2). See [`sys::bind`].
+    ///
+    /// # Errors
+    /// As [`sys::bind`].
+    pub fn bind(&self, addr: &SockAddr) -> Result<()> {
+        sys::bind(self, addr)
+    }
+
+    /// `listen(fd, backlog)` — listen(2). See [`sys::listen`].
+    ///
+    /// # Errors
+    /// As [`sys::listen`].
+    pub fn listen(&self, backlog: c_int) -> Result<()> {
+        sys::listen(self, backlog)
+    }
+
+    /// `accept(fd, &addr, &addrlen)` — accept(2), returning the connection and the peer.
+    /// Retries `EINTR`. No `CLOEXEC` (use [`Socket::accept4`]).
+    ///
+    /// # Errors
+    /// As [`sys::accept`], except `EINTR`.
+    pub fn accept(&self) -> Result<(Socket, SockAddr)> {
+        let mut peer = SockAddr::empty();
+        let fd = retry(|| sys::accept(self, Some(&mut peer)))?;
+        Ok((fd.into(), peer))
+    }
+
+    /// `accept4(fd, &addr, &addrlen, flags)` — accept4(2). Retries `EINTR`.
+    ///
+    /// # Errors
+    /// As [`sys::accept4`], except `EINTR`.
+    pub fn accept4(&self, flags: c_int) -> Result<(Socket, SockAddr)> {
+        let mut peer = SockAddr::empty();
+        let fd = retry(|| sys::accept4(self, Some(&mut peer), flags))?;
+        Ok((fd.into(), peer))
+    }
+
+    /// `connect(fd, addr, addrlen)` — connect(2). Does not retry `EINTR` (see the type docs).
+    ///
+    /// # Errors
+    /// As [`sys::connect`].
+    pub fn connect(&self, addr: &SockAddr) -> Result<()> {
+        sys::connect(self, addr)
+    }
+
+    /// `shutdown(fd, how)` — shutdown(2).
+    ///
+    /// # Errors
+    /// As [`sys::shutdown`].
+    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
+        sys::shutdown(self, how)
+    }
+
+    /// `close(fd)` — close(2), reporting its error (dropping a `Socket` closes silently).
+    ///
+    /// # Errors
+    /// As [`sys::close`].
+    pub fn close(self) -> Result<()> {
+        sys::close(self.fd)
+    }
+
+    /// `getsockname(fd, …)` — getsockname(2): the local address.
+    ///
+    /// # Errors
+    /// As [`sys::getsockname`].
+    pub fn getsockname(&self) -> Result<SockAddr> {
+        sys::getsockname(self)
+    }
+
+    /// `getpeername(fd, …)` — getpeername(2): the peer's address.
+    ///
+    /// # Errors
+    /// As [`sys::getpeername`] (`ENOTCONN` when not connected).
+    pub fn getpeername(&self) -> Result<SockAddr> {
+        sys::getpeername(self)
+    }
+
+    /// `read(fd, buf, len)` — read(2). Retries `EINTR`. 0 means end of stream.
+    ///
+    /// # Errors
+    /// As [`sys::read`], except `EINTR`.
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        retry(|| sys::read(self, &mut *buf))
+    }
+
+    /// `write(fd, buf, len)` — write(2). Retries `EINTR`; may write fewer bytes than given.
+    ///
+    /// # Errors
+    /// As [`sys::write`], except `EINTR`.
+    pub fn write(&self, buf: &[u8]) -> Result<usize> {
+        retry(|| sys::write(self, buf))
+    }
+
+    /// `send(fd, buf, len, flags)` — send(2). Retries `EINTR`; flags as given.
+    ///
+    /// # Errors
+    /// As [`sys::send`], except `EINTR`.
+    pub fn send(&self, buf: &[u8], flags: c_int) -> Result<usize> {
+        retry(|| sys::send(self, buf, flags))
+    }
+
+    /// `recv(fd, buf, len, flags)` — recv(2). Retries `EINTR`. Returns C's value, which with
+    /// `MSG_TRUNC` may exceed `buf.len()`.
+    ///
+    /// # Errors
+    /// As [`sys::recv`], except `EINTR`.
+    pub fn recv(&self, buf: &mut [u8], flags: c_int) -> Result<usize> {
+        retry(|| sys::recv(self, &mut *buf, flags))
+    }
+
+    /// `sendto(fd, buf, len, flags, addr, addrlen)` — sendto(2). Retries `EINTR`.
+    ///
+    /// # Errors
+    /// As [`sys::sendto`], except `EINTR`.
+    pub fn sendto(&self, buf: &[u8], flags: c_int, addr: &SockAddr) -> Result<usize> {
+        retry(|| sys::sendto(self, buf, flags, addr))
+    }
+
+    /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)` — recvfrom(2). Retries `EINTR`.
+    /// The address is `None` when the kernel wrote none (connected streams).
+    ///
+    /// # Errors
+    /// As [`sys::recvfrom`], except `EINTR`.
+    pub fn recvfrom(&self, buf: &mut [u8], flags: c_int) -> Result<(usize, Option<SockAddr>)> {
+        retry(|| sys::recvfrom(self, &mut *buf, flags))
+    }
+
+    /// Sets or clears `O_NONBLOCK` with `fcntl(F_GETFL)` then `fcntl(F_SETFL)`, keeping the other
+    /// status flags.
+    ///
+    /// # Errors
+    /// As [`sys::fcntl`].
+    pub fn set_nonblocking(&self, on: bool) -> Result<()> {
+        let fl = sys::fcntl(self, FcntlArg::GetFl)?;
+        let new = if on {
+            fl | libc::O_NONBLOCK
+        } else {
+            fl & !libc::O_NONBLOCK
+        };
+        if new != fl {
+            sys::fcntl(self, FcntlArg::SetFl(new))?;
+        }
+        Ok(())
+    }
+
+    /// Sets or clears `FD_CLOEXEC` with `fcntl(F_GETFD)` then `fcntl(F_SETFD)`.
+    ///
+    /// # Errors
+    /// As [`sys::fcntl`].
+    pub fn set_cloexec(&self, on: bool) -> Result<()> {
+        let fl = sys::fcntl(self, FcntlArg::GetFd)?;
+        let new = if on {
+            fl | libc::FD_CLOEXEC
+        } else {
+            fl & !libc::FD_CLOEXEC
+        };
+        if new != fl {
+            sys::fcntl(self, FcntlArg::SetFd(new))?;
+        }
+        Ok(())
+    }
+}
+
+impl io::Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(Socket::read(self, buf)?)
+    }
+}
+
+impl io::Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(Socket::write(self, buf)?)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl io::Read for &Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(Socket::read(self, buf)?)
+    }
+}
+
+impl io::Write for &Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(Socket::write(self, buf)?)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl AsRawFd for Socket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl IntoRawFd for Socket {
+    fn into_raw_fd(self) -> RawFd {
+        self.fd.into_raw_fd()
+    }
+}
+
+impl From<OwnedFd> for Socket {
+    fn from(fd: OwnedFd) -> Socket {
+        Socket { fd }
+    }
+}
+
+impl From<Socket> for OwnedFd {
+    fn from(s: Socket) -> OwnedFd {
+        s.fd
+    }
+}
+
+/// `From` in both directions between `Socket` and a std type that is an `OwnedFd` inside.
+macro_rules! std_conversions {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Socket {
+            fn from(s: $t) -> Socket {
+                Socket { fd: OwnedFd::from(s) }
+            }
+        }
+        impl From<Socket> for $t {
+            /// The std type takes the fd as it is: no flag is changed, nothing is checked (a
+            /// `Socket` that is not of the matching kind gives errors on use, as in C).
+            fn from(s: Socket) -> $t {
+                <$t>::from(s.fd)
+            }
+        }
+    )*};
+}
+
+std_conversions!(
+    TcpStream,
+    TcpListener,
+    UdpSocket,
+    UnixStream,
+    UnixListener,
+    UnixDatagram
+);

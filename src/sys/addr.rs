@@ -1,0 +1,396 @@
+//! [`SockAddr`]: a `sockaddr_storage` and its `socklen_t`, the pair every address-taking call
+//! passes. Built from std addresses, Unix paths and abstract names; decoded back with checks.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::mem::{self, size_of};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use libc::{sa_family_t, sockaddr, sockaddr_in, sockaddr_in6, sockaddr_storage, sockaddr_un};
+use libc::{socklen_t, AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC};
+
+use super::{Errno, Error, Result};
+
+/// A socket address exactly as C passes it: a `sockaddr_storage` and the length that is valid.
+///
+/// `SockAddr` replaces C's `(struct sockaddr *)&addr, sizeof addr` pair and does the byte-order
+/// work (`htons`, `htonl`) for you. Only the first [`len`](SockAddr::len) bytes mean anything;
+/// equality and hashing look at those bytes alone. The storage is zeroed before it is filled, so
+/// padding never carries stale data to the kernel.
+///
+/// ```
+/// use socklab::sys::SockAddr;
+/// let a = SockAddr::from("127.0.0.1:8080".parse::<std::net::SocketAddr>().unwrap());
+/// assert_eq!(a.to_string(), "127.0.0.1:8080");
+/// assert_eq!(a.len() as usize, std::mem::size_of::<libc::sockaddr_in>());
+/// assert_eq!(a.as_socket().unwrap().port(), 8080);
+/// ```
+#[derive(Clone, Copy)]
+pub struct SockAddr {
+    storage: sockaddr_storage,
+    len: socklen_t,
+}
+
+/// `sun_path`'s offset inside `sockaddr_un`: the length of a Unix address with an empty path.
+const SUN_PATH_OFFSET: usize = mem::offset_of!(sockaddr_un, sun_path);
+/// `sizeof(sun_path)`: 108 on Linux.
+const SUN_PATH_LEN: usize = size_of::<sockaddr_un>() - SUN_PATH_OFFSET;
+
+fn zeroed_storage() -> sockaddr_storage {
+    // SAFETY: sockaddr_storage is a plain C struct of integers and byte arrays, for which all
+    // zero bytes is a valid value (and the value C code gets from `= {0}` or memset).
+    unsafe { mem::zeroed() }
+}
+
+impl SockAddr {
+    /// An all-zero address of family `AF_UNSPEC` whose length is the whole storage: the buffer
+    /// to hand to calls that write an address (accept, recvfrom, getsockname…).
+    pub fn empty() -> SockAddr {
+        SockAddr {
+            storage: zeroed_storage(),
+            len: size_of::<sockaddr_storage>() as socklen_t,
+        }
+    }
+
+    /// An address from raw parts, as C code would have them after filling a `sockaddr_storage`.
+    ///
+    /// # Errors
+    /// `EINVAL` if `len` is larger than `sockaddr_storage`.
+    pub fn from_parts(storage: sockaddr_storage, len: socklen_t) -> Result<SockAddr> {
+        if len as usize > size_of::<sockaddr_storage>() {
+            return Err(
+                Error::new(Errno::EINVAL, "SockAddr::from_parts", format!("len {len}")).with_note(
+                    format!(
+                        "sockaddr_storage holds {} bytes",
+                        size_of::<sockaddr_storage>()
+                    ),
+                ),
+            );
+        }
+        Ok(SockAddr { storage, len })
+    }
+
+    /// Lets `init` fill an address the way the kernel does (`accept`, `getsockname`…): it gets a
+    /// zeroed storage and a length set to the storage size, and must leave the length the kernel
+    /// wrote. Returns `init`'s value and the address.
+    ///
+    /// # Errors
+    /// `init`'s error, or `EINVAL` if it left a length larger than the storage (the kernel's
+    /// address was truncated).
+    pub fn try_init<T>(
+        init: impl FnOnce(*mut sockaddr, *mut socklen_t) -> Result<T>,
+    ) -> Result<(T, SockAddr)> {
+        let mut addr = SockAddr::empty();
+        let (ptr, len) = addr.as_mut_parts();
+        let value = init(ptr, len)?;
+        addr.check_len("SockAddr::try_init")?;
+        Ok((value, addr))
+    }
+
+    /// A pathname Unix-domain address (`AF_UNIX`, `sun_path` = `path` plus a NUL).
+    ///
+    /// The length counts the terminating NUL, as std and most C code do.
+    ///
+    /// # Errors
+    /// `ENAMETOOLONG` if `path` does not fit in `sun_path` with its NUL (at most 107 bytes on
+    /// Linux) — the error names both lengths; nothing is truncated. `EINVAL` if `path` is empty
+    /// or contains a NUL byte.
+    ///
+    /// ```
+    /// use socklab::sys::{Errno, SockAddr};
+    /// let a = SockAddr::unix("/tmp/x.sock").unwrap();
+    /// assert_eq!(a.to_string(), "\"/tmp/x.sock\"");
+    /// let long = "/tmp/".to_string() + &"x".repeat(200);
+    /// assert_eq!(SockAddr::unix(&long).unwrap_err().code(), Errno::ENAMETOOLONG);
+    /// ```
+    pub fn unix(path: impl AsRef<Path>) -> Result<SockAddr> {
+        let bytes = path.as_ref().as_os_str().as_bytes();
+        let err = |code, note: String| {
+            Err(Error::new(code, "SockAddr::unix", format!("{:?}", path.as_ref())).with_note(note))
+        };
+        if bytes.is_empty() {
+            return err(
+                Errno::EINVAL,
+                "an empty path is an unnamed address; use SockAddr::unix_unnamed".into(),
+            );
+        }
+        if bytes.contains(&0) {
+            return err(Errno::EINVAL, "the path contains a NUL byte".into());
+        }
+        if bytes.len() >= SUN_PATH_LEN {
+            return err(
+                Errno::ENAMETOOLONG,
+                format!(
+                    "path is {} bytes; sun_path holds at most {} bytes plus the terminating NUL",
+                    bytes.len(),
+                    SUN_PATH_LEN - 1
+                ),
+            );
+        }
+        Ok(SockAddr::unix_from_sun_path(bytes, 1))
+    }
+
+    /// An abstract Unix-domain address (Linux): `sun_path[0]` is NUL and `name` follows, with no
+    /// terminator; the length ends right after `name`. Displayed as `@name`.
+    ///
+    /// # Errors
+    /// `ENAMETOOLONG` if `name` is longer than 107 bytes (sun_path minus the leading NUL).
+    pub fn unix_abstract(name: &[u8]) -> Result<SockAddr> {
+        if name.len() >= SUN_PATH_LEN {
+            return Err(Error::new(
+                Errno::ENAMETOOLONG,
+                "SockAddr::unix_abstract",
+                format!("{} bytes", name.len()),
+            )
+            .with_note(format!(
+                "an abstract name holds at most {} bytes after the leading NUL",
+                SUN_PATH_LEN - 1
+            )));
+        }
+        let mut path = Vec::with_capacity(name.len() + 1);
+        path.push(0);
+        path.extend_from_slice(name);
+        Ok(SockAddr::unix_from_sun_path(&path, 0))
+    }
+
+    /// An unnamed Unix-domain address: just `sa_family = AF_UNIX` (what an unbound Unix socket's
+    /// getsockname returns, and what autobind in bind(2) takes).
+    pub fn unix_unnamed() -> SockAddr {
+        SockAddr::unix_from_sun_path(&[], 0)
+    }
+
+    /// Fills `sun_path` with `bytes` (already checked to fit) and sets the length to cover them
+    /// plus `extra` bytes (1 for a pathname's NUL, 0 otherwise).
+    fn unix_from_sun_path(bytes: &[u8], extra: usize) -> SockAddr {
+        let mut storage = zeroed_storage();
+        // SAFETY: sockaddr_storage is at least as large and as aligned as sockaddr_un (POSIX
+        // guarantees it can hold any address), and no other reference to `storage` exists.
+        let un = unsafe { &mut *(&mut storage as *mut sockaddr_storage).cast::<sockaddr_un>() };
+        un.sun_family = AF_UNIX as sa_family_t;
+        for (dst, src) in un.sun_path.iter_mut().zip(bytes) {
+            *dst = *src as libc::c_char;
+        }
+        let len = SUN_PATH_OFFSET + bytes.len() + extra;
+        SockAddr {
+            storage,
+            len: len as socklen_t,
+        }
+    }
+
+    /// The address family (`AF_INET`, `AF_INET6`, `AF_UNIX`, or `AF_UNSPEC` for an empty one).
+    pub fn family(&self) -> sa_family_t {
+        if (self.len as usize) < size_of::<sa_family_t>() {
+            return AF_UNSPEC as sa_family_t;
+        }
+        self.storage.ss_family
+    }
+
+    /// The valid length, C's `addrlen`.
+    pub fn len(&self) -> socklen_t {
+        self.len
+    }
+
+    /// Whether the length is zero (the kernel wrote no address).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A pointer for calls that read an address (`bind`, `connect`, `sendto`).
+    pub fn as_ptr(&self) -> *const sockaddr {
+        (&self.storage as *const sockaddr_storage).cast()
+    }
+
+    /// The storage and length as C sees them.
+    pub fn as_storage(&self) -> &sockaddr_storage {
+        &self.storage
+    }
+
+    /// Pointers for calls that write an address: the storage and the in-out length. Set the
+    /// length to the storage size first ([`SockAddr::empty`] does) and check it after with
+    /// [`SockAddr::check_len`].
+    pub(crate) fn as_mut_parts(&mut self) -> (*mut sockaddr, *mut socklen_t) {
+        (
+            (&mut self.storage as *mut sockaddr_storage).cast(),
+            &mut self.len,
+        )
+    }
+
+    /// After the kernel wrote the length: an address longer than the storage was truncated.
+    pub(crate) fn check_len(&self, call: &'static str) -> Result<()> {
+        if self.len as usize > size_of::<sockaddr_storage>() {
+            return Err(
+                Error::new(Errno::EINVAL, call, format!("addrlen {}", self.len))
+                    .with_note("the kernel's address did not fit in sockaddr_storage"),
+            );
+        }
+        Ok(())
+    }
+
+    /// The valid bytes, `len` of them.
+    pub fn as_bytes(&self) -> &[u8] {
+        let len = (self.len as usize).min(size_of::<sockaddr_storage>());
+        // SAFETY: `storage` is a live, initialized (zeroed then written) sockaddr_storage, and
+        // `len` is clamped to its size; u8 has no alignment or validity requirements.
+        unsafe {
+            std::slice::from_raw_parts((&self.storage as *const sockaddr_storage).cast(), len)
+        }
+    }
+
+    /// The IPv4 address, if this is an `AF_INET` address of full length.
+    pub fn as_socket_v4(&self) -> Option<SocketAddrV4> {
+        if self.family() != AF_INET as sa_family_t || (self.len as usize) < size_of::<sockaddr_in>()
+        {
+            return None;
+        }
+        // SAFETY: the storage is aligned for and larger than sockaddr_in, fully initialized,
+        // and holds an AF_INET address of at least sizeof(sockaddr_in) bytes (checked above).
+        let sin = unsafe { &*(&self.storage as *const sockaddr_storage).cast::<sockaddr_in>() };
+        let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+        Some(SocketAddrV4::new(ip, u16::from_be(sin.sin_port)))
+    }
+
+    /// The IPv6 address with its flow info and scope id, if this is an `AF_INET6` address of full
+    /// length. `sin6_flowinfo` is passed through as stored, as std does.
+    pub fn as_socket_v6(&self) -> Option<SocketAddrV6> {
+        if self.family() != AF_INET6 as sa_family_t
+            || (self.len as usize) < size_of::<sockaddr_in6>()
+        {
+            return None;
+        }
+        // SAFETY: as in as_socket_v4, for sockaddr_in6 and AF_INET6.
+        let sin6 = unsafe { &*(&self.storage as *const sockaddr_storage).cast::<sockaddr_in6>() };
+        Some(SocketAddrV6::new(
+            Ipv6Addr::from(sin6.sin6_addr.s6_addr),
+            u16::from_be(sin6.sin6_port),
+            sin6.sin6_flowinfo,
+            sin6.sin6_scope_id,
+        ))
+    }
+
+    /// The IP address (v4 or v6), if this is one.
+    pub fn as_socket(&self) -> Option<SocketAddr> {
+        self.as_socket_v4()
+            .map(SocketAddr::V4)
+            .or_else(|| self.as_socket_v6().map(SocketAddr::V6))
+    }
+
+    /// `sun_path`'s used bytes, if this is an `AF_UNIX` address (empty for an unnamed one).
+    fn sun_path(&self) -> Option<&[u8]> {
+        if self.family() != AF_UNIX as sa_family_t {
+            return None;
+        }
+        let bytes = self.as_bytes();
+        Some(bytes.get(SUN_PATH_OFFSET..).unwrap_or(&[]))
+    }
+
+    /// The filesystem path of a pathname Unix address (up to its NUL).
+    pub fn as_unix_path(&self) -> Option<&Path> {
+        let path = self.sun_path()?;
+        if path.first().is_none_or(|&b| b == 0) {
+            return None;
+        }
+        let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+        Some(Path::new(OsStr::from_bytes(&path[..end])))
+    }
+
+    /// The name of an abstract Unix address (the bytes after the leading NUL).
+    pub fn as_abstract_name(&self) -> Option<&[u8]> {
+        match self.sun_path()? {
+            [0, name @ ..] => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an unnamed Unix address (family `AF_UNIX`, no path).
+    pub fn is_unnamed(&self) -> bool {
+        self.sun_path().is_some_and(|p| p.is_empty())
+    }
+}
+
+impl From<SocketAddrV4> for SockAddr {
+    fn from(a: SocketAddrV4) -> SockAddr {
+        let mut storage = zeroed_storage();
+        // SAFETY: sockaddr_storage is at least as large and as aligned as sockaddr_in, and no
+        // other reference to `storage` exists.
+        let sin = unsafe { &mut *(&mut storage as *mut sockaddr_storage).cast::<sockaddr_in>() };
+        sin.sin_family = AF_INET as sa_family_t;
+        sin.sin_port = a.port().to_be();
+        sin.sin_addr.s_addr = u32::from(*a.ip()).to_be();
+        SockAddr {
+            storage,
+            len: size_of::<sockaddr_in>() as socklen_t,
+        }
+    }
+}
+
+impl From<SocketAddrV6> for SockAddr {
+    fn from(a: SocketAddrV6) -> SockAddr {
+        let mut storage = zeroed_storage();
+        // SAFETY: as for SocketAddrV4, with sockaddr_in6.
+        let sin6 = unsafe { &mut *(&mut storage as *mut sockaddr_storage).cast::<sockaddr_in6>() };
+        sin6.sin6_family = AF_INET6 as sa_family_t;
+        sin6.sin6_port = a.port().to_be();
+        sin6.sin6_flowinfo = a.flowinfo();
+        sin6.sin6_addr.s6_addr = a.ip().octets();
+        sin6.sin6_scope_id = a.scope_id();
+        SockAddr {
+            storage,
+            len: size_of::<sockaddr_in6>() as socklen_t,
+        }
+    }
+}
+
+impl From<SocketAddr> for SockAddr {
+    fn from(a: SocketAddr) -> SockAddr {
+        match a {
+            SocketAddr::V4(a) => a.into(),
+            SocketAddr::V6(a) => a.into(),
+        }
+    }
+}
+
+impl PartialEq for SockAddr {
+    fn eq(&self, other: &SockAddr) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for SockAddr {}
+
+impl Hash for SockAddr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl fmt::Display for SockAddr {
+    /// Like strace's short form: `127.0.0.1:8080`, `[::1]:9090`, `"/tmp/x.sock"`, `@name`,
+    /// `(unnamed)`, `(none)` for an empty address, `{family N, len L}` for anything else.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.len == 0 {
+            return f.write_str("(none)");
+        }
+        if let Some(a) = self.as_socket() {
+            return write!(f, "{a}");
+        }
+        if let Some(p) = self.as_unix_path() {
+            return write!(f, "{p:?}");
+        }
+        if let Some(name) = self.as_abstract_name() {
+            return write!(f, "@{}", name.escape_ascii());
+        }
+        if self.is_unnamed() {
+            return f.write_str("(unnamed)");
+        }
+        write!(f, "{{family {}, len {}}}", self.family(), self.len)
+    }
+}
+
+impl fmt::Debug for SockAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SockAddr({self})")
+    }
+}

@@ -1,0 +1,352 @@
+//! `errno` as a value: the [`Errno`] newtype with one constant per Linux error, and the [`Error`]
+//! every `socklab::sys` call returns, which remembers the call and its arguments like strace does.
+
+use std::ffi::CStr;
+use std::fmt;
+use std::io;
+use std::os::raw::{c_char, c_int};
+
+/// A raw `errno` value from errno(3), with its symbolic name (`Errno::EADDRINUSE.name()`).
+///
+/// `Errno` is `Copy` and compares by value, so tests can assert the exact error a call gave:
+/// `assert_eq!(err.code(), Errno::ECONNREFUSED)`.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Errno(c_int);
+
+macro_rules! errnos {
+    ($($name:ident),* $(,)?) => {
+        impl Errno {
+            $(
+                #[doc = concat!("`", stringify!($name), "` from errno(3).")]
+                pub const $name: Errno = Errno(libc::$name);
+            )*
+
+            /// The symbolic name of this errno as C headers spell it (`"EADDRINUSE"`), or
+            /// `"E?"` for a value Linux does not define.
+            pub fn name(self) -> &'static str {
+                match self.0 {
+                    $(libc::$name => stringify!($name),)*
+                    _ => "E?",
+                }
+            }
+        }
+    };
+}
+
+errnos!(
+    EPERM,
+    ENOENT,
+    ESRCH,
+    EINTR,
+    EIO,
+    ENXIO,
+    E2BIG,
+    ENOEXEC,
+    EBADF,
+    ECHILD,
+    EAGAIN,
+    ENOMEM,
+    EACCES,
+    EFAULT,
+    ENOTBLK,
+    EBUSY,
+    EEXIST,
+    EXDEV,
+    ENODEV,
+    ENOTDIR,
+    EISDIR,
+    EINVAL,
+    ENFILE,
+    EMFILE,
+    ENOTTY,
+    ETXTBSY,
+    EFBIG,
+    ENOSPC,
+    ESPIPE,
+    EROFS,
+    EMLINK,
+    EPIPE,
+    EDOM,
+    ERANGE,
+    EDEADLK,
+    ENAMETOOLONG,
+    ENOLCK,
+    ENOSYS,
+    ENOTEMPTY,
+    ELOOP,
+    ENOMSG,
+    EIDRM,
+    ECHRNG,
+    EL2NSYNC,
+    EL3HLT,
+    EL3RST,
+    ELNRNG,
+    EUNATCH,
+    ENOCSI,
+    EL2HLT,
+    EBADE,
+    EBADR,
+    EXFULL,
+    ENOANO,
+    EBADRQC,
+    EBADSLT,
+    EBFONT,
+    ENOSTR,
+    ENODATA,
+    ETIME,
+    ENOSR,
+    ENONET,
+    ENOPKG,
+    EREMOTE,
+    ENOLINK,
+    EADV,
+    ESRMNT,
+    ECOMM,
+    EPROTO,
+    EMULTIHOP,
+    EDOTDOT,
+    EBADMSG,
+    EOVERFLOW,
+    ENOTUNIQ,
+    EBADFD,
+    EREMCHG,
+    ELIBACC,
+    ELIBBAD,
+    ELIBSCN,
+    ELIBMAX,
+    ELIBEXEC,
+    EILSEQ,
+    ERESTART,
+    ESTRPIPE,
+    EUSERS,
+    ENOTSOCK,
+    EDESTADDRREQ,
+    EMSGSIZE,
+    EPROTOTYPE,
+    ENOPROTOOPT,
+    EPROTONOSUPPORT,
+    ESOCKTNOSUPPORT,
+    EOPNOTSUPP,
+    EPFNOSUPPORT,
+    EAFNOSUPPORT,
+    EADDRINUSE,
+    EADDRNOTAVAIL,
+    ENETDOWN,
+    ENETUNREACH,
+    ENETRESET,
+    ECONNABORTED,
+    ECONNRESET,
+    ENOBUFS,
+    EISCONN,
+    ENOTCONN,
+    ESHUTDOWN,
+    ETOOMANYREFS,
+    ETIMEDOUT,
+    ECONNREFUSED,
+    EHOSTDOWN,
+    EHOSTUNREACH,
+    EALREADY,
+    EINPROGRESS,
+    ESTALE,
+    EUCLEAN,
+    ENOTNAM,
+    ENAVAIL,
+    EISNAM,
+    EREMOTEIO,
+    EDQUOT,
+    ENOMEDIUM,
+    EMEDIUMTYPE,
+    ECANCELED,
+    ENOKEY,
+    EKEYEXPIRED,
+    EKEYREVOKED,
+    EKEYREJECTED,
+    EOWNERDEAD,
+    ENOTRECOVERABLE,
+    ERFKILL,
+    EHWPOISON,
+);
+
+impl Errno {
+    /// `EWOULDBLOCK`, the same value as [`Errno::EAGAIN`] on Linux.
+    pub const EWOULDBLOCK: Errno = Errno(libc::EWOULDBLOCK);
+    /// `ENOTSUP`, the same value as [`Errno::EOPNOTSUPP`] on Linux.
+    pub const ENOTSUP: Errno = Errno(libc::ENOTSUP);
+
+    /// Wraps a raw errno value as C code would see it in `errno`.
+    pub const fn from_raw(raw: c_int) -> Errno {
+        Errno(raw)
+    }
+
+    /// The raw value, as C's `errno` holds it.
+    pub const fn raw(self) -> c_int {
+        self.0
+    }
+
+    /// Reads the calling thread's `errno` — what C code reads right after a call returned -1.
+    pub fn last() -> Errno {
+        Errno(io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    }
+
+    /// The C library's message for this errno, from strerror_r(3) (`"Address already in use"`).
+    pub fn description(self) -> String {
+        let mut buf = [0 as c_char; 128];
+        // SAFETY: `buf` is writable for `buf.len()` bytes; the XSI strerror_r (which libc binds on
+        // Linux) writes a NUL-terminated string of at most that many bytes or returns non-zero.
+        let rc = unsafe { libc::strerror_r(self.0, buf.as_mut_ptr(), buf.len()) };
+        if rc != 0 {
+            return format!("Unknown error {}", self.0);
+        }
+        // SAFETY: strerror_r returned 0, so `buf` holds a NUL-terminated string within its length.
+        let msg = unsafe { CStr::from_ptr(buf.as_ptr()) };
+        msg.to_string_lossy().into_owned()
+    }
+
+    /// The [`io::ErrorKind`] std gives this errno.
+    pub fn kind(self) -> io::ErrorKind {
+        io::Error::from_raw_os_error(self.0).kind()
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name())
+    }
+}
+
+impl fmt::Display for Errno {
+    /// `EADDRINUSE (Address already in use)`, as strace prints a failed call's result.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.description())
+    }
+}
+
+impl From<Errno> for io::Error {
+    fn from(e: Errno) -> io::Error {
+        io::Error::from_raw_os_error(e.0)
+    }
+}
+
+/// The result of every `socklab::sys` call.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A failed call: the errno the kernel gave, plus the call and arguments that got it.
+///
+/// Displays the way strace prints a failed call, so a log line says what was asked and what the
+/// kernel answered: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
+///
+/// Converting to [`io::Error`] keeps the [`io::ErrorKind`] std would give the errno and keeps this
+/// `Error` as the payload (`io_err.get_ref()` downcasts back to it); use
+/// [`Error::into_os_error`] for an `io::Error` whose `raw_os_error()` is set instead.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    code: Errno,
+    call: &'static str,
+    args: String,
+    note: Option<String>,
+}
+
+impl Error {
+    /// An error for `call(args)` that failed with `code`. The sys layer builds these; tests and
+    /// higher layers may too (for example to report a check of their own in the same form).
+    pub fn new(code: Errno, call: &'static str, args: impl Into<String>) -> Error {
+        Error {
+            code,
+            call,
+            args: args.into(),
+            note: None,
+        }
+    }
+
+    /// Adds a sentence printed after the errno, for errors socklab finds before the kernel does
+    /// (a Unix path longer than `sun_path`, say).
+    pub fn with_note(mut self, note: impl Into<String>) -> Error {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// The raw errno value, as C's `errno` would hold it after the call.
+    pub fn errno(&self) -> c_int {
+        self.code.0
+    }
+
+    /// The errno as an [`Errno`], for comparing against `Errno::EADDRINUSE` and friends.
+    pub fn code(&self) -> Errno {
+        self.code
+    }
+
+    /// The errno's symbol, e.g. `"EADDRINUSE"`.
+    pub fn symbol(&self) -> &'static str {
+        self.code.name()
+    }
+
+    /// The name of the C call that failed (`"bind"`).
+    pub fn call(&self) -> &'static str {
+        self.call
+    }
+
+    /// The call's arguments as displayed (`"fd 3, 0.0.0.0:8080"`).
+    pub fn args(&self) -> &str {
+        &self.args
+    }
+
+    /// The [`io::ErrorKind`] std assigns to this errno.
+    pub fn kind(&self) -> io::ErrorKind {
+        self.code.kind()
+    }
+
+    /// An `io::Error` built from the raw errno alone (`raw_os_error()` is `Some`), dropping the
+    /// call and its arguments.
+    pub fn into_os_error(self) -> io::Error {
+        self.code.into()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({}): {}", self.call, self.args, self.code)?;
+        if let Some(note) = &self.note {
+            write!(f, ": {note}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Error({self})")
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        io::Error::new(e.kind(), e)
+    }
+}
+
+/// The C convention "-1 means failure, errno says why", for every integer width a call returns.
+pub(crate) trait MinusOne: Copy {
+    fn is_minus_one(self) -> bool;
+}
+
+macro_rules! minus_one {
+    ($($t:ty),*) => { $(impl MinusOne for $t { fn is_minus_one(self) -> bool { self == -1 } })* };
+}
+minus_one!(i32, i64, isize);
+
+/// The one place a C return value becomes a `Result`: `-1` reads `errno` at once and builds an
+/// [`Error`] for `call`, formatting its arguments only on failure.
+pub(crate) fn cvt<T: MinusOne>(
+    ret: T,
+    call: &'static str,
+    args: impl FnOnce() -> String,
+) -> Result<T> {
+    if ret.is_minus_one() {
+        let code = Errno::last();
+        Err(Error::new(code, call, args()))
+    } else {
+        Ok(ret)
+    }
+}

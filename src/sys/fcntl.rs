@@ -1,0 +1,58 @@
+//! File-descriptor flags through fcntl(2): `O_NONBLOCK` (`F_GETFL`/`F_SETFL`) and `FD_CLOEXEC`
+//! (`F_GETFD`/`F_SETFD`), the two a socket program toggles.
+
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::raw::c_int;
+
+use super::{cvt, raw, Result};
+
+/// The `fcntl` commands the safe layer offers: each takes an `int` argument or none, which is what
+/// makes them safe to call (the pointer-taking commands are left to [`raw::fcntl`]'s caller).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FcntlArg {
+    /// `F_GETFL`: the file status flags (`O_NONBLOCK`, `O_RDWR`…).
+    GetFl,
+    /// `F_SETFL, flags`: sets the status flags, exactly the value given (read them first and OR
+    /// `O_NONBLOCK` in to keep the others).
+    SetFl(c_int),
+    /// `F_GETFD`: the descriptor flags (`FD_CLOEXEC`).
+    GetFd,
+    /// `F_SETFD, flags`: sets the descriptor flags.
+    SetFd(c_int),
+}
+
+impl FcntlArg {
+    fn parts(self) -> (c_int, c_int, &'static str) {
+        match self {
+            FcntlArg::GetFl => (libc::F_GETFL, 0, "F_GETFL"),
+            FcntlArg::SetFl(v) => (libc::F_SETFL, v, "F_SETFL"),
+            FcntlArg::GetFd => (libc::F_GETFD, 0, "F_GETFD"),
+            FcntlArg::SetFd(v) => (libc::F_SETFD, v, "F_SETFD"),
+        }
+    }
+}
+
+/// `fcntl(fd, cmd, arg)` — fcntl(2), for the flag commands in [`FcntlArg`].
+///
+/// Returns C's return value: the flags for the `Get` commands, 0 for the `Set` ones. Flags are set
+/// exactly as given, so `SetFl(O_NONBLOCK)` clears every other status flag — as in C.
+///
+/// # Errors
+/// `EBADF`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, FcntlArg, AF_INET, SOCK_STREAM, SOCK_CLOEXEC};
+/// let fd = sys::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)?;
+/// assert_eq!(sys::fcntl(&fd, FcntlArg::GetFd)? & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+/// let fl = sys::fcntl(&fd, FcntlArg::GetFl)?;
+/// sys::fcntl(&fd, FcntlArg::SetFl(fl | libc::O_NONBLOCK))?;
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn fcntl(fd: impl AsFd, cmd: FcntlArg) -> Result<c_int> {
+    let fd = fd.as_fd().as_raw_fd();
+    let (c, arg, name) = cmd.parts();
+    // SAFETY: every FcntlArg command takes an int argument or none, never a pointer.
+    let rc = unsafe { raw::fcntl(fd, c, arg) };
+    cvt(rc, "fcntl", || format!("fd {fd}, {name}, {arg:#x}"))
+}

@@ -1,0 +1,320 @@
+//! Creating, naming and connecting sockets: socket(2), socketpair(2), bind(2), listen(2),
+//! accept(2)/accept4(2), connect(2), shutdown(2), close(2), getsockname(2), getpeername(2).
+
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::raw::c_int;
+use std::ptr;
+
+use super::{cvt, raw, Result, SockAddr};
+
+/// Takes ownership of an fd a successful call just returned.
+fn owned(fd: c_int) -> OwnedFd {
+    // SAFETY: `fd` was returned by a successful socket/accept call (cvt checked it is not -1),
+    // so it is open, and nothing else owns it yet.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// `socket(domain, type, protocol)` — socket(2).
+///
+/// Rust adds ownership: the new fd comes back as an [`OwnedFd`] that closes on drop. `type` is
+/// passed as given: add `SOCK_CLOEXEC` or `SOCK_NONBLOCK` yourself if you want them (std adds
+/// `SOCK_CLOEXEC` silently; socklab does not).
+///
+/// # Errors
+/// `EAFNOSUPPORT`, `EPROTONOSUPPORT`, `EINVAL` (bad type or flags), `EMFILE`, `EACCES`…
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_INET, SOCK_STREAM};
+/// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> Result<OwnedFd> {
+    // SAFETY: socket(2) takes no pointers; the fd it returns is wrapped in an OwnedFd at once.
+    let fd = unsafe { raw::socket(domain, ty, protocol) };
+    cvt(fd, "socket", || format!("{domain}, {ty}, {protocol}")).map(owned)
+}
+
+/// `socketpair(domain, type, protocol, sv)` — socketpair(2).
+///
+/// Rust returns C's `sv[0]` and `sv[1]` as a pair of [`OwnedFd`]s instead of filling an array.
+///
+/// # Errors
+/// `EOPNOTSUPP` (a domain without pairs, e.g. `AF_INET`), `EAFNOSUPPORT`, `EMFILE`…
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_UNIX, SOCK_STREAM};
+/// let (a, b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0)?;
+/// sys::write(&a, b"hi")?;
+/// let mut buf = [0u8; 2];
+/// assert_eq!(sys::read(&b, &mut buf[..])?, 2);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd, OwnedFd)> {
+    let mut sv = [-1 as c_int; 2];
+    // SAFETY: `sv` is writable for the two ints socketpair(2) writes.
+    let rc = unsafe { raw::socketpair(domain, ty, protocol, sv.as_mut_ptr()) };
+    cvt(rc, "socketpair", || format!("{domain}, {ty}, {protocol}"))?;
+    Ok((owned(sv[0]), owned(sv[1])))
+}
+
+/// `bind(sockfd, addr, addrlen)` — bind(2).
+///
+/// Rust adds: `addr` and `addrlen` travel together as one [`SockAddr`]. No `SO_REUSEADDR` is
+/// set (std's `TcpListener::bind` sets it; C's `bind` does not).
+///
+/// # Errors
+/// `EADDRINUSE`, `EACCES` (a port below 1024 without privilege), `EADDRNOTAVAIL`, `EINVAL`
+/// (already bound, or a wrong length for the family)…
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, SockAddr, AF_INET, SOCK_DGRAM};
+/// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// sys::bind(&fd, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// assert_ne!(sys::getsockname(&fd)?.as_socket().unwrap().port(), 0);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn bind(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    // SAFETY: `addr` points to a SockAddr whose storage is readable for its `len()` bytes.
+    let rc = unsafe { raw::bind(fd, addr.as_ptr(), addr.len()) };
+    cvt(rc, "bind", || format!("fd {fd}, {addr}")).map(drop)
+}
+
+/// `listen(sockfd, backlog)` — listen(2).
+///
+/// The backlog is passed as given (the kernel caps it at `net.core.somaxconn`); std always uses
+/// 128, socklab uses what you write.
+///
+/// # Errors
+/// `EOPNOTSUPP` (a datagram socket), `EADDRINUSE` (an unbound socket whose autobind fails)…
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, SockAddr, AF_INET, SOCK_STREAM};
+/// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::bind(&fd, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// sys::listen(&fd, 3)?;
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn listen(sockfd: impl AsFd, backlog: c_int) -> Result<()> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    // SAFETY: listen(2) takes no pointers.
+    let rc = unsafe { raw::listen(fd, backlog) };
+    cvt(rc, "listen", || format!("fd {fd}, {backlog}")).map(drop)
+}
+
+/// Splits an optional out-address into the two C pointers (both NULL for `None`).
+fn out_addr(addr: Option<&mut SockAddr>) -> (*mut libc::sockaddr, *mut libc::socklen_t) {
+    match addr {
+        Some(a) => {
+            *a = SockAddr::empty();
+            a.as_mut_parts()
+        }
+        None => (ptr::null_mut(), ptr::null_mut()),
+    }
+}
+
+/// `accept(sockfd, addr, addrlen)` — accept(2).
+///
+/// `addr: None` is C's `accept(fd, NULL, NULL)`; `Some(&mut a)` resets `a` to an empty address
+/// and lets the kernel write the peer into it. The new fd comes back as an [`OwnedFd`] without
+/// `CLOEXEC` (std uses `accept4(SOCK_CLOEXEC)`; use [`accept4`] for that).
+///
+/// # Errors
+/// `EINVAL` (not listening), `EAGAIN` (non-blocking, nothing pending), `EINTR`, `EMFILE`,
+/// `ECONNABORTED`…
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, SockAddr, AF_INET, SOCK_STREAM};
+/// let lst = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::bind(&lst, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// sys::listen(&lst, 1)?;
+/// let cli = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::connect(&cli, &sys::getsockname(&lst)?)?;
+/// let mut peer = SockAddr::empty();
+/// let conn = sys::accept(&lst, Some(&mut peer))?;
+/// assert_eq!(peer, sys::getsockname(&cli)?);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    let has_addr = addr.is_some();
+    let (p, len) = out_addr(addr);
+    // SAFETY: `p` and `len` are both NULL, or point into a live SockAddr whose length was just
+    // set to its storage size; the returned fd is wrapped at once.
+    let rc = unsafe { raw::accept(fd, p, len) };
+    let args = || format!("fd {fd}, {}", if has_addr { "&addr" } else { "NULL, NULL" });
+    cvt(rc, "accept", args).map(owned)
+}
+
+/// `accept4(sockfd, addr, addrlen, flags)` — accept4(2).
+///
+/// As [`accept`], with `flags` (`SOCK_CLOEXEC`, `SOCK_NONBLOCK`) passed as given.
+///
+/// # Errors
+/// As [`accept`], plus `EINVAL` for unknown flags.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, SockAddr, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, Errno};
+/// let lst = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::bind(&lst, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// sys::listen(&lst, 1)?;
+/// sys::fcntl(&lst, sys::FcntlArg::SetFl(libc::O_NONBLOCK))?;
+/// let err = sys::accept4(&lst, None, SOCK_NONBLOCK).unwrap_err();
+/// assert_eq!(err.code(), Errno::EAGAIN);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> Result<OwnedFd> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    let has_addr = addr.is_some();
+    let (p, len) = out_addr(addr);
+    // SAFETY: as in accept.
+    let rc = unsafe { raw::accept4(fd, p, len, flags) };
+    let args = || {
+        format!(
+            "fd {fd}, {}, {flags:#x}",
+            if has_addr { "&addr" } else { "NULL, NULL" }
+        )
+    };
+    cvt(rc, "accept4", args).map(owned)
+}
+
+/// `connect(sockfd, addr, addrlen)` — connect(2).
+///
+/// Passed through once: on `EINTR` a stream connect goes on in the background, so socklab
+/// returns the error and lets you decide (poll for writability, then read `SO_ERROR`).
+///
+/// # Errors
+/// `ECONNREFUSED`, `EINPROGRESS` (non-blocking), `EISCONN`, `ENETUNREACH`, `EINTR`, `EINVAL`…
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, SockAddr, AF_INET, SOCK_STREAM, Errno};
+/// // A port nobody listens on: bind one, don't listen, then connect to it.
+/// let idle = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::bind(&idle, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// let err = sys::connect(&fd, &sys::getsockname(&idle)?).unwrap_err();
+/// assert_eq!(err.code(), Errno::ECONNREFUSED);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn connect(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    // SAFETY: `addr` points to a SockAddr whose storage is readable for its `len()` bytes.
+    let rc = unsafe { raw::connect(fd, addr.as_ptr(), addr.len()) };
+    cvt(rc, "connect", || format!("fd {fd}, {addr}")).map(drop)
+}
+
+/// The C constant for a [`Shutdown`] direction.
+pub fn shut_how(how: Shutdown) -> c_int {
+    match how {
+        Shutdown::Read => libc::SHUT_RD,
+        Shutdown::Write => libc::SHUT_WR,
+        Shutdown::Both => libc::SHUT_RDWR,
+    }
+}
+
+/// `shutdown(sockfd, how)` — shutdown(2).
+///
+/// `how` is std's [`Shutdown`] (`SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`), so the safe layer cannot pass
+/// an invalid one; [`raw::shutdown`] can, to see the kernel's `EINVAL`.
+///
+/// # Errors
+/// `ENOTCONN` (a stream socket that is not connected), `ENOTSOCK`, `EBADF`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_UNIX, SOCK_STREAM};
+/// use std::net::Shutdown;
+/// let (a, b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0)?;
+/// sys::shutdown(&a, Shutdown::Write)?;
+/// assert_eq!(sys::read(&b, &mut [0u8; 8][..])?, 0); // EOF
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    let how_c = shut_how(how);
+    // SAFETY: shutdown(2) takes no pointers.
+    let rc = unsafe { raw::shutdown(fd, how_c) };
+    cvt(rc, "shutdown", || format!("fd {fd}, {how:?}")).map(drop)
+}
+
+/// `close(fd)` — close(2).
+///
+/// Rust adds: it consumes the [`OwnedFd`], so the fd cannot be used or closed again, and, unlike
+/// dropping an `OwnedFd` (which ignores close's result), it reports the error. The fd is released
+/// even when close fails (Linux never leaves it open), so there is nothing to retry.
+///
+/// # Errors
+/// `EIO`, `EINTR` (the fd is closed all the same on Linux).
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_INET, SOCK_DGRAM};
+/// sys::close(sys::socket(AF_INET, SOCK_DGRAM, 0)?)?;
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn close(fd: OwnedFd) -> Result<()> {
+    let raw_fd = fd.into_raw_fd();
+    // SAFETY: `raw_fd` came out of an OwnedFd that no longer exists, so this is its only close.
+    let rc = unsafe { raw::close(raw_fd) };
+    cvt(rc, "close", || format!("fd {raw_fd}")).map(drop)
+}
+
+/// The shared body of getsockname/getpeername: both fill an address through the same pointers.
+fn name_call(
+    fd: c_int,
+    call: &'static str,
+    f: unsafe fn(c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> c_int,
+) -> Result<SockAddr> {
+    SockAddr::try_init(|p, len| {
+        // SAFETY: `p`/`len` come from SockAddr::try_init: a zeroed storage and its size.
+        let rc = unsafe { f(fd, p, len) };
+        cvt(rc, call, || format!("fd {fd}")).map(drop)
+    })
+    .map(|((), a)| a)
+}
+
+/// `getsockname(sockfd, addr, addrlen)` — getsockname(2).
+///
+/// Returns the address instead of filling C's out-parameters. Reading the port back after binding
+/// port 0 is how socklab's tests find a free port.
+///
+/// # Errors
+/// `EBADF`, `ENOTSOCK`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_INET6, SOCK_DGRAM, SockAddr};
+/// let fd = sys::socket(AF_INET6, SOCK_DGRAM, 0)?;
+/// sys::bind(&fd, &SockAddr::from("[::1]:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// assert!(sys::getsockname(&fd)?.to_string().starts_with("[::1]:"));
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn getsockname(sockfd: impl AsFd) -> Result<SockAddr> {
+    name_call(sockfd.as_fd().as_raw_fd(), "getsockname", raw::getsockname)
+}
+
+/// `getpeername(sockfd, addr, addrlen)` — getpeername(2).
+///
+/// Returns the peer's address instead of filling C's out-parameters.
+///
+/// # Errors
+/// `ENOTCONN` (not connected), `EBADF`, `ENOTSOCK`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_INET, SOCK_STREAM, Errno};
+/// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// assert_eq!(sys::getpeername(&fd).unwrap_err().code(), Errno::ENOTCONN);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn getpeername(sockfd: impl AsFd) -> Result<SockAddr> {
+    name_call(sockfd.as_fd().as_raw_fd(), "getpeername", raw::getpeername)
+}
