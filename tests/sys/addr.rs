@@ -1,0 +1,1 @@
+//! Tests: addr (being written).

@@ -1,0 +1,11 @@
+//! Integration tests of `socklab::sys` and `Socket`, one file per topic (one binary keeps link
+//! time down). Every test binds port 0 and checks it leaks no fds.
+
+mod common;
+
+mod addr;
+mod errors;
+mod msg;
+mod opt;
+mod raw;
+mod transports;

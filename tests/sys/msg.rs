@@ -1,0 +1,1 @@
+//! Tests: msg (being written).

@@ -1,0 +1,1 @@
+//! Tests: opt (being written).

@@ -1,0 +1,1 @@
+//! Tests: raw (being written).

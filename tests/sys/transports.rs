@@ -1,0 +1,1 @@
+//! Tests: transports (being written).
