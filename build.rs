@@ -11,7 +11,7 @@ struct Program {
     /// The `cargo:rustc-env` variable holding the executable's path.
     env: &'static str,
     /// Our own sources build with `-Wall -Wextra -Werror`; the seed is built as it was written
-    /// (it ignores read()'s result on purpose, and a warning must not fail the build).
+    /// (it ignores `read()`'s result on purpose, and a warning must not fail the build).
     strict: bool,
     /// Extra compiler flags (the sanitizer build).
     extra: &'static [&'static str],
@@ -20,7 +20,12 @@ struct Program {
 impl Program {
     /// A program built with the shared flags only.
     const fn new(src: &'static str, env: &'static str, strict: bool) -> Self {
-        Program { src, env, strict, extra: &[] }
+        Program {
+            src,
+            env,
+            strict,
+            extra: &[],
+        }
     }
 }
 
@@ -32,7 +37,7 @@ const PROGRAMS: &[Program] = &[
     Program::new("udp_client.c", "SOCKLAB_C_UDP_CLIENT", true),
 ];
 
-/// The seed server again, instrumented with AddressSanitizer to catch its 1024-byte overread.
+/// The seed server again, instrumented with `AddressSanitizer` to catch its 1024-byte overread.
 /// Optional: without libasan the variable is set to "" and the test that needs it skips.
 const ASAN_SERVER: Program = Program {
     src: "tcp_server.cpp",
@@ -91,7 +96,9 @@ fn compile_floor() {
 
 /// Compiles one program with the `cc` crate's compiler command and returns the executable path.
 fn compile_program(program: &Program, out_dir: &Path) -> Result<PathBuf, String> {
-    let cpp = program.src.ends_with(".cpp");
+    let cpp = Path::new(program.src)
+        .extension()
+        .is_some_and(|ext| ext == "cpp");
     let mut build = base_build(cpp);
     build
         .warnings(program.strict)

@@ -33,7 +33,7 @@ fn spawn_echo(fd: impl Into<OwnedFd>, cap: usize, is_stream: bool) -> JoinHandle
 
 /// A message whose bytes differ from each other, so a reordering or a short copy shows.
 fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i % 251) as u8).collect()
+    (0..len).map(|i| u8::try_from(i % 251).unwrap()).collect()
 }
 
 #[track_caller]
