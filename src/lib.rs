@@ -33,11 +33,12 @@
 //! | behaviour | C | std | socket2 | nix | rustix | socklab `sys` |
 //! |---|---|---|---|---|---|---|
 //! | `SOCK_CLOEXEC` on new sockets | no | always | `Socket::new` yes, `new_raw` no | only if you pass `SockFlag::SOCK_CLOEXEC` | only if you pass `SocketFlags::CLOEXEC` | no — OR `SOCK_CLOEXEC` into `type` |
-//! | accepted fds | `accept` | `accept4(SOCK_CLOEXEC)` | `accept4(SOCK_CLOEXEC)` | `accept` / `accept4(flags)` | `accept` / `accept_with` | `accept` as called; [`sys::accept4`] for flags |
+//! | accepted fds | `accept` | `accept4(SOCK_CLOEXEC)` | `accept4(SOCK_CLOEXEC)` | `accept(fd, NULL, NULL)` / `accept4(flags)` | `accept(fd, NULL, NULL)` / `accept_with(flags)` | `accept` as called; [`sys::accept4`] for flags |
 //! | `SO_REUSEADDR` before bind | no | `TcpListener::bind` sets it | no | no | no | no — [`sys::setsockopt`] it |
 //! | listen backlog | yours | 128 fixed | yours | yours (`Backlog`) | yours | yours |
-//! | `SIGPIPE` on send to a closed stream | yes | `MSG_NOSIGNAL` on send | `MSG_NOSIGNAL` on send | no | no | yes — pass `MSG_NOSIGNAL` |
-//! | `EINTR` | returned | retried in read/write/accept | returned | returned | returned | returned ([`Socket`] retries, documented) |
+//! | `SIGPIPE` on send to a closed stream | yes | no: `MSG_NOSIGNAL` on every send | yes on Linux (`SO_NOSIGPIPE` on Apple only) | yes | yes | yes — pass `MSG_NOSIGNAL` |
+//! | `EINTR` | returned | retried in `accept` (and `read_exact`/`write_all`) | returned | returned | returned | returned ([`Socket`] retries, documented) |
+//! | fd type in the API | `int` | owned types | `Socket` | `RawFd` in some calls (`accept`), `AsFd` in others | `AsFd` | `impl AsFd` in, `OwnedFd` out |
 //! | Unix listener backlog | yours | -1 (`SOMAXCONN`) | yours | yours | yours | yours |
 //!
 //! (Rust programs ignore `SIGPIPE` by default at start-up, so there `write` to a closed peer gives
