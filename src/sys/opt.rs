@@ -228,9 +228,11 @@ pub fn getsockopt(
 // ---- level 2: plain C values ----
 
 mod private {
-    /// Seals [`Plain`](super::Plain). `GROWS` marks a struct the kernel extends over versions,
-    /// whose shorter answer from an older kernel is accepted and zero-filled.
+    /// Seals [`Plain`](super::Plain). `C_NAME` is the type as C spells it, for messages;
+    /// `GROWS` marks a struct the kernel extends over versions, whose shorter answer from an
+    /// older kernel is accepted and zero-filled.
     pub trait Sealed {
+        const C_NAME: &'static str;
         const GROWS: bool = false;
     }
 }
@@ -244,13 +246,23 @@ mod private {
 pub trait Plain: private::Sealed + Copy {}
 
 macro_rules! plain {
-    ($($t:ty $(= grows $g:literal)?),*) => {$(
-        impl private::Sealed for $t { $(const GROWS: bool = $g;)? }
+    ($($t:ty = $c:literal $(, grows $g:literal)?;)*) => {$(
+        impl private::Sealed for $t {
+            const C_NAME: &'static str = $c;
+            $(const GROWS: bool = $g;)?
+        }
         impl Plain for $t {}
     )*};
 }
-// tcp_info grows with new kernels; an older kernel writes a prefix of it.
-plain!(c_int, u32, linger, timeval, ucred, tcp_info = grows true);
+plain! {
+    c_int = "int";
+    u32 = "unsigned int";
+    linger = "struct linger";
+    timeval = "struct timeval";
+    ucred = "struct ucred";
+    // tcp_info grows with new kernels; an older kernel writes a prefix of it.
+    tcp_info = "struct tcp_info", grows true;
+}
 
 /// `setsockopt(sockfd, level, optname, &optval, sizeof optval)` — setsockopt(2), for a plain C
 /// value passed by pointer as C code does.
@@ -316,10 +328,7 @@ pub fn getsockopt_plain<T: Plain>(sockfd: impl AsFd, level: c_int, optname: c_in
     if n != size && !(T::GROWS && n <= size) {
         return Err(
             Error::new(Errno::EINVAL, "getsockopt", args(fd, level, optname, size)).with_note(
-                format!(
-                    "the kernel wrote {n} bytes; {} is {size}",
-                    std::any::type_name::<T>()
-                ),
+                format!("the kernel wrote {n} bytes; {} has {size}", T::C_NAME),
             ),
         );
     }
