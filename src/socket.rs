@@ -318,3 +318,149 @@ std_conversions!(
     UnixListener,
     UnixDatagram
 );
+
+// ---- options (setsockopt/getsockopt) ----
+
+impl Socket {
+    /// `setsockopt(fd, level, optname, optval, optlen)` — setsockopt(2), on bytes. See
+    /// [`sys::setsockopt`].
+    ///
+    /// # Errors
+    /// As [`sys::setsockopt`].
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{AF_INET, SOCK_STREAM, SOL_SOCKET}};
+    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+    /// s.setsockopt(SOL_SOCKET, libc::SO_KEEPALIVE, &1i32.to_ne_bytes())?;
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn setsockopt(&self, level: c_int, optname: c_int, optval: &[u8]) -> Result<()> {
+        sys::setsockopt(self, level, optname, optval)
+    }
+
+    /// `getsockopt(fd, level, optname, optval, &optlen)` — getsockopt(2), into bytes; returns
+    /// the `optlen` the kernel wrote back. See [`sys::getsockopt`].
+    ///
+    /// # Errors
+    /// As [`sys::getsockopt`].
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{AF_INET, SOCK_STREAM, SOL_SOCKET}};
+    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+    /// let mut v = [0u8; 4];
+    /// assert_eq!(s.getsockopt(SOL_SOCKET, libc::SO_TYPE, &mut v)?, 4);
+    /// assert_eq!(i32::from_ne_bytes(v), SOCK_STREAM);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn getsockopt(&self, level: c_int, optname: c_int, optval: &mut [u8]) -> Result<usize> {
+        sys::getsockopt(self, level, optname, optval)
+    }
+
+    /// `setsockopt(fd, O::LEVEL, O::NAME, &c_value, sizeof c_value)` — setsockopt(2), typed. See
+    /// [`sys::set_opt`] and the options in [`sys::opt`].
+    ///
+    /// # Errors
+    /// As [`sys::set_opt`].
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{opt::SoLinger, AF_INET, SOCK_STREAM}};
+    /// use std::time::Duration;
+    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+    /// s.set_opt(SoLinger, Some(Duration::from_secs(5)))?;
+    /// assert_eq!(s.get_opt(SoLinger)?, Some(Duration::from_secs(5)));
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn set_opt<O: sys::SetOpt>(&self, opt: O, value: O::Value) -> Result<()> {
+        sys::set_opt(self, opt, value)
+    }
+
+    /// `getsockopt(fd, O::LEVEL, O::NAME, &c_value, &optlen)` — getsockopt(2), typed. See
+    /// [`sys::get_opt`].
+    ///
+    /// # Errors
+    /// As [`sys::get_opt`].
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{opt::SoType, AF_INET, SOCK_DGRAM}};
+    /// let s = Socket::socket(AF_INET, SOCK_DGRAM, 0)?;
+    /// assert_eq!(s.get_opt(SoType)?, SOCK_DGRAM);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn get_opt<O: sys::GetOpt>(&self, opt: O) -> Result<O::Value> {
+        sys::get_opt(self, opt)
+    }
+
+    /// `getsockopt(fd, SOL_SOCKET, SO_ERROR, …)` — the pending error, cleared by reading it
+    /// (`None` if there is none). std's name for it; see [`sys::opt::SoError`].
+    ///
+    /// # Errors
+    /// As [`sys::get_opt`].
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{AF_INET, SOCK_STREAM}};
+    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+    /// assert_eq!(s.take_error()?, None);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn take_error(&self) -> Result<Option<Errno>> {
+        self.get_opt(sys::opt::SoError)
+    }
+
+    /// `setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, 4)` — see [`sys::opt::SoReuseAddr`] for
+    /// what it does and does not allow on Linux.
+    ///
+    /// # Errors
+    /// As [`sys::set_opt`].
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{opt::SoReuseAddr, AF_INET, SOCK_STREAM}};
+    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+    /// s.set_reuseaddr(true)?;
+    /// assert!(s.get_opt(SoReuseAddr)?);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn set_reuseaddr(&self, on: bool) -> Result<()> {
+        self.set_opt(sys::opt::SoReuseAddr, on)
+    }
+
+    /// `setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, 4)` — Nagle off (`true`) or on; see
+    /// [`sys::opt::TcpNoDelay`].
+    ///
+    /// # Errors
+    /// As [`sys::set_opt`]; `EOPNOTSUPP` on a socket that is not TCP.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{opt::TcpNoDelay, AF_INET, SOCK_STREAM}};
+    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+    /// s.set_nodelay(true)?;
+    /// assert!(s.get_opt(TcpNoDelay)?);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn set_nodelay(&self, on: bool) -> Result<()> {
+        self.set_opt(sys::opt::TcpNoDelay, on)
+    }
+
+    /// `getsockopt(fd, IPPROTO_TCP, TCP_INFO, …)` — the connection's state, RTT and congestion
+    /// window; see [`sys::opt::TcpInfoValue`].
+    ///
+    /// # Errors
+    /// As [`sys::get_opt`]; `EOPNOTSUPP` on a socket that is not TCP.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{opt::TcpState, AF_INET, SOCK_STREAM}};
+    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+    /// assert_eq!(s.tcp_info()?.state, TcpState::CLOSE);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn tcp_info(&self) -> Result<sys::opt::TcpInfoValue> {
+        self.get_opt(sys::opt::TcpInfo)
+    }
+}

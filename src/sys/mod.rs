@@ -19,7 +19,7 @@ mod errno;
 mod fcntl;
 mod io;
 mod msg;
-mod opt;
+pub mod opt;
 mod poll;
 pub mod raw;
 mod socket;
@@ -29,6 +29,10 @@ pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
 pub use fcntl::{fcntl, FcntlArg};
 pub use io::{read, recv, recvfrom, send, sendto, write, RecvBuf};
+pub use opt::{
+    get_opt, getsockopt, getsockopt_plain, set_opt, setsockopt, setsockopt_plain, GetOpt, Plain,
+    SetOpt, SockOpt,
+};
 pub use poll::{poll, PollFd};
 pub use socket::{
     accept, accept4, bind, close, connect, getpeername, getsockname, listen, shut_how, shutdown,

@@ -1,1 +1,517 @@
-//! Tests: opt (being written).
+//! Socket options: each typed option set and read back, the options' effects on bind/connect,
+//! the kernel's errors (ENOPROTOOPT, EINVAL) and socklab's own length and conversion checks.
+
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::Duration;
+
+use socklab::sys::opt::{
+    self, Ipv6V6Only, SoAcceptConn, SoBroadcast, SoError, SoKeepAlive, SoLinger, SoPeerCred,
+    SoRcvBuf, SoRcvTimeo, SoReuseAddr, SoReusePort, SoSndBuf, SoSndTimeo, SoType, TcpInfo,
+    TcpNoDelay, TcpQuickAck, TcpState,
+};
+use socklab::sys::{
+    self, raw, PollFd, AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, SOCK_DGRAM, SOCK_NONBLOCK,
+    SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET,
+};
+use socklab::{Errno, SockAddr, Socket};
+
+use crate::common::{assert_errno, no_leak, port_of, v4_any, v6_any};
+
+fn tcp4() -> Socket {
+    Socket::socket(AF_INET, SOCK_STREAM, 0).unwrap()
+}
+
+/// A listener on 127.0.0.1:0 (with `SO_REUSEADDR` as given), a client connected to it, and the
+/// accepted end.
+fn tcp_pair(reuseaddr: bool) -> (Socket, Socket, Socket) {
+    let lst = tcp4();
+    lst.set_reuseaddr(reuseaddr).unwrap();
+    lst.bind(&v4_any()).unwrap();
+    lst.listen(1).unwrap();
+    let cli = tcp4();
+    cli.connect(&lst.getsockname().unwrap()).unwrap();
+    let (srv, _) = lst.accept().unwrap();
+    (lst, cli, srv)
+}
+
+/// The wildcard address of a family with `port`: these tests bind only, they send nothing.
+fn wildcard(v6: bool, port: u16) -> SockAddr {
+    let ip: std::net::IpAddr = if v6 {
+        "::".parse().unwrap()
+    } else {
+        "0.0.0.0".parse().unwrap()
+    };
+    SockAddr::from(SocketAddr::new(ip, port))
+}
+
+/// Sets a bool option both ways and reads each back, through the typed and the byte API.
+#[track_caller]
+fn check_bool<O>(s: &Socket, opt: O)
+where
+    O: sys::SetOpt<Value = bool> + sys::GetOpt<Value = bool> + std::fmt::Debug,
+{
+    for on in [true, false, true] {
+        s.set_opt(opt, on).unwrap();
+        assert_eq!(s.get_opt(opt).unwrap(), on, "{opt:?}");
+        let mut v = [0u8; 4];
+        assert_eq!(s.getsockopt(O::LEVEL, O::NAME, &mut v).unwrap(), 4);
+        assert_eq!(i32::from_ne_bytes(v), i32::from(on), "{opt:?} as C sees it");
+    }
+}
+
+#[test]
+fn bool_options_round_trip() {
+    no_leak(|| {
+        let t = tcp4();
+        check_bool(&t, SoReuseAddr);
+        check_bool(&t, SoReusePort);
+        check_bool(&t, SoKeepAlive);
+        check_bool(&t, TcpNoDelay);
+        check_bool(&t, TcpQuickAck);
+        check_bool(
+            &Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap(),
+            SoBroadcast,
+        );
+        check_bool(
+            &Socket::socket(AF_INET6, SOCK_STREAM, 0).unwrap(),
+            Ipv6V6Only,
+        );
+    });
+}
+
+#[test]
+fn buffer_sizes_come_back_doubled() {
+    no_leak(|| {
+        let s = tcp4();
+        // 8 KiB: above the kernel's minimum, below any default rmem_max/wmem_max.
+        let want = 8192;
+        s.set_opt(SoRcvBuf, want).unwrap();
+        s.set_opt(SoSndBuf, want).unwrap();
+        // The kernel stores twice the request (its bookkeeping overhead) and reports that.
+        assert_eq!(s.get_opt(SoRcvBuf).unwrap(), 2 * want);
+        assert_eq!(s.get_opt(SoSndBuf).unwrap(), 2 * want);
+        // socklab sent the number unchanged: the raw int reads back the same doubled value.
+        let raw: libc::c_int = sys::getsockopt_plain(&s, SOL_SOCKET, libc::SO_RCVBUF).unwrap();
+        assert_eq!(raw as usize, 2 * want);
+        // A size above INT_MAX has no C form.
+        let e = assert_errno(s.set_opt(SoRcvBuf, usize::MAX), Errno::EINVAL, "setsockopt");
+        assert!(e.to_string().contains("INT_MAX"), "{e}");
+    });
+}
+
+/// Sets a timeout option, reads it back typed and as the C `timeval`, then clears it.
+#[track_caller]
+fn check_timeout<O>(s: &Socket, opt: O)
+where
+    O: sys::SetOpt<Value = Option<Duration>> + sys::GetOpt<Value = Option<Duration>>,
+{
+    // 2.5 s is a whole number of jiffies at every HZ (100, 250, 300, 1000).
+    let d = Some(Duration::from_millis(2500));
+    s.set_opt(opt, d).unwrap();
+    assert_eq!(s.get_opt(opt).unwrap(), d);
+    let tv: libc::timeval = sys::getsockopt_plain(s, SOL_SOCKET, O::NAME).unwrap();
+    assert_eq!((tv.tv_sec, tv.tv_usec), (2, 500_000));
+    s.set_opt(opt, None).unwrap();
+    assert_eq!(s.get_opt(opt).unwrap(), None);
+}
+
+#[test]
+fn timeouts_round_trip_and_refuse_what_c_cannot_say() {
+    no_leak(|| {
+        let s = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        // Default: {0, 0}, no timeout.
+        assert_eq!(s.get_opt(SoRcvTimeo).unwrap(), None);
+        check_timeout(&s, SoRcvTimeo);
+        check_timeout(&s, SoSndTimeo);
+        let zero = assert_errno(
+            s.set_opt(SoRcvTimeo, Some(Duration::ZERO)),
+            Errno::EINVAL,
+            "setsockopt",
+        );
+        let shown = zero.to_string();
+        assert!(
+            shown.starts_with("setsockopt(fd ")
+                && shown.contains(", SOL_SOCKET, SO_RCVTIMEO, 16 bytes): EINVAL (")
+                && shown.contains("pass None"),
+            "{shown}"
+        );
+        let e = assert_errno(
+            s.set_opt(SoSndTimeo, Some(Duration::from_nanos(1500))),
+            Errno::EINVAL,
+            "setsockopt",
+        );
+        assert!(e.to_string().contains("microseconds"), "{e}");
+    });
+}
+
+#[test]
+fn receive_timeout_makes_recv_fail_with_eagain() {
+    no_leak(|| {
+        let s = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        s.bind(&v4_any()).unwrap();
+        s.set_opt(SoRcvTimeo, Some(Duration::from_millis(20)))
+            .unwrap();
+        // Nothing is ever sent: the blocking recv gives up with EAGAIN instead of hanging.
+        assert_errno(s.recv(&mut [0u8; 8], 0), Errno::EAGAIN, "recv");
+    });
+}
+
+#[test]
+fn linger_round_trips() {
+    no_leak(|| {
+        let s = tcp4();
+        assert_eq!(s.get_opt(SoLinger).unwrap(), None);
+        for v in [Some(Duration::from_secs(3)), Some(Duration::ZERO), None] {
+            s.set_opt(SoLinger, v).unwrap();
+            assert_eq!(s.get_opt(SoLinger).unwrap(), v);
+        }
+        let raw: libc::linger = sys::getsockopt_plain(&s, SOL_SOCKET, libc::SO_LINGER).unwrap();
+        assert_eq!((raw.l_onoff, raw.l_linger), (0, 0));
+        let e = assert_errno(
+            s.set_opt(SoLinger, Some(Duration::from_millis(1500))),
+            Errno::EINVAL,
+            "setsockopt",
+        );
+        assert!(e.to_string().contains("SO_LINGER, 8 bytes"), "{e}");
+    });
+}
+
+#[test]
+fn so_type_per_socket_kind() {
+    no_leak(|| {
+        assert_eq!(tcp4().get_opt(SoType).unwrap(), SOCK_STREAM);
+        let udp = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        assert_eq!(udp.get_opt(SoType).unwrap(), SOCK_DGRAM);
+        let (a, _b) = Socket::socketpair(AF_UNIX, SOCK_SEQPACKET, 0).unwrap();
+        assert_eq!(a.get_opt(SoType).unwrap(), SOCK_SEQPACKET);
+        // The creation flags are not part of the type.
+        let nb = Socket::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0).unwrap();
+        assert_eq!(nb.get_opt(SoType).unwrap(), SOCK_STREAM);
+    });
+}
+
+#[test]
+fn so_acceptconn_tracks_listen() {
+    no_leak(|| {
+        let s = tcp4();
+        s.bind(&v4_any()).unwrap();
+        assert!(!s.get_opt(SoAcceptConn).unwrap());
+        s.listen(1).unwrap();
+        assert!(s.get_opt(SoAcceptConn).unwrap());
+    });
+}
+
+#[test]
+fn so_error_reports_a_refused_nonblocking_connect() {
+    no_leak(|| {
+        // A port that is bound but not listening: connecting to it is refused.
+        let idle = tcp4();
+        idle.bind(&v4_any()).unwrap();
+        let s = Socket::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0).unwrap();
+        assert_eq!(s.take_error().unwrap(), None);
+        match s.connect(&idle.getsockname().unwrap()) {
+            // The usual path: the outcome arrives later, through SO_ERROR.
+            Err(e) if e.code() == Errno::EINPROGRESS => {
+                let mut fds = [PollFd::new(s.as_fd(), libc::POLLOUT)];
+                assert_eq!(sys::poll(&mut fds, 10_000).unwrap(), 1, "poll timed out");
+                assert_eq!(s.get_opt(SoError).unwrap(), Some(Errno::ECONNREFUSED));
+                // Reading SO_ERROR clears it.
+                assert_eq!(s.get_opt(SoError).unwrap(), None);
+            }
+            r => panic!("connect: expected EINPROGRESS, got {r:?}"),
+        }
+    });
+}
+
+#[test]
+fn tcp_info_on_a_loopback_connection() {
+    no_leak(|| {
+        let (lst, cli, srv) = tcp_pair(false);
+        assert_eq!(lst.tcp_info().unwrap().state, TcpState::LISTEN);
+        // Some request/response traffic so both ends have RTT samples from ACKs of data.
+        let mut buf = [0u8; 64];
+        for _ in 0..10 {
+            cli.write(b"ping").unwrap();
+            assert_eq!(srv.read(&mut buf).unwrap(), 4);
+            srv.write(b"pong").unwrap();
+            assert_eq!(cli.read(&mut buf).unwrap(), 4);
+        }
+        for s in [&cli, &srv] {
+            let info = s.get_opt(TcpInfo).unwrap();
+            assert_eq!(info.state, TcpState::ESTABLISHED, "{info:?}");
+            assert_eq!(info.state.name(), "ESTABLISHED");
+            assert!(info.rtt > Duration::ZERO, "{info:?}");
+            assert!(info.snd_cwnd > 0, "{info:?}");
+            assert_eq!(info.total_retrans, 0, "{info:?}");
+            assert_eq!(u64::from(info.raw.tcpi_rtt), info.rtt.as_micros() as u64);
+        }
+        // A fresh, unconnected TCP socket is CLOSE.
+        assert_eq!(tcp4().tcp_info().unwrap().state, TcpState::CLOSE);
+    });
+}
+
+#[test]
+fn tcp_info_is_refused_on_udp() {
+    no_leak(|| {
+        let udp = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        let e = assert_errno(udp.get_opt(TcpInfo), Errno::EOPNOTSUPP, "getsockopt");
+        assert!(e.to_string().contains("IPPROTO_TCP, TCP_INFO, "), "{e}");
+    });
+}
+
+/// Binds `[::]:0` (with V6ONLY set to `v6only`), then `0.0.0.0` on the port it got.
+fn v4_after_v6(v6only: bool) -> socklab::Result<()> {
+    let v6 = Socket::socket(AF_INET6, SOCK_STREAM, 0).unwrap();
+    v6.set_opt(Ipv6V6Only, v6only).unwrap();
+    v6.bind(&wildcard(true, 0)).unwrap();
+    let port = port_of(&v6.getsockname().unwrap());
+    let v4 = tcp4();
+    v4.bind(&wildcard(false, port))
+}
+
+#[test]
+fn ipv6_v6only_frees_the_ipv4_port() {
+    no_leak(|| {
+        v4_after_v6(true).expect("a v6-only [::] leaves 0.0.0.0 on its port free");
+        assert_errno(v4_after_v6(false), Errno::EADDRINUSE, "bind");
+    });
+}
+
+/// Two TCP sockets on one 127.0.0.1 port, each with `opt` set as given before bind; the first
+/// listens. Returns the second's bind result, then its listen result.
+fn second_listener<O>(opt: O, on: bool) -> socklab::Result<()>
+where
+    O: sys::SetOpt<Value = bool>,
+{
+    let a = tcp4();
+    a.set_opt(opt, on).unwrap();
+    a.bind(&v4_any()).unwrap();
+    a.listen(8).unwrap();
+    let b = tcp4();
+    b.set_opt(opt, on).unwrap();
+    b.bind(&a.getsockname().unwrap())?;
+    b.listen(8)
+}
+
+#[test]
+fn reuseaddr_and_reuseport_with_two_listeners() {
+    no_leak(|| {
+        // Neither option: the second bind is refused.
+        assert_errno(
+            second_listener(SoReuseAddr, false),
+            Errno::EADDRINUSE,
+            "bind",
+        );
+        // SO_REUSEADDR on both is not enough on Linux while the first one listens.
+        assert_errno(
+            second_listener(SoReuseAddr, true),
+            Errno::EADDRINUSE,
+            "bind",
+        );
+        // SO_REUSEPORT on both: two listeners share the port.
+        second_listener(SoReusePort, true).expect("SO_REUSEPORT lets both listen");
+    });
+}
+
+#[test]
+fn reuseaddr_lets_two_sockets_bind_until_one_listens() {
+    no_leak(|| {
+        let a = tcp4();
+        a.set_reuseaddr(true).unwrap();
+        a.bind(&v4_any()).unwrap();
+        let b = tcp4();
+        b.set_reuseaddr(true).unwrap();
+        b.bind(&a.getsockname().unwrap())
+            .expect("both set SO_REUSEADDR and neither listens");
+        a.listen(1).unwrap();
+        assert_errno(b.listen(1), Errno::EADDRINUSE, "listen");
+    });
+}
+
+#[test]
+fn reuseaddr_rebinds_a_port_in_time_wait() {
+    no_leak(|| {
+        // The side that closes first keeps the 4-tuple in TIME_WAIT, holding its port. The
+        // TIME_WAIT entry keeps the listener's SO_REUSEADDR: the rebind works only if both the
+        // old server and the new socket set it (why servers always do).
+        let (lst, cli, srv) = tcp_pair(true);
+        let port = port_of(&lst.getsockname().unwrap());
+        drop(lst);
+        drop(srv); // the server closes first: its end goes to TIME_WAIT on `port`
+        assert_eq!(cli.read(&mut [0u8; 1]).unwrap(), 0);
+        drop(cli);
+        let addr = SockAddr::from(SocketAddr::from(([127, 0, 0, 1], port)));
+        assert_errno(tcp4().bind(&addr), Errno::EADDRINUSE, "bind");
+        let s = tcp4();
+        s.set_reuseaddr(true).unwrap();
+        s.bind(&addr).expect("SO_REUSEADDR binds over TIME_WAIT");
+    });
+}
+
+#[test]
+fn peercred_names_this_process() {
+    no_leak(|| {
+        let (a, _b) = Socket::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let cred = a.get_opt(SoPeerCred).unwrap();
+        assert_eq!(cred.pid as u32, std::process::id());
+        // /proc/self belongs to this process's effective uid, which the credentials carry.
+        let proc_self = std::fs::metadata("/proc/self").unwrap();
+        assert_eq!(cred.uid, std::os::unix::fs::MetadataExt::uid(&proc_self));
+    });
+}
+
+#[test]
+fn unknown_option_is_enoprotoopt_with_the_call_named() {
+    no_leak(|| {
+        let s = tcp4();
+        let fd = s.as_raw_fd();
+        let mut buf = [0u8; 4];
+        let e = assert_errno(
+            sys::getsockopt(&s, SOL_SOCKET, 9999, &mut buf),
+            Errno::ENOPROTOOPT,
+            "getsockopt",
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("getsockopt(fd {fd}, SOL_SOCKET, 9999, 4 bytes): ENOPROTOOPT (Protocol not available)")
+        );
+        assert_errno(
+            s.setsockopt(IPPROTO_TCP, 9999, &1i32.to_ne_bytes()),
+            Errno::ENOPROTOOPT,
+            "setsockopt",
+        );
+    });
+}
+
+#[test]
+fn wrong_optlen_is_einval() {
+    no_leak(|| {
+        let s = tcp4();
+        let fd = s.as_raw_fd();
+        // An int option given one byte.
+        let e = assert_errno(
+            sys::setsockopt(&s, SOL_SOCKET, libc::SO_REUSEADDR, &[1]),
+            Errno::EINVAL,
+            "setsockopt",
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "setsockopt(fd {fd}, SOL_SOCKET, SO_REUSEADDR, 1 bytes): EINVAL (Invalid argument)"
+            )
+        );
+        // A negative optlen, which only the raw layer can pass.
+        let mut v: libc::c_int = 0;
+        let mut len: libc::socklen_t = (-1i32) as libc::socklen_t;
+        // SAFETY: `v` is a live int; the kernel rejects the negative length before writing, and
+        // even if it did not it would only look at `len`, a live local.
+        let rc = unsafe {
+            raw::getsockopt(
+                fd,
+                SOL_SOCKET,
+                libc::SO_TYPE,
+                (&mut v as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!((rc, Errno::last()), (-1, Errno::EINVAL));
+    });
+}
+
+#[test]
+fn short_buffer_is_filled_as_far_as_it_goes() {
+    no_leak(|| {
+        let s = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        let mut one = [0xffu8; 1];
+        // SOL_SOCKET ints are truncated to the buffer, without an error, as C sees it...
+        assert_eq!(
+            s.getsockopt(SOL_SOCKET, libc::SO_TYPE, &mut one).unwrap(),
+            1
+        );
+        assert_eq!(one[0], SOCK_DGRAM.to_ne_bytes()[0]);
+        // ...and the typed getter refuses a value the kernel did not fully write.
+        let e = assert_errno(
+            sys::getsockopt_plain::<libc::linger>(&s, SOL_SOCKET, libc::SO_TYPE),
+            Errno::EINVAL,
+            "getsockopt",
+        );
+        assert!(
+            e.to_string()
+                .ends_with("8 bytes): EINVAL (Invalid argument): the kernel wrote 4 bytes; struct linger has 8"),
+            "{e}"
+        );
+        // TCP_INFO too is written as a prefix when the buffer (or an old kernel's struct) is
+        // shorter: the typed getter zero-fills the rest of tcp_info in that case.
+        let t = tcp4();
+        let mut head = [0xffu8; 8];
+        assert_eq!(
+            t.getsockopt(IPPROTO_TCP, libc::TCP_INFO, &mut head)
+                .unwrap(),
+            8
+        );
+        assert_eq!(head[0], TcpState::CLOSE.raw());
+    });
+}
+
+#[test]
+fn not_a_socket_is_enotsock() {
+    no_leak(|| {
+        let f = std::fs::File::open("/dev/null").unwrap();
+        let fd = f.as_raw_fd();
+        let e = assert_errno(
+            sys::set_opt(&f, SoReuseAddr, true),
+            Errno::ENOTSOCK,
+            "setsockopt",
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("setsockopt(fd {fd}, SOL_SOCKET, SO_REUSEADDR, 4 bytes): ENOTSOCK (Socket operation on non-socket)")
+        );
+    });
+}
+
+#[test]
+fn plain_values_travel_as_c_sees_them() {
+    no_leak(|| {
+        let s = tcp4();
+        sys::setsockopt_plain(&s, IPPROTO_TCP, libc::TCP_NODELAY, &1 as &libc::c_int).unwrap();
+        assert!(s.get_opt(TcpNoDelay).unwrap());
+        let lin = libc::linger {
+            l_onoff: 1,
+            l_linger: 7,
+        };
+        sys::setsockopt_plain(&s, SOL_SOCKET, libc::SO_LINGER, &lin).unwrap();
+        assert_eq!(s.get_opt(SoLinger).unwrap(), Some(Duration::from_secs(7)));
+        let info: libc::tcp_info = sys::getsockopt_plain(&s, IPPROTO_TCP, libc::TCP_INFO).unwrap();
+        assert_eq!(info.tcpi_state, TcpState::CLOSE.raw());
+    });
+}
+
+#[test]
+fn names_cover_both_directions_and_unknowns() {
+    assert_eq!(opt::level_name(SOL_SOCKET), Some("SOL_SOCKET"));
+    assert_eq!(opt::level_name(libc::IPPROTO_IPV6), Some("IPPROTO_IPV6"));
+    assert_eq!(
+        opt::optname(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY),
+        Some("IPV6_V6ONLY")
+    );
+    assert_eq!(
+        opt::optname(SOL_SOCKET, libc::SO_RCVTIMEO),
+        Some("SO_RCVTIMEO")
+    );
+    assert_eq!(opt::optname(SOL_SOCKET, 9999), None);
+    assert_eq!(opt::optname(12345, 1), None);
+    assert_eq!(format!("{:?}", TcpState::TIME_WAIT), "TIME_WAIT");
+    assert_eq!(TcpState::LISTEN.raw(), 10);
+}
+
+#[test]
+fn v6_socket_options_on_loopback() {
+    no_leak(|| {
+        // V6ONLY must be set before bind; afterwards the kernel refuses the change.
+        let s = Socket::socket(AF_INET6, SOCK_DGRAM, 0).unwrap();
+        s.bind(&v6_any()).unwrap();
+        assert_errno(s.set_opt(Ipv6V6Only, true), Errno::EINVAL, "setsockopt");
+    });
+}
