@@ -85,3 +85,50 @@ pub fn assert_errno<T: std::fmt::Debug>(
     );
     e
 }
+
+/// A Unix socket path that is removed when the guard drops, so a failing test leaves no file.
+pub struct TempPath(pub std::path::PathBuf);
+
+impl TempPath {
+    /// A fresh unique path (see [`unix_path`]); nothing is created yet.
+    pub fn new(tag: &str) -> TempPath {
+        TempPath(unix_path(tag))
+    }
+
+    /// The path as a `SockAddr` (pathname Unix address).
+    pub fn addr(&self) -> SockAddr {
+        SockAddr::unix(&self.0).expect("a short temp path")
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `fcntl(fd, cmd)` through `sys::raw`, so flag checks do not trust the crate's own wrapper.
+/// Panics if the call fails.
+#[track_caller]
+fn raw_fcntl(fd: &impl std::os::fd::AsRawFd, cmd: std::os::raw::c_int) -> std::os::raw::c_int {
+    // SAFETY: `fd` is borrowed from a live owner for the duration of the call; `cmd` is F_GETFD
+    // or F_GETFL in this suite, which take no pointer argument.
+    let rc = unsafe { socklab::sys::raw::fcntl(fd.as_raw_fd(), cmd, 0) };
+    assert!(
+        rc >= 0,
+        "fcntl({}, {cmd}) failed: {:?}",
+        fd.as_raw_fd(),
+        Errno::last()
+    );
+    rc
+}
+
+/// Whether `FD_CLOEXEC` is set on `fd`, read with a raw `fcntl(F_GETFD)`.
+pub fn is_cloexec(fd: &impl std::os::fd::AsRawFd) -> bool {
+    raw_fcntl(fd, libc::F_GETFD) & libc::FD_CLOEXEC != 0
+}
+
+/// Whether `O_NONBLOCK` is set on `fd`, read with a raw `fcntl(F_GETFL)`.
+pub fn is_nonblocking(fd: &impl std::os::fd::AsRawFd) -> bool {
+    raw_fcntl(fd, libc::F_GETFL) & libc::O_NONBLOCK != 0
+}
