@@ -253,7 +253,13 @@ pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
     let how_c = shut_how(how);
     // SAFETY: shutdown(2) takes no pointers.
     let rc = unsafe { raw::shutdown(fd, how_c) };
-    cvt(rc, "shutdown", || format!("fd {fd}, {how:?}")).map(drop)
+    // Named as C and strace spell it (`SHUT_WR`), not as std's enum (`Write`).
+    let name = match how {
+        Shutdown::Read => "SHUT_RD",
+        Shutdown::Write => "SHUT_WR",
+        Shutdown::Both => "SHUT_RDWR",
+    };
+    cvt(rc, "shutdown", || format!("fd {fd}, {name}")).map(drop)
 }
 
 /// `close(fd)` — close(2).
