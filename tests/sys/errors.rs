@@ -93,10 +93,18 @@ fn enotconn_recv_getpeername_and_shutdown_on_an_unconnected_stream() {
                 fd.as_raw_fd()
             )
         );
-        assert_errno(
+        let e = assert_errno(
             sys::shutdown(&fd, Shutdown::Both),
             Errno::ENOTCONN,
             "shutdown",
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "shutdown(fd {}, SHUT_RDWR): ENOTCONN (Transport endpoint is not connected)",
+                fd.as_raw_fd()
+            ),
+            "how is named as in C"
         );
         let udp = sys::socket(AF_INET6, SOCK_DGRAM, 0).unwrap();
         assert_errno(sys::getpeername(&udp), Errno::ENOTCONN, "getpeername");
@@ -233,12 +241,15 @@ fn einval_bind_twice_accept_without_listen_listen_when_connected() {
                 fd.as_raw_fd()
             )
         );
-        let mut peer = SockAddr::empty();
-        assert_errno(
+        let before = SockAddr::unix_unnamed();
+        let mut peer = before;
+        let e = assert_errno(
             sys::accept4(&fd, Some(&mut peer), 0),
             Errno::EINVAL,
             "accept4",
         );
+        assert_eq!(e.args(), format!("fd {}, &addr, 0x0", fd.as_raw_fd()));
+        assert_eq!(peer, before, "a failed accept leaves the out-address alone");
         let (cli, _srv) = tcp_pair();
         assert_errno(sys::listen(&cli, 1), Errno::EINVAL, "listen");
         assert_errno(sys::accept4(&cli, None, -1), Errno::EINVAL, "accept4");
