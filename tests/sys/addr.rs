@@ -10,7 +10,7 @@ use libc::{sa_family_t, sockaddr_in, sockaddr_in6, sockaddr_storage, sockaddr_un
 use socklab::sys::{self, AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM};
 use socklab::{Errno, SockAddr};
 
-use crate::common::{abstract_name, assert_errno, no_leak, v4_any, v6_any, TempPath};
+use crate::common::{abstract_name, assert_errno, no_leak, unix_path, v4_any, v6_any, TempPath};
 
 /// `offsetof(sockaddr_un, sun_path)`: a Unix address's length with no path.
 const SUN_PATH_OFFSET: usize = 2;
@@ -326,6 +326,22 @@ fn kernel_filled_unix_addresses_decode_to_what_was_bound() {
 
         let (a, _b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
         assert_eq!(sys::getsockname(&a).unwrap(), SockAddr::unix_unnamed());
+
+        // The longest names socklab builds fill sockaddr_un exactly; the kernel agrees.
+        let stem = unix_path("max");
+        let stem = stem.to_str().unwrap();
+        let longest = TempPath(format!("{stem}{}", "m".repeat(107 - stem.len())).into());
+        let fd = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::bind(&fd, &longest.addr()).unwrap();
+        let got = sys::getsockname(&fd).unwrap();
+        assert_eq!(got.len() as usize, size_of::<sockaddr_un>());
+        assert_eq!(got, longest.addr());
+        let mut name = abstract_name("max");
+        name.resize(107, b'z');
+        let abs = SockAddr::unix_abstract(&name).unwrap();
+        let fd = sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::bind(&fd, &abs).unwrap();
+        assert_eq!(sys::getsockname(&fd).unwrap(), abs);
     });
 }
 

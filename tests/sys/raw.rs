@@ -9,7 +9,7 @@ use libc::{sockaddr, socklen_t};
 use socklab::sys::{self, raw, AF_INET, AF_UNIX, MSG_DONTWAIT, MSG_TRUNC, SOCK_DGRAM, SOCK_STREAM};
 use socklab::{Errno, SockAddr};
 
-use crate::common::{no_leak, port_of, v4_any, TempPath};
+use crate::common::{no_leak, port_of, unix_path, v4_any, TempPath};
 
 /// Asserts a raw call returned -1 with `want` in errno. Call it directly on the raw call's result,
 /// so nothing can touch errno in between.
@@ -278,5 +278,33 @@ fn socketpair_poll_and_close_with_raw_pointers() {
             // SAFETY: both fds came from socketpair above and are owned by nothing else.
             assert_eq!(unsafe { raw::close(fd) }, 0);
         }
+    });
+}
+
+#[test]
+fn a_108_byte_unix_path_binds_through_raw_and_the_kernel_reports_111_bytes() {
+    no_leak(|| {
+        // SockAddr::unix stops at 107 bytes (room for the NUL); Linux also takes a sun_path
+        // filled to the last byte with no NUL, then appends one when it reports the name.
+        let stem = unix_path("full");
+        let stem = stem.to_str().unwrap();
+        let path = TempPath(format!("{stem}{}", "f".repeat(108 - stem.len())).into());
+        let bytes = path.0.to_str().unwrap().as_bytes();
+        assert_eq!(bytes.len(), 108);
+        assert_eq!(
+            SockAddr::unix(&path.0).unwrap_err().code(),
+            Errno::ENAMETOOLONG
+        );
+
+        let mut sun = [0u8; std::mem::size_of::<libc::sockaddr_un>()];
+        sun[..2].copy_from_slice(&(AF_UNIX as libc::sa_family_t).to_ne_bytes());
+        sun[2..].copy_from_slice(bytes);
+        let fd = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        // SAFETY: `sun` is readable for its 110 bytes, exactly the length passed.
+        let rc = unsafe { raw::bind(fd.as_raw_fd(), sun.as_ptr().cast(), sun.len() as socklen_t) };
+        assert_eq!(rc, 0, "bind: {:?}", Errno::last());
+        let got = sys::getsockname(&fd).unwrap();
+        assert_eq!(got.len(), 111, "one past sizeof(sockaddr_un): unix(7) BUGS");
+        assert_eq!(got.as_unix_path(), Some(path.0.as_path()));
     });
 }
