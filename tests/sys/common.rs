@@ -21,7 +21,19 @@ pub fn open_fds() -> usize {
 /// `no_leak` body so concurrent tests cannot mask or fake a leak.
 #[track_caller]
 pub fn no_leak<R>(f: impl FnOnce() -> R) -> R {
-    let _g = FD_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let _g = fd_lock();
+    fd_count_unchanged(f)
+}
+
+/// Takes the lock every `no_leak` body holds, for a test that must count fds around more than
+/// one `fd_count_unchanged` call (the guard's own self-test).
+pub fn fd_lock() -> std::sync::MutexGuard<'static, ()> {
+    FD_LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The check inside `no_leak`, without the lock: the caller must hold [`fd_lock`].
+#[track_caller]
+pub fn fd_count_unchanged<R>(f: impl FnOnce() -> R) -> R {
     let before = open_fds();
     let r = f();
     let after = open_fds();

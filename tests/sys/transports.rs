@@ -16,8 +16,8 @@ use socklab::sys::{
 use socklab::{Errno, SockAddr, Socket};
 
 use crate::common::{
-    abstract_name, assert_errno, is_cloexec, is_nonblocking, no_leak, open_fds, port_of, v4_any,
-    v6_any, TempPath,
+    abstract_name, assert_errno, fd_count_unchanged, fd_lock, is_cloexec, is_nonblocking, no_leak,
+    open_fds, port_of, v4_any, v6_any, TempPath,
 };
 
 /// A listening socket of `domain`/`ty` bound to `addr`, a client connected to it and the accepted
@@ -726,4 +726,25 @@ fn socket_converts_to_and_from_unix_listener_stream_and_datagram() {
         a.send(b"via socklab", 0).unwrap();
         assert_eq!(read_some(&b), b"via socklab");
     });
+}
+
+#[test]
+fn the_leak_guard_fails_a_test_that_leaks_one_fd() {
+    let _g = fd_lock();
+    let mut leaked = -1;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        fd_count_unchanged(|| {
+            let fd = sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+            leaked = std::os::fd::IntoRawFd::into_raw_fd(fd);
+        })
+    }));
+    // SAFETY: `leaked` came from into_raw_fd above and nothing owns it; this is its one close.
+    assert_eq!(unsafe { sys::raw::close(leaked) }, 0);
+    let msg = *r
+        .expect_err("the guard must panic")
+        .downcast::<String>()
+        .unwrap();
+    let before = open_fds();
+    let want = format!("fd leak: {before} fds open before, {} after", before + 1);
+    assert!(msg.contains(&want), "{msg:?} does not say {want:?}");
 }
