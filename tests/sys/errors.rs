@@ -5,6 +5,9 @@ use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::raw::c_int;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+use std::time::{Duration, Instant};
 
 use socklab::sys::{
     self, AF_INET, AF_INET6, AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_DGRAM, SOCK_SEQPACKET,
@@ -481,5 +484,135 @@ fn every_named_errno_round_trips_through_its_raw_value() {
             }
         }
         assert!(named >= 130, "only {named} errnos have names");
+    });
+}
+
+// ---- EINTR: returned by sys, retried by Socket ----
+
+/// SIGUSR1 deliveries seen by [`on_sigusr1`].
+static HANDLED: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn on_sigusr1(_: c_int) {
+    HANDLED.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Installs a SIGUSR1 handler *without* `SA_RESTART`, so a blocked call it interrupts fails with
+/// EINTR instead of being restarted by the kernel. Nothing else in the suite uses SIGUSR1.
+fn install_sigusr1_handler() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: all-zero is a valid sigaction (empty mask, no flags, so no SA_RESTART).
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_sigusr1 as extern "C" fn(c_int) as libc::sighandler_t;
+        // SAFETY: `sa` is a valid sigaction whose handler only does an atomic add, which is
+        // async-signal-safe; the old action is not asked for (NULL).
+        let rc = unsafe { libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) };
+        assert_eq!(rc, 0);
+    });
+}
+
+/// The syscall thread `tid` of this process sleeps in, from /proc/self/task/<tid>/syscall
+/// (`None` while it runs). Panics if the thread is gone: it returned instead of blocking.
+fn sleeping_in(tid: libc::pid_t) -> Option<libc::c_long> {
+    let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"))
+        .unwrap_or_else(|e| panic!("thread {tid} exited instead of blocking ({e})"));
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// Waits until thread `tid` sleeps in one of `syscalls`. The bound only turns a hang into a
+/// failure with a reason; no result depends on how long anything takes.
+fn wait_until_sleeping_in(tid: libc::pid_t, syscalls: &[libc::c_long]) {
+    let start = Instant::now();
+    while !sleeping_in(tid).is_some_and(|nr| syscalls.contains(&nr)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "thread {tid} never blocked in {syscalls:?}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs `call` on a scoped thread and interrupts it with SIGUSR1 once it sleeps in one of
+/// `syscalls`; then runs `after` (which may wake the call) and returns `call`'s result.
+fn interrupted<T: Send>(
+    syscalls: &[libc::c_long],
+    call: impl FnOnce() -> T + Send,
+    after: impl FnOnce(libc::pid_t),
+) -> T {
+    install_sigusr1_handler();
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let h = s.spawn(move || {
+            // SAFETY: gettid and pthread_self take no arguments and cannot fail.
+            tx.send(unsafe { (libc::gettid(), libc::pthread_self()) })
+                .unwrap();
+            call()
+        });
+        let (tid, thread) = rx.recv().unwrap();
+        wait_until_sleeping_in(tid, syscalls);
+        let seen = HANDLED.load(Ordering::SeqCst);
+        // SAFETY: `thread` is alive: it sleeps in `call` until it is interrupted or woken.
+        assert_eq!(unsafe { libc::pthread_kill(thread, libc::SIGUSR1) }, 0);
+        while HANDLED.load(Ordering::SeqCst) == seen {
+            std::thread::yield_now();
+        }
+        after(tid);
+        h.join().unwrap()
+    })
+}
+
+#[test]
+fn sys_recv_and_accept_return_eintr_never_retry() {
+    no_leak(|| {
+        let (a, _b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let mut buf = [0u8; 8];
+        let r = interrupted(
+            &[libc::SYS_recvfrom],
+            || sys::recv(&a, &mut buf[..], 0),
+            drop,
+        );
+        let e = assert_errno(r, Errno::EINTR, "recv");
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+
+        let (lst, _) = bound_tcp();
+        sys::listen(&lst, 1).unwrap();
+        let accepts = [libc::SYS_accept, libc::SYS_accept4];
+        let r = interrupted(&accepts, || sys::accept(&lst, None), drop);
+        assert_errno(r, Errno::EINTR, "accept");
+    });
+}
+
+#[test]
+fn socket_recv_and_accept_retry_eintr_until_they_succeed() {
+    no_leak(|| {
+        let (a, b) = socklab::Socket::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let mut buf = [0u8; 8];
+        let n = interrupted(
+            &[libc::SYS_recvfrom],
+            || a.recv(&mut buf, 0),
+            |tid| {
+                // Back asleep in recvfrom after the EINTR: the retry loop called it again.
+                wait_until_sleeping_in(tid, &[libc::SYS_recvfrom]);
+                b.write(b"after").unwrap();
+            },
+        );
+        assert_eq!(n.unwrap(), 5);
+        assert_eq!(&buf[..5], b"after");
+
+        let (lst, to) = bound_tcp();
+        let lst = socklab::Socket::from(lst);
+        lst.listen(1).unwrap();
+        let accepts = [libc::SYS_accept, libc::SYS_accept4];
+        let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+        let r = interrupted(
+            &accepts,
+            || lst.accept(),
+            |tid| {
+                wait_until_sleeping_in(tid, &accepts);
+                sys::connect(&cli, &to).unwrap();
+            },
+        );
+        let (_conn, peer) = r.unwrap();
+        assert_eq!(peer, sys::getsockname(&cli).unwrap());
     });
 }
