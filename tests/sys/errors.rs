@@ -616,3 +616,21 @@ fn socket_recv_and_accept_retry_eintr_until_they_succeed() {
         assert_eq!(peer, sys::getsockname(&cli).unwrap());
     });
 }
+
+#[test]
+fn socket_connect_does_not_retry_eintr() {
+    no_leak(|| {
+        // A Unix listener with backlog 0 takes one pending connection; the next connect sleeps.
+        let name = SockAddr::unix_abstract(&abstract_name("eintr-connect")).unwrap();
+        let lst = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::bind(&lst, &name).unwrap();
+        sys::listen(&lst, 0).unwrap();
+        let first = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::connect(&first, &name).unwrap();
+
+        let second = socklab::Socket::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let r = interrupted(&[libc::SYS_connect], || second.connect(&name), drop);
+        let e = assert_errno(r, Errno::EINTR, "connect");
+        assert_eq!(e.args(), format!("fd {}, {name}", second.as_raw_fd()));
+    });
+}
