@@ -16,9 +16,11 @@ use crate::sys::{self, Errno, FcntlArg, Result, SockAddr};
 /// - **EINTR retry** in the calls that can safely restart — [`accept`](Socket::accept),
 ///   [`accept4`](Socket::accept4), [`read`](Socket::read), [`write`](Socket::write),
 ///   [`send`](Socket::send), [`recv`](Socket::recv), [`sendto`](Socket::sendto),
-///   [`recvfrom`](Socket::recvfrom) — each retries while the call fails with `EINTR`, as std
-///   does. [`connect`](Socket::connect) does **not** retry: an interrupted stream connect
-///   completes in the background, and connecting again gives `EALREADY`.
+///   [`recvfrom`](Socket::recvfrom) — each retries while the call fails with `EINTR` (std's
+///   `accept` does too; std's `read`/`write`/`send`/`recv` return `ErrorKind::Interrupted` and
+///   leave the retry to `read_exact`/`write_all`). [`connect`](Socket::connect) does **not**
+///   retry: an interrupted stream connect completes in the background, and connecting again
+///   gives `EALREADY`.
 /// - **`std::io::Read`/`Write`**, on top of `read`/`write`.
 ///
 /// ```

@@ -54,5 +54,9 @@ pub fn fcntl(fd: impl AsFd, cmd: FcntlArg) -> Result<c_int> {
     let (c, arg, name) = cmd.parts();
     // SAFETY: every FcntlArg command takes an int argument or none, never a pointer.
     let rc = unsafe { raw::fcntl(fd, c, arg) };
-    cvt(rc, "fcntl", || format!("fd {fd}, {name}, {arg:#x}"))
+    cvt(rc, "fcntl", || match cmd {
+        // As strace shows them: the Get commands take no third argument.
+        FcntlArg::GetFl | FcntlArg::GetFd => format!("fd {fd}, {name}"),
+        FcntlArg::SetFl(_) | FcntlArg::SetFd(_) => format!("fd {fd}, {name}, {arg:#x}"),
+    })
 }

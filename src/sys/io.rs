@@ -235,7 +235,9 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 /// ```
 /// use socklab::sys::{self, SockAddr, AF_INET, SOCK_DGRAM, Errno};
 /// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
-/// let to = SockAddr::from("127.0.0.1:9".parse::<std::net::SocketAddr>().unwrap());
+/// sys::bind(&fd, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// let to = sys::getsockname(&fd)?; // to itself: port 0 bound, never a fixed port
+/// assert_eq!(sys::sendto(&fd, b"ping", 0, &to)?, 4);
 /// let err = sys::sendto(&fd, &vec![0u8; 65508], 0, &to).unwrap_err();
 /// assert_eq!(err.code(), Errno::EMSGSIZE);
 /// # Ok::<(), socklab::Error>(())

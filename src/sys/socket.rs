@@ -107,21 +107,36 @@ pub fn listen(sockfd: impl AsFd, backlog: c_int) -> Result<()> {
     cvt(rc, "listen", || format!("fd {fd}, {backlog}")).map(drop)
 }
 
-/// Splits an optional out-address into the two C pointers (both NULL for `None`).
-fn out_addr(addr: Option<&mut SockAddr>) -> (*mut libc::sockaddr, *mut libc::socklen_t) {
+/// The shared body of accept/accept4: `None` passes C's `NULL, NULL`; `Some(out)` lets the
+/// kernel fill an address through [`SockAddr::try_init`] (zeroed storage, length checked after)
+/// and stores it in `out` only when the call succeeded.
+fn accept_with(
+    addr: Option<&mut SockAddr>,
+    call: impl FnOnce(*mut libc::sockaddr, *mut libc::socklen_t) -> Result<OwnedFd>,
+) -> Result<OwnedFd> {
     match addr {
-        Some(a) => {
-            *a = SockAddr::empty();
-            a.as_mut_parts()
+        None => call(ptr::null_mut(), ptr::null_mut()),
+        Some(out) => {
+            let (fd, peer) = SockAddr::try_init(call)?;
+            *out = peer;
+            Ok(fd)
         }
-        None => (ptr::null_mut(), ptr::null_mut()),
+    }
+}
+
+/// How the address arguments of accept/accept4 read in an error message.
+fn accept_args(addr: &Option<&mut SockAddr>) -> &'static str {
+    if addr.is_some() {
+        "&addr"
+    } else {
+        "NULL, NULL"
     }
 }
 
 /// `accept(sockfd, addr, addrlen)` — accept(2).
 ///
-/// `addr: None` is C's `accept(fd, NULL, NULL)`; `Some(&mut a)` resets `a` to an empty address
-/// and lets the kernel write the peer into it. The new fd comes back as an [`OwnedFd`] without
+/// `addr: None` is C's `accept(fd, NULL, NULL)`; `Some(&mut a)` lets the kernel write the peer
+/// into `a` (left as it was if the call fails). The new fd comes back as an [`OwnedFd`] without
 /// `CLOEXEC` (std uses `accept4(SOCK_CLOEXEC)`; use [`accept4`] for that).
 ///
 /// # Errors
@@ -143,13 +158,13 @@ fn out_addr(addr: Option<&mut SockAddr>) -> (*mut libc::sockaddr, *mut libc::soc
 /// ```
 pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
-    let has_addr = addr.is_some();
-    let (p, len) = out_addr(addr);
-    // SAFETY: `p` and `len` are both NULL, or point into a live SockAddr whose length was just
-    // set to its storage size; the returned fd is wrapped at once.
-    let rc = unsafe { raw::accept(fd, p, len) };
-    let args = || format!("fd {fd}, {}", if has_addr { "&addr" } else { "NULL, NULL" });
-    cvt(rc, "accept", args).map(owned)
+    let args = accept_args(&addr);
+    accept_with(addr, |p, len| {
+        // SAFETY: `p` and `len` are both NULL, or try_init's zeroed storage and its size; the
+        // returned fd is wrapped at once.
+        let rc = unsafe { raw::accept(fd, p, len) };
+        cvt(rc, "accept", || format!("fd {fd}, {args}")).map(owned)
+    })
 }
 
 /// `accept4(sockfd, addr, addrlen, flags)` — accept4(2).
@@ -172,17 +187,13 @@ pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd>
 /// ```
 pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
-    let has_addr = addr.is_some();
-    let (p, len) = out_addr(addr);
-    // SAFETY: as in accept.
-    let rc = unsafe { raw::accept4(fd, p, len, flags) };
-    let args = || {
-        format!(
-            "fd {fd}, {}, {flags:#x}",
-            if has_addr { "&addr" } else { "NULL, NULL" }
-        )
-    };
-    cvt(rc, "accept4", args).map(owned)
+    let args = accept_args(&addr);
+    accept_with(addr, |p, len| {
+        // SAFETY: `p` and `len` are both NULL, or try_init's zeroed storage and its size;
+        // `flags` is an int the kernel validates; the returned fd is wrapped at once.
+        let rc = unsafe { raw::accept4(fd, p, len, flags) };
+        cvt(rc, "accept4", || format!("fd {fd}, {args}, {flags:#x}")).map(owned)
+    })
 }
 
 /// `connect(sockfd, addr, addrlen)` — connect(2).
@@ -242,7 +253,13 @@ pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
     let how_c = shut_how(how);
     // SAFETY: shutdown(2) takes no pointers.
     let rc = unsafe { raw::shutdown(fd, how_c) };
-    cvt(rc, "shutdown", || format!("fd {fd}, {how:?}")).map(drop)
+    // Named as C and strace spell it (`SHUT_WR`), not as std's enum (`Write`).
+    let name = match how {
+        Shutdown::Read => "SHUT_RD",
+        Shutdown::Write => "SHUT_WR",
+        Shutdown::Both => "SHUT_RDWR",
+    };
+    cvt(rc, "shutdown", || format!("fd {fd}, {name}")).map(drop)
 }
 
 /// `close(fd)` — close(2).

@@ -21,7 +21,19 @@ pub fn open_fds() -> usize {
 /// `no_leak` body so concurrent tests cannot mask or fake a leak.
 #[track_caller]
 pub fn no_leak<R>(f: impl FnOnce() -> R) -> R {
-    let _g = FD_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let _g = fd_lock();
+    fd_count_unchanged(f)
+}
+
+/// Takes the lock every `no_leak` body holds, for a test that must count fds around more than
+/// one `fd_count_unchanged` call (the guard's own self-test).
+pub fn fd_lock() -> std::sync::MutexGuard<'static, ()> {
+    FD_LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The check inside `no_leak`, without the lock: the caller must hold [`fd_lock`].
+#[track_caller]
+pub fn fd_count_unchanged<R>(f: impl FnOnce() -> R) -> R {
     let before = open_fds();
     let r = f();
     let after = open_fds();
@@ -84,4 +96,51 @@ pub fn assert_errno<T: std::fmt::Debug>(
         code.name()
     );
     e
+}
+
+/// A Unix socket path that is removed when the guard drops, so a failing test leaves no file.
+pub struct TempPath(pub std::path::PathBuf);
+
+impl TempPath {
+    /// A fresh unique path (see [`unix_path`]); nothing is created yet.
+    pub fn new(tag: &str) -> TempPath {
+        TempPath(unix_path(tag))
+    }
+
+    /// The path as a `SockAddr` (pathname Unix address).
+    pub fn addr(&self) -> SockAddr {
+        SockAddr::unix(&self.0).expect("a short temp path")
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `fcntl(fd, cmd)` through `sys::raw`, so flag checks do not trust the crate's own wrapper.
+/// Panics if the call fails.
+#[track_caller]
+fn raw_fcntl(fd: &impl std::os::fd::AsRawFd, cmd: std::os::raw::c_int) -> std::os::raw::c_int {
+    // SAFETY: `fd` is borrowed from a live owner for the duration of the call; `cmd` is F_GETFD
+    // or F_GETFL in this suite, which take no pointer argument.
+    let rc = unsafe { socklab::sys::raw::fcntl(fd.as_raw_fd(), cmd, 0) };
+    assert!(
+        rc >= 0,
+        "fcntl({}, {cmd}) failed: {:?}",
+        fd.as_raw_fd(),
+        Errno::last()
+    );
+    rc
+}
+
+/// Whether `FD_CLOEXEC` is set on `fd`, read with a raw `fcntl(F_GETFD)`.
+pub fn is_cloexec(fd: &impl std::os::fd::AsRawFd) -> bool {
+    raw_fcntl(fd, libc::F_GETFD) & libc::FD_CLOEXEC != 0
+}
+
+/// Whether `O_NONBLOCK` is set on `fd`, read with a raw `fcntl(F_GETFL)`.
+pub fn is_nonblocking(fd: &impl std::os::fd::AsRawFd) -> bool {
+    raw_fcntl(fd, libc::F_GETFL) & libc::O_NONBLOCK != 0
 }
