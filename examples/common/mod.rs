@@ -88,7 +88,7 @@ pub fn print_bytes(bytes: &[u8]) {
 /// C++ reads past the end of its array.
 pub fn cpp_message_line(read: &[u8]) -> Vec<u8> {
     let text = read.split(|&b| b == 0).next().unwrap_or_default();
-    [&"받은 메시지: ".as_bytes()[..], text, b"\n"].concat()
+    ["받은 메시지: ".as_bytes(), text, b"\n"].concat()
 }
 
 /// Python's `f"{addr}"` for an `AF_INET` address tuple: `('127.0.0.1', 41592)`.
