@@ -3,8 +3,8 @@
 //! servers both ways. One test per pair, so a failure names the pair.
 
 use crate::procs::{
-    assert_clean, exchange, have_python, mask_peer_port, run, text, Client, Proto, TcpServer,
-    UdpServer,
+    assert_clean, exchange, have_python, mask_peer_port, no_leak, run, text, Client, Proto,
+    TcpServer, UdpServer,
 };
 
 /// Exercises UTF-8 on every path (argv, socket, stdout) in every language.
@@ -60,7 +60,7 @@ macro_rules! pairs {
     ($check:ident: $($name:ident: $client:ident -> $server:expr;)*) => {
         $(#[test]
         fn $name() {
-            $check(Client::$client, $server);
+            no_leak(|| $check(Client::$client, $server));
         })*
     };
 }

@@ -46,6 +46,10 @@ sys.stdout.buffer.write(reply)
 s.close()
 ";
 
+/// The fd-leak guard of tests/sys, shared: it serializes the test bodies too, so fd counts are
+/// exact and the tests' own free ports never race each other.
+pub use crate::common::no_leak;
+
 /// Polling step of every bounded wait.
 const STEP: Duration = Duration::from_millis(10);
 /// Upper bound of every wait (readiness, exit). Generous: strace and a loaded machine are slow.

@@ -99,14 +99,17 @@ impl Call {
     }
 }
 
-/// Parses strace's log: strips the `PID ` prefix `-f` adds, joins `<unfinished ...>` /
+/// Parses strace's log: strips the `PID ` prefix `-f` adds (padded: `3423  close(3)`), joins `<unfinished ...>` /
 /// `<... resumed>` halves per pid, drops signal (`---`) and exit (`+++`) lines.
 pub fn parse(log: &str) -> Vec<Call> {
     let mut pending: HashMap<String, String> = HashMap::new();
     let mut calls = Vec::new();
     for raw in log.lines() {
         let (pid, line) = match raw.split_once(' ') {
-            Some((p, rest)) if p.bytes().all(|b| b.is_ascii_digit()) => (p.to_owned(), rest),
+            // strace pads short pids: "3423  close(3)".
+            Some((p, rest)) if p.bytes().all(|b| b.is_ascii_digit()) => {
+                (p.to_owned(), rest.trim_start())
+            }
             _ => (String::new(), raw),
         };
         if line.starts_with("---") || line.starts_with("+++") {
@@ -260,7 +263,7 @@ fn parse_joins_resumed_calls_and_filters_non_socket_fds() {
 7 bind(3, {sa_family=AF_INET, sin_port=htons(5000), sin_addr=inet_addr(\"0.0.0.0\")}, 16) = 0
 7 accept4(3, {sa_family=AF_INET, sin_port=htons(41000), sin_addr=inet_addr(\"127.0.0.1\")}, [16], SOCK_CLOEXEC <unfinished ...>
 8 read(5, \"x = 1)\", 6) = 6
-7 <... accept4 resumed>) = 4
+7  <... accept4 resumed>) = 4
 7 read(4, \") = (\", 1024) = 5
 7 write(1, \"ok\\n\", 3) = 3
 7 write(2, \"noise\", 5) = 5

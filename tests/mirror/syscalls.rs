@@ -36,33 +36,38 @@ const SEED_HELLO: &[&str] = &[
 
 #[test]
 fn mirror_makes_the_seed_servers_socket_calls() {
-    if !strace::available() {
-        return;
-    }
-    let (seed, seed_out) = traced_run(Path::new(CPP_SERVER), "hello");
-    let (mirror, mirror_out) = traced_run(&example("cpp_tcp_server"), "hello");
-    assert_eq!(seed, SEED_HELLO, "the C++ seed's calls");
-    assert_eq!(mirror, seed, "the Rust mirror's calls");
-    assert_eq!(text(&mirror_out), "받은 메시지: hello\n");
-    assert_eq!(mirror_out, seed_out);
+    procs::no_leak(|| {
+        if !strace::available() {
+            return;
+        }
+        let (seed, seed_out) = traced_run(Path::new(CPP_SERVER), "hello");
+        let (mirror, mirror_out) = traced_run(&example("cpp_tcp_server"), "hello");
+        assert_eq!(seed, SEED_HELLO, "the C++ seed's calls");
+        assert_eq!(mirror, seed, "the Rust mirror's calls");
+        assert_eq!(text(&mirror_out), "받은 메시지: hello\n");
+        assert_eq!(mirror_out, seed_out);
+    })
 }
 
 #[test]
 fn mirror_matches_the_seed_for_1023_bytes_of_korean() {
-    if !strace::available() {
-        return;
-    }
-    // 341 three-byte syllables = 1023 bytes: the most the seed handles without overreading.
-    let message = "가".repeat(341);
-    let (seed, _) = traced_run(Path::new(CPP_SERVER), &message);
-    let (mirror, _) = traced_run(&example("cpp_tcp_server"), &message);
-    assert_eq!(seed.len(), SEED_HELLO.len(), "{seed:#?}");
-    assert!(
-        seed[4].starts_with("read(S1, \"\\352\\260\\200") && seed[4].ends_with("..., 1024) = 1023"),
-        "{}",
-        seed[4]
-    );
-    assert_eq!(mirror, seed);
+    procs::no_leak(|| {
+        if !strace::available() {
+            return;
+        }
+        // 341 three-byte syllables = 1023 bytes: the most the seed handles without overreading.
+        let message = "가".repeat(341);
+        let (seed, _) = traced_run(Path::new(CPP_SERVER), &message);
+        let (mirror, _) = traced_run(&example("cpp_tcp_server"), &message);
+        assert_eq!(seed.len(), SEED_HELLO.len(), "{seed:#?}");
+        assert!(
+            seed[4].starts_with("read(S1, \"\\352\\260\\200")
+                && seed[4].ends_with("..., 1024) = 1023"),
+            "{}",
+            seed[4]
+        );
+        assert_eq!(mirror, seed);
+    })
 }
 
 /// How the std::net port (`examples/std_tcp_server.rs`) differs from the mirror, as a line
@@ -86,16 +91,18 @@ const STD_DIFFERENCES: &[&str] = &[
 
 #[test]
 fn std_net_port_differs_by_the_listed_calls() {
-    if !strace::available() {
-        return;
-    }
-    let (mirror, mirror_out) = traced_run(&example("cpp_tcp_server"), "hello");
-    let (std, std_out) = traced_run(&example("std_tcp_server"), "hello");
-    assert_eq!(mirror, SEED_HELLO);
-    assert_eq!(
-        strace::diff(&mirror, &std),
-        STD_DIFFERENCES,
-        "std calls: {std:#?}"
-    );
-    assert_eq!(std_out, mirror_out, "same output, different calls");
+    procs::no_leak(|| {
+        if !strace::available() {
+            return;
+        }
+        let (mirror, mirror_out) = traced_run(&example("cpp_tcp_server"), "hello");
+        let (std, std_out) = traced_run(&example("std_tcp_server"), "hello");
+        assert_eq!(mirror, SEED_HELLO);
+        assert_eq!(
+            strace::diff(&mirror, &std),
+            STD_DIFFERENCES,
+            "std calls: {std:#?}"
+        );
+        assert_eq!(std_out, mirror_out, "same output, different calls");
+    })
 }
