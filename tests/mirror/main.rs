@@ -1,0 +1,16 @@
+//! Integration tests of the seed mirrors: syscall parity under strace, output parity, the
+//! client × server interop matrix (Rust, C/C++, Python), and the NUL-overread difference.
+//!
+//! The servers run as separate processes on a free port each ([`procs::free_port`]); readiness
+//! is read from /proc/net (a probe connection would use up the seed server's only accept()).
+//! Needs the examples built (`cargo test` builds them), strace (installed by `.ci/run`;
+//! `SOCKLAB_SKIP_STRACE=1` skips those tests) and python3 (tests needing it skip without it).
+
+#[path = "../sys/common.rs"]
+mod common;
+mod procs;
+mod strace;
+
+mod interop;
+mod output;
+mod syscalls;
