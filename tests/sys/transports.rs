@@ -748,3 +748,66 @@ fn the_leak_guard_fails_a_test_that_leaks_one_fd() {
     let want = format!("fd leak: {before} fds open before, {} after", before + 1);
     assert!(msg.contains(&want), "{msg:?} does not say {want:?}");
 }
+
+#[test]
+fn nonblocking_connect_einprogress_poll_so_error_then_connect_again() {
+    no_leak(|| {
+        let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+        sys::bind(&lst, &v4_any()).unwrap();
+        sys::listen(&lst, 1).unwrap();
+        let to = sys::getsockname(&lst).unwrap();
+        let cli = sys::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0).unwrap();
+        // The SYN-ACK is processed only once connect(2) lets go of the socket, so a
+        // non-blocking connect says EINPROGRESS even over loopback.
+        assert_errno(sys::connect(&cli, &to), Errno::EINPROGRESS, "connect");
+        let mut fds = [PollFd::new(cli.as_fd(), libc::POLLOUT)];
+        assert_eq!(sys::poll(&mut fds, -1).unwrap(), 1);
+        assert_eq!(
+            fds[0].revents(),
+            libc::POLLOUT,
+            "writable, no POLLERR: connected"
+        );
+        let mut err: c_int = -1;
+        let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+        // SAFETY: `err` is writable for `len` bytes and `len` is a live socklen_t.
+        let rc = unsafe {
+            sys::raw::getsockopt(
+                cli.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&mut err as *mut c_int).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!((rc, err), (0, 0), "SO_ERROR reports the connect's outcome");
+        // The socket layer still says "connecting" until connect is called again: that call
+        // returns 0 (the way a program learns the outcome without SO_ERROR), the next EISCONN.
+        sys::connect(&cli, &to).unwrap();
+        assert_errno(sys::connect(&cli, &to), Errno::EISCONN, "connect");
+        assert_eq!(sys::getpeername(&cli).unwrap(), to);
+    });
+}
+
+#[test]
+fn sys_calls_take_any_as_fd() {
+    no_leak(|| {
+        let std_sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let me = SockAddr::from(std_sock.local_addr().unwrap());
+        assert_eq!(sys::getsockname(&std_sock).unwrap(), me, "a std type");
+        assert_eq!(
+            sys::getsockname(std_sock.as_fd()).unwrap(),
+            me,
+            "a BorrowedFd"
+        );
+        let s = Socket::from(std_sock);
+        assert_eq!(sys::getsockname(&s).unwrap(), me, "a &Socket");
+        let owned = OwnedFd::from(s);
+        assert_eq!(sys::getsockname(&owned).unwrap(), me, "a &OwnedFd");
+        sys::sendto(owned.as_fd(), b"x", 0, &me).unwrap();
+        assert_eq!(
+            sys::recv(owned, &mut [0u8; 4][..], 0).unwrap(),
+            1,
+            "an OwnedFd, by value"
+        );
+    });
+}
