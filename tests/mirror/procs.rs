@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socklab::sys::{self, SockAddr, AF_INET, SOCK_DGRAM, SOCK_STREAM};
+use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 
 /// The seed's C++ server, built unchanged (plus a port argument) by build.rs.
 pub const CPP_SERVER: &str = env!("SOCKLAB_C_TCP_SERVER");
@@ -138,7 +138,7 @@ pub fn free_port(proto: Proto) -> u16 {
     let mut seen = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
     let seen = seen.get_or_insert_with(HashSet::new);
     loop {
-        let fd = sys::socket(AF_INET, ty, 0).unwrap();
+        let fd = sys::socket(AF_INET, ty | SOCK_CLOEXEC, 0).unwrap();
         sys::bind(&fd, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
         let port = sys::getsockname(&fd).unwrap().as_socket().unwrap().port();
         sys::close(fd).unwrap();
