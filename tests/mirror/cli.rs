@@ -1,20 +1,11 @@
 //! The examples' command lines: bad input is one line on stderr and exit 2; a failed call is the
 //! strace-style error and exit 1 (where the C++ seed would go on regardless).
 
-use std::net::SocketAddr;
 use std::process::Command;
 
-use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_STREAM};
+use socklab::sys;
 
-use crate::procs::{example, no_leak, run, text};
-
-/// The test's own sockets: `SOCK_CLOEXEC`, or the example would inherit it as fd 3 (socklab
-/// adds no CLOEXEC) and its own socket would be fd 4.
-fn held_socket() -> std::os::fd::OwnedFd {
-    let fd = sys::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0).unwrap();
-    sys::bind(&fd, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
-    fd
-}
+use crate::procs::{example, held_listener, held_socket, no_leak, run, text};
 
 /// Runs example `name` with `args` and asserts: exit 2, one stderr line containing `says`.
 #[track_caller]
@@ -66,8 +57,7 @@ fn servers_reject_bad_ports_with_exit_2() {
 #[test]
 fn cpp_mirror_reports_a_taken_port_and_exits_1() {
     no_leak(|| {
-        let holder = held_socket();
-        sys::listen(&holder, 1).unwrap();
+        let holder = held_listener();
         let port = sys::getsockname(&holder)
             .unwrap()
             .as_socket()

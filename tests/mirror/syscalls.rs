@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use socklab::sys;
+
 use crate::procs::{self, assert_clean, example, text, Proto, CPP_SERVER, C_TCP_CLIENT};
 use crate::strace;
 
@@ -104,5 +106,46 @@ fn std_net_port_differs_by_the_listed_calls() {
             "std calls: {std:#?}"
         );
         assert_eq!(std_out, mirror_out, "same output, different calls");
+    })
+}
+
+/// The seed ignores a failed bind(): it calls listen() anyway, which binds the socket to a
+/// random port, and waits in accept() there forever. The mirror stops at the error (exit 1);
+/// its calls up to that point are the seed's.
+#[test]
+fn seed_goes_on_after_a_failed_bind_where_the_mirror_stops() {
+    procs::no_leak(|| {
+        if !strace::available() {
+            return;
+        }
+        let holder = procs::held_listener();
+        let port = sys::getsockname(&holder)
+            .unwrap()
+            .as_socket()
+            .unwrap()
+            .port();
+        let args = [port.to_string()];
+
+        let log = strace::LogFile::new("seed-eaddrinuse");
+        let seed = strace::spawn(&log, Path::new(CPP_SERVER), &args);
+        // The seed never exits: read the log once listen() is in it, then kill it (drop).
+        let upto_listen = log.wait_for("listen(");
+        drop(seed);
+        let seed = strace::socket_calls(&strace::parse(&upto_listen), port);
+
+        let log = strace::LogFile::new("mirror-eaddrinuse");
+        let out = strace::spawn(&log, &example("cpp_tcp_server"), &args).finish();
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let mirror = strace::socket_calls(&strace::parse(&log.read()), port);
+
+        let failed_bind = "bind(S0, {sa_family=AF_INET, sin_port=htons(PORT), \
+             sin_addr=inet_addr(\"0.0.0.0\")}, 16) = -1 EADDRINUSE (Address already in use)";
+        assert_eq!(
+            seed,
+            [SEED_HELLO[0], failed_bind, "listen(S0, 3) = 0"],
+            "the seed goes on"
+        );
+        assert_eq!(mirror, seed[..2], "the mirror stops after bind");
+        sys::close(holder).unwrap();
     })
 }
