@@ -27,7 +27,7 @@ fn main() {
     // sockaddr_in address;
     // address.sin_family = AF_INET;
     // address.sin_addr.s_addr = INADDR_ANY;
-    // address.sin_port = htons(8080);
+    // address.sin_port = htons(port);       (the seed: htons(8080))
     let address = SockAddr::from(SocketAddrV4::new(Ipv4Addr::from(INADDR_ANY), port));
 
     // bind(server_fd, (struct sockaddr*)&address, sizeof(address));

@@ -8,14 +8,11 @@ mod common;
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 
-use common::{cpp_message_line, print_bytes, server_port};
+use common::{cpp_message_line, die, print_bytes, server_port};
 
 /// A failed std call: print it and exit 1 (as the socklab examples do).
 fn or_exit<T>(r: std::io::Result<T>, call: &str) -> T {
-    r.unwrap_or_else(|e| {
-        eprintln!("std_tcp_server: {call}: {e}");
-        std::process::exit(1)
-    })
+    r.unwrap_or_else(|e| die(1, format_args!("{call}: {e}")))
 }
 
 fn main() {

@@ -14,10 +14,17 @@ fn prog() -> String {
     arg0.rsplit('/').next().unwrap_or("example").to_owned()
 }
 
+/// `prog: msg` and a newline on stderr in one write(2) (`eprintln!` makes one write per
+/// formatted piece, which clutters an strace), then exit with `code`.
+pub fn die(code: i32, msg: impl Display) -> ! {
+    let line = format!("{}: {msg}\n", prog());
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    exit(code)
+}
+
 /// Bad command-line input: one line on stderr, exit code 2.
 pub fn usage_error(msg: impl Display) -> ! {
-    eprintln!("{}: {msg}", prog());
-    exit(2)
+    die(2, msg)
 }
 
 /// A decimal port 0..=65535, or a usage error.
@@ -66,10 +73,7 @@ pub fn client_args(default: u16) -> (u16, String) {
 /// originals check nothing (C goes on with -1, Python dies with a traceback); printing adds no
 /// socket call, only a write to stderr.
 pub fn or_exit<T>(r: socklab::Result<T>) -> T {
-    r.unwrap_or_else(|e| {
-        eprintln!("{}: {e}", prog());
-        exit(1)
-    })
+    r.unwrap_or_else(|e| die(1, e))
 }
 
 /// Writes `bytes` to stdout in one `write_all` on the locked handle, or exits 1. The line is
@@ -77,8 +81,7 @@ pub fn or_exit<T>(r: socklab::Result<T>) -> T {
 pub fn print_bytes(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
-        eprintln!("{}: writing stdout: {e}", prog());
-        exit(1)
+        die(1, format_args!("writing stdout: {e}"))
     }
 }
 
@@ -102,11 +105,11 @@ pub fn py_addr(addr: &SockAddr) -> String {
 /// Python's `data.decode()` (UTF-8, strict): on invalid bytes Python raises
 /// `UnicodeDecodeError` and exits 1 with a traceback; here one line on stderr and exit 1.
 pub fn py_decode(data: &[u8]) -> &str {
-    std::str::from_utf8(data).unwrap_or_else(|e| {
-        eprintln!(
-            "{}: UnicodeDecodeError: 'utf-8' codec can't decode: {e}",
-            prog()
-        );
-        exit(1)
-    })
+    let decode_error = |e| {
+        die(
+            1,
+            format_args!("UnicodeDecodeError: 'utf-8' codec can't decode: {e}"),
+        )
+    };
+    std::str::from_utf8(data).unwrap_or_else(decode_error)
 }

@@ -11,6 +11,7 @@ mod common;
 mod procs;
 mod strace;
 
+mod cli;
 mod interop;
 mod output;
 mod syscalls;

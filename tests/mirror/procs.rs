@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socklab::sys::{self, SockAddr, AF_INET, SOCK_DGRAM, SOCK_STREAM};
+use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 
 /// The seed's C++ server, built unchanged (plus a port argument) by build.rs.
 pub const CPP_SERVER: &str = env!("SOCKLAB_C_TCP_SERVER");
@@ -51,7 +51,7 @@ s.close()
 pub use crate::common::no_leak;
 
 /// Polling step of every bounded wait.
-const STEP: Duration = Duration::from_millis(10);
+pub const STEP: Duration = Duration::from_millis(10);
 /// Upper bound of every wait (readiness, exit). Generous: strace and a loaded machine are slow.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -138,7 +138,7 @@ pub fn free_port(proto: Proto) -> u16 {
     let mut seen = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
     let seen = seen.get_or_insert_with(HashSet::new);
     loop {
-        let fd = sys::socket(AF_INET, ty, 0).unwrap();
+        let fd = sys::socket(AF_INET, ty | SOCK_CLOEXEC, 0).unwrap();
         sys::bind(&fd, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
         let port = sys::getsockname(&fd).unwrap().as_socket().unwrap().port();
         sys::close(fd).unwrap();
@@ -146,6 +146,23 @@ pub fn free_port(proto: Proto) -> u16 {
             return port;
         }
     }
+}
+
+/// A listening TCP socket of the test on 127.0.0.1 and a free port, to make a server's bind()
+/// fail. `SOCK_CLOEXEC`: without it the server would inherit it as fd 3 (socklab adds no
+/// CLOEXEC), and its own socket would be fd 4.
+pub fn held_listener() -> std::os::fd::OwnedFd {
+    let fd = held_socket();
+    sys::listen(&fd, 1).unwrap();
+    fd
+}
+
+/// A TCP socket of the test bound to 127.0.0.1 and a free port, not listening: connecting to
+/// it is refused. `SOCK_CLOEXEC` as for [`held_listener`].
+pub fn held_socket() -> std::os::fd::OwnedFd {
+    let fd = sys::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0).unwrap();
+    sys::bind(&fd, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+    fd
 }
 
 /// Whether some socket of `proto` is bound to `port` (TCP: listening), from /proc/net.

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::procs::Proc;
+use std::thread;
+use std::time::Instant;
+
+use crate::procs::{Proc, DEADLINE, STEP};
 
 /// The syscalls traced, as issue 4 asks: every network call plus read/write/close.
 pub const TRACE_SET: &str = "trace=%network,read,write,close";
@@ -46,6 +49,25 @@ impl LogFile {
     /// The path strace writes to.
     pub fn path(&self) -> &Path {
         &self.0
+    }
+
+    /// The log's complete lines up to the first one containing `needle`, once strace has
+    /// written it (polling, at most [`DEADLINE`]): for a traced program that never exits.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&self.0).unwrap_or_default();
+            if let Some(at) = text.find(needle) {
+                if let Some(eol) = text[at..].find('\n') {
+                    return text[..at + eol + 1].to_owned();
+                }
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "no {needle:?} in the strace log after {DEADLINE:?}: {text}"
+            );
+            thread::sleep(STEP);
+        }
     }
 
     /// The log's text.
