@@ -31,7 +31,7 @@ use super::trace::{get, line, namelen};
 /// Always safe to call; `unsafe` only because the fd it returns is not owned by anything: the
 /// caller must close it exactly once.
 pub unsafe fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
-    traced!(libc::socket(domain, ty, protocol), |(), r, e| {
+    traced!(libc::socket(domain, ty, protocol), move |(), r, e| {
         line::socket(domain, ty, protocol, r, e)
     })
 }
@@ -41,10 +41,13 @@ pub unsafe fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
 /// # Safety
 /// `sv` must be valid for writing two `c_int`s; the caller owns (must close) both fds.
 pub unsafe fn socketpair(domain: c_int, ty: c_int, protocol: c_int, sv: *mut c_int) -> c_int {
-    traced!(libc::socketpair(domain, ty, protocol, sv), |(), r, e| {
-        // SAFETY: `sv` is valid for two ints (this fn's contract); read only after success.
-        unsafe { line::socketpair(domain, ty, protocol, sv, r, e) }
-    })
+    traced!(
+        libc::socketpair(domain, ty, protocol, sv),
+        move |(), r, e| {
+            // SAFETY: `sv` is valid for two ints (this fn's contract); read only after success.
+            unsafe { line::socketpair(domain, ty, protocol, sv, r, e) }
+        }
+    )
 }
 
 /// `bind(sockfd, addr, addrlen)` — bind(2).
@@ -53,7 +56,7 @@ pub unsafe fn socketpair(domain: c_int, ty: c_int, protocol: c_int, sv: *mut c_i
 /// `addr` must be readable for `addrlen` bytes (the kernel copies at most `addrlen` bytes and
 /// rejects a short or oversized length with `EINVAL`).
 pub unsafe fn bind(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
-    traced!(libc::bind(sockfd, addr, addrlen), |(), r, e| {
+    traced!(libc::bind(sockfd, addr, addrlen), move |(), r, e| {
         // SAFETY: `addr` is readable for `addrlen` bytes (this fn's contract).
         unsafe { line::with_addr("bind", sockfd, addr, addrlen, r, e) }
     })
@@ -65,7 +68,7 @@ pub unsafe fn bind(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> 
 /// Always safe to call; `unsafe` for uniformity with the rest of this module (the fd is a raw
 /// integer the caller vouches for).
 pub unsafe fn listen(sockfd: c_int, backlog: c_int) -> c_int {
-    traced!(libc::listen(sockfd, backlog), |(), r, e| {
+    traced!(libc::listen(sockfd, backlog), move |(), r, e| {
         line::ints("listen", &[sockfd, backlog], r, e)
     })
 }
@@ -80,7 +83,7 @@ pub unsafe fn accept(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t
         libc::accept(sockfd, addr, addrlen),
         // SAFETY: a non-NULL `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
-        |before, r, e| {
+        move |before, r, e| {
             // SAFETY: this fn's contract; the kernel wrote the address only on success.
             unsafe { line::accept("accept", sockfd, addr, addrlen, None, before, r, e) }
         }
@@ -101,7 +104,7 @@ pub unsafe fn accept4(
         libc::accept4(sockfd, addr, addrlen, flags),
         // SAFETY: a non-NULL `addrlen` is readable (accept's contract).
         pre = unsafe { get(addrlen) },
-        |before, r, e| {
+        move |before, r, e| {
             // SAFETY: accept's contract; the kernel wrote the address only on success.
             unsafe { line::accept("accept4", sockfd, addr, addrlen, Some(flags), before, r, e) }
         }
@@ -113,7 +116,7 @@ pub unsafe fn accept4(
 /// # Safety
 /// `addr` must be readable for `addrlen` bytes.
 pub unsafe fn connect(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
-    traced!(libc::connect(sockfd, addr, addrlen), |(), r, e| {
+    traced!(libc::connect(sockfd, addr, addrlen), move |(), r, e| {
         // SAFETY: `addr` is readable for `addrlen` bytes (this fn's contract).
         unsafe { line::with_addr("connect", sockfd, addr, addrlen, r, e) }
     })
@@ -124,7 +127,7 @@ pub unsafe fn connect(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) 
 /// # Safety
 /// Always safe to call; `unsafe` for uniformity with the rest of this module.
 pub unsafe fn shutdown(sockfd: c_int, how: c_int) -> c_int {
-    traced!(libc::shutdown(sockfd, how), |(), r, e| {
+    traced!(libc::shutdown(sockfd, how), move |(), r, e| {
         line::shutdown(sockfd, how, r, e)
     })
 }
@@ -135,7 +138,12 @@ pub unsafe fn shutdown(sockfd: c_int, how: c_int) -> c_int {
 /// `fd` must not be owned by anything that will close it again (an `OwnedFd`, a `File`…):
 /// closing it here and there is a double close, which may close an unrelated, reused fd.
 pub unsafe fn close(fd: c_int) -> c_int {
-    traced!(libc::close(fd), |(), r, e| line::ints("close", &[fd], r, e))
+    traced!(libc::close(fd), move |(), r, e| line::ints(
+        "close",
+        &[fd],
+        r,
+        e
+    ))
 }
 
 /// `getsockname(sockfd, addr, addrlen)` — getsockname(2).
@@ -148,7 +156,7 @@ pub unsafe fn getsockname(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
         libc::getsockname(sockfd, addr, addrlen),
         // SAFETY: `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
-        |before, r, e| {
+        move |before, r, e| {
             // SAFETY: this fn's contract; the kernel wrote the address only on success.
             unsafe { line::accept("getsockname", sockfd, addr, addrlen, None, before, r, e) }
         }
@@ -164,7 +172,7 @@ pub unsafe fn getpeername(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
         libc::getpeername(sockfd, addr, addrlen),
         // SAFETY: `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
-        |before, r, e| {
+        move |before, r, e| {
             // SAFETY: this fn's contract; the kernel wrote the address only on success.
             unsafe { line::accept("getpeername", sockfd, addr, addrlen, None, before, r, e) }
         }
@@ -176,7 +184,7 @@ pub unsafe fn getpeername(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
 /// # Safety
 /// `buf` must be writable for `count` bytes.
 pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
-    traced!(libc::read(fd, buf, count), |(), r, e| {
+    traced!(libc::read(fd, buf, count), move |(), r, e| {
         // SAFETY: `buf` is valid for `count` bytes; the kernel wrote `r` of them on success.
         unsafe { line::recv("read", fd, buf, count, None, None, None, r, e) }
     })
@@ -187,7 +195,7 @@ pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
 /// # Safety
 /// `buf` must be readable for `count` bytes.
 pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
-    traced!(libc::write(fd, buf, count), |(), r, e| {
+    traced!(libc::write(fd, buf, count), move |(), r, e| {
         // SAFETY: `buf` is readable for `count` bytes (this fn's contract).
         unsafe { line::send("write", fd, buf, count, None, None, r, e) }
     })
@@ -198,7 +206,7 @@ pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
 /// # Safety
 /// `buf` must be readable for `len` bytes.
 pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int) -> ssize_t {
-    traced!(libc::send(sockfd, buf, len, flags), |(), r, e| {
+    traced!(libc::send(sockfd, buf, len, flags), move |(), r, e| {
         // SAFETY: `buf` is readable for `len` bytes. glibc makes send(2) as sendto(2) with no
         // address, and that is the call the kernel (and strace) sees.
         let to = Some((std::ptr::null(), 0));
@@ -211,7 +219,7 @@ pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int)
 /// # Safety
 /// `buf` must be writable for `len` bytes.
 pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -> ssize_t {
-    traced!(libc::recv(sockfd, buf, len, flags), |(), r, e| {
+    traced!(libc::recv(sockfd, buf, len, flags), move |(), r, e| {
         // SAFETY: `buf` is valid for `len` bytes; the kernel wrote `r` of them on success. glibc
         // makes recv(2) as recvfrom(2) with NULL address pointers, the call the kernel sees.
         let from = Some((std::ptr::null(), std::ptr::null()));
@@ -234,7 +242,7 @@ pub unsafe fn sendto(
 ) -> ssize_t {
     traced!(
         libc::sendto(sockfd, buf, len, flags, dest_addr, addrlen),
-        |(), r, e| {
+        move |(), r, e| {
             let to = Some((dest_addr, addrlen));
             // SAFETY: `buf` is readable for `len` bytes and `dest_addr` for `addrlen` or NULL.
             unsafe { line::send("sendto", sockfd, buf, len, Some(flags), to, r, e) }
@@ -259,7 +267,7 @@ pub unsafe fn recvfrom(
         libc::recvfrom(sockfd, buf, len, flags, src_addr, addrlen),
         // SAFETY: a non-NULL `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
-        |before, r, e| {
+        move |before, r, e| {
             let from = Some((src_addr.cast_const(), addrlen.cast_const()));
             // SAFETY: this fn's contract; the kernel wrote `r` bytes and the address on success.
             unsafe {
@@ -285,7 +293,7 @@ pub unsafe fn recvfrom(
 /// `msg` must point to a valid `msghdr` whose name, iovecs and control buffer are readable for
 /// the lengths it states.
 pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_t {
-    traced!(libc::sendmsg(sockfd, msg, flags), |(), r, e| {
+    traced!(libc::sendmsg(sockfd, msg, flags), move |(), r, e| {
         // SAFETY: `msg` and its buffers are readable as this fn's contract states.
         unsafe { line::sendmsg(sockfd, msg, flags, r, e) }
     })
@@ -302,7 +310,7 @@ pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t 
         libc::recvmsg(sockfd, msg, flags),
         // SAFETY: `msg` points to a valid msghdr (this fn's contract).
         pre = unsafe { namelen(msg) },
-        |before, r, e| {
+        move |before, r, e| {
             // SAFETY: this fn's contract; the kernel wrote `r` bytes and the name on success.
             unsafe { line::recvmsg(sockfd, msg, flags, before, r, e) }
         }
@@ -315,10 +323,13 @@ pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t 
 /// # Safety
 /// `msgvec` must point to `vlen` writable `mmsghdr`s, each valid as for [`sendmsg`].
 pub unsafe fn sendmmsg(sockfd: c_int, msgvec: *mut mmsghdr, vlen: c_uint, flags: c_int) -> c_int {
-    traced!(libc::sendmmsg(sockfd, msgvec, vlen, flags), |(), r, e| {
-        // SAFETY: `msgvec` holds `vlen` valid mmsghdrs (this fn's contract).
-        unsafe { line::sendmmsg(sockfd, msgvec, vlen, flags, r, e) }
-    })
+    traced!(
+        libc::sendmmsg(sockfd, msgvec, vlen, flags),
+        move |(), r, e| {
+            // SAFETY: `msgvec` holds `vlen` valid mmsghdrs (this fn's contract).
+            unsafe { line::sendmmsg(sockfd, msgvec, vlen, flags, r, e) }
+        }
+    )
 }
 
 /// `recvmmsg(sockfd, msgvec, vlen, flags, timeout)` — recvmmsg(2). Returns how many messages
@@ -339,7 +350,7 @@ pub unsafe fn recvmmsg(
         libc::recvmmsg(sockfd, msgvec, vlen, flags, timeout),
         // SAFETY: `msgvec` holds `vlen` valid mmsghdrs; `timeout` is NULL or readable.
         pre = unsafe { line::recvmmsg_pre(msgvec, vlen, timeout) },
-        |pre, r, e| {
+        move |pre, r, e| {
             // SAFETY: this fn's contract; the kernel filled the first `r` messages on success.
             unsafe { line::recvmmsg(sockfd, msgvec, vlen, flags, timeout, pre, r, e) }
         }
@@ -359,7 +370,7 @@ pub unsafe fn setsockopt(
 ) -> c_int {
     traced!(
         libc::setsockopt(sockfd, level, optname, optval, optlen),
-        |(), r, e| {
+        move |(), r, e| {
             // SAFETY: `optval` is readable for `optlen` bytes or NULL (this fn's contract).
             unsafe { line::setsockopt(sockfd, level, optname, optval, optlen, r, e) }
         }
@@ -383,7 +394,7 @@ pub unsafe fn getsockopt(
         libc::getsockopt(sockfd, level, optname, optval, optlen),
         // SAFETY: `optlen` is readable (this fn's contract).
         pre = unsafe { get(optlen) },
-        |before, r, e| {
+        move |before, r, e| {
             // SAFETY: this fn's contract; the kernel wrote the value and length on success.
             unsafe { line::getsockopt(sockfd, level, optname, optval, optlen, before, r, e) }
         }
@@ -395,7 +406,7 @@ pub unsafe fn getsockopt(
 /// # Safety
 /// `fds` must point to `nfds` readable and writable `pollfd`s.
 pub unsafe fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int {
-    traced!(libc::poll(fds, nfds, timeout), |(), r, e| {
+    traced!(libc::poll(fds, nfds, timeout), move |(), r, e| {
         // SAFETY: `fds` points to `nfds` readable pollfds (this fn's contract).
         unsafe { line::poll(fds, nfds, timeout, r, e) }
     })
@@ -410,7 +421,7 @@ pub unsafe fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int {
 /// `cmd` must be a command whose argument is an `int` or none; commands that take a pointer
 /// (`F_GETLK`, `F_SETOWN_EX`…) are undefined behaviour here.
 pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
-    traced!(libc::fcntl(fd, cmd, arg), |(), r, e| {
+    traced!(libc::fcntl(fd, cmd, arg), move |(), r, e| {
         line::fcntl(fd, cmd, arg, r, e)
     })
 }

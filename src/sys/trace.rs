@@ -9,7 +9,7 @@
 macro_rules! traced {
     ($call:expr, pre = $pre:expr, $line:expr) => {
         if $crate::trace::gate_open() {
-            $crate::sys::trace::call(|| $pre, || $call, $line)
+            $crate::sys::trace::call(move || $pre, move || $call, $line)
         } else {
             $call
         }

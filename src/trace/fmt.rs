@@ -587,3 +587,123 @@ fn open_flags(v: i32) -> String {
 pub(crate) fn poll_events(v: i16) -> String {
     flags(POLL_EVENTS, v as u16 as i64, "POLL???")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected strings are strace 6.1's output for the same bytes and values.
+
+    #[test]
+    fn quotes_like_strace() {
+        let bytes = b"\r\x0b\x0c\x07\x08\x1b\x018\x017\x000\x7f1\x80\xff\x00";
+        assert_eq!(
+            quote(bytes),
+            r#""\r\v\f\7\10\33\18\0017\0000\1771\200\377\0""#
+        );
+        assert_eq!(quote("안녕".as_bytes()), r#""\354\225\210\353\205\225""#);
+        assert_eq!(quote(b"a\"b\\c\nd\te"), r#""a\"b\\c\nd\te""#);
+        assert_eq!(quote_hex(&[0, 0x40]), r#""\x00\x40""#);
+    }
+
+    #[test]
+    fn cuts_buffers_at_32_bytes() {
+        let digits = b"012345678901234567890123456789012345";
+        assert_eq!(buf(&digits[..32]), r#""01234567890123456789012345678901""#);
+        assert_eq!(
+            buf(&digits[..33]),
+            r#""01234567890123456789012345678901"..."#
+        );
+    }
+
+    #[test]
+    fn constants_and_flags() {
+        assert_eq!(family(0x63), "0x63 /* AF_??? */");
+        assert_eq!(sock_type(77), "0x4d /* SOCK_??? */");
+        let t = libc::SOCK_DGRAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
+        assert_eq!(sock_type(t), "SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK");
+        assert_eq!(protocol(libc::AF_UNIX, 0), "0");
+        assert_eq!(protocol(libc::AF_INET6, 17), "IPPROTO_UDP");
+        let f = libc::MSG_PEEK | libc::MSG_DONTWAIT | libc::MSG_WAITALL | libc::MSG_TRUNC;
+        assert_eq!(msg_flags(f), "MSG_PEEK|MSG_TRUNC|MSG_DONTWAIT|MSG_WAITALL");
+        assert_eq!(msg_flags(0), "0");
+        assert_eq!(shut_how(-1), "0xffffffff /* SHUT_??? */");
+        assert_eq!(sockopt_level_name(4242, 1), ["0x1092 /* SOL_?? */", "1"]);
+        assert_eq!(
+            sockopt_level_name(1, 9999),
+            ["SOL_SOCKET", "0x270f /* SO_??? */"]
+        );
+        assert_eq!(sockopt_level_name(1, 20), ["SOL_SOCKET", "SO_RCVTIMEO_OLD"]);
+        assert_eq!(sockopt_level_name(6, 1), ["SOL_TCP", "TCP_NODELAY"]);
+    }
+
+    #[test]
+    fn sockopt_values() {
+        let one = 1i32.to_ne_bytes();
+        assert_eq!(
+            setsockopt_val(libc::SOL_SOCKET, libc::SO_REUSEADDR, 1, Some(&one)),
+            "[1]"
+        );
+        assert_eq!(
+            setsockopt_val(libc::SOL_SOCKET, libc::SO_SNDBUF, 0x10, Some(&one[..2])),
+            "0x10"
+        );
+        let mut lg = 1i32.to_ne_bytes().to_vec();
+        lg.extend(5i32.to_ne_bytes());
+        let so_linger = libc::SO_LINGER;
+        assert_eq!(
+            setsockopt_val(libc::SOL_SOCKET, so_linger, 1, Some(&lg)),
+            "{l_onoff=1, l_linger=5}"
+        );
+        let tv = [1u8, 0, 0, 0, 0, 0, 0, 0, 0xf4, 1, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            setsockopt_val(1, 20, 1, Some(&tv)),
+            r#""\1\0\0\0\0\0\0\0\364\1\0\0\0\0\0\0""#
+        );
+        assert_eq!(
+            getsockopt_val(libc::SOL_SOCKET, libc::SO_SNDBUF, &[0, 0x40]),
+            r#""\x00\x40""#
+        );
+        assert_eq!(inout(8, 4), "[8 => 4]");
+        assert_eq!(inout(4, 4), "[4]");
+    }
+
+    #[test]
+    fn sockaddrs() {
+        assert_eq!(sockaddr(0, None), "NULL");
+        assert_eq!(sockaddr(0x1000, Some(&[2])), "0x1000");
+        let short_in = [libc::AF_INET as u8, 0, 0x98];
+        assert_eq!(
+            sockaddr(1, Some(&short_in)),
+            r#"{sa_family=AF_INET, sa_data="\230"}"#
+        );
+        let unnamed = [libc::AF_UNIX as u8, 0];
+        assert_eq!(sockaddr(1, Some(&unnamed)), "{sa_family=AF_UNIX}");
+        let mut v6 = vec![libc::AF_INET6 as u8, 0, 0, 1, 0, 0, 0, 5];
+        v6.extend([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        v6.extend(1u32.to_ne_bytes());
+        assert_eq!(
+            sockaddr(1, Some(&v6)),
+            "{sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(5), \
+             inet_pton(AF_INET6, \"fe80::1\", &sin6_addr), sin6_scope_id=if_nametoindex(\"lo\")}"
+        );
+    }
+
+    #[test]
+    fn fcntl_and_poll() {
+        assert_eq!(
+            fcntl_arg(libc::F_SETFL, libc::O_NONBLOCK).unwrap(),
+            "O_RDONLY|O_NONBLOCK"
+        );
+        assert_eq!(fcntl_arg(libc::F_GETFL, 0), None);
+        assert_eq!(
+            fcntl_arg(libc::F_SETFD, libc::FD_CLOEXEC).unwrap(),
+            "FD_CLOEXEC"
+        );
+        assert_eq!(
+            fcntl_ret(libc::F_GETFL, 0x802).unwrap(),
+            "0x802 (flags O_RDWR|O_NONBLOCK)"
+        );
+        assert_eq!(poll_events(libc::POLLIN | libc::POLLOUT), "POLLIN|POLLOUT");
+    }
+}

@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::common::no_leak;
 use super::tour::{BEGIN, CHILD_ENV, END};
 
 /// The calls strace records: the tour's plus `openat` (to find the trace file's fd).
@@ -82,10 +83,7 @@ fn tour_lines(strace_log: &str, trace_file: &Path) -> Vec<String> {
 }
 
 fn strace_available() -> bool {
-    Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    no_leak(|| Command::new("strace").arg("-V").output()).is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -120,21 +118,24 @@ fn tour_matches_strace() {
     let (strace_out, trace_out) = (scratch.0.join("strace.log"), scratch.0.join("socklab.log"));
 
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new("strace")
-        .args(["-f", "-qq", "-e", TRACE_SET, "-e", "signal=none", "-o"])
-        .arg(&strace_out)
-        .arg(&exe)
-        .args([
-            "tour::child",
-            "--exact",
-            "--ignored",
-            "--test-threads=1",
-            "--quiet",
-        ])
-        .env(CHILD_ENV, &scratch.0)
-        .env("SOCKLAB_TRACE", &trace_out)
-        .output()
-        .expect("run strace");
+    // Under the fd-count lock: spawning opens pipes, which other tests would count as leaks.
+    let out = no_leak(|| {
+        Command::new("strace")
+            .args(["-f", "-qq", "-e", TRACE_SET, "-e", "signal=none", "-o"])
+            .arg(&strace_out)
+            .arg(&exe)
+            .args([
+                "tour::child",
+                "--exact",
+                "--ignored",
+                "--test-threads=1",
+                "--quiet",
+            ])
+            .env(CHILD_ENV, &scratch.0)
+            .env("SOCKLAB_TRACE", &trace_out)
+            .output()
+    })
+    .expect("run strace");
     assert!(
         out.status.success(),
         "the tour failed under strace ({}):\n{}\n{}",
