@@ -1,6 +1,7 @@
-//! The trace hook of [`raw`](super::raw): the `traced!` macro each raw call goes through, the cold
-//! path that keeps `errno`, and the `unsafe` readers that turn the call's pointers into the slices
-//! [`crate::trace`] formats. Without the `trace` feature `traced!` is the bare C call.
+//! The trace hook of [`raw`](super::raw): the `traced!` macro, its errno-keeping cold path, and the
+//! `unsafe` readers that turn each call's pointers into what `crate::trace::fmt` prints.
+//!
+//! Without the `trace` feature `traced!` expands to the bare C call.
 
 /// `traced!(c_call, [pre = before_call,] |pre, ret, errno| line)`: makes `c_call`, and when the
 /// log is on (one relaxed load and a branch when it is off) builds `line` in the cold path. `pre`
@@ -305,7 +306,8 @@ mod imp {
         ) -> String {
             let b = if ret >= 0 {
                 // SAFETY: the call wrote min(ret, len) bytes at `buf`.
-                fmt::buf(unsafe { bytes(buf, (ret as usize).min(len)) }.unwrap_or(&[]))
+                let got = unsafe { bytes(buf, (ret as usize).min(len)) };
+                got.map_or_else(|| fmt::ptr(0), fmt::buf)
             } else {
                 fmt::ptr(buf as usize)
             };

@@ -183,7 +183,9 @@ impl Sink {
 /// the cold path, after [`gate_open`] said yes.
 pub(crate) fn sink() -> Option<Sink> {
     let cfg = config();
-    if GATE.load(Relaxed) & CAPTURES != 0 && CAPTURED.with(|c| c.borrow().is_some()) {
+    // try_with: a call from a thread-local destructor finds no capture rather than panicking.
+    let capturing = || CAPTURED.try_with(|c| c.borrow().is_some()).unwrap_or(false);
+    if GATE.load(Relaxed) & CAPTURES != 0 && capturing() {
         return Some(Sink::Capture);
     }
     (GATE.load(Relaxed) & OUTPUT != 0).then_some(Sink::Print { timed: cfg.time })
@@ -192,11 +194,13 @@ pub(crate) fn sink() -> Option<Sink> {
 /// Delivers one line (without newline) to `sink`.
 pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
     match sink {
-        Sink::Capture => CAPTURED.with(|c| {
-            if let Some(v) = c.borrow_mut().as_mut() {
-                v.push(line);
-            }
-        }),
+        Sink::Capture => {
+            let _ = CAPTURED.try_with(|c| {
+                if let Some(v) = c.borrow_mut().as_mut() {
+                    v.push(line);
+                }
+            });
+        }
         Sink::Print { .. } => {
             if let Some(d) = elapsed {
                 line.push_str(&format!(" <{}.{:06}>", d.as_secs(), d.subsec_micros()));

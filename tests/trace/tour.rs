@@ -9,7 +9,7 @@
 
 use std::mem::{self, size_of};
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::raw::{c_int, c_void};
 
 use socklab::sys::{self, raw, SockAddr};
@@ -150,6 +150,30 @@ fn refused(domain: c_int, addr: &SockAddr) -> sys::Result<()> {
     sys::close(idle)
 }
 
+/// A non-blocking connect to a refused port, as event loops do it: EINPROGRESS, poll for
+/// writability, SO_ERROR; plus the fcntl flag calls.
+fn nonblocking_refused(domain: c_int, addr: &SockAddr) -> sys::Result<()> {
+    let idle = sys::socket(domain, SOCK_STREAM, 0)?;
+    sys::bind(&idle, addr)?;
+    let to = sys::getsockname(&idle)?;
+    let c = sys::socket(domain, SOCK_STREAM | SOCK_NONBLOCK, 0)?;
+    sys::fcntl(&c, sys::FcntlArg::GetFl)?;
+    sys::fcntl(&c, sys::FcntlArg::SetFl(libc::O_RDWR | libc::O_NONBLOCK))?;
+    sys::fcntl(&c, sys::FcntlArg::GetFd)?;
+    sys::fcntl(&c, sys::FcntlArg::SetFd(libc::FD_CLOEXEC))?;
+    sys::fcntl(&c, sys::FcntlArg::GetFd)?;
+    let err = sys::connect(&c, &to).unwrap_err();
+    assert_eq!(err.code(), socklab::Errno::EINPROGRESS);
+    let mut fds = [sys::PollFd::new(c.as_fd(), libc::POLLOUT)];
+    assert_eq!(sys::poll(&mut fds, 5000)?, 1);
+    let e = getsockopt_int(&c, libc::SOL_SOCKET, libc::SO_ERROR);
+    assert_eq!(e, libc::ECONNREFUSED);
+    let mut none = [sys::PollFd::new(idle.as_fd(), libc::POLLIN)];
+    sys::poll(&mut none, 0)?;
+    sys::close(c)?;
+    sys::close(idle)
+}
+
 /// Datagrams: sendto/recvfrom, sendmsg/recvmsg, sendmmsg/recvmmsg, and their EAGAIN forms.
 fn dgram(domain: c_int, a: &SockAddr, b: &SockAddr) -> sys::Result<()> {
     let x = sys::socket(domain, SOCK_DGRAM, 0)?;
@@ -224,6 +248,7 @@ pub fn run(dir: &std::path::Path) -> sys::Result<()> {
 
     stream(AF_INET, &v4)?;
     refused(AF_INET, &v4)?;
+    nonblocking_refused(AF_INET, &v4)?;
     dgram(AF_INET, &v4, &v4)?;
 
     stream(AF_INET6, &v6)?;
