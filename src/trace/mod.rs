@@ -12,7 +12,9 @@
 //! # Turning it on
 //! - `SOCKLAB_TRACE=1`: lines go to stderr. `SOCKLAB_TRACE=/path/file`: appended to that file.
 //!   Add `,time` (`SOCKLAB_TRACE=1,time`) for strace `-T`'s ` <0.000012>`: the seconds spent in
-//!   the C call alone. Unset, empty or `0`: off. The variable is read once, at the first call.
+//!   the C call alone. Unset, empty or `0`: off. The variable is read once, at the first call;
+//!   the file is opened then, so it takes the lowest free fd (later fds are one higher than in an
+//!   untraced run).
 //! - [`enable`] / [`disable`] switch the log on and off at run time.
 //! - [`capture`] records the calls the *current thread* makes inside a closure, whatever the
 //!   switch says, and returns them instead of printing them: the mode for tests.
