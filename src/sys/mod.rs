@@ -23,6 +23,7 @@ pub mod opt;
 mod poll;
 pub mod raw;
 mod socket;
+pub(crate) mod trace;
 
 pub use addr::SockAddr;
 pub(crate) use errno::cvt;

@@ -1,0 +1,594 @@
+//! The trace hook of [`raw`](super::raw): the `traced!` macro, its errno-keeping cold path, and the
+//! `unsafe` readers that turn each call's pointers into what `crate::trace::fmt` prints.
+//!
+//! Without the `trace` feature `traced!` expands to the bare C call.
+
+/// `traced!(c_call, [pre = before_call,] |pre, ret, errno| line)`: makes `c_call`, and when the
+/// log is on (one relaxed load and a branch when it is off) builds `line` in the cold path. `pre`
+/// reads in-out values (an `addrlen`) before the call; it runs only when tracing.
+#[cfg(feature = "trace")]
+macro_rules! traced {
+    ($call:expr, pre = $pre:expr, $line:expr) => {
+        if $crate::trace::gate_open() {
+            $crate::sys::trace::call(move || $pre, move || $call, $line)
+        } else {
+            $call
+        }
+    };
+    ($call:expr, $line:expr) => {
+        traced!($call, pre = (), $line)
+    };
+}
+
+/// Without the `trace` feature: the C call alone.
+#[cfg(not(feature = "trace"))]
+macro_rules! traced {
+    ($call:expr, $($rest:tt)*) => {
+        $call
+    };
+}
+
+pub(crate) use traced;
+
+#[cfg(feature = "trace")]
+pub(crate) use imp::*;
+
+#[cfg(feature = "trace")]
+mod imp {
+    use std::os::raw::{c_int, c_uint, c_void};
+    use std::slice;
+    use std::time::Instant;
+
+    use libc::{mmsghdr, msghdr, pollfd, sockaddr, sockaddr_storage, socklen_t, timespec};
+
+    use crate::sys::Errno;
+    use crate::trace::{self, fmt};
+
+    fn errno() -> c_int {
+        // SAFETY: __errno_location returns this thread's errno slot, valid for the thread's life.
+        unsafe { *libc::__errno_location() }
+    }
+
+    fn set_errno(v: c_int) {
+        // SAFETY: as in `errno`; writing an int there is what C's `errno = v` does.
+        unsafe { *libc::__errno_location() = v }
+    }
+
+    /// The cold path of `traced!`: decides where the line goes, makes the call (timed if asked),
+    /// reads errno at once, formats and delivers the line, then puts errno back as the call left
+    /// it (writing to stderr may change it; callers read it after the raw fn returns).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn call<P, R: Copy>(
+        pre: impl FnOnce() -> P,
+        call: impl FnOnce() -> R,
+        line: impl FnOnce(P, R, Errno) -> String,
+    ) -> R {
+        let Some(sink) = trace::sink() else {
+            return call();
+        };
+        let p = pre();
+        let start = sink.timed().then(Instant::now);
+        let ret = call();
+        let elapsed = start.map(|s| s.elapsed());
+        let saved = errno();
+        let text = line(p, ret, Errno::from_raw(saved));
+        trace::emit(sink, text, elapsed);
+        set_errno(saved);
+        ret
+    }
+
+    /// The name of interface `index` (if_indextoname(3)), for `sin6_scope_id`.
+    pub(crate) fn if_indextoname(index: u32) -> Option<String> {
+        let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
+        // SAFETY: `name` is writable for IF_NAMESIZE bytes, the size if_indextoname requires.
+        let p = unsafe { libc::if_indextoname(index, name.as_mut_ptr()) };
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: on success if_indextoname wrote a NUL-terminated name into `name`.
+        let s = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+        Some(s.to_string_lossy().into_owned())
+    }
+
+    /// `len` bytes at `p`, or `None` for NULL.
+    ///
+    /// # Safety
+    /// A non-NULL `p` is readable for `len` bytes for `'a`.
+    unsafe fn bytes<'a>(p: *const c_void, len: usize) -> Option<&'a [u8]> {
+        // SAFETY: the caller guarantees `p` is readable for `len` bytes when non-NULL.
+        (!p.is_null()).then(|| unsafe { slice::from_raw_parts(p.cast::<u8>(), len) })
+    }
+
+    /// `*p`, or `None` for NULL.
+    ///
+    /// # Safety
+    /// A non-NULL `p` is readable.
+    pub(crate) unsafe fn get<T: Copy>(p: *const T) -> Option<T> {
+        // SAFETY: the caller guarantees a non-NULL `p` is readable.
+        (!p.is_null()).then(|| unsafe { p.read_unaligned() })
+    }
+
+    /// A sockaddr as strace prints it: decoded from at most `sizeof(sockaddr_storage)` bytes.
+    ///
+    /// # Safety
+    /// A non-NULL `addr` is readable for `len` bytes.
+    unsafe fn addr(addr: *const sockaddr, len: socklen_t) -> String {
+        let len = (len as usize).min(size_of::<sockaddr_storage>());
+        // SAFETY: the caller guarantees `addr` is readable for `len` (or more) bytes.
+        let b = unsafe { bytes(addr.cast(), len) };
+        fmt::sockaddr(addr as usize, b)
+    }
+
+    /// An address the kernel wrote and its in-out length: `{sa_family=…}, [128 => 16]` after
+    /// success, `0x7ffd…, [128]` after failure, `NULL, NULL` when not asked for.
+    ///
+    /// # Safety
+    /// `addr`/`addrlen` are as the call's contract requires (both NULL, or `addrlen` readable and
+    /// `addr` readable for the length the kernel wrote).
+    unsafe fn out_addr(
+        addr: *const sockaddr,
+        addrlen: *const socklen_t,
+        before: Option<socklen_t>,
+        ok: bool,
+    ) -> [String; 2] {
+        // SAFETY: per the caller, a non-NULL addrlen is readable.
+        let after = unsafe { get(addrlen) };
+        match (before, after) {
+            (Some(b), Some(a)) if ok => {
+                // SAFETY: the kernel wrote min(b, a) bytes of address at `addr`.
+                [unsafe { self::addr(addr, a.min(b)) }, fmt::inout(b, a)]
+            }
+            (Some(b), _) => [fmt::ptr(addr as usize), format!("[{b}]")],
+            _ => [fmt::ptr(addr as usize), fmt::ptr(addrlen as usize)],
+        }
+    }
+
+    /// Reads `msg_namelen` before a receive call.
+    ///
+    /// # Safety
+    /// A non-NULL `msg` points to a readable msghdr.
+    pub(crate) unsafe fn namelen(msg: *const msghdr) -> Option<socklen_t> {
+        // SAFETY: per the caller.
+        unsafe { get(msg) }.map(|m| m.msg_namelen)
+    }
+
+    /// One msghdr as [`fmt::Msg`]: `data` limits the iovec bytes shown to what was received
+    /// (`None`: each iovec in full, for sends); `before` is the msg_namelen the caller set.
+    ///
+    /// # Safety
+    /// `m` is valid as sendmsg/recvmsg require, and after a receive `data` bytes were written.
+    unsafe fn msg_view<'a>(
+        m: &'a msghdr,
+        before: Option<u32>,
+        data: Option<usize>,
+    ) -> fmt::Msg<'a> {
+        let namelen = before.map_or(m.msg_namelen, |b| b.min(m.msg_namelen));
+        let name_len = (namelen as usize).min(size_of::<sockaddr_storage>());
+        // SAFETY: msg_name is readable for msg_namelen bytes (the kernel wrote `namelen`).
+        let name = unsafe { bytes(m.msg_name, name_len) };
+        let shown = m.msg_iovlen.min(33);
+        // SAFETY: msg_iov points to msg_iovlen iovecs; we read the first `shown`.
+        let iovs = unsafe { bytes(m.msg_iov.cast(), shown * size_of::<libc::iovec>()) };
+        let mut left = data.unwrap_or(usize::MAX);
+        let mut iov = Vec::new();
+        for i in 0..if iovs.is_some() { shown } else { 0 } {
+            // SAFETY: `i < shown`, within the iovecs read above.
+            let v = unsafe { m.msg_iov.add(i).read_unaligned() };
+            let n = v.iov_len.min(left);
+            left -= n;
+            // SAFETY: each iovec's base is readable for iov_len bytes (sent) or had `n` written.
+            let b = unsafe { bytes(v.iov_base, n) }.unwrap_or(&[]);
+            iov.push((b, v.iov_len));
+        }
+        fmt::Msg {
+            name: (m.msg_name as usize, name),
+            namelen_before: before,
+            namelen: m.msg_namelen,
+            iov,
+            iovlen: m.msg_iovlen,
+            control: (m.msg_control as usize, m.msg_controllen),
+            flags: m.msg_flags,
+        }
+    }
+
+    /// The trace line of each raw call, from its arguments and result. Each fn's safety contract
+    /// is its raw twin's: the caller of the raw fn guarantees what these read.
+    pub(crate) mod line {
+        // Each takes its C call's arguments plus the before-values, result and errno.
+        #![allow(clippy::too_many_arguments)]
+        use super::*;
+
+        /// The fd, as strace prints it.
+        fn fd(fd: c_int) -> String {
+            fd.to_string()
+        }
+
+        pub(crate) fn socket(d: c_int, t: c_int, p: c_int, ret: c_int, e: Errno) -> String {
+            let args = [
+                fmt::family(d as i64),
+                fmt::sock_type(t),
+                fmt::protocol(d, p),
+            ];
+            fmt::line("socket", &args, ret as i64, e)
+        }
+
+        /// # Safety
+        /// As for `raw::socketpair`.
+        pub(crate) unsafe fn socketpair(
+            d: c_int,
+            t: c_int,
+            p: c_int,
+            sv: *const c_int,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            let pair = if ret == 0 {
+                // SAFETY: socketpair succeeded, so it wrote two ints at `sv`.
+                let (a, b) = unsafe { (*sv, *sv.add(1)) };
+                format!("[{a}, {b}]")
+            } else {
+                fmt::ptr(sv as usize)
+            };
+            let args = [
+                fmt::family(d as i64),
+                fmt::sock_type(t),
+                fmt::protocol(d, p),
+                pair,
+            ];
+            fmt::line("socketpair", &args, ret as i64, e)
+        }
+
+        /// bind(2) and connect(2).
+        ///
+        /// # Safety
+        /// `addr` is readable for `len` bytes (or NULL).
+        pub(crate) unsafe fn with_addr(
+            name: &str,
+            s: c_int,
+            addr: *const sockaddr,
+            len: socklen_t,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            // SAFETY: per the caller.
+            let a = unsafe { super::addr(addr, len) };
+            fmt::line(name, &[fd(s), a, len.to_string()], ret as i64, e)
+        }
+
+        /// Calls whose arguments are all plain ints: listen, close.
+        pub(crate) fn ints(name: &str, args: &[c_int], ret: c_int, e: Errno) -> String {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            fmt::line(name, &args, ret as i64, e)
+        }
+
+        pub(crate) fn shutdown(s: c_int, how: c_int, ret: c_int, e: Errno) -> String {
+            fmt::line("shutdown", &[fd(s), fmt::shut_how(how)], ret as i64, e)
+        }
+
+        /// accept, accept4 (with `flags`), getsockname, getpeername.
+        ///
+        /// # Safety
+        /// As for `raw::accept`.
+        pub(crate) unsafe fn accept(
+            name: &str,
+            s: c_int,
+            addr: *const sockaddr,
+            addrlen: *const socklen_t,
+            flags: Option<c_int>,
+            before: Option<socklen_t>,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            // SAFETY: per the caller.
+            let [a, l] = unsafe { out_addr(addr, addrlen, before, ret != -1) };
+            let mut args = vec![fd(s), a, l];
+            if let Some(f) = flags {
+                args.push(fmt::sock_flags(f));
+            }
+            fmt::line(name, &args, ret as i64, e)
+        }
+
+        /// read, recv (as recvfrom with NULL addresses, as glibc calls it) and recvfrom.
+        ///
+        /// # Safety
+        /// As for `raw::recvfrom`; `from` is `None` for read.
+        pub(crate) unsafe fn recv(
+            name: &str,
+            s: c_int,
+            buf: *const c_void,
+            len: usize,
+            flags: Option<c_int>,
+            from: Option<(*const sockaddr, *const socklen_t)>,
+            before: Option<socklen_t>,
+            ret: isize,
+            e: Errno,
+        ) -> String {
+            let b = if ret >= 0 {
+                // SAFETY: the call wrote min(ret, len) bytes at `buf`.
+                let got = unsafe { bytes(buf, (ret as usize).min(len)) };
+                got.map_or_else(|| fmt::ptr(0), fmt::buf)
+            } else {
+                fmt::ptr(buf as usize)
+            };
+            let mut args = vec![fd(s), b, len.to_string()];
+            if let Some(f) = flags {
+                args.push(fmt::msg_flags(f));
+            }
+            if let Some((addr, addrlen)) = from {
+                // SAFETY: per the caller.
+                args.extend(unsafe { out_addr(addr, addrlen, before, ret >= 0) });
+            }
+            fmt::line(name, &args, ret as i64, e)
+        }
+
+        /// write, send (as sendto with no address, as glibc calls it) and sendto.
+        ///
+        /// # Safety
+        /// As for `raw::sendto`; `to` is `None` for write.
+        pub(crate) unsafe fn send(
+            name: &str,
+            s: c_int,
+            buf: *const c_void,
+            len: usize,
+            flags: Option<c_int>,
+            to: Option<(*const sockaddr, socklen_t)>,
+            ret: isize,
+            e: Errno,
+        ) -> String {
+            // SAFETY: `buf` is readable for `len` bytes.
+            let b = unsafe { bytes(buf, len) }.map_or_else(|| fmt::ptr(0), fmt::buf);
+            let mut args = vec![fd(s), b, len.to_string()];
+            if let Some(f) = flags {
+                args.push(fmt::msg_flags(f));
+            }
+            if let Some((addr, addrlen)) = to {
+                // SAFETY: `addr` is readable for `addrlen` bytes or NULL.
+                args.push(unsafe { super::addr(addr, addrlen) });
+                args.push(addrlen.to_string());
+            }
+            fmt::line(name, &args, ret as i64, e)
+        }
+
+        /// # Safety
+        /// As for `raw::sendmsg`.
+        pub(crate) unsafe fn sendmsg(
+            s: c_int,
+            msg: *const msghdr,
+            flags: c_int,
+            ret: isize,
+            e: Errno,
+        ) -> String {
+            // SAFETY: `msg` points to a valid msghdr (or is NULL).
+            let m = match unsafe { msg.as_ref() } {
+                // SAFETY: its buffers are readable for the lengths it states.
+                Some(m) => fmt::msghdr(&unsafe { msg_view(m, None, None) }),
+                None => fmt::ptr(0),
+            };
+            fmt::line("sendmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
+        }
+
+        /// # Safety
+        /// As for `raw::recvmsg`; `before` is msg_namelen as read before the call.
+        pub(crate) unsafe fn recvmsg(
+            s: c_int,
+            msg: *const msghdr,
+            flags: c_int,
+            before: Option<socklen_t>,
+            ret: isize,
+            e: Errno,
+        ) -> String {
+            // SAFETY: `msg` points to a valid msghdr (or is NULL).
+            let m = match (unsafe { msg.as_ref() }, before) {
+                (None, _) | (_, None) => fmt::ptr(msg as usize),
+                (Some(_), Some(b)) if ret < 0 => format!("{{msg_namelen={b}}}"),
+                // SAFETY: the kernel wrote `ret` bytes into its iovecs and its name.
+                (Some(m), b) => fmt::msghdr(&unsafe { msg_view(m, b, Some(ret as usize)) }),
+            };
+            fmt::line("recvmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
+        }
+
+        /// # Safety
+        /// As for `raw::sendmmsg`.
+        pub(crate) unsafe fn sendmmsg(
+            s: c_int,
+            vec: *const mmsghdr,
+            vlen: c_uint,
+            flags: c_int,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            let v = if vec.is_null() {
+                fmt::ptr(0)
+            } else {
+                let shown = (vlen as usize).min(33);
+                // SAFETY: `vec` points to `vlen` valid mmsghdrs; we read the first `shown`.
+                let hdrs = unsafe { slice::from_raw_parts(vec, shown) };
+                // SAFETY: each msg_hdr is valid as for sendmsg.
+                let msgs: Vec<_> = hdrs
+                    .iter()
+                    .map(|h| unsafe { msg_view(&h.msg_hdr, None, None) })
+                    .collect();
+                let sent = if ret > 0 { ret as usize } else { 0 };
+                let lens: Vec<u32> = hdrs.iter().take(sent).map(|h| h.msg_len).collect();
+                fmt::mmsghdrs(&msgs, &lens)
+            };
+            let args = [fd(s), v, vlen.to_string(), fmt::msg_flags(flags)];
+            fmt::line("sendmmsg", &args, ret as i64, e)
+        }
+
+        /// What recvmmsg needs from before the call: each msg_namelen and the timeout.
+        pub(crate) type MmsgPre = (Vec<socklen_t>, Option<timespec>);
+
+        /// # Safety
+        /// As for `raw::recvmmsg`.
+        pub(crate) unsafe fn recvmmsg_pre(
+            vec: *const mmsghdr,
+            vlen: c_uint,
+            timeout: *const timespec,
+        ) -> MmsgPre {
+            let n = if vec.is_null() {
+                0
+            } else {
+                (vlen as usize).min(1024)
+            };
+            // SAFETY: `vec` points to `vlen` valid mmsghdrs (we read at most 1024, IOV_MAX).
+            let hdrs = unsafe { slice::from_raw_parts(vec, n) };
+            // SAFETY: `timeout` is NULL or readable.
+            (
+                hdrs.iter().map(|h| h.msg_hdr.msg_namelen).collect(),
+                unsafe { get(timeout) },
+            )
+        }
+
+        /// # Safety
+        /// As for `raw::recvmmsg`; `pre` from [`recvmmsg_pre`].
+        pub(crate) unsafe fn recvmmsg(
+            s: c_int,
+            vec: *const mmsghdr,
+            vlen: c_uint,
+            flags: c_int,
+            timeout: *const timespec,
+            pre: MmsgPre,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            let (namelens, ts_before) = pre;
+            let v = if ret < 0 || vec.is_null() {
+                fmt::ptr(vec as usize)
+            } else {
+                // SAFETY: the kernel filled the first `ret` of the `vlen` mmsghdrs.
+                let hdrs = unsafe { slice::from_raw_parts(vec, ret as usize) };
+                let msgs: Vec<_> = hdrs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        let before = namelens.get(i).copied();
+                        // SAFETY: msg_len bytes were received into this message's buffers.
+                        unsafe { msg_view(&h.msg_hdr, before, Some(h.msg_len as usize)) }
+                    })
+                    .collect();
+                let lens: Vec<u32> = hdrs.iter().map(|h| h.msg_len).collect();
+                fmt::mmsghdrs(&msgs, &lens)
+            };
+            let ts = |t: timespec| fmt::timespec(t.tv_sec, t.tv_nsec);
+            let ts_arg = ts_before.map_or_else(|| fmt::ptr(timeout as usize), ts);
+            let args = [fd(s), v, vlen.to_string(), fmt::msg_flags(flags), ts_arg];
+            let ok = match ret {
+                0 => Some("0 (Timeout)".to_string()),
+                // SAFETY: `timeout` is NULL or readable (the kernel rewrote it).
+                r => unsafe { get(timeout) }.map(|t| format!("{r} (left {})", ts(t))),
+            };
+            fmt::line_with("recvmmsg", &args, ret as i64, e, ok)
+        }
+
+        /// # Safety
+        /// As for `raw::setsockopt`.
+        pub(crate) unsafe fn setsockopt(
+            s: c_int,
+            level: c_int,
+            name: c_int,
+            val: *const c_void,
+            len: socklen_t,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            // SAFETY: `val` is readable for `len` bytes or NULL.
+            let v = unsafe { bytes(val, len as usize) };
+            let [l, n] = fmt::sockopt_level_name(level, name);
+            let v = fmt::setsockopt_val(level, name, val as usize, v);
+            fmt::line(
+                "setsockopt",
+                &[fd(s), l, n, v, len.to_string()],
+                ret as i64,
+                e,
+            )
+        }
+
+        /// # Safety
+        /// As for `raw::getsockopt`; `before` is `*optlen` read before the call.
+        pub(crate) unsafe fn getsockopt(
+            s: c_int,
+            level: c_int,
+            name: c_int,
+            val: *const c_void,
+            optlen: *const socklen_t,
+            before: Option<socklen_t>,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            let [l, n] = fmt::sockopt_level_name(level, name);
+            // SAFETY: a non-NULL optlen is readable.
+            let after = unsafe { get(optlen) };
+            let (v, len) = match (before, after) {
+                (Some(b), Some(a)) => {
+                    let v = if ret < 0 || (b as i32) <= 0 || (a as i32) <= 0 {
+                        fmt::ptr(val as usize)
+                    } else {
+                        // SAFETY: the kernel wrote min(b, a) bytes of value at `val`.
+                        let bytes = unsafe { bytes(val, a.min(b) as usize) };
+                        bytes.map_or_else(|| fmt::ptr(0), |v| fmt::getsockopt_val(level, name, v))
+                    };
+                    (v, fmt::inout(b, a))
+                }
+                _ => (fmt::ptr(val as usize), fmt::ptr(optlen as usize)),
+            };
+            fmt::line("getsockopt", &[fd(s), l, n, v, len], ret as i64, e)
+        }
+
+        /// # Safety
+        /// As for `raw::poll`.
+        pub(crate) unsafe fn poll(
+            fds: *const pollfd,
+            nfds: libc::nfds_t,
+            timeout: c_int,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            let all: &[pollfd] = if fds.is_null() {
+                &[]
+            } else {
+                // SAFETY: `fds` points to `nfds` pollfds; we read the first (at most 33).
+                unsafe { slice::from_raw_parts(fds, (nfds as usize).min(33)) }
+            };
+            let list = |f: &dyn Fn(&pollfd) -> Option<String>| {
+                let items: Vec<String> = all.iter().filter_map(f).take(32).collect();
+                let more = if all.iter().filter_map(f).count() > 32 {
+                    ", ..."
+                } else {
+                    ""
+                };
+                format!("[{}{more}]", items.join(", "))
+            };
+            let arr = if fds.is_null() {
+                fmt::ptr(0)
+            } else {
+                list(&|p| {
+                    Some(format!(
+                        "{{fd={}, events={}}}",
+                        p.fd,
+                        fmt::poll_events(p.events)
+                    ))
+                })
+            };
+            let ok = match ret {
+                0 => Some("0 (Timeout)".to_string()),
+                r if r > 0 => Some(format!(
+                    "{r} ({})",
+                    list(&|p| (p.revents != 0).then(|| {
+                        format!("{{fd={}, revents={}}}", p.fd, fmt::poll_events(p.revents))
+                    }))
+                )),
+                _ => None,
+            };
+            let args = [arr, nfds.to_string(), timeout.to_string()];
+            fmt::line_with("poll", &args, ret as i64, e, ok)
+        }
+
+        pub(crate) fn fcntl(f: c_int, cmd: c_int, arg: c_int, ret: c_int, e: Errno) -> String {
+            let mut args = vec![fd(f), fmt::fcntl_cmd(cmd)];
+            args.extend(fmt::fcntl_arg(cmd, arg));
+            fmt::line_with("fcntl", &args, ret as i64, e, fmt::fcntl_ret(cmd, ret))
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of `socklab::trace`: the exact line `capture()` records for each call, and a
+//! tour of every socket call whose log must equal a live strace's, line for line.
+#![cfg(feature = "trace")]
+
+#[path = "../sys/common.rs"]
+mod common;
+
+mod capture;
+mod strace;
+mod tour;
