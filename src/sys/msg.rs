@@ -882,6 +882,7 @@ pub fn sendmmsg(
 /// As recvmmsg(2)'s BUGS section says, the timeout is only checked after each datagram arrives:
 /// it does not bound the wait for the first one. To not block on an empty socket, pass
 /// `MSG_DONTWAIT` (or `MSG_WAITFORONE` to block for the first message only).
+/// The time left, which the kernel writes back into C's `timeout`, is not returned.
 ///
 /// # Errors
 /// As [`recvmsg`] (`EAGAIN` with `MSG_DONTWAIT` on an empty socket); `EINVAL` with a note if
@@ -917,7 +918,10 @@ pub fn recvmmsg(
     // (or NULL/0). The batch is exclusively borrowed for the call. `tsp` is NULL or points to
     // the local `ts`, readable and writable.
     let n = unsafe { raw::recvmmsg(fd, msgvec.hdrs.as_mut_ptr(), vlen as c_uint, flags, tsp) };
-    let args = || format!("fd {fd}, msgvec, {vlen}, {flags:#x}, {timeout:?}");
+    let args = || {
+        let timeout = timeout.map_or("NULL".to_string(), |d| format!("{d:?}"));
+        format!("fd {fd}, msgvec, {vlen}, {flags:#x}, {timeout}")
+    };
     let n = cvt(n, "recvmmsg", args)? as usize;
     let b = &mut *msgvec;
     for i in 0..n {

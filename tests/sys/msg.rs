@@ -371,7 +371,7 @@ fn recvmmsg_empty_socket_is_eagain() {
         assert_eq!(
             e.to_string(),
             format!(
-                "recvmmsg(fd {}, msgvec, 8, 0x40, Some(1ms)): EAGAIN (Resource temporarily \
+                "recvmmsg(fd {}, msgvec, 8, 0x40, 1ms): EAGAIN (Resource temporarily \
                  unavailable)",
                 std::os::fd::AsRawFd::as_raw_fd(&b)
             )
@@ -432,34 +432,44 @@ fn batch_misuse_is_reported() {
 #[test]
 fn batch_control_resets_between_calls_and_survives_moves() {
     no_leak(|| {
-        // nix #2813: a stale msg_controllen after MSG_CTRUNC truncated every later call.
+        // nix #2813: msg_controllen left at what the kernel wrote last time (0 for a message
+        // without cmsgs) truncated every later control message of that slot.
         // nix #2506: a batch moved between calls kept pointers into its old place.
         let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
         let ps = pairs(2);
-        let mut rx = MmsgBatch::new(2, 16).with_control(cmsg_len(INT));
+        let mut rx = MmsgBatch::new(3, 16).with_control(cmsg_len(INT));
         let send = |fds: &[std::os::fd::BorrowedFd<'_>], tag: &[u8]| {
             let mut out = CmsgBuffer::new();
             out.push_fds(fds);
             sys::sendmsg(&a, None, &[IoSlice::new(tag)], Some(out.as_bytes()), 0).unwrap();
         };
-        for round in 0..3 {
-            send(&[ps[0].0.as_fd(), ps[1].0.as_fd()], b"two"); // one fd too many: MSG_CTRUNC
-            send(&[ps[1].0.as_fd()], b"one");
-            assert_eq!(
-                sys::recvmmsg(&b, &mut rx, 2, MSG_DONTWAIT, None).unwrap(),
-                2
-            );
-            let (m0, m1) = (rx.get(0).unwrap(), rx.get(1).unwrap());
-            assert_eq!(
-                (m0.bytes(), m1.bytes()),
-                (&b"two"[..], &b"one"[..]),
-                "round {round}"
-            );
-            assert_eq!(m0.msg_flags(), libc::MSG_CTRUNC, "round {round}");
-            assert_eq!(m1.msg_flags(), 0, "round {round}: stale controllen");
-            assert_eq!((m0.control().fds().len(), m1.control().fds().len()), (1, 1));
-            let fd = rx.control_mut(1).take_fds().pop().unwrap();
-            same_socket(&fd, &ps[1].1, b"moved");
+        for round in 0..4 {
+            // Slots 0 and 1 swap "no cmsg" and "one fd" each round; slot 2 always gets two fds
+            // for a buffer that holds one (MSG_CTRUNC).
+            let one_fd_slot = round % 2;
+            for slot in 0..2 {
+                match slot == one_fd_slot {
+                    true => send(&[ps[1].0.as_fd()], b"one"),
+                    false => send(&[], b"none"),
+                }
+            }
+            send(&[ps[0].0.as_fd(), ps[1].0.as_fd()], b"two");
+            let n = sys::recvmmsg(&b, &mut rx, 3, MSG_DONTWAIT, None).unwrap();
+            assert_eq!(n, 3, "round {round}");
+            let got: Vec<_> = rx
+                .iter()
+                .map(|m| (m.bytes(), m.msg_flags(), m.control().fds().len()))
+                .collect();
+            let (none, one) = ((&b"none"[..], 0, 0), (&b"one"[..], 0, 1));
+            let slots01 = if one_fd_slot == 0 {
+                [one, none]
+            } else {
+                [none, one]
+            };
+            let two = (&b"two"[..], libc::MSG_CTRUNC, 1);
+            assert_eq!(got, [slots01[0], slots01[1], two], "round {round}");
+            let fd = rx.control_mut(one_fd_slot).take_fds().pop().unwrap();
+            same_socket(&fd, &ps[1].1, b"passed");
             // Move the batch to the heap and back out: its pointers are rewritten each call.
             rx = *Box::new(rx);
         }
@@ -496,6 +506,39 @@ fn socket_methods_echo_a_batch() {
                 .unwrap();
             assert_eq!((&buf[..r.bytes], r.addr), (word, Some(to)));
             assert_eq!((r.controllen, cbuf.len()), (0, 0));
+        }
+    });
+}
+
+#[test]
+fn recvmmsg_resets_namelen_for_longer_sources() {
+    no_leak(|| {
+        // A msg_namelen left at a short source's length would truncate a longer one.
+        let rx_name = SockAddr::unix_abstract(&abstract_name("msg-rx")).unwrap();
+        let long = SockAddr::unix_abstract(&abstract_name("msg-a-much-longer-name")).unwrap();
+        let rx = sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::bind(&rx, &rx_name).unwrap();
+        // Autobind (bind to an unnamed address) gives a short unique name: "@" + 5 hex digits.
+        let senders: Vec<(OwnedFd, SockAddr)> = [SockAddr::unix_unnamed(), long]
+            .iter()
+            .map(|name| {
+                let fd = sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+                sys::bind(&fd, name).unwrap();
+                let bound = sys::getsockname(&fd).unwrap();
+                (fd, bound)
+            })
+            .collect();
+        assert!(senders[0].1.len() < senders[1].1.len(), "{senders:?}");
+        let mut batch = MmsgBatch::new(1, 8);
+        for _ in 0..3 {
+            for (fd, name) in &senders {
+                sys::sendto(fd, b"hi", 0, &rx_name).unwrap();
+                assert_eq!(
+                    sys::recvmmsg(&rx, &mut batch, 1, MSG_DONTWAIT, None).unwrap(),
+                    1
+                );
+                assert_eq!(batch.get(0).unwrap().addr(), Some(*name));
+            }
         }
     });
 }
