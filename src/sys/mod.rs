@@ -14,6 +14,7 @@
 //! The common constants are re-exported from `libc` so C code ports with its names unchanged.
 
 mod addr;
+pub mod cfloor;
 mod errno;
 mod fcntl;
 mod io;

@@ -1,0 +1,186 @@
+//! Tests of the C floor (`c/pingpong.c` through `socklab::sys::cfloor`): round trips against a
+//! C echo thread, same-thread pairs, timed loops and exact errors, over Unix, TCP and UDP pairs.
+
+use socklab::sys::cfloor;
+use std::io::{self, ErrorKind};
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::thread::{self, JoinHandle};
+
+/// A connected TCP pair on 127.0.0.1 (listener on port 0, dropped once accepted).
+fn tcp_pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    (client, server)
+}
+
+/// Two UDP sockets on 127.0.0.1 port 0, each connect()ed to the other.
+fn udp_pair() -> (UdpSocket, UdpSocket) {
+    let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    a.connect(b.local_addr().unwrap()).unwrap();
+    b.connect(a.local_addr().unwrap()).unwrap();
+    (a, b)
+}
+
+/// Runs `sl_c_echo` on `fd` in a thread with a `cap`-byte buffer; join returns the echo count.
+fn spawn_echo(fd: impl Into<OwnedFd>, cap: usize, is_stream: bool) -> JoinHandle<io::Result<u64>> {
+    let fd: OwnedFd = fd.into();
+    thread::spawn(move || cfloor::echo(&fd, &mut vec![0; cap], is_stream))
+}
+
+/// A message whose bytes differ from each other, so a reordering or a short copy shows.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| u8::try_from(i % 251).unwrap()).collect()
+}
+
+#[track_caller]
+fn assert_errno(result: io::Result<impl std::fmt::Debug>, errno: i32) {
+    let err = result.expect_err("expected an error");
+    assert_eq!(err.raw_os_error(), Some(errno), "{err}");
+}
+
+#[track_caller]
+fn assert_peer_closed(result: io::Result<impl std::fmt::Debug>) {
+    let err = result.expect_err("expected the peer-closed error");
+    assert_eq!(err.kind(), ErrorKind::UnexpectedEof, "{err}");
+    assert_eq!(err.raw_os_error(), None, "{err}");
+}
+
+#[test]
+fn rtt_once_unix_stream_against_c_echo() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let echo = spawn_echo(b, 4096, true);
+    // 100 KiB through a 4 KiB echo buffer: exercises the partial read/write loops on both sides
+    // (and stays below the two socket buffers, which is what lets write-then-read not deadlock).
+    let sent = pattern(100 * 1024);
+    let mut buf = sent.clone();
+    cfloor::rtt_once(&a, &mut buf, true).unwrap();
+    assert_eq!(buf, sent);
+    drop(a);
+    assert!(
+        echo.join().unwrap().unwrap() >= 25,
+        "100 KiB in 4 KiB reads is >= 25 echoes"
+    );
+}
+
+#[test]
+fn rtt_once_unix_dgram_against_c_echo() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let echo = spawn_echo(b, 2048, false);
+    for len in [1, 100, 2048] {
+        let sent = pattern(len);
+        let mut buf = sent.clone();
+        cfloor::rtt_once(&a, &mut buf, false).unwrap();
+        assert_eq!(buf, sent);
+    }
+    a.send(&[]).unwrap(); // a zero-length datagram stops the echo
+    assert_eq!(echo.join().unwrap().unwrap(), 3);
+}
+
+#[test]
+fn rtt_loop_tcp_against_c_echo() {
+    let (client, server) = tcp_pair();
+    let echo = spawn_echo(server, 64, true);
+    let elapsed = cfloor::rtt_loop(&client, &mut pattern(64), true, 200).unwrap();
+    assert!(elapsed.as_nanos() > 0);
+    client.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(echo.join().unwrap().unwrap(), 200);
+}
+
+#[test]
+fn rtt_loop_udp_against_c_echo() {
+    let (client, server) = udp_pair();
+    let echo = spawn_echo(server, 1472, false);
+    let elapsed = cfloor::rtt_loop(&client, &mut pattern(1472), false, 200).unwrap();
+    assert!(elapsed.as_nanos() > 0);
+    client.send(&[]).unwrap();
+    assert_eq!(echo.join().unwrap().unwrap(), 200);
+}
+
+#[test]
+fn pair_once_moves_the_bytes() {
+    let sent = pattern(1000);
+    let check = |tx: &dyn std::os::fd::AsFd, rx: &dyn std::os::fd::AsFd, is_stream| {
+        let mut buf = sent.clone();
+        cfloor::pair_once(tx.as_fd(), rx.as_fd(), &mut buf, is_stream).unwrap();
+        assert_eq!(buf, sent);
+    };
+    let (a, b) = UnixStream::pair().unwrap();
+    check(&a, &b, true);
+    let (a, b) = UnixDatagram::pair().unwrap();
+    check(&a, &b, false);
+    let (a, b) = tcp_pair();
+    check(&a, &b, true);
+    let (a, b) = udp_pair();
+    check(&a, &b, false);
+}
+
+#[test]
+fn pair_loop_returns_positive_nanoseconds() {
+    let (a, b) = UnixStream::pair().unwrap();
+    assert!(
+        cfloor::pair_loop(&a, &b, &mut [0; 64], true, 1000)
+            .unwrap()
+            .as_nanos()
+            > 0
+    );
+    let (a, b) = udp_pair();
+    assert!(
+        cfloor::pair_loop(&a, &b, &mut [0; 64], false, 1000)
+            .unwrap()
+            .as_nanos()
+            > 0
+    );
+}
+
+#[test]
+fn zero_iterations_is_ok() {
+    let (a, b) = UnixStream::pair().unwrap();
+    cfloor::pair_loop(&a, &b, &mut [0; 8], true, 0).unwrap();
+    cfloor::rtt_loop(&a, &mut [0; 8], true, 0).unwrap();
+}
+
+#[test]
+fn closed_peer_is_epipe() {
+    let (a, b) = UnixStream::pair().unwrap();
+    drop(b);
+    // Rust's runtime ignores SIGPIPE, so write() returns EPIPE instead of killing the test.
+    assert_errno(cfloor::rtt_once(&a, &mut [1; 16], true), libc::EPIPE);
+    assert_errno(cfloor::rtt_loop(&a, &mut [1; 16], true, 10), libc::EPIPE);
+    let (tx, rx) = UnixStream::pair().unwrap();
+    drop(rx);
+    assert_errno(cfloor::pair_once(&tx, &tx, &mut [1; 16], true), libc::EPIPE);
+}
+
+#[test]
+fn peer_shut_down_before_replying_is_peer_closed() {
+    // The write succeeds (the peer still has its read side), the read returns 0.
+    let (a, b) = UnixStream::pair().unwrap();
+    b.shutdown(Shutdown::Write).unwrap();
+    assert_peer_closed(cfloor::rtt_once(&a, &mut [1; 16], true));
+    let (client, server) = tcp_pair();
+    server.shutdown(Shutdown::Write).unwrap();
+    assert_peer_closed(cfloor::rtt_loop(&client, &mut [1; 16], true, 10));
+}
+
+#[test]
+fn echo_counts_zero_when_peer_closes_first() {
+    let (a, b) = UnixStream::pair().unwrap();
+    drop(a);
+    assert_eq!(cfloor::echo(&b, &mut [0; 16], true).unwrap(), 0);
+}
+
+#[test]
+fn errors_on_non_sockets_and_bad_counts() {
+    let (a, _b) = UnixStream::pair().unwrap();
+    // A read-only fd: write() fails with EBADF before anything is read.
+    let file = std::fs::File::open("/proc/self/stat").unwrap();
+    assert_errno(cfloor::pair_once(&file, &a, &mut [0; 4], true), libc::EBADF);
+    assert_errno(
+        cfloor::rtt_loop(&a, &mut [0; 4], true, u64::MAX),
+        libc::EINVAL,
+    );
+}
