@@ -22,6 +22,7 @@ mod msg;
 mod opt;
 mod poll;
 pub mod raw;
+mod sched;
 mod socket;
 
 pub use addr::SockAddr;
@@ -30,6 +31,7 @@ pub use errno::{Errno, Error, Result};
 pub use fcntl::{fcntl, FcntlArg};
 pub use io::{read, recv, recvfrom, send, sendto, write, RecvBuf};
 pub use poll::{poll, PollFd};
+pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 pub use socket::{
     accept, accept4, bind, close, connect, getpeername, getsockname, listen, shut_how, shutdown,
     socket, socketpair,
