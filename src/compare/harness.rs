@@ -434,8 +434,7 @@ fn group_rows(group: &Group, cfg: &Config, slots: &[Slot]) -> Vec<Row> {
                     .then_some(cfg.batch),
                 summary,
                 ratio_to_c: c_median.filter(|&m| m > 0.0).map(|m| summary.median_ns / m),
-                ratio_ci95: c
-                    .and_then(|c| stats::ratio_ci95(s.rec.round_medians(), c.rec.round_medians())),
+                ratio_ci95: c.and_then(|c| stats::ratio_ci95(s.rec.rounds(), c.rec.rounds())),
                 syscalls_per_op: None,
                 calls: String::new(),
                 mbit_s: stream.then(|| mbit(s)),

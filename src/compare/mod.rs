@@ -7,7 +7,7 @@
 //! - [`paths`]: the measured paths and the socket pair they run on (also used by `benches/`).
 //! - [`harness`]: the modes, the interleaved rounds, the Nagle canary, the harness overhead.
 //! - [`count`]: `syscalls_per_op`, counted by re-running each row briefly under `strace -f`.
-//! - [`stats`]: HDR histograms, per-round medians, the seeded bootstrap of `ratio_ci95`.
+//! - [`stats`]: HDR histograms, per-round samples, the seeded paired bootstrap of `ratio_ci95`.
 //! - [`mod@env`]: the environment block.
 //!
 //! ```no_run
@@ -180,8 +180,8 @@ impl Default for Config {
             transports: Vec::new(),
             sizes: vec![64],
             paths: Vec::new(),
-            iters: 10_000,
-            warmup: 1_000,
+            iters: 20_000,
+            warmup: 2_000,
             rounds: 20,
             pin: Pin::Same,
             batch: 32,

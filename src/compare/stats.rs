@@ -6,12 +6,12 @@ use hdrhistogram::Histogram;
 /// Highest latency the histograms hold: 60 s in nanoseconds (larger samples saturate).
 const MAX_NS: u64 = 60_000_000_000;
 
-/// Every sample of one path in one group: an HDR histogram over the whole run and the median of
-/// each interleaved round (the unit the bootstrap resamples).
+/// Every sample of one path in one group: an HDR histogram over the whole run and each
+/// interleaved round's samples, sorted (the unit the bootstrap resamples).
 pub struct Recorder {
     hist: Histogram<u64>,
     round: Vec<u64>,
-    round_medians: Vec<f64>,
+    rounds: Vec<Vec<u64>>,
 }
 
 impl Default for Recorder {
@@ -26,7 +26,7 @@ impl Recorder {
         Recorder {
             hist: Histogram::new_with_bounds(1, MAX_NS, 3).expect("valid static bounds"),
             round: Vec::new(),
-            round_medians: Vec::new(),
+            rounds: Vec::new(),
         }
     }
 
@@ -39,17 +39,23 @@ impl Recorder {
         self.round.push(ns);
     }
 
-    /// Closes the current round: stores its median, clears its samples.
+    /// Closes the current round: keeps its samples, sorted.
     pub fn end_round(&mut self) {
         if !self.round.is_empty() {
-            self.round_medians.push(median_u64(&mut self.round));
-            self.round.clear();
+            let mut round = std::mem::take(&mut self.round);
+            round.sort_unstable();
+            self.rounds.push(round);
         }
     }
 
-    /// The per-round medians so far.
-    pub fn round_medians(&self) -> &[f64] {
-        &self.round_medians
+    /// The samples of each closed round, sorted.
+    pub fn rounds(&self) -> &[Vec<u64>] {
+        &self.rounds
+    }
+
+    /// The median of each closed round.
+    pub fn round_medians(&self) -> Vec<f64> {
+        self.rounds.iter().map(|r| median_sorted(r)).collect()
     }
 
     /// The summary of everything recorded.
@@ -80,15 +86,13 @@ pub struct Summary {
     pub min_ns: f64,
 }
 
-/// The median of `v` (reordered in place); the mean of the middle two for an even length.
-fn median_u64(v: &mut [u64]) -> f64 {
+/// The median of a sorted, non-empty slice; the mean of the middle two for an even length.
+fn median_sorted(v: &[u64]) -> f64 {
     let mid = v.len() / 2;
-    let (_, &mut hi, _) = v.select_nth_unstable(mid);
     if v.len() % 2 == 1 {
-        hi as f64
+        v[mid] as f64
     } else {
-        let lo = v[..mid].iter().copied().max().unwrap_or(hi);
-        (lo as f64 + hi as f64) / 2.0
+        (v[mid - 1] as f64 + v[mid] as f64) / 2.0
     }
 }
 
@@ -136,36 +140,66 @@ impl Rng {
 }
 
 /// Bootstrap resamples behind every interval.
-const RESAMPLES: usize = 2000;
+const RESAMPLES: usize = 1000;
 /// The seed of every bootstrap: fixed, so the same rounds give the same interval.
 const SEED: u64 = 0x50C1_AB00_0000_0001;
 
-/// A bootstrap 95% interval of the ratio `path / c`, over the per-round ratios of two recorders
-/// whose rounds were interleaved (round `i` of both ran back to back): resamples the rounds with
-/// replacement, takes each resample's median ratio, and returns the 2.5th and 97.5th
-/// percentiles. `None` without a common round.
-pub fn ratio_ci95(path_rounds: &[f64], c_rounds: &[f64]) -> Option<[f64; 2]> {
-    let ratios: Vec<f64> = path_rounds
-        .iter()
-        .zip(c_rounds)
-        .filter(|(_, &c)| c > 0.0)
-        .map(|(&p, &c)| p / c)
+/// The rounds of one path, ready for pooled medians of any multiset of rounds.
+struct Pooled<'a> {
+    rounds: &'a [Vec<u64>],
+    /// Every sample of every round, sorted: the candidate medians.
+    all: Vec<u64>,
+}
+
+impl<'a> Pooled<'a> {
+    fn new(rounds: &'a [Vec<u64>]) -> Pooled<'a> {
+        let mut all: Vec<u64> = rounds.iter().flatten().copied().collect();
+        all.sort_unstable();
+        Pooled { rounds, all }
+    }
+
+    /// The (lower) median of the samples of the rounds picked with multiplicity `weight[r]`:
+    /// the smallest sample value `v` with at least half the picked samples `<= v`.
+    fn median(&self, weight: &[u32]) -> f64 {
+        let picked = |f: &dyn Fn(&Vec<u64>) -> usize| -> u64 {
+            let per = self.rounds.iter().zip(weight);
+            per.map(|(r, &w)| u64::from(w) * f(r) as u64).sum()
+        };
+        let half = picked(&|r| r.len()).div_ceil(2);
+        let at_most = |v: u64| picked(&|r| r.partition_point(|&x| x <= v));
+        let i = self.all.partition_point(|&v| at_most(v) < half);
+        self.all.get(i).map_or(f64::NAN, |&v| v as f64)
+    }
+}
+
+/// A bootstrap 95% interval of the ratio of pooled medians `path / c`, for two recorders whose
+/// rounds were interleaved (round `i` of both ran back to back): resamples the rounds with
+/// replacement — the same rounds for both, keeping the pairing — recomputes the ratio of the
+/// pooled medians each time, and returns the 2.5th and 97.5th percentiles. `None` unless both
+/// have the same, non-zero number of rounds.
+pub fn ratio_ci95(path: &[Vec<u64>], c: &[Vec<u64>]) -> Option<[f64; 2]> {
+    let n = path.len();
+    if n == 0 || n != c.len() {
+        return None;
+    }
+    let (p, c) = (Pooled::new(path), Pooled::new(c));
+    let mut rng = Rng::new(SEED);
+    let mut weight = vec![0u32; n];
+    let mut ratios: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            weight.iter_mut().for_each(|w| *w = 0);
+            for _ in 0..n {
+                weight[rng.below(n)] += 1;
+            }
+            p.median(&weight) / c.median(&weight)
+        })
+        .filter(|r| r.is_finite())
         .collect();
     if ratios.is_empty() {
         return None;
     }
-    let mut rng = Rng::new(SEED);
-    let mut sample = vec![0.0; ratios.len()];
-    let mut medians: Vec<f64> = (0..RESAMPLES)
-        .map(|_| {
-            for s in sample.iter_mut() {
-                *s = ratios[rng.below(ratios.len())];
-            }
-            median(&mut sample)
-        })
-        .collect();
-    medians.sort_by(f64::total_cmp);
-    let at = |q: f64| medians[((RESAMPLES - 1) as f64 * q).round() as usize];
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
     Some([at(0.025), at(0.975)])
 }
 
@@ -175,25 +209,33 @@ mod tests {
 
     #[test]
     fn medians() {
-        assert_eq!(median_u64(&mut [5, 1, 3]), 3.0);
-        assert_eq!(median_u64(&mut [4, 1, 3, 2]), 2.5);
+        assert_eq!(median_sorted(&[1, 3, 5]), 3.0);
+        assert_eq!(median_sorted(&[1, 2, 3, 4]), 2.5);
         assert_eq!(median(&mut [2.0, 1.0]), 1.5);
         assert!(median(&mut []).is_nan());
+        let rounds = vec![vec![1, 2, 3], vec![10, 20, 30]];
+        let pooled = Pooled::new(&rounds);
+        assert_eq!(pooled.median(&[1, 1]), 3.0);
+        assert_eq!(pooled.median(&[2, 0]), 2.0);
+        assert_eq!(pooled.median(&[0, 1]), 20.0);
     }
 
     #[test]
     fn identical_rounds_give_a_point_interval() {
-        let r = [10.0, 11.0, 12.0, 9.0];
+        let r = vec![vec![10, 11, 12], vec![9, 10, 14]];
         assert_eq!(ratio_ci95(&r, &r), Some([1.0, 1.0]));
-        let double: Vec<f64> = r.iter().map(|x| x * 2.0).collect();
+        let double: Vec<Vec<u64>> = r
+            .iter()
+            .map(|v| v.iter().map(|x| x * 2).collect())
+            .collect();
         assert_eq!(ratio_ci95(&double, &r), Some([2.0, 2.0]));
         assert_eq!(ratio_ci95(&[], &r), None);
     }
 
     #[test]
     fn interval_brackets_the_spread() {
-        let c = [10.0; 20];
-        let p: Vec<f64> = (0..20).map(|i| 10.0 + i as f64 * 0.1).collect();
+        let c: Vec<Vec<u64>> = (0..20).map(|_| vec![100, 100, 100]).collect();
+        let p: Vec<Vec<u64>> = (0..20).map(|i| vec![100 + i; 3]).collect();
         let [lo, hi] = ratio_ci95(&p, &c).unwrap();
         assert!(lo >= 1.0 && hi <= 1.19 && lo < hi, "{lo} {hi}");
     }
@@ -201,13 +243,14 @@ mod tests {
     #[test]
     fn recorder_summarizes_rounds() {
         let mut r = Recorder::new();
-        for ns in [100, 200, 300] {
+        for ns in [300, 100, 200] {
             r.record(ns, 1);
         }
         r.end_round();
         r.record(1000, 4);
         r.end_round();
         assert_eq!(r.round_medians(), [200.0, 1000.0]);
+        assert_eq!(r.rounds()[0], [100, 200, 300]);
         let s = r.summary();
         assert_eq!((s.count, s.min_ns), (7, 100.0));
         assert_eq!(s.median_ns, 1000.0);
