@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::paths::PathName;
 use super::{Mode, Report, Row};
 
 /// A JSON value, enough for the report.
@@ -301,8 +302,38 @@ pub fn table(r: &Report) -> String {
     for note in &r.notes {
         let _ = writeln!(out, "note: {note}");
     }
+    for (path, why) in PATH_NOTES {
+        if r.rows.iter().any(|row| row.path == *path) {
+            let _ = writeln!(out, "note: {path}: {why}");
+        }
+    }
     out
 }
+
+/// What each path does that explains its ratio, printed under the table when it ran.
+const PATH_NOTES: &[(PathName, &str)] = &[
+    (
+        PathName::LibcSendtoRecvfrom,
+        "on udp sendto passes the peer address, as an unconnected C server does, so the kernel \
+         looks up the route for every datagram instead of using the connected socket's cached \
+         one; elsewhere the address is zero-length",
+    ),
+    (
+        PathName::LibcSendRecv,
+        "x86-64 has no send/recv syscalls: glibc's send()/recv() are sendto/recvfrom with NULL \
+         addresses (see calls)",
+    ),
+    (
+        PathName::Rustix,
+        "rustix's linux_raw backend issues the syscall instruction itself: no glibc wrapper \
+         (cancellation point, errno) around it",
+    ),
+    (
+        PathName::Std,
+        "std writes with send(MSG_NOSIGNAL) (the sendto syscall) except UnixDatagram::send, \
+         which is write(2); it reads with recv (recvfrom) — see calls",
+    ),
+];
 
 #[cfg(test)]
 mod tests {
