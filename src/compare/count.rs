@@ -57,10 +57,10 @@ pub struct Counted {
 pub fn child(cfg: &Config) -> io::Result<()> {
     let mut notes = Vec::new();
     for group in cfg.groups() {
-        for mut slot in harness::slots(&group, Cpus::default(), &mut notes)? {
-            slot.run(group.mode, cfg.batch, CHILD_WARMUP, false)?;
+        for mut slot in harness::slots(&group, cfg.batch, Cpus::default(), &mut notes)? {
+            slot.run(CHILD_WARMUP, false)?;
             let _ = std::os::unix::process::parent_id(); // getppid(): window opens
-            let r = slot.run(group.mode, cfg.batch, cfg.iters, false);
+            let r = slot.run(cfg.iters, false);
             let _ = std::os::unix::process::parent_id(); // getppid(): window closes
             r?;
             let t = group.transport.name();

@@ -94,10 +94,25 @@ impl Sender {
     }
 }
 
-/// What runs each path of a group: its receiving/measuring end and the peer machinery.
+/// One path set up for one mode: its pair, its echo (rtt) or sender (stream) thread, its
+/// samples. The unit the harness interleaves, and what `benches/` can time with `iter_custom`:
+///
+/// ```
+/// use socklab::compare::harness::{Cpus, Slot};
+/// use socklab::compare::paths::{PathName, Transport};
+/// use socklab::compare::Mode;
+/// let mut slot = Slot::new(Mode::Rtt, Transport::Udp, 64, 1, PathName::Std, Cpus::default())?;
+/// let t = std::time::Instant::now();
+/// slot.run(100, false)?;                  // 100 round trips against the echo thread
+/// let elapsed = t.elapsed();
+/// slot.finish()?;                          // stops and joins the echo thread
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Slot {
     /// The path.
     pub path: PathName,
+    mode: Mode,
+    batch: usize,
     a: Option<Box<dyn Path>>,
     b: Option<Box<dyn Path>>,
     echo: Option<JoinHandle<io::Result<u64>>>,
@@ -114,14 +129,30 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// Makes `path`'s pair for `group` and starts its echo (rtt) or sender (stream) thread.
+    /// Makes `path`'s pair on `transport` for `size`-byte messages and starts its echo (rtt)
+    /// or sender (stream) thread, on `cpus.peer`. `batch` is the messages per op in batch mode.
     ///
     /// # Errors
     /// [`paths::make`]'s error (`Unsupported` for a path without this mode's operations).
-    pub fn new(group: &Group, path: PathName, cpus: Cpus) -> io::Result<Slot> {
+    pub fn new(
+        mode: Mode,
+        transport: Transport,
+        size: usize,
+        batch: usize,
+        path: PathName,
+        cpus: Cpus,
+    ) -> io::Result<Slot> {
+        let group = Group {
+            mode,
+            transport,
+            size,
+            paths: Vec::new(),
+        };
         let (a, b) = paths::make(path, group.transport, group.size)?;
         let mut slot = Slot {
             path,
+            mode,
+            batch: batch.max(1),
             a: Some(a),
             b: Some(b),
             echo: None,
@@ -157,12 +188,14 @@ impl Slot {
         Ok(slot)
     }
 
-    /// Runs `k` operations of `mode`, recording each into `rec` if `record`.
+    /// Runs `k` operations of the slot's mode (in batch mode, `k` messages rounded up to whole
+    /// batches), recording each into `rec` if `record`.
     ///
     /// # Errors
     /// The first failing call.
-    pub fn run(&mut self, mode: Mode, batch: usize, k: u64, record: bool) -> io::Result<()> {
-        match mode {
+    pub fn run(&mut self, k: u64, record: bool) -> io::Result<()> {
+        let batch = self.batch;
+        match self.mode {
             Mode::SameThread => self.timed(k, 1, record, |a, b, buf| {
                 a.pair_once(b.expect("same-thread keeps b"), buf)
             }),
@@ -284,10 +317,16 @@ pub fn batches(k: u64, n: usize) -> u64 {
 ///
 /// # Errors
 /// A setup error other than `Unsupported`.
-pub fn slots(group: &Group, cpus: Cpus, notes: &mut Vec<String>) -> io::Result<Vec<Slot>> {
+pub fn slots(
+    group: &Group,
+    batch: usize,
+    cpus: Cpus,
+    notes: &mut Vec<String>,
+) -> io::Result<Vec<Slot>> {
     let mut out = Vec::new();
     for &p in &group.paths {
-        match Slot::new(group, p, cpus) {
+        let g = group;
+        match Slot::new(g.mode, g.transport, g.size, batch, p, cpus) {
             Ok(s) => out.push(s),
             Err(e) if e.kind() == io::ErrorKind::Unsupported => {
                 let note = format!("skipped {e}");
@@ -338,7 +377,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
     let mut rows = Vec::new();
     let total_units = groups.len() * cfg.rounds;
     for (gi, group) in groups.iter().enumerate() {
-        let mut slots = slots(group, cpus, &mut notes)?;
+        let mut slots = slots(group, cfg.batch, cpus, &mut notes)?;
         if !slots.iter().any(|s| s.path == PathName::C) {
             let why = match group.mode {
                 Mode::Stream => " (the C floor has no one-way send/receive call)",
@@ -350,7 +389,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
             }
         }
         for s in &mut slots {
-            s.run(group.mode, cfg.batch, cfg.warmup, false)?;
+            s.run(cfg.warmup, false)?;
         }
         for r in 0..cfg.rounds {
             let done = gi * cfg.rounds + r;
@@ -372,7 +411,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
             ));
             let k = round_ops(cfg.iters, cfg.rounds, r);
             for s in &mut slots {
-                s.run(group.mode, cfg.batch, k, true)?;
+                s.run(k, true)?;
                 s.rec.end_round();
             }
         }
@@ -540,9 +579,9 @@ mod tests {
                 paths: vec![PathName::C, PathName::LibcReadWrite, PathName::Std],
             };
             let mut notes = Vec::new();
-            let mut slots = slots(&group, Cpus::default(), &mut notes).unwrap();
+            let mut slots = slots(&group, 4, Cpus::default(), &mut notes).unwrap();
             for s in &mut slots {
-                s.run(mode, 4, 10, true).unwrap();
+                s.run(10, true).unwrap();
                 s.rec.end_round();
                 assert!(s.rec.summary().count >= 10, "{mode} {}", s.path);
             }
