@@ -368,6 +368,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
     };
     let mut environment = Env::capture(cfg.pin.name(), dma.as_ref().map(|_| 0));
     let cpus = Cpus::for_pin(cfg.pin)?;
+    let unpinned = sys::sched_getaffinity(0)?;
     Cpus::pin_here(cpus.main)?;
     let steal0 = env::steal_ticks();
     let started = Instant::now();
@@ -410,7 +411,11 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
                 cfg.rounds
             ));
             let k = round_ops(cfg.iters, cfg.rounds, r);
-            for s in &mut slots {
+            // Every path once per round (ABCD), each round starting one path later (BCDA…), so
+            // neither drift nor going first after a switch favours a path.
+            let n = slots.len();
+            for i in 0..n {
+                let s = &mut slots[(r + i) % n];
                 s.run(k, true)?;
                 s.rec.end_round();
             }
@@ -421,6 +426,8 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         }
     }
     progress("\n");
+    // The canary and the strace child need no pinning: give the thread its CPUs back.
+    sys::sched_setaffinity(0, &unpinned)?;
     environment.cpu_steal_pct = env::steal_pct(steal0, env::steal_ticks());
     drop(dma);
 
