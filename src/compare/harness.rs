@@ -410,7 +410,15 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
                 r + 1,
                 cfg.rounds
             ));
-            let k = round_ops(cfg.iters, cfg.rounds, r);
+            // Batch mode splits whole batches over the rounds, so the total stays `iters`
+            // rounded up to one batch.
+            let k = match group.mode {
+                Mode::Batch => {
+                    let n = cfg.batch as u64;
+                    round_ops(batches(cfg.iters, cfg.batch), cfg.rounds, r) * n
+                }
+                _ => round_ops(cfg.iters, cfg.rounds, r),
+            };
             // Every path once per round (ABCD), each round starting one path later (BCDA…), so
             // neither drift nor going first after a switch favours a path.
             let n = slots.len();
