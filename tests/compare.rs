@@ -295,11 +295,9 @@ fn counted_syscalls_are_per_op() {
         "2",
         "--no-nagle",
         "--mode",
-        "same-thread",
+        "same-thread,rtt",
         "--transport",
         "unixdgram",
-        "--paths",
-        "c,libc-send-recv",
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -308,9 +306,13 @@ fn counted_syscalls_are_per_op() {
         eprintln!("skipped: strace could not trace here: {why}");
         return;
     }
-    for row in doc["rows"].as_array().unwrap() {
-        // write+read for c, sendto+recvfrom for send/recv: two calls per same-thread op.
-        assert_eq!(row["syscalls_per_op"], 2.0, "{row}");
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2 * 9, "every path but libc-mmsg, in two modes");
+    for row in rows {
+        // write+read, sendto+recvfrom, sendmsg+recvmsg…: two calls per same-thread op, and
+        // twice that per round trip (the echo thread's two count too; no thread start-up does).
+        let want = if row["mode"] == "rtt" { 4.0 } else { 2.0 };
+        assert_eq!(row["syscalls_per_op"], want, "{row}");
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::process::{Command, Stdio};
 
-use super::harness::{self, Cpus};
+use super::harness::{self, Cpus, Slot};
 use super::{Config, Mode, Row};
 
 /// Syscalls of the harness itself, not of a path: thread hand-offs (futex), the markers,
@@ -52,19 +52,33 @@ pub struct Counted {
 /// The part of the traced child: runs every row of `cfg` (`cfg.iters` ops each, no pinning, no
 /// timing) between two `getppid()` markers and prints each finished row's key on stdout.
 ///
+/// One path at a time: its slot is made and warmed up (so its echo/sender thread has started
+/// and is blocked in its first call) before the window opens, and finished before the next
+/// slot exists, so no other thread's start-up lands in a window.
+///
 /// # Errors
 /// A setup or socket error.
 pub fn child(cfg: &Config) -> io::Result<()> {
-    let mut notes = Vec::new();
-    for group in cfg.groups() {
-        for mut slot in harness::slots(&group, cfg.batch, Cpus::default(), &mut notes)? {
+    for g in cfg.groups() {
+        for &path in &g.paths {
+            let slot = Slot::new(
+                g.mode,
+                g.transport,
+                g.size,
+                cfg.batch,
+                path,
+                Cpus::default(),
+            );
+            let mut slot = match slot {
+                Err(e) if e.kind() == io::ErrorKind::Unsupported => continue,
+                s => s?,
+            };
             slot.run(CHILD_WARMUP, false)?;
             let _ = std::os::unix::process::parent_id(); // getppid(): window opens
             let r = slot.run(cfg.iters, false);
             let _ = std::os::unix::process::parent_id(); // getppid(): window closes
             r?;
-            let t = group.transport.name();
-            println!("{}", key(group.mode, t, group.size, slot.path.name()));
+            println!("{}", key(g.mode, g.transport.name(), g.size, path.name()));
             slot.finish()?;
         }
     }
