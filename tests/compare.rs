@@ -1,5 +1,6 @@
 //! `socklab compare` from the outside: bad input exits 2 with one line, and a tiny real run's
 //! `--json` has the structure of `../shared/compare-schema.md` (the schema, never the timings).
+#![cfg(feature = "cli")] // the harness and the binary need the `cli` feature
 
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
