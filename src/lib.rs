@@ -52,6 +52,8 @@
 //! as strace does: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
 #![deny(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod compare;
 pub mod socket;
 pub mod sys;
 #[cfg(feature = "trace")]

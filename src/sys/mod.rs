@@ -22,6 +22,7 @@ mod msg;
 pub mod opt;
 mod poll;
 pub mod raw;
+mod sched;
 mod socket;
 pub(crate) mod trace;
 
@@ -43,6 +44,7 @@ pub use opt::{
     SetOpt, SockOpt,
 };
 pub use poll::{poll, PollFd};
+pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 pub use socket::{
     accept, accept4, bind, close, connect, getpeername, getsockname, listen, shut_how, shutdown,
     socket, socketpair,

@@ -1,0 +1,805 @@
+//! The syscall paths `socklab compare` and the benches measure: one [`Path`] per schema name
+//! (`c`, `libc-*`, `std`, `nix`, `socket2`, `rustix`) over a connected socket pair from [`make`].
+//!
+//! A [`Path`] is one end of a connected pair that moves bytes with one particular API. Every
+//! path gets its own pair (made by [`make`] through [`crate::sys`], so the setup is identical),
+//! and every mode of the harness is built from the same few operations:
+//!
+//! | mode | operation |
+//! |---|---|
+//! | `same-thread` | `a.pair_once(&mut *b, buf)`: send on `a`, receive on `b`, one thread |
+//! | `rtt` | `b` runs [`Path::echo`] on a thread ([`spawn_echo`]); `a.rtt_once(buf)` |
+//! | `stream` | `a.send_msg(buf)` on one thread, `b.recv_msg(buf)` on another |
+//! | `batch` | `a.batch_once(&mut *b, buf, n)`: `n` messages, per call or one `*mmsg` each way |
+//!
+//! ```
+//! use socklab::compare::paths::{self, PathName, Transport};
+//! let (mut a, mut b) = paths::make(PathName::Rustix, Transport::Udp, 64)?;
+//! let mut buf = [7u8; 64];
+//! a.pair_once(&mut *b, &mut buf)?;                     // same-thread: send(a) + recv(b)
+//! let echo = paths::spawn_echo(b, 64, None);          // rtt: b echoes on its own thread
+//! a.rtt_once(&mut buf)?;                               // send(a) + recv(a)
+//! paths::stop_echo(&*a)?;                              // zero-length datagram ends the echo
+//! assert_eq!(echo.join().unwrap()?, 1);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::str::FromStr;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::sys::{self, cfloor, SockAddr};
+
+/// Largest UDP payload over IPv4: 65535 − 20 (IP header) − 8 (UDP header).
+pub const MAX_DATAGRAM: usize = 65_507;
+/// Largest message the harness sends on a stream transport (64 KiB).
+pub const MAX_STREAM: usize = 65_536;
+
+/// A socket transport, always on loopback, a socketpair or port 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// TCP over 127.0.0.1 (listener on port 0, `TCP_NODELAY` on both ends).
+    Tcp,
+    /// UDP over 127.0.0.1, two sockets bound to port 0 and connected to each other.
+    Udp,
+    /// `socketpair(AF_UNIX, SOCK_STREAM)`.
+    Unix,
+    /// `socketpair(AF_UNIX, SOCK_DGRAM)`.
+    UnixDgram,
+}
+
+impl Transport {
+    /// Every transport, in table order.
+    pub const ALL: [Transport; 4] = [
+        Transport::Tcp,
+        Transport::Udp,
+        Transport::Unix,
+        Transport::UnixDgram,
+    ];
+
+    /// The schema name: `tcp`, `udp`, `unix`, `unixdgram`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+            Transport::Unix => "unix",
+            Transport::UnixDgram => "unixdgram",
+        }
+    }
+
+    /// Whether messages are a byte stream (`SOCK_STREAM`) rather than datagrams.
+    pub fn is_stream(self) -> bool {
+        matches!(self, Transport::Tcp | Transport::Unix)
+    }
+
+    /// The largest message size this transport takes in the harness.
+    pub fn max_size(self) -> usize {
+        if self.is_stream() {
+            MAX_STREAM
+        } else {
+            MAX_DATAGRAM
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Transport {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Transport, String> {
+        Transport::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| format!("unknown transport {s:?}"))
+    }
+}
+
+/// A path name of the schema (`../shared/compare-schema.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathName {
+    /// The C floor: `c/pingpong.c`'s `write()`/`read()` loops, linked in-process.
+    C,
+    /// [`sys::write`] / [`sys::read`].
+    LibcReadWrite,
+    /// [`sys::send`] / [`sys::recv`] with flags 0.
+    LibcSendRecv,
+    /// [`sys::sendto`] / [`sys::recvfrom`]: the peer address on UDP (as an unconnected C server
+    /// would send), a zero-length address elsewhere (connected sockets refuse one).
+    LibcSendtoRecvfrom,
+    /// `sendmsg(2)` / `recvmsg(2)` with one iovec through `socklab::sys`.
+    LibcSendmsgRecvmsg,
+    /// `sendmmsg(2)` / `recvmmsg(2)` through `socklab::sys`: `n` messages per call.
+    LibcMmsg,
+    /// std: `TcpStream`/`UnixStream` `Read`/`Write`, `UdpSocket`/`UnixDatagram` `send`/`recv`.
+    Std,
+    /// `nix::sys::socket::{send, recv}`.
+    Nix,
+    /// `socket2::Socket` `send` / `Read::read` (its `recv`).
+    Socket2,
+    /// `rustix::net::{send, recv}`.
+    Rustix,
+}
+
+impl PathName {
+    /// Every path, in table order (`c` first: every ratio is to it).
+    pub const ALL: [PathName; 10] = [
+        PathName::C,
+        PathName::LibcReadWrite,
+        PathName::LibcSendRecv,
+        PathName::LibcSendtoRecvfrom,
+        PathName::LibcSendmsgRecvmsg,
+        PathName::LibcMmsg,
+        PathName::Std,
+        PathName::Nix,
+        PathName::Socket2,
+        PathName::Rustix,
+    ];
+
+    /// The schema name (`c`, `libc-read-write`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            PathName::C => "c",
+            PathName::LibcReadWrite => "libc-read-write",
+            PathName::LibcSendRecv => "libc-send-recv",
+            PathName::LibcSendtoRecvfrom => "libc-sendto-recvfrom",
+            PathName::LibcSendmsgRecvmsg => "libc-sendmsg-recvmsg",
+            PathName::LibcMmsg => "libc-mmsg",
+            PathName::Std => "std",
+            PathName::Nix => "nix",
+            PathName::Socket2 => "socket2",
+            PathName::Rustix => "rustix",
+        }
+    }
+
+    /// The space-separated list of every name, for error messages.
+    pub fn all_names() -> String {
+        let names: Vec<_> = PathName::ALL.iter().map(|p| p.name()).collect();
+        names.join(", ")
+    }
+}
+
+impl fmt::Display for PathName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PathName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<PathName, String> {
+        PathName::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown path {s:?}"))
+    }
+}
+
+/// One end of a connected socket pair, moving bytes through one API.
+///
+/// Implementors give the two single calls ([`send`](Path::send), [`recv`](Path::recv)); the
+/// message-level operations the harness times are provided on top of them, and a path whose
+/// loop lives elsewhere (the C floor) overrides those instead. Every operation is blocking and
+/// returns the first error (no `EINTR` retry outside the C floor, which retries as C loops do).
+pub trait Path: AsFd + Send {
+    /// Which path this is.
+    fn name(&self) -> PathName;
+
+    /// Whether the transport is a byte stream (messages may arrive in pieces).
+    fn is_stream(&self) -> bool;
+
+    /// One send call of `buf`; returns the bytes the kernel took.
+    ///
+    /// # Errors
+    /// The call's errno; [`io::ErrorKind::Unsupported`] for a path without a one-way call.
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize>;
+
+    /// One receive call into `buf`; returns the byte count (0: end of stream or an empty
+    /// datagram).
+    ///
+    /// # Errors
+    /// As [`Path::send`].
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+
+    /// Sends one whole message: one call for datagrams, calls until all of `buf` is taken for
+    /// streams.
+    ///
+    /// # Errors
+    /// As [`Path::send`].
+    fn send_msg(&mut self, buf: &[u8]) -> io::Result<()> {
+        let mut done = self.send(buf)?;
+        while self.is_stream() && done < buf.len() {
+            done += self.send(&buf[done..])?;
+        }
+        Ok(())
+    }
+
+    /// Receives one whole message: one datagram, or exactly `buf.len()` bytes of a stream.
+    /// Returns the message length.
+    ///
+    /// # Errors
+    /// As [`Path::send`]; [`io::ErrorKind::UnexpectedEof`] if a stream ends mid-message.
+    fn recv_msg(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.is_stream() {
+            return self.recv(buf);
+        }
+        let mut done = 0;
+        while done < buf.len() {
+            match self.recv(&mut buf[done..])? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => done += n,
+            }
+        }
+        Ok(done)
+    }
+
+    /// The `rtt` operation: sends `buf` and receives the echoed message back into it.
+    ///
+    /// # Errors
+    /// As [`Path::recv_msg`].
+    fn rtt_once(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        self.send_msg(buf)?;
+        self.recv_msg(buf).map(drop)
+    }
+
+    /// The `same-thread` operation: sends `buf` on `self` and receives it on `rx` (the other
+    /// end of the pair), in the calling thread. For streams `buf` must fit in the socket
+    /// buffers.
+    ///
+    /// # Errors
+    /// As [`Path::recv_msg`].
+    fn pair_once(&mut self, rx: &mut dyn Path, buf: &mut [u8]) -> io::Result<()> {
+        self.send_msg(buf)?;
+        rx.recv_msg(buf).map(drop)
+    }
+
+    /// The echo side of `rtt`: receives and sends back until the peer ends the stream or
+    /// sends an empty datagram ([`stop_echo`]). Returns the number of receive calls echoed.
+    ///
+    /// # Errors
+    /// As [`Path::send`].
+    fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        let mut echoed = 0;
+        loop {
+            let n = self.recv(buf)?;
+            if n == 0 {
+                return Ok(echoed);
+            }
+            self.send_msg(&buf[..n])?;
+            echoed += 1;
+        }
+    }
+
+    /// The `batch` operation: `n` messages sent on `self` and received on `rx` (one thread).
+    /// Per-call paths do `n` × [`pair_once`](Path::pair_once); `libc-mmsg` sends the batch
+    /// with one `sendmmsg` and receives it with `recvmmsg`.
+    ///
+    /// # Errors
+    /// As [`Path::recv_msg`].
+    fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
+        (0..n).try_for_each(|_| self.pair_once(rx, buf))
+    }
+
+    /// The one-sided `batch` send: `n` messages of `buf`. Per-call paths loop; `libc-mmsg` makes one
+    /// `sendmmsg` call.
+    ///
+    /// # Errors
+    /// As [`Path::send`].
+    fn send_batch(&mut self, buf: &[u8], n: usize) -> io::Result<()> {
+        (0..n).try_for_each(|_| self.send_msg(buf))
+    }
+
+    /// The one-sided `batch` receive: `n` messages into `buf` (each overwrites the last). Per-call paths
+    /// loop; `libc-mmsg` calls `recvmmsg` until `n` arrived.
+    ///
+    /// # Errors
+    /// As [`Path::recv_msg`].
+    fn recv_batch(&mut self, buf: &mut [u8], n: usize) -> io::Result<()> {
+        (0..n).try_for_each(|_| self.recv_msg(buf).map(drop))
+    }
+}
+
+/// The two ends of a connected pair on `transport`, made with [`crate::sys`] calls, plus each
+/// end's peer address (for `sendto`; zero-length where the transport names no peer).
+pub struct Conn {
+    /// The client end (`connect`ed TCP socket, first UDP socket, `sv[0]`).
+    pub a: OwnedFd,
+    /// The server end (accepted TCP socket, second UDP socket, `sv[1]`).
+    pub b: OwnedFd,
+    /// `b`'s address, where `a` sends to.
+    pub a_peer: SockAddr,
+    /// `a`'s address, where `b` sends to.
+    pub b_peer: SockAddr,
+}
+
+/// An address of length 0: what `sendto(fd, buf, len, flags, addr, 0)` passes on a connected
+/// socket, where the kernel then behaves as for `NULL, 0`.
+fn no_addr() -> SockAddr {
+    let empty = SockAddr::empty();
+    SockAddr::from_parts(*empty.as_storage(), 0).expect("0 fits any storage")
+}
+
+fn loopback0() -> SockAddr {
+    SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))
+}
+
+/// Socket buffers for a `size`-byte message: large enough that `same-thread` can queue a whole
+/// message (or a batch) before reading it; the defaults are kept for small messages.
+fn size_buffers(fd: &OwnedFd, size: usize) -> io::Result<()> {
+    if size >= 16 * 1024 {
+        let s = socket2::SockRef::from(fd);
+        s.set_send_buffer_size(4 * size)?;
+        s.set_recv_buffer_size(4 * size)?;
+    }
+    Ok(())
+}
+
+/// Makes a connected pair on `transport` (loopback, port 0 or a socketpair). TCP gets
+/// `TCP_NODELAY` on both ends; every end gets a 5 s `SO_RCVTIMEO` so a lost datagram fails a
+/// run instead of hanging it.
+///
+/// # Errors
+/// The failing setup call.
+pub fn connect_pair(transport: Transport, size: usize) -> io::Result<Conn> {
+    use sys::{AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
+    let conn = match transport {
+        Transport::Tcp => {
+            let lst = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+            sys::bind(&lst, &loopback0())?;
+            sys::listen(&lst, 1)?;
+            let a = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+            sys::connect(&a, &sys::getsockname(&lst)?)?;
+            let b = sys::accept(&lst, None)?;
+            for fd in [&a, &b] {
+                socket2::SockRef::from(fd).set_tcp_nodelay(true)?;
+            }
+            Conn {
+                a,
+                b,
+                a_peer: no_addr(),
+                b_peer: no_addr(),
+            }
+        }
+        Transport::Udp => {
+            let a = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+            let b = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+            sys::bind(&a, &loopback0())?;
+            sys::bind(&b, &loopback0())?;
+            let (a_addr, b_addr) = (sys::getsockname(&a)?, sys::getsockname(&b)?);
+            sys::connect(&a, &b_addr)?;
+            sys::connect(&b, &a_addr)?;
+            Conn {
+                a,
+                b,
+                a_peer: b_addr,
+                b_peer: a_addr,
+            }
+        }
+        Transport::Unix | Transport::UnixDgram => {
+            let ty = if transport == Transport::Unix {
+                SOCK_STREAM
+            } else {
+                SOCK_DGRAM
+            };
+            let (a, b) = sys::socketpair(AF_UNIX, ty, 0)?;
+            Conn {
+                a,
+                b,
+                a_peer: no_addr(),
+                b_peer: no_addr(),
+            }
+        }
+    };
+    for fd in [&conn.a, &conn.b] {
+        size_buffers(fd, size)?;
+        socket2::SockRef::from(fd).set_read_timeout(Some(Duration::from_secs(5)))?;
+    }
+    Ok(conn)
+}
+
+/// Makes a connected pair on `transport` for messages of `size` bytes and wraps both ends in
+/// `path`: `(a, b)` = (client, server). See the [module docs](self) for the mode operations.
+///
+/// # Errors
+/// The failing setup call.
+pub fn make(
+    path: PathName,
+    transport: Transport,
+    size: usize,
+) -> io::Result<(Box<dyn Path>, Box<dyn Path>)> {
+    let conn = connect_pair(transport, size)?;
+    let stream = transport.is_stream();
+    Ok((
+        wrap(path, transport, size, conn.a, conn.a_peer, stream)?,
+        wrap(path, transport, size, conn.b, conn.b_peer, stream)?,
+    ))
+}
+
+/// Wraps one connected fd in `path`'s API.
+fn wrap(
+    path: PathName,
+    transport: Transport,
+    size: usize,
+    fd: OwnedFd,
+    peer: SockAddr,
+    stream: bool,
+) -> io::Result<Box<dyn Path>> {
+    Ok(match path {
+        PathName::C => Box::new(CFloor { fd, stream }),
+        PathName::LibcReadWrite => Box::new(ReadWrite { fd, stream }),
+        PathName::LibcSendRecv => Box::new(SendRecv { fd, stream }),
+        PathName::LibcSendtoRecvfrom => Box::new(SendtoRecvfrom { fd, stream, peer }),
+        PathName::LibcSendmsgRecvmsg => Box::new(SendmsgRecvmsg { fd, stream }),
+        PathName::LibcMmsg => Box::new(Mmsg::new(fd, stream, size)),
+        PathName::Std => Box::new(Std {
+            sock: StdSock::new(transport, fd),
+            stream,
+        }),
+        PathName::Nix => Box::new(Nix { fd, stream }),
+        PathName::Socket2 => Box::new(Socket2 {
+            sock: fd.into(),
+            stream,
+        }),
+        PathName::Rustix => Box::new(Rustix { fd, stream }),
+    })
+}
+
+/// Runs `b.echo` on a new thread (pinned to `cpu` if given) with a `size`-byte buffer: the
+/// server side of `rtt`. End it with [`stop_echo`] on the other end; the thread returns
+/// [`Path::echo`]'s count.
+pub fn spawn_echo(
+    mut b: Box<dyn Path>,
+    size: usize,
+    cpu: Option<usize>,
+) -> JoinHandle<io::Result<u64>> {
+    std::thread::spawn(move || {
+        if let Some(cpu) = cpu {
+            sys::sched_setaffinity(0, &sys::CpuSet::single(cpu)?)?;
+        }
+        b.echo(&mut vec![0u8; size.max(1)])
+    })
+}
+
+/// Ends the peer's [`Path::echo`]: `shutdown(SHUT_WR)` on a stream, an empty datagram
+/// otherwise.
+///
+/// # Errors
+/// The failing `shutdown`/`write`.
+pub fn stop_echo(a: &dyn Path) -> io::Result<()> {
+    if a.is_stream() {
+        sys::shutdown(a, Shutdown::Write)?;
+    } else {
+        sys::write(a, &[])?;
+    }
+    Ok(())
+}
+
+/// The error of a path that has no single send or receive call of its own.
+fn no_single_call(path: PathName) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("{path}: the C floor has no one-way call (only round trips and echo)"),
+    )
+}
+
+/// `c`: the C floor of [`cfloor`]: `sl_c_pair_once`, `sl_c_rtt_once`, `sl_c_echo`.
+struct CFloor {
+    fd: OwnedFd,
+    stream: bool,
+}
+
+impl Path for CFloor {
+    fn name(&self) -> PathName {
+        PathName::C
+    }
+    fn is_stream(&self) -> bool {
+        self.stream
+    }
+    fn send(&mut self, _buf: &[u8]) -> io::Result<usize> {
+        Err(no_single_call(PathName::C))
+    }
+    fn recv(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+        Err(no_single_call(PathName::C))
+    }
+    fn rtt_once(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        cfloor::rtt_once(&self.fd, buf, self.stream)
+    }
+    fn pair_once(&mut self, rx: &mut dyn Path, buf: &mut [u8]) -> io::Result<()> {
+        cfloor::pair_once(&self.fd, rx.as_fd(), buf, self.stream)
+    }
+    fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        cfloor::echo(&self.fd, buf, self.stream)
+    }
+}
+
+/// Implements `AsFd` and the identity methods of `Path` for a `{ $field, stream }` struct, and
+/// its two calls from the given closures-as-expressions.
+macro_rules! path_impl {
+    ($ty:ident, $name:expr, $field:ident,
+     send($s:ident, $sbuf:ident) $send:expr,
+     recv($r:ident, $rbuf:ident) $recv:expr) => {
+        impl AsFd for $ty {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.$field.as_fd()
+            }
+        }
+        impl Path for $ty {
+            fn name(&self) -> PathName {
+                $name
+            }
+            fn is_stream(&self) -> bool {
+                self.stream
+            }
+            fn send(&mut self, $sbuf: &[u8]) -> io::Result<usize> {
+                let $s = &mut *self;
+                $send
+            }
+            fn recv(&mut self, $rbuf: &mut [u8]) -> io::Result<usize> {
+                let $r = &mut *self;
+                $recv
+            }
+        }
+    };
+}
+
+impl AsFd for CFloor {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// `libc-read-write`: `write(2)` / `read(2)`.
+struct ReadWrite {
+    fd: OwnedFd,
+    stream: bool,
+}
+path_impl!(ReadWrite, PathName::LibcReadWrite, fd,
+    send(s, buf) Ok(sys::write(&s.fd, buf)?),
+    recv(s, buf) Ok(sys::read(&s.fd, buf)?));
+
+/// `libc-send-recv`: `send(2)` / `recv(2)`, flags 0.
+struct SendRecv {
+    fd: OwnedFd,
+    stream: bool,
+}
+path_impl!(SendRecv, PathName::LibcSendRecv, fd,
+    send(s, buf) Ok(sys::send(&s.fd, buf, 0)?),
+    recv(s, buf) Ok(sys::recv(&s.fd, buf, 0)?));
+
+/// `libc-sendto-recvfrom`: `sendto(2)` to `peer` / `recvfrom(2)` with an address buffer.
+struct SendtoRecvfrom {
+    fd: OwnedFd,
+    stream: bool,
+    peer: SockAddr,
+}
+path_impl!(SendtoRecvfrom, PathName::LibcSendtoRecvfrom, fd,
+    send(s, buf) Ok(sys::sendto(&s.fd, buf, 0, &s.peer)?),
+    recv(s, buf) Ok(sys::recvfrom(&s.fd, buf, 0)?.0));
+
+/// std's socket type for a transport.
+enum StdSock {
+    Tcp(TcpStream),
+    Udp(UdpSocket),
+    Unix(UnixStream),
+    UnixDgram(UnixDatagram),
+}
+
+impl StdSock {
+    fn new(transport: Transport, fd: OwnedFd) -> StdSock {
+        match transport {
+            Transport::Tcp => StdSock::Tcp(fd.into()),
+            Transport::Udp => StdSock::Udp(fd.into()),
+            Transport::Unix => StdSock::Unix(fd.into()),
+            Transport::UnixDgram => StdSock::UnixDgram(fd.into()),
+        }
+    }
+}
+
+impl AsFd for StdSock {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            StdSock::Tcp(s) => s.as_fd(),
+            StdSock::Udp(s) => s.as_fd(),
+            StdSock::Unix(s) => s.as_fd(),
+            StdSock::UnixDgram(s) => s.as_fd(),
+        }
+    }
+}
+
+/// `std`: `Read`/`Write` on the stream types, `send`/`recv` on the datagram types.
+struct Std {
+    sock: StdSock,
+    stream: bool,
+}
+path_impl!(Std, PathName::Std, sock,
+send(s, buf) match &mut s.sock {
+    StdSock::Tcp(t) => t.write(buf),
+    StdSock::Udp(u) => u.send(buf),
+    StdSock::Unix(u) => u.write(buf),
+    StdSock::UnixDgram(u) => u.send(buf),
+},
+recv(s, buf) match &mut s.sock {
+    StdSock::Tcp(t) => t.read(buf),
+    StdSock::Udp(u) => u.recv(buf),
+    StdSock::Unix(u) => u.read(buf),
+    StdSock::UnixDgram(u) => u.recv(buf),
+});
+
+/// `nix`: `nix::sys::socket::send` / `recv`, empty flags.
+struct Nix {
+    fd: OwnedFd,
+    stream: bool,
+}
+path_impl!(Nix, PathName::Nix, fd,
+send(s, buf) {
+    use nix::sys::socket::{send, MsgFlags};
+    Ok(send(s.fd.as_raw_fd(), buf, MsgFlags::empty())?)
+},
+recv(s, buf) {
+    use nix::sys::socket::{recv, MsgFlags};
+    Ok(recv(s.fd.as_raw_fd(), buf, MsgFlags::empty())?)
+});
+
+/// `socket2`: `Socket::send` (which adds `MSG_NOSIGNAL`) / `Read::read` (its `recv`).
+struct Socket2 {
+    sock: socket2::Socket,
+    stream: bool,
+}
+path_impl!(Socket2, PathName::Socket2, sock,
+    send(s, buf) s.sock.send(buf),
+    recv(s, buf) s.sock.read(buf));
+
+/// `rustix`: `rustix::net::send` / `recv`, empty flags.
+struct Rustix {
+    fd: OwnedFd,
+    stream: bool,
+}
+path_impl!(Rustix, PathName::Rustix, fd,
+    send(s, buf) Ok(rustix::net::send(&s.fd, buf, rustix::net::SendFlags::empty())?),
+    recv(s, buf) Ok(rustix::net::recv(&s.fd, buf, rustix::net::RecvFlags::empty())?.0));
+
+/// `libc-sendmsg-recvmsg`: `sendmsg(2)` / `recvmsg(2)` with one iovec, no address (the sockets
+/// are connected) and no control data.
+struct SendmsgRecvmsg {
+    fd: OwnedFd,
+    stream: bool,
+}
+path_impl!(SendmsgRecvmsg, PathName::LibcSendmsgRecvmsg, fd,
+    send(s, buf) Ok(sys::sendmsg(&s.fd, None, &[IoSlice::new(buf)], None, 0)?),
+    recv(s, buf) Ok(sys::recvmsg(&s.fd, &mut [IoSliceMut::new(buf)], None, 0)?.bytes));
+
+/// `libc-mmsg`: `sendmmsg(2)` / `recvmmsg(2)` over reusable [`sys::MmsgBatch`]es. Batches of
+/// `n` go out in one `sendmmsg` and come in with `recvmmsg`; the single calls are batches of
+/// one.
+struct Mmsg {
+    fd: OwnedFd,
+    stream: bool,
+    tx: sys::MmsgBatch,
+    rx: sys::MmsgBatch,
+    /// `(n, len)` the first `n` tx slots hold copies of the batch payload for: a sender builds
+    /// its messages in the batch once, as a program batching its output would.
+    filled: (usize, usize),
+}
+
+impl Mmsg {
+    fn new(fd: OwnedFd, stream: bool, size: usize) -> Mmsg {
+        Mmsg {
+            fd,
+            stream,
+            tx: sys::MmsgBatch::new(1, size.max(1)),
+            rx: sys::MmsgBatch::new(1, size.max(1)),
+            filled: (0, 0),
+        }
+    }
+
+    /// Grows `batch` to at least `n` slots of `len` bytes.
+    fn ensure(batch: &mut sys::MmsgBatch, n: usize, len: usize) -> bool {
+        if batch.slots() < n || batch.capacity() < len {
+            *batch = sys::MmsgBatch::new(n.max(batch.slots()), len.max(batch.capacity()).max(1));
+            return true;
+        }
+        false
+    }
+}
+
+impl AsFd for Mmsg {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for Mmsg {
+    fn name(&self) -> PathName {
+        PathName::LibcMmsg
+    }
+    fn is_stream(&self) -> bool {
+        self.stream
+    }
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Mmsg::ensure(&mut self.tx, 1, buf.len());
+        self.filled = (0, 0);
+        self.tx.set(0, buf, None)?;
+        sys::sendmmsg(&self.fd, &mut self.tx, 1, 0)?;
+        Ok(self.tx.get(0).map_or(0, |m| m.msg_len()))
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Mmsg::ensure(&mut self.rx, 1, buf.len());
+        sys::recvmmsg(&self.fd, &mut self.rx, 1, 0, None)?;
+        let m = self.rx.get(0).ok_or(io::ErrorKind::UnexpectedEof)?;
+        let n = m.bytes().len().min(buf.len());
+        buf[..n].copy_from_slice(&m.bytes()[..n]);
+        Ok(m.msg_len())
+    }
+    fn send_batch(&mut self, buf: &[u8], n: usize) -> io::Result<()> {
+        if Mmsg::ensure(&mut self.tx, n, buf.len()) || self.filled != (n, buf.len()) {
+            for i in 0..n {
+                self.tx.set(i, buf, None)?;
+            }
+            self.filled = (n, buf.len());
+        }
+        let sent = sys::sendmmsg(&self.fd, &mut self.tx, n, 0)?;
+        if sent < n {
+            return Err(io::Error::other(format!("sendmmsg sent {sent} of {n}")));
+        }
+        Ok(())
+    }
+    /// Receives `n` messages with `recvmmsg` (blocking: it returns once `n - got` arrived); the
+    /// data stays in the batch, as a program would process it there.
+    fn recv_batch(&mut self, buf: &mut [u8], n: usize) -> io::Result<()> {
+        Mmsg::ensure(&mut self.rx, n, buf.len());
+        let mut got = 0;
+        while got < n {
+            got += sys::recvmmsg(&self.fd, &mut self.rx, n - got, 0, None)?;
+        }
+        Ok(())
+    }
+    fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
+        self.send_batch(buf, n)?;
+        rx.recv_batch(buf, n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for p in PathName::ALL {
+            assert_eq!(p.name().parse::<PathName>(), Ok(p));
+        }
+        for t in Transport::ALL {
+            assert_eq!(t.name().parse::<Transport>(), Ok(t));
+        }
+        assert!("tcp6".parse::<Transport>().is_err());
+    }
+
+    /// Every available path on every transport: one same-thread pair, one echoed round trip.
+    #[test]
+    fn every_path_moves_bytes() {
+        for t in Transport::ALL {
+            for p in PathName::ALL {
+                let (mut a, mut b) = match make(p, t, 100) {
+                    Err(e) if e.kind() == io::ErrorKind::Unsupported => continue,
+                    r => r.unwrap(),
+                };
+                let mut buf: Vec<u8> = (0..100).collect();
+                a.pair_once(&mut *b, &mut buf).unwrap();
+                assert_eq!(buf, (0..100).collect::<Vec<u8>>(), "{p} {t}");
+                let echo = spawn_echo(b, 100, None);
+                a.rtt_once(&mut buf).unwrap();
+                assert_eq!(buf, (0..100).collect::<Vec<u8>>(), "{p} {t}");
+                stop_echo(&*a).unwrap();
+                assert!(echo.join().unwrap().unwrap() >= 1, "{p} {t}");
+            }
+        }
+    }
+}
