@@ -28,7 +28,7 @@ static ssize_t write_retry(int fd, const unsigned char *buf, size_t len)
 }
 
 /* Stream: loop until all len bytes are written. Datagram: one write. */
-static int send_msg(int fd, const unsigned char *buf, size_t len, int is_stream)
+int sl_c_send_msg(int fd, const unsigned char *buf, size_t len, int is_stream)
 {
     size_t done = 0;
     do {
@@ -41,7 +41,7 @@ static int send_msg(int fd, const unsigned char *buf, size_t len, int is_stream)
 }
 
 /* Stream: loop until len bytes are read. Datagram: one read. read() == 0 is the peer closing. */
-static int recv_msg(int fd, unsigned char *buf, size_t len, int is_stream)
+long sl_c_recv_msg(int fd, unsigned char *buf, size_t len, int is_stream)
 {
     if (is_stream && len == 0)
         return 0; /* read(fd, buf, 0) would return 0 and look like EOF */
@@ -54,13 +54,16 @@ static int recv_msg(int fd, unsigned char *buf, size_t len, int is_stream)
             return SL_C_PEER_CLOSED;
         done += (size_t)n;
     } while (is_stream && done < len);
-    return 0;
+    return (long)done;
 }
 
 int sl_c_pair_once(int tx, int rx, unsigned char *buf, size_t len, int is_stream)
 {
-    int err = send_msg(tx, buf, len, is_stream);
-    return err ? err : recv_msg(rx, buf, len, is_stream);
+    int err = sl_c_send_msg(tx, buf, len, is_stream);
+    if (err)
+        return err;
+    long got = sl_c_recv_msg(rx, buf, len, is_stream);
+    return got < 0 ? (int)got : 0;
 }
 
 int sl_c_rtt_once(int fd, unsigned char *buf, size_t len, int is_stream)
@@ -101,7 +104,7 @@ long long sl_c_echo(int fd, unsigned char *buf, size_t cap, int is_stream)
             return -errno;
         if (n == 0)
             return echoes;
-        int err = send_msg(fd, buf, (size_t)n, is_stream);
+        int err = sl_c_send_msg(fd, buf, (size_t)n, is_stream);
         if (err)
             return err;
         echoes++;

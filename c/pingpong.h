@@ -22,6 +22,15 @@ extern "C" {
    Chosen far outside the errno range (Linux errnos are < 200) so it cannot collide. */
 #define SL_C_PEER_CLOSED (-1000)
 
+/* One message, one way: write all len bytes of buf on fd (a stream, looping on partial writes)
+   or exactly one write() (a datagram). Returns 0 or -errno. */
+int sl_c_send_msg(int fd, const unsigned char *buf, size_t len, int is_stream);
+
+/* One message, one way: read until len bytes are in buf (a stream; len == 0 reads nothing) or
+   exactly one read() of at most len bytes (a datagram). Returns the bytes read (len on a
+   stream), -errno, or SL_C_PEER_CLOSED when read() returns 0 (EOF, or an empty datagram). */
+long sl_c_recv_msg(int fd, unsigned char *buf, size_t len, int is_stream);
+
 /* One blocking round trip on fd: write len bytes of buf, then read len bytes back into buf.
    Returns 0, -errno, or SL_C_PEER_CLOSED. */
 int sl_c_rtt_once(int fd, unsigned char *buf, size_t len, int is_stream);

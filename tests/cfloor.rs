@@ -184,3 +184,70 @@ fn errors_on_non_sockets_and_bad_counts() {
         libc::EINVAL,
     );
 }
+
+#[test]
+fn send_msg_recv_msg_move_one_message() {
+    // A stream: 100 KiB in one call each way (the reader thread drains while C writes).
+    let (a, b) = UnixStream::pair().unwrap();
+    let sent = pattern(100 * 1024);
+    let reader = thread::spawn(move || {
+        let mut got = vec![0; 100 * 1024];
+        let n = cfloor::recv_msg(&b, &mut got, true).map(|n| (n, got));
+        (n, b)
+    });
+    cfloor::send_msg(&a, &sent, true).unwrap();
+    let (got, _b) = reader.join().unwrap();
+    let (n, got) = got.unwrap();
+    assert_eq!(n, sent.len());
+    assert_eq!(got, sent);
+
+    // Datagrams: one write, one read; a shorter datagram returns its own length.
+    let (a, b) = udp_pair();
+    cfloor::send_msg(&a, &pattern(300), false).unwrap();
+    let mut buf = vec![0; 1000];
+    assert_eq!(cfloor::recv_msg(&b, &mut buf, false).unwrap(), 300);
+    assert_eq!(buf[..300], pattern(300)[..]);
+    let (a, b) = UnixDatagram::pair().unwrap();
+    cfloor::send_msg(&a, &pattern(5), false).unwrap();
+    // A 2-byte buffer: the datagram is truncated to 2, as read() does.
+    assert_eq!(cfloor::recv_msg(&b, &mut [0; 2], false).unwrap(), 2);
+}
+
+#[test]
+fn recv_msg_empty_stream_buffer_reads_nothing() {
+    let (_a, b) = UnixStream::pair().unwrap();
+    // Would block forever if it called read(); returns 0 without a call.
+    assert_eq!(cfloor::recv_msg(&b, &mut [], true).unwrap(), 0);
+}
+
+#[test]
+fn recv_msg_eof_and_empty_datagram_are_peer_closed() {
+    let (a, b) = UnixStream::pair().unwrap();
+    cfloor::send_msg(&a, b"abc", true).unwrap();
+    drop(a);
+    // 3 of 8 bytes, then EOF mid-message.
+    assert_peer_closed(cfloor::recv_msg(&b, &mut [0; 8], true));
+    let (a, b) = UnixDatagram::pair().unwrap();
+    cfloor::send_msg(&a, &[], false).unwrap();
+    assert_peer_closed(cfloor::recv_msg(&b, &mut [0; 8], false));
+}
+
+#[test]
+fn send_msg_recv_msg_errors() {
+    let (a, b) = UnixStream::pair().unwrap();
+    drop(b);
+    assert_errno(cfloor::send_msg(&a, &[1; 16], true), libc::EPIPE);
+    // Nothing queued on a non-blocking socket: read() fails with EAGAIN, not retried.
+    let (a, _b) = UnixDatagram::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    assert_errno(cfloor::recv_msg(&a, &mut [0; 8], false), libc::EAGAIN);
+    // A read-only fd cannot be written: EBADF.
+    let file = std::fs::File::open("/proc/self/stat").unwrap();
+    assert_errno(cfloor::send_msg(&file, &[0; 4], false), libc::EBADF);
+    // A datagram larger than the send buffer allows: EMSGSIZE.
+    let (a, _b) = UnixDatagram::pair().unwrap();
+    assert_errno(
+        cfloor::send_msg(&a, &vec![0; 4 << 20], false),
+        libc::EMSGSIZE,
+    );
+}

@@ -330,11 +330,8 @@ fn every_slot_runs_and_closes_its_fds() {
             }
             for p in PathName::ALL {
                 let mut slot = match Slot::new(mode, t, 100, 4, p, Cpus::default()) {
-                    Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
-                        assert_eq!((mode, p), (Mode::Stream, PathName::C), "{e}");
-                        continue;
-                    }
-                    r => r.unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}")),
+                    Ok(slot) => slot,
+                    Err(e) => panic!("{mode} {t} {p}: {e}"),
                 };
                 slot.run(20, true)
                     .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
@@ -353,4 +350,44 @@ fn every_slot_runs_and_closes_its_fds() {
         }
     }
     assert_eq!(open_fds(), before, "fds leaked");
+}
+
+/// Stream mode has a `c` row now (`sl_c_send_msg` / `sl_c_recv_msg`), so every row of the group
+/// gets a `ratio_to_c`, on a stream and on a datagram transport.
+#[test]
+fn stream_mode_has_a_c_row() {
+    let _g = serial();
+    let out = socklab(&[
+        "compare",
+        "--json",
+        "--iters",
+        "100",
+        "--warmup",
+        "10",
+        "--rounds",
+        "2",
+        "--no-count",
+        "--no-nagle",
+        "--mode",
+        "stream",
+        "--transport",
+        "unix,unixdgram",
+        "--paths",
+        "c,libc-read-write",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    let paths: Vec<String> = rows.iter().map(check_row).collect();
+    assert_eq!(paths, ["c", "libc-read-write", "c", "libc-read-write"]);
+    for row in rows {
+        assert_eq!(row["mode"], "stream", "{row}");
+        let ratio = row["ratio_to_c"].as_f64();
+        assert!(ratio.is_some_and(|r| r > 0.0), "{row}");
+        if row["path"] == "c" {
+            assert_eq!(row["ratio_to_c"], 1.0, "{row}");
+        }
+    }
+    assert!(!err.contains("no c row"), "{err}");
 }

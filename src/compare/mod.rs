@@ -75,15 +75,11 @@ impl Mode {
     }
 
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
-    /// operations (`libc-mmsg` only in batch; `c` not in stream, the C floor has no one-way call).
+    /// operations (`libc-mmsg` only in batch).
     fn default_paths(self) -> Vec<PathName> {
         PathName::ALL
             .into_iter()
-            .filter(|&p| match self {
-                Mode::Batch => true,
-                Mode::Stream => p != PathName::LibcMmsg && p != PathName::C,
-                _ => p != PathName::LibcMmsg,
-            })
+            .filter(|&p| self == Mode::Batch || p != PathName::LibcMmsg)
             .collect()
     }
 }
@@ -369,9 +365,10 @@ mod tests {
         let cfg = Config::default();
         cfg.validate().unwrap();
         let groups = cfg.groups();
-        assert!(groups
-            .iter()
-            .all(|g| g.paths[0] == PathName::C || g.mode == Mode::Stream));
+        assert!(
+            groups.iter().all(|g| g.paths[0] == PathName::C),
+            "c first in every mode"
+        );
         assert!(groups
             .iter()
             .all(|g| g.mode != Mode::Batch || !g.transport.is_stream()));

@@ -199,7 +199,7 @@ pub trait Path: AsFd + Send {
     /// One send call of `buf`; returns the bytes the kernel took.
     ///
     /// # Errors
-    /// The call's errno; [`io::ErrorKind::Unsupported`] for a path without a one-way call.
+    /// The call's errno.
     fn send(&mut self, buf: &[u8]) -> io::Result<usize>;
 
     /// One receive call into `buf`; returns the byte count (0: end of stream or an empty
@@ -482,15 +482,9 @@ pub fn stop_echo(a: &dyn Path) -> io::Result<()> {
     Ok(())
 }
 
-/// The error of a path that has no single send or receive call of its own.
-fn no_single_call(path: PathName) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("{path}: the C floor has no one-way call (only round trips and echo)"),
-    )
-}
-
-/// `c`: the C floor of [`cfloor`]: `sl_c_pair_once`, `sl_c_rtt_once`, `sl_c_echo`.
+/// `c`: the C floor of [`cfloor`]: `sl_c_send_msg`/`sl_c_recv_msg` one way, `sl_c_pair_once`,
+/// `sl_c_rtt_once` and `sl_c_echo` for the other modes. Its single calls already move a whole
+/// message, so the provided `send_msg`/`recv_msg` make exactly one C call each.
 struct CFloor {
     fd: OwnedFd,
     stream: bool,
@@ -503,11 +497,19 @@ impl Path for CFloor {
     fn is_stream(&self) -> bool {
         self.stream
     }
-    fn send(&mut self, _buf: &[u8]) -> io::Result<usize> {
-        Err(no_single_call(PathName::C))
+    /// `sl_c_send_msg`: all of `buf` (a stream) or one datagram.
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        cfloor::send_msg(&self.fd, buf, self.stream).map(|()| buf.len())
     }
-    fn recv(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
-        Err(no_single_call(PathName::C))
+    /// `sl_c_recv_msg`: `buf.len()` bytes (a stream) or one datagram; `read()` returning 0
+    /// (the C floor's `PEER_CLOSED`) is `Ok(0)` here, as for every other path's `recv`.
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match cfloor::recv_msg(&self.fd, buf, self.stream) {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && e.raw_os_error().is_none() => {
+                Ok(0)
+            }
+            r => r,
+        }
     }
     fn rtt_once(&mut self, buf: &mut [u8]) -> io::Result<()> {
         cfloor::rtt_once(&self.fd, buf, self.stream)

@@ -1,5 +1,5 @@
-//! The C floor: `extern "C"` declarations of `c/pingpong.h` (blocking `write()`/`read()` round
-//! trips compiled with `-O2` by build.rs) and safe wrappers taking `impl AsFd` and `&mut [u8]`.
+//! The C floor: `extern "C"` declarations of `c/pingpong.h` (blocking `write()`/`read()` messages
+//! and round trips compiled with `-O2` by build.rs) and safe wrappers taking `impl AsFd` and slices.
 //!
 //! Every Rust socket path is benchmarked against these loops in the same run: they are the
 //! "what C would do" baseline. Unlike the rest of `socklab::sys`, the C side retries `EINTR`
@@ -19,6 +19,36 @@ use std::time::Duration;
 pub const PEER_CLOSED: i32 = -1000;
 
 extern "C" {
+    /// `sl_c_send_msg(fd, buf, len, is_stream)` — c/pingpong.h: one message one way: all `len`
+    /// bytes of `buf` on a stream (looping on partial writes), exactly one `write()` on a
+    /// datagram socket.
+    ///
+    /// Returns 0 or `-errno`.
+    ///
+    /// # Safety
+    /// `buf` must be valid for reads of `len` bytes. `fd` as in [`sl_c_rtt_once`].
+    pub fn sl_c_send_msg(
+        fd: libc::c_int,
+        buf: *const u8,
+        len: libc::size_t,
+        is_stream: libc::c_int,
+    ) -> libc::c_int;
+
+    /// `sl_c_recv_msg(fd, buf, len, is_stream)` — c/pingpong.h: one message one way: `read()`
+    /// until `len` bytes are in `buf` on a stream, exactly one `read()` of at most `len` bytes on
+    /// a datagram socket.
+    ///
+    /// Returns the bytes read, `-errno`, or [`PEER_CLOSED`] when `read()` returned 0.
+    ///
+    /// # Safety
+    /// `buf` must be valid for writes of `len` bytes. `fd` as in [`sl_c_rtt_once`].
+    pub fn sl_c_recv_msg(
+        fd: libc::c_int,
+        buf: *mut u8,
+        len: libc::size_t,
+        is_stream: libc::c_int,
+    ) -> libc::c_long;
+
     /// `sl_c_rtt_once(fd, buf, len, is_stream)` — c/pingpong.h: write `len` bytes of `buf` on
     /// `fd`, then read `len` bytes back into `buf`.
     ///
@@ -114,6 +144,70 @@ fn check(ret: libc::c_longlong) -> io::Result<u64> {
 /// The iteration count as C's `long long`; counts beyond `i64::MAX` are `EINVAL`.
 fn iters_arg(iters: u64) -> io::Result<libc::c_longlong> {
     libc::c_longlong::try_from(iters).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+/// `sl_c_send_msg(fd, buf, len, is_stream)` — c/pingpong.h: one message, one way.
+///
+/// Writes all of `buf` on `fd` (a stream: `write()` until every byte is taken) or sends it with
+/// exactly one `write()` (`is_stream == false`). `EINTR` is retried in C.
+///
+/// # Errors
+/// The errno of the failing `write()` (`EPIPE` once the peer has closed, `EMSGSIZE` for a
+/// datagram too large, ...).
+///
+/// # Example
+/// ```
+/// use socklab::sys::cfloor;
+/// use std::os::unix::net::UnixStream;
+///
+/// let (a, b) = UnixStream::pair()?;
+/// cfloor::send_msg(&a, b"ping", true)?;
+/// let mut got = [0; 4];
+/// assert_eq!(cfloor::recv_msg(&b, &mut got, true)?, 4);
+/// assert_eq!(&got, b"ping");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn send_msg(fd: impl AsFd, buf: &[u8], is_stream: bool) -> io::Result<()> {
+    let fd = fd.as_fd().as_raw_fd();
+    // SAFETY: `buf` is a live `&[u8]`, valid for reads of `buf.len()` bytes for the whole call
+    // (C only reads it: the pointer is `const`); `fd` is borrowed through `AsFd`, so it stays
+    // open until we return.
+    let ret = unsafe { sl_c_send_msg(fd, buf.as_ptr(), buf.len(), is_stream.into()) };
+    check(ret.into()).map(drop)
+}
+
+/// `sl_c_recv_msg(fd, buf, len, is_stream)` — c/pingpong.h: one message, one way.
+///
+/// Reads until `buf` is full (a stream; an empty `buf` reads nothing) or exactly one datagram
+/// of at most `buf.len()` bytes (`is_stream == false`; the rest of a longer one is discarded,
+/// as `read()` does). Returns the bytes read. `EINTR` is retried in C.
+///
+/// # Errors
+/// The errno of the failing `read()` (`EAGAIN` after an `SO_RCVTIMEO` timeout, ...), or
+/// [`io::ErrorKind::UnexpectedEof`] when `read()` returned 0: end of stream, or an empty
+/// datagram.
+///
+/// # Example
+/// ```
+/// use socklab::sys::cfloor;
+/// use std::os::unix::net::UnixDatagram;
+///
+/// let (a, b) = UnixDatagram::pair()?;
+/// cfloor::send_msg(&a, &[7; 10], false)?;
+/// let mut buf = [0; 64];
+/// assert_eq!(cfloor::recv_msg(&b, &mut buf, false)?, 10);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn recv_msg(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<usize> {
+    let fd = fd.as_fd().as_raw_fd();
+    // SAFETY: `buf` is a live `&mut [u8]`, valid for writes of `buf.len()` bytes for the whole
+    // call; `fd` is borrowed through `AsFd`, so it stays open until we return.
+    let ret = unsafe { sl_c_recv_msg(fd, buf.as_mut_ptr(), buf.len(), is_stream.into()) };
+    // `long` is 32 bits on some targets, so the widening is not useless everywhere.
+    #[allow(clippy::useless_conversion)]
+    let ret = libc::c_longlong::from(ret);
+    // At most `buf.len()` bytes were read, so a success always fits a usize.
+    check(ret).map(|n| usize::try_from(n).unwrap_or(buf.len()))
 }
 
 /// `sl_c_rtt_once(fd, buf, len, is_stream)` — c/pingpong.h: one blocking round trip.
