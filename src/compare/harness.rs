@@ -4,7 +4,6 @@
 //! Also here: the Nagle canary and the harness' own overhead per sample.
 
 use std::io;
-use std::os::fd::AsFd;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -13,7 +12,10 @@ use super::env::{self, Env};
 use super::paths::{self, Path, PathName, Transport};
 use super::stats::{self, Recorder};
 use super::{count, Config, Group, Mode, Nagle, Pin, Report, Row};
-use crate::sys;
+use crate::sys::{
+    self,
+    opt::{SoRcvTimeo, TcpNoDelay},
+};
 
 /// How long a datagram receiver in `stream` mode waits before it asks whether the sender is done
 /// (a datagram lost on loopback never arrives, so the round ends on this timeout).
@@ -171,8 +173,7 @@ impl Slot {
             Mode::Stream => {
                 let b = slot.b.as_ref().expect("b is set above");
                 if !group.transport.is_stream() {
-                    socket2::SockRef::from(&b.as_fd())
-                        .set_read_timeout(Some(STREAM_DGRAM_TIMEOUT))?;
+                    sys::set_opt(b, SoRcvTimeo, Some(STREAM_DGRAM_TIMEOUT))?;
                 }
                 let a = slot.a.take().expect("a is set above");
                 slot.sender = Some(Sender::spawn(a, group.size, cpus.peer));
@@ -505,7 +506,7 @@ pub fn nagle_canary(iters: u64) -> io::Result<Nagle> {
     for (i, nodelay) in [true, false].into_iter().enumerate() {
         let (mut a, mut b) = paths::make(PathName::LibcReadWrite, Transport::Tcp, 64)?;
         for end in [&*a, &*b] {
-            socket2::SockRef::from(&end.as_fd()).set_tcp_nodelay(nodelay)?;
+            sys::set_opt(end, TcpNoDelay, nodelay)?;
         }
         let server = std::thread::spawn(move || -> io::Result<()> {
             let mut req = [0u8; 64];

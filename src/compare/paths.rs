@@ -33,6 +33,7 @@ use std::str::FromStr;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::sys::opt::{SoRcvBuf, SoRcvTimeo, SoSndBuf, TcpNoDelay};
 use crate::sys::{self, cfloor, SockAddr};
 
 /// Largest UDP payload over IPv4: 65535 − 20 (IP header) − 8 (UDP header).
@@ -335,9 +336,8 @@ fn loopback0() -> SockAddr {
 /// message (or a batch) before reading it; the defaults are kept for small messages.
 fn size_buffers(fd: &OwnedFd, size: usize) -> io::Result<()> {
     if size >= 16 * 1024 {
-        let s = socket2::SockRef::from(fd);
-        s.set_send_buffer_size(4 * size)?;
-        s.set_recv_buffer_size(4 * size)?;
+        sys::set_opt(fd, SoSndBuf, 4 * size)?;
+        sys::set_opt(fd, SoRcvBuf, 4 * size)?;
     }
     Ok(())
 }
@@ -359,7 +359,7 @@ pub fn connect_pair(transport: Transport, size: usize) -> io::Result<Conn> {
             sys::connect(&a, &sys::getsockname(&lst)?)?;
             let b = sys::accept(&lst, None)?;
             for fd in [&a, &b] {
-                socket2::SockRef::from(fd).set_tcp_nodelay(true)?;
+                sys::set_opt(fd, TcpNoDelay, true)?;
             }
             Conn {
                 a,
@@ -400,7 +400,7 @@ pub fn connect_pair(transport: Transport, size: usize) -> io::Result<Conn> {
     };
     for fd in [&conn.a, &conn.b] {
         size_buffers(fd, size)?;
-        socket2::SockRef::from(fd).set_read_timeout(Some(Duration::from_secs(5)))?;
+        sys::set_opt(fd, SoRcvTimeo, Some(Duration::from_secs(5)))?;
     }
     Ok(conn)
 }
@@ -782,6 +782,36 @@ mod tests {
             assert_eq!(t.name().parse::<Transport>(), Ok(t));
         }
         assert!("tcp6".parse::<Transport>().is_err());
+    }
+
+    /// The setup options, read back with `getsockopt`: `TCP_NODELAY` on both TCP ends, a 5 s
+    /// `SO_RCVTIMEO` everywhere, buffers raised (and doubled by the kernel) for large messages only.
+    #[test]
+    fn connect_pair_sets_its_options() {
+        let five = Some(Duration::from_secs(5));
+        for t in Transport::ALL {
+            let small = connect_pair(t, 64).unwrap();
+            let big = connect_pair(t, 32 * 1024).unwrap();
+            for fd in [&small.a, &small.b, &big.a, &big.b] {
+                assert_eq!(sys::get_opt(fd, SoRcvTimeo).unwrap(), five, "{t}");
+                if t == Transport::Tcp {
+                    assert!(sys::get_opt(fd, TcpNoDelay).unwrap(), "{t}");
+                }
+            }
+            // The kernel caps the 4 × 32 KiB request at wmem_max/rmem_max, then doubles it.
+            let want = |sysctl: &str| {
+                let max: usize = std::fs::read_to_string(format!("/proc/sys/net/core/{sysctl}"))
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .unwrap();
+                2 * max.min(4 * 32 * 1024)
+            };
+            for fd in [&big.a, &big.b] {
+                assert_eq!(sys::get_opt(fd, SoSndBuf).unwrap(), want("wmem_max"), "{t}");
+                assert_eq!(sys::get_opt(fd, SoRcvBuf).unwrap(), want("rmem_max"), "{t}");
+            }
+        }
     }
 
     /// Every available path on every transport: one same-thread pair, one echoed round trip.
