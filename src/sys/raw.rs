@@ -19,7 +19,7 @@
 //! ```
 
 use libc::{c_int, c_uint, c_void, mmsghdr, msghdr, nfds_t, pollfd, size_t, sockaddr, socklen_t};
-use libc::{ssize_t, timespec};
+use libc::{cpu_set_t, pid_t, ssize_t, timespec};
 
 use super::trace::traced;
 #[cfg(feature = "trace")]
@@ -424,4 +424,39 @@ pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
     traced!(libc::fcntl(fd, cmd, arg), move |(), r, e| {
         line::fcntl(fd, cmd, arg, r, e)
     })
+}
+
+/// `sched_setaffinity(pid, cpusetsize, mask)` — sched_setaffinity(2). Returns 0 or -1.
+///
+/// Traced as strace prints it: `sched_setaffinity(0, 128, [0]) = 0`.
+///
+/// # Safety
+/// `mask` must be readable for `cpusetsize` bytes (the kernel copies that many).
+pub unsafe fn sched_setaffinity(pid: pid_t, cpusetsize: size_t, mask: *const cpu_set_t) -> c_int {
+    traced!(
+        libc::sched_setaffinity(pid, cpusetsize, mask),
+        move |(), r, e| {
+            // SAFETY: `mask` is readable for `cpusetsize` bytes (this fn's contract).
+            unsafe { line::affinity("sched_setaffinity", pid, cpusetsize, mask, true, r, e) }
+        }
+    )
+}
+
+/// `sched_getaffinity(pid, cpusetsize, mask)` — sched_getaffinity(2). Returns 0 or -1.
+///
+/// This is glibc's function: the kernel's syscall returns the bytes it copied (strace shows
+/// `sched_getaffinity(0, 128, [0 1]) = 8`), glibc zeroes the rest of `mask` and returns 0. The
+/// trace prints the 0 this function returns.
+///
+/// # Safety
+/// `mask` must be writable for `cpusetsize` bytes.
+pub unsafe fn sched_getaffinity(pid: pid_t, cpusetsize: size_t, mask: *mut cpu_set_t) -> c_int {
+    traced!(
+        libc::sched_getaffinity(pid, cpusetsize, mask),
+        move |(), r, e| {
+            // SAFETY: `mask` is valid for `cpusetsize` bytes (this fn's contract), and after
+            // success all of them are written (the kernel's copy plus glibc's zeroing).
+            unsafe { line::affinity("sched_getaffinity", pid, cpusetsize, mask, r == 0, r, e) }
+        }
+    )
 }

@@ -6,7 +6,7 @@ use std::mem::size_of;
 
 use libc::pid_t;
 
-use super::{cvt, Errno, Error, Result};
+use super::{cvt, raw, Errno, Error, Result};
 
 /// Words in a [`CpuSet`]: 16 × 64 bits = 1024 CPUs, glibc's `CPU_SETSIZE`.
 const WORDS: usize = 16;
@@ -114,7 +114,7 @@ pub fn sched_setaffinity(pid: pid_t, mask: &CpuSet) -> Result<()> {
     let ptr = (mask as *const CpuSet).cast::<libc::cpu_set_t>();
     // SAFETY: `ptr` points to a live CpuSet, readable for size_of::<CpuSet>() bytes, the size
     // passed; the kernel only reads that many bytes and keeps no pointer.
-    let rc = unsafe { libc::sched_setaffinity(pid, size_of::<CpuSet>(), ptr) };
+    let rc = unsafe { raw::sched_setaffinity(pid, size_of::<CpuSet>(), ptr) };
     cvt(rc, "sched_setaffinity", || {
         format!("{pid}, {}, {mask:?}", size_of::<CpuSet>())
     })
@@ -140,7 +140,7 @@ pub fn sched_getaffinity(pid: pid_t) -> Result<CpuSet> {
     let ptr = (&mut mask as *mut CpuSet).cast::<libc::cpu_set_t>();
     // SAFETY: `ptr` points to a live, exclusively borrowed CpuSet writable for
     // size_of::<CpuSet>() bytes, the size passed; the kernel writes at most that many.
-    let rc = unsafe { libc::sched_getaffinity(pid, size_of::<CpuSet>(), ptr) };
+    let rc = unsafe { raw::sched_getaffinity(pid, size_of::<CpuSet>(), ptr) };
     cvt(rc, "sched_getaffinity", || {
         format!("{pid}, {}", size_of::<CpuSet>())
     })?;

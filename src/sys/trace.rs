@@ -590,5 +590,29 @@ mod imp {
             args.extend(fmt::fcntl_arg(cmd, arg));
             fmt::line_with("fcntl", &args, ret as i64, e, fmt::fcntl_ret(cmd, ret))
         }
+
+        /// sched_setaffinity, sched_getaffinity: `pid, cpusetsize, [cpus]`, the mask decoded
+        /// only when `show` (set: always; get: after success), its address otherwise.
+        ///
+        /// # Safety
+        /// When `show`, a non-NULL `mask` is readable for `size` bytes.
+        pub(crate) unsafe fn affinity(
+            name: &str,
+            pid: libc::pid_t,
+            size: libc::size_t,
+            mask: *const libc::cpu_set_t,
+            show: bool,
+            ret: c_int,
+            e: Errno,
+        ) -> String {
+            // SAFETY: per the caller, when `show` a non-NULL mask is readable for `size` bytes.
+            let bits = if show {
+                unsafe { bytes(mask.cast(), size) }
+            } else {
+                None
+            };
+            let m = bits.map_or_else(|| fmt::ptr(mask as usize), fmt::cpu_mask);
+            fmt::line(name, &[pid.to_string(), size.to_string(), m], ret as i64, e)
+        }
     }
 }

@@ -588,9 +588,45 @@ pub(crate) fn poll_events(v: i16) -> String {
     flags(POLL_EVENTS, v as u16 as i64, "POLL???")
 }
 
+/// A CPU mask as strace prints it: the set CPU numbers, space-separated, `[0 1]`. The bytes are
+/// C's `unsigned long` words in native byte order (a short last word is zero-padded).
+pub(crate) fn cpu_mask(bytes: &[u8]) -> String {
+    const WORD: usize = size_of::<std::os::raw::c_ulong>();
+    let mut cpus = Vec::new();
+    for (w, chunk) in bytes.chunks(WORD).enumerate() {
+        let mut word = [0u8; WORD];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let word = std::os::raw::c_ulong::from_ne_bytes(word);
+        let bits = (0..WORD * 8).filter(|b| word >> b & 1 == 1);
+        cpus.extend(bits.map(|b| (w * WORD * 8 + b).to_string()));
+    }
+    format!("[{}]", cpus.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_masks_like_strace() {
+        use std::os::raw::c_ulong;
+        let bytes =
+            |words: &[c_ulong]| -> Vec<u8> { words.iter().flat_map(|w| w.to_ne_bytes()).collect() };
+        assert_eq!(cpu_mask(&[]), "[]");
+        assert_eq!(cpu_mask(&[0; 128]), "[]");
+        let bits = c_ulong::BITS as usize;
+        let mut words = vec![0 as c_ulong; 1024 / bits];
+        words[0] = 0b1011;
+        *words.last_mut().unwrap() = 1 << (bits - 1);
+        assert_eq!(cpu_mask(&bytes(&words)), "[0 1 3 1023]");
+        // A size that is not whole words: the tail is the word's first bytes, zero-padded (on
+        // little-endian its low bits, so CPU `bits` survives a one-byte tail).
+        let mut short = bytes(&[0, 1]);
+        short.truncate(bits / 8 + 1);
+        if cfg!(target_endian = "little") {
+            assert_eq!(cpu_mask(&short), format!("[{bits}]"));
+        }
+    }
 
     // Expected strings are strace 6.1's output for the same bytes and values.
 

@@ -308,3 +308,21 @@ fn a_108_byte_unix_path_binds_through_raw_and_the_kernel_reports_111_bytes() {
         assert_eq!(got.as_unix_path(), Some(path.0.as_path()));
     });
 }
+
+#[test]
+fn sched_getaffinity_with_a_size_that_is_not_whole_longs_is_einval() {
+    let mut mask = sys::CpuSet::new();
+    let ptr = (&mut mask as *mut sys::CpuSet).cast::<libc::cpu_set_t>();
+    // SAFETY: `ptr` points to a live 128-byte CpuSet; 4 bytes is less than it holds.
+    let rc = unsafe { raw::sched_getaffinity(0, 4, ptr) };
+    fails_with(rc, Errno::EINVAL);
+    // SAFETY: as above, with exactly the 128 bytes the CpuSet holds.
+    let rc = unsafe { raw::sched_getaffinity(0, 128, ptr) };
+    assert_eq!(rc, 0, "{:?}", Errno::last());
+    assert_eq!(mask, sys::sched_getaffinity(0).unwrap());
+    let empty = sys::CpuSet::new();
+    let ptr = (&empty as *const sys::CpuSet).cast::<libc::cpu_set_t>();
+    // SAFETY: `ptr` is readable for the 128 bytes passed; an empty mask is refused (EINVAL).
+    let rc = unsafe { raw::sched_setaffinity(0, 128, ptr) };
+    fails_with(rc, Errno::EINVAL);
+}

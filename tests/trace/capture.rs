@@ -329,3 +329,28 @@ fn capture_is_per_thread_and_nests() {
     assert_eq!(inner.len(), 1);
     assert!(outer.is_empty(), "outer capture saw {outer:?}");
 }
+
+#[test]
+fn sched_affinity_lines() {
+    // On a fresh thread: its affinity is its own, so pinning it leaves the test runner alone.
+    std::thread::spawn(|| {
+        let (mask, line) = one(|| sys::sched_getaffinity(0).unwrap());
+        let cpus: Vec<String> = mask.iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            line,
+            format!("sched_getaffinity(0, 128, [{}]) = 0", cpus.join(" "))
+        );
+        let first = mask.iter().next().unwrap();
+        let set = sys::CpuSet::single(first).unwrap();
+        let ((), line) = one(|| sys::sched_setaffinity(0, &set).unwrap());
+        assert_eq!(line, format!("sched_setaffinity(0, 128, [{first}]) = 0"));
+        let (err, line) = one(|| sys::sched_setaffinity(0, &sys::CpuSet::new()).unwrap_err());
+        assert_eq!(err.code(), Errno::EINVAL);
+        assert_eq!(
+            line,
+            "sched_setaffinity(0, 128, []) = -1 EINVAL (Invalid argument)"
+        );
+    })
+    .join()
+    .unwrap();
+}
