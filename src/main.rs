@@ -12,6 +12,10 @@ use socklab::compare::{self, Config, Mode, Pin};
 #[derive(Parser)]
 #[command(name = "socklab", version, about)]
 struct Cli {
+    /// Print every socklab::sys call on stderr in strace's format (as SOCKLAB_TRACE=1); the
+    /// c, std, nix, socket2 and rustix paths make their calls elsewhere and are not shown
+    #[arg(long, global = true)]
+    trace: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -146,6 +150,19 @@ fn compare(args: &CompareArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `--trace`: turns the call log on for the whole run.
+#[cfg(feature = "trace")]
+fn enable_trace() -> Result<(), &'static str> {
+    socklab::trace::enable();
+    Ok(())
+}
+
+/// `--trace` in a build without the log: a usage error rather than a silent no-op.
+#[cfg(not(feature = "trace"))]
+fn enable_trace() -> Result<(), &'static str> {
+    Err("--trace: this socklab was built without the `trace` feature")
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -156,6 +173,11 @@ fn main() -> ExitCode {
             return usage_error(first.trim_start_matches("error: "));
         }
     };
+    if cli.trace {
+        if let Err(msg) = enable_trace() {
+            return usage_error(msg);
+        }
+    }
     match &cli.cmd {
         Cmd::Compare(args) => compare(args),
     }

@@ -15,7 +15,8 @@
 //!   the C call alone. Unset, empty or `0`: off. The variable is read once, at the first call;
 //!   the file is opened then, so it takes the lowest free fd (later fds are one higher than in an
 //!   untraced run).
-//! - [`enable`] / [`disable`] switch the log on and off at run time.
+//! - [`enable`] / [`disable`] switch the log on and off at run time; the CLI's global
+//!   `--trace` flag (`socklab --trace compare …`) calls [`enable`] before the subcommand runs.
 //! - [`capture`] records the calls the *current thread* makes inside a closure, whatever the
 //!   switch says, and returns them instead of printing them: the mode for tests.
 //!

@@ -1,0 +1,57 @@
+//! The `socklab` binary's global flags: `--trace` (before or after the subcommand) prints the
+//! strace-format call log on stderr, and nothing of it without the flag.
+#![cfg(all(feature = "cli", feature = "trace"))] // the binary, and a log to turn on
+
+use std::process::Output;
+
+/// A tiny compare run (two paths, UDP, same-thread, no strace count, no Nagle canary) with
+/// `global` placed before the subcommand and `local` after it.
+fn compare(global: &[&str], local: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_socklab"));
+    cmd.env_remove("SOCKLAB_TRACE")
+        .args(global)
+        .arg("compare")
+        .args(local)
+        .args(["--paths", "c,libc-send-recv", "--transport", "udp"])
+        .args(["--mode", "same-thread", "--iters", "50", "--warmup", "5"])
+        .args(["--rounds", "1", "--no-count", "--no-nagle"]);
+    let out = cmd.output().expect("the socklab binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The stderr lines that are strace-format socket() calls.
+fn socket_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn trace_flag_prints_the_call_log_on_stderr() {
+    for out in [compare(&["--trace"], &[]), compare(&[], &["--trace"])] {
+        // Two UDP sockets per path: one line each, with the fd the call returned.
+        let lines = socket_lines(&out);
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        for l in &lines {
+            let fd = l.rsplit(" = ").next().unwrap();
+            assert!(fd.parse::<u32>().is_ok_and(|fd| fd > 2), "{l}");
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        // libc-send-recv's calls as strace shows them: send is sendto(…, NULL, 0).
+        assert!(err.contains(", 64, 0, NULL, 0) = 64"), "{err}");
+        assert!(!out.stdout.is_empty(), "the table still goes to stdout");
+    }
+}
+
+#[test]
+fn without_the_flag_there_is_no_log() {
+    let out = compare(&[], &[]);
+    assert_eq!(socket_lines(&out), Vec::<String>::new());
+}
