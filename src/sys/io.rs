@@ -5,7 +5,7 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_void};
 
-use super::{cvt, raw, Result, SockAddr};
+use super::{cvt, fmt, raw, Result, SockAddr};
 
 mod private {
     pub trait Sealed {}
@@ -127,7 +127,7 @@ pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Resu
     recv_with(
         buf,
         "recv",
-        |cap| format!("fd {fd}, buf, {cap}, {flags:#x}"),
+        |cap| format!("fd {fd}, buf, {cap}, {}", fmt::msg_flags(flags)),
         |p, cap| {
             // SAFETY: `p` is writable for `cap` bytes (RecvBuf::raw_parts of a live buffer).
             unsafe { raw::recv(fd, p, cap, flags) }
@@ -163,7 +163,7 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 ) -> Result<(B::Output, Option<SockAddr>)> {
     let fd = sockfd.as_fd().as_raw_fd();
     let (out, addr) = SockAddr::try_init(|sa, salen| {
-        let args = |cap| format!("fd {fd}, buf, {cap}, {flags:#x}, &addr");
+        let args = |cap| format!("fd {fd}, buf, {cap}, {}, &addr", fmt::msg_flags(flags));
         recv_with(buf, "recvfrom", args, |p, cap| {
             // SAFETY: `p` is writable for `cap` bytes; `sa`/`salen` are try_init's zeroed
             // storage and its size.
@@ -218,7 +218,7 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
     // SAFETY: `buf` is readable for `buf.len()` bytes.
     let n = unsafe { raw::send(fd, buf.as_ptr().cast(), buf.len(), flags) };
     cvt(n, "send", || {
-        format!("fd {fd}, buf, {}, {flags:#x}", buf.len())
+        format!("fd {fd}, buf, {}, {}", buf.len(), fmt::msg_flags(flags))
     })
     .map(|n| n as usize)
 }
@@ -247,6 +247,11 @@ pub fn sendto(sockfd: impl AsFd, buf: &[u8], flags: c_int, dest_addr: &SockAddr)
     let (p, len) = (buf.as_ptr().cast(), buf.len());
     // SAFETY: `buf` is readable for `len` bytes; `dest_addr` for its `len()` bytes.
     let n = unsafe { raw::sendto(fd, p, len, flags, dest_addr.as_ptr(), dest_addr.len()) };
-    let args = || format!("fd {fd}, buf, {len}, {flags:#x}, {dest_addr}");
+    let args = || {
+        format!(
+            "fd {fd}, buf, {len}, {}, {dest_addr}",
+            fmt::msg_flags(flags)
+        )
+    };
     cvt(n, "sendto", args).map(|n| n as usize)
 }

@@ -17,6 +17,7 @@ mod addr;
 pub mod cfloor;
 mod errno;
 mod fcntl;
+pub(crate) mod fmt;
 mod io;
 mod msg;
 pub mod opt;

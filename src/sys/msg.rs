@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use libc::{cmsghdr, iovec, mmsghdr, msghdr, sockaddr_storage, socklen_t, timespec};
 
+use super::fmt::msg_flags;
 use super::{cvt, raw, Errno, Error, Result, SockAddr};
 
 /// `SCM_PIDFD` (Linux 6.5, `SO_PASSPIDFD`): a cmsg whose data is a pidfd the kernel installed in
@@ -449,10 +450,10 @@ pub fn sendmsg(
         let bytes: usize = iov.iter().map(|s| s.len()).sum();
         let name = addr.map_or("NULL".to_string(), |a| a.to_string());
         format!(
-            "fd {fd}, {{msg_name={name}, msg_iovlen={} ({bytes} bytes), msg_controllen={}}}, \
-             {flags:#x}",
+            "fd {fd}, {{msg_name={name}, msg_iovlen={} ({bytes} bytes), msg_controllen={}}}, {}",
             iov.len(),
-            control.1
+            control.1,
+            msg_flags(flags)
         )
     };
     cvt(n, "sendmsg", args).map(|n| n as usize)
@@ -514,9 +515,10 @@ pub fn recvmsg(
     let args = || {
         let cap: usize = iov.iter().map(|s| s.len()).sum();
         format!(
-            "fd {fd}, {{msg_iovlen={} ({cap} bytes), msg_controllen={}}}, {flags:#x}",
+            "fd {fd}, {{msg_iovlen={} ({cap} bytes), msg_controllen={}}}, {}",
             iov.len(),
-            parts.1
+            parts.1,
+            msg_flags(flags)
         )
     };
     let n = cvt(n, "recvmsg", args)?;
@@ -866,7 +868,7 @@ pub fn sendmmsg(
     // kernel only writes the `msg_len` fields.
     let n = unsafe { raw::sendmmsg(fd, msgvec.hdrs.as_mut_ptr(), vlen as c_uint, flags) };
     let n = cvt(n, "sendmmsg", || {
-        format!("fd {fd}, msgvec, {vlen}, {flags:#x}")
+        format!("fd {fd}, msgvec, {vlen}, {}", msg_flags(flags))
     })? as usize;
     msgvec.count = n;
     Ok(n)
@@ -920,7 +922,8 @@ pub fn recvmmsg(
     let n = unsafe { raw::recvmmsg(fd, msgvec.hdrs.as_mut_ptr(), vlen as c_uint, flags, tsp) };
     let args = || {
         let timeout = timeout.map_or("NULL".to_string(), |d| format!("{d:?}"));
-        format!("fd {fd}, msgvec, {vlen}, {flags:#x}, {timeout}")
+        let flags = msg_flags(flags);
+        format!("fd {fd}, msgvec, {vlen}, {flags}, {timeout}")
     };
     let n = cvt(n, "recvmmsg", args)? as usize;
     let b = &mut *msgvec;

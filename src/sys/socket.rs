@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::raw::c_int;
 use std::ptr;
 
-use super::{cvt, raw, Result, SockAddr};
+use super::{cvt, fmt, raw, Result, SockAddr};
 
 /// Takes ownership of an fd a successful call just returned.
 fn owned(fd: c_int) -> OwnedFd {
@@ -33,7 +33,13 @@ fn owned(fd: c_int) -> OwnedFd {
 pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> Result<OwnedFd> {
     // SAFETY: socket(2) takes no pointers; the fd it returns is wrapped in an OwnedFd at once.
     let fd = unsafe { raw::socket(domain, ty, protocol) };
-    cvt(fd, "socket", || format!("{domain}, {ty}, {protocol}")).map(owned)
+    cvt(fd, "socket", || socket_args(domain, ty, protocol)).map(owned)
+}
+
+/// socket(2)'s arguments in an error, named as strace names them: `AF_INET, SOCK_STREAM,
+/// IPPROTO_IP`, `0x2f /* AF_??? */` for a family without a name.
+fn socket_args(domain: c_int, ty: c_int, protocol: c_int) -> String {
+    fmt::socket_args(domain, ty, protocol).join(", ")
 }
 
 /// `socketpair(domain, type, protocol, sv)` — socketpair(2).
@@ -56,7 +62,7 @@ pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd,
     let mut sv = [-1 as c_int; 2];
     // SAFETY: `sv` is writable for the two ints socketpair(2) writes.
     let rc = unsafe { raw::socketpair(domain, ty, protocol, sv.as_mut_ptr()) };
-    cvt(rc, "socketpair", || format!("{domain}, {ty}, {protocol}"))?;
+    cvt(rc, "socketpair", || socket_args(domain, ty, protocol))?;
     Ok((owned(sv[0]), owned(sv[1])))
 }
 
@@ -192,7 +198,10 @@ pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> 
         // SAFETY: `p` and `len` are both NULL, or try_init's zeroed storage and its size;
         // `flags` is an int the kernel validates; the returned fd is wrapped at once.
         let rc = unsafe { raw::accept4(fd, p, len, flags) };
-        cvt(rc, "accept4", || format!("fd {fd}, {args}, {flags:#x}")).map(owned)
+        cvt(rc, "accept4", || {
+            format!("fd {fd}, {args}, {}", fmt::sock_flags(flags))
+        })
+        .map(owned)
     })
 }
 
@@ -254,12 +263,10 @@ pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
     // SAFETY: shutdown(2) takes no pointers.
     let rc = unsafe { raw::shutdown(fd, how_c) };
     // Named as C and strace spell it (`SHUT_WR`), not as std's enum (`Write`).
-    let name = match how {
-        Shutdown::Read => "SHUT_RD",
-        Shutdown::Write => "SHUT_WR",
-        Shutdown::Both => "SHUT_RDWR",
-    };
-    cvt(rc, "shutdown", || format!("fd {fd}, {name}")).map(drop)
+    cvt(rc, "shutdown", || {
+        format!("fd {fd}, {}", fmt::shut_how(how_c))
+    })
+    .map(drop)
 }
 
 /// `close(fd)` — close(2).

@@ -1,5 +1,5 @@
 //! The trace hook of [`raw`](super::raw): the `traced!` macro, its errno-keeping cold path, and the
-//! `unsafe` readers that turn each call's pointers into what `crate::trace::fmt` prints.
+//! `unsafe` readers that turn each call's pointers into what `crate::sys::fmt` prints.
 //!
 //! Without the `trace` feature `traced!` expands to the bare C call.
 
@@ -30,6 +30,22 @@ macro_rules! traced {
 
 pub(crate) use traced;
 
+/// The name of interface `index` (if_indextoname(3)), for `sin6_scope_id` in
+/// [`crate::sys::fmt`] (compiled with it, so also without the `trace` feature, where only the
+/// log's sockaddr decoding, and so nothing, calls it).
+#[cfg_attr(not(feature = "trace"), allow(dead_code))]
+pub(crate) fn if_indextoname(index: u32) -> Option<String> {
+    let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `name` is writable for IF_NAMESIZE bytes, the size if_indextoname requires.
+    let p = unsafe { libc::if_indextoname(index, name.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: on success if_indextoname wrote a NUL-terminated name into `name`.
+    let s = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+    Some(s.to_string_lossy().into_owned())
+}
+
 #[cfg(feature = "trace")]
 pub(crate) use imp::*;
 
@@ -41,8 +57,9 @@ mod imp {
 
     use libc::{mmsghdr, msghdr, pollfd, sockaddr, sockaddr_storage, socklen_t, timespec};
 
+    use crate::sys::fmt;
     use crate::sys::Errno;
-    use crate::trace::{self, fmt};
+    use crate::trace;
 
     fn errno() -> c_int {
         // SAFETY: __errno_location returns this thread's errno slot, valid for the thread's life.
@@ -76,19 +93,6 @@ mod imp {
         trace::emit(sink, text, elapsed);
         set_errno(saved);
         ret
-    }
-
-    /// The name of interface `index` (if_indextoname(3)), for `sin6_scope_id`.
-    pub(crate) fn if_indextoname(index: u32) -> Option<String> {
-        let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
-        // SAFETY: `name` is writable for IF_NAMESIZE bytes, the size if_indextoname requires.
-        let p = unsafe { libc::if_indextoname(index, name.as_mut_ptr()) };
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: on success if_indextoname wrote a NUL-terminated name into `name`.
-        let s = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
-        Some(s.to_string_lossy().into_owned())
     }
 
     /// `len` bytes at `p`, or `None` for NULL.
@@ -205,12 +209,7 @@ mod imp {
         }
 
         pub(crate) fn socket(d: c_int, t: c_int, p: c_int, ret: c_int, e: Errno) -> String {
-            let args = [
-                fmt::family(d as i64),
-                fmt::sock_type(t),
-                fmt::protocol(d, p),
-            ];
-            fmt::line("socket", &args, ret as i64, e)
+            fmt::line("socket", &fmt::socket_args(d, t, p), ret as i64, e)
         }
 
         /// # Safety
@@ -230,13 +229,8 @@ mod imp {
             } else {
                 fmt::ptr(sv as usize)
             };
-            let args = [
-                fmt::family(d as i64),
-                fmt::sock_type(t),
-                fmt::protocol(d, p),
-                pair,
-            ];
-            fmt::line("socketpair", &args, ret as i64, e)
+            let [d, t, p] = fmt::socket_args(d, t, p);
+            fmt::line("socketpair", &[d, t, p, pair], ret as i64, e)
         }
 
         /// bind(2) and connect(2).

@@ -43,8 +43,6 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-pub(crate) mod fmt;
-
 /// Set until the environment variable has been read.
 const UNINIT: u32 = 1 << 31;
 /// Set while the log prints (to stderr or the file).

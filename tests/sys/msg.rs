@@ -137,7 +137,7 @@ fn sendmsg_errors_name_the_call() {
             Errno::EAGAIN,
             "recvmsg",
         );
-        assert!(e.to_string().contains("0x40"), "flags shown: {e}");
+        assert!(e.to_string().contains("MSG_DONTWAIT"), "flags shown: {e}");
     });
 }
 
@@ -371,7 +371,7 @@ fn recvmmsg_empty_socket_is_eagain() {
         assert_eq!(
             e.to_string(),
             format!(
-                "recvmmsg(fd {}, msgvec, 8, 0x40, 1ms): EAGAIN (Resource temporarily \
+                "recvmmsg(fd {}, msgvec, 8, MSG_DONTWAIT, 1ms): EAGAIN (Resource temporarily \
                  unavailable)",
                 std::os::fd::AsRawFd::as_raw_fd(&b)
             )

@@ -1,9 +1,16 @@
 //! strace's notation as pure functions: quoting with `-s 32`, flag and constant tables, sockaddrs,
 //! socket options and msghdrs, built from bytes the sys layer already read behind the pointers.
 //!
+//! Compiled with or without the `trace` feature: the log (`crate::sys::trace`) prints whole lines
+//! with it, and [`Error`](crate::Error)s name their constants with it (`socket(0x2f /* AF_??? */,
+//! SOCK_STREAM, IPPROTO_IP)`, `recv(fd 3, buf, 16, MSG_DONTWAIT)`). Without the log, the functions
+//! only it uses are dead code, hence the `allow` below.
+//!
 //! Everything here follows the output of strace 6.1 (checked by running it on C programs that make
 //! each call; `tests/trace/` compares whole lines against a live strace). Nothing here is `unsafe`:
 //! `crate::sys::trace` reads the caller's memory and hands slices to these functions.
+
+#![cfg_attr(not(feature = "trace"), allow(dead_code))]
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -235,6 +242,15 @@ pub(crate) fn sock_type(v: i32) -> String {
         s.push_str(&flags(SOCK_FLAGS, (v & flag_bits) as i64, "SOCK_???"));
     }
     s
+}
+
+/// socket(2)'s and socketpair(2)'s first three arguments: `AF_INET, SOCK_STREAM, IPPROTO_IP`.
+pub(crate) fn socket_args(domain: i32, ty: i32, protocol: i32) -> [String; 3] {
+    [
+        family(domain as i64),
+        sock_type(ty),
+        self::protocol(domain, protocol),
+    ]
 }
 
 /// accept4(2)'s flags: `SOCK_CLOEXEC|SOCK_NONBLOCK`.
