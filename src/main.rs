@@ -1,7 +1,7 @@
 //! The `socklab` command line: parses flags into the library's types, runs, prints. No logic of
 //! its own (see `socklab::compare` for the harness).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -136,8 +136,20 @@ fn compare(args: &CompareArgs) -> ExitCode {
         };
     }
     let mut stderr = std::io::stderr();
+    // On a terminal the status line rewrites itself; in a log (CI, a file) each group is
+    // announced once, on its own line, instead of one line per round glued together by `\r`.
+    let tty = stderr.is_terminal();
+    let mut last_group = String::new();
     let report = compare::run(&cfg, &mut |line| {
-        let _ = write!(stderr, "\r{line}");
+        if tty {
+            let _ = write!(stderr, "\r{line}");
+        } else {
+            let group = line.split(" round ").next().unwrap_or(line);
+            if group != last_group {
+                let _ = writeln!(stderr, "{}", line.trim_end());
+                last_group = group.to_string();
+            }
+        }
     });
     match report {
         Ok(r) if args.json => print!("{}", compare::report::json(&r)),
