@@ -318,3 +318,114 @@ std_conversions!(
     UnixListener,
     UnixDatagram
 );
+
+// ---- messages (sendmsg/recvmsg/mmsg) ----
+
+impl Socket {
+    /// `sendmsg(fd, msg, flags)` — sendmsg(2), arguments as [`sys::sendmsg`] (the `msghdr`'s
+    /// fields in order: name, iovecs, control). Retries `EINTR` (nothing was sent then).
+    ///
+    /// # Errors
+    /// As [`sys::sendmsg`], except `EINTR`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{AF_UNIX, SOCK_STREAM}};
+    /// use std::io::IoSlice;
+    /// let (a, b) = Socket::socketpair(AF_UNIX, SOCK_STREAM, 0)?;
+    /// assert_eq!(a.sendmsg(None, &[IoSlice::new(b"ab"), IoSlice::new(b"cd")], None, 0)?, 4);
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!((b.read(&mut buf)?, &buf), (4, b"abcd"));
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn sendmsg(
+        &self,
+        addr: Option<&SockAddr>,
+        iov: &[std::io::IoSlice<'_>],
+        control: Option<&[u8]>,
+        flags: c_int,
+    ) -> Result<usize> {
+        retry(|| sys::sendmsg(self, addr, iov, control, flags))
+    }
+
+    /// `recvmsg(fd, msg, flags)` — recvmsg(2), as [`sys::recvmsg`]. Retries `EINTR` (nothing
+    /// was received then, and `control` is left empty).
+    ///
+    /// # Errors
+    /// As [`sys::recvmsg`], except `EINTR`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{AF_UNIX, SOCK_DGRAM}};
+    /// use std::io::IoSliceMut;
+    /// let (a, b) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// a.send(b"0123456789", 0)?;
+    /// let mut head = [0u8; 4];
+    /// let r = b.recvmsg(&mut [IoSliceMut::new(&mut head)], None, 0)?;
+    /// assert!(r.is_truncated()); // MSG_TRUNC: the datagram had 10 bytes
+    /// assert_eq!((r.bytes, &head), (4, b"0123"));
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn recvmsg(
+        &self,
+        iov: &mut [std::io::IoSliceMut<'_>],
+        mut control: Option<&mut sys::CmsgBuffer>,
+        flags: c_int,
+    ) -> Result<sys::RecvMsg> {
+        retry(|| sys::recvmsg(self, &mut *iov, control.as_deref_mut(), flags))
+    }
+
+    /// `sendmmsg(fd, msgvec, vlen, flags)` — sendmmsg(2), as [`sys::sendmmsg`]. Retries `EINTR`
+    /// (the kernel returns `EINTR` only when no message was sent).
+    ///
+    /// # Errors
+    /// As [`sys::sendmmsg`], except `EINTR`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{MmsgBatch, AF_UNIX, SOCK_DGRAM}};
+    /// let (a, b) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let mut batch = MmsgBatch::new(3, 8);
+    /// for i in 0..3 {
+    ///     batch.set(i, &[i as u8], None)?;
+    /// }
+    /// assert_eq!(a.sendmmsg(&mut batch, 3, 0)?, 3);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn sendmmsg(
+        &self,
+        msgvec: &mut sys::MmsgBatch,
+        vlen: usize,
+        flags: c_int,
+    ) -> Result<usize> {
+        retry(|| sys::sendmmsg(self, &mut *msgvec, vlen, flags))
+    }
+
+    /// `recvmmsg(fd, msgvec, vlen, flags, timeout)` — recvmmsg(2), as [`sys::recvmmsg`].
+    /// Retries `EINTR` (the kernel returns `EINTR` only when no message was received); a retry
+    /// starts the whole `timeout` again.
+    ///
+    /// # Errors
+    /// As [`sys::recvmmsg`], except `EINTR`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{MmsgBatch, AF_UNIX, SOCK_DGRAM, MSG_WAITFORONE}};
+    /// let (a, b) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// a.send(b"x", 0)?;
+    /// a.send(b"yz", 0)?;
+    /// let mut batch = MmsgBatch::new(16, 1500);
+    /// assert_eq!(b.recvmmsg(&mut batch, 16, MSG_WAITFORONE, None)?, 2);
+    /// assert_eq!(batch.iter().map(|m| m.msg_len()).collect::<Vec<_>>(), [1, 2]);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn recvmmsg(
+        &self,
+        msgvec: &mut sys::MmsgBatch,
+        vlen: usize,
+        flags: c_int,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<usize> {
+        retry(|| sys::recvmmsg(self, &mut *msgvec, vlen, flags, timeout))
+    }
+}

@@ -10,7 +10,7 @@
 //! | `same-thread` | `a.pair_once(&mut *b, buf)`: send on `a`, receive on `b`, one thread |
 //! | `rtt` | `b` runs [`Path::echo`] on a thread ([`spawn_echo`]); `a.rtt_once(buf)` |
 //! | `stream` | `a.send_msg(buf)` on one thread, `b.recv_msg(buf)` on another |
-//! | `batch` | `a.send_batch(buf, n)` then `b.recv_batch(buf, n)` |
+//! | `batch` | `a.batch_once(&mut *b, buf, n)`: `n` messages, per call or one `*mmsg` each way |
 //!
 //! ```
 //! use socklab::compare::paths::{self, PathName, Transport};
@@ -278,7 +278,17 @@ pub trait Path: AsFd + Send {
         }
     }
 
-    /// The `batch` send: `n` messages of `buf`. Per-call paths loop; `libc-mmsg` makes one
+    /// The `batch` operation: `n` messages sent on `self` and received on `rx` (one thread).
+    /// Per-call paths do `n` × [`pair_once`](Path::pair_once); `libc-mmsg` sends the batch
+    /// with one `sendmmsg` and receives it with `recvmmsg`.
+    ///
+    /// # Errors
+    /// As [`Path::recv_msg`].
+    fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
+        (0..n).try_for_each(|_| self.pair_once(rx, buf))
+    }
+
+    /// The one-sided `batch` send: `n` messages of `buf`. Per-call paths loop; `libc-mmsg` makes one
     /// `sendmmsg` call.
     ///
     /// # Errors
@@ -287,7 +297,7 @@ pub trait Path: AsFd + Send {
         (0..n).try_for_each(|_| self.send_msg(buf))
     }
 
-    /// The `batch` receive: `n` messages into `buf` (each overwrites the last). Per-call paths
+    /// The one-sided `batch` receive: `n` messages into `buf` (each overwrites the last). Per-call paths
     /// loop; `libc-mmsg` calls `recvmmsg` until `n` arrived.
     ///
     /// # Errors
@@ -510,12 +520,6 @@ impl Path for CFloor {
     }
     fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
         cfloor::echo(&self.fd, buf, self.stream)
-    }
-    fn send_batch(&mut self, _buf: &[u8], _n: usize) -> io::Result<()> {
-        Err(no_single_call(PathName::C))
-    }
-    fn recv_batch(&mut self, _buf: &mut [u8], _n: usize) -> io::Result<()> {
-        Err(no_single_call(PathName::C))
     }
 }
 

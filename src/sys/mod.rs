@@ -28,6 +28,14 @@ mod socket;
 pub use addr::SockAddr;
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
+
+// Messages (msg.rs): sendmsg/recvmsg with control data, sendmmsg/recvmmsg with a reusable batch.
+pub use libc::{MSG_CMSG_CLOEXEC, SCM_CREDENTIALS, SCM_RIGHTS};
+pub use msg::{
+    cmsg_len, cmsg_space, recvmmsg, recvmsg, sendmmsg, sendmsg, Cmsg, CmsgBuffer, CmsgIter,
+    MmsgBatch, MmsgMsg, RecvMsg,
+};
+
 pub use fcntl::{fcntl, FcntlArg};
 pub use io::{read, recv, recvfrom, send, sendto, write, RecvBuf};
 pub use poll::{poll, PollFd};

@@ -1,1 +1,501 @@
-//! Tests: msg (being written).
+//! Tests of sendmsg/recvmsg (scatter-gather, truncation, SCM_RIGHTS fd passing) and of
+//! sendmmsg/recvmmsg with one reused `MmsgBatch` (contents, lengths, sources, resets, errors).
+
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, OwnedFd};
+
+use socklab::sys::{
+    self, cmsg_len, cmsg_space, CmsgBuffer, MmsgBatch, PollFd, AF_INET, AF_INET6, AF_UNIX,
+    MSG_DONTWAIT, MSG_TRUNC, MSG_WAITALL, SCM_RIGHTS, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM,
+    SOL_SOCKET,
+};
+use socklab::{Errno, SockAddr, Socket};
+
+use crate::common::{abstract_name, assert_errno, no_leak, port_of, v4_any, v6_any};
+
+const INT: usize = size_of::<libc::c_int>();
+
+/// Two datagram sockets of `domain` bound to `addr` (port 0 / autobind): (sender, receiver).
+fn dgram_pair(domain: i32, addr: &SockAddr) -> (OwnedFd, OwnedFd) {
+    let a = sys::socket(domain, SOCK_DGRAM, 0).unwrap();
+    let b = sys::socket(domain, SOCK_DGRAM, 0).unwrap();
+    sys::bind(&a, addr).unwrap();
+    sys::bind(&b, addr).unwrap();
+    (a, b)
+}
+
+/// A connected TCP pair on 127.0.0.1 (the listener is closed before returning).
+fn tcp_pair() -> (OwnedFd, OwnedFd) {
+    let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    sys::bind(&lst, &v4_any()).unwrap();
+    sys::listen(&lst, 1).unwrap();
+    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
+    let srv = sys::accept(&lst, None).unwrap();
+    (cli, srv)
+}
+
+/// Waits (poll, 10 s hang guard — not a timing check) until `fd` is readable.
+fn wait_readable(fd: impl AsFd) {
+    let mut pfd = [PollFd::new(fd.as_fd(), libc::POLLIN)];
+    let n = sys::poll(&mut pfd, 10_000).unwrap();
+    assert_eq!(n, 1, "nothing to read after 10 s: a datagram was lost");
+}
+
+/// Gathers "abc" + "" + "defgh" from three iovecs on `tx` (to `to`), scatters them on `rx` into
+/// 2 + 4 + 10 bytes (2 + 4 + 2 with `MSG_WAITALL`, which waits until every iovec is full), and
+/// checks the bytes and the reported source.
+fn scatter_gather(
+    tx: &OwnedFd,
+    rx: &OwnedFd,
+    to: Option<&SockAddr>,
+    from: Option<SockAddr>,
+    flags: i32,
+) {
+    let iov = [
+        IoSlice::new(b"abc"),
+        IoSlice::new(b""),
+        IoSlice::new(b"defgh"),
+    ];
+    assert_eq!(sys::sendmsg(tx, to, &iov, None, 0).unwrap(), 8);
+    let last = if flags & MSG_WAITALL != 0 { 2 } else { 10 };
+    let (mut x, mut y, mut z) = ([0u8; 2], [0u8; 4], vec![0xffu8; last]);
+    let mut riov = [
+        IoSliceMut::new(&mut x),
+        IoSliceMut::new(&mut y),
+        IoSliceMut::new(&mut z),
+    ];
+    let r = sys::recvmsg(rx, &mut riov, None, flags).unwrap();
+    assert_eq!(r.bytes, 8);
+    assert_eq!((r.msg_flags, r.controllen), (0, 0));
+    assert_eq!(r.addr, from);
+    assert_eq!((&x, &y, &z[..2]), (b"ab", b"cdef", &b"gh"[..]));
+    assert!(
+        z[2..].iter().all(|&b| b == 0xff),
+        "bytes past the message are untouched"
+    );
+}
+
+#[test]
+fn scatter_gather_udp_v4() {
+    no_leak(|| {
+        let (a, b) = dgram_pair(AF_INET, &v4_any());
+        let (from, to) = (sys::getsockname(&a).unwrap(), sys::getsockname(&b).unwrap());
+        assert_ne!(port_of(&to), 0);
+        scatter_gather(&a, &b, Some(&to), Some(from), 0);
+    });
+}
+
+#[test]
+fn scatter_gather_udp_v6() {
+    no_leak(|| {
+        let (a, b) = dgram_pair(AF_INET6, &v6_any());
+        let (from, to) = (sys::getsockname(&a).unwrap(), sys::getsockname(&b).unwrap());
+        scatter_gather(&a, &b, Some(&to), Some(from), 0);
+        assert!(from.to_string().starts_with("[::1]:"), "{from}");
+    });
+}
+
+#[test]
+fn scatter_gather_unix_dgram() {
+    no_leak(|| {
+        let a = sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let b = sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let name_a = SockAddr::unix_abstract(&abstract_name("msg-a")).unwrap();
+        let name_b = SockAddr::unix_abstract(&abstract_name("msg-b")).unwrap();
+        sys::bind(&a, &name_a).unwrap();
+        sys::bind(&b, &name_b).unwrap();
+        scatter_gather(&a, &b, Some(&name_b), Some(name_a), 0);
+        // An unbound sender has no name: the kernel writes msg_namelen 0, reported as None.
+        let (c, d) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        scatter_gather(&c, &d, None, None, 0);
+    });
+}
+
+#[test]
+fn scatter_gather_tcp() {
+    no_leak(|| {
+        let (cli, srv) = tcp_pair();
+        // A connected stream writes no address (msg_namelen 0). MSG_WAITALL fills all iovecs.
+        scatter_gather(&cli, &srv, None, None, MSG_WAITALL);
+        scatter_gather(&srv, &cli, None, None, MSG_WAITALL);
+    });
+}
+
+#[test]
+fn sendmsg_errors_name_the_call() {
+    no_leak(|| {
+        let fd = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        let e = assert_errno(
+            sys::sendmsg(&fd, None, &[IoSlice::new(b"x")], None, 0),
+            Errno::EDESTADDRREQ,
+            "sendmsg",
+        );
+        assert!(e.to_string().contains("msg_name=NULL"), "{e}");
+        let e = assert_errno(
+            sys::recvmsg(&fd, &mut [], None, MSG_DONTWAIT),
+            Errno::EAGAIN,
+            "recvmsg",
+        );
+        assert!(e.to_string().contains("0x40"), "flags shown: {e}");
+    });
+}
+
+#[test]
+fn recvmsg_reports_msg_trunc() {
+    no_leak(|| {
+        let (a, b) = dgram_pair(AF_INET, &v4_any());
+        let to = sys::getsockname(&b).unwrap();
+        for _ in 0..2 {
+            sys::sendto(&a, b"0123456789", 0, &to).unwrap();
+        }
+        let mut small = [0u8; 4];
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut small)], None, 0).unwrap();
+        assert_eq!((r.bytes, r.is_truncated(), &small), (4, true, b"0123"));
+        assert_eq!(r.msg_flags & MSG_TRUNC, MSG_TRUNC);
+        // With MSG_TRUNC in flags the return value is the datagram's real length.
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut small)], None, MSG_TRUNC).unwrap();
+        assert_eq!((r.bytes, r.is_truncated()), (10, true));
+        // A buffer that fits: no flag.
+        sys::sendto(&a, b"fits", 0, &to).unwrap();
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut small)], None, 0).unwrap();
+        assert_eq!((r.bytes, r.is_truncated(), r.msg_flags), (4, false, 0));
+    });
+}
+
+/// `n` fresh connected Unix stream pairs, to pass one end of each.
+fn pairs(n: usize) -> Vec<(OwnedFd, OwnedFd)> {
+    (0..n)
+        .map(|_| sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap())
+        .collect()
+}
+
+/// Checks that `passed` (received over SCM_RIGHTS) is the same open socket as `kept`'s peer by
+/// writing through it and reading from `kept`.
+fn same_socket(passed: &OwnedFd, kept: &OwnedFd, tag: &[u8]) {
+    assert_eq!(sys::write(passed, tag).unwrap(), tag.len());
+    let mut buf = [0u8; 32];
+    let n = sys::read(kept, &mut buf[..]).unwrap();
+    assert_eq!(&buf[..n], tag);
+}
+
+#[test]
+fn scm_rights_passes_fds() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let ps = pairs(2);
+        let mut out = CmsgBuffer::new();
+        out.push_fds(&[ps[0].0.as_fd(), ps[1].0.as_fd()]);
+        assert_eq!(out.len(), cmsg_space(2 * INT));
+        sys::sendmsg(&a, None, &[IoSlice::new(b"F")], Some(out.as_bytes()), 0).unwrap();
+
+        let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(2 * INT));
+        let mut byte = [0u8; 1];
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut cbuf), 0).unwrap();
+        assert_eq!(
+            (r.bytes, r.msg_flags, r.controllen),
+            (1, 0, cmsg_space(2 * INT))
+        );
+        let cmsgs: Vec<_> = cbuf.iter().collect();
+        assert_eq!(cmsgs.len(), 1);
+        assert_eq!(
+            (cmsgs[0].cmsg_level, cmsgs[0].cmsg_type),
+            (SOL_SOCKET, SCM_RIGHTS)
+        );
+        assert_eq!(cmsgs[0].cmsg_data.len(), 2 * INT);
+        let fds = cbuf.take_fds();
+        assert_eq!(fds.len(), 2);
+        assert!(cbuf.fds().is_empty());
+        same_socket(&fds[0], &ps[0].1, b"first");
+        same_socket(&fds[1], &ps[1].1, b"second");
+        // Received fds left in the buffer are closed by its drop: no_leak checks it.
+        sys::sendmsg(&a, None, &[IoSlice::new(b"G")], Some(out.as_bytes()), 0).unwrap();
+        sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut cbuf), 0).unwrap();
+        assert_eq!(cbuf.fds().len(), 2);
+    });
+}
+
+#[test]
+fn scm_rights_msg_ctrunc() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let ps = pairs(2);
+        let mut out = CmsgBuffer::new();
+        out.push_fds(&[ps[0].0.as_fd(), ps[1].0.as_fd()]);
+        let send = || sys::sendmsg(&a, None, &[IoSlice::new(b"F")], Some(out.as_bytes()), 0);
+        let mut byte = [0u8; 1];
+        // Room for one fd of two (CMSG_LEN(sizeof(int)) bytes): the kernel installs the first
+        // and closes the other. (CMSG_SPACE(sizeof(int)) would fit two: it includes padding.)
+        send().unwrap();
+        let mut one = CmsgBuffer::with_capacity(cmsg_len(INT));
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut one), 0).unwrap();
+        assert!(r.is_control_truncated(), "{r:?}");
+        assert_eq!(r.controllen, cmsg_len(INT));
+        let fds = one.take_fds();
+        assert_eq!(fds.len(), 1);
+        same_socket(&fds[0], &ps[0].1, b"kept");
+        // Smaller than a cmsghdr: nothing written, nothing installed.
+        send().unwrap();
+        let mut tiny = CmsgBuffer::with_capacity(8);
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut tiny), 0).unwrap();
+        assert!(r.is_control_truncated());
+        assert_eq!(
+            (r.controllen, tiny.fds().len(), tiny.iter().count()),
+            (0, 0, 0)
+        );
+        // No control buffer at all: MSG_CTRUNC too.
+        send().unwrap();
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], None, 0).unwrap();
+        assert!(r.is_control_truncated());
+    });
+}
+
+#[test]
+fn scm_rights_bad_fd_is_ebadf() {
+    no_leak(|| {
+        let (a, _b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let mut out = CmsgBuffer::new();
+        out.push(SOL_SOCKET, SCM_RIGHTS, &1_000_000i32.to_ne_bytes());
+        let r = sys::sendmsg(&a, None, &[IoSlice::new(b"x")], Some(out.as_bytes()), 0);
+        assert_errno(r, Errno::EBADF, "sendmsg");
+        let mut junk = CmsgBuffer::new();
+        junk.push(SOL_SOCKET, 12345, b"??");
+        let r = sys::sendmsg(&a, None, &[IoSlice::new(b"x")], Some(junk.as_bytes()), 0);
+        assert_errno(r, Errno::EINVAL, "sendmsg");
+    });
+}
+
+/// The payload of datagram `index` in `round`: round and index, then `index % 23` filler bytes.
+fn payload(round: u32, index: u32) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&round.to_le_bytes());
+    p.extend_from_slice(&index.to_le_bytes());
+    p.extend(std::iter::repeat_n(index as u8, (index % 23) as usize));
+    p
+}
+
+/// Receives exactly `want` datagrams into `rx` slots `0..want` (MSG_DONTWAIT after poll, so a
+/// lost datagram fails instead of hanging) and returns them as (bytes, source) pairs.
+fn recv_exactly(fd: &OwnedFd, rx: &mut MmsgBatch, want: usize) -> Vec<(Vec<u8>, SockAddr)> {
+    let mut got = Vec::new();
+    while got.len() < want {
+        wait_readable(fd);
+        let n = sys::recvmmsg(fd, rx, want - got.len(), MSG_DONTWAIT, None).unwrap();
+        assert_eq!(rx.count(), n);
+        for m in rx.iter() {
+            assert!(!m.is_truncated());
+            assert_eq!(m.msg_len(), m.bytes().len());
+            got.push((m.bytes().to_vec(), m.addr().expect("a UDP source")));
+        }
+    }
+    got
+}
+
+#[test]
+fn mmsg_batches_reused_100_rounds() {
+    no_leak(|| {
+        let (a, b) = dgram_pair(AF_INET, &v4_any());
+        let (from, to) = (sys::getsockname(&a).unwrap(), sys::getsockname(&b).unwrap());
+        for size in [1usize, 8, 32] {
+            let mut tx = MmsgBatch::new(size, 64);
+            let mut rx = MmsgBatch::new(size, 64);
+            for round in 0..100u32 {
+                for chunk in (0..64u32).collect::<Vec<_>>().chunks(size) {
+                    for (slot, &index) in chunk.iter().enumerate() {
+                        tx.set(slot, &payload(round, index), Some(&to)).unwrap();
+                    }
+                    let mut sent = 0;
+                    while sent < chunk.len() {
+                        // Resend the unsent tail by moving it to the front of the batch.
+                        for (slot, &index) in chunk[sent..].iter().enumerate() {
+                            tx.set(slot, &payload(round, index), Some(&to)).unwrap();
+                        }
+                        sent += sys::sendmmsg(&a, &mut tx, chunk.len() - sent, 0).unwrap();
+                    }
+                    assert_eq!(tx.get(0).unwrap().addr(), Some(to));
+                    let got = recv_exactly(&b, &mut rx, chunk.len());
+                    for ((bytes, src), &index) in got.iter().zip(chunk) {
+                        assert_eq!(bytes, &payload(round, index), "size {size} round {round}");
+                        assert_eq!(*src, from);
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn recvmmsg_reports_msg_trunc() {
+    no_leak(|| {
+        let (a, b) = dgram_pair(AF_INET, &v4_any());
+        let to = sys::getsockname(&b).unwrap();
+        let mut rx = MmsgBatch::new(4, 4);
+        for flags in [0, MSG_TRUNC] {
+            sys::sendto(&a, b"0123456789", 0, &to).unwrap();
+            sys::sendto(&a, b"abc", 0, &to).unwrap();
+            let mut got = Vec::new();
+            while got.len() < 2 {
+                wait_readable(&b);
+                let n = sys::recvmmsg(&b, &mut rx, 4, flags | MSG_DONTWAIT, None).unwrap();
+                got.extend(
+                    rx.iter()
+                        .map(|m| (m.bytes().to_vec(), m.msg_len(), m.is_truncated())),
+                );
+                assert_eq!(rx.count(), n);
+            }
+            // msg_len is C's per-message return: the copied bytes, or with MSG_TRUNC the
+            // datagram's real length; bytes() never exceeds the slot.
+            let long_len = if flags == MSG_TRUNC { 10 } else { 4 };
+            assert_eq!(
+                got,
+                [
+                    (b"0123".to_vec(), long_len, true),
+                    (b"abc".to_vec(), 3, false)
+                ]
+            );
+        }
+    });
+}
+
+#[test]
+fn recvmmsg_empty_socket_is_eagain() {
+    no_leak(|| {
+        let (_a, b) = dgram_pair(AF_INET, &v4_any());
+        let mut rx = MmsgBatch::new(8, 1500);
+        let ms = std::time::Duration::from_millis(1);
+        let e = assert_errno(
+            sys::recvmmsg(&b, &mut rx, 8, MSG_DONTWAIT, Some(ms)),
+            Errno::EAGAIN,
+            "recvmmsg",
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "recvmmsg(fd {}, msgvec, 8, 0x40, Some(1ms)): EAGAIN (Resource temporarily \
+                 unavailable)",
+                std::os::fd::AsRawFd::as_raw_fd(&b)
+            )
+        );
+        assert_eq!(rx.count(), 0);
+        // A non-blocking socket with a timeout and no flags: EAGAIN too (the timeout does not
+        // make recvmmsg wait for the first datagram).
+        let nb = sys::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0).unwrap();
+        sys::bind(&nb, &v4_any()).unwrap();
+        assert_errno(
+            sys::recvmmsg(&nb, &mut rx, 8, 0, Some(ms)),
+            Errno::EAGAIN,
+            "recvmmsg",
+        );
+        let e = assert_errno(
+            sys::recvmsg(&nb, &mut [IoSliceMut::new(&mut [0u8; 8])], None, 0),
+            Errno::EAGAIN,
+            "recvmsg",
+        );
+        assert!(e.to_string().starts_with("recvmsg(fd "), "{e}");
+    });
+}
+
+#[test]
+fn batch_misuse_is_reported() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let mut batch = MmsgBatch::new(2, 4);
+        let e = assert_errno(
+            batch.set(0, b"12345", None),
+            Errno::EMSGSIZE,
+            "MmsgBatch::set",
+        );
+        assert!(e.to_string().contains("each slot holds 4 bytes"), "{e}");
+        let e = assert_errno(
+            sys::recvmmsg(&b, &mut batch, 3, MSG_DONTWAIT, None),
+            Errno::EINVAL,
+            "recvmmsg",
+        );
+        assert!(e.to_string().contains("the batch has 2 slots"), "{e}");
+        assert_errno(
+            sys::sendmmsg(&a, &mut batch, 3, 0),
+            Errno::EINVAL,
+            "sendmmsg",
+        );
+        // An unconnected UDP socket and a slot without destination: the kernel's error.
+        let udp = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        batch.set(0, b"x", None).unwrap();
+        assert_errno(
+            sys::sendmmsg(&udp, &mut batch, 1, 0),
+            Errno::EDESTADDRREQ,
+            "sendmmsg",
+        );
+        assert_eq!(batch.count(), 0);
+    });
+}
+
+#[test]
+fn batch_control_resets_between_calls_and_survives_moves() {
+    no_leak(|| {
+        // nix #2813: a stale msg_controllen after MSG_CTRUNC truncated every later call.
+        // nix #2506: a batch moved between calls kept pointers into its old place.
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let ps = pairs(2);
+        let mut rx = MmsgBatch::new(2, 16).with_control(cmsg_len(INT));
+        let send = |fds: &[std::os::fd::BorrowedFd<'_>], tag: &[u8]| {
+            let mut out = CmsgBuffer::new();
+            out.push_fds(fds);
+            sys::sendmsg(&a, None, &[IoSlice::new(tag)], Some(out.as_bytes()), 0).unwrap();
+        };
+        for round in 0..3 {
+            send(&[ps[0].0.as_fd(), ps[1].0.as_fd()], b"two"); // one fd too many: MSG_CTRUNC
+            send(&[ps[1].0.as_fd()], b"one");
+            assert_eq!(
+                sys::recvmmsg(&b, &mut rx, 2, MSG_DONTWAIT, None).unwrap(),
+                2
+            );
+            let (m0, m1) = (rx.get(0).unwrap(), rx.get(1).unwrap());
+            assert_eq!(
+                (m0.bytes(), m1.bytes()),
+                (&b"two"[..], &b"one"[..]),
+                "round {round}"
+            );
+            assert_eq!(m0.msg_flags(), libc::MSG_CTRUNC, "round {round}");
+            assert_eq!(m1.msg_flags(), 0, "round {round}: stale controllen");
+            assert_eq!((m0.control().fds().len(), m1.control().fds().len()), (1, 1));
+            let fd = rx.control_mut(1).take_fds().pop().unwrap();
+            same_socket(&fd, &ps[1].1, b"moved");
+            // Move the batch to the heap and back out: its pointers are rewritten each call.
+            rx = *Box::new(rx);
+        }
+    });
+}
+
+#[test]
+fn socket_methods_echo_a_batch() {
+    no_leak(|| {
+        let srv = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        let cli = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        srv.bind(&v4_any()).unwrap();
+        cli.bind(&v4_any()).unwrap();
+        let to = srv.getsockname().unwrap();
+        for word in [&b"alpha"[..], b"beta", b"gamma"] {
+            let iov = [IoSlice::new(&word[..1]), IoSlice::new(&word[1..])];
+            assert_eq!(cli.sendmsg(Some(&to), &iov, None, 0).unwrap(), word.len());
+        }
+        // Echo: what recvmmsg filled (data + source) goes back unchanged with sendmmsg.
+        let mut batch = MmsgBatch::new(8, 32);
+        let mut n = 0;
+        while n < 3 {
+            wait_readable(&srv);
+            let got = srv.recvmmsg(&mut batch, 3 - n, MSG_DONTWAIT, None).unwrap();
+            assert_eq!(srv.sendmmsg(&mut batch, got, 0).unwrap(), got);
+            n += got;
+        }
+        let mut cbuf = CmsgBuffer::with_capacity(64);
+        for word in [&b"alpha"[..], b"beta", b"gamma"] {
+            let mut buf = [0u8; 32];
+            wait_readable(&cli);
+            let r = cli
+                .recvmsg(&mut [IoSliceMut::new(&mut buf)], Some(&mut cbuf), 0)
+                .unwrap();
+            assert_eq!((&buf[..r.bytes], r.addr), (word, Some(to)));
+            assert_eq!((r.controllen, cbuf.len()), (0, 0));
+        }
+    });
+}

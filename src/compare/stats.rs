@@ -1,0 +1,258 @@
+//! Statistics for `socklab compare`: a per-path sample recorder (HDR histogram + per-round
+//! medians), the summary a row prints, and the seeded bootstrap of the ratio to `c`.
+
+use hdrhistogram::Histogram;
+
+/// Highest latency the histograms hold: 60 s in nanoseconds (larger samples saturate).
+const MAX_NS: u64 = 60_000_000_000;
+
+/// Every sample of one path in one group: an HDR histogram over the whole run and each
+/// interleaved round's samples, sorted (the unit the bootstrap resamples).
+pub struct Recorder {
+    hist: Histogram<u64>,
+    round: Vec<u64>,
+    rounds: Vec<Vec<u64>>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::new()
+    }
+}
+
+impl Recorder {
+    /// An empty recorder (3 significant figures, 1 ns .. 60 s).
+    pub fn new() -> Recorder {
+        Recorder {
+            hist: Histogram::new_with_bounds(1, MAX_NS, 3).expect("valid static bounds"),
+            round: Vec::new(),
+            rounds: Vec::new(),
+        }
+    }
+
+    /// Records one sample of `ns` nanoseconds standing for `count` operations (1 for a single
+    /// op; `n` for a batch whose per-message time is `ns`).
+    #[inline]
+    pub fn record(&mut self, ns: u64, count: u64) {
+        let ns = ns.max(1);
+        self.hist.saturating_record_n(ns, count);
+        self.round.push(ns);
+    }
+
+    /// Closes the current round: keeps its samples, sorted.
+    pub fn end_round(&mut self) {
+        if !self.round.is_empty() {
+            let mut round = std::mem::take(&mut self.round);
+            round.sort_unstable();
+            self.rounds.push(round);
+        }
+    }
+
+    /// The samples of each closed round, sorted.
+    pub fn rounds(&self) -> &[Vec<u64>] {
+        &self.rounds
+    }
+
+    /// The median of each closed round.
+    pub fn round_medians(&self) -> Vec<f64> {
+        self.rounds.iter().map(|r| median_sorted(r)).collect()
+    }
+
+    /// The summary of everything recorded.
+    pub fn summary(&self) -> Summary {
+        let q = |q| self.hist.value_at_quantile(q) as f64;
+        Summary {
+            count: self.hist.len(),
+            median_ns: q(0.5),
+            p99_ns: q(0.99),
+            p999_ns: q(0.999),
+            min_ns: self.hist.min() as f64,
+        }
+    }
+}
+
+/// The latency summary of one row.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Operations recorded.
+    pub count: u64,
+    /// p50.
+    pub median_ns: f64,
+    /// p99.
+    pub p99_ns: f64,
+    /// p99.9.
+    pub p999_ns: f64,
+    /// The smallest sample.
+    pub min_ns: f64,
+}
+
+/// The median of a sorted, non-empty slice; the mean of the middle two for an even length.
+fn median_sorted(v: &[u64]) -> f64 {
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid] as f64
+    } else {
+        (v[mid - 1] as f64 + v[mid] as f64) / 2.0
+    }
+}
+
+/// The median of `v` (reordered in place); NaN for an empty slice.
+pub fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
+}
+
+/// xorshift64*: a tiny seeded PRNG so every bootstrap is reproducible without a dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed` (0 is replaced, xorshift needs a non-zero state).
+    pub fn new(seed: u64) -> Rng {
+        Rng(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A uniform index below `n` (`n > 0`; the modulo bias is negligible for small `n`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+/// Bootstrap resamples behind every interval.
+const RESAMPLES: usize = 1000;
+/// The seed of every bootstrap: fixed, so the same rounds give the same interval.
+const SEED: u64 = 0x50C1_AB00_0000_0001;
+
+/// The rounds of one path, ready for pooled medians of any multiset of rounds.
+struct Pooled<'a> {
+    rounds: &'a [Vec<u64>],
+    /// Every sample of every round, sorted: the candidate medians.
+    all: Vec<u64>,
+}
+
+impl<'a> Pooled<'a> {
+    fn new(rounds: &'a [Vec<u64>]) -> Pooled<'a> {
+        let mut all: Vec<u64> = rounds.iter().flatten().copied().collect();
+        all.sort_unstable();
+        Pooled { rounds, all }
+    }
+
+    /// The (lower) median of the samples of the rounds picked with multiplicity `weight[r]`:
+    /// the smallest sample value `v` with at least half the picked samples `<= v`.
+    fn median(&self, weight: &[u32]) -> f64 {
+        let picked = |f: &dyn Fn(&Vec<u64>) -> usize| -> u64 {
+            let per = self.rounds.iter().zip(weight);
+            per.map(|(r, &w)| u64::from(w) * f(r) as u64).sum()
+        };
+        let half = picked(&|r| r.len()).div_ceil(2);
+        let at_most = |v: u64| picked(&|r| r.partition_point(|&x| x <= v));
+        let i = self.all.partition_point(|&v| at_most(v) < half);
+        self.all.get(i).map_or(f64::NAN, |&v| v as f64)
+    }
+}
+
+/// A bootstrap 95% interval of the ratio of pooled medians `path / c`, for two recorders whose
+/// rounds were interleaved (round `i` of both ran back to back): resamples the rounds with
+/// replacement — the same rounds for both, keeping the pairing — recomputes the ratio of the
+/// pooled medians each time, and returns the 2.5th and 97.5th percentiles. `None` unless both
+/// have the same, non-zero number of rounds.
+pub fn ratio_ci95(path: &[Vec<u64>], c: &[Vec<u64>]) -> Option<[f64; 2]> {
+    let n = path.len();
+    if n == 0 || n != c.len() {
+        return None;
+    }
+    let (p, c) = (Pooled::new(path), Pooled::new(c));
+    let mut rng = Rng::new(SEED);
+    let mut weight = vec![0u32; n];
+    let mut ratios: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            weight.iter_mut().for_each(|w| *w = 0);
+            for _ in 0..n {
+                weight[rng.below(n)] += 1;
+            }
+            p.median(&weight) / c.median(&weight)
+        })
+        .filter(|r| r.is_finite())
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    Some([at(0.025), at(0.975)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median_sorted(&[1, 3, 5]), 3.0);
+        assert_eq!(median_sorted(&[1, 2, 3, 4]), 2.5);
+        assert_eq!(median(&mut [2.0, 1.0]), 1.5);
+        assert!(median(&mut []).is_nan());
+        let rounds = vec![vec![1, 2, 3], vec![10, 20, 30]];
+        let pooled = Pooled::new(&rounds);
+        assert_eq!(pooled.median(&[1, 1]), 3.0);
+        assert_eq!(pooled.median(&[2, 0]), 2.0);
+        assert_eq!(pooled.median(&[0, 1]), 20.0);
+    }
+
+    #[test]
+    fn identical_rounds_give_a_point_interval() {
+        let r = vec![vec![10, 11, 12], vec![9, 10, 14]];
+        assert_eq!(ratio_ci95(&r, &r), Some([1.0, 1.0]));
+        let double: Vec<Vec<u64>> = r
+            .iter()
+            .map(|v| v.iter().map(|x| x * 2).collect())
+            .collect();
+        assert_eq!(ratio_ci95(&double, &r), Some([2.0, 2.0]));
+        assert_eq!(ratio_ci95(&[], &r), None);
+    }
+
+    #[test]
+    fn interval_brackets_the_spread() {
+        let c: Vec<Vec<u64>> = (0..20).map(|_| vec![100, 100, 100]).collect();
+        let p: Vec<Vec<u64>> = (0..20).map(|i| vec![100 + i; 3]).collect();
+        let [lo, hi] = ratio_ci95(&p, &c).unwrap();
+        assert!(lo >= 1.0 && hi <= 1.19 && lo < hi, "{lo} {hi}");
+    }
+
+    #[test]
+    fn recorder_summarizes_rounds() {
+        let mut r = Recorder::new();
+        for ns in [300, 100, 200] {
+            r.record(ns, 1);
+        }
+        r.end_round();
+        r.record(1000, 4);
+        r.end_round();
+        assert_eq!(r.round_medians(), [200.0, 1000.0]);
+        assert_eq!(r.rounds()[0], [100, 200, 300]);
+        let s = r.summary();
+        assert_eq!((s.count, s.min_ns), (7, 100.0));
+        assert_eq!(s.median_ns, 1000.0);
+    }
+}

@@ -1,0 +1,253 @@
+//! `socklab compare` from the outside: bad input exits 2 with one line, and a tiny real run's
+//! `--json` has the structure of `../shared/compare-schema.md` (the schema, never the timings).
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn socklab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_socklab"))
+        .args(args)
+        .output()
+        .expect("the socklab binary runs")
+}
+
+/// Runs `compare` with `args`, expects exit 2, no stdout, and one stderr line containing each
+/// of `needles`.
+#[track_caller]
+fn bad_input(args: &[&str], needles: &[&str]) {
+    let mut all = vec!["compare"];
+    all.extend_from_slice(args);
+    let out = socklab(&all);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {err:?} lacks {n:?}");
+    }
+}
+
+#[test]
+fn unknown_names_list_the_allowed_values() {
+    bad_input(
+        &["--paths", "c,libc-foo"],
+        &["--paths", "libc-foo", "libc-read-write", "rustix"],
+    );
+    bad_input(
+        &["--transport", "sctp"],
+        &["--transport", "sctp", "unixdgram"],
+    );
+    bad_input(&["--mode", "pingpong"], &["--mode", "same-thread", "batch"]);
+    bad_input(&["--pin", "both"], &["--pin", "split"]);
+    bad_input(&["--frobnicate"], &["--frobnicate"]);
+}
+
+#[test]
+fn out_of_range_numbers_name_the_flag() {
+    bad_input(&["--size", "0"], &["--size", "65507"]);
+    bad_input(
+        &["--size", "65508", "--transport", "udp"],
+        &["--size", "udp"],
+    );
+    bad_input(
+        &["--size", "65537", "--transport", "tcp"],
+        &["--size", "65536"],
+    );
+    bad_input(&["--size=-3"], &["--size"]);
+    bad_input(&["--iters", "0"], &["--iters"]);
+    bad_input(&["--batch", "0"], &["--batch", "1024"]);
+    bad_input(
+        &["--mode", "batch", "--transport", "tcp"],
+        &["--transport", "udp"],
+    );
+}
+
+#[test]
+fn split_pinning_needs_two_cpus() {
+    let cpus = socklab::sys::sched_getaffinity(0).unwrap().count();
+    if cpus >= 2 {
+        // Run it on one CPU: taskset is the portable way to shrink the child's mask.
+        let out = Command::new("taskset")
+            .args([
+                "-c",
+                "0",
+                env!("CARGO_BIN_EXE_socklab"),
+                "compare",
+                "--pin",
+                "split",
+            ])
+            .output();
+        match out {
+            Ok(out) => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(2), "{err}");
+                assert_eq!(err.lines().count(), 1, "{err:?}");
+                assert!(err.contains("--pin") && err.contains("same, none"), "{err}");
+            }
+            Err(e) => eprintln!("skipped: taskset not runnable ({e})"),
+        }
+    } else {
+        bad_input(&["--pin", "split"], &["--pin", "same, none"]);
+    }
+}
+
+/// Checks one row's keys and types; returns its path.
+#[track_caller]
+fn check_row(row: &Value) -> String {
+    let num = |k: &str| assert!(row[k].is_number(), "{k} not a number in {row}");
+    let num_or_null = |k: &str| assert!(row[k].is_number() || row[k].is_null(), "{k} in {row}");
+    for k in ["mode", "transport", "path"] {
+        assert!(row[k].is_string(), "{k} in {row}");
+    }
+    assert!(row["size"].is_u64() && row["iters"].is_u64(), "{row}");
+    for k in ["median_ns", "p99_ns", "p999_ns", "min_ns"] {
+        num(k);
+    }
+    num_or_null("ratio_to_c");
+    num_or_null("syscalls_per_op");
+    match &row["ratio_ci95"] {
+        Value::Null => {}
+        Value::Array(ci) => assert!(ci.len() == 2 && ci.iter().all(Value::is_number), "{row}"),
+        other => panic!("ratio_ci95 = {other}"),
+    }
+    let mode = row["mode"].as_str().unwrap();
+    assert!(
+        ["same-thread", "rtt", "stream", "batch"].contains(&mode),
+        "{row}"
+    );
+    assert!(["tcp", "udp", "unix", "unixdgram"].contains(&row["transport"].as_str().unwrap()));
+    let path = row["path"].as_str().unwrap().to_string();
+    if mode == "stream" {
+        assert!(row["mbit_s"].is_number() && row["lost"].is_u64(), "{row}");
+    } else {
+        assert!(
+            row.get("mbit_s").is_none() && row.get("lost").is_none(),
+            "{row}"
+        );
+    }
+    let batch = row.get("batch");
+    assert_eq!(
+        batch.is_some(),
+        mode == "batch" && path == "libc-mmsg",
+        "{row}"
+    );
+    path
+}
+
+#[test]
+fn json_follows_the_schema() {
+    let out = socklab(&[
+        "compare",
+        "--json",
+        "--iters",
+        "200",
+        "--warmup",
+        "20",
+        "--rounds",
+        "4",
+        "--mode",
+        "same-thread,rtt",
+        "--transport",
+        "udp,unix",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+
+    assert_eq!(doc["socklab_version"], env!("CARGO_PKG_VERSION"));
+    let env = &doc["env"];
+    for k in [
+        "kernel",
+        "cpu_model",
+        "virtualization",
+        "clocksource",
+        "pin",
+        "started_at",
+    ] {
+        assert!(env[k].is_string(), "env.{k}: {env}");
+    }
+    assert!(env["cpus"].as_u64().unwrap() >= 1);
+    assert_eq!(env["pin"], "same");
+    assert!(env["cpu_dma_latency"].is_null(), "not requested, so null");
+    let started = env["started_at"].as_str().unwrap();
+    assert!(started.len() == 20 && started.ends_with('Z') && &started[10..11] == "T");
+
+    let rows = doc["rows"].as_array().expect("rows is an array");
+    let mut seen = std::collections::BTreeSet::new();
+    for row in rows {
+        let path = check_row(row);
+        let group = (row["mode"].to_string(), row["transport"].to_string());
+        assert_eq!(row["size"], 64);
+        assert_eq!(row["iters"], 200, "{row}");
+        if path == "c" {
+            assert_eq!(row["ratio_to_c"], 1.0, "{row}");
+            assert_eq!(row["ratio_ci95"], serde_json::json!([1.0, 1.0]));
+        } else {
+            assert!(row["ratio_to_c"].as_f64().unwrap() > 0.0);
+        }
+        seen.insert((group, path));
+    }
+    for mode in ["same-thread", "rtt"] {
+        for transport in ["udp", "unix"] {
+            let group = (format!("{mode:?}"), format!("{transport:?}"));
+            for path in [
+                "c",
+                "libc-read-write",
+                "libc-send-recv",
+                "libc-sendto-recvfrom",
+                "std",
+                "nix",
+                "socket2",
+                "rustix",
+            ] {
+                assert!(
+                    seen.contains(&(group.clone(), path.to_string())),
+                    "{mode} {transport} {path} missing"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        rows.len(),
+        seen.len(),
+        "one row per mode, transport and path"
+    );
+}
+
+#[test]
+fn counted_syscalls_are_per_op() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed, syscalls_per_op would be null");
+        return;
+    }
+    let out = socklab(&[
+        "compare",
+        "--json",
+        "--iters",
+        "100",
+        "--warmup",
+        "10",
+        "--rounds",
+        "2",
+        "--no-nagle",
+        "--mode",
+        "same-thread",
+        "--transport",
+        "unixdgram",
+        "--paths",
+        "c,libc-send-recv",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    if let Some(why) = err.lines().find(|l| l.contains("syscalls_per_op: null")) {
+        eprintln!("skipped: strace could not trace here: {why}");
+        return;
+    }
+    for row in doc["rows"].as_array().unwrap() {
+        // write+read for c, sendto+recvfrom for send/recv: two calls per same-thread op.
+        assert_eq!(row["syscalls_per_op"], 2.0, "{row}");
+    }
+}
