@@ -1,59 +1,65 @@
 //! Criterion benches of every syscall path of `socklab::compare::paths`, the C floor (`c`) first
-//! in each group: `same-thread/<transport>`, `rtt/<transport>`, `batch*/udp`.
+//! in each group: `same-thread/*`, `rtt/*`, `stream/*`, `batch/*`, `batch-send/*`, `batch-recv/*`.
 //!
 //! # Groups
+//! Each bench times `socklab::compare::harness::Slot::run` (the loop `socklab compare` runs)
+//! or, for the one-sided batch groups, `Path::send_batch`/`recv_batch`, with `iter_custom`: the
+//! pair and any echo/sender thread are set up before the bench and stopped after it.
+//!
 //! | group | timed operation | throughput | ids |
 //! |---|---|---|---|
 //! | `same-thread/{tcp,udp,unix,unixdgram}` | `a.pair_once(b)`: send on `a`, receive on `b`, one thread | bytes (one message) | `<path>/<size>` |
-//! | `rtt/{tcp,udp,unix,unixdgram}` | `a.rtt_once()` against an echo thread (started and stopped outside the timed loop, `iter_custom`) | bytes (one message each way) | `<path>/<size>` |
-//! | `batch/udp` | `a.batch_once(b, n)`: `n` datagrams sent and received, one thread | elements (datagrams) | `<path>/<n>` |
-//! | `batch-send/udp` | `a.send_batch(n)` only; the receiver drains outside the timed region | elements | `<path>/<n>` |
-//! | `batch-recv/udp` | `b.recv_batch(n)` only, the `n` datagrams already queued | elements | `<path>/<n>` |
+//! | `rtt/{tcp,udp,unix,unixdgram}` | `a.rtt_once()`: a blocking round trip to the echo thread | bytes (one message each way) | `<path>/<size>` |
+//! | `stream/{tcp,unix,unixdgram}` | receiving messages a sender thread sends | bytes | `<path>/<size>` |
+//! | `batch/{udp,unixdgram}` | `a.batch_once(b, n)`: `n` datagrams sent and received, one thread | elements (datagrams) | `<path>/<n>` |
+//! | `batch-send/{udp,unixdgram}` | `a.send_batch(n)` only; the receiver drains untimed | elements | `<path>/<n>` |
+//! | `batch-recv/{udp,unixdgram}` | `b.recv_batch(n)` only, the `n` datagrams already queued | elements | `<path>/<n>` |
 //!
-//! Paths: every [`PathName`]; a path this build lacks (`make` answers `Unsupported`) is skipped
-//! with a note on stderr. Sizes: 64 B on every transport, plus 1 KiB and 64 KiB on the stream
-//! transports. Within a group the benches run size by size, `c` first, so each path is measured
-//! right after its floor and criterion's summary plots show `c` beside every path. `libc-mmsg`
-//! runs in the batch groups at `n` = 1, 8, 32, 64; the per-call paths at `n` = 32. `c` has no
-//! one-sided call, so `batch-send`/`batch-recv` start with `libc-sendto-recvfrom`, the per-call
-//! path `recvmmsg`/`sendmmsg` is compared to (per-datagram speedup = ratio of the two
-//! `elements/s`). The batch groups are UDP only: a one-thread batch of more than
-//! `net.unix.max_dgram_qlen` (10 by default) datagrams blocks on a unixdgram socketpair.
+//! Paths: every [`PathName`] (`libc-mmsg` only in the batch groups, as in `socklab compare`); a
+//! path this build lacks (`Unsupported`) is skipped with a note on stderr. Sizes: 64 B
+//! everywhere, plus 1 KiB and 64 KiB on the stream transports. Within a group the benches run
+//! size by size, `c` first, so each path runs right after its floor and criterion's summary
+//! plots show `c` beside every path. `c` has no one-way call: `stream` groups start with
+//! `libc-read-write`, `batch-send`/`batch-recv` with `libc-sendto-recvfrom`, the per-call path
+//! `sendmmsg`/`recvmmsg` is compared to (speedup per datagram = ratio of the two times per
+//! element; `scripts/bench_ratios.py` prints it). In the batch groups the per-call paths move
+//! `n` = 32 datagrams per iteration, `libc-mmsg` `n` = 1, 8, 32, 64.
 //!
 //! # Pinning
-//! `SOCKLAB_BENCH_PIN=same` (default): the measuring thread and the echo thread on one CPU (the
-//! first allowed), as `socklab compare --pin same`; `split`: the echo thread on the second
-//! allowed CPU; `none`: no pinning.
+//! `SOCKLAB_BENCH_PIN=same` (default): the measuring thread and the echo/sender thread on the
+//! first allowed CPU, as `socklab compare --pin same`; `split`: the peer on the second allowed
+//! CPU; `none`: no pinning.
 //!
 //! # Time budget
-//! About 180 benches; each gets 0.3 s warm-up, 1 s measurement, 30 samples and 20 000 bootstrap
-//! resamples (criterion's defaults: 3 s, 5 s, 100, 100 000, which would take ~30 min), so the
-//! whole `cargo bench` takes about 8 minutes on 2 cores. The criterion flags override these
-//! (`-- --measurement-time 5 --sample-size 100`). The HTML report lands in
-//! `$CARGO_TARGET_DIR/criterion/report/index.html`.
+//! About 240 benches; each gets 0.3 s warm-up, 1 s measurement, 30 samples and 20 000
+//! bootstrap resamples (criterion's defaults of 3 s, 5 s, 100 and 100 000 would take ~40 min),
+//! about 2.2 s per bench with the analysis and plots: the whole `cargo bench` takes ~9 minutes
+//! on 2 cores. Criterion's flags override these (`-- --measurement-time 5 --sample-size 100`).
+//! The HTML report lands in `$CARGO_TARGET_DIR/criterion/report/index.html`
+//! (`target/criterion/report/index.html` by default).
 //!
 //! # Filters
 //! Criterion filters are regexes over `group/path/size`:
 //! ```text
-//! cargo bench --bench paths -- rtt/udp                  # one group
-//! cargo bench --bench paths -- 'rtt/.*/(c|std)/64$'     # c vs std, 64 B, every transport
-//! cargo bench --bench paths -- 'batch-(send|recv)'      # the mmsg speedup groups
+//! cargo bench --bench paths -- rtt/udp                   # one group
+//! cargo bench --bench paths -- 'rtt/.*/(c|std)/64$'      # c vs std, 64 B, every transport
+//! cargo bench --bench paths -- 'batch-(send|recv)/udp'   # the mmsg speedup groups
 //! ```
-//! (`--bench paths` keeps criterion-only flags away from the lib's libtest harness.)
+//! (`--bench paths` keeps criterion's own flags away from the lib's libtest harness.)
 //!
-//! The Nagle canary (write-write-read on TCP with and without `TCP_NODELAY`) is not here: it
-//! is `socklab compare`'s `nagle` row (`compare::harness::nagle_canary`), ~40 ms per exchange.
+//! The Nagle canary (write-write-read on TCP with and without `TCP_NODELAY`, ~40 ms per
+//! exchange) is not a bench: `socklab compare` prints it (`compare::harness::nagle_canary`).
 
 use std::hint::black_box;
 use std::io;
 use std::sync::Mutex;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
-use socklab::compare::paths::{self, Path, PathName, Transport};
-use socklab::sys::{self, CpuSet};
+use socklab::compare::harness::{Cpus, Slot};
+use socklab::compare::paths::{self, PathName, Transport};
+use socklab::compare::{Mode, Pin};
 
 /// Message sizes on datagram transports.
 const DGRAM_SIZES: [usize; 1] = [64];
@@ -65,6 +71,11 @@ const MMSG_BATCHES: [usize; 4] = [1, 8, 32, 64];
 const PER_CALL_BATCH: usize = 32;
 /// Datagram size in the batch groups.
 const BATCH_SIZE: usize = 64;
+/// The transports of the `stream` groups: UDP loses datagrams when the sender outruns the
+/// receiver, which criterion's bytes/s cannot show (`socklab compare --mode stream` counts them).
+const STREAM_TRANSPORTS: [Transport; 3] = [Transport::Tcp, Transport::Unix, Transport::UnixDgram];
+/// The datagram transports the batch groups run on.
+const BATCH_TRANSPORTS: [Transport; 2] = [Transport::Udp, Transport::UnixDgram];
 /// The per-call paths of `batch-send`/`batch-recv`, first the one `*mmsg` is compared to.
 const ONE_SIDED_PER_CALL: [PathName; 3] = [
     PathName::LibcSendtoRecvfrom,
@@ -72,77 +83,53 @@ const ONE_SIDED_PER_CALL: [PathName; 3] = [
     PathName::LibcSendmsgRecvmsg,
 ];
 
-/// Where the threads run: the CPU of the measuring thread and of the `rtt` echo thread.
-#[derive(Clone, Copy)]
-struct Pin {
-    main: Option<usize>,
-    echo: Option<usize>,
-}
-
-impl Pin {
-    /// Reads `SOCKLAB_BENCH_PIN` (`same`, `split`, `none`) and pins the calling thread.
-    fn from_env() -> Pin {
-        let mode = std::env::var("SOCKLAB_BENCH_PIN").unwrap_or_else(|_| "same".into());
-        let cpus: Vec<usize> = sys::sched_getaffinity(0)
-            .expect("sched_getaffinity")
-            .iter()
-            .collect();
-        let pin = match mode.as_str() {
-            "same" => Pin {
-                main: Some(cpus[0]),
-                echo: Some(cpus[0]),
-            },
-            "split" if cpus.len() >= 2 => Pin {
-                main: Some(cpus[0]),
-                echo: Some(cpus[1]),
-            },
-            "none" => Pin {
-                main: None,
-                echo: None,
-            },
-            _ => {
-                eprintln!(
-                    "SOCKLAB_BENCH_PIN={mode:?}: expected same, split (needs 2 CPUs; {} allowed) \
-                     or none",
-                    cpus.len()
-                );
-                std::process::exit(2);
-            }
-        };
-        if let Some(cpu) = pin.main {
-            sys::sched_setaffinity(0, &CpuSet::single(cpu).expect("cpu in range"))
-                .expect("sched_setaffinity");
-        }
-        eprintln!(
-            "pinning: {mode} (measuring thread on {:?}, echo thread on {:?})",
-            pin.main, pin.echo
-        );
-        pin
-    }
+/// Reads `SOCKLAB_BENCH_PIN` (`same` by default, `split`, `none`) and pins the calling
+/// (measuring) thread; returns the CPUs for the peer threads too.
+fn pin_from_env() -> Cpus {
+    let name = std::env::var("SOCKLAB_BENCH_PIN").unwrap_or_else(|_| "same".into());
+    let cpus = name
+        .parse::<Pin>()
+        .map_err(|e| e.to_string())
+        .and_then(|pin| Cpus::for_pin(pin).map_err(|e| e.to_string()))
+        .and_then(|cpus| {
+            Cpus::pin_here(cpus.main).map_err(|e| e.to_string())?;
+            Ok(cpus)
+        })
+        .unwrap_or_else(|e| {
+            eprintln!("SOCKLAB_BENCH_PIN={name:?}: {e} (expected same, split or none)");
+            std::process::exit(2);
+        });
+    eprintln!(
+        "pinning: {name} (measuring thread on CPU {:?}, echo/sender thread on CPU {:?})",
+        cpus.main, cpus.peer
+    );
+    cpus
 }
 
 /// Paths already reported as unsupported (one note each).
-static SKIPPED: Mutex<Vec<PathName>> = Mutex::new(Vec::new());
+static SKIPPED: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// A connected pair for `path`, or `None` (with a note, once per path) if this build lacks it.
-fn pair(path: PathName, t: Transport, size: usize) -> Option<(Box<dyn Path>, Box<dyn Path>)> {
-    match paths::make(path, t, size) {
-        Ok(p) => Some(p),
+/// `Some(value)`, or `None` with a note (once per message) if this build lacks the path;
+/// panics on any other setup error.
+fn supported<T>(r: io::Result<T>, what: &str) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
         Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+            let note = e.to_string();
             let mut skipped = SKIPPED.lock().unwrap();
-            if !skipped.contains(&path) {
-                eprintln!("note: skipped, unsupported in this build: {e}");
-                skipped.push(path);
+            if !skipped.contains(&note) {
+                eprintln!("note: skipped, unsupported in this build: {note}");
+                skipped.push(note);
             }
             None
         }
-        Err(e) => panic!("{path} over {t}, {size} B: setup failed: {e}"),
+        Err(e) => panic!("{what}: setup failed: {e}"),
     }
 }
 
-/// Panics with the path, transport and operation named; a bench cannot return errors.
-fn check<T>(r: io::Result<T>, what: &str, path: PathName, t: Transport) -> T {
-    r.unwrap_or_else(|e| panic!("{path} over {t}: {what}: {e}"))
+/// Panics with the bench named; a bench cannot return errors.
+fn check<T>(r: io::Result<T>, what: &str) -> T {
+    r.unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
 /// The message sizes measured on `t`.
@@ -154,81 +141,91 @@ fn sizes(t: Transport) -> &'static [usize] {
     }
 }
 
-/// Runs `bench(group, path, size)` for every size of `t` and every path, `c` first.
-fn each_path_size(
+/// The paths of a `same-thread`/`rtt`/`stream` group, `c` first: `libc-mmsg` only runs in
+/// the batch groups, `c` has no one-way call for `stream`.
+fn mode_paths(mode: Mode) -> impl Iterator<Item = PathName> {
+    PathName::ALL
+        .into_iter()
+        .filter(move |&p| p != PathName::LibcMmsg && !(mode == Mode::Stream && p == PathName::C))
+}
+
+/// Times `iters` ops of `slot` (one op = `per_iter` of the slot's messages in batch mode);
+/// `what` names the bench in a panic.
+fn bench_slot(
     group: &mut BenchmarkGroup<'_, WallTime>,
-    t: Transport,
-    mut bench: impl FnMut(&mut BenchmarkGroup<'_, WallTime>, PathName, usize),
+    id: BenchmarkId,
+    mut slot: Slot,
+    per_iter: u64,
+    what: &str,
 ) {
+    group.bench_function(id, |bench| {
+        bench.iter_custom(|iters| {
+            let start = Instant::now();
+            check(slot.run(iters * per_iter, false), what);
+            start.elapsed()
+        })
+    });
+    check(slot.finish(), what);
+}
+
+/// `<mode>/<t>` for same-thread, rtt and stream: every path at every size of `t`, size by
+/// size, `c` first. The echo (rtt) or sender (stream) thread starts before the bench and stops
+/// after it: only the measuring thread's loop is timed.
+fn mode_group(c: &mut Criterion, mode: Mode, t: Transport, cpus: Cpus) {
+    let mut group = c.benchmark_group(format!("{mode}/{t}"));
     for &size in sizes(t) {
         group.throughput(Throughput::Bytes(size as u64));
-        for path in PathName::ALL {
-            bench(group, path, size);
+        for path in mode_paths(mode) {
+            let what = format!("{mode}/{t}/{path}/{size}");
+            if let Some(slot) = supported(Slot::new(mode, t, size, 1, path, cpus), &what) {
+                let id = BenchmarkId::new(path.name(), size);
+                bench_slot(&mut group, id, slot, 1, &what);
+            }
         }
     }
-}
-
-/// `same-thread/<t>`: send on one end and receive on the other, in the measuring thread.
-fn same_thread(c: &mut Criterion, t: Transport) {
-    let mut group = c.benchmark_group(format!("same-thread/{t}"));
-    each_path_size(&mut group, t, |group, path, size| {
-        let Some((mut a, mut b)) = pair(path, t, size) else {
-            return;
-        };
-        let mut buf = vec![0x5a; size];
-        group.bench_function(BenchmarkId::new(path.name(), size), |bench| {
-            bench.iter(|| check(a.pair_once(&mut *b, black_box(&mut buf)), "pair", path, t))
-        });
-    });
     group.finish();
 }
 
-/// Stops an echo thread and checks that it ended cleanly.
-fn join_echo(a: &dyn Path, echo: JoinHandle<io::Result<u64>>, t: Transport) {
-    let path = a.name();
-    check(paths::stop_echo(a), "stop echo", path, t);
-    let joined = echo.join().expect("echo thread panicked");
-    check(joined, "echo", path, t);
-}
-
-/// `rtt/<t>`: a blocking ping-pong against an echo thread; only the client's loop is timed.
-fn rtt(c: &mut Criterion, t: Transport, pin: Pin) {
-    let mut group = c.benchmark_group(format!("rtt/{t}"));
-    each_path_size(&mut group, t, |group, path, size| {
-        let Some((mut a, b)) = pair(path, t, size) else {
-            return;
-        };
-        let echo = paths::spawn_echo(b, size, pin.echo);
-        let mut buf = vec![0x5a; size];
-        group.bench_function(BenchmarkId::new(path.name(), size), |bench| {
-            bench.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    check(a.rtt_once(black_box(&mut buf)), "rtt", path, t);
-                }
-                start.elapsed()
-            })
-        });
-        join_echo(&*a, echo, t);
-    });
+/// `batch/<t>`: `c` and `libc-sendto-recvfrom` at `n` = 32 (n × send+receive), then
+/// `libc-mmsg` at every `n` (one `sendmmsg` + `recvmmsg`), in one thread.
+fn batch_group(c: &mut Criterion, t: Transport, cpus: Cpus) {
+    let mut group = c.benchmark_group(format!("batch/{t}"));
+    let runs = [PathName::C, PathName::LibcSendtoRecvfrom]
+        .map(|p| (p, PER_CALL_BATCH))
+        .into_iter()
+        .chain(MMSG_BATCHES.map(|n| (PathName::LibcMmsg, n)));
+    for (path, n) in runs {
+        let what = format!("batch/{t}/{path}/{n}");
+        let slot = Slot::new(Mode::Batch, t, BATCH_SIZE, n, path, cpus);
+        if let Some(slot) = supported(slot, &what) {
+            group.throughput(Throughput::Elements(n as u64));
+            let id = BenchmarkId::new(path.name(), n);
+            bench_slot(&mut group, id, slot, n as u64, &what);
+        }
+    }
     group.finish();
 }
 
-/// Which part of a batch is timed.
+/// Which side of a one-sided batch is timed.
 #[derive(Clone, Copy, PartialEq)]
 enum Side {
-    /// `a.batch_once(b, n)`: both sides, one thread.
-    Both,
     /// `a.send_batch(n)`; `b.recv_batch(n)` drains untimed.
     Send,
     /// `b.recv_batch(n)`; `a.send_batch(n)` fills untimed.
     Recv,
 }
 
-/// One batch bench on UDP: `path` moving `n` datagrams per iteration, `side` timed.
-fn batch_one(group: &mut BenchmarkGroup<'_, WallTime>, side: Side, path: PathName, n: usize) {
-    let t = Transport::Udp;
-    let Some((mut a, mut b)) = pair(path, t, BATCH_SIZE) else {
+/// One `batch-send`/`batch-recv` bench: `path` moving `n` datagrams per iteration on `t`,
+/// only `side` timed.
+fn one_sided(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    t: Transport,
+    side: Side,
+    path: PathName,
+    n: usize,
+) {
+    let what = format!("{t}/{path}/{n}");
+    let Some((mut a, mut b)) = supported(paths::make(path, t, BATCH_SIZE), &what) else {
         return;
     };
     let mut buf = vec![0x5a; BATCH_SIZE];
@@ -237,29 +234,16 @@ fn batch_one(group: &mut BenchmarkGroup<'_, WallTime>, side: Side, path: PathNam
         bench.iter_custom(|iters| {
             let mut timed = Duration::ZERO;
             for _ in 0..iters {
-                match side {
-                    Side::Both => {
-                        let start = Instant::now();
-                        check(
-                            (0..n).try_for_each(|_| a.pair_once(&mut *b, &mut buf)),
-                            "batch",
-                            path,
-                            t,
-                        ); // INTERIM until compare lands batch_once
-                        timed += start.elapsed();
-                    }
-                    Side::Send => {
-                        let start = Instant::now();
-                        check(a.send_batch(black_box(&buf), n), "send batch", path, t);
-                        timed += start.elapsed();
-                        check(b.recv_batch(&mut buf, n), "drain", path, t);
-                    }
-                    Side::Recv => {
-                        check(a.send_batch(&buf, n), "fill", path, t);
-                        let start = Instant::now();
-                        check(b.recv_batch(black_box(&mut buf), n), "recv batch", path, t);
-                        timed += start.elapsed();
-                    }
+                if side == Side::Send {
+                    let start = Instant::now();
+                    check(a.send_batch(black_box(&buf), n), &what);
+                    timed += start.elapsed();
+                    check(b.recv_batch(&mut buf, n), &what);
+                } else {
+                    check(a.send_batch(&buf, n), &what);
+                    let start = Instant::now();
+                    check(b.recv_batch(black_box(&mut buf), n), &what);
+                    timed += start.elapsed();
                 }
             }
             timed
@@ -267,44 +251,40 @@ fn batch_one(group: &mut BenchmarkGroup<'_, WallTime>, side: Side, path: PathNam
     });
 }
 
-/// `batch/udp`, `batch-send/udp`, `batch-recv/udp`: per-call paths at `n` = 32, then
-/// `libc-mmsg` at every batch size.
-fn batch(c: &mut Criterion) {
-    for (name, side) in [
-        ("batch", Side::Both),
-        ("batch-send", Side::Send),
-        ("batch-recv", Side::Recv),
-    ] {
-        let mut group = c.benchmark_group(format!("{name}/udp"));
-        let per_call: &[PathName] = if side == Side::Both {
-            &[PathName::C, PathName::LibcSendtoRecvfrom]
-        } else {
-            &ONE_SIDED_PER_CALL
-        };
-        for &path in per_call {
-            batch_one(&mut group, side, path, PER_CALL_BATCH);
+/// `batch-send/<t>` and `batch-recv/<t>`: the per-call paths at `n` = 32, then `libc-mmsg`
+/// at every `n`, one side timed.
+fn one_sided_groups(c: &mut Criterion, t: Transport) {
+    for (name, side) in [("batch-send", Side::Send), ("batch-recv", Side::Recv)] {
+        let mut group = c.benchmark_group(format!("{name}/{t}"));
+        for path in ONE_SIDED_PER_CALL {
+            one_sided(&mut group, t, side, path, PER_CALL_BATCH);
         }
         for n in MMSG_BATCHES {
-            batch_one(&mut group, side, PathName::LibcMmsg, n);
+            one_sided(&mut group, t, side, PathName::LibcMmsg, n);
         }
         group.finish();
     }
 }
 
 fn main() {
-    let pin = Pin::from_env();
+    let cpus = pin_from_env();
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
         .sample_size(30)
         .nresamples(20_000)
         .configure_from_args();
-    for t in Transport::ALL {
-        same_thread(&mut c, t);
+    for mode in [Mode::SameThread, Mode::Rtt] {
+        for t in Transport::ALL {
+            mode_group(&mut c, mode, t, cpus);
+        }
     }
-    for t in Transport::ALL {
-        rtt(&mut c, t, pin);
+    for t in STREAM_TRANSPORTS {
+        mode_group(&mut c, Mode::Stream, t, cpus);
     }
-    batch(&mut c);
+    for t in BATCH_TRANSPORTS {
+        batch_group(&mut c, t, cpus);
+        one_sided_groups(&mut c, t);
+    }
     c.final_summary();
 }
