@@ -2,14 +2,14 @@
 # sockperf_crosscheck.sh — cross-checks socklab's C floor against sockperf: UDP ping-pong RTT,
 # 64 B, loopback, client and server pinned to one CPU, both tools run alternately in one session.
 #
-# Usage: scripts/sockperf_crosscheck.sh            (ROUNDS=3 SECS=5 SIZE=64 by default)
-#        ROUNDS=5 SECS=10 scripts/sockperf_crosscheck.sh
+# Usage: scripts/sockperf_crosscheck.sh   (ROUNDS=7 SECS=2 ITERS=100000 SIZE=64 by default)
+#        ROUNDS=9 SECS=5 scripts/sockperf_crosscheck.sh
 #
 # What runs, ROUNDS times, alternating so drift hits both tools alike:
 #   taskset -c CPU sockperf server    -i 127.0.0.1 -p PORT                  (once, background)
 #   taskset -c CPU sockperf ping-pong -i 127.0.0.1 -p PORT -m SIZE -t SECS --full-rtt
 #   taskset -c CPU cargo run --release -q -- compare --paths c --transport udp --mode rtt \
-#                  --pin same --size SIZE --json
+#                  --pin same --size SIZE --iters ITERS --json   (~1.5 s at 100000)
 # CPU is the first CPU this shell may run on: sockperf's client and server share it, and socklab
 # (allowed only that CPU by taskset) pins its client and echo threads to it with `--pin same`.
 # sockperf blocks in recvfrom() with a single socket (it says so on stderr), as the C floor
@@ -19,14 +19,17 @@
 # closing it again; another process could take it in between (a tiny race). If sockperf's server
 # then fails to start, the script picks a new port (3 tries).
 #
-# Prints per round the two medians (µs) and socklab/sockperf; then the median of each column.
+# Prints per round the two medians (µs) and socklab/sockperf; then the median of each column
+# and their ratio, the median of the per-round ratios (paired: robust to drift between rounds)
+# and the ratio of each tool's fastest round (least disturbed by other load on the CPU).
 # Target (issue 5): socklab's `c` UDP RTT within ±10% of sockperf's. Loopback only; the sockperf
 # server is killed on exit (trap).
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-3}
-SECS=${SECS:-5}
+ROUNDS=${ROUNDS:-7}
+SECS=${SECS:-2}
 SIZE=${SIZE:-64}
+ITERS=${ITERS:-100000}
 cd "$(dirname "$0")/.."
 
 if ! command -v sockperf >/dev/null; then
@@ -95,10 +98,17 @@ sockperf_p50() {
 # Median RTT in µs of the `c` row from `socklab compare --json` (median_ns, see compare-schema.md).
 socklab_p50() {
     taskset -c "$CPU" cargo run --release -q -- compare --paths c --transport udp --mode rtt \
-        --pin same --size "$SIZE" --json >"$TMP/socklab.json" 2>"$TMP/socklab.err" ||
+        --pin same --size "$SIZE" --iters "$ITERS" --json >"$TMP/socklab.json" 2>"$TMP/socklab.err" ||
         { cat "$TMP/socklab.err" >&2; return 1; }
-    jq -e --argjson size "$SIZE" '.rows[] | select(.path == "c" and .mode == "rtt"
-        and .transport == "udp" and .size == $size) | .median_ns / 1000' "$TMP/socklab.json"
+    python3 - "$TMP/socklab.json" "$SIZE" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+rows = [r for r in doc["rows"] if (r["path"], r["mode"], r["transport"], r["size"])
+        == ("c", "rtt", "udp", int(sys.argv[2]))]
+if len(rows) != 1:
+    sys.exit(f"expected one c/rtt/udp row in socklab's JSON, found {len(rows)}")
+print(rows[0]["median_ns"] / 1000)
+PY
 }
 
 echo "CPU $CPU, UDP 127.0.0.1:$PORT, $SIZE B, sockperf $(sockperf --version 2>&1 |
@@ -117,5 +127,11 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
     print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 msp=$(median "${SP[@]}")
 msl=$(median "${SL[@]}")
+RATIOS=()
+for i in "${!SP[@]}"; do RATIOS+=("$(ratio "${SL[$i]}" "${SP[$i]}")"); done
+bsp=$(printf '%s\n' "${SP[@]}" | sort -g | head -1)
+bsl=$(printf '%s\n' "${SL[@]}" | sort -g | head -1)
 printf '%-6s %14.3f %14.3f %10.3f\n' median "$msp" "$msl" "$(ratio "$msl" "$msp")"
+printf '%-6s %14.3f %14.3f %10.3f\n' best "$bsp" "$bsl" "$(ratio "$bsl" "$bsp")"
+printf 'median of per-round ratios: %.3f\n' "$(median "${RATIOS[@]}")"
 echo "ratio = socklab c / sockperf median RTT (target 0.90..1.10)"
