@@ -197,6 +197,7 @@ fn json_follows_the_schema() {
                 "libc-read-write",
                 "libc-send-recv",
                 "libc-sendto-recvfrom",
+                "libc-sendmsg-recvmsg",
                 "std",
                 "nix",
                 "socket2",
@@ -213,6 +214,43 @@ fn json_follows_the_schema() {
         rows.len(),
         seen.len(),
         "one row per mode, transport and path"
+    );
+}
+
+#[test]
+fn batch_rows_carry_the_batch_size() {
+    let out = socklab(&[
+        "compare",
+        "--json",
+        "--iters",
+        "64",
+        "--warmup",
+        "8",
+        "--rounds",
+        "2",
+        "--no-count",
+        "--mode",
+        "batch",
+        "--batch",
+        "8",
+        "--transport",
+        "unixdgram",
+        "--paths",
+        "c,libc-mmsg,rustix",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    let paths: Vec<String> = rows.iter().map(check_row).collect();
+    assert_eq!(paths, ["c", "libc-mmsg", "rustix"]);
+    assert_eq!(rows[1]["batch"], 8);
+    assert!(
+        rows.iter().all(|r| r["syscalls_per_op"].is_null()),
+        "--no-count"
     );
 }
 

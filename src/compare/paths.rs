@@ -25,7 +25,7 @@
 //! ```
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{UnixDatagram, UnixStream};
@@ -409,7 +409,7 @@ pub fn connect_pair(transport: Transport, size: usize) -> io::Result<Conn> {
 /// `path`: `(a, b)` = (client, server). See the [module docs](self) for the mode operations.
 ///
 /// # Errors
-/// The failing setup call, or [`io::ErrorKind::Unsupported`] for a path this build lacks.
+/// The failing setup call.
 pub fn make(
     path: PathName,
     transport: Transport,
@@ -418,8 +418,8 @@ pub fn make(
     let conn = connect_pair(transport, size)?;
     let stream = transport.is_stream();
     Ok((
-        wrap(path, transport, conn.a, conn.a_peer, stream)?,
-        wrap(path, transport, conn.b, conn.b_peer, stream)?,
+        wrap(path, transport, size, conn.a, conn.a_peer, stream)?,
+        wrap(path, transport, size, conn.b, conn.b_peer, stream)?,
     ))
 }
 
@@ -427,6 +427,7 @@ pub fn make(
 fn wrap(
     path: PathName,
     transport: Transport,
+    size: usize,
     fd: OwnedFd,
     peer: SockAddr,
     stream: bool,
@@ -436,12 +437,8 @@ fn wrap(
         PathName::LibcReadWrite => Box::new(ReadWrite { fd, stream }),
         PathName::LibcSendRecv => Box::new(SendRecv { fd, stream }),
         PathName::LibcSendtoRecvfrom => Box::new(SendtoRecvfrom { fd, stream, peer }),
-        PathName::LibcSendmsgRecvmsg | PathName::LibcMmsg => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("{path}: socklab::sys has no sendmsg/recvmsg yet"),
-            ))
-        }
+        PathName::LibcSendmsgRecvmsg => Box::new(SendmsgRecvmsg { fd, stream }),
+        PathName::LibcMmsg => Box::new(Mmsg::new(fd, stream, size)),
         PathName::Std => Box::new(Std {
             sock: StdSock::new(transport, fd),
             stream,
@@ -668,6 +665,107 @@ struct Rustix {
 path_impl!(Rustix, PathName::Rustix, fd,
     send(s, buf) Ok(rustix::net::send(&s.fd, buf, rustix::net::SendFlags::empty())?),
     recv(s, buf) Ok(rustix::net::recv(&s.fd, buf, rustix::net::RecvFlags::empty())?.0));
+
+/// `libc-sendmsg-recvmsg`: `sendmsg(2)` / `recvmsg(2)` with one iovec, no address (the sockets
+/// are connected) and no control data.
+struct SendmsgRecvmsg {
+    fd: OwnedFd,
+    stream: bool,
+}
+path_impl!(SendmsgRecvmsg, PathName::LibcSendmsgRecvmsg, fd,
+    send(s, buf) Ok(sys::sendmsg(&s.fd, None, &[IoSlice::new(buf)], None, 0)?),
+    recv(s, buf) Ok(sys::recvmsg(&s.fd, &mut [IoSliceMut::new(buf)], None, 0)?.bytes));
+
+/// `libc-mmsg`: `sendmmsg(2)` / `recvmmsg(2)` over reusable [`sys::MmsgBatch`]es. Batches of
+/// `n` go out in one `sendmmsg` and come in with `recvmmsg`; the single calls are batches of
+/// one.
+struct Mmsg {
+    fd: OwnedFd,
+    stream: bool,
+    tx: sys::MmsgBatch,
+    rx: sys::MmsgBatch,
+    /// `(n, len)` the first `n` tx slots hold copies of the batch payload for: a sender builds
+    /// its messages in the batch once, as a program batching its output would.
+    filled: (usize, usize),
+}
+
+impl Mmsg {
+    fn new(fd: OwnedFd, stream: bool, size: usize) -> Mmsg {
+        Mmsg {
+            fd,
+            stream,
+            tx: sys::MmsgBatch::new(1, size.max(1)),
+            rx: sys::MmsgBatch::new(1, size.max(1)),
+            filled: (0, 0),
+        }
+    }
+
+    /// Grows `batch` to at least `n` slots of `len` bytes.
+    fn ensure(batch: &mut sys::MmsgBatch, n: usize, len: usize) -> bool {
+        if batch.slots() < n || batch.capacity() < len {
+            *batch = sys::MmsgBatch::new(n.max(batch.slots()), len.max(batch.capacity()).max(1));
+            return true;
+        }
+        false
+    }
+}
+
+impl AsFd for Mmsg {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for Mmsg {
+    fn name(&self) -> PathName {
+        PathName::LibcMmsg
+    }
+    fn is_stream(&self) -> bool {
+        self.stream
+    }
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Mmsg::ensure(&mut self.tx, 1, buf.len());
+        self.filled = (0, 0);
+        self.tx.set(0, buf, None)?;
+        sys::sendmmsg(&self.fd, &mut self.tx, 1, 0)?;
+        Ok(self.tx.get(0).map_or(0, |m| m.msg_len()))
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Mmsg::ensure(&mut self.rx, 1, buf.len());
+        sys::recvmmsg(&self.fd, &mut self.rx, 1, 0, None)?;
+        let m = self.rx.get(0).ok_or(io::ErrorKind::UnexpectedEof)?;
+        let n = m.bytes().len().min(buf.len());
+        buf[..n].copy_from_slice(&m.bytes()[..n]);
+        Ok(m.msg_len())
+    }
+    fn send_batch(&mut self, buf: &[u8], n: usize) -> io::Result<()> {
+        if Mmsg::ensure(&mut self.tx, n, buf.len()) || self.filled != (n, buf.len()) {
+            for i in 0..n {
+                self.tx.set(i, buf, None)?;
+            }
+            self.filled = (n, buf.len());
+        }
+        let sent = sys::sendmmsg(&self.fd, &mut self.tx, n, 0)?;
+        if sent < n {
+            return Err(io::Error::other(format!("sendmmsg sent {sent} of {n}")));
+        }
+        Ok(())
+    }
+    /// Receives `n` messages with `recvmmsg` (blocking: it returns once `n - got` arrived); the
+    /// data stays in the batch, as a program would process it there.
+    fn recv_batch(&mut self, buf: &mut [u8], n: usize) -> io::Result<()> {
+        Mmsg::ensure(&mut self.rx, n, buf.len());
+        let mut got = 0;
+        while got < n {
+            got += sys::recvmmsg(&self.fd, &mut self.rx, n - got, 0, None)?;
+        }
+        Ok(())
+    }
+    fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
+        self.send_batch(buf, n)?;
+        rx.recv_batch(buf, n)
+    }
+}
 
 #[cfg(test)]
 mod tests {

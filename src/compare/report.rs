@@ -324,6 +324,16 @@ const PATH_NOTES: &[(PathName, &str)] = &[
          addresses (see calls)",
     ),
     (
+        PathName::LibcSendmsgRecvmsg,
+        "the kernel copies in the msghdr and its iovec array per call, and recvmsg copies the \
+         source address out (socklab passes a zeroed sockaddr_storage each time): more work \
+         per call than send/recv",
+    ),
+    (
+        PathName::LibcMmsg,
+        "one sendmmsg and one recvmmsg per batch; its row is per message (sys/op = 2 / batch)",
+    ),
+    (
         PathName::Rustix,
         "rustix's linux_raw backend issues the syscall instruction itself: no glibc wrapper \
          (cancellation point, errno) around it",
