@@ -9,8 +9,10 @@ Per bench it takes criterion's `median` estimate (the median over samples of the
 iteration, `new/estimates.json`) and divides it by the elements per iteration for the batch
 groups (`Throughput::Elements`: datagrams), so batch rows are per datagram.
 
-The floor of a row is `c` at the same size in the same group; the one-sided batch groups
-(`batch-send/udp`, `batch-recv/udp`) have no `c` and use `libc-sendto-recvfrom` (n = 32).
+The floor of a row is `c` at the same size in the same group; `stream/*` groups have no `c` and
+use `libc-read-write` (the same write/read calls). Batch rows compare per datagram with `c`
+(n = 32) in `batch/*` and with `libc-sendto-recvfrom` (n = 32) in the one-sided `batch-send/*`
+and `batch-recv/*` groups.
 ratio = per-op time / floor's per-op time (< 1: faster than the floor).
 speedup (target issue 5: recvmmsg(32) >= 1.5x, sendmmsg(32) >= 1.2x per datagram) =
 libc-sendto-recvfrom per datagram / libc-mmsg(32) per datagram, same group, same run.
@@ -41,13 +43,19 @@ def load(root):
     return groups
 
 
-def floor_of(rows, value):
-    """The floor row's per-op time for `value`: c at that size, else the one-sided floor."""
-    if ("c", value) in rows:
-        return rows[("c", value)][1]
-    for (path, _), (_, per_op) in rows.items():
-        if path == ONE_SIDED_FLOOR:
-            return per_op
+def floor_of(group, rows, value):
+    """The floor row's per-op time for `value`: `c` at that size; in `stream` groups (no `c`:
+    the C floor has no one-way call) `libc-read-write` at that size, the same write/read calls.
+    Batch groups compare per datagram: `c` (n = 32) in `batch/*`, `libc-sendto-recvfrom`
+    (n = 32) in the one-sided `batch-send/*` and `batch-recv/*`."""
+    for path in ("c", "libc-read-write" if group.startswith("stream/") else None):
+        if (path, value) in rows:
+            return rows[(path, value)][1]
+    if group.startswith("batch"):
+        for floor in ("c", ONE_SIDED_FLOOR):
+            per_op = [op for (path, _), (_, op) in rows.items() if path == floor]
+            if per_op:
+                return per_op[0]
     return None
 
 
@@ -68,7 +76,7 @@ def main():
             order.sort(key=lambda k: int(k[1]))  # size-major: c first at every size
         for path, value in order:
             median, per_op = rows[(path, value)]
-            floor = floor_of(rows, value)
+            floor = floor_of(group, rows, value)
             ratio = f"{per_op / floor:7.3f}" if floor else "      -"
             print(f"{group:<22} {path:<22} {value:>7} {fmt_ns(median):>13} {fmt_ns(per_op):>13} {ratio}")
     print()
