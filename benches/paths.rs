@@ -99,9 +99,11 @@ fn pin_from_env() -> Cpus {
             eprintln!("SOCKLAB_BENCH_PIN={name:?}: {e} (expected same, split or none)");
             std::process::exit(2);
         });
+    let cpu = |c: Option<usize>| c.map_or("any CPU".to_string(), |c| format!("CPU {c}"));
     eprintln!(
-        "pinning: {name} (measuring thread on CPU {:?}, echo/sender thread on CPU {:?})",
-        cpus.main, cpus.peer
+        "pinning: {name} (measuring thread on {}, echo/sender thread on {})",
+        cpu(cpus.main),
+        cpu(cpus.peer)
     );
     cpus
 }
