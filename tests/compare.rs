@@ -1,9 +1,28 @@
 //! `socklab compare` from the outside: bad input exits 2 with one line, and a tiny real run's
 //! `--json` has the structure of `../shared/compare-schema.md` (the schema, never the timings).
+#![cfg(feature = "cli")] // the harness and the binary need the `cli` feature
 
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;
+use socklab::compare::harness::{Cpus, Slot};
+use socklab::compare::paths::{PathName, Transport};
+use socklab::compare::Mode;
+
+/// fd counting is process-wide and spawning the CLI opens pipes: every test here takes this lock.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The number of open fds of this process, from /proc/self/fd.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .count()
+}
 
 fn socklab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_socklab"))
@@ -16,6 +35,7 @@ fn socklab(args: &[&str]) -> Output {
 /// of `needles`.
 #[track_caller]
 fn bad_input(args: &[&str], needles: &[&str]) {
+    let _g = serial();
     let mut all = vec!["compare"];
     all.extend_from_slice(args);
     let out = socklab(&all);
@@ -66,6 +86,7 @@ fn out_of_range_numbers_name_the_flag() {
 
 #[test]
 fn split_pinning_needs_two_cpus() {
+    let _g = serial();
     let cpus = socklab::sys::sched_getaffinity(0).unwrap().count();
     if cpus >= 2 {
         // Run it on one CPU: taskset is the portable way to shrink the child's mask.
@@ -89,6 +110,7 @@ fn split_pinning_needs_two_cpus() {
             Err(e) => eprintln!("skipped: taskset not runnable ({e})"),
         }
     } else {
+        drop(_g);
         bad_input(&["--pin", "split"], &["--pin", "same, none"]);
     }
 }
@@ -138,6 +160,7 @@ fn check_row(row: &Value) -> String {
 
 #[test]
 fn json_follows_the_schema() {
+    let _g = serial();
     let out = socklab(&[
         "compare",
         "--json",
@@ -219,6 +242,7 @@ fn json_follows_the_schema() {
 
 #[test]
 fn batch_rows_carry_the_batch_size() {
+    let _g = serial();
     let out = socklab(&[
         "compare",
         "--json",
@@ -256,6 +280,7 @@ fn batch_rows_carry_the_batch_size() {
 
 #[test]
 fn counted_syscalls_are_per_op() {
+    let _g = serial();
     if Command::new("strace").arg("-V").output().is_err() {
         eprintln!("skipped: strace is not installed, syscalls_per_op would be null");
         return;
@@ -271,11 +296,9 @@ fn counted_syscalls_are_per_op() {
         "2",
         "--no-nagle",
         "--mode",
-        "same-thread",
+        "same-thread,rtt",
         "--transport",
         "unixdgram",
-        "--paths",
-        "c,libc-send-recv",
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -284,8 +307,50 @@ fn counted_syscalls_are_per_op() {
         eprintln!("skipped: strace could not trace here: {why}");
         return;
     }
-    for row in doc["rows"].as_array().unwrap() {
-        // write+read for c, sendto+recvfrom for send/recv: two calls per same-thread op.
-        assert_eq!(row["syscalls_per_op"], 2.0, "{row}");
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2 * 9, "every path but libc-mmsg, in two modes");
+    for row in rows {
+        // write+read, sendto+recvfrom, sendmsg+recvmsg…: two calls per same-thread op, and
+        // twice that per round trip (the echo thread's two count too; no thread start-up does).
+        let want = if row["mode"] == "rtt" { 4.0 } else { 2.0 };
+        assert_eq!(row["syscalls_per_op"], want, "{row}");
     }
+}
+
+/// The library under every mode, transport and path: a few ops each, then no fd left open
+/// (the echo and sender threads are joined and their ends closed by `Slot::finish`).
+#[test]
+fn every_slot_runs_and_closes_its_fds() {
+    let _g = serial();
+    let before = open_fds();
+    for mode in Mode::ALL {
+        for t in Transport::ALL {
+            if mode == Mode::Batch && t.is_stream() {
+                continue;
+            }
+            for p in PathName::ALL {
+                let mut slot = match Slot::new(mode, t, 100, 4, p, Cpus::default()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                        assert_eq!((mode, p), (Mode::Stream, PathName::C), "{e}");
+                        continue;
+                    }
+                    r => r.unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}")),
+                };
+                slot.run(20, true)
+                    .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
+                slot.rec.end_round();
+                let got = slot.rec.summary().count;
+                if mode == Mode::Stream {
+                    assert_eq!(slot.sent, 20, "{t} {p}");
+                    assert_eq!(slot.received, got, "{t} {p}");
+                    assert!(got == 20 || t == Transport::Udp, "{t} {p}: {got} of 20");
+                } else {
+                    assert!(got >= 20, "{mode} {t} {p}: {got}");
+                }
+                slot.finish()
+                    .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
+            }
+        }
+    }
+    assert_eq!(open_fds(), before, "fds leaked");
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::process::{Command, Stdio};
 
-use super::harness::{self, Cpus};
+use super::harness::{self, Cpus, Slot};
 use super::{Config, Mode, Row};
 
 /// Syscalls of the harness itself, not of a path: thread hand-offs (futex), the markers,
@@ -52,23 +52,47 @@ pub struct Counted {
 /// The part of the traced child: runs every row of `cfg` (`cfg.iters` ops each, no pinning, no
 /// timing) between two `getppid()` markers and prints each finished row's key on stdout.
 ///
+/// One path at a time: its slot is made and warmed up (so its echo/sender thread has started
+/// and is blocked in its first call) before the window opens, and finished before the next
+/// slot exists, so no other thread's start-up lands in a window.
+///
 /// # Errors
 /// A setup or socket error.
 pub fn child(cfg: &Config) -> io::Result<()> {
-    let mut notes = Vec::new();
-    for group in cfg.groups() {
-        for mut slot in harness::slots(&group, cfg.batch, Cpus::default(), &mut notes)? {
+    for g in cfg.groups() {
+        for &path in &g.paths {
+            let slot = Slot::new(
+                g.mode,
+                g.transport,
+                g.size,
+                cfg.batch,
+                path,
+                Cpus::default(),
+            );
+            let mut slot = match slot {
+                Err(e) if e.kind() == io::ErrorKind::Unsupported => continue,
+                s => s?,
+            };
             slot.run(CHILD_WARMUP, false)?;
+            // Let the peer thread reach its next blocking call before each marker: a call it
+            // starts just after a marker would count on the wrong side (±1 per window).
+            settle();
             let _ = std::os::unix::process::parent_id(); // getppid(): window opens
             let r = slot.run(cfg.iters, false);
+            settle();
             let _ = std::os::unix::process::parent_id(); // getppid(): window closes
             r?;
-            let t = group.transport.name();
-            println!("{}", key(group.mode, t, group.size, slot.path.name()));
+            println!("{}", key(g.mode, g.transport.name(), g.size, path.name()));
             slot.finish()?;
         }
     }
     Ok(())
+}
+
+/// Sleeps long enough (even under strace) for a peer thread to block in its next call; the
+/// sleep's own syscall is one of the harness calls left out of the count.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(5));
 }
 
 /// Operations one row of the child performs for `cfg.count_ops` requested.

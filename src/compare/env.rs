@@ -17,7 +17,7 @@ pub struct Env {
     pub cpu_model: String,
     /// CPUs this process may run on (`sched_getaffinity`).
     pub cpus: usize,
-    /// `systemd-detect-virt`, else the cpuinfo `hypervisor` flag / DMI vendor, else `none`.
+    /// `systemd-detect-virt --vm`+`--container` (`kvm+docker`), else DMI / cpuinfo, else `none`.
     pub virtualization: String,
     /// `/sys/devices/system/clocksource/clocksource0/current_clocksource`.
     pub clocksource: String,
@@ -47,31 +47,43 @@ fn cpuinfo(key: &str) -> Option<String> {
     })
 }
 
-/// The hypervisor: `systemd-detect-virt` if installed, else DMI / cpuinfo heuristics.
+/// `systemd-detect-virt <flag>`'s answer, `None` if it is missing or says `none`.
+fn detect_virt(flag: &str) -> Option<String> {
+    let out = Command::new("systemd-detect-virt")
+        .arg(flag)
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!s.is_empty() && s != "none").then_some(s)
+}
+
+/// The hypervisor and container: `systemd-detect-virt --vm` / `--container` if installed
+/// (`kvm`, `kvm+docker`), else the DMI vendor or the cpuinfo `hypervisor` flag, else `none`.
 fn virtualization() -> String {
-    if let Ok(out) = Command::new("systemd-detect-virt").output() {
-        let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if !s.is_empty() {
-            return s;
-        }
-    }
-    let vendor = read_line("/sys/class/dmi/id/sys_vendor").to_lowercase();
-    for (needle, name) in [
-        ("qemu", "qemu"),
-        ("kvm", "kvm"),
-        ("vmware", "vmware"),
-        ("microsoft", "microsoft"),
-        ("xen", "xen"),
-        ("amazon", "amazon"),
-        ("google", "google"),
-    ] {
-        if vendor.contains(needle) {
-            return name.into();
-        }
-    }
-    match cpuinfo("flags") {
-        Some(f) if f.split_whitespace().any(|x| x == "hypervisor") => "hypervisor".into(),
-        _ => "none".into(),
+    let vm = detect_virt("--vm").or_else(|| {
+        let vendor = read_line("/sys/class/dmi/id/sys_vendor").to_lowercase();
+        let known = [
+            "qemu",
+            "kvm",
+            "vmware",
+            "microsoft",
+            "xen",
+            "amazon",
+            "google",
+        ];
+        let named = known
+            .into_iter()
+            .find(|n| vendor.contains(n))
+            .map(String::from);
+        named.or_else(|| match cpuinfo("flags") {
+            Some(f) if f.split_whitespace().any(|x| x == "hypervisor") => Some("hypervisor".into()),
+            _ => None,
+        })
+    });
+    match (vm, detect_virt("--container")) {
+        (Some(vm), Some(ct)) => format!("{vm}+{ct}"),
+        (Some(v), None) | (None, Some(v)) => v,
+        (None, None) => "none".into(),
     }
 }
 

@@ -368,6 +368,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
     };
     let mut environment = Env::capture(cfg.pin.name(), dma.as_ref().map(|_| 0));
     let cpus = Cpus::for_pin(cfg.pin)?;
+    let unpinned = sys::sched_getaffinity(0)?;
     Cpus::pin_here(cpus.main)?;
     let steal0 = env::steal_ticks();
     let started = Instant::now();
@@ -409,8 +410,20 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
                 r + 1,
                 cfg.rounds
             ));
-            let k = round_ops(cfg.iters, cfg.rounds, r);
-            for s in &mut slots {
+            // Batch mode splits whole batches over the rounds, so the total stays `iters`
+            // rounded up to one batch.
+            let k = match group.mode {
+                Mode::Batch => {
+                    let n = cfg.batch as u64;
+                    round_ops(batches(cfg.iters, cfg.batch), cfg.rounds, r) * n
+                }
+                _ => round_ops(cfg.iters, cfg.rounds, r),
+            };
+            // Every path once per round (ABCD), each round starting one path later (BCDA…), so
+            // neither drift nor going first after a switch favours a path.
+            let n = slots.len();
+            for i in 0..n {
+                let s = &mut slots[(r + i) % n];
                 s.run(k, true)?;
                 s.rec.end_round();
             }
@@ -421,6 +434,8 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         }
     }
     progress("\n");
+    // The canary and the strace child need no pinning: give the thread its CPUs back.
+    sys::sched_setaffinity(0, &unpinned)?;
     environment.cpu_steal_pct = env::steal_pct(steal0, env::steal_ticks());
     drop(dma);
 

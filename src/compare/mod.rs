@@ -182,7 +182,7 @@ impl Default for Config {
             paths: Vec::new(),
             iters: 20_000,
             warmup: 2_000,
-            rounds: 20,
+            rounds: 50,
             pin: Pin::Same,
             batch: 32,
             dma_latency: false,
