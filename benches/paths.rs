@@ -31,10 +31,10 @@
 //! CPU; `none`: no pinning.
 //!
 //! # Time budget
-//! About 240 benches; each gets 0.3 s warm-up, 1 s measurement, 30 samples and 20 000
-//! bootstrap resamples (criterion's defaults of 3 s, 5 s, 100 and 100 000 would take ~40 min),
-//! about 2.2 s per bench with the analysis and plots: the whole `cargo bench` takes ~9 minutes
-//! on 2 cores. Criterion's flags override these (`-- --measurement-time 5 --sample-size 100`).
+//! 240 benches; each gets 0.3 s warm-up, 1 s measurement, 30 samples and 20 000 bootstrap
+//! resamples (criterion's defaults of 3 s, 5 s, 100 and 100 000 would take ~40 min), about
+//! 2.1 s per bench with the analysis and plots: the whole `cargo bench` took 8 min 22 s and
+//! 8 min 26 s (2 vCPU VM, other builds running). Criterion's flags override these (`-- --measurement-time 5 --sample-size 100`).
 //! The HTML report lands in `$CARGO_TARGET_DIR/criterion/report/index.html`
 //! (`target/criterion/report/index.html` by default).
 //!
