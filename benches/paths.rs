@@ -19,8 +19,8 @@
 //! path this build lacks (`Unsupported`) is skipped with a note on stderr. Sizes: 64 B
 //! everywhere, plus 1 KiB and 64 KiB on the stream transports. Within a group the benches run
 //! size by size, `c` first, so each path runs right after its floor and criterion's summary
-//! plots show `c` beside every path. `c` has no one-way call: `stream` groups start with
-//! `libc-read-write`, `batch-send`/`batch-recv` with `libc-sendto-recvfrom`, the per-call path
+//! plots show `c` beside every path. `batch-send`/`batch-recv` start with
+//! `libc-sendto-recvfrom`, the per-call path
 //! `sendmmsg`/`recvmmsg` is compared to (speedup per datagram = ratio of the two times per
 //! element; `scripts/bench_ratios.py` prints it). In the batch groups the per-call paths move
 //! `n` = 32 datagrams per iteration, `libc-mmsg` `n` = 1, 8, 32, 64.
@@ -143,12 +143,10 @@ fn sizes(t: Transport) -> &'static [usize] {
     }
 }
 
-/// The paths of a `same-thread`/`rtt`/`stream` group, `c` first: `libc-mmsg` only runs in
-/// the batch groups, `c` has no one-way call for `stream`.
+/// The paths of a `same-thread`/`rtt`/`stream` group, `c` first: the ones `socklab compare`
+/// runs for the mode (`libc-mmsg` only in the batch groups).
 fn mode_paths(mode: Mode) -> impl Iterator<Item = PathName> {
-    PathName::ALL
-        .into_iter()
-        .filter(move |&p| p != PathName::LibcMmsg && !(mode == Mode::Stream && p == PathName::C))
+    mode.default_paths().into_iter()
 }
 
 /// Times `iters` ops of `slot` (one op = `per_iter` of the slot's messages in batch mode);

@@ -44,9 +44,9 @@ def load(root):
 
 
 def floor_of(group, rows, value):
-    """The floor row's per-op time for `value`: `c` at that size; in `stream` groups (no `c`:
-    the C floor has no one-way call) `libc-read-write` at that size, the same write/read calls.
-    Batch groups compare per datagram: `c` (n = 32) in `batch/*`, `libc-sendto-recvfrom`
+    """The floor row's per-op time for `value`: `c` at that size (benches from before the C
+    floor had one-way calls lack `c` in `stream` groups: there `libc-read-write` at that size,
+    the same write/read calls). Batch groups compare per datagram: `c` (n = 32) in `batch/*`, `libc-sendto-recvfrom`
     (n = 32) in the one-sided `batch-send/*` and `batch-recv/*`."""
     for path in ("c", "libc-read-write" if group.startswith("stream/") else None):
         if (path, value) in rows:

@@ -76,7 +76,7 @@ impl Mode {
 
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
     /// operations (`libc-mmsg` only in batch).
-    fn default_paths(self) -> Vec<PathName> {
+    pub fn default_paths(self) -> Vec<PathName> {
         PathName::ALL
             .into_iter()
             .filter(|&p| self == Mode::Batch || p != PathName::LibcMmsg)
