@@ -31,6 +31,19 @@ fn socklab(args: &[&str]) -> Output {
         .expect("the socklab binary runs")
 }
 
+/// Runs `compare --json` with `args`, expects success and returns the parsed document and
+/// stderr.
+#[track_caller]
+fn compare_json(args: &[&str]) -> (Value, String) {
+    let mut all = vec!["compare", "--json"];
+    all.extend_from_slice(args);
+    let out = socklab(&all);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {err}");
+    let doc = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    (doc, err.into_owned())
+}
+
 /// Runs `compare` with `args`, expects exit 2, no stdout, and one stderr line containing each
 /// of `needles`.
 #[track_caller]
@@ -161,9 +174,7 @@ fn check_row(row: &Value) -> String {
 #[test]
 fn json_follows_the_schema() {
     let _g = serial();
-    let out = socklab(&[
-        "compare",
-        "--json",
+    let (doc, _) = compare_json(&[
         "--iters",
         "200",
         "--warmup",
@@ -175,9 +186,6 @@ fn json_follows_the_schema() {
         "--transport",
         "udp,unix",
     ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
 
     assert_eq!(doc["socklab_version"], env!("CARGO_PKG_VERSION"));
     let env = &doc["env"];
@@ -243,9 +251,7 @@ fn json_follows_the_schema() {
 #[test]
 fn batch_rows_carry_the_batch_size() {
     let _g = serial();
-    let out = socklab(&[
-        "compare",
-        "--json",
+    let (doc, _) = compare_json(&[
         "--iters",
         "64",
         "--warmup",
@@ -262,12 +268,6 @@ fn batch_rows_carry_the_batch_size() {
         "--paths",
         "c,libc-mmsg,rustix",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = doc["rows"].as_array().unwrap();
     let paths: Vec<String> = rows.iter().map(check_row).collect();
     assert_eq!(paths, ["c", "libc-mmsg", "rustix"]);
@@ -285,9 +285,7 @@ fn counted_syscalls_are_per_op() {
         eprintln!("skipped: strace is not installed, syscalls_per_op would be null");
         return;
     }
-    let out = socklab(&[
-        "compare",
-        "--json",
+    let (doc, err) = compare_json(&[
         "--iters",
         "100",
         "--warmup",
@@ -300,9 +298,6 @@ fn counted_syscalls_are_per_op() {
         "--transport",
         "unixdgram",
     ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     if let Some(why) = err.lines().find(|l| l.contains("syscalls_per_op: null")) {
         eprintln!("skipped: strace could not trace here: {why}");
         return;
@@ -357,9 +352,7 @@ fn every_slot_runs_and_closes_its_fds() {
 #[test]
 fn stream_mode_has_a_c_row() {
     let _g = serial();
-    let out = socklab(&[
-        "compare",
-        "--json",
+    let (doc, err) = compare_json(&[
         "--iters",
         "100",
         "--warmup",
@@ -375,9 +368,6 @@ fn stream_mode_has_a_c_row() {
         "--paths",
         "c,libc-read-write",
     ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = doc["rows"].as_array().unwrap();
     let paths: Vec<String> = rows.iter().map(check_row).collect();
     assert_eq!(paths, ["c", "libc-read-write", "c", "libc-read-write"]);
