@@ -50,6 +50,7 @@
 //! as strace does: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
 #![deny(missing_docs)]
 
+pub mod experiments;
 pub mod socket;
 pub mod sys;
 
