@@ -1,5 +1,5 @@
 //! Classic BPF socket filters: `setsockopt(SO_ATTACH_FILTER)` with a program of
-//! [`sock_filter`](libc::sock_filter) instructions, and the programs socklab's experiments use.
+//! [`libc::sock_filter`] instructions, and the programs socklab's experiments use.
 //!
 //! A socket filter runs on every packet the kernel is about to queue on the socket and returns how
 //! many bytes to keep (0 drops the packet). On a TCP socket a dropped segment is lost as if the
