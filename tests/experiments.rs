@@ -119,6 +119,9 @@ fn udp_connectionless_sends_no_setup_packet() {
 #[test]
 fn tcp_reliable_delivers_every_byte() {
     let o = run(x::tcp_reliable);
+    if let Verdict::CannotRun(_) = o.verdict {
+        return; // the filter that makes the loss needs CAP_NET_ADMIN on a TCP socket
+    }
     assert_eq!(num(&o, "bytes received"), num(&o, "bytes sent"), "{o}");
     assert_eq!(get(&o, "received == sent, byte for byte"), "true");
     let retrans = num(&o, "sender TCP_INFO total_retrans");
@@ -165,6 +168,9 @@ fn udp_unreliable_counts_the_lost_datagrams() {
 #[test]
 fn tcp_ordered_reads_in_order() {
     let o = run(x::tcp_ordered);
+    if let Verdict::CannotRun(_) = o.verdict {
+        return; // no reordering path and no loss filter (CAP_NET_ADMIN) here
+    }
     assert_eq!(
         num(&o, "application: numbers read after a higher one"),
         0.0,

@@ -346,6 +346,18 @@ pub(crate) fn udp_socket_drops(port: u16) -> Option<u64> {
     })
 }
 
+/// Attaches [`filter::random_drop`]`(p)` to `fd`. A kernel that refuses filters on TCP sockets
+/// to programs without `CAP_NET_ADMIN` (6.18 does, with `EPERM`) gets the reason spelled out.
+pub(crate) fn lossy(fd: impl AsFd, p: f64) -> sys::Result<()> {
+    sys::filter::attach_filter(fd, &sys::filter::random_drop(p)).map_err(|e| {
+        if e.code() == Errno::EPERM {
+            e.with_note("this kernel lets only CAP_NET_ADMIN attach a filter to a TCP socket")
+        } else {
+            e
+        }
+    })
+}
+
 /// The first line of `/proc/sys/<path>` (a sysctl), trimmed.
 pub(crate) fn sysctl(path: &str) -> Option<String> {
     let text = std::fs::read_to_string(format!("/proc/sys/{path}")).ok()?;

@@ -3,7 +3,7 @@
 
 use std::os::fd::OwnedFd;
 
-use crate::sys::{self, filter, opt, IPPROTO_TCP, SOL_SOCKET};
+use crate::sys::{self, opt, IPPROTO_TCP, SOL_SOCKET};
 
 use super::env::{self, ev, Claim, Evidence, Netns};
 use super::reliability::{counting_bytes, stream_through};
@@ -91,7 +91,7 @@ fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
                 "reordering path",
                 format!("none ({why}); 5% random loss instead"),
             );
-            filter::attach_filter(&server, &filter::random_drop(0.05))?;
+            env::lossy(&server, 0.05)?;
         }
     }
     let data = counting_bytes(WRITES * SIZE);

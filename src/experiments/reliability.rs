@@ -5,7 +5,7 @@ use std::net::Shutdown;
 use std::os::fd::OwnedFd;
 use std::time::Instant;
 
-use crate::sys::{self, filter, opt, Errno, IPPROTO_TCP, MSG_DONTWAIT, MSG_NOSIGNAL};
+use crate::sys::{self, opt, Errno, IPPROTO_TCP, MSG_DONTWAIT, MSG_NOSIGNAL};
 
 use super::env::{self, ev, Claim, Evidence, Netns};
 use super::{Outcome, Verdict};
@@ -91,7 +91,7 @@ fn reliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     };
     ev(e, "lo TSO/GSO", offload);
     let (client, server) = small_mss_pair()?;
-    filter::attach_filter(&server, &filter::random_drop(LOSS))?;
+    env::lossy(&server, LOSS)?;
     let data = counting_bytes(BYTES);
     let c0 = ns.map(Netns::counters);
     let t = Instant::now();
@@ -209,7 +209,7 @@ fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     const SENT_B: usize = 2000;
     let (rx_b, at_b) = env::udp_bound()?;
     sys::set_opt(&rx_b, opt::SoRcvBuf, 4 << 20)?;
-    filter::attach_filter(&rx_b, &filter::random_drop(LOSS))?;
+    env::lossy(&rx_b, LOSS)?;
     let c2 = ns.map(Netns::counters);
     let ok_b = flood(&at_b, SENT_B, 100)?;
     let got_b = env::drain(&rx_b, 2048, 100)?.len();

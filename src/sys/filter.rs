@@ -3,7 +3,8 @@
 //!
 //! A socket filter runs on every packet the kernel is about to queue on the socket and returns how
 //! many bytes to keep (0 drops the packet). On a TCP socket a dropped segment is lost as if the
-//! network lost it: the peer retransmits. No privilege is needed to filter one's own socket.
+//! network lost it: the peer retransmits. No privilege is needed to filter one's own UDP or Unix
+//! socket; Linux 6.18 answers `EPERM` for a TCP socket unless the caller has `CAP_NET_ADMIN`.
 
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd};
@@ -20,7 +21,8 @@ use super::{cvt, raw, Errno, Error, Result};
 ///
 /// # Errors
 /// `EINVAL` (an invalid program: a jump out of range, no final `ret`, more than `BPF_MAXINSNS`
-/// instructions — the last refused before the call, with a note), `ENOMEM`, `EBADF`.
+/// instructions — the last refused before the call, with a note), `EPERM` (a TCP socket without
+/// `CAP_NET_ADMIN`, on recent kernels), `ENOMEM`, `EBADF`.
 ///
 /// # Example
 /// ```
