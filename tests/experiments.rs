@@ -53,6 +53,27 @@ fn measured(o: &Outcome, key: &str) -> bool {
 }
 
 #[test]
+fn bidirectional_carries_both_ways() {
+    let o = run(x::bidirectional);
+    let mib = (1 << 20) as f64;
+    assert_eq!(
+        num(&o, "client → server bytes (sent at the same time)"),
+        mib,
+        "{o}"
+    );
+    assert_eq!(
+        num(&o, "server → client bytes (sent at the same time)"),
+        mib,
+        "{o}"
+    );
+    assert_eq!(get(&o, "both directions intact"), "true");
+    assert_eq!(num(&o, "server recv after client shutdown(SHUT_WR)"), 0.0);
+    assert_eq!(get(&o, "server send after reading EOF"), "ok");
+    assert_eq!(get(&o, "client recv of that reply"), "still open");
+    assert_eq!(o.verdict, Verdict::Held, "{o}");
+}
+
+#[test]
 fn stream_vs_datagram_counts_recv_calls() {
     let o = run(x::stream_vs_datagram);
     assert_eq!(num(&o, "udp recv() calls that returned data"), 3.0, "{o}");
@@ -79,6 +100,15 @@ fn tcp_handshake_is_three_segments() {
         "{o}"
     );
     assert_eq!(num(&o, "client TCP_INFO segs_in after connect"), 1.0, "{o}");
+    // The client never called bind: connect() gave it an address.
+    assert_eq!(
+        get(&o, "client address before connect() (never bound)"),
+        "0.0.0.0:0"
+    );
+    assert!(
+        get(&o, "client address after connect()").starts_with("127.0.0.1:"),
+        "{o}"
+    );
     if measured(&o, "connect+accept ΔTcp.OutSegs") {
         assert_eq!(num(&o, "connect+accept ΔTcp.OutSegs"), 3.0, "{o}");
         assert_eq!(num(&o, "connect+accept ΔTcp.InSegs"), 3.0, "{o}");
@@ -356,10 +386,10 @@ fn layers_show_each_header() {
 fn run_all_reports_every_claim_once() {
     let all = no_leak(x::run_all);
     let mut ids: Vec<&str> = all.iter().map(|o| o.id).collect();
-    assert_eq!(ids.len(), 12);
+    assert_eq!(ids.len(), 13);
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 12, "duplicate ids");
+    assert_eq!(ids.len(), 13, "duplicate ids");
     let table = x::summary_table(&all);
     for o in &all {
         let block = o.to_string();

@@ -12,7 +12,7 @@ const HANDSHAKE: Claim = Claim {
             (TCP is connection-oriented: a 3-way handshake sets the connection up)",
     method: "in a fresh network namespace, /proc/net/snmp Tcp counters before and after one \
              connect()/accept() on 127.0.0.1 (nothing else runs there), then after close(); \
-             TCP_INFO segs_in/segs_out of both sockets; without a namespace, TCP_INFO alone",
+             the client's address before and after connect(); TCP_INFO segs_in/segs_out of both sockets; without a namespace, TCP_INFO alone",
 };
 
 const TCP_KEYS: [&str; 5] = [
@@ -39,10 +39,17 @@ pub fn tcp_handshake() -> Outcome {
 fn handshake(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outcome> {
     let (lst, at) = env::tcp_listener()?;
     let client = env::socket(SOCK_STREAM)?;
+    let before = sys::getsockname(&client)?;
     let c0 = ns.map(Netns::counters);
     sys::connect(&client, &at)?;
     let server = sys::accept4(&lst, None, SOCK_CLOEXEC)?;
     let c1 = ns.map(Netns::counters);
+    ev(e, "client address before connect() (never bound)", before);
+    ev(
+        e,
+        "client address after connect()",
+        sys::getsockname(&client)?,
+    );
     let (ci, si) = (
         sys::get_opt(&client, TcpInfo)?.raw,
         sys::get_opt(&server, TcpInfo)?.raw,

@@ -17,7 +17,8 @@ const LAYERS: Claim = Claim {
     method: "SO_PROTOCOL of SOCK_STREAM/SOCK_DGRAM; IP_TTL set and read at level IPPROTO_IP; in \
              a fresh namespace, one 10-byte UDP datagram with TTL 7 read by a UDP socket, a \
              SOCK_RAW/IPPROTO_UDP socket and an AF_PACKET socket (sizes, IP version, TTL, \
-             protocol, EtherType); SOCK_RAW and AF_PACKET by a thread without CAP_NET_RAW",
+             protocol, EtherType); SOCK_RAW and AF_PACKET by a thread without CAP_NET_RAW; \
+             TCP_ULP \"tls\" on a connected TCP socket",
 };
 
 /// OSI 7계층 — which layers a program can reach through sockets, measured on one datagram.
@@ -26,7 +27,8 @@ const LAYERS: Claim = Claim {
 /// layer 3 has options (`IP_TTL`) and, with `CAP_NET_RAW`, raw sockets that show the IP header;
 /// layer 2 shows up in `AF_PACKET` sockets (also `CAP_NET_RAW`). The same 10-byte datagram reads
 /// as 10 bytes, then 38 (20 IP + 8 UDP + 10), then 52 (+ 14 Ethernet). Layers 5–7 (sessions,
-/// TLS, HTTP) have no socket of their own: they are the application's bytes.
+/// TLS, HTTP) have no socket of their own: they are the application's bytes (kernel TLS, where
+/// built in, is an option of a TCP socket: `TCP_ULP` "tls", recorded too).
 pub fn layers() -> Outcome {
     LAYERS.timed(|| {
         let (out, no_ns) = env::in_netns_or_host(|ns| LAYERS.run(|e| measure(ns, e)));
@@ -66,6 +68,16 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     sys::setsockopt_plain(&dgram, IPPROTO_IP, libc::IP_TTL, &7i32)?;
     let ttl: i32 = sys::getsockopt_plain(&dgram, IPPROTO_IP, libc::IP_TTL)?;
     ev(e, "L3: IP_TTL set to 7 at level IPPROTO_IP, read back", ttl);
+
+    // Above layer 4: kernel TLS is the one upper-layer protocol Linux can run inside a TCP
+    // socket (an "upper layer protocol" option), when built with CONFIG_TLS.
+    let (tcp_a, _tcp_b) = env::tcp_pair()?;
+    let ktls = sys::setsockopt(&tcp_a, libc::IPPROTO_TCP, libc::TCP_ULP, b"tls");
+    ev(
+        e,
+        "L5-7: setsockopt(TCP_ULP, \"tls\") on a connection",
+        env::outcome_of(&ktls),
+    );
 
     // Privilege: raw and packet sockets without CAP_NET_RAW.
     let (raw_u, pkt_u) = env::without_cap(ns::CAP_NET_RAW, || {
@@ -117,11 +129,14 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
         ),
         Some((10, 38, 52)) if gated => (
             Verdict::Nuanced,
-            "Linux sockets reach L4 (type → TCP/UDP, 10 B payload), L3 (IP_TTL; SOCK_RAW shows \
+            format!(
+                "Linux sockets reach L4 (type → TCP/UDP, 10 B payload), L3 (IP_TTL; SOCK_RAW shows \
              the 20 B IP header: 38 B) and L2 (AF_PACKET adds 14 B Ethernet: 52 B), the last two \
-             only with CAP_NET_RAW (else EPERM); L5–L7 have no socket: they are the \
-             application's bytes, so the kernel implements TCP/IP's layers, not OSI's seven"
-                .to_owned(),
+             only with CAP_NET_RAW (else EPERM); L5–L7 have no socket of their own: \
+             they are the application's bytes (kernel TLS via TCP_ULP: {}), so the kernel \
+             implements TCP/IP's layers, not OSI's seven",
+            env::outcome_of(&ktls)
+        ),
         ),
         Some((a, b, c)) => (
             Verdict::Nuanced,

@@ -14,6 +14,7 @@
 //!
 //! | claim (primer) | experiment |
 //! |---|---|
+//! | 소켓: 두 프로그램 간의 양방향 통신 연결을 위한 엔드포인트 | [`bidirectional`] |
 //! | 데이터 경계: 스트림 방식 / 데이터그램 방식 | [`stream_vs_datagram`] |
 //! | 연결 지향: 3-way handshake로 연결 수립 | [`tcp_handshake`] |
 //! | 비연결 지향: 연결 수립 과정 없음 | [`udp_connectionless`] |
@@ -38,6 +39,7 @@ use std::time::Duration;
 
 mod boundaries;
 mod connection;
+mod endpoint;
 mod env;
 mod layers;
 mod ordering;
@@ -47,6 +49,7 @@ mod speed;
 
 pub use boundaries::stream_vs_datagram;
 pub use connection::{tcp_handshake, udp_connectionless};
+pub use endpoint::bidirectional;
 pub use layers::layers;
 pub use ordering::{tcp_ordered, udp_unordered};
 pub use ports::{ports_identify_apps, well_known_ports};
@@ -132,6 +135,7 @@ impl fmt::Display for Outcome {
 /// Every experiment, in the primer's order. Takes a few seconds; each experiment is bounded.
 pub fn run_all() -> Vec<Outcome> {
     vec![
+        bidirectional(),
         stream_vs_datagram(),
         tcp_handshake(),
         udp_connectionless(),

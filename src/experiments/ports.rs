@@ -12,6 +12,7 @@ const IDENTIFY: Claim = Claim {
     claim: "포트 번호: 특정 애플리케이션 식별 (a port number identifies an application)",
     method: "two UDP sockets on 127.0.0.1 ports A and B, one datagram sent to each: which \
              socket got which; a second bind() to A (UDP and TCP); TCP bound to UDP's number A; \
+             two connections to one listening port (getsockname/getpeername); \
              two sockets with SO_REUSEPORT on one port, 32 datagrams from 32 source ports",
 };
 
@@ -61,6 +62,25 @@ fn identify(e: &mut Evidence) -> sys::Result<Outcome> {
     let cross = sys::bind(&tcp_same, &at_a);
     ev(e, "tcp bind() to udp's port A", env::outcome_of(&cross));
 
+    // Two connections to one listening port: told apart by the other end's port.
+    let (lst, at_l) = env::tcp_listener()?;
+    let (c1, c2) = (env::socket(SOCK_STREAM)?, env::socket(SOCK_STREAM)?);
+    sys::connect(&c1, &at_l)?;
+    sys::connect(&c2, &at_l)?;
+    let (s1, s2) = (sys::accept(&lst, None)?, sys::accept(&lst, None)?);
+    let local = [sys::getsockname(&s1)?, sys::getsockname(&s2)?];
+    let peers = [sys::getpeername(&s1)?, sys::getpeername(&s2)?];
+    let ports =
+        |a: &[sys::SockAddr; 2]| format!("{} / {}", env::port_of(&a[0]), env::port_of(&a[1]));
+    ev(
+        e,
+        "2 connections to one port: local ports of the accepted sockets",
+        ports(&local),
+    );
+    let peer_ports = ports(&peers);
+    ev(e, "2 connections to one port: peer ports", &peer_ports);
+    let by_peer = local[0] == local[1] && peers[0] != peers[1];
+
     // SO_REUSEPORT: two sockets, one port.
     let r1 = env::socket(SOCK_DGRAM)?;
     let r2 = env::socket(SOCK_DGRAM)?;
@@ -98,13 +118,14 @@ fn identify(e: &mut Evidence) -> sys::Result<Outcome> {
             Verdict::Refuted,
             "the port did not decide delivery, or a second bind to it succeeded".to_owned(),
         )
-    } else if shared.is_ok() || cross.is_ok() {
+    } else if shared.is_ok() || cross.is_ok() || by_peer {
         (
             Verdict::Nuanced,
             format!(
                 "each datagram reached only the socket bound to its port and a 2nd bind got \
-                 EADDRINUSE; but a port is per protocol (TCP bound UDP's number: {}) and \
-                 SO_REUSEPORT let two sockets share one ({} / {} datagrams)",
+                 EADDRINUSE; but a port is per protocol (TCP bound UDP's number: {}), one \
+                 listening port serves many connections told apart by the peer's port \
+                 ({peer_ports}), and SO_REUSEPORT let two sockets share one ({} / {} datagrams)",
                 env::outcome_of(&cross),
                 split.0,
                 split.1
