@@ -156,8 +156,9 @@ fn tcp_reliable_delivers_every_byte() {
     assert_eq!(get(&o, "received == sent, byte for byte"), "true");
     let retrans = num(&o, "sender TCP_INFO total_retrans");
     if measured(&o, "transfer ΔTcp.RetransSegs") {
-        // Nothing else runs in the namespace: the kernel's count is the socket's.
-        assert_eq!(num(&o, "transfer ΔTcp.RetransSegs"), retrans, "{o}");
+        // Nothing else runs in the namespace: the kernel's count (read after TCP_INFO) covers
+        // the socket's.
+        assert!(num(&o, "transfer ΔTcp.RetransSegs") >= retrans, "{o}");
     }
     let expected = if retrans > 0.0 {
         Verdict::Held

@@ -146,6 +146,43 @@ pub(crate) fn drain(fd: impl AsFd, cap: usize, ms: i32) -> sys::Result<Vec<Vec<u
     }
 }
 
+/// Sends `n` datagrams of `size` bytes (at least 4) from `tx` to `to`, each numbered by its first
+/// four bytes (little-endian `u32`), running `before(i)` ahead of datagram `i`. With `rx`, the
+/// receiver is drained without blocking every 50 datagrams, so that even a small receive buffer
+/// does not overflow, then until all `n` arrived or none came for `wait_ms`. Returns how many
+/// `sendto` calls reported the full size, and the datagrams `rx` received in arrival order.
+pub(crate) fn numbered_datagrams(
+    tx: &OwnedFd,
+    to: &SockAddr,
+    (n, size): (u32, usize),
+    mut before: impl FnMut(u32) -> sys::Result<()>,
+    rx: Option<&OwnedFd>,
+    wait_ms: i32,
+) -> sys::Result<(usize, Vec<Vec<u8>>)> {
+    let mut buf = vec![0x5a; size.max(4)];
+    let (mut ok, mut got) = (0, Vec::new());
+    for i in 0..n {
+        before(i)?;
+        buf[..4].copy_from_slice(&i.to_le_bytes());
+        if sys::sendto(tx, &buf, 0, to)? == buf.len() {
+            ok += 1;
+        }
+        if let Some(rx) = rx.filter(|_| i % 50 == 49) {
+            got.extend(drain(rx, buf.len(), 0)?);
+        }
+    }
+    if let Some(rx) = rx {
+        while got.len() < n as usize {
+            let more = drain(rx, buf.len(), wait_ms)?;
+            if more.is_empty() {
+                break;
+            }
+            got.extend(more);
+        }
+    }
+    Ok((ok, got))
+}
+
 /// Writes all of `buf` to a stream socket (`send` may take less than asked).
 pub(crate) fn send_all(fd: impl AsFd, mut buf: &[u8]) -> sys::Result<()> {
     while !buf.is_empty() {

@@ -170,31 +170,18 @@ pub fn udp_unordered() -> Outcome {
     })
 }
 
-/// Sends datagrams numbered `0..n` of `size` bytes, with `before(i)` run before each; returns
-/// the numbers in arrival order.
+/// Sends datagrams numbered `0..n` of `size` bytes, with `before(tx, i)` run before each;
+/// returns the numbers in arrival order.
 fn numbered(
     n: u32,
     size: usize,
     before: impl Fn(&OwnedFd, u32) -> sys::Result<()>,
 ) -> sys::Result<Vec<u32>> {
     let (rx, at) = env::udp_bound()?;
-    sys::set_opt(&rx, opt::SoRcvBuf, 4 << 20)?;
     let (tx, _) = env::udp_bound()?;
-    let mut buf = vec![0u8; size];
-    for i in 0..n {
-        before(&tx, i)?;
-        buf[..4].copy_from_slice(&i.to_le_bytes());
-        sys::sendto(&tx, &buf, 0, &at)?;
-    }
-    // Wait for the slow queue to drain: up to 1 s without a datagram ends the wait.
-    let mut got = Vec::new();
-    while got.len() < n as usize {
-        let more = env::drain(&rx, size, 1000)?;
-        if more.is_empty() {
-            break;
-        }
-        got.extend(more);
-    }
+    // Up to 1 s without a datagram ends the wait for the slow queue.
+    let (_, got) =
+        env::numbered_datagrams(&tx, &at, (n, size), |i| before(&tx, i), Some(&rx), 1000)?;
     Ok(numbers(got.into_iter()))
 }
 

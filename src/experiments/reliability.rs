@@ -145,7 +145,7 @@ const UDP_UNRELIABLE: Claim = Claim {
             (UDP is unreliable: delivery is not guaranteed)",
     method: "(a) 1000 datagrams of 512 B sent to a socket with the smallest SO_RCVBUF that does \
              not read until the end; (b) 2000 datagrams through the same 5% random-drop filter \
-             as tcp_reliable into a 4 MiB buffer; (c) TCP: non-blocking sends to a reader that waits, until EAGAIN, then 500 KB more; \
+             as tcp_reliable, read as they come; (c) TCP: non-blocking sends to a reader that waits, until EAGAIN, then 500 KB more; \
              counted: sendto() results, datagrams received, /proc/net/udp drops of the socket, \
              and (in a fresh namespace) Udp.RcvbufErrors/InErrors",
 };
@@ -164,20 +164,6 @@ pub fn udp_unreliable() -> Outcome {
     })
 }
 
-/// Sends `n` datagrams of `size` bytes from a fresh socket to `to`; returns how many `sendto`
-/// calls reported the full size.
-fn flood(to: &sys::SockAddr, n: usize, size: usize) -> sys::Result<usize> {
-    let (tx, _) = env::udp_bound()?;
-    let payload = vec![0x5a; size];
-    let mut ok = 0;
-    for _ in 0..n {
-        if sys::sendto(&tx, &payload, 0, to)? == size {
-            ok += 1;
-        }
-    }
-    Ok(ok)
-}
-
 fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     const SENT: usize = 1000;
     const SIZE: usize = 512;
@@ -185,7 +171,8 @@ fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     let (rx, at) = env::udp_bound()?;
     sys::set_opt(&rx, opt::SoRcvBuf, 1)?; // the kernel raises it to its minimum
     let c0 = ns.map(Netns::counters);
-    let ok = flood(&at, SENT, SIZE)?;
+    let (tx, _) = env::udp_bound()?;
+    let (ok, _) = env::numbered_datagrams(&tx, &at, (SENT as u32, SIZE), |_| Ok(()), None, 0)?;
     let got = env::drain(&rx, 2048, 100)?.len();
     ev(
         e,
@@ -211,8 +198,9 @@ fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     sys::set_opt(&rx_b, opt::SoRcvBuf, 4 << 20)?;
     env::lossy(&rx_b, LOSS)?;
     let c2 = ns.map(Netns::counters);
-    let ok_b = flood(&at_b, SENT_B, 100)?;
-    let got_b = env::drain(&rx_b, 2048, 100)?.len();
+    let batch = (SENT_B as u32, 100);
+    let (ok_b, got_b) = env::numbered_datagrams(&tx, &at_b, batch, |_| Ok(()), Some(&rx_b), 100)?;
+    let got_b = got_b.len();
     ev(
         e,
         "(b) injected loss per arriving packet",
