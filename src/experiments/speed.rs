@@ -25,8 +25,9 @@ const SPEED: Claim = Claim {
              × 1000 round trips per protocol (TCP_NODELAY); (2) bulk sends of 1472 B for 80 ms, \
              3 rounds per protocol, throughput counted at the receiver (UDP losses excluded); \
              (3) first exchange from nothing, same thread: TCP socket+connect+accept+64 B each \
-             way+close vs UDP socket+sendto+reply, 2 rounds × 100; ratios are medians of \
-             per-round ratios",
+             way+close vs UDP socket+sendto+reply, 3 rounds × 100; a protocol wins a figure \
+             when it is >10% better at the median of the per-round ratios and better in at least \
+             80% of the rounds",
 };
 
 /// 속도 — TCP vs UDP, measured three ways in the same run.
@@ -34,7 +35,8 @@ const SPEED: Claim = Claim {
 /// The primer's "TCP is slower" is about protocol overhead. On loopback: the round trip of a
 /// small message costs about the same; bulk TCP moves more bytes per send call than UDP (it
 /// coalesces and offloads segmentation, and it never drops), and a first exchange pays TCP's
-/// handshake and teardown. The verdict counts which protocol won each figure by more than 10%.
+/// handshake and teardown. A protocol wins a figure when it is more than 10% better at the
+/// median and better in at least 80% of the rounds; the verdict counts the figures UDP won.
 /// Figures are ratios measured interleaved; absolute numbers depend on the machine.
 pub fn speed() -> Outcome {
     SPEED.timed(|| {
@@ -47,6 +49,71 @@ pub fn speed() -> Outcome {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// Runs `tcp` and `udp` once per round, alternating which goes first, and returns each round's
+/// pair of results `(tcp, udp)`.
+fn interleaved<T>(
+    rounds: usize,
+    mut tcp: impl FnMut() -> sys::Result<T>,
+    mut udp: impl FnMut() -> sys::Result<T>,
+) -> sys::Result<Vec<(T, T)>> {
+    (0..rounds)
+        .map(|round| {
+            if round % 2 == 0 {
+                let t = tcp()?;
+                Ok((t, udp()?))
+            } else {
+                let u = udp()?;
+                Ok((tcp()?, u))
+            }
+        })
+        .collect()
+}
+
+/// One compared figure: per-round ratios oriented so that above 1 means UDP did better.
+struct Figure {
+    name: &'static str,
+    median: f64,
+    /// Rounds UDP did better in, rounds TCP did better in, rounds in all.
+    udp_rounds: usize,
+    tcp_rounds: usize,
+    rounds: usize,
+}
+
+impl Figure {
+    /// Records the per-round ratios and their median as evidence under `label`.
+    fn record(e: &mut Evidence, name: &'static str, label: &str, ratios: Vec<f64>) -> Figure {
+        let list: Vec<String> = ratios.iter().map(|x| format!("{x:.2}")).collect();
+        ev(e, format!("{label} per round"), list.join(" "));
+        let udp_rounds = ratios.iter().filter(|&&r| r > 1.0).count();
+        let tcp_rounds = ratios.iter().filter(|&&r| r < 1.0).count();
+        let rounds = ratios.len();
+        let median = median(ratios);
+        ev(e, format!("{label} (median)"), format!("{median:.2}"));
+        Figure {
+            name,
+            median,
+            udp_rounds,
+            tcp_rounds,
+            rounds,
+        }
+    }
+
+    /// Whether `won` rounds are at least 80% of them (a busy machine may spoil one round).
+    fn most(&self, won: usize) -> bool {
+        won * 5 >= self.rounds * 4
+    }
+
+    /// UDP won: by more than 10% at the median, and in at least 80% of the rounds.
+    fn udp_won(&self) -> bool {
+        self.median > 1.1 && self.most(self.udp_rounds)
+    }
+
+    /// TCP won: by more than 10% at the median, and in at least 80% of the rounds.
+    fn tcp_won(&self) -> bool {
+        self.median < 1.0 / 1.1 && self.most(self.tcp_rounds)
+    }
 }
 
 /// One round trip of `RTT_SIZE` bytes on a connected socket.
@@ -98,7 +165,7 @@ fn udp_echo(fd: &OwnedFd) -> sys::Result<()> {
 
 /// Per-round TCP/UDP ratios of the time for 1000 round trips (interleaved, alternating which
 /// protocol goes first), and the mean microseconds per round trip of each.
-fn rtt_ratios(e: &mut Evidence) -> sys::Result<f64> {
+fn rtt_ratios(e: &mut Evidence) -> sys::Result<Figure> {
     const ROUNDS: usize = 5;
     const N: usize = 1000;
     let (tc, ts) = env::tcp_pair()?;
@@ -107,25 +174,13 @@ fn rtt_ratios(e: &mut Evidence) -> sys::Result<f64> {
     let (us, at) = env::udp_bound()?;
     let uc = env::socket(SOCK_DGRAM)?;
     sys::connect(&uc, &at)?;
-    let (ratios, t_tcp, t_udp) = std::thread::scope(|s| {
+    let rounds = std::thread::scope(|s| {
         let te = s.spawn(|| tcp_echo(&ts));
         let ue = s.spawn(|| udp_echo(&us));
-        let run = || -> sys::Result<(Vec<f64>, Duration, Duration)> {
+        let run = || {
             time_rtts(&tc, 100)?; // warm-up
             time_rtts(&uc, 100)?;
-            let (mut ratios, mut t_tcp, mut t_udp) = (Vec::new(), Duration::ZERO, Duration::ZERO);
-            for round in 0..ROUNDS {
-                let (t, u) = if round % 2 == 0 {
-                    let t = time_rtts(&tc, N)?;
-                    (t, time_rtts(&uc, N)?)
-                } else {
-                    let u = time_rtts(&uc, N)?;
-                    (time_rtts(&tc, N)?, u)
-                };
-                ratios.push(t.as_secs_f64() / u.as_secs_f64());
-                (t_tcp, t_udp) = (t_tcp + t, t_udp + u);
-            }
-            Ok((ratios, t_tcp, t_udp))
+            interleaved(ROUNDS, || time_rtts(&tc, N), || time_rtts(&uc, N))
         };
         let r = run();
         // Stop the echo threads whatever happened: EOF for TCP, an empty datagram for UDP.
@@ -137,14 +192,21 @@ fn rtt_ratios(e: &mut Evidence) -> sys::Result<f64> {
         };
         te.and(ue).and(r)
     })?;
-    let per = |t: Duration| t.as_secs_f64() * 1e6 / (ROUNDS * N) as f64;
-    ev(e, "rtt 64 B: TCP mean", format!("{:.1} µs", per(t_tcp)));
-    ev(e, "rtt 64 B: UDP mean", format!("{:.1} µs", per(t_udp)));
-    let r = median(ratios.clone());
-    let list: Vec<String> = ratios.iter().map(|x| format!("{x:.2}")).collect();
-    ev(e, "rtt TCP/UDP per round", list.join(" "));
-    ev(e, "rtt TCP/UDP (median)", format!("{r:.2}"));
-    Ok(r)
+    let mean = |f: fn(&(Duration, Duration)) -> Duration| {
+        let total: Duration = rounds.iter().map(f).sum();
+        format!("{:.1} µs", total.as_secs_f64() * 1e6 / (ROUNDS * N) as f64)
+    };
+    ev(e, "rtt 64 B: TCP mean", mean(|r| r.0));
+    ev(e, "rtt 64 B: UDP mean", mean(|r| r.1));
+    let ratios = rounds
+        .iter()
+        .map(|(t, u)| t.as_secs_f64() / u.as_secs_f64());
+    Ok(Figure::record(
+        e,
+        "round trip",
+        "rtt TCP/UDP",
+        ratios.collect(),
+    ))
 }
 
 /// Bytes delivered per second: a TCP connection fed `BULK_SIZE` writes for `dur`, read to EOF.
@@ -219,29 +281,31 @@ fn udp_bulk(dur: Duration) -> sys::Result<(f64, u64)> {
     ))
 }
 
+/// What one bulk run gave: bytes delivered per second, and datagrams lost (0 for TCP).
+type Bulk = (f64, u64);
+
 /// Per-round UDP/TCP ratios of delivered throughput (above 1: UDP moved more).
-fn bulk_ratios(e: &mut Evidence) -> sys::Result<f64> {
+fn bulk_ratios(e: &mut Evidence) -> sys::Result<Figure> {
     const ROUNDS: usize = 3;
     let dur = Duration::from_millis(80);
-    let (mut ratios, mut tcp, mut udp, mut lost) = (Vec::new(), 0.0, 0.0, 0);
-    for round in 0..ROUNDS {
-        let (t, (u, l)) = if round % 2 == 0 {
-            let t = tcp_bulk(dur)?;
-            (t, udp_bulk(dur)?)
-        } else {
-            let u = udp_bulk(dur)?;
-            (tcp_bulk(dur)?, u)
-        };
-        ratios.push(u / t);
-        (tcp, udp, lost) = (tcp + t, udp + u, lost + l);
-    }
-    let mb = |x: f64| format!("{:.0} MB/s", x / ROUNDS as f64 / 1e6);
-    ev(e, "bulk 1472 B writes: TCP delivered", mb(tcp));
-    ev(e, "bulk 1472 B writes: UDP delivered", mb(udp));
+    let rounds = interleaved(ROUNDS, || Ok((tcp_bulk(dur)?, 0)), || udp_bulk(dur))?;
+    let mb = |f: fn(&(Bulk, Bulk)) -> f64| {
+        format!(
+            "{:.0} MB/s",
+            rounds.iter().map(f).sum::<f64>() / ROUNDS as f64 / 1e6
+        )
+    };
+    ev(e, "bulk 1472 B writes: TCP delivered", mb(|r| r.0 .0));
+    ev(e, "bulk 1472 B writes: UDP delivered", mb(|r| r.1 .0));
+    let lost: u64 = rounds.iter().map(|r| r.1 .1).sum();
     ev(e, "bulk: UDP datagrams lost (all rounds)", lost);
-    let r = median(ratios);
-    ev(e, "bulk UDP/TCP delivered (median)", format!("{r:.2}"));
-    Ok(r)
+    let ratios = rounds.iter().map(|(t, u)| u.0 / t.0);
+    Ok(Figure::record(
+        e,
+        "bulk throughput",
+        "bulk UDP/TCP delivered",
+        ratios.collect(),
+    ))
 }
 
 /// Same-thread time of one TCP first exchange: socket, connect, accept, 64 bytes each way, close.
@@ -270,8 +334,8 @@ fn udp_first(srv: &OwnedFd, at: &sys::SockAddr) -> sys::Result<()> {
 }
 
 /// Per-round TCP/UDP ratios of the first-exchange time.
-fn first_ratios(e: &mut Evidence) -> sys::Result<f64> {
-    const ROUNDS: usize = 2;
+fn first_ratios(e: &mut Evidence) -> sys::Result<Figure> {
+    const ROUNDS: usize = 3;
     const N: usize = 100;
     let (lst, lat) = env::tcp_listener()?;
     let (srv, uat) = env::udp_bound()?;
@@ -282,54 +346,51 @@ fn first_ratios(e: &mut Evidence) -> sys::Result<f64> {
         }
         Ok(t.elapsed())
     };
-    let tcp = || tcp_first(&lst, &lat);
-    let udp = || udp_first(&srv, &uat);
-    let (mut ratios, mut tt, mut tu) = (Vec::new(), Duration::ZERO, Duration::ZERO);
-    for round in 0..ROUNDS {
-        let (t, u) = if round % 2 == 0 {
-            let t = time(&tcp)?;
-            (t, time(&udp)?)
-        } else {
-            let u = time(&udp)?;
-            (time(&tcp)?, u)
-        };
-        ratios.push(t.as_secs_f64() / u.as_secs_f64());
-        (tt, tu) = (tt + t, tu + u);
-    }
-    let per = |t: Duration| format!("{:.1} µs", t.as_secs_f64() * 1e6 / (ROUNDS * N) as f64);
-    ev(e, "first exchange: TCP (connect..close)", per(tt));
-    ev(e, "first exchange: UDP (sendto..reply)", per(tu));
-    let r = median(ratios);
-    ev(e, "first exchange TCP/UDP (median)", format!("{r:.2}"));
-    Ok(r)
+    let rounds = interleaved(
+        ROUNDS,
+        || time(&|| tcp_first(&lst, &lat)),
+        || time(&|| udp_first(&srv, &uat)),
+    )?;
+    let per = |f: fn(&(Duration, Duration)) -> Duration| {
+        let total: Duration = rounds.iter().map(f).sum();
+        format!("{:.1} µs", total.as_secs_f64() * 1e6 / (ROUNDS * N) as f64)
+    };
+    ev(e, "first exchange: TCP (connect..close)", per(|r| r.0));
+    ev(e, "first exchange: UDP (sendto..reply)", per(|r| r.1));
+    let ratios = rounds
+        .iter()
+        .map(|(t, u)| t.as_secs_f64() / u.as_secs_f64());
+    Ok(Figure::record(
+        e,
+        "first exchange",
+        "first exchange TCP/UDP",
+        ratios.collect(),
+    ))
 }
 
 fn measure_speed(e: &mut Evidence) -> sys::Result<Outcome> {
-    let rtt = rtt_ratios(e)?;
-    let bulk = bulk_ratios(e)?;
-    let first = first_ratios(e)?;
-    // Who won each figure by more than 10%: (figure, TCP/UDP time ratio or UDP/TCP rate ratio).
-    let figures = [
-        ("round trip", rtt),
-        ("bulk throughput", bulk),
-        ("first exchange", first),
-    ];
-    let udp_won: Vec<&str> = figures.iter().filter(|f| f.1 > 1.1).map(|f| f.0).collect();
-    let tcp_won: Vec<&str> = figures
-        .iter()
-        .filter(|f| f.1 < 1.0 / 1.1)
-        .map(|f| f.0)
-        .collect();
-    let v = match (udp_won.len(), tcp_won.len()) {
-        (3, 0) => Verdict::Held,
-        (0, _) => Verdict::Refuted,
+    let figures = [rtt_ratios(e)?, bulk_ratios(e)?, first_ratios(e)?];
+    let names = |f: fn(&Figure) -> bool| -> Vec<&str> {
+        figures.iter().filter(|x| f(x)).map(|x| x.name).collect()
+    };
+    let (udp_won, tcp_won) = (names(Figure::udp_won), names(Figure::tcp_won));
+    let tie = names(|x| !x.udp_won() && !x.tcp_won());
+    let v = match udp_won.len() {
+        3 => Verdict::Held,
+        0 => Verdict::Refuted,
         _ => Verdict::Nuanced,
     };
+    let medians: Vec<String> = figures
+        .iter()
+        .map(|x| format!("{} {:.2}", x.name, x.median))
+        .collect();
     let summary = format!(
-        "UDP faster by >10% in: {}; TCP faster by >10% in: {} (TCP/UDP time: rtt {rtt:.2}, \
-         first exchange {first:.2}; UDP/TCP delivered bulk rate {bulk:.2})",
+        "UDP faster (>10% at the median, in ≥80% of rounds) in: {}; TCP faster in: {}; no consistent winner in: {} \
+         (median ratios, above 1 favours UDP: {})",
         list_or_none(&udp_won),
         list_or_none(&tcp_won),
+        list_or_none(&tie),
+        medians.join(", "),
     );
     Ok(SPEED.outcome(v, summary, std::mem::take(e)))
 }
