@@ -54,6 +54,7 @@
 
 #[cfg(feature = "cli")]
 pub mod compare;
+pub mod experiments;
 pub mod socket;
 pub mod sys;
 #[cfg(feature = "trace")]

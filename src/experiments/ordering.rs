@@ -1,0 +1,244 @@
+//! Ordering: a path that reorders packets (two queues of different speed on the namespace's `lo`)
+//! makes UDP deliver datagrams out of order, while TCP reassembles its segments in order.
+
+use std::os::fd::OwnedFd;
+
+use crate::sys::{self, opt, IPPROTO_TCP, SOL_SOCKET};
+
+use super::env::{self, ev, Claim, Evidence, Netns};
+use super::reliability::{counting_bytes, stream_through};
+use super::{Outcome, Verdict};
+
+/// `SO_PRIORITY` values that HTB maps straight to its classes `1:1` (fast) and `1:2` (slow).
+const FAST: i32 = 0x1_0001;
+const SLOW: i32 = 0x1_0002;
+
+/// Makes this namespace's `lo` a path that reorders: an HTB root whose class 1:1 is fast and
+/// whose class 1:2 sends at 10 Mbit/s with a 1500-byte burst, so packets given priority 1:2
+/// fall behind packets sent after them with priority 1:1. (netem would reorder at random; it is
+/// often not built into the kernel, HTB usually is.)
+fn two_speed_lo(ns: &Netns) -> Result<(), String> {
+    ns.tc(&[
+        "qdisc", "add", "dev", "lo", "root", "handle", "1:", "htb", "default", "1",
+    ])?;
+    ns.tc(&[
+        "class", "add", "dev", "lo", "parent", "1:", "classid", "1:1", "htb", "rate", "10gbit",
+        "quantum", "60000",
+    ])?;
+    ns.tc(&[
+        "class", "add", "dev", "lo", "parent", "1:", "classid", "1:2", "htb", "rate", "10mbit",
+        "burst", "1500", "cburst", "1500",
+    ])
+}
+
+/// Sets `SO_PRIORITY` (which HTB class the next packets of `fd` take).
+fn priority(fd: &OwnedFd, prio: i32) -> sys::Result<()> {
+    sys::setsockopt_plain(fd, SOL_SOCKET, libc::SO_PRIORITY, &prio)
+}
+
+/// Reads the little-endian `u32` at the start of each chunk of `data`.
+fn numbers(chunks: impl Iterator<Item = Vec<u8>>) -> Vec<u32> {
+    chunks
+        .map(|c| {
+            c.get(..4)
+                .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        })
+        .collect()
+}
+
+const TCP_ORDERED: Claim = Claim {
+    id: "tcp_ordered",
+    claim: "순서 보장: 패킷 순서대로 전달 (TCP delivers in order)",
+    method: "in a fresh namespace whose lo reorders (HTB: alternate writes go through a \
+             10 Mbit/s class via SO_PRIORITY), 200 writes of 1000 counting bytes (MSS 1000, \
+             TCP_NODELAY); TcpExt.TCPOFOQueue counts segments that arrived out of order, the \
+             reader checks every byte; without tc, 5% random loss makes the out-of-order \
+             arrivals instead; without a namespace, the loss variant on the host",
+};
+
+/// 순서 보장 — make segments arrive out of order and check what the application reads.
+///
+/// In a private namespace, `lo` gets two queues of different speed and the sender alternates
+/// between them, so later segments overtake earlier ones; the kernel counts those arrivals in
+/// `TcpExt.TCPOFOQueue`. The reader checks that the bytes it gets are exactly the counting
+/// sequence sent. Where `tc` cannot set that up, random loss (which also makes later segments
+/// arrive before the retransmitted earlier ones) stands in.
+pub fn tcp_ordered() -> Outcome {
+    TCP_ORDERED.timed(|| {
+        let (out, no_ns) = env::in_netns_or_host(|ns| TCP_ORDERED.run(|e| tcp_order(ns, e)));
+        env::with_host_note(out, no_ns)
+    })
+}
+
+fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
+    const WRITES: usize = 200;
+    const SIZE: usize = 1000;
+    let path = match ns.map(two_speed_lo) {
+        Some(Ok(())) => Ok("lo with a fast and a 10 Mbit/s HTB class, writes alternating"),
+        Some(Err(why)) => Err(why),
+        None => Err("no private namespace for tc".to_owned()),
+    };
+    let (client, server) = env::tcp_pair_with(|c| {
+        sys::setsockopt_plain(c, IPPROTO_TCP, libc::TCP_MAXSEG, &1000)?;
+        sys::set_opt(c, opt::TcpNoDelay, true)
+    })?;
+    let reorder = path.is_ok();
+    match &path {
+        Ok(how) => ev(e, "reordering path", how),
+        Err(why) => {
+            ev(
+                e,
+                "reordering path",
+                format!("none ({why}); 5% random loss instead"),
+            );
+            env::lossy(&server, 0.05)?;
+        }
+    }
+    let data = counting_bytes(WRITES * SIZE);
+    let c0 = ns.map(Netns::counters);
+    let got = stream_through(&client, &server, &data, SIZE, |i| {
+        if reorder {
+            priority(&client, if i % 2 == 0 { SLOW } else { FAST })?;
+        }
+        Ok(())
+    })?;
+    let seq = numbers(got.chunks(4).map(<[u8]>::to_vec));
+    let late = env::late_arrivals(&seq);
+    ev(e, "bytes sent", data.len());
+    ev(e, "bytes read by the application", got.len());
+    ev(e, "application: numbers read after a higher one", late);
+    ev(e, "application: bytes identical to those sent", got == data);
+    let info = sys::get_opt(&client, opt::TcpInfo)?.raw;
+    ev(e, "sender TCP_INFO total_retrans", info.tcpi_total_retrans);
+    let mut ofo = None;
+    if let Some((c0, ns)) = c0.zip(ns) {
+        let c1 = ns.counters();
+        c0.record(&c1, e, "transfer", &["TcpExt.TCPOFOQueue", "Tcp.OutSegs"]);
+        ofo = Some(c0.delta(&c1, "TcpExt.TCPOFOQueue"));
+    }
+    let in_order = got == data && late == 0;
+    let (v, summary) = match (in_order, ofo) {
+        (false, _) => (
+            Verdict::Refuted,
+            format!("the application read {late} numbers out of order"),
+        ),
+        (true, Some(n)) if n > 0 => (
+            Verdict::Held,
+            format!(
+                "{n} segments arrived out of order (TcpExt.TCPOFOQueue), yet the application \
+                 read all {} bytes in the order sent",
+                data.len()
+            ),
+        ),
+        (true, Some(_)) => (
+            Verdict::Nuanced,
+            "in order, but no segment arrived out of order this run: reassembly untested"
+                .to_owned(),
+        ),
+        (true, None) => (
+            Verdict::Held,
+            format!(
+                "the application read all {} bytes in order despite 5% loss and {} \
+                 retransmissions (out-of-order arrivals not counted without a namespace)",
+                data.len(),
+                info.tcpi_total_retrans
+            ),
+        ),
+    };
+    Ok(TCP_ORDERED.outcome(v, summary, std::mem::take(e)))
+}
+
+const UDP_UNORDERED: Claim = Claim {
+    id: "udp_unordered",
+    claim: "순서 보장 안 함: 패킷 순서 뒤바뀔 수 있음 \
+            (UDP does not guarantee order: datagrams can be reordered)",
+    method: "2000 numbered datagrams on plain loopback, order checked; then in a fresh \
+             namespace whose lo reorders (HTB: even datagrams via a 10 Mbit/s class, \
+             SO_PRIORITY), 40 numbered datagrams of 1000 B, order of arrival recorded",
+};
+
+/// 순서 보장 안 함 — number datagrams and record the order they arrive in.
+///
+/// Plain loopback does not reorder (one queue, one CPU path), so the first figure is usually 0:
+/// the guarantee is absent, not the reordering. A path that reorders (two HTB classes in a
+/// private namespace) shows UDP handing the datagrams over in arrival order, not sending
+/// order. Without a namespace or `tc`, that half cannot run and the verdict is nuanced.
+pub fn udp_unordered() -> Outcome {
+    UDP_UNORDERED.timed(|| {
+        let (out, no_ns) = env::in_netns_or_host(|ns| UDP_UNORDERED.run(|e| udp_order(ns, e)));
+        env::with_host_note(out, no_ns)
+    })
+}
+
+/// Sends datagrams numbered `0..n` of `size` bytes, with `before(tx, i)` run before each;
+/// returns the numbers in arrival order.
+fn numbered(
+    n: u32,
+    size: usize,
+    before: impl Fn(&OwnedFd, u32) -> sys::Result<()>,
+) -> sys::Result<Vec<u32>> {
+    let (rx, at) = env::udp_bound()?;
+    let (tx, _) = env::udp_bound()?;
+    // Up to 1 s without a datagram ends the wait for the slow queue.
+    let (_, got) =
+        env::numbered_datagrams(&tx, &at, (n, size), |i| before(&tx, i), Some(&rx), 1000)?;
+    Ok(numbers(got.into_iter()))
+}
+
+fn udp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
+    let plain = numbered(2000, 100, |_, _| Ok(()))?;
+    let plain_late = env::late_arrivals(&plain);
+    ev(
+        e,
+        "plain lo: datagrams sent / received",
+        format!("2000 / {}", plain.len()),
+    );
+    ev(e, "plain lo: arrivals after a higher number", plain_late);
+
+    let path = match ns.map(two_speed_lo) {
+        Some(r) => r,
+        None => Err("no private namespace to configure lo's queueing in".to_owned()),
+    };
+    let reordered = match path {
+        Ok(()) => numbered(40, 1000, |tx, i| {
+            priority(tx, if i % 2 == 0 { SLOW } else { FAST })
+        })?,
+        Err(why) => {
+            ev(e, "reordering path", format!("cannot run: {why}"));
+            let summary = format!(
+                "plain loopback delivered in order ({plain_late} late arrivals): the absence of \
+                 a guarantee could not be shown without a reordering path"
+            );
+            return Ok(UDP_UNORDERED.outcome(Verdict::Nuanced, summary, std::mem::take(e)));
+        }
+    };
+    let late = env::late_arrivals(&reordered);
+    ev(
+        e,
+        "reordering path",
+        "lo with a fast and a 10 Mbit/s HTB class",
+    );
+    ev(
+        e,
+        "reordering lo: datagrams sent / received",
+        format!("40 / {}", reordered.len()),
+    );
+    ev(e, "reordering lo: arrival order", format!("{reordered:?}"));
+    ev(e, "reordering lo: arrivals after a higher number", late);
+    let (v, summary) = if late > 0 {
+        (
+            Verdict::Held,
+            format!(
+                "UDP handed {late} of 40 datagrams to the application after a higher-numbered \
+                 one (arrival order, not sending order); plain loopback itself kept order \
+                 ({plain_late} late of 2000)"
+            ),
+        )
+    } else {
+        (
+            Verdict::Nuanced,
+            "even through the reordering path the datagrams arrived in order this run".to_owned(),
+        )
+    };
+    Ok(UDP_UNORDERED.outcome(v, summary, std::mem::take(e)))
+}

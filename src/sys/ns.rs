@@ -1,0 +1,352 @@
+//! The calling thread's network namespace and privileges: unshare(2), capget(2)/capset(2), and
+//! the `SIOCGIFFLAGS`/`SIOCSIFFLAGS` ioctls that bring an interface (`lo`) up.
+//!
+//! All three act on the **calling thread** only: Linux keeps the network namespace and the
+//! capability sets per thread, so a helper thread can enter a private namespace or drop a
+//! capability while the rest of the process keeps its own. The experiments use that to measure
+//! kernel counters no other process touches, and to see what an unprivileged program gets.
+//!
+//! The raw twins (`unsafe fn`s with C's exact signatures) live in [`raw`] here rather than in
+//! [`sys::raw`](super::raw), which holds the socket calls.
+
+use std::mem;
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::raw::{c_int, c_short};
+
+use super::{cvt, Errno, Error, Result};
+
+/// `struct __user_cap_header_struct` from `<linux/capability.h>`: which ABI version and which
+/// thread (0 = the caller) capget(2)/capset(2) talk about.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CapUserHeader {
+    /// `_LINUX_CAPABILITY_VERSION_3` ([`CAP_VERSION_3`]) for 64 capability bits in two words.
+    pub version: u32,
+    /// The thread id, 0 for the calling thread.
+    pub pid: c_int,
+}
+
+/// `struct __user_cap_data_struct`: one 32-bit word of each capability set. Version 3 uses two
+/// of them: bits 0–31 in the first, 32–63 in the second.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CapUserData {
+    /// The effective set: what the kernel checks.
+    pub effective: u32,
+    /// The permitted set: what the thread may raise into `effective`.
+    pub permitted: u32,
+    /// The inheritable set, kept across execve(2).
+    pub inheritable: u32,
+}
+
+/// `_LINUX_CAPABILITY_VERSION_3`: the header version for two [`CapUserData`] words.
+pub const CAP_VERSION_3: u32 = 0x2008_0522;
+/// `CAP_NET_BIND_SERVICE` (10): bind ports below `net.ipv4.ip_unprivileged_port_start`.
+pub const CAP_NET_BIND_SERVICE: u32 = 10;
+/// `CAP_NET_RAW` (13): `SOCK_RAW` and `AF_PACKET` sockets.
+pub const CAP_NET_RAW: u32 = 13;
+/// `CAP_SYS_ADMIN` (21): among much else, `unshare(CLONE_NEWNET)`.
+pub const CAP_SYS_ADMIN: u32 = 21;
+
+/// The calls of this module as `unsafe fn`s with C's exact signatures.
+pub mod raw {
+    use super::{CapUserData, CapUserHeader};
+    use std::os::raw::{c_int, c_ulong};
+
+    /// `unshare(flags)` — unshare(2). Returns 0 or -1.
+    ///
+    /// # Safety
+    /// `CLONE_FILES` gives the thread a private copy of the fd table: fds that other threads
+    /// own (`OwnedFd`s) then stop meaning the same thing here, which breaks Rust's I/O safety.
+    /// The caller must not pass it while such fds may cross into this thread.
+    pub unsafe fn unshare(flags: c_int) -> c_int {
+        libc::unshare(flags)
+    }
+
+    /// `ioctl(fd, request, ifr)` — ioctl(2), for the interface requests that take a
+    /// `struct ifreq *` (`SIOCGIFFLAGS`, `SIOCSIFFLAGS`…).
+    ///
+    /// # Safety
+    /// `ifr` must point to a readable and writable `ifreq`, and `request` must be one whose
+    /// argument is a `struct ifreq *`.
+    pub unsafe fn ioctl_ifreq(fd: c_int, request: c_ulong, ifr: *mut libc::ifreq) -> c_int {
+        // The request's C type differs between libcs (`unsigned long` in glibc, `int` in musl).
+        libc::ioctl(fd, request as _, ifr)
+    }
+
+    /// `capget(hdrp, datap)` — capget(2), through syscall(2) as glibc does not wrap it.
+    ///
+    /// # Safety
+    /// `hdrp` must point to a readable and writable header; with version 3, `datap` must be NULL
+    /// or point to two writable [`CapUserData`].
+    pub unsafe fn capget(hdrp: *mut CapUserHeader, datap: *mut CapUserData) -> c_int {
+        libc::syscall(libc::SYS_capget, hdrp, datap) as c_int
+    }
+
+    /// `capset(hdrp, datap)` — capset(2), through syscall(2).
+    ///
+    /// # Safety
+    /// `hdrp` must point to a readable and writable header; with version 3, `datap` must point
+    /// to two readable [`CapUserData`].
+    pub unsafe fn capset(hdrp: *mut CapUserHeader, datap: *const CapUserData) -> c_int {
+        libc::syscall(libc::SYS_capset, hdrp, datap) as c_int
+    }
+}
+
+/// `unshare(flags)` — unshare(2), for the calling thread.
+///
+/// `unshare(CLONE_NEWNET)` moves the calling thread into a new, empty network namespace (only a
+/// `lo` that is down); sockets it creates afterwards live there, sockets it already had stay
+/// where they were. The namespace disappears when its last thread and socket are gone.
+///
+/// Rust refuses one flag before the call: `CLONE_FILES` (see [`raw::unshare`] for why), with
+/// `EINVAL` and a note. The other flags pass as given.
+///
+/// # Errors
+/// `EPERM` (`CLONE_NEWNET` needs `CAP_SYS_ADMIN`), `EINVAL` (flags the kernel does not take in
+/// a multithreaded process, such as `CLONE_NEWUSER`), `ENOMEM`, `ENOSPC` (namespace limit).
+///
+/// # Example
+/// ```
+/// use socklab::sys::ns;
+/// let inner = std::thread::spawn(|| match ns::unshare(libc::CLONE_NEWNET) {
+///     Ok(()) => Some(std::fs::read_to_string("/proc/thread-self/net/dev").unwrap()),
+///     Err(e) => { assert_eq!(e.code(), socklab::Errno::EPERM); None } // not root
+/// });
+/// if let Some(dev) = inner.join().unwrap() {
+///     assert_eq!(dev.lines().count(), 3); // two header lines and the new namespace's `lo`
+/// }
+/// ```
+pub fn unshare(flags: c_int) -> Result<()> {
+    if flags & libc::CLONE_FILES != 0 {
+        return Err(Error::new(Errno::EINVAL, "unshare", format!("{flags:#x}"))
+            .with_note("CLONE_FILES would break the I/O safety of fds owned elsewhere"));
+    }
+    // SAFETY: CLONE_FILES, the one flag that can invalidate fds owned by other threads, is
+    // refused above; the others change namespaces or fs info, not memory or fds.
+    let rc = unsafe { raw::unshare(flags) };
+    cvt(rc, "unshare", || format!("{flags:#x}")).map(drop)
+}
+
+/// An all-zero `ifreq` whose `ifr_name` is `name`, or `EINVAL` when `name` does not fit
+/// `IFNAMSIZ` with its NUL (or holds one).
+fn ifreq_named(call: &'static str, name: &str) -> Result<libc::ifreq> {
+    let bytes = name.as_bytes();
+    if bytes.len() >= libc::IFNAMSIZ || bytes.contains(&0) {
+        return Err(Error::new(Errno::EINVAL, call, format!("{name:?}"))
+            .with_note("an interface name is at most IFNAMSIZ - 1 bytes, without NUL"));
+    }
+    // SAFETY: ifreq is a C struct of a char array and a union of integers, sockaddrs, char
+    // arrays and a pointer; all-zero bytes is a valid value of each (the pointer is NULL).
+    let mut ifr: libc::ifreq = unsafe { mem::zeroed() };
+    for (dst, &b) in ifr.ifr_name.iter_mut().zip(bytes) {
+        *dst = b as libc::c_char;
+    }
+    Ok(ifr)
+}
+
+/// `ioctl(fd, SIOCGIFFLAGS, &ifr)` — netdevice(7): the flags of interface `name`
+/// (`IFF_UP`, `IFF_LOOPBACK`, `IFF_RUNNING`…).
+///
+/// Rust takes the interface name and returns `ifr.ifr_flags` instead of a filled `ifreq`.
+///
+/// # Errors
+/// `ENODEV` (no such interface in this thread's namespace), `EINVAL` (a name longer than
+/// `IFNAMSIZ - 1`), `ENOTTY` (an fd that is not a socket).
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, ns, AF_INET, SOCK_DGRAM};
+/// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// let flags = ns::ioctl_siocgifflags(&fd, "lo")?;
+/// assert_ne!(flags & libc::IFF_LOOPBACK as libc::c_short, 0);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn ioctl_siocgifflags(fd: impl AsFd, name: &str) -> Result<c_short> {
+    let fd = fd.as_fd().as_raw_fd();
+    let mut ifr = ifreq_named("ioctl", name)?;
+    // SAFETY: `ifr` is a live, initialized ifreq and SIOCGIFFLAGS takes a `struct ifreq *`.
+    let rc = unsafe { raw::ioctl_ifreq(fd, libc::SIOCGIFFLAGS, &mut ifr) };
+    cvt(rc, "ioctl", || {
+        format!("fd {fd}, SIOCGIFFLAGS, {{ifr_name={name:?}}}")
+    })?;
+    // SAFETY: SIOCGIFFLAGS succeeded, so the kernel wrote `ifru_flags`; any c_short is valid.
+    Ok(unsafe { ifr.ifr_ifru.ifru_flags })
+}
+
+/// `ioctl(fd, SIOCSIFFLAGS, &ifr)` — netdevice(7): sets the flags of interface `name`, exactly
+/// `flags` (read them with [`ioctl_siocgifflags`] and OR `IFF_UP` in to bring it up).
+///
+/// # Errors
+/// `EPERM` (needs `CAP_NET_ADMIN` in the namespace), `ENODEV`, `EINVAL`.
+///
+/// # Example
+/// ```no_run
+/// use socklab::sys::{self, ns, AF_INET, SOCK_DGRAM};
+/// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// let flags = ns::ioctl_siocgifflags(&fd, "lo")?;
+/// ns::ioctl_siocsifflags(&fd, "lo", flags | libc::IFF_UP as libc::c_short)?; // ip link set lo up
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn ioctl_siocsifflags(fd: impl AsFd, name: &str, flags: c_short) -> Result<()> {
+    let fd = fd.as_fd().as_raw_fd();
+    let mut ifr = ifreq_named("ioctl", name)?;
+    ifr.ifr_ifru.ifru_flags = flags;
+    // SAFETY: `ifr` is a live, initialized ifreq and SIOCSIFFLAGS takes a `struct ifreq *`.
+    let rc = unsafe { raw::ioctl_ifreq(fd, libc::SIOCSIFFLAGS, &mut ifr) };
+    cvt(rc, "ioctl", || {
+        format!("fd {fd}, SIOCSIFFLAGS, {{ifr_name={name:?}, ifr_flags={flags:#x}}}")
+    })
+    .map(drop)
+}
+
+/// `capget(&{_LINUX_CAPABILITY_VERSION_3, pid}, data)` — capget(2).
+///
+/// Rust fills the header (version 3, `pid`; 0 is the calling thread) and returns the two data
+/// words instead of filling an array. A capability `c` is in a set when bit `c % 32` of word
+/// `c / 32` is set; see [`has_effective`].
+///
+/// # Errors
+/// `ESRCH` (no such thread), `EINVAL` (a header version the kernel does not know).
+///
+/// # Example
+/// ```
+/// use socklab::sys::ns;
+/// let caps = ns::capget(0)?;
+/// assert_eq!(caps[0].effective & !caps[0].permitted, 0); // effective ⊆ permitted
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn capget(pid: c_int) -> Result<[CapUserData; 2]> {
+    let mut hdr = CapUserHeader {
+        version: CAP_VERSION_3,
+        pid,
+    };
+    let mut data = [CapUserData::default(); 2];
+    // SAFETY: `hdr` is a live header and `data` two writable CapUserData, as version 3 needs.
+    let rc = unsafe { raw::capget(&mut hdr, data.as_mut_ptr()) };
+    cvt(rc, "capget", || {
+        format!("{{_LINUX_CAPABILITY_VERSION_3, {pid}}}")
+    })?;
+    Ok(data)
+}
+
+/// `capset(&{_LINUX_CAPABILITY_VERSION_3, 0}, data)` — capset(2), for the calling thread.
+///
+/// Only the calling thread's sets change (Linux keeps capabilities per thread). Dropping a
+/// capability from `effective` while keeping it in `permitted` lets the thread raise it again.
+///
+/// # Errors
+/// `EPERM` (adding to `permitted`, or an `effective` bit outside `permitted`).
+///
+/// # Example
+/// ```
+/// use socklab::sys::ns;
+/// std::thread::spawn(|| {
+///     let mut caps = ns::capget(0)?;
+///     caps[0].effective &= !(1 << ns::CAP_NET_RAW); // this thread only
+///     ns::capset(&caps)?;
+///     assert!(!ns::has_effective(ns::CAP_NET_RAW)?);
+///     Ok::<(), socklab::Error>(())
+/// }).join().unwrap()?;
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn capset(data: &[CapUserData; 2]) -> Result<()> {
+    let mut hdr = CapUserHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
+    // SAFETY: `hdr` is a live header and `data` two readable CapUserData, as version 3 needs.
+    let rc = unsafe { raw::capset(&mut hdr, data.as_ptr()) };
+    cvt(rc, "capset", || {
+        "{_LINUX_CAPABILITY_VERSION_3, 0}".to_owned()
+    })
+    .map(drop)
+}
+
+/// Whether capability `cap` (`CAP_NET_RAW`…) is in the calling thread's effective set, read
+/// with [`capget`].
+///
+/// # Errors
+/// As [`capget`].
+pub fn has_effective(cap: u32) -> Result<bool> {
+    let caps = capget(0)?;
+    let word = caps.get(cap as usize / 32).map_or(0, |d| d.effective);
+    Ok(word & (1 << (cap % 32)) != 0)
+}
+
+/// `struct ethtool_value` from `<linux/ethtool.h>`: the argument of the ethtool commands that get
+/// or set one 32-bit value (`ETHTOOL_GTSO`, `ETHTOOL_SGSO`…).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct EthtoolValue {
+    /// The `ETHTOOL_*` command.
+    pub cmd: u32,
+    /// The value: 1 on, 0 off for the offload switches.
+    pub data: u32,
+}
+
+/// `ETHTOOL_GSG`: is scatter-gather on?
+pub const ETHTOOL_GSG: u32 = 0x18;
+/// `ETHTOOL_SSG`: turn scatter-gather on or off.
+pub const ETHTOOL_SSG: u32 = 0x19;
+/// `ETHTOOL_GTSO`: is TCP segmentation offload on?
+pub const ETHTOOL_GTSO: u32 = 0x1e;
+/// `ETHTOOL_STSO`: turn TCP segmentation offload on or off.
+pub const ETHTOOL_STSO: u32 = 0x1f;
+/// `ETHTOOL_GGSO`: is generic segmentation offload on?
+pub const ETHTOOL_GGSO: u32 = 0x23;
+/// `ETHTOOL_SGSO`: turn generic segmentation offload on or off.
+pub const ETHTOOL_SGSO: u32 = 0x24;
+/// `ETHTOOL_GGRO`: is generic receive offload on?
+pub const ETHTOOL_GGRO: u32 = 0x2b;
+/// `ETHTOOL_SGRO`: turn generic receive offload on or off.
+pub const ETHTOOL_SGRO: u32 = 0x2c;
+
+/// `ioctl(fd, SIOCETHTOOL, &ifr)` with `ifr.ifr_data = &(struct ethtool_value){cmd, data}` —
+/// netdevice(7), ethtool's ioctl, for the commands whose argument is one `ethtool_value`.
+///
+/// Rust takes the interface name, the command and the value, and returns the `data` the kernel
+/// left in the struct (the answer of a `G` command). Only the value commands listed above
+/// (`ETHTOOL_[GS]{SG,TSO,GSO,GRO}`) are accepted: other commands make the kernel read or write a
+/// larger struct than `ethtool_value`, which is refused with `EINVAL` and a note before the call.
+///
+/// # Errors
+/// `EOPNOTSUPP` (the driver cannot change it), `EPERM` (setting needs `CAP_NET_ADMIN`),
+/// `ENODEV`, `EINVAL`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, ns, AF_INET, SOCK_DGRAM};
+/// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// let gso = ns::ioctl_siocethtool_value(&fd, "lo", ns::ETHTOOL_GGSO, 0)?;
+/// assert!(gso <= 1);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn ioctl_siocethtool_value(fd: impl AsFd, name: &str, cmd: u32, data: u32) -> Result<u32> {
+    let fd = fd.as_fd().as_raw_fd();
+    let args =
+        || format!("fd {fd}, SIOCETHTOOL, {{ifr_name={name:?}, {{cmd={cmd:#x}, data={data}}}}}");
+    const VALUE_CMDS: [u32; 8] = [
+        ETHTOOL_GSG,
+        ETHTOOL_SSG,
+        ETHTOOL_GTSO,
+        ETHTOOL_STSO,
+        ETHTOOL_GGSO,
+        ETHTOOL_SGSO,
+        ETHTOOL_GGRO,
+        ETHTOOL_SGRO,
+    ];
+    if !VALUE_CMDS.contains(&cmd) {
+        return Err(Error::new(Errno::EINVAL, "ioctl", args())
+            .with_note("only the ethtool commands whose argument is a struct ethtool_value"));
+    }
+    let mut ifr = ifreq_named("ioctl", name)?;
+    let mut value = EthtoolValue { cmd, data };
+    ifr.ifr_ifru.ifru_data = (&mut value as *mut EthtoolValue).cast();
+    // SAFETY: `ifr` is a live ifreq whose ifr_data points to `value`, a live EthtoolValue that
+    // outlives the call; `cmd` is one of the commands that read and write exactly one
+    // struct ethtool_value, and SIOCETHTOOL takes a `struct ifreq *`.
+    let rc = unsafe { raw::ioctl_ifreq(fd, libc::SIOCETHTOOL, &mut ifr) };
+    cvt(rc, "ioctl", args)?;
+    Ok(value.data)
+}
