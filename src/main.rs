@@ -25,6 +25,17 @@ enum Cmd {
     /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
     /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout.
     Compare(CompareArgs),
+    /// Each claim of the primer (stream vs datagram, handshake, loss, ordering, speed, ports,
+    /// layers) measured on loopback and in private network namespaces, with a verdict. Parts
+    /// that need root (namespaces, raw sockets, tc) say why when they cannot run.
+    Experiments(ExperimentsArgs),
+}
+
+#[derive(Args)]
+struct ExperimentsArgs {
+    /// Print only the table of verdicts, not each experiment's method and evidence
+    #[arg(long)]
+    brief: bool,
 }
 
 /// `--flag a,b` list parsers: each names the allowed values in its error.
@@ -192,5 +203,24 @@ fn main() -> ExitCode {
     }
     match &cli.cmd {
         Cmd::Compare(args) => compare(args),
+        Cmd::Experiments(args) => experiments(args),
     }
+}
+
+/// `socklab experiments`: runs `socklab::experiments::run_all` and prints its report.
+fn experiments(args: &ExperimentsArgs) -> ExitCode {
+    let started = std::time::Instant::now();
+    let outcomes = socklab::experiments::run_all();
+    if !args.brief {
+        for o in &outcomes {
+            println!("{o}");
+        }
+    }
+    print!("{}", socklab::experiments::summary_table(&outcomes));
+    println!(
+        "({} experiments in {:.1} s)",
+        outcomes.len(),
+        started.elapsed().as_secs_f64()
+    );
+    ExitCode::SUCCESS
 }

@@ -1,5 +1,5 @@
-//! The `socklab` binary's global flags: `--trace` (before or after the subcommand) prints the
-//! strace-format call log on stderr, and nothing of it without the flag.
+//! The `socklab` binary beyond `compare`: the global `--trace` flag (before or after the
+//! subcommand) prints the strace-format call log on stderr, and `experiments` prints its verdicts.
 #![cfg(all(feature = "cli", feature = "trace"))] // the binary, and a log to turn on
 
 use std::process::Output;
@@ -54,4 +54,29 @@ fn trace_flag_prints_the_call_log_on_stderr() {
 fn without_the_flag_there_is_no_log() {
     let out = compare(&[], &[]);
     assert_eq!(socket_lines(&out), Vec::<String>::new());
+}
+
+/// `socklab experiments --brief` runs every experiment and prints one verdict line per claim.
+#[test]
+fn experiments_subcommand_prints_every_verdict() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_socklab"))
+        .args(["experiments", "--brief"])
+        .output()
+        .expect("the socklab binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts = stdout
+        .lines()
+        .filter(|l| {
+            ["HELD", "REFUTED", "NUANCED", "CANNOT RUN"]
+                .iter()
+                .any(|v| l.starts_with(v))
+        })
+        .count();
+    assert_eq!(verdicts, socklab::experiments::run_all().len(), "{stdout}");
+    assert!(stdout.contains("stream_vs_datagram"), "{stdout}");
 }
