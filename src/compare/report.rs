@@ -321,7 +321,10 @@ const PATH_NOTES: &[(PathName, &str)] = &[
     (
         PathName::LibcSendRecv,
         "x86-64 has no send/recv syscalls: glibc's send()/recv() are sendto/recvfrom with NULL \
-         addresses (see calls)",
+         addresses (see calls); those enter the socket layer directly, while read/write (the c \
+         floor) pass through the VFS first (vfs_read/vfs_write, then sock_read_iter/\
+         sock_write_iter), so the sendto/recvfrom paths (this one, std, nix, socket2) can run a \
+         few % under c with the same number of syscalls",
     ),
     (
         PathName::LibcSendmsgRecvmsg,
