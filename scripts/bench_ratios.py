@@ -39,6 +39,8 @@ def load(root):
         median = est["median"]["point_estimate"]
         elements = (bench.get("throughput") or {}).get("Elements", 1)
         key = (bench["function_id"], bench["value_str"])
+        if key[0] not in PATH_ORDER or not key[1].isdigit():
+            continue  # another bench's results in the same folder (e.g. trace_off)
         groups.setdefault(bench["group_id"], {})[key] = (median, median / elements)
     return groups
 
