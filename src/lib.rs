@@ -62,3 +62,8 @@ pub mod trace;
 
 pub use socket::Socket;
 pub use sys::{Errno, Error, Result, SockAddr};
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
