@@ -5,7 +5,7 @@
 //! # Layers
 //! - [`sys`]: `socket`, `bind`, `listen`, `accept`, `recvfrom`, `sendmmsg`… with C's names and
 //!   argument order, `impl AsFd` in, `OwnedFd` out, flags exactly as given, `EINTR` returned.
-//! - [`sys::raw`]: the same calls as `unsafe fn`s with C's exact signatures, for everything C
+//! - [`sys::raw`]: the same calls as `unsafe` functions with C's exact signatures, for everything C
 //!   permits (a bad `addrlen`, `shutdown(fd, -1)`, `sa_family = 47`).
 //! - [`trace`] (feature `trace`, on by default): `SOCKLAB_TRACE=1` (or `socklab --trace`) logs
 //!   every `sys` call in strace's format, from inside the process.
