@@ -19,6 +19,29 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+/// `Display` as the type's `name()` and `FromStr` back through its `ALL` list, for the enums whose
+/// names are CLI values and schema strings (`Mode`, `Transport`, `PathName`); `$what` names the
+/// kind in the error (`unknown mode "x"`).
+macro_rules! named_enum {
+    ($t:ty, $what:literal) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<$t, String> {
+                <$t>::ALL
+                    .into_iter()
+                    .find(|v| v.name() == s)
+                    .ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), s))
+            }
+        }
+    };
+}
+
 pub mod count;
 pub mod env;
 pub mod harness;
@@ -26,7 +49,6 @@ pub mod paths;
 pub mod report;
 pub mod stats;
 
-use std::fmt;
 use std::str::FromStr;
 
 pub use harness::run;
@@ -84,21 +106,7 @@ impl Mode {
     }
 }
 
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Mode, String> {
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.name() == s)
-            .ok_or_else(|| format!("unknown mode {s:?}"))
-    }
-}
+named_enum!(Mode, "mode");
 
 /// Where the threads of a run are pinned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,12 +24,10 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{UnixDatagram, UnixStream};
-use std::str::FromStr;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -88,21 +86,7 @@ impl Transport {
     }
 }
 
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Transport {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Transport, String> {
-        Transport::ALL
-            .into_iter()
-            .find(|t| t.name() == s)
-            .ok_or_else(|| format!("unknown transport {s:?}"))
-    }
-}
+named_enum!(Transport, "transport");
 
 /// A path name of the schema (`../shared/compare-schema.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -168,21 +152,7 @@ impl PathName {
     }
 }
 
-impl fmt::Display for PathName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for PathName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<PathName, String> {
-        PathName::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| format!("unknown path {s:?}"))
-    }
-}
+named_enum!(PathName, "path");
 
 /// One end of a connected socket pair, moving bytes through one API.
 ///

@@ -167,6 +167,28 @@ fn udp_echo(fd: &OwnedFd) -> sys::Result<()> {
 
 /// Per-round TCP/UDP ratios of the time for 1000 round trips (interleaved, alternating which
 /// protocol goes first), and the mean microseconds per round trip of each.
+/// The tail of a timed TCP-vs-UDP figure: each protocol's mean time per operation over all
+/// `rounds` (`ops` operations each side in total) as evidence under `mean_keys`, then the figure
+/// `(name, key)` from the per-round TCP/UDP time ratios.
+fn timed_figure(
+    e: &mut Evidence,
+    rounds: &[(Duration, Duration)],
+    ops: f64,
+    mean_keys: [&str; 2],
+    (name, key): (&'static str, &'static str),
+) -> Figure {
+    let mean = |f: fn(&(Duration, Duration)) -> Duration| {
+        let total: Duration = rounds.iter().map(f).sum();
+        format!("{:.1} µs", total.as_secs_f64() * 1e6 / ops)
+    };
+    ev(e, mean_keys[0], mean(|r| r.0));
+    ev(e, mean_keys[1], mean(|r| r.1));
+    let ratios = rounds
+        .iter()
+        .map(|(t, u)| t.as_secs_f64() / u.as_secs_f64());
+    Figure::record(e, name, key, ratios.collect())
+}
+
 fn rtt_ratios(e: &mut Evidence) -> sys::Result<Figure> {
     const ROUNDS: usize = 5;
     const N: usize = 1000;
@@ -193,20 +215,12 @@ fn rtt_ratios(e: &mut Evidence) -> sys::Result<Figure> {
         };
         te.and(ue).and(r)
     })?;
-    let mean = |f: fn(&(Duration, Duration)) -> Duration| {
-        let total: Duration = rounds.iter().map(f).sum();
-        format!("{:.1} µs", total.as_secs_f64() * 1e6 / (ROUNDS * N) as f64)
-    };
-    ev(e, "rtt 64 B: TCP mean", mean(|r| r.0));
-    ev(e, "rtt 64 B: UDP mean", mean(|r| r.1));
-    let ratios = rounds
-        .iter()
-        .map(|(t, u)| t.as_secs_f64() / u.as_secs_f64());
-    Ok(Figure::record(
+    Ok(timed_figure(
         e,
-        "round trip",
-        "rtt TCP/UDP",
-        ratios.collect(),
+        &rounds,
+        (ROUNDS * N) as f64,
+        ["rtt 64 B: TCP mean", "rtt 64 B: UDP mean"],
+        ("round trip", "rtt TCP/UDP"),
     ))
 }
 
@@ -352,20 +366,15 @@ fn first_ratios(e: &mut Evidence) -> sys::Result<Figure> {
         || time(&|| tcp_first(&lst, &lat)),
         || time(&|| udp_first(&srv, &uat)),
     )?;
-    let per = |f: fn(&(Duration, Duration)) -> Duration| {
-        let total: Duration = rounds.iter().map(f).sum();
-        format!("{:.1} µs", total.as_secs_f64() * 1e6 / (ROUNDS * N) as f64)
-    };
-    ev(e, "first exchange: TCP (connect..close)", per(|r| r.0));
-    ev(e, "first exchange: UDP (sendto..reply)", per(|r| r.1));
-    let ratios = rounds
-        .iter()
-        .map(|(t, u)| t.as_secs_f64() / u.as_secs_f64());
-    Ok(Figure::record(
+    Ok(timed_figure(
         e,
-        "first exchange",
-        "first exchange TCP/UDP",
-        ratios.collect(),
+        &rounds,
+        (ROUNDS * N) as f64,
+        [
+            "first exchange: TCP (connect..close)",
+            "first exchange: UDP (sendto..reply)",
+        ],
+        ("first exchange", "first exchange TCP/UDP"),
     ))
 }
 
