@@ -9,6 +9,8 @@
 //!   permits (a bad `addrlen`, `shutdown(fd, -1)`, `sa_family = 47`).
 //! - [`trace`] (feature `trace`, on by default): `SOCKLAB_TRACE=1` (or `socklab --trace`) logs
 //!   every `sys` call in strace's format, from inside the process.
+//! - [`explain`] and [`inspect`]: learning tools — what an errno means for each socket call
+//!   ([`Errno::explain`]), and a socket struct's bytes as C lays them out.
 //! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
 //!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
 //!
@@ -55,6 +57,8 @@
 #[cfg(feature = "cli")]
 pub mod compare;
 pub mod experiments;
+pub mod explain;
+pub mod inspect;
 pub mod socket;
 pub mod sys;
 #[cfg(feature = "trace")]

@@ -29,6 +29,29 @@ enum Cmd {
     /// layers) measured on loopback and in private network namespaces, with a verdict. Parts
     /// that need root (namespaces, raw sockets, tc) say why when they cannot run.
     Experiments(ExperimentsArgs),
+    /// What an errno means for the socket calls that return it: number, strerror text, the
+    /// calls and their usual causes, what to try, two lines of C that trigger it
+    Explain(ExplainArgs),
+    /// A socket struct as C lays it out on this target: each field's offset, size, value and
+    /// meaning, then the bytes (sockaddr_in, sockaddr_in6, sockaddr_un, msghdr, mmsghdr)
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// Errnos as symbols (EADDRINUSE) or numbers (98)
+    #[arg(required = true, value_name = "ERRNO")]
+    errnos: Vec<String>,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// sockaddr_in, sockaddr_in6, sockaddr_un, msghdr or mmsghdr
+    #[arg(value_name = "STRUCT")]
+    kind: String,
+    /// The address for a sockaddr: 127.0.0.1:8080, [::1%lo]:9090, /tmp/x.sock, @abstract
+    #[arg(value_name = "ADDRESS")]
+    address: Option<String>,
 }
 
 #[derive(Args)]
@@ -204,6 +227,8 @@ fn main() -> ExitCode {
     match &cli.cmd {
         Cmd::Compare(args) => compare(args),
         Cmd::Experiments(args) => experiments(args),
+        Cmd::Explain(args) => explain(args),
+        Cmd::Inspect(args) => inspect(args),
     }
 }
 
@@ -223,4 +248,49 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
         started.elapsed().as_secs_f64()
     );
     ExitCode::SUCCESS
+}
+
+/// `socklab explain ERRNO…`: every name is checked before anything is printed, so a typo gives
+/// one line and exit 2 rather than half an answer.
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let mut out = String::new();
+    for text in &args.errnos {
+        let Some(errno) = socklab::Errno::parse(text) else {
+            return usage_error(&format!(
+                "explain: '{text}' is not an errno (a symbol like EADDRINUSE or a number like 98)"
+            ));
+        };
+        match errno.explain() {
+            Some(e) => out.push_str(&e.to_string()),
+            None => out.push_str(&format!(
+                "{} ({}): {}\n  no socket call commonly returns it; see errno(3)\n",
+                errno.name(),
+                errno.raw(),
+                errno.description()
+            )),
+        }
+        out.push('\n');
+    }
+    print!("{}", out.trim_end_matches('\n').to_owned() + "\n");
+    ExitCode::SUCCESS
+}
+
+/// `socklab inspect STRUCT [ADDRESS]`.
+fn inspect(args: &InspectArgs) -> ExitCode {
+    use socklab::inspect::{self, Kind};
+    let Some(kind) = Kind::parse(&args.kind) else {
+        return usage_error(&format!(
+            "inspect: unknown struct '{}' (allowed: {})",
+            args.kind,
+            Kind::NAMES.join(", ")
+        ));
+    };
+    match inspect::inspect(kind, args.address.as_deref()) {
+        Ok(layouts) => {
+            let text: Vec<String> = layouts.iter().map(ToString::to_string).collect();
+            print!("{}", text.join("\n"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&e.to_string()),
+    }
 }
