@@ -291,7 +291,7 @@ static TABLE: &[Explanation] = &[
         errno: Errno::EINVAL,
         calls: &[
             ("bind", "the socket is already bound, or addrlen is wrong for the family (3, 15, 129 for AF_INET)"),
-            ("listen", "the socket is not bound-able for listening (a datagram socket gives EOPNOTSUPP; a connected one EINVAL)"),
+            ("listen", "the socket is already connected (a datagram socket gives EOPNOTSUPP instead)"),
             ("accept", "the socket is not listening (listen was not called)"),
             ("shutdown", "`how` is not SHUT_RD, SHUT_WR or SHUT_RDWR"),
             ("setsockopt/getsockopt", "optlen is wrong for the option (too small), or the value is out of range"),
