@@ -324,6 +324,18 @@ std_conversions!(
 
 // ---- options (setsockopt/getsockopt) ----
 
+/// The typed options only: the byte-level calls are `unsafe` (what `optlen` means depends on
+/// the option), so there is no `Socket::getsockopt`; call [`sys::getsockopt`] with `&socket`:
+///
+/// ```
+/// use socklab::{Socket, sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET}};
+/// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+/// let mut v = [0u8; 4];
+/// // SAFETY: SO_TYPE is an int with a byte-count optlen: the kernel writes at most 4 bytes.
+/// assert_eq!(unsafe { sys::getsockopt(&s, SOL_SOCKET, libc::SO_TYPE, &mut v)? }, 4);
+/// assert_eq!(i32::from_ne_bytes(v), SOCK_STREAM);
+/// # Ok::<(), socklab::Error>(())
+/// ```
 impl Socket {
     /// `setsockopt(fd, O::LEVEL, O::NAME, &c_value, sizeof c_value)` — setsockopt(2), typed. See
     /// [`sys::set_opt`] and the options in [`sys::opt`].
