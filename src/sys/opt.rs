@@ -312,9 +312,10 @@ pub unsafe fn getsockopt(
 /// - is valid for every byte pattern of `size_of::<Self>()` bytes, all-zero included (no
 ///   `bool`, `char`, enum, reference, `NonZero*`, `Box`…), since its bytes come from the kernel.
 ///
-/// Padding is allowed (libc's `tcp_info` has a byte of it), but a value you set is copied to
-/// the kernel, and printed by the trace, byte for byte: give a type you set no padding (spell it
-/// as a field, as `group_req` needs after `gr_interface`).
+/// Padding is allowed (libc's `tcp_info` has a byte of it) in a type that is only read. A type
+/// that is set is handed to the kernel, and printed by the trace, byte for byte, so
+/// [`SockOpt`]'s and [`setsockopt_plain`]'s contracts ask for one without padding: spell the
+/// padding as a field, as `group_req` needs after `gr_interface`.
 ///
 /// Whether the kernel may write more than `size_of::<Self>()` bytes, or follow pointers, is a
 /// property of the option, not of the type: that is [`SockOpt`]'s promise.
@@ -380,8 +381,9 @@ fn check_len<T: Plain>(n: usize, fd: c_int, level: c_int, name: c_int) -> Result
 /// # Safety
 /// As for [`setsockopt`] with `size_of::<T>()` bytes: `T` is exactly the layout the option
 /// `(level, optname)` expects, the kernel reads at most `size_of::<T>()` bytes, and the value
-/// holds no pointer the kernel follows. A typed [`SockOpt`] makes that promise once, and
-/// [`set_opt`] is safe.
+/// holds no pointer the kernel follows. `T` has no padding bytes (the trace reads all
+/// `size_of::<T>()` of them). A typed [`SockOpt`] makes that promise once, and [`set_opt`] is
+/// safe.
 ///
 /// # Errors
 /// As [`setsockopt`].
@@ -516,7 +518,9 @@ pub unsafe fn getsockopt_plain<T: Plain>(
 /// - the value holds no pointer the kernel follows in either direction (`SO_ATTACH_FILTER`'s
 ///   `sock_fprog`, `TCP_ZEROCOPY_RECEIVE`), and the call creates or closes no fd the value
 ///   would then own or name;
-/// - `C` is the type the kernel reads and writes (its [`Plain`] promise covers the Rust side).
+/// - `C` is the type the kernel reads and writes (its [`Plain`] promise covers the Rust side),
+///   and, if the option implements [`SetOpt`], `C` has no padding: [`set_opt`] hands all its
+///   bytes to the kernel and the trace reads them, so each must be initialized.
 ///
 /// This holds in both directions even if you implement only [`GetOpt`] or [`SetOpt`]: the
 /// kernel may give the other direction a different meaning (`SO_ATTACH_FILTER` and
