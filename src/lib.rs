@@ -38,7 +38,7 @@
 //! |---|---|---|---|---|---|---|
 //! | `SOCK_CLOEXEC` on new sockets | no | always | `Socket::new` yes, `new_raw` no | only if you pass `SockFlag::SOCK_CLOEXEC` | only if you pass `SocketFlags::CLOEXEC` | no — OR `SOCK_CLOEXEC` into `type` |
 //! | accepted fds | `accept` | `accept4(SOCK_CLOEXEC)` | `accept4(SOCK_CLOEXEC)` | `accept(fd, NULL, NULL)` / `accept4(flags)` | `accept(fd, NULL, NULL)` / `accept_with(flags)` | `accept` as called; [`sys::accept4`] for flags |
-//! | `SO_REUSEADDR` before bind | no | `TcpListener::bind` sets it | no | no | no | no — [`sys::setsockopt`] it |
+//! | `SO_REUSEADDR` before bind | no | `TcpListener::bind` sets it | no | no | no | no — [`sys::set_opt`]`(&fd, SoReuseAddr, true)` |
 //! | listen backlog | yours | 128 fixed | yours | yours (`Backlog`) | yours | yours |
 //! | `SIGPIPE` on send to a closed stream | yes | no: `MSG_NOSIGNAL` on every send | yes on Linux (`SO_NOSIGPIPE` on Apple only) | yes | yes | yes — pass `MSG_NOSIGNAL` |
 //! | `EINTR` | returned | retried in `accept` (and `read_exact`/`write_all`) | returned | returned | returned | returned ([`Socket`] retries, documented) |

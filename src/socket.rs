@@ -324,43 +324,19 @@ std_conversions!(
 
 // ---- options (setsockopt/getsockopt) ----
 
+/// The typed options only: the byte-level calls are `unsafe` (what `optlen` means depends on
+/// the option), so there is no `Socket::getsockopt`; call [`sys::getsockopt`] with `&socket`:
+///
+/// ```
+/// use socklab::{Socket, sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET}};
+/// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
+/// let mut v = [0u8; 4];
+/// // SAFETY: SO_TYPE is an int with a byte-count optlen: the kernel writes at most 4 bytes.
+/// assert_eq!(unsafe { sys::getsockopt(&s, SOL_SOCKET, libc::SO_TYPE, &mut v)? }, 4);
+/// assert_eq!(i32::from_ne_bytes(v), SOCK_STREAM);
+/// # Ok::<(), socklab::Error>(())
+/// ```
 impl Socket {
-    /// `setsockopt(fd, level, optname, optval, optlen)` — setsockopt(2), on bytes. See
-    /// [`sys::setsockopt`].
-    ///
-    /// # Errors
-    /// As [`sys::setsockopt`].
-    ///
-    /// # Example
-    /// ```
-    /// use socklab::{Socket, sys::{AF_INET, SOCK_STREAM, SOL_SOCKET}};
-    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
-    /// s.setsockopt(SOL_SOCKET, libc::SO_KEEPALIVE, &1i32.to_ne_bytes())?;
-    /// # Ok::<(), socklab::Error>(())
-    /// ```
-    pub fn setsockopt(&self, level: c_int, optname: c_int, optval: &[u8]) -> Result<()> {
-        sys::setsockopt(self, level, optname, optval)
-    }
-
-    /// `getsockopt(fd, level, optname, optval, &optlen)` — getsockopt(2), into bytes; returns
-    /// the `optlen` the kernel wrote back. See [`sys::getsockopt`].
-    ///
-    /// # Errors
-    /// As [`sys::getsockopt`].
-    ///
-    /// # Example
-    /// ```
-    /// use socklab::{Socket, sys::{AF_INET, SOCK_STREAM, SOL_SOCKET}};
-    /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
-    /// let mut v = [0u8; 4];
-    /// assert_eq!(s.getsockopt(SOL_SOCKET, libc::SO_TYPE, &mut v)?, 4);
-    /// assert_eq!(i32::from_ne_bytes(v), SOCK_STREAM);
-    /// # Ok::<(), socklab::Error>(())
-    /// ```
-    pub fn getsockopt(&self, level: c_int, optname: c_int, optval: &mut [u8]) -> Result<usize> {
-        sys::getsockopt(self, level, optname, optval)
-    }
-
     /// `setsockopt(fd, O::LEVEL, O::NAME, &c_value, sizeof c_value)` — setsockopt(2), typed. See
     /// [`sys::set_opt`] and the options in [`sys::opt`].
     ///

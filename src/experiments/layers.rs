@@ -4,7 +4,7 @@
 
 use std::os::fd::OwnedFd;
 
-use crate::sys::{self, ns, Errno, AF_INET, IPPROTO_IP, IPPROTO_UDP, SOCK_CLOEXEC, SOL_SOCKET};
+use crate::sys::{self, ns, opt, Errno, AF_INET, IPPROTO_UDP, SOCK_CLOEXEC};
 use crate::sys::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 
 use super::env::{self, ev, Claim, Evidence, Netns};
@@ -50,8 +50,8 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     // Layer 4: the socket type picks the transport protocol.
     let stream = env::socket(SOCK_STREAM)?;
     let dgram = env::socket(SOCK_DGRAM)?;
-    let p_stream: i32 = sys::getsockopt_plain(&stream, SOL_SOCKET, libc::SO_PROTOCOL)?;
-    let p_dgram: i32 = sys::getsockopt_plain(&dgram, SOL_SOCKET, libc::SO_PROTOCOL)?;
+    let p_stream = sys::get_opt(&stream, opt::SoProtocol)?;
+    let p_dgram = sys::get_opt(&dgram, opt::SoProtocol)?;
     ev(
         e,
         "L4: SO_PROTOCOL of SOCK_STREAM / SOCK_DGRAM",
@@ -65,14 +65,14 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     );
 
     // Layer 3: an IP option on an ordinary socket.
-    sys::setsockopt_plain(&dgram, IPPROTO_IP, libc::IP_TTL, &7i32)?;
-    let ttl: i32 = sys::getsockopt_plain(&dgram, IPPROTO_IP, libc::IP_TTL)?;
+    sys::set_opt(&dgram, opt::IpTtl, 7)?;
+    let ttl = sys::get_opt(&dgram, opt::IpTtl)?;
     ev(e, "L3: IP_TTL set to 7 at level IPPROTO_IP, read back", ttl);
 
     // Above layer 4: kernel TLS is the one upper-layer protocol Linux can run inside a TCP
     // socket (an "upper layer protocol" option), when built with CONFIG_TLS.
     let (tcp_a, _tcp_b) = env::tcp_pair()?;
-    let ktls = sys::setsockopt(&tcp_a, libc::IPPROTO_TCP, libc::TCP_ULP, b"tls");
+    let ktls = sys::set_opt(&tcp_a, opt::TcpUlp, "tls".to_owned());
     ev(
         e,
         "L5-7: setsockopt(TCP_ULP, \"tls\") on a connection",

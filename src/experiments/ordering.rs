@@ -3,15 +3,15 @@
 
 use std::os::fd::OwnedFd;
 
-use crate::sys::{self, opt, IPPROTO_TCP, SOL_SOCKET};
+use crate::sys::{self, opt};
 
 use super::env::{self, ev, Claim, Evidence, Netns};
 use super::reliability::{counting_bytes, stream_through};
 use super::{Outcome, Verdict};
 
 /// `SO_PRIORITY` values that HTB maps straight to its classes `1:1` (fast) and `1:2` (slow).
-const FAST: i32 = 0x1_0001;
-const SLOW: i32 = 0x1_0002;
+const FAST: u32 = 0x1_0001;
+const SLOW: u32 = 0x1_0002;
 
 /// Makes this namespace's `lo` a path that reorders: an HTB root whose class 1:1 is fast and
 /// whose class 1:2 sends at 10 Mbit/s with a 1500-byte burst, so packets given priority 1:2
@@ -32,8 +32,8 @@ fn two_speed_lo(ns: &Netns) -> Result<(), String> {
 }
 
 /// Sets `SO_PRIORITY` (which HTB class the next packets of `fd` take).
-fn priority(fd: &OwnedFd, prio: i32) -> sys::Result<()> {
-    sys::setsockopt_plain(fd, SOL_SOCKET, libc::SO_PRIORITY, &prio)
+fn priority(fd: &OwnedFd, prio: u32) -> sys::Result<()> {
+    sys::set_opt(fd, opt::SoPriority, prio)
 }
 
 /// Reads the little-endian `u32` at the start of each chunk of `data`.
@@ -79,7 +79,7 @@ fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
         None => Err("no private namespace for tc".to_owned()),
     };
     let (client, server) = env::tcp_pair_with(|c| {
-        sys::setsockopt_plain(c, IPPROTO_TCP, libc::TCP_MAXSEG, &1000)?;
+        sys::set_opt(c, opt::TcpMaxSeg, 1000)?;
         sys::set_opt(c, opt::TcpNoDelay, true)
     })?;
     let reorder = path.is_ok();

@@ -5,7 +5,7 @@ use std::net::Shutdown;
 use std::os::fd::OwnedFd;
 use std::time::Instant;
 
-use crate::sys::{self, opt, Errno, IPPROTO_TCP, MSG_DONTWAIT, MSG_NOSIGNAL};
+use crate::sys::{self, opt, Errno, MSG_DONTWAIT, MSG_NOSIGNAL};
 
 use super::env::{self, ev, Claim, Evidence, Netns};
 use super::{Outcome, Verdict};
@@ -54,7 +54,7 @@ fn stream_all(tx: &OwnedFd, rx: &OwnedFd, data: &[u8]) -> sys::Result<Vec<u8>> {
 /// A connected TCP pair whose segments carry at most 1000 bytes (`TCP_MAXSEG` before connect),
 /// so a transfer is many segments.
 fn small_mss_pair() -> sys::Result<(OwnedFd, OwnedFd)> {
-    env::tcp_pair_with(|c| sys::setsockopt_plain(c, IPPROTO_TCP, libc::TCP_MAXSEG, &1000))
+    env::tcp_pair_with(|c| sys::set_opt(c, opt::TcpMaxSeg, 1000))
 }
 
 const TCP_RELIABLE: Claim = Claim {

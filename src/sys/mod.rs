@@ -43,8 +43,8 @@ pub use msg::{
 pub use fcntl::{fcntl, FcntlArg};
 pub use io::{read, recv, recvfrom, send, sendto, write, RecvBuf};
 pub use opt::{
-    get_opt, getsockopt, getsockopt_plain, set_opt, setsockopt, setsockopt_plain, GetOpt, Plain,
-    SetOpt, SockOpt,
+    get_opt, get_opt_into, getsockopt, getsockopt_plain, set_opt, setsockopt, setsockopt_plain,
+    GetOpt, Plain, SetOpt, SockOpt,
 };
 pub use poll::{poll, PollFd};
 pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};

@@ -360,7 +360,9 @@ pub unsafe fn recvmmsg(
 /// `setsockopt(sockfd, level, optname, optval, optlen)` — setsockopt(2).
 ///
 /// # Safety
-/// `optval` must be readable for `optlen` bytes (or NULL with `optlen` 0).
+/// `optval` must be readable for `optlen` bytes (or NULL with `optlen` 0), and for this option
+/// the kernel must read no more than that and follow no pointer found in the value (it does for
+/// `SO_ATTACH_FILTER`'s `sock_fprog`: the program must be readable too).
 pub unsafe fn setsockopt(
     sockfd: c_int,
     level: c_int,
@@ -381,8 +383,11 @@ pub unsafe fn setsockopt(
 /// `*optlen` with the size it wrote.
 ///
 /// # Safety
-/// `optlen` must point to a readable and writable `socklen_t` holding the size of the writable
-/// buffer at `optval`.
+/// `optlen` must point to a readable and writable `socklen_t`, and `optval` must be writable for
+/// as many bytes as the kernel writes for this option given `*optlen`: that is `*optlen` bytes
+/// when `optlen` is a byte count (most options), but `*optlen` × 8 for `SO_GET_FILTER`, whose
+/// `optlen` counts BPF instructions. Pointers inside the value must be valid for what the kernel
+/// does with them (`TCP_ZEROCOPY_RECEIVE` writes through them).
 pub unsafe fn getsockopt(
     sockfd: c_int,
     level: c_int,

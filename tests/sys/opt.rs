@@ -6,9 +6,10 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use socklab::sys::opt::{
-    self, Ipv6V6Only, SoAcceptConn, SoBroadcast, SoError, SoKeepAlive, SoLinger, SoPeerCred,
-    SoRcvBuf, SoRcvTimeo, SoReuseAddr, SoReusePort, SoSndBuf, SoSndTimeo, SoType, TcpInfo,
-    TcpNoDelay, TcpQuickAck, TcpState,
+    self, IpTtl, Ipv6V6Only, SoAcceptConn, SoBroadcast, SoDomain, SoError, SoKeepAlive, SoLinger,
+    SoPeerCred, SoPriority, SoProtocol, SoRcvBuf, SoRcvTimeo, SoReuseAddr, SoReusePort, SoSndBuf,
+    SoSndTimeo, SoType, TcpCongestion, TcpInfo, TcpMaxSeg, TcpNoDelay, TcpQuickAck, TcpState,
+    TcpUlp,
 };
 use socklab::sys::{
     self, raw, PollFd, AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, SOCK_DGRAM, SOCK_NONBLOCK,
@@ -45,18 +46,18 @@ fn wildcard(v6: bool, port: u16) -> SockAddr {
     SockAddr::from(SocketAddr::new(ip, port))
 }
 
-/// Sets a bool option both ways and reads each back, through the typed and the byte API.
+/// Sets a bool option both ways and reads each back, typed and as the C int.
 #[track_caller]
 fn check_bool<O>(s: &Socket, opt: O)
 where
-    O: sys::SetOpt<Value = bool> + sys::GetOpt<Value = bool> + std::fmt::Debug,
+    O: sys::SetOpt<Value = bool> + sys::GetOpt<Value = bool, C = libc::c_int> + std::fmt::Debug,
 {
     for on in [true, false, true] {
         s.set_opt(opt, on).unwrap();
         assert_eq!(s.get_opt(opt).unwrap(), on, "{opt:?}");
-        let mut v = [0u8; 4];
-        assert_eq!(s.getsockopt(O::LEVEL, O::NAME, &mut v).unwrap(), 4);
-        assert_eq!(i32::from_ne_bytes(v), i32::from(on), "{opt:?} as C sees it");
+        let mut v: libc::c_int = -1;
+        assert_eq!(sys::get_opt_into(s, opt, &mut v).unwrap(), 4);
+        assert_eq!(v, i32::from(on), "{opt:?} as C sees it");
     }
 }
 
@@ -92,7 +93,8 @@ fn buffer_sizes_come_back_doubled() {
         assert_eq!(s.get_opt(SoRcvBuf).unwrap(), 2 * want);
         assert_eq!(s.get_opt(SoSndBuf).unwrap(), 2 * want);
         // socklab sent the number unchanged: the raw int reads back the same doubled value.
-        let raw: libc::c_int = sys::getsockopt_plain(&s, SOL_SOCKET, libc::SO_RCVBUF).unwrap();
+        let mut raw: libc::c_int = 0;
+        assert_eq!(sys::get_opt_into(&s, SoRcvBuf, &mut raw).unwrap(), 4);
         assert_eq!(raw as usize, 2 * want);
         // A size above INT_MAX has no C form.
         let e = assert_errno(s.set_opt(SoRcvBuf, usize::MAX), Errno::EINVAL, "setsockopt");
@@ -104,13 +106,18 @@ fn buffer_sizes_come_back_doubled() {
 #[track_caller]
 fn check_timeout<O>(s: &Socket, opt: O)
 where
-    O: sys::SetOpt<Value = Option<Duration>> + sys::GetOpt<Value = Option<Duration>>,
+    O: sys::SetOpt<Value = Option<Duration>>
+        + sys::GetOpt<Value = Option<Duration>, C = libc::timeval>,
 {
     // 2.5 s is a whole number of jiffies at every HZ (100, 250, 300, 1000).
     let d = Some(Duration::from_millis(2500));
     s.set_opt(opt, d).unwrap();
     assert_eq!(s.get_opt(opt).unwrap(), d);
-    let tv: libc::timeval = sys::getsockopt_plain(s, SOL_SOCKET, O::NAME).unwrap();
+    let mut tv = libc::timeval {
+        tv_sec: -1,
+        tv_usec: -1,
+    };
+    assert_eq!(sys::get_opt_into(s, opt, &mut tv).unwrap(), 16);
     assert_eq!((tv.tv_sec, tv.tv_usec), (2, 500_000));
     s.set_opt(opt, None).unwrap();
     assert_eq!(s.get_opt(opt).unwrap(), None);
@@ -166,7 +173,11 @@ fn linger_round_trips() {
             s.set_opt(SoLinger, v).unwrap();
             assert_eq!(s.get_opt(SoLinger).unwrap(), v);
         }
-        let raw: libc::linger = sys::getsockopt_plain(&s, SOL_SOCKET, libc::SO_LINGER).unwrap();
+        let mut raw = libc::linger {
+            l_onoff: -1,
+            l_linger: -1,
+        };
+        assert_eq!(sys::get_opt_into(&s, SoLinger, &mut raw).unwrap(), 8);
         assert_eq!((raw.l_onoff, raw.l_linger), (0, 0));
         let e = assert_errno(
             s.set_opt(SoLinger, Some(Duration::from_millis(1500))),
@@ -367,20 +378,18 @@ fn unknown_option_is_enoprotoopt_with_the_call_named() {
         let s = tcp4();
         let fd = s.as_raw_fd();
         let mut buf = [0u8; 4];
-        let e = assert_errno(
-            sys::getsockopt(&s, SOL_SOCKET, 9999, &mut buf),
-            Errno::ENOPROTOOPT,
-            "getsockopt",
-        );
+        // SAFETY: no option 9999 exists at SOL_SOCKET: the kernel fails with ENOPROTOOPT
+        // without writing, and could write at most the 4 bytes of `buf` for any int option.
+        let r = unsafe { sys::getsockopt(&s, SOL_SOCKET, 9999, &mut buf) };
+        let e = assert_errno(r, Errno::ENOPROTOOPT, "getsockopt");
         assert_eq!(
             e.to_string(),
             format!("getsockopt(fd {fd}, SOL_SOCKET, 9999, 4 bytes): ENOPROTOOPT (Protocol not available)")
         );
-        assert_errno(
-            s.setsockopt(IPPROTO_TCP, 9999, &1i32.to_ne_bytes()),
-            Errno::ENOPROTOOPT,
-            "setsockopt",
-        );
+        // SAFETY: do_tcp_setsockopt reads at most one int (the 4 bytes given) before it finds
+        // no option 9999; there is no pointer in them.
+        let r = unsafe { sys::setsockopt(&s, IPPROTO_TCP, 9999, &1i32.to_ne_bytes()) };
+        assert_errno(r, Errno::ENOPROTOOPT, "setsockopt");
     });
 }
 
@@ -390,11 +399,10 @@ fn wrong_optlen_is_einval() {
         let s = tcp4();
         let fd = s.as_raw_fd();
         // An int option given one byte.
-        let e = assert_errno(
-            sys::setsockopt(&s, SOL_SOCKET, libc::SO_REUSEADDR, &[1]),
-            Errno::EINVAL,
-            "setsockopt",
-        );
+        // SAFETY: SO_REUSEADDR is an int option: the kernel checks optlen >= 4 before reading,
+        // so it reads none of the one byte given; no pointer.
+        let r = unsafe { sys::setsockopt(&s, SOL_SOCKET, libc::SO_REUSEADDR, &[1]) };
+        let e = assert_errno(r, Errno::EINVAL, "setsockopt");
         assert_eq!(
             e.to_string(),
             format!(
@@ -425,17 +433,14 @@ fn short_buffer_is_filled_as_far_as_it_goes() {
         let s = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
         let mut one = [0xffu8; 1];
         // SOL_SOCKET ints are truncated to the buffer, without an error, as C sees it...
-        assert_eq!(
-            s.getsockopt(SOL_SOCKET, libc::SO_TYPE, &mut one).unwrap(),
-            1
-        );
+        // SAFETY: SO_TYPE's optlen is a byte count: the kernel writes min(1, 4) bytes; no pointer.
+        let n = unsafe { sys::getsockopt(&s, SOL_SOCKET, libc::SO_TYPE, &mut one) };
+        assert_eq!(n.unwrap(), 1);
         assert_eq!(one[0], SOCK_DGRAM.to_ne_bytes()[0]);
         // ...and the typed getter refuses a value the kernel did not fully write.
-        let e = assert_errno(
-            sys::getsockopt_plain::<libc::linger>(&s, SOL_SOCKET, libc::SO_TYPE),
-            Errno::EINVAL,
-            "getsockopt",
-        );
+        // SAFETY: as above, the kernel writes at most 4 of the linger's 8 bytes.
+        let r = unsafe { sys::getsockopt_plain::<libc::linger>(&s, SOL_SOCKET, libc::SO_TYPE) };
+        let e = assert_errno(r, Errno::EINVAL, "getsockopt");
         assert!(
             e.to_string()
                 .ends_with("8 bytes): EINVAL (Invalid argument): the kernel wrote 4 bytes; struct linger has 8"),
@@ -445,11 +450,9 @@ fn short_buffer_is_filled_as_far_as_it_goes() {
         // shorter: the typed getter zero-fills the rest of tcp_info in that case.
         let t = tcp4();
         let mut head = [0xffu8; 8];
-        assert_eq!(
-            t.getsockopt(IPPROTO_TCP, libc::TCP_INFO, &mut head)
-                .unwrap(),
-            8
-        );
+        // SAFETY: TCP_INFO copies min(optlen, sizeof(struct tcp_info)) bytes: 8 here; no pointer.
+        let n = unsafe { sys::getsockopt(&t, IPPROTO_TCP, libc::TCP_INFO, &mut head) };
+        assert_eq!(n.unwrap(), 8);
         assert_eq!(head[0], TcpState::CLOSE.raw());
     });
 }
@@ -475,15 +478,20 @@ fn not_a_socket_is_enotsock() {
 fn plain_values_travel_as_c_sees_them() {
     no_leak(|| {
         let s = tcp4();
-        sys::setsockopt_plain(&s, IPPROTO_TCP, libc::TCP_NODELAY, &1 as &libc::c_int).unwrap();
+        // SAFETY: TCP_NODELAY reads one int (4 bytes, no pointer).
+        unsafe { sys::setsockopt_plain(&s, IPPROTO_TCP, libc::TCP_NODELAY, &1 as &libc::c_int) }
+            .unwrap();
         assert!(s.get_opt(TcpNoDelay).unwrap());
         let lin = libc::linger {
             l_onoff: 1,
             l_linger: 7,
         };
-        sys::setsockopt_plain(&s, SOL_SOCKET, libc::SO_LINGER, &lin).unwrap();
+        // SAFETY: SO_LINGER reads one struct linger (two ints, no pointer).
+        unsafe { sys::setsockopt_plain(&s, SOL_SOCKET, libc::SO_LINGER, &lin) }.unwrap();
         assert_eq!(s.get_opt(SoLinger).unwrap(), Some(Duration::from_secs(7)));
-        let info: libc::tcp_info = sys::getsockopt_plain(&s, IPPROTO_TCP, libc::TCP_INFO).unwrap();
+        // SAFETY: TCP_INFO writes min(optlen, its size) bytes of integers: at most our tcp_info.
+        let info: libc::tcp_info =
+            unsafe { sys::getsockopt_plain(&s, IPPROTO_TCP, libc::TCP_INFO) }.unwrap();
         assert_eq!(info.tcpi_state, TcpState::CLOSE.raw());
     });
 }
@@ -513,5 +521,146 @@ fn v6_socket_options_on_loopback() {
         let s = Socket::socket(AF_INET6, SOCK_DGRAM, 0).unwrap();
         s.bind(&v6_any()).unwrap();
         assert_errno(s.set_opt(Ipv6V6Only, true), Errno::EINVAL, "setsockopt");
+    });
+}
+
+#[test]
+fn protocol_and_domain_name_the_socket() {
+    no_leak(|| {
+        let t = tcp4();
+        assert_eq!(t.get_opt(SoProtocol).unwrap(), libc::IPPROTO_TCP);
+        assert_eq!(t.get_opt(SoDomain).unwrap(), AF_INET);
+        let u = Socket::socket(AF_INET6, SOCK_DGRAM, 0).unwrap();
+        assert_eq!(u.get_opt(SoProtocol).unwrap(), libc::IPPROTO_UDP);
+        assert_eq!(u.get_opt(SoDomain).unwrap(), AF_INET6);
+        let (a, _b) = Socket::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        assert_eq!(a.get_opt(SoProtocol).unwrap(), 0);
+        assert_eq!(a.get_opt(SoDomain).unwrap(), AF_UNIX);
+    });
+}
+
+#[test]
+fn priority_keeps_all_32_bits() {
+    no_leak(|| {
+        let s = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        assert_eq!(s.get_opt(SoPriority).unwrap(), 0);
+        s.set_opt(SoPriority, 6).unwrap();
+        assert_eq!(s.get_opt(SoPriority).unwrap(), 6);
+        // An HTB class id (major 1, minor 2) needs CAP_NET_ADMIN, as the experiments use it.
+        match s.set_opt(SoPriority, 0x1_0002) {
+            Ok(()) => assert_eq!(s.get_opt(SoPriority).unwrap(), 0x1_0002),
+            Err(e) if e.code() == Errno::EPERM => {
+                eprintln!("skip: SO_PRIORITY above 6 needs CAP_NET_ADMIN ({e})")
+            }
+            Err(e) => panic!("{e}"),
+        }
+        // Above INT_MAX the kernel sees a negative int and keeps the same 32 bits.
+        if s.set_opt(SoPriority, 0x8000_0001).is_ok() {
+            assert_eq!(s.get_opt(SoPriority).unwrap(), 0x8000_0001);
+        }
+    });
+}
+
+#[test]
+fn ip_ttl_round_trips_and_the_kernel_bounds_it() {
+    no_leak(|| {
+        let s = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        let default: u32 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_default_ttl")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(s.get_opt(IpTtl).unwrap(), default);
+        s.set_opt(IpTtl, 7).unwrap();
+        assert_eq!(s.get_opt(IpTtl).unwrap(), 7);
+        // The kernel's range is 1..=255.
+        assert_errno(s.set_opt(IpTtl, 0), Errno::EINVAL, "setsockopt");
+        assert_errno(s.set_opt(IpTtl, 256), Errno::EINVAL, "setsockopt");
+        // socklab's: u32::MAX would be C's -1 ("back to the default"): refused, not wrapped.
+        let e = assert_errno(s.set_opt(IpTtl, u32::MAX), Errno::EINVAL, "setsockopt");
+        assert!(e.to_string().contains("INT_MAX"), "{e}");
+        assert_eq!(s.get_opt(IpTtl).unwrap(), 7);
+    });
+}
+
+#[test]
+fn tcp_maxseg_caps_the_connection_mss() {
+    no_leak(|| {
+        let s = tcp4();
+        // TCP_MSS_DEFAULT until a connection or a value set.
+        assert_eq!(s.get_opt(TcpMaxSeg).unwrap(), 536);
+        s.set_opt(TcpMaxSeg, 1000).unwrap();
+        assert_eq!(s.get_opt(TcpMaxSeg).unwrap(), 1000);
+        // Below TCP_MIN_MSS (88): the kernel refuses it.
+        assert_errno(s.set_opt(TcpMaxSeg, 10), Errno::EINVAL, "setsockopt");
+        let lst = tcp4();
+        lst.bind(&v4_any()).unwrap();
+        lst.listen(1).unwrap();
+        s.connect(&lst.getsockname().unwrap()).unwrap();
+        let (srv, _) = lst.accept().unwrap();
+        // Loopback's MTU is 65536; the clamp holds (timestamps may take 12 bytes off).
+        let mss = s.get_opt(TcpMaxSeg).unwrap();
+        assert!((900..=1000).contains(&mss), "{mss}");
+        assert!(srv.get_opt(TcpMaxSeg).unwrap() <= 1000);
+    });
+}
+
+#[test]
+fn tcp_ulp_names_the_upper_layer_protocol() {
+    no_leak(|| {
+        let (_lst, cli, _srv) = tcp_pair(false);
+        // No ULP: the kernel writes optlen 0 and no byte.
+        assert_eq!(cli.get_opt(TcpUlp).unwrap(), "");
+        // Names the kernel would cut, or C would end early, are refused before the call.
+        let e = assert_errno(
+            cli.set_opt(TcpUlp, "x".repeat(16)),
+            Errno::EINVAL,
+            "setsockopt",
+        );
+        assert!(e.to_string().contains("at most 15"), "{e}");
+        let e = assert_errno(
+            cli.set_opt(TcpUlp, "t\0ls".into()),
+            Errno::EINVAL,
+            "setsockopt",
+        );
+        assert!(e.to_string().contains("NUL"), "{e}");
+        assert_errno(
+            cli.set_opt(TcpUlp, "no-such-ulp".into()),
+            Errno::ENOENT,
+            "setsockopt",
+        );
+        // mptcp is a ULP only the kernel attaches (to its own subflows).
+        let available = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_available_ulp").unwrap();
+        if available.split_whitespace().any(|u| u == "mptcp") {
+            assert_errno(
+                cli.set_opt(TcpUlp, "mptcp".into()),
+                Errno::EOPNOTSUPP,
+                "setsockopt",
+            );
+        }
+        match cli.set_opt(TcpUlp, "tls".into()) {
+            Ok(()) => assert_eq!(cli.get_opt(TcpUlp).unwrap(), "tls"),
+            Err(e) if e.code() == Errno::ENOENT => {
+                eprintln!("skip: this kernel has no tls ULP (CONFIG_TLS): {e}")
+            }
+            Err(e) => panic!("{e}"),
+        }
+    });
+}
+
+#[test]
+fn tcp_congestion_round_trips_by_name() {
+    no_leak(|| {
+        let s = tcp4();
+        let default = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control").unwrap();
+        assert_eq!(s.get_opt(TcpCongestion).unwrap(), default.trim());
+        // reno is always built in and always allowed.
+        s.set_opt(TcpCongestion, "reno".into()).unwrap();
+        assert_eq!(s.get_opt(TcpCongestion).unwrap(), "reno");
+        assert_errno(
+            s.set_opt(TcpCongestion, "no-such-cc".into()),
+            Errno::ENOENT,
+            "setsockopt",
+        );
     });
 }
