@@ -1,7 +1,12 @@
-//! The trace hook of [`raw`](super::raw): the `traced!` macro, its errno-keeping cold path, and the
-//! `unsafe` readers that turn each call's pointers into what `crate::sys::fmt` prints.
+//! The trace hook of [`raw`](super::raw): the `traced!` macro, its errno-keeping cold path, the
+//! `unsafe` readers that turn each call's pointers into what `crate::sys::fmt` prints, and (in
+//! [`hook`]) the state that decides where a line goes. `socklab::trace` is the public facade over
+//! it; nothing here reaches up to it.
 //!
 //! Without the `trace` feature `traced!` expands to the bare C call.
+
+#[cfg(feature = "trace")]
+pub(crate) mod hook;
 
 /// `traced!(c_call, [pre = before_call,] |pre, ret, errno| line)`: makes `c_call`, and when the
 /// log is on (one relaxed load and a branch when it is off) builds `line` in the cold path. `pre`
@@ -9,7 +14,7 @@
 #[cfg(feature = "trace")]
 macro_rules! traced {
     ($call:expr, pre = $pre:expr, $line:expr) => {
-        if $crate::trace::gate_open() {
+        if $crate::sys::trace::hook::gate_open() {
             $crate::sys::trace::call(move || $pre, move || $call, $line)
         } else {
             $call
@@ -57,9 +62,9 @@ mod imp {
 
     use libc::{mmsghdr, msghdr, pollfd, sockaddr, sockaddr_storage, socklen_t, timespec};
 
+    use super::hook;
     use crate::sys::fmt;
     use crate::sys::Errno;
-    use crate::trace;
 
     fn errno() -> c_int {
         // SAFETY: __errno_location returns this thread's errno slot, valid for the thread's life.
@@ -81,7 +86,7 @@ mod imp {
         call: impl FnOnce() -> R,
         line: impl FnOnce(P, R, Errno) -> String,
     ) -> R {
-        let Some(sink) = trace::sink() else {
+        let Some(sink) = hook::sink() else {
             return call();
         };
         let p = pre();
@@ -90,7 +95,7 @@ mod imp {
         let elapsed = start.map(|s| s.elapsed());
         let saved = errno();
         let text = line(p, ret, Errno::from_raw(saved));
-        trace::emit(sink, text, elapsed);
+        hook::emit(sink, text, elapsed);
         set_errno(saved);
         ret
     }
