@@ -374,7 +374,12 @@ fn sockaddr_bytes(b: &[u8]) -> String {
                      inet_pton(AF_INET6, \"{ip}\", &sin6_addr)"
                 );
                 if len > sin6_min {
-                    let scope = u32::from_ne_bytes([b[24], b[25], b[26], b[27]]);
+                    // The kernel takes 25-27 bytes too (scope id 0). strace copies the bytes it
+                    // was given into zeroed storage and prints the field from that: same here.
+                    let mut id = [0u8; 4];
+                    let given = &b[sin6_min..len.min(sin6_min + 4)];
+                    id[..given.len()].copy_from_slice(given);
+                    let scope = u32::from_ne_bytes(id);
                     let _ = write!(s, ", sin6_scope_id={}", scope_id(&ip, scope));
                 }
             }
@@ -419,14 +424,25 @@ pub(crate) struct Msg<'a> {
     pub namelen_before: Option<u32>,
     /// `msg_namelen` now.
     pub namelen: u32,
-    /// Each iovec: the bytes to show (already limited to what was sent or received) and `iov_len`.
-    pub iov: Vec<(&'a [u8], usize)>,
+    /// Each iovec, in order.
+    pub iov: Vec<Iov<'a>>,
     /// `msg_iovlen`.
     pub iovlen: usize,
     /// `msg_control`, `msg_controllen`.
     pub control: (usize, usize),
     /// `msg_flags`.
     pub flags: i32,
+}
+
+/// One iovec of a [`Msg`].
+pub(crate) struct Iov<'a> {
+    /// `iov_base`, printed when `bytes` is `None`.
+    pub base: usize,
+    /// The bytes to show (limited to what was sent or written by the kernel; only the first
+    /// [`MAX_STR`] + 1 are needed), or `None` when the kernel wrote none it reported.
+    pub bytes: Option<&'a [u8]>,
+    /// `iov_len`.
+    pub len: usize,
 }
 
 /// `{msg_name=…, msg_namelen=16, msg_iov=[{iov_base="ab", iov_len=2}], msg_iovlen=1,
@@ -437,7 +453,7 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
         let _ = write!(s, "{before} => ");
     }
     let _ = write!(s, "{}, msg_iov=[", m.namelen);
-    for (i, (bytes, len)) in m.iov.iter().enumerate() {
+    for (i, v) in m.iov.iter().enumerate() {
         if i > 0 {
             s.push_str(", ");
         }
@@ -445,7 +461,8 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
             s.push_str("...");
             break;
         }
-        let _ = write!(s, "{{iov_base={}, iov_len={len}}}", buf(bytes));
+        let base = v.bytes.map_or_else(|| ptr(v.base), buf);
+        let _ = write!(s, "{{iov_base={base}, iov_len={}}}", v.len);
     }
     let _ = write!(s, "], msg_iovlen={}", m.iovlen);
     if m.control.1 != 0 {
