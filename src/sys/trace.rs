@@ -7,6 +7,8 @@
 
 #[cfg(feature = "trace")]
 pub(crate) mod hook;
+#[cfg(all(test, feature = "trace"))]
+mod props;
 
 /// `traced!(c_call, [pre = before_call,] |pre, ret, errno| line)`: makes `c_call`, and when the
 /// log is on (one relaxed load and a branch when it is off) builds `line` in the cold path. `pre`
@@ -506,13 +508,14 @@ mod imp {
             vlen: c_uint,
             timeout: *const timespec,
         ) -> MmsgPre {
-            let n = if vec.is_null() {
-                0
+            let hdrs: &[mmsghdr] = if vec.is_null() {
+                // (from_raw_parts wants a non-NULL pointer even for no elements)
+                &[]
             } else {
-                (vlen as usize).min(1024)
+                // SAFETY: `vec` points to `vlen` valid mmsghdrs; we read at most 1024 (the
+                // kernel's UIO_MAXIOV cap on vlen).
+                unsafe { slice::from_raw_parts(vec, (vlen as usize).min(1024)) }
             };
-            // SAFETY: `vec` points to `vlen` valid mmsghdrs (we read at most 1024, IOV_MAX).
-            let hdrs = unsafe { slice::from_raw_parts(vec, n) };
             // SAFETY: `timeout` is NULL or readable.
             (
                 hdrs.iter().map(|h| h.msg_hdr.msg_namelen).collect(),
