@@ -29,6 +29,15 @@
 //! `recv` is `recvfrom(…, NULL, NULL)`. Control messages (`msg_control`) are shown as a pointer
 //! where strace decodes the cmsg chain.
 //!
+//! A buffer dump shows only bytes the kernel wrote, and the hook reads no more than each
+//! [`sys::raw`](crate::sys::raw) contract guarantees readable (addresses: `min(addrlen,
+//! sizeof(sockaddr_storage))`; buffers: their first 33 bytes). Where the kernel reports more than
+//! it wrote — a receive with `MSG_TRUNC` — a datagram socket shows the `min(ret, len)` bytes that
+//! fit, as strace does; a stream socket (TCP discards the data unwritten) shows the buffer's
+//! pointer, where strace prints the buffer's stale contents. To tell the two apart the hook makes
+//! one untraced `getsockopt(fd, SOL_SOCKET, SO_TYPE)` per `MSG_TRUNC` receive, which strace run
+//! on a traced program will show.
+//!
 //! # Cost
 //! When off, each call pays one relaxed atomic load and a branch that is never taken; the log is
 //! built in a `#[cold]` function only when on. Building without the `trace` feature
