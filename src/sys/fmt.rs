@@ -15,7 +15,10 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::sys::Errno;
+use super::names::{self, Table};
+use super::names::{ACCESS_MODES, FAMILIES, FCNTL_CMDS, FD_FLAGS, INET_PROTOCOLS, MSG_FLAGS};
+use super::names::{OPEN_FLAGS, POLL_EVENTS, SHUT_HOWS, SOCK_FLAGS, SOCK_TYPES, SOL_LEVELS};
+use super::Errno;
 
 /// strace's default `-s`: strings longer than this are cut and followed by `...`.
 pub(crate) const MAX_STR: usize = 32;
@@ -112,16 +115,16 @@ pub(crate) fn quote_hex(bytes: &[u8]) -> String {
 }
 
 /// A value from a table of constants, or strace's fallback `0x63 /* AF_??? */`.
-fn xval(table: &[(i64, &str)], v: i64, unknown: &str) -> String {
-    match table.iter().find(|(k, _)| *k == v) {
-        Some((_, name)) => name.to_string(),
+fn xval(table: Table, v: i64, unknown: &str) -> String {
+    match names::lookup(table, v) {
+        Some(name) => name.to_string(),
         None => format!("{:#x} /* {unknown} */", v as u32),
     }
 }
 
 /// A bit set: the named bits in table order joined by `|`, then any unnamed rest in hex; `0` when
 /// empty and `0x… /* MSG_??? */` when no bit has a name.
-fn flags(table: &[(i64, &str)], v: i64, unknown: &str) -> String {
+fn flags(table: Table, v: i64, unknown: &str) -> String {
     if v == 0 {
         return "0".to_string();
     }
@@ -141,88 +144,6 @@ fn flags(table: &[(i64, &str)], v: i64, unknown: &str) -> String {
     }
     names.join("|")
 }
-
-/// A table of `(value, "NAME")` from libc's constants; `NAME = value` for those libc lacks.
-macro_rules! table {
-    ($name:ident: $($c:ident $(= $v:literal)?),* $(,)?) => {
-        const $name: &[(i64, &str)] = &[$((table!(@v $c $($v)?), stringify!($c))),*];
-    };
-    (@v $c:ident) => { libc::$c as i64 };
-    (@v $c:ident $v:literal) => { $v };
-}
-
-table!(FAMILIES: AF_UNSPEC, AF_UNIX, AF_INET, AF_AX25, AF_IPX, AF_APPLETALK, AF_NETROM, AF_BRIDGE,
-    AF_ATMPVC, AF_X25, AF_INET6, AF_ROSE, AF_DECnet, AF_NETBEUI, AF_SECURITY, AF_KEY, AF_NETLINK,
-    AF_PACKET, AF_ASH, AF_ECONET, AF_ATMSVC, AF_RDS, AF_SNA, AF_IRDA, AF_PPPOX, AF_WANPIPE, AF_LLC,
-    AF_IB, AF_MPLS, AF_CAN, AF_TIPC, AF_BLUETOOTH, AF_IUCV, AF_RXRPC, AF_ISDN, AF_PHONET,
-    AF_IEEE802154, AF_CAIF, AF_ALG, AF_NFC, AF_VSOCK, AF_KCM = 41, AF_QIPCRTR = 42, AF_SMC = 43, AF_XDP);
-table!(SOCK_TYPES: SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET, SOCK_DCCP,
-    SOCK_PACKET = 10);
-table!(SOCK_FLAGS: SOCK_CLOEXEC, SOCK_NONBLOCK);
-table!(INET_PROTOCOLS: IPPROTO_IP, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_TCP,
-    IPPROTO_EGP, IPPROTO_PUP, IPPROTO_UDP, IPPROTO_IDP, IPPROTO_TP, IPPROTO_DCCP, IPPROTO_IPV6,
-    IPPROTO_RSVP, IPPROTO_GRE, IPPROTO_ESP, IPPROTO_AH, IPPROTO_ICMPV6, IPPROTO_MTP, IPPROTO_BEETPH,
-    IPPROTO_ENCAP, IPPROTO_PIM, IPPROTO_COMP, IPPROTO_SCTP, IPPROTO_UDPLITE, IPPROTO_MPLS,
-    IPPROTO_RAW, IPPROTO_MPTCP);
-table!(MSG_FLAGS: MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_PROBE = 0x10, MSG_TRUNC,
-    MSG_DONTWAIT, MSG_EOR, MSG_WAITALL, MSG_FIN, MSG_SYN, MSG_CONFIRM, MSG_RST, MSG_ERRQUEUE,
-    MSG_NOSIGNAL, MSG_MORE, MSG_WAITFORONE, MSG_BATCH = 0x40000, MSG_ZEROCOPY, MSG_FASTOPEN,
-    MSG_CMSG_CLOEXEC);
-table!(SHUT_HOWS: SHUT_RD, SHUT_WR, SHUT_RDWR);
-table!(SOL_LEVELS: SOL_IP, SOL_SOCKET, SOL_TCP, SOL_UDP, SOL_IPV6, SOL_ICMPV6, SOL_RAW,
-    SOL_PACKET, SOL_NETLINK, SOL_TLS);
-table!(SO_NAMES: SO_DEBUG, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_DONTROUTE, SO_BROADCAST, SO_SNDBUF,
-    SO_RCVBUF, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHECK, SO_PRIORITY, SO_LINGER, SO_BSDCOMPAT,
-    SO_REUSEPORT, SO_PASSCRED, SO_PEERCRED, SO_RCVLOWAT, SO_SNDLOWAT, SO_BINDTODEVICE,
-    SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_PEERNAME, SO_ACCEPTCONN, SO_PEERSEC, SO_SNDBUFFORCE,
-    SO_RCVBUFFORCE, SO_PASSSEC, SO_MARK, SO_PROTOCOL, SO_DOMAIN, SO_RXQ_OVFL, SO_WIFI_STATUS,
-    SO_PEEK_OFF, SO_NOFCS, SO_LOCK_FILTER, SO_SELECT_ERR_QUEUE, SO_BUSY_POLL, SO_MAX_PACING_RATE,
-    SO_BPF_EXTENSIONS, SO_INCOMING_CPU, SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_CBPF,
-    SO_ATTACH_REUSEPORT_EBPF, SO_CNX_ADVICE, SO_MEMINFO, SO_INCOMING_NAPI_ID, SO_COOKIE,
-    SO_PEERGROUPS, SO_ZEROCOPY, SO_TXTIME, SO_BINDTOIFINDEX, SO_PREFER_BUSY_POLL,
-    SO_BUSY_POLL_BUDGET);
-/// SOL_SOCKET option numbers whose kernel names moved to `_OLD` on 64-bit time (strace prints
-/// the `_OLD` spelling, which libc does not export).
-const SO_OLD_NAMES: &[(i64, &str)] = &[
-    (20, "SO_RCVTIMEO_OLD"),
-    (21, "SO_SNDTIMEO_OLD"),
-    (29, "SO_TIMESTAMP_OLD"),
-    (35, "SO_TIMESTAMPNS_OLD"),
-    (37, "SO_TIMESTAMPING_OLD"),
-];
-table!(TCP_NAMES: TCP_NODELAY, TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
-    TCP_SYNCNT, TCP_LINGER2, TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP, TCP_INFO, TCP_QUICKACK,
-    TCP_CONGESTION, TCP_MD5SIG, TCP_THIN_LINEAR_TIMEOUTS, TCP_THIN_DUPACK, TCP_USER_TIMEOUT,
-    TCP_REPAIR, TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ, TCP_REPAIR_OPTIONS, TCP_FASTOPEN, TCP_TIMESTAMP,
-    TCP_NOTSENT_LOWAT, TCP_CC_INFO, TCP_SAVE_SYN, TCP_SAVED_SYN, TCP_REPAIR_WINDOW,
-    TCP_FASTOPEN_CONNECT, TCP_ULP, TCP_MD5SIG_EXT, TCP_FASTOPEN_KEY, TCP_FASTOPEN_NO_COOKIE,
-    TCP_ZEROCOPY_RECEIVE, TCP_INQ, TCP_TX_DELAY = 37);
-table!(IP_NAMES: IP_TOS, IP_TTL, IP_HDRINCL, IP_OPTIONS, IP_RECVOPTS, IP_RETOPTS, IP_PKTINFO,
-    IP_MTU_DISCOVER, IP_RECVERR, IP_RECVTTL, IP_RECVTOS, IP_MTU, IP_FREEBIND, IP_PASSSEC,
-    IP_TRANSPARENT, IP_ORIGDSTADDR, IP_MINTTL, IP_NODEFRAG, IP_CHECKSUM, IP_BIND_ADDRESS_NO_PORT,
-    IP_RECVFRAGSIZE, IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_ADD_MEMBERSHIP,
-    IP_DROP_MEMBERSHIP, IP_UNBLOCK_SOURCE, IP_BLOCK_SOURCE, IP_ADD_SOURCE_MEMBERSHIP,
-    IP_DROP_SOURCE_MEMBERSHIP, IP_MULTICAST_ALL, IP_UNICAST_IF);
-table!(IPV6_NAMES: IPV6_ADDRFORM, IPV6_2292PKTINFO, IPV6_2292HOPOPTS, IPV6_2292DSTOPTS,
-    IPV6_2292RTHDR, IPV6_2292PKTOPTIONS, IPV6_CHECKSUM, IPV6_2292HOPLIMIT, IPV6_NEXTHOP,
-    IPV6_AUTHHDR, IPV6_UNICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_LOOP,
-    IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP, IPV6_ROUTER_ALERT, IPV6_MTU_DISCOVER, IPV6_MTU,
-    IPV6_RECVERR, IPV6_V6ONLY, IPV6_JOIN_ANYCAST, IPV6_LEAVE_ANYCAST, IPV6_IPSEC_POLICY,
-    IPV6_XFRM_POLICY, IPV6_HDRINCL, IPV6_RECVPKTINFO, IPV6_PKTINFO, IPV6_RECVHOPLIMIT,
-    IPV6_HOPLIMIT, IPV6_RECVHOPOPTS, IPV6_HOPOPTS, IPV6_RTHDRDSTOPTS, IPV6_RECVRTHDR, IPV6_RTHDR,
-    IPV6_RECVDSTOPTS, IPV6_DSTOPTS, IPV6_RECVPATHMTU, IPV6_PATHMTU, IPV6_DONTFRAG,
-    IPV6_RECVTCLASS, IPV6_TCLASS, IPV6_AUTOFLOWLABEL, IPV6_ADDR_PREFERENCES, IPV6_MINHOPCOUNT,
-    IPV6_ORIGDSTADDR, IPV6_TRANSPARENT, IPV6_UNICAST_IF, IPV6_RECVFRAGSIZE);
-table!(FCNTL_CMDS: F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW,
-    F_SETOWN, F_GETOWN, F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_OFD_GETLK, F_OFD_SETLK,
-    F_OFD_SETLKW, F_SETLEASE, F_GETLEASE, F_NOTIFY, F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ,
-    F_ADD_SEALS, F_GET_SEALS);
-table!(FD_FLAGS: FD_CLOEXEC);
-table!(ACCESS_MODES: O_RDONLY, O_WRONLY, O_RDWR);
-table!(OPEN_FLAGS: O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK, O_DSYNC, O_ASYNC,
-    O_DIRECT, O_LARGEFILE, O_DIRECTORY, O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_PATH);
-table!(POLL_EVENTS: POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLRDBAND,
-    POLLWRNORM, POLLWRBAND, POLLMSG = 0x400, POLLRDHUP);
 
 /// `AF_INET`, or `0x63 /* AF_??? */`.
 pub(crate) fn family(v: i64) -> String {
@@ -276,17 +197,24 @@ pub(crate) fn shut_how(v: i32) -> String {
     xval(SHUT_HOWS, v as i64, "SHUT_???")
 }
 
-/// A sockopt level and name: `SOL_SOCKET, SO_REUSEADDR`.
+/// A sockopt level and name: `SOL_SOCKET, SO_REUSEADDR`. Options are named at the levels strace
+/// 6.1 names them for (socket, IP, IPv6, TCP), from the table [`opt::optname`] reads, with
+/// strace's `_OLD` spellings at SOL_SOCKET.
+///
+/// [`opt::optname`]: super::opt::optname
 pub(crate) fn sockopt_level_name(level: i32, name: i32) -> [String; 2] {
     let lvl = xval(SOL_LEVELS, level as i64, "SOL_??");
-    let name = match level {
-        libc::SOL_SOCKET => match SO_OLD_NAMES.iter().find(|(k, _)| *k == name as i64) {
-            Some((_, n)) => n.to_string(),
-            None => xval(SO_NAMES, name as i64, "SO_???"),
-        },
-        libc::SOL_TCP => xval(TCP_NAMES, name as i64, "TCP_???"),
-        libc::SOL_IP => xval(IP_NAMES, name as i64, "IP_???"),
-        libc::SOL_IPV6 => xval(IPV6_NAMES, name as i64, "IPV6_???"),
+    let old = match level {
+        libc::SOL_SOCKET => names::lookup(names::SO_OLD_NAMES, name as i64),
+        _ => None,
+    };
+    let named = matches!(
+        level,
+        libc::SOL_SOCKET | libc::SOL_TCP | libc::SOL_IP | libc::SOL_IPV6
+    );
+    let name = match (old, names::options(level)) {
+        (Some(n), _) => n.to_string(),
+        (None, Some((table, unknown))) if named => xval(table, name as i64, unknown),
         _ => name.to_string(),
     };
     [lvl, name]
@@ -446,7 +374,12 @@ fn sockaddr_bytes(b: &[u8]) -> String {
                      inet_pton(AF_INET6, \"{ip}\", &sin6_addr)"
                 );
                 if len > sin6_min {
-                    let scope = u32::from_ne_bytes([b[24], b[25], b[26], b[27]]);
+                    // The kernel takes 25-27 bytes too (scope id 0). strace copies the bytes it
+                    // was given into zeroed storage and prints the field from that: same here.
+                    let mut id = [0u8; 4];
+                    let given = &b[sin6_min..len.min(sin6_min + 4)];
+                    id[..given.len()].copy_from_slice(given);
+                    let scope = u32::from_ne_bytes(id);
                     let _ = write!(s, ", sin6_scope_id={}", scope_id(&ip, scope));
                 }
             }
@@ -491,14 +424,25 @@ pub(crate) struct Msg<'a> {
     pub namelen_before: Option<u32>,
     /// `msg_namelen` now.
     pub namelen: u32,
-    /// Each iovec: the bytes to show (already limited to what was sent or received) and `iov_len`.
-    pub iov: Vec<(&'a [u8], usize)>,
+    /// Each iovec, in order.
+    pub iov: Vec<Iov<'a>>,
     /// `msg_iovlen`.
     pub iovlen: usize,
     /// `msg_control`, `msg_controllen`.
     pub control: (usize, usize),
     /// `msg_flags`.
     pub flags: i32,
+}
+
+/// One iovec of a [`Msg`].
+pub(crate) struct Iov<'a> {
+    /// `iov_base`, printed when `bytes` is `None`.
+    pub base: usize,
+    /// The bytes to show (limited to what was sent or written by the kernel; only the first
+    /// [`MAX_STR`] + 1 are needed), or `None` when the kernel wrote none it reported.
+    pub bytes: Option<&'a [u8]>,
+    /// `iov_len`.
+    pub len: usize,
 }
 
 /// `{msg_name=…, msg_namelen=16, msg_iov=[{iov_base="ab", iov_len=2}], msg_iovlen=1,
@@ -509,7 +453,7 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
         let _ = write!(s, "{before} => ");
     }
     let _ = write!(s, "{}, msg_iov=[", m.namelen);
-    for (i, (bytes, len)) in m.iov.iter().enumerate() {
+    for (i, v) in m.iov.iter().enumerate() {
         if i > 0 {
             s.push_str(", ");
         }
@@ -517,7 +461,8 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
             s.push_str("...");
             break;
         }
-        let _ = write!(s, "{{iov_base={}, iov_len={len}}}", buf(bytes));
+        let base = v.bytes.map_or_else(|| ptr(v.base), buf);
+        let _ = write!(s, "{{iov_base={base}, iov_len={}}}", v.len);
     }
     let _ = write!(s, "], msg_iovlen={}", m.iovlen);
     if m.control.1 != 0 {

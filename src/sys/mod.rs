@@ -21,6 +21,7 @@ pub mod filter;
 pub(crate) mod fmt;
 mod io;
 mod msg;
+mod names;
 pub mod ns;
 pub mod opt;
 mod poll;

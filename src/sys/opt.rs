@@ -38,74 +38,9 @@ use libc::{linger, socklen_t, tcp_info, timeval, ucred};
 
 use super::{cvt, raw, Errno, Error, Result};
 
-// ---- names: one table serves error messages for both directions ----
+// ---- names: the crate's one table (`sys/names.rs`) serves these errors and the trace ----
 
-/// Builds [`level_name`] and [`optname`] from one list of `level => [options]`.
-macro_rules! name_table {
-    ($($level:ident => [$($opt:ident),* $(,)?]),* $(,)?) => {
-        /// The C name of a socket option level (`SOL_SOCKET`, `IPPROTO_TCP`…), or `None` for a
-        /// level socklab does not name.
-        ///
-        /// ```
-        /// use socklab::sys::opt::level_name;
-        /// assert_eq!(level_name(libc::IPPROTO_TCP), Some("IPPROTO_TCP"));
-        /// assert_eq!(level_name(-7), None);
-        /// ```
-        pub fn level_name(level: c_int) -> Option<&'static str> {
-            match level {
-                $(libc::$level => Some(stringify!($level)),)*
-                _ => None,
-            }
-        }
-
-        /// The C name of option `optname` at `level` (`SO_REUSEADDR`, `TCP_NODELAY`…), or
-        /// `None` when socklab does not name it. Option numbers repeat across levels (`SO_DEBUG`
-        /// and `TCP_NODELAY` are both 1), hence the level.
-        ///
-        /// ```
-        /// use socklab::sys::opt::optname;
-        /// assert_eq!(optname(libc::SOL_SOCKET, 1), Some("SO_DEBUG"));
-        /// assert_eq!(optname(libc::IPPROTO_TCP, 1), Some("TCP_NODELAY"));
-        /// ```
-        pub fn optname(level: c_int, optname: c_int) -> Option<&'static str> {
-            match level {
-                $(libc::$level => match optname {
-                    $(libc::$opt => Some(stringify!($opt)),)*
-                    _ => None,
-                },)*
-                _ => None,
-            }
-        }
-    };
-}
-
-name_table! {
-    SOL_SOCKET => [
-        SO_DEBUG, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_DONTROUTE, SO_BROADCAST, SO_SNDBUF,
-        SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHECK,
-        SO_PRIORITY, SO_LINGER, SO_BSDCOMPAT, SO_REUSEPORT, SO_PASSCRED, SO_PEERCRED,
-        SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO, SO_SNDTIMEO, SO_BINDTODEVICE, SO_TIMESTAMP,
-        SO_ACCEPTCONN, SO_PEERSEC, SO_PASSSEC, SO_TIMESTAMPNS, SO_MARK, SO_TIMESTAMPING,
-        SO_PROTOCOL, SO_DOMAIN, SO_RXQ_OVFL, SO_PEEK_OFF, SO_BUSY_POLL, SO_INCOMING_CPU,
-        SO_ZEROCOPY, SO_TXTIME,
-    ],
-    IPPROTO_IP => [
-        IP_TOS, IP_TTL, IP_HDRINCL, IP_OPTIONS, IP_RECVERR, IP_PKTINFO, IP_MTU_DISCOVER, IP_MTU,
-        IP_FREEBIND, IP_TRANSPARENT, IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_MULTICAST_LOOP,
-        IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, IP_BIND_ADDRESS_NO_PORT, IP_RECVTOS,
-    ],
-    IPPROTO_IPV6 => [
-        IPV6_V6ONLY, IPV6_UNICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_HOPS,
-        IPV6_MULTICAST_LOOP, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP, IPV6_RECVPKTINFO,
-        IPV6_TCLASS, IPV6_MTU, IPV6_RECVERR,
-    ],
-    IPPROTO_TCP => [
-        TCP_NODELAY, TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
-        TCP_SYNCNT, TCP_LINGER2, TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP, TCP_INFO, TCP_QUICKACK,
-        TCP_CONGESTION, TCP_USER_TIMEOUT, TCP_FASTOPEN, TCP_NOTSENT_LOWAT,
-    ],
-    IPPROTO_UDP => [UDP_CORK, UDP_SEGMENT, UDP_GRO],
-}
+pub use super::names::{level_name, optname};
 
 /// `name` when known, else the number: how levels and options appear in error messages.
 struct Sym(Option<&'static str>, c_int);

@@ -53,11 +53,13 @@ pub unsafe fn socketpair(domain: c_int, ty: c_int, protocol: c_int, sv: *mut c_i
 /// `bind(sockfd, addr, addrlen)` — bind(2).
 ///
 /// # Safety
-/// `addr` must be readable for `addrlen` bytes (the kernel copies at most `addrlen` bytes and
-/// rejects a short or oversized length with `EINVAL`).
+/// `addr` must be readable for `min(addrlen, sizeof(sockaddr_storage))` bytes: the kernel rejects
+/// a longer `addrlen` with `EINVAL` before reading, copies the `addrlen` bytes of any other, and
+/// rejects a length too short for the family with `EINVAL`. The trace reads no more.
 pub unsafe fn bind(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
     traced!(libc::bind(sockfd, addr, addrlen), move |(), r, e| {
-        // SAFETY: `addr` is readable for `addrlen` bytes (this fn's contract).
+        // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
+        // fn's contract), all `with_addr` reads.
         unsafe { line::with_addr("bind", sockfd, addr, addrlen, r, e) }
     })
 }
@@ -114,10 +116,11 @@ pub unsafe fn accept4(
 /// `connect(sockfd, addr, addrlen)` — connect(2).
 ///
 /// # Safety
-/// `addr` must be readable for `addrlen` bytes.
+/// As for [`bind`]: `addr` must be readable for `min(addrlen, sizeof(sockaddr_storage))` bytes.
 pub unsafe fn connect(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
     traced!(libc::connect(sockfd, addr, addrlen), move |(), r, e| {
-        // SAFETY: `addr` is readable for `addrlen` bytes (this fn's contract).
+        // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
+        // fn's contract), all `with_addr` reads.
         unsafe { line::with_addr("connect", sockfd, addr, addrlen, r, e) }
     })
 }
@@ -231,7 +234,8 @@ pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -
 ///
 /// # Safety
 /// `buf` must be readable for `len` bytes; `dest_addr` must be NULL (with `addrlen` 0) or
-/// readable for `addrlen` bytes.
+/// readable for `min(addrlen, sizeof(sockaddr_storage))` bytes (a longer `addrlen` is refused
+/// with `EINVAL` unread, as for [`bind`]).
 pub unsafe fn sendto(
     sockfd: c_int,
     buf: *const c_void,
@@ -244,7 +248,8 @@ pub unsafe fn sendto(
         libc::sendto(sockfd, buf, len, flags, dest_addr, addrlen),
         move |(), r, e| {
             let to = Some((dest_addr, addrlen));
-            // SAFETY: `buf` is readable for `len` bytes and `dest_addr` for `addrlen` or NULL.
+            // SAFETY: `buf` is readable for `len` bytes and `dest_addr` is NULL or readable for
+            // min(addrlen, sizeof(sockaddr_storage)) bytes (this fn's contract).
             unsafe { line::send("sendto", sockfd, buf, len, Some(flags), to, r, e) }
         }
     )
@@ -290,8 +295,9 @@ pub unsafe fn recvfrom(
 /// `sendmsg(sockfd, msg, flags)` — sendmsg(2).
 ///
 /// # Safety
-/// `msg` must point to a valid `msghdr` whose name, iovecs and control buffer are readable for
-/// the lengths it states.
+/// `msg` must point to a valid `msghdr` whose iovecs and control buffer are readable for the
+/// lengths it states, and whose name is NULL or readable for `min(msg_namelen,
+/// sizeof(sockaddr_storage))` bytes (the kernel reads no more).
 pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_t {
     traced!(libc::sendmsg(sockfd, msg, flags), move |(), r, e| {
         // SAFETY: `msg` and its buffers are readable as this fn's contract states.
@@ -363,6 +369,7 @@ pub unsafe fn recvmmsg(
 /// `optval` must be readable for `optlen` bytes (or NULL with `optlen` 0), and for this option
 /// the kernel must read no more than that and follow no pointer found in the value (it does for
 /// `SO_ATTACH_FILTER`'s `sock_fprog`: the program must be readable too).
+/// The trace reads at most the first 33 of them (strace's `-s 32` and its `...`).
 pub unsafe fn setsockopt(
     sockfd: c_int,
     level: c_int,

@@ -1,7 +1,14 @@
-//! The trace hook of [`raw`](super::raw): the `traced!` macro, its errno-keeping cold path, and the
-//! `unsafe` readers that turn each call's pointers into what `crate::sys::fmt` prints.
+//! The trace hook of [`raw`](super::raw): the `traced!` macro, its errno-keeping cold path, the
+//! `unsafe` readers that turn each call's pointers into what `crate::sys::fmt` prints, and (in
+//! [`hook`]) the state that decides where a line goes. `socklab::trace` is the public facade over
+//! it; nothing here reaches up to it.
 //!
 //! Without the `trace` feature `traced!` expands to the bare C call.
+
+#[cfg(feature = "trace")]
+pub(crate) mod hook;
+#[cfg(all(test, feature = "trace"))]
+mod props;
 
 /// `traced!(c_call, [pre = before_call,] |pre, ret, errno| line)`: makes `c_call`, and when the
 /// log is on (one relaxed load and a branch when it is off) builds `line` in the cold path. `pre`
@@ -9,7 +16,7 @@
 #[cfg(feature = "trace")]
 macro_rules! traced {
     ($call:expr, pre = $pre:expr, $line:expr) => {
-        if $crate::trace::gate_open() {
+        if $crate::sys::trace::hook::gate_open() {
             $crate::sys::trace::call(move || $pre, move || $call, $line)
         } else {
             $call
@@ -57,9 +64,9 @@ mod imp {
 
     use libc::{mmsghdr, msghdr, pollfd, sockaddr, sockaddr_storage, socklen_t, timespec};
 
+    use super::hook;
     use crate::sys::fmt;
     use crate::sys::Errno;
-    use crate::trace;
 
     fn errno() -> c_int {
         // SAFETY: __errno_location returns this thread's errno slot, valid for the thread's life.
@@ -81,7 +88,7 @@ mod imp {
         call: impl FnOnce() -> R,
         line: impl FnOnce(P, R, Errno) -> String,
     ) -> R {
-        let Some(sink) = trace::sink() else {
+        let Some(sink) = hook::sink() else {
             return call();
         };
         let p = pre();
@@ -90,7 +97,7 @@ mod imp {
         let elapsed = start.map(|s| s.elapsed());
         let saved = errno();
         let text = line(p, ret, Errno::from_raw(saved));
-        trace::emit(sink, text, elapsed);
+        hook::emit(sink, text, elapsed);
         set_errno(saved);
         ret
     }
@@ -102,6 +109,41 @@ mod imp {
     unsafe fn bytes<'a>(p: *const c_void, len: usize) -> Option<&'a [u8]> {
         // SAFETY: the caller guarantees `p` is readable for `len` bytes when non-NULL.
         (!p.is_null()).then(|| unsafe { slice::from_raw_parts(p.cast::<u8>(), len) })
+    }
+
+    /// What a buffer dump reads of the `len` bytes at `p`: the first [`fmt::MAX_STR`] + 1, all
+    /// strace's `-s 32` cut needs to print them and its `...`; `None` for NULL.
+    ///
+    /// # Safety
+    /// A non-NULL `p` is readable for `len` bytes for `'a`.
+    unsafe fn shown<'a>(p: *const c_void, len: usize) -> Option<&'a [u8]> {
+        // SAFETY: a prefix of the `len` bytes the caller guarantees readable.
+        unsafe { bytes(p, len.min(fmt::MAX_STR + 1)) }
+    }
+
+    /// The socket's type (`SO_TYPE`), asked of the kernel directly so the query is not itself
+    /// traced; `None` if `fd` is not a socket.
+    fn sock_type(fd: c_int) -> Option<c_int> {
+        let mut ty: c_int = 0;
+        let mut len = size_of::<c_int>() as socklen_t;
+        let p = std::ptr::addr_of_mut!(ty).cast();
+        // SAFETY: `p` is a live local int and `len` its size, as SO_TYPE writes one int.
+        let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, p, &mut len) };
+        (rc == 0 && len as usize == size_of::<c_int>()).then_some(ty)
+    }
+
+    /// Whether a receive with `flags` that reported bytes wrote them (up to the buffer's size).
+    ///
+    /// With `MSG_TRUNC` the kernel reports more than it writes: a datagram socket (UDP, Unix
+    /// dgram/seqpacket, raw) returns the datagram's full length and writes `min(ret, len)`; TCP
+    /// discards the data without writing the buffer and returns its count. So with `MSG_TRUNC`
+    /// the trace asks the socket's type (one untraced `getsockopt(SO_TYPE)`) and shows no bytes
+    /// for a stream socket, only the pointer, as for a buffer it does not decode. strace 6.1
+    /// reads the buffer anyway and prints its stale contents (`recvfrom(6, "ZZZZZ", 16,
+    /// MSG_TRUNC, NULL, NULL) = 5` over a buffer of `Z`s); for datagrams it prints the same
+    /// `min(ret, len)` bytes as here.
+    fn wrote_reported(fd: c_int, flags: c_int) -> bool {
+        flags & libc::MSG_TRUNC == 0 || sock_type(fd).is_some_and(|t| t != libc::SOCK_STREAM)
     }
 
     /// `*p`, or `None` for NULL.
@@ -116,10 +158,10 @@ mod imp {
     /// A sockaddr as strace prints it: decoded from at most `sizeof(sockaddr_storage)` bytes.
     ///
     /// # Safety
-    /// A non-NULL `addr` is readable for `len` bytes.
+    /// A non-NULL `addr` is readable for `min(len, sizeof(sockaddr_storage))` bytes.
     unsafe fn addr(addr: *const sockaddr, len: socklen_t) -> String {
         let len = (len as usize).min(size_of::<sockaddr_storage>());
-        // SAFETY: the caller guarantees `addr` is readable for `len` (or more) bytes.
+        // SAFETY: the caller guarantees `addr` is readable for this (clamped) `len`.
         let b = unsafe { bytes(addr.cast(), len) };
         fmt::sockaddr(addr as usize, b)
     }
@@ -157,15 +199,39 @@ mod imp {
         unsafe { get(msg) }.map(|m| m.msg_namelen)
     }
 
-    /// One msghdr as [`fmt::Msg`]: `data` limits the iovec bytes shown to what was received
-    /// (`None`: each iovec in full, for sends); `before` is the msg_namelen the caller set.
+    /// What a msghdr's iovecs hold, for [`msg_view`].
+    #[derive(Clone, Copy)]
+    pub(crate) enum Data {
+        /// Sent: each iovec in full.
+        Sent,
+        /// Received: the kernel wrote this many bytes, filling the iovecs in order.
+        Received(usize),
+        /// Received, but the kernel wrote none of the bytes it reported ([`wrote_reported`]).
+        Unwritten,
+    }
+
+    impl Data {
+        /// What a receive on `fd` with `flags` that returned `ret` (>= 0) wrote.
+        fn received(fd: c_int, flags: c_int, ret: usize) -> Data {
+            if ret > 0 && !wrote_reported(fd, flags) {
+                Data::Unwritten
+            } else {
+                Data::Received(ret)
+            }
+        }
+    }
+
+    /// One msghdr as [`fmt::Msg`]: `data` says which iovec bytes may be shown; `before` is the
+    /// msg_namelen the caller set.
     ///
     /// # Safety
-    /// `m` is valid as sendmsg/recvmsg require, and after a receive `data` bytes were written.
-    unsafe fn msg_view<'a>(
+    /// `m` is valid as sendmsg/recvmsg require (its name readable for `min(msg_namelen,
+    /// sizeof(sockaddr_storage))` bytes, its `msg_iovlen` iovecs readable, each base for its
+    /// `iov_len` bytes), and after a receive the kernel wrote what `data` says.
+    pub(crate) unsafe fn msg_view<'a>(
         m: &'a msghdr,
         before: Option<u32>,
-        data: Option<usize>,
+        data: Data,
     ) -> fmt::Msg<'a> {
         let namelen = before.map_or(m.msg_namelen, |b| b.min(m.msg_namelen));
         let name_len = (namelen as usize).min(size_of::<sockaddr_storage>());
@@ -174,16 +240,28 @@ mod imp {
         let shown = m.msg_iovlen.min(33);
         // SAFETY: msg_iov points to msg_iovlen iovecs; we read the first `shown`.
         let iovs = unsafe { bytes(m.msg_iov.cast(), shown * size_of::<libc::iovec>()) };
-        let mut left = data.unwrap_or(usize::MAX);
+        let mut left = match data {
+            Data::Sent => usize::MAX,
+            Data::Received(n) => n,
+            Data::Unwritten => 0,
+        };
         let mut iov = Vec::new();
         for i in 0..if iovs.is_some() { shown } else { 0 } {
             // SAFETY: `i < shown`, within the iovecs read above.
             let v = unsafe { m.msg_iov.add(i).read_unaligned() };
             let n = v.iov_len.min(left);
             left -= n;
-            // SAFETY: each iovec's base is readable for iov_len bytes (sent) or had `n` written.
-            let b = unsafe { bytes(v.iov_base, n) }.unwrap_or(&[]);
-            iov.push((b, v.iov_len));
+            let bytes = match data {
+                Data::Unwritten => None,
+                // SAFETY: each iovec's base is readable for iov_len bytes (sent) or had the
+                // first `n` written (the kernel fills the iovecs in order).
+                _ => Some(unsafe { self::shown(v.iov_base, n) }.unwrap_or(&[])),
+            };
+            iov.push(fmt::Iov {
+                base: v.iov_base as usize,
+                bytes,
+                len: v.iov_len,
+            });
         }
         fmt::Msg {
             name: (m.msg_name as usize, name),
@@ -236,7 +314,7 @@ mod imp {
         /// bind(2) and connect(2).
         ///
         /// # Safety
-        /// `addr` is readable for `len` bytes (or NULL).
+        /// `addr` is NULL or readable for `min(len, sizeof(sockaddr_storage))` bytes.
         pub(crate) unsafe fn with_addr(
             name: &str,
             s: c_int,
@@ -298,12 +376,17 @@ mod imp {
             ret: isize,
             e: Errno,
         ) -> String {
-            let b = if ret >= 0 {
-                // SAFETY: the call wrote min(ret, len) bytes at `buf`.
-                let got = unsafe { bytes(buf, (ret as usize).min(len)) };
-                got.map_or_else(|| fmt::ptr(0), fmt::buf)
-            } else {
-                fmt::ptr(buf as usize)
+            let written = match ret {
+                r if r < 0 => None,
+                r => match Data::received(s, flags.unwrap_or(0), r as usize) {
+                    Data::Received(n) => Some(n.min(len)),
+                    _ => None,
+                },
+            };
+            let b = match written {
+                // SAFETY: the call wrote min(ret, len) bytes at `buf` (`wrote_reported`).
+                Some(n) => unsafe { shown(buf, n) }.map_or_else(|| fmt::ptr(0), fmt::buf),
+                None => fmt::ptr(buf as usize),
             };
             let mut args = vec![fd(s), b, len.to_string()];
             if let Some(f) = flags {
@@ -331,13 +414,14 @@ mod imp {
             e: Errno,
         ) -> String {
             // SAFETY: `buf` is readable for `len` bytes.
-            let b = unsafe { bytes(buf, len) }.map_or_else(|| fmt::ptr(0), fmt::buf);
+            let b = unsafe { shown(buf, len) }.map_or_else(|| fmt::ptr(0), fmt::buf);
             let mut args = vec![fd(s), b, len.to_string()];
             if let Some(f) = flags {
                 args.push(fmt::msg_flags(f));
             }
             if let Some((addr, addrlen)) = to {
-                // SAFETY: `addr` is readable for `addrlen` bytes or NULL.
+                // SAFETY: `addr` is NULL or readable for min(addrlen, sizeof(sockaddr_storage))
+                // bytes (raw::sendto's contract), all `addr` reads.
                 args.push(unsafe { super::addr(addr, addrlen) });
                 args.push(addrlen.to_string());
             }
@@ -356,7 +440,7 @@ mod imp {
             // SAFETY: `msg` points to a valid msghdr (or is NULL).
             let m = match unsafe { msg.as_ref() } {
                 // SAFETY: its buffers are readable for the lengths it states.
-                Some(m) => fmt::msghdr(&unsafe { msg_view(m, None, None) }),
+                Some(m) => fmt::msghdr(&unsafe { msg_view(m, None, Data::Sent) }),
                 None => fmt::ptr(0),
             };
             fmt::line("sendmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
@@ -376,8 +460,11 @@ mod imp {
             let m = match (unsafe { msg.as_ref() }, before) {
                 (None, _) | (_, None) => fmt::ptr(msg as usize),
                 (Some(_), Some(b)) if ret < 0 => format!("{{msg_namelen={b}}}"),
-                // SAFETY: the kernel wrote `ret` bytes into its iovecs and its name.
-                (Some(m), b) => fmt::msghdr(&unsafe { msg_view(m, b, Some(ret as usize)) }),
+                (Some(m), b) => {
+                    let data = Data::received(s, flags, ret as usize);
+                    // SAFETY: the kernel wrote its name and, per `data`, its iovecs' bytes.
+                    fmt::msghdr(&unsafe { msg_view(m, b, data) })
+                }
             };
             fmt::line("recvmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
         }
@@ -401,7 +488,7 @@ mod imp {
                 // SAFETY: each msg_hdr is valid as for sendmsg.
                 let msgs: Vec<_> = hdrs
                     .iter()
-                    .map(|h| unsafe { msg_view(&h.msg_hdr, None, None) })
+                    .map(|h| unsafe { msg_view(&h.msg_hdr, None, Data::Sent) })
                     .collect();
                 let sent = if ret > 0 { ret as usize } else { 0 };
                 let lens: Vec<u32> = hdrs.iter().take(sent).map(|h| h.msg_len).collect();
@@ -421,13 +508,14 @@ mod imp {
             vlen: c_uint,
             timeout: *const timespec,
         ) -> MmsgPre {
-            let n = if vec.is_null() {
-                0
+            let hdrs: &[mmsghdr] = if vec.is_null() {
+                // (from_raw_parts wants a non-NULL pointer even for no elements)
+                &[]
             } else {
-                (vlen as usize).min(1024)
+                // SAFETY: `vec` points to `vlen` valid mmsghdrs; we read at most 1024 (the
+                // kernel's UIO_MAXIOV cap on vlen).
+                unsafe { slice::from_raw_parts(vec, (vlen as usize).min(1024)) }
             };
-            // SAFETY: `vec` points to `vlen` valid mmsghdrs (we read at most 1024, IOV_MAX).
-            let hdrs = unsafe { slice::from_raw_parts(vec, n) };
             // SAFETY: `timeout` is NULL or readable.
             (
                 hdrs.iter().map(|h| h.msg_hdr.msg_namelen).collect(),
@@ -451,15 +539,23 @@ mod imp {
             let v = if ret < 0 || vec.is_null() {
                 fmt::ptr(vec as usize)
             } else {
-                // SAFETY: the kernel filled the first `ret` of the `vlen` mmsghdrs.
-                let hdrs = unsafe { slice::from_raw_parts(vec, ret as usize) };
+                // The first 33 are all the line shows (32 and its `...`).
+                let n = (ret as usize).min(vlen as usize).min(33);
+                // SAFETY: the kernel filled the first `ret` (<= `vlen`) of the `vlen` mmsghdrs.
+                let hdrs = unsafe { slice::from_raw_parts(vec, n) };
+                let wrote = wrote_reported(s, flags);
                 let msgs: Vec<_> = hdrs
                     .iter()
                     .enumerate()
                     .map(|(i, h)| {
                         let before = namelens.get(i).copied();
-                        // SAFETY: msg_len bytes were received into this message's buffers.
-                        unsafe { msg_view(&h.msg_hdr, before, Some(h.msg_len as usize)) }
+                        let data = match h.msg_len as usize {
+                            n if wrote || n == 0 => Data::Received(n),
+                            _ => Data::Unwritten,
+                        };
+                        // SAFETY: the kernel wrote this message's name and, per `data`, its
+                        // iovecs' bytes.
+                        unsafe { msg_view(&h.msg_hdr, before, data) }
                     })
                     .collect();
                 let lens: Vec<u32> = hdrs.iter().map(|h| h.msg_len).collect();
@@ -488,7 +584,7 @@ mod imp {
             e: Errno,
         ) -> String {
             // SAFETY: `val` is readable for `len` bytes or NULL.
-            let v = unsafe { bytes(val, len as usize) };
+            let v = unsafe { shown(val, len as usize) };
             let [l, n] = fmt::sockopt_level_name(level, name);
             let v = fmt::setsockopt_val(level, name, val as usize, v);
             fmt::line(
@@ -520,7 +616,7 @@ mod imp {
                         fmt::ptr(val as usize)
                     } else {
                         // SAFETY: the kernel wrote min(b, a) bytes of value at `val`.
-                        let bytes = unsafe { bytes(val, a.min(b) as usize) };
+                        let bytes = unsafe { shown(val, a.min(b) as usize) };
                         bytes.map_or_else(|| fmt::ptr(0), |v| fmt::getsockopt_val(level, name, v))
                     };
                     (v, fmt::inout(b, a))

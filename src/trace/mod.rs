@@ -29,81 +29,28 @@
 //! `recv` is `recvfrom(…, NULL, NULL)`. Control messages (`msg_control`) are shown as a pointer
 //! where strace decodes the cmsg chain.
 //!
+//! A buffer dump shows only bytes the kernel wrote, and the hook reads no more than each
+//! [`sys::raw`](crate::sys::raw) contract guarantees readable (addresses: `min(addrlen,
+//! sizeof(sockaddr_storage))`; buffers: their first 33 bytes). Where the kernel reports more than
+//! it wrote — a receive with `MSG_TRUNC` — a datagram socket shows the `min(ret, len)` bytes that
+//! fit, as strace does; a stream socket (TCP discards the data unwritten) shows the buffer's
+//! pointer, where strace prints the buffer's stale contents. To tell the two apart the hook makes
+//! one untraced `getsockopt(fd, SOL_SOCKET, SO_TYPE)` per `MSG_TRUNC` receive, which strace run
+//! on a traced program will show.
+//!
 //! # Cost
 //! When off, each call pays one relaxed atomic load and a branch that is never taken; the log is
 //! built in a `#[cold]` function only when on. Building without the `trace` feature
 //! (`default-features = false`) removes even that: `benches/trace_off.rs` measures the difference.
 //! Writing a line preserves `errno`, so code that reads `errno` after a raw call still sees the
 //! call's value.
+//!
+//! # Layers
+//! The hook itself (the gate, the per-thread capture, the line's delivery, reading
+//! `SOCKLAB_TRACE` at the first call) lives in `sys::trace` beside the calls it logs, so `sys`
+//! needs nothing above it; this module is its public face.
 
-use std::cell::RefCell;
-use std::fs::File;
-use std::io::Write;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
-use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
-
-/// Set until the environment variable has been read.
-const UNINIT: u32 = 1 << 31;
-/// Set while the log prints (to stderr or the file).
-const OUTPUT: u32 = 1 << 30;
-/// The low bits count live [`capture`] scopes, over all threads.
-const CAPTURES: u32 = OUTPUT - 1;
-
-/// Zero means "nothing to do": the one word the hot path reads.
-static GATE: AtomicU32 = AtomicU32::new(UNINIT);
-static CONFIG: OnceLock<Config> = OnceLock::new();
-
-thread_local! {
-    /// The lines of the innermost [`capture`] running on this thread.
-    static CAPTURED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
-}
-
-/// Where printed lines go, from `SOCKLAB_TRACE`.
-struct Config {
-    file: Option<Mutex<File>>,
-    time: bool,
-}
-
-/// Whether any call may need a line: the hot path's single check.
-#[inline(always)]
-pub(crate) fn gate_open() -> bool {
-    GATE.load(Relaxed) != 0
-}
-
-/// Parses `SOCKLAB_TRACE`: `(on, file, time)`.
-fn parse(var: &str) -> (bool, Option<&str>, bool) {
-    let mut parts = var.split(',');
-    let target = parts.next().unwrap_or("").trim();
-    let time = parts.any(|p| p.trim() == "time");
-    match target {
-        "" | "0" => (false, None, time),
-        "1" | "stderr" => (true, None, time),
-        path => (true, Some(path), time),
-    }
-}
-
-/// Reads `SOCKLAB_TRACE` once and opens the file it names.
-fn config() -> &'static Config {
-    CONFIG.get_or_init(|| {
-        let var = std::env::var("SOCKLAB_TRACE").unwrap_or_default();
-        let (on, path, time) = parse(&var);
-        let file = path.and_then(
-            |p| match File::options().create(true).append(true).open(p) {
-                Ok(f) => Some(Mutex::new(f)),
-                Err(e) => {
-                    eprintln!("socklab: SOCKLAB_TRACE={p}: {e}; tracing to stderr");
-                    None
-                }
-            },
-        );
-        if on {
-            GATE.fetch_or(OUTPUT, Relaxed);
-        }
-        GATE.fetch_and(!UNINIT, Relaxed);
-        Config { file, time }
-    })
-}
+use crate::sys::trace::hook;
 
 /// Turns the log on at run time, to the destination `SOCKLAB_TRACE` names (stderr if unset).
 ///
@@ -115,20 +62,17 @@ fn config() -> &'static Config {
 /// # Ok::<(), socklab::Error>(())
 /// ```
 pub fn enable() {
-    config();
-    GATE.fetch_or(OUTPUT, Relaxed);
+    hook::set_output(true);
 }
 
 /// Turns the log off (a [`capture`] in progress keeps recording).
 pub fn disable() {
-    config();
-    GATE.fetch_and(!OUTPUT, Relaxed);
+    hook::set_output(false);
 }
 
 /// Whether the log is printing (from `SOCKLAB_TRACE` or [`enable`]).
 pub fn enabled() -> bool {
-    config();
-    GATE.load(Relaxed) & OUTPUT != 0
+    hook::output_on()
 }
 
 /// Runs `f` and returns its value with the trace lines of every socklab call this thread made
@@ -144,95 +88,8 @@ pub fn enabled() -> bool {
 /// # Ok::<(), socklab::Error>(())
 /// ```
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
-    /// Restores the outer capture (held here) and the gate count, even if `f` panics.
-    struct Scope(Option<Vec<String>>);
-    impl Drop for Scope {
-        fn drop(&mut self) {
-            GATE.fetch_sub(1, Relaxed);
-            CAPTURED.with(|c| *c.borrow_mut() = self.0.take());
-        }
-    }
-    config();
-    debug_assert!(
-        GATE.load(Relaxed) & CAPTURES != CAPTURES,
-        "too many captures"
-    );
-    GATE.fetch_add(1, Relaxed);
-    let scope = Scope(CAPTURED.with(|c| c.borrow_mut().replace(Vec::new())));
+    // The scope restores the outer capture even if `f` panics.
+    let scope = hook::Capture::start();
     let r = f();
-    let lines = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
-    drop(scope);
-    (r, lines)
-}
-
-/// Where one call's line goes; decided before the call so the timer only runs when printed.
-pub(crate) enum Sink {
-    /// Into this thread's [`capture`].
-    Capture,
-    /// Printed; `timed` adds strace -T's suffix.
-    Print { timed: bool },
-}
-
-impl Sink {
-    /// Whether to time the call.
-    pub(crate) fn timed(&self) -> bool {
-        matches!(self, Sink::Print { timed: true })
-    }
-}
-
-/// The sink for a call on this thread, or `None` when the call is not traced. Called only from
-/// the cold path, after [`gate_open`] said yes.
-pub(crate) fn sink() -> Option<Sink> {
-    let cfg = config();
-    // try_with: a call from a thread-local destructor finds no capture rather than panicking.
-    let capturing = || CAPTURED.try_with(|c| c.borrow().is_some()).unwrap_or(false);
-    if GATE.load(Relaxed) & CAPTURES != 0 && capturing() {
-        return Some(Sink::Capture);
-    }
-    (GATE.load(Relaxed) & OUTPUT != 0).then_some(Sink::Print { timed: cfg.time })
-}
-
-/// Delivers one line (without newline) to `sink`.
-pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
-    match sink {
-        Sink::Capture => {
-            let _ = CAPTURED.try_with(|c| {
-                if let Some(v) = c.borrow_mut().as_mut() {
-                    v.push(line);
-                }
-            });
-        }
-        Sink::Print { .. } => {
-            if let Some(d) = elapsed {
-                line.push_str(&format!(" <{}.{:06}>", d.as_secs(), d.subsec_micros()));
-            }
-            line.push('\n');
-            // One write per line, so lines from several threads do not interleave; a failed
-            // write is dropped (the log must never change what the traced program does).
-            match &config().file {
-                Some(f) => {
-                    let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
-                    let _ = f.write_all(line.as_bytes());
-                }
-                None => {
-                    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse;
-
-    #[test]
-    fn parses_the_variable() {
-        assert_eq!(parse(""), (false, None, false));
-        assert_eq!(parse("0"), (false, None, false));
-        assert_eq!(parse("1"), (true, None, false));
-        assert_eq!(parse("1,time"), (true, None, true));
-        assert_eq!(parse("/tmp/t.log"), (true, Some("/tmp/t.log"), false));
-        assert_eq!(parse("/tmp/t.log,time"), (true, Some("/tmp/t.log"), true));
-    }
+    (r, scope.finish())
 }

@@ -6,5 +6,6 @@
 mod common;
 
 mod capture;
+mod robust;
 mod strace;
 mod tour;

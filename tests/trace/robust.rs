@@ -1,0 +1,224 @@
+//! The trace on inputs the kernel accepts but a formatter can trip on: an `AF_INET6` address of
+//! 25-27 bytes (issue 9, finding 6: the formatter indexed past the slice and panicked after the
+//! bind had happened), and `MSG_TRUNC` receives, where the kernel reports more bytes than it
+//! wrote and the dump must show only the written ones. Expected lines are strace 6.1's for the
+//! same calls, except where strace prints bytes the kernel never wrote (noted there).
+
+use std::mem::zeroed;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use libc::{iovec, mmsghdr, msghdr, sockaddr_in6, sockaddr_storage};
+use socklab::sys::{self, raw, PollFd, SockAddr};
+use socklab::sys::{AF_INET, AF_INET6, MSG_TRUNC, SOCK_DGRAM, SOCK_STREAM};
+use socklab::trace::capture;
+
+use super::common::no_leak;
+
+fn n(f: &OwnedFd) -> i32 {
+    f.as_raw_fd()
+}
+
+/// `::1`, port 0, with the four bytes after `sin6_addr` (where `sin6_scope_id` sits) set to
+/// `tail`: what `len` 25-27 hand the kernel a part of.
+fn v6_loopback_with_tail(tail: [u8; 4]) -> sockaddr_storage {
+    // SAFETY: sockaddr_storage is a C struct of integers; all zero bytes is a valid value.
+    let mut storage: sockaddr_storage = unsafe { zeroed() };
+    let sin6 = sockaddr_in6 {
+        sin6_family: AF_INET6 as libc::sa_family_t,
+        sin6_port: 0,
+        sin6_flowinfo: 0,
+        sin6_addr: libc::in6_addr {
+            s6_addr: std::net::Ipv6Addr::LOCALHOST.octets(),
+        },
+        sin6_scope_id: u32::from_ne_bytes(tail),
+    };
+    // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+    unsafe {
+        std::ptr::addr_of_mut!(storage)
+            .cast::<sockaddr_in6>()
+            .write(sin6)
+    };
+    storage
+}
+
+#[test]
+fn af_inet6_address_of_25_to_27_bytes_binds_and_traces_like_strace() {
+    no_leak(|| {
+        // strace 6.1 on a C program binding these bytes: it copies the `len` bytes given into
+        // zeroed storage and prints `sin6_scope_id` from that (7, then 7 + 1*256, …).
+        let tail = [7, 1, 0, 9];
+        let expected = [
+            (24, String::new()),
+            (25, ", sin6_scope_id=7".to_string()),
+            (26, ", sin6_scope_id=263".to_string()),
+            (27, ", sin6_scope_id=263".to_string()),
+            (28, format!(", sin6_scope_id={}", u32::from_ne_bytes(tail))),
+        ];
+        for (len, scope) in expected {
+            let fd = sys::socket(AF_INET6, SOCK_DGRAM, 0).unwrap();
+            let addr = SockAddr::from_parts(v6_loopback_with_tail(tail), len).unwrap();
+            let (r, lines) = capture(|| sys::bind(&fd, &addr));
+            r.unwrap_or_else(|e| panic!("the kernel takes a {len}-byte sockaddr_in6: {e}"));
+            assert_eq!(
+                lines,
+                [format!(
+                    "bind({}, {{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), \
+                     inet_pton(AF_INET6, \"::1\", &sin6_addr){scope}}}, {len}) = 0",
+                    n(&fd)
+                )]
+            );
+        }
+    });
+}
+
+/// A connected loopback TCP pair `(client, server side)`.
+fn tcp_pair() -> (OwnedFd, OwnedFd) {
+    let l = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    sys::bind(&l, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+    sys::listen(&l, 1).unwrap();
+    let at = sys::getsockname(&l).unwrap();
+    let c = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    sys::connect(&c, &at).unwrap();
+    let s = sys::accept(&l, None).unwrap();
+    (c, s)
+}
+
+/// A UDP socket on 127.0.0.1 that has sent itself `data`, ready to read.
+fn udp_holding(data: &[u8]) -> OwnedFd {
+    let u = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+    sys::bind(&u, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+    let at = sys::getsockname(&u).unwrap();
+    sys::sendto(&u, data, 0, &at).unwrap();
+    readable(&u);
+    u
+}
+
+/// Waits until `fd` has data, so the receive under test does not block.
+fn readable(fd: &OwnedFd) {
+    let mut fds = [PollFd::new(fd.as_fd(), libc::POLLIN)];
+    assert_eq!(sys::poll(&mut fds, 5000).unwrap(), 1);
+}
+
+/// A msghdr with no name and no control over `iov`.
+fn msg_over(iov: &mut [iovec]) -> msghdr {
+    // SAFETY: msghdr is a C struct of integers and pointers; all zero (NULL) is valid.
+    let mut m: msghdr = unsafe { zeroed() };
+    m.msg_iov = iov.as_mut_ptr();
+    m.msg_iovlen = iov.len();
+    m
+}
+
+#[test]
+fn msg_trunc_on_tcp_shows_the_pointer_not_the_stale_buffer() {
+    no_leak(|| {
+        let (c, s) = tcp_pair();
+        // recv(MSG_TRUNC): TCP drops the data, writes nothing, returns its count. strace 6.1
+        // prints the buffer's old contents here (`"ZZZZZ"`); the trace prints the pointer.
+        sys::write(&c, b"hello").unwrap();
+        readable(&s);
+        let mut buf = [b'Z'; 16];
+        let p = buf.as_mut_ptr();
+        // SAFETY: `p` is writable for 16 bytes.
+        let (r, lines) = capture(|| unsafe { raw::recv(n(&s), p.cast(), 16, MSG_TRUNC) });
+        assert_eq!(r, 5);
+        assert_eq!(buf, [b'Z'; 16], "the kernel wrote nothing");
+        let line = format!(
+            "recvfrom({}, {:#x}, 16, MSG_TRUNC, NULL, NULL) = 5",
+            n(&s),
+            p as usize
+        );
+        assert_eq!(lines, [line]);
+
+        // recvmsg(MSG_TRUNC): the same, per iovec.
+        sys::write(&c, b"hello").unwrap();
+        readable(&s);
+        let mut iov = [iovec {
+            iov_base: p.cast(),
+            iov_len: 16,
+        }];
+        let mut m = msg_over(&mut iov);
+        // SAFETY: `m` is a valid msghdr over one 16-byte writable iovec, no name, no control.
+        let (r, lines) = capture(|| unsafe { raw::recvmsg(n(&s), &mut m, MSG_TRUNC) });
+        assert_eq!(r, 5);
+        assert_eq!(buf, [b'Z'; 16], "the kernel wrote nothing");
+        let hdr = format!(
+            "{{msg_name=NULL, msg_namelen=0, msg_iov=[{{iov_base={:#x}, iov_len=16}}], \
+             msg_iovlen=1, msg_controllen=0, msg_flags=0}}",
+            p as usize
+        );
+        assert_eq!(lines, [format!("recvmsg({}, {hdr}, MSG_TRUNC) = 5", n(&s))]);
+
+        // recvmmsg(MSG_TRUNC): each message's msg_len counts bytes that were not written.
+        sys::write(&c, b"hello").unwrap();
+        readable(&s);
+        let mut iov = [iovec {
+            iov_base: p.cast(),
+            iov_len: 16,
+        }];
+        let mut v = [mmsghdr {
+            msg_hdr: msg_over(&mut iov),
+            msg_len: 0,
+        }];
+        let vp = v.as_mut_ptr();
+        // SAFETY: `vp` points to one valid mmsghdr as above; the timeout is NULL.
+        let (r, lines) =
+            capture(|| unsafe { raw::recvmmsg(n(&s), vp, 1, MSG_TRUNC, std::ptr::null_mut()) });
+        assert_eq!(r, 1);
+        assert_eq!(buf, [b'Z'; 16], "the kernel wrote nothing");
+        let line = format!(
+            "recvmmsg({}, [{{msg_hdr={hdr}, msg_len=5}}], 1, MSG_TRUNC, NULL) = 1",
+            n(&s)
+        );
+        assert_eq!(lines, [line]);
+    });
+}
+
+#[test]
+fn msg_trunc_on_udp_shows_the_bytes_that_fit_like_strace() {
+    no_leak(|| {
+        // recv(MSG_TRUNC) on a datagram: returns its full length (10), writes min(10, 4).
+        let u = udp_holding(b"0123456789");
+        let mut buf = [b'Z'; 8];
+        let p = buf.as_mut_ptr();
+        // SAFETY: `p` is writable for 8 bytes; we offer 4.
+        let (r, lines) = capture(|| unsafe { raw::recv(n(&u), p.cast(), 4, MSG_TRUNC) });
+        assert_eq!(r, 10);
+        assert_eq!(&buf, b"0123ZZZZ");
+        let line = format!(
+            "recvfrom({}, \"0123\", 4, MSG_TRUNC, NULL, NULL) = 10",
+            n(&u)
+        );
+        assert_eq!(lines, [line]);
+
+        // recvmsg(MSG_TRUNC) over two 3-byte iovecs: 6 written, 10 reported.
+        sys::sendto(&u, b"0123456789", 0, &sys::getsockname(&u).unwrap()).unwrap();
+        readable(&u);
+        let mut buf = [b'Z'; 8];
+        let p = buf.as_mut_ptr();
+        // SAFETY: offset 3 is inside `buf` (8 bytes), and so are the 3 bytes after it.
+        let second = unsafe { p.add(3) };
+        let mut iov = [
+            iovec {
+                iov_base: p.cast(),
+                iov_len: 3,
+            },
+            iovec {
+                iov_base: second.cast(),
+                iov_len: 3,
+            },
+        ];
+        let mut m = msg_over(&mut iov);
+        // SAFETY: `m` is a valid msghdr over two writable 3-byte iovecs, no name, no control.
+        let (r, lines) = capture(|| unsafe { raw::recvmsg(n(&u), &mut m, MSG_TRUNC) });
+        assert_eq!(r, 10);
+        assert_eq!(&buf, b"012345ZZ");
+        let line = format!(
+            "recvmsg({}, {{msg_name=NULL, msg_namelen=0, msg_iov=[{{iov_base=\"012\", \
+             iov_len=3}}, {{iov_base=\"345\", iov_len=3}}], msg_iovlen=2, msg_controllen=0, \
+             msg_flags=MSG_TRUNC}}, MSG_TRUNC) = 10",
+            n(&u)
+        );
+        assert_eq!(lines, [line]);
+    });
+}
