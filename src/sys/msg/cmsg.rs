@@ -53,8 +53,9 @@ pub const fn cmsg_len(len: usize) -> usize {
 ///   for `SCM_RIGHTS`) and pass [`as_bytes`](CmsgBuffer::as_bytes) to
 ///   [`sendmsg`](super::sendmsg).
 /// - **To receive**, make one [`with_capacity`](CmsgBuffer::with_capacity)`(`[`cmsg_space`]`(n))`
-///   and pass it to [`recvmsg`](super::recvmsg): the whole capacity is offered to the kernel
-///   (uninitialized, as C's `char cbuf[CMSG_SPACE(n)]`), and afterwards
+///   and pass it to [`recvmsg`](super::recvmsg): the whole capacity is offered to the kernel,
+///   zeroed before each receive (as C's `char cbuf[CMSG_SPACE(n)] = {0}`: the kernel never
+///   writes the padding after each message, which `len` counts), and afterwards
 ///   [`len`](CmsgBuffer::len) is the `msg_controllen` the kernel wrote and
 ///   [`iter`](CmsgBuffer::iter) walks the messages.
 ///
@@ -68,7 +69,8 @@ pub struct CmsgBuffer {
     /// Bytes offered to the kernel as `msg_controllen` on receive (may be less than the storage).
     cap: usize,
     /// Bytes that are valid: written by [`push`](Self::push) or reported by the kernel. The
-    /// first `len` bytes of `words` are always initialized.
+    /// first `len` bytes of `words` are always initialized (pushed, or zeroed before the
+    /// receive and then written by the kernel except for cmsg padding).
     len: usize,
     /// fds the kernel installed for the last receive, owned here until taken.
     fds: Vec<OwnedFd>,
@@ -80,7 +82,8 @@ impl CmsgBuffer {
         CmsgBuffer::with_capacity(0)
     }
 
-    /// A buffer offering exactly `cap` bytes to the kernel on receive (storage uninitialized).
+    /// A buffer offering exactly `cap` bytes to the kernel on receive (allocated uninitialized;
+    /// each receive zeroes it first).
     /// Use [`cmsg_space`] to size it; a buffer too small for what arrives gets `MSG_CTRUNC`.
     pub fn with_capacity(cap: usize) -> CmsgBuffer {
         let mut words = Vec::new();
@@ -191,13 +194,19 @@ impl CmsgBuffer {
         mem::take(&mut self.fds)
     }
 
-    /// Before a receive: drops the old contents and returns `msg_control`/`msg_controllen`
-    /// (NULL and 0 for a zero capacity).
+    /// Before a receive: drops the old contents, zeroes the storage and returns
+    /// `msg_control`/`msg_controllen` (NULL and 0 for a zero capacity).
+    ///
+    /// Zeroing is what makes [`as_bytes`](Self::as_bytes) sound after a receive: the kernel
+    /// reports `CMSG_SPACE` bytes per message (`msg_controllen`) but writes only `CMSG_LEN`,
+    /// leaving the padding between messages untouched, so without it those bytes would be
+    /// uninitialized (or a previous receive's). Padding is never part of a [`Cmsg`]'s data.
     pub(super) fn recv_parts(&mut self) -> (*mut c_void, usize) {
         self.clear();
         if self.cap == 0 {
             return (ptr::null_mut(), 0);
         }
+        self.words.fill(MaybeUninit::new(0));
         (self.words.as_mut_ptr().cast(), self.cap)
     }
 
