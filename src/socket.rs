@@ -174,7 +174,10 @@ impl Socket {
     }
 
     /// `recv(fd, buf, len, flags)` — recv(2). Retries `EINTR`. Returns C's value, which with
-    /// `MSG_TRUNC` may exceed `buf.len()`.
+    /// `MSG_TRUNC` is not the number of bytes written: a datagram's full length (only
+    /// `min(n, buf.len())` bytes were written), or on TCP the bytes discarded without writing
+    /// `buf` at all. To get exactly the bytes written, call [`sys::recv`] with a
+    /// `&mut [MaybeUninit<u8>]` (see [`sys::RecvBuf`]).
     ///
     /// # Errors
     /// As [`sys::recv`], except `EINTR`.
@@ -191,7 +194,8 @@ impl Socket {
     }
 
     /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)` — recvfrom(2). Retries `EINTR`.
-    /// The address is `None` when the kernel wrote none (connected streams).
+    /// The address is `None` when the kernel wrote none (connected streams). The count is C's
+    /// value: with `MSG_TRUNC` it is not the bytes written (see [`Socket::recv`]).
     ///
     /// # Errors
     /// As [`sys::recvfrom`], except `EINTR`.
@@ -498,7 +502,8 @@ impl Socket {
     }
 
     /// `recvmsg(fd, msg, flags)` — recvmsg(2), as [`sys::recvmsg`]. Retries `EINTR` (nothing
-    /// was received then, and `control` is left empty).
+    /// was received then, and `control` is left empty). The data is the first
+    /// [`filled`](sys::RecvMsg::filled) bytes of `iov`; `bytes` is C's value.
     ///
     /// # Errors
     /// As [`sys::recvmsg`], except `EINTR`.
@@ -512,7 +517,7 @@ impl Socket {
     /// let mut head = [0u8; 4];
     /// let r = b.recvmsg(&mut [IoSliceMut::new(&mut head)], None, 0)?;
     /// assert!(r.is_truncated()); // MSG_TRUNC: the datagram had 10 bytes
-    /// assert_eq!((r.bytes, &head), (4, b"0123"));
+    /// assert_eq!((r.bytes, r.filled, &head), (4, 4, b"0123"));
     /// # Ok::<(), socklab::Error>(())
     /// ```
     pub fn recvmsg(

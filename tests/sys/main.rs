@@ -4,6 +4,7 @@
 mod common;
 
 mod addr;
+mod canary_recv;
 mod errors;
 mod msg;
 mod opt;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use libc::{iovec, mmsghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::super::fmt::msg_flags;
+use super::super::io::bytes_written;
 use super::super::{cvt, raw, Errno, Error, Result, SockAddr};
 use super::STORAGE_LEN;
 use super::{controllen_of, new_msghdr, to_timespec, written_addr, zeroed_storage, CmsgBuffer};
@@ -259,7 +260,9 @@ impl<'a> MmsgMsg<'a> {
         self.i
     }
 
-    /// The bytes: received (`min(msg_len, capacity)` of them) or sent.
+    /// The bytes: the ones the kernel wrote (received) or those [`set`](MmsgBatch::set) (sent).
+    /// After a receive that is `min(msg_len, capacity)`, except with `MSG_TRUNC` on a stream
+    /// socket (TCP discards without writing): none. Never bytes of an earlier call.
     pub fn bytes(&self) -> &'a [u8] {
         let b = self.batch;
         let slot = &b.bufs[self.i * b.cap..][..b.lens[self.i]];
@@ -270,7 +273,8 @@ impl<'a> MmsgMsg<'a> {
     }
 
     /// The kernel's `msg_len`: bytes received (with `MSG_TRUNC`, the datagram's full length,
-    /// which may exceed the capacity) or bytes sent.
+    /// which may exceed the capacity, or on TCP the bytes discarded unwritten) or bytes sent.
+    /// The data is [`bytes`](Self::bytes).
     pub fn msg_len(&self) -> usize {
         self.batch.hdrs[self.i].msg_len as usize
     }
@@ -406,10 +410,18 @@ pub fn recvmmsg(
     };
     let n = cvt(n, "recvmmsg", args)? as usize;
     let b = &mut *msgvec;
+    // With MSG_TRUNC, msg_len is not a write count (see bytes_written); one SO_TYPE read tells
+    // for the whole batch: `full` is what the kernel wrote for a message of `cap` bytes or more.
+    let full = match n {
+        0 => 0,
+        _ => bytes_written(fd, flags, b.cap, b.cap),
+    };
     for i in 0..n {
         let hdr = &b.hdrs[i];
-        // Invariant for `bytes()`: the kernel wrote min(msg_len, iov_len = cap) bytes.
-        b.lens[i] = (hdr.msg_len as usize).min(b.cap);
+        // Invariant for `bytes()`: the kernel wrote the first `lens[i]` bytes of slot `i`:
+        // min(msg_len, iov_len = cap), or none for a stream socket with MSG_TRUNC.
+        let len = hdr.msg_len as usize;
+        b.lens[i] = if full == 0 { 0 } else { len.min(b.cap) };
         b.namelens[i] = hdr.msg_hdr.msg_namelen;
         let controllen = controllen_of(&hdr.msg_hdr);
         b.controls[i].finish_recv(controllen);

@@ -11,6 +11,7 @@ use std::time::Duration;
 use libc::{iovec, msghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::fmt::msg_flags;
+use super::io::bytes_written;
 use super::{cvt, raw, Result, SockAddr};
 
 mod cmsg;
@@ -80,9 +81,15 @@ fn to_timespec(d: Duration) -> timespec {
 /// What [`recvmsg`] reports: C's return value and the `msghdr` fields the kernel rewrote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecvMsg {
-    /// C's return value: bytes received (with `MSG_TRUNC` in `flags`, the datagram's full
-    /// length, which can exceed the iovecs).
+    /// C's return value: bytes received. With `MSG_TRUNC` in `flags` it is not a count of bytes
+    /// written: a datagram's full length (which can exceed the iovecs), or on TCP the bytes
+    /// discarded without writing the iovecs. Read data up to [`filled`](RecvMsg::filled).
     pub bytes: usize,
+    /// The bytes the kernel wrote into the iovecs, in order: `min(bytes, total iovec length)`,
+    /// except with `MSG_TRUNC` in `flags` on a stream socket, where it is 0 (TCP discards; see
+    /// [`RecvBuf`](super::RecvBuf) for how socklab tells, with one `SO_TYPE` getsockopt).
+    /// Added beside `bytes` so no byte is read as data that the kernel did not write.
+    pub filled: usize,
     /// The source address (`msg_name`), or `None` if the kernel wrote none (`msg_namelen` 0:
     /// connected streams, unbound Unix senders).
     pub addr: Option<SockAddr>,
@@ -170,9 +177,12 @@ pub fn sendmsg(
 ///
 /// Rust adds: the `msghdr` is built from `iov` (scattered in order; std's [`IoSliceMut`] is
 /// ABI-compatible with `iovec`) and `control` (`None` = no control buffer; a [`CmsgBuffer`]
-/// offers its whole capacity, uninitialized), with a `sockaddr_storage` for the source; what the
-/// kernel rewrote comes back as a [`RecvMsg`]. fds received with `SCM_RIGHTS` are owned by
-/// `control` at once (see [`CmsgBuffer::take_fds`]): none can leak. Never retries `EINTR`.
+/// offers its whole capacity, zeroed first), with a `sockaddr_storage` for the source; what the
+/// kernel rewrote comes back as a [`RecvMsg`]: the data is the first
+/// [`filled`](RecvMsg::filled) bytes of the iovecs, which with `MSG_TRUNC` in `flags` differs
+/// from C's return value [`bytes`](RecvMsg::bytes) (see there). fds received with `SCM_RIGHTS`
+/// are owned by `control` at once (see [`CmsgBuffer::take_fds`]): none can leak. Never retries
+/// `EINTR`.
 ///
 /// # Errors
 /// As [`recvfrom`](super::recvfrom): `EAGAIN`, `EINTR`, `ENOTCONN`, `ECONNREFUSED`…
@@ -228,13 +238,15 @@ pub fn recvmsg(
             msg_flags(flags)
         )
     };
-    let n = cvt(n, "recvmsg", args)?;
+    let n = cvt(n, "recvmsg", args)? as usize;
     let controllen = controllen_of(&msg);
     if let Some(c) = control {
         c.finish_recv(controllen);
     }
+    let cap = iov.iter().map(|s| s.len()).sum();
     Ok(RecvMsg {
-        bytes: n as usize,
+        bytes: n,
+        filled: bytes_written(fd, flags, n, cap),
         addr: written_addr(&storage, msg.msg_namelen),
         msg_flags: msg.msg_flags,
         controllen,
