@@ -476,7 +476,9 @@ impl Socket {
 
 impl Socket {
     /// `sendmsg(fd, msg, flags)` — sendmsg(2), arguments as [`sys::sendmsg`] (the `msghdr`'s
-    /// fields in order: name, iovecs, control). Retries `EINTR` (nothing was sent then).
+    /// fields in order: name, iovecs, control). Retries `EINTR` (nothing was sent then). Raw
+    /// control bytes holding `SCM_RIGHTS` are refused (`EINVAL`): pass fds with
+    /// [`Socket::sendmsg_cmsg`].
     ///
     /// # Errors
     /// As [`sys::sendmsg`], except `EINTR`.
@@ -501,6 +503,33 @@ impl Socket {
         retry(|| sys::sendmsg(self, addr, iov, control, flags))
     }
 
+    /// `sendmsg(fd, msg, flags)` — sendmsg(2) with a [`sys::CmsgBuffer`] as control data, as
+    /// [`sys::sendmsg_cmsg`]: the way to pass fds (`SCM_RIGHTS`). Retries `EINTR`.
+    ///
+    /// # Errors
+    /// As [`sys::sendmsg_cmsg`], except `EINTR`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{CmsgBuffer, AF_UNIX, SOCK_DGRAM}};
+    /// use std::io::IoSlice;
+    /// use std::os::fd::AsFd;
+    /// let (a, _b) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let mut out = CmsgBuffer::new();
+    /// out.push_fds(&[a.as_fd()]); // pass a socket its own end, why not
+    /// assert_eq!(a.sendmsg_cmsg(None, &[IoSlice::new(b"fd")], &out, 0)?, 2);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn sendmsg_cmsg(
+        &self,
+        addr: Option<&SockAddr>,
+        iov: &[std::io::IoSlice<'_>],
+        control: &sys::CmsgBuffer<'_>,
+        flags: c_int,
+    ) -> Result<usize> {
+        retry(|| sys::sendmsg_cmsg(self, addr, iov, control, flags))
+    }
+
     /// `recvmsg(fd, msg, flags)` — recvmsg(2), as [`sys::recvmsg`]. Retries `EINTR` (nothing
     /// was received then, and `control` is left empty). The data is the first
     /// [`filled`](sys::RecvMsg::filled) bytes of `iov`; `bytes` is C's value.
@@ -523,7 +552,7 @@ impl Socket {
     pub fn recvmsg(
         &self,
         iov: &mut [std::io::IoSliceMut<'_>],
-        mut control: Option<&mut sys::CmsgBuffer>,
+        mut control: Option<&mut sys::CmsgBuffer<'_>>,
         flags: c_int,
     ) -> Result<sys::RecvMsg> {
         retry(|| sys::recvmsg(self, &mut *iov, control.as_deref_mut(), flags))

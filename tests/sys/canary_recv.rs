@@ -339,7 +339,7 @@ fn recvmsg_data_name_and_flags() {
 /// A control buffer of `cap` bytes (a multiple of 8, at least a header) whose storage holds the
 /// canary after its first 8 bytes (pushed, then cleared: `clear` keeps the storage), as reused
 /// caller memory would. The first 8 are the pushed `cmsg_len`.
-fn canary_control(cap: usize) -> CmsgBuffer {
+fn canary_control(cap: usize) -> CmsgBuffer<'static> {
     let mut c = CmsgBuffer::with_capacity(cap);
     let canary_int = i32::from_ne_bytes([CANARY; 4]);
     c.push(canary_int, canary_int, &vec![CANARY; cap - cmsg_space(0)]);
@@ -359,7 +359,7 @@ fn send_fds(a: &OwnedFd, n: usize) -> Vec<(OwnedFd, OwnedFd)> {
         .collect();
     let mut out = CmsgBuffer::new();
     out.push_fds(&ps.iter().map(|p| p.0.as_fd()).collect::<Vec<_>>());
-    sys::sendmsg(a, None, &[IoSlice::new(b"F")], Some(out.as_bytes()), 0).unwrap();
+    sys::sendmsg_cmsg(a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
     ps
 }
 

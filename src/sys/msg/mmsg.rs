@@ -26,7 +26,15 @@ use super::{controllen_of, new_msghdr, to_timespec, written_addr, zeroed_storage
 /// - [`recvmmsg`] fills the first slots with datagrams, their sources and control data; read them
 ///   with [`iter`](MmsgBatch::iter) / [`get`](MmsgBatch::get);
 /// - a received batch can be sent back unchanged (each slot's source is now its destination):
-///   that is an echo server in two calls.
+///   that is an echo server in two calls. fds a slot received go back with it while the slot
+///   owns them; once taken with [`CmsgBuffer::take_fds`] their numbers in the slot are `-1`
+///   (the kernel answers `EBADF`; `control_mut(i).clear()` sends the slot without them), so
+///   an echo never passes a file that reused a closed fd's number.
+///
+/// Slot control buffers are `CmsgBuffer<'static>`: a batch borrows no fds, so to send fds of
+/// your own with [`sendmmsg`] push them with the `unsafe` [`CmsgBuffer::push_unchecked`] (or
+/// send them with [`sendmsg_cmsg`](super::sendmsg_cmsg)). A slot holding `SCM_RIGHTS` pushed
+/// with the safe [`CmsgBuffer::push`] makes [`sendmmsg`] fail with `EINVAL`.
 ///
 /// **Safe reuse.** `msg_namelen`, `msg_controllen`, `msg_len`, `msg_flags` and `iov_len` are
 /// in-out fields the kernel rewrites; every call resets all of them, and rewrites every pointer
@@ -65,7 +73,7 @@ pub struct MmsgBatch {
     /// Slot `i`'s address length; 0 = no address (`msg_name` NULL on send).
     namelens: Box<[socklen_t]>,
     /// Slot `i`'s control buffer (capacity 0 unless [`with_control`](Self::with_control)).
-    controls: Box<[CmsgBuffer]>,
+    controls: Box<[CmsgBuffer<'static>]>,
     /// One iovec per slot, rewritten before each call.
     iovs: Box<[iovec]>,
     /// The array handed to the kernel, rewritten before each call.
@@ -180,7 +188,7 @@ impl MmsgBatch {
     ///
     /// # Panics
     /// If `i` is not below [`slots`](Self::slots).
-    pub fn control_mut(&mut self, i: usize) -> &mut CmsgBuffer {
+    pub fn control_mut(&mut self, i: usize) -> &mut CmsgBuffer<'static> {
         &mut self.controls[i]
     }
 
@@ -295,7 +303,7 @@ impl<'a> MmsgMsg<'a> {
     }
 
     /// The message's control buffer (received cmsgs and fds).
-    pub fn control(&self) -> &'a CmsgBuffer {
+    pub fn control(&self) -> &'a CmsgBuffer<'static> {
         &self.batch.controls[self.i]
     }
 }
@@ -321,8 +329,9 @@ impl fmt::Debug for MmsgMsg<'_> {
 ///
 /// # Errors
 /// As [`sendmsg`](super::sendmsg), for the first message (a failure after some were sent
-/// returns their count); `EINVAL` with a note if `vlen` exceeds the batch's slots (socklab's
-/// check).
+/// returns their count); `EINVAL` with a note if `vlen` exceeds the batch's slots, or if one of
+/// the first `vlen` slots holds `SCM_RIGHTS` pushed with the safe [`CmsgBuffer::push`]
+/// (socklab's checks, before any call).
 ///
 /// # Example
 /// ```
@@ -343,6 +352,16 @@ pub fn sendmmsg(
 ) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     msgvec.check_vlen(vlen, "sendmmsg", fd)?;
+    let unvouched = msgvec.controls[..vlen]
+        .iter()
+        .enumerate()
+        .find_map(|(i, c)| Some((i, c.unvouched_rights()?)));
+    if let Some((i, why)) = unvouched {
+        let args = format!("fd {fd}, msgvec, {vlen}, {}", msg_flags(flags));
+        return Err(
+            Error::new(Errno::EINVAL, "sendmmsg", args).with_note(format!("slot {i}: {why}"))
+        );
+    }
     msgvec.prepare(vlen, false);
     // SAFETY: `prepare` just wrote `vlen` mmsghdrs (vlen <= slots, checked) whose name, iovec
     // and control pointers are NULL with length 0 or point into the batch's own live heap

@@ -12,11 +12,12 @@ use libc::{iovec, msghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::fmt::msg_flags;
 use super::io::bytes_written;
-use super::{cvt, raw, Result, SockAddr};
+use super::{cvt, raw, Errno, Error, Result, SockAddr};
 
 mod cmsg;
 mod mmsg;
 
+use cmsg::has_scm_rights;
 pub use cmsg::{cmsg_len, cmsg_space, Cmsg, CmsgBuffer, CmsgIter};
 pub use mmsg::{recvmmsg, sendmmsg, MmsgBatch, MmsgMsg};
 
@@ -120,9 +121,15 @@ impl RecvMsg {
 /// `iovec`), `control` (`msg_control`/`msg_controllen`, e.g. [`CmsgBuffer::as_bytes`]) — then
 /// `flags` as given. Returns C's value: the bytes sent. Never retries `EINTR`.
 ///
+/// Raw control bytes may carry any cmsg but `SCM_RIGHTS`: an fd number in raw bytes could name
+/// any file of the process (or one that reused a closed fd's number), so safe code cannot pass
+/// it. Send fds with [`sendmsg_cmsg`] and [`CmsgBuffer::push_fds`], or raw numbers with the
+/// `unsafe` [`sendmsg_unchecked`].
+///
 /// # Errors
-/// As [`sendto`](super::sendto), plus `EINVAL` (malformed control data), `EBADF` (an
-/// `SCM_RIGHTS` fd that is not open), `EMSGSIZE` (more than `IOV_MAX` iovecs)…
+/// As [`sendto`](super::sendto), plus `EINVAL` (malformed control data), `EMSGSIZE` (more than
+/// `IOV_MAX` iovecs)…; `EINVAL` with a note, before any call, if `control` holds an
+/// `SOL_SOCKET`/`SCM_RIGHTS` message (socklab's check).
 ///
 /// # Example
 /// ```
@@ -144,33 +151,158 @@ pub fn sendmsg(
     flags: c_int,
 ) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
+    let control = control.unwrap_or(&[]);
+    if has_scm_rights(control) {
+        return Err(refused(fd, addr, iov, control.len(), flags).with_note(
+            "SCM_RIGHTS in raw control bytes: pass fds with CmsgBuffer::push_fds and \
+             sendmsg_cmsg, or use the unsafe sendmsg_unchecked",
+        ));
+    }
+    send_msg(fd, addr, iov, control, flags)
+}
+
+/// `sendmsg(sockfd, msg, flags)` — sendmsg(2), with a [`CmsgBuffer`] as the control data.
+///
+/// As [`sendmsg`], but `control` is the buffer itself, which vouches for every fd number in
+/// its `SCM_RIGHTS` messages (fds borrowed by [`CmsgBuffer::push_fds`], or received and still
+/// owned by it): this is how safe code passes fds.
+///
+/// # Errors
+/// As [`sendmsg`]; `EBADF` for an fd the buffer gave up with [`CmsgBuffer::take_fds`]; `EINVAL`
+/// with a note, before any call, if `control` holds raw `SCM_RIGHTS` numbers pushed with the
+/// safe [`CmsgBuffer::push`] (socklab's check).
+///
+/// # Example
+/// Pass an fd over a Unix socket (`SCM_RIGHTS`):
+/// ```
+/// use socklab::sys::{self, cmsg_space, CmsgBuffer, AF_UNIX, SOCK_DGRAM};
+/// use std::io::{IoSlice, IoSliceMut};
+/// use std::os::fd::AsFd;
+/// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+/// let (x, y) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+/// let mut out = CmsgBuffer::new();
+/// out.push_fds(&[x.as_fd()]); // `out` borrows `x` until it is dropped
+/// sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"fd")], &out, 0)?;
+///
+/// let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(size_of::<libc::c_int>()));
+/// let mut data = [0u8; 8];
+/// let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut data)], Some(&mut cbuf), 0)?;
+/// assert_eq!((r.bytes, r.is_control_truncated()), (2, false));
+/// let x2 = cbuf.take_fds().pop().unwrap(); // an OwnedFd: closes on drop
+/// sys::write(&x2, b"via the passed fd")?;
+/// assert_eq!(sys::read(&y, &mut [0u8; 64][..])?, 17);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+#[doc(alias = "sendmsg")]
+pub fn sendmsg_cmsg(
+    sockfd: impl AsFd,
+    addr: Option<&SockAddr>,
+    iov: &[IoSlice<'_>],
+    control: &CmsgBuffer<'_>,
+    flags: c_int,
+) -> Result<usize> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    if let Some(why) = control.unvouched_rights() {
+        return Err(refused(fd, addr, iov, control.len(), flags).with_note(why));
+    }
+    send_msg(fd, addr, iov, control.as_bytes(), flags)
+}
+
+/// `sendmsg(sockfd, msg, flags)` — sendmsg(2), as [`sendmsg`] without the `SCM_RIGHTS` check:
+/// raw control bytes go to the kernel as given.
+///
+/// # Safety
+/// Every fd number in an `SOL_SOCKET`/`SCM_RIGHTS` message of `control` must name an open fd
+/// the caller owns or borrows for the call (I/O safety: the kernel passes whatever file has
+/// that number, to another process if the peer is one).
+///
+/// # Errors
+/// As [`sendmsg`]: `EBADF` for a number that is not an open fd.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_UNIX, SOCK_DGRAM};
+/// use std::io::{IoSlice, IoSliceMut};
+/// use std::os::fd::AsRawFd;
+/// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+/// let mut cmsg = vec![0u8; sys::cmsg_space(4)]; // hand-built, as in C
+/// cmsg[..8].copy_from_slice(&sys::cmsg_len(4).to_ne_bytes());
+/// cmsg[8..12].copy_from_slice(&sys::SOL_SOCKET.to_ne_bytes());
+/// cmsg[12..16].copy_from_slice(&sys::SCM_RIGHTS.to_ne_bytes());
+/// cmsg[16..20].copy_from_slice(&a.as_raw_fd().to_ne_bytes());
+/// // SAFETY: the only fd named is `a`, open and borrowed for the call.
+/// let n = unsafe { sys::sendmsg_unchecked(&a, None, &[IoSlice::new(b"x")], Some(&cmsg), 0)? };
+/// assert_eq!(n, 1);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub unsafe fn sendmsg_unchecked(
+    sockfd: impl AsFd,
+    addr: Option<&SockAddr>,
+    iov: &[IoSlice<'_>],
+    control: Option<&[u8]>,
+    flags: c_int,
+) -> Result<usize> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    send_msg(fd, addr, iov, control.unwrap_or(&[]), flags)
+}
+
+/// sendmsg's arguments in an error, as strace shows them.
+fn sendmsg_args(
+    fd: c_int,
+    addr: Option<&SockAddr>,
+    iov: &[IoSlice<'_>],
+    controllen: usize,
+    flags: c_int,
+) -> String {
+    let bytes: usize = iov.iter().map(|s| s.len()).sum();
+    let name = addr.map_or("NULL".to_string(), |a| a.to_string());
+    format!(
+        "fd {fd}, {{msg_name={name}, msg_iovlen={} ({bytes} bytes), msg_controllen={controllen}}}, {}",
+        iov.len(),
+        msg_flags(flags)
+    )
+}
+
+/// The `EINVAL` a safe send returns for control data with fd numbers nothing vouches for.
+fn refused(
+    fd: c_int,
+    addr: Option<&SockAddr>,
+    iov: &[IoSlice<'_>],
+    controllen: usize,
+    flags: c_int,
+) -> Error {
+    let args = sendmsg_args(fd, addr, iov, controllen, flags);
+    Error::new(Errno::EINVAL, "sendmsg", args)
+}
+
+/// The one sendmsg(2) call of this module: builds the `msghdr` and converts the result.
+fn send_msg(
+    fd: c_int,
+    addr: Option<&SockAddr>,
+    iov: &[IoSlice<'_>],
+    control: &[u8],
+    flags: c_int,
+) -> Result<usize> {
     let (name, namelen) = match addr {
         Some(a) => (a.as_ptr().cast_mut().cast(), a.len()),
         None => (ptr::null_mut(), 0),
     };
-    let control = match control {
-        Some(c) if !c.is_empty() => (c.as_ptr().cast_mut().cast(), c.len()),
-        _ => (ptr::null_mut(), 0),
+    let parts = match control.is_empty() {
+        false => (control.as_ptr().cast_mut().cast(), control.len()),
+        true => (ptr::null_mut(), 0),
     };
     // IoSlice is guaranteed ABI-compatible with iovec on Unix.
     let iovp = iov.as_ptr().cast::<iovec>().cast_mut();
-    let msg = new_msghdr(name, namelen, iovp, iov.len(), control);
+    let msg = new_msghdr(name, namelen, iovp, iov.len(), parts);
     // SAFETY: every pointer in `msg` is NULL with a zero length or points to borrowed data that
     // outlives the call and is readable for the stated length: `addr` for `addr.len()` bytes,
     // `iov.len()` iovecs (each IoSlice is a valid iovec), `control` for its length. sendmsg(2)
     // only reads through them, so the `*mut` casts are never written through.
     let n = unsafe { raw::sendmsg(fd, &msg, flags) };
-    let args = || {
-        let bytes: usize = iov.iter().map(|s| s.len()).sum();
-        let name = addr.map_or("NULL".to_string(), |a| a.to_string());
-        format!(
-            "fd {fd}, {{msg_name={name}, msg_iovlen={} ({bytes} bytes), msg_controllen={}}}, {}",
-            iov.len(),
-            control.1,
-            msg_flags(flags)
-        )
-    };
-    cvt(n, "sendmsg", args).map(|n| n as usize)
+    cvt(n, "sendmsg", || {
+        sendmsg_args(fd, addr, iov, control.len(), flags)
+    })
+    .map(|n| n as usize)
 }
 
 /// `recvmsg(sockfd, msg, flags)` — recvmsg(2).
@@ -197,7 +329,7 @@ pub fn sendmsg(
 /// let (x, y) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
 /// let mut out = CmsgBuffer::new();
 /// out.push_fds(&[x.as_fd()]);
-/// sys::sendmsg(&a, None, &[IoSlice::new(b"fd")], Some(out.as_bytes()), 0)?;
+/// sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"fd")], &out, 0)?;
 ///
 /// let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(size_of::<libc::c_int>()));
 /// let mut data = [0u8; 8];
@@ -211,7 +343,7 @@ pub fn sendmsg(
 pub fn recvmsg(
     sockfd: impl AsFd,
     iov: &mut [IoSliceMut<'_>],
-    control: Option<&mut CmsgBuffer>,
+    control: Option<&mut CmsgBuffer<'_>>,
     flags: c_int,
 ) -> Result<RecvMsg> {
     let fd = sockfd.as_fd().as_raw_fd();
