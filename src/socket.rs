@@ -515,8 +515,9 @@ impl Socket {
     /// use std::io::IoSlice;
     /// use std::os::fd::AsFd;
     /// let (a, _b) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let (x, _y) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
     /// let mut out = CmsgBuffer::new();
-    /// out.push_fds(&[a.as_fd()]); // pass a socket its own end, why not
+    /// out.push_fds(&[x.as_fd()]); // `out` borrows `x` while it can be sent
     /// assert_eq!(a.sendmsg_cmsg(None, &[IoSlice::new(b"fd")], &out, 0)?, 2);
     /// # Ok::<(), socklab::Error>(())
     /// ```

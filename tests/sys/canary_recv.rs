@@ -619,3 +619,46 @@ fn getsockname_getpeername_report_only_kernel_bytes() {
         }
     });
 }
+
+#[test]
+fn recvmmsg_control_padding_is_never_exposed() {
+    // Finding 4 through a batch slot's control buffer.
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let mut batch = MmsgBatch::new(2, 8);
+        *batch.control_mut(0) = canary_control(cmsg_space(INT));
+        *batch.control_mut(1) = canary_control(cmsg_space(2 * INT));
+        let _keep = (send_fds(&a, 1), send_fds(&a, 1));
+        assert_eq!(
+            sys::recvmmsg(&b, &mut batch, 2, MSG_DONTWAIT, None).unwrap(),
+            2
+        );
+        for m in batch.iter() {
+            let c = m.control();
+            assert!(
+                !c.as_bytes().contains(&CANARY),
+                "slot {}: {:02x?}",
+                m.index(),
+                c.as_bytes()
+            );
+            assert_eq!(c.fds().len(), 1);
+            assert_eq!(listed_fds(c), [c.fds()[0].as_raw_fd()]);
+            assert_data(m.bytes(), b"F", "recvmmsg with control");
+        }
+    });
+}
+
+#[test]
+fn poll_writes_only_the_entries_passed() {
+    no_leak(|| {
+        // Five entries for the same readable socket; only the middle three are passed. The
+        // kernel sets revents on every entry it is given, so an entry outside the slice that
+        // shows POLLIN would mean it wrote past it.
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::send(&a, b"x", 0).unwrap();
+        let mut fds = [PollFd::new(b.as_fd(), libc::POLLIN); 5];
+        assert_eq!(sys::poll(&mut fds[1..4], 10_000).unwrap(), 3);
+        let revents: Vec<i16> = fds.iter().map(|p| p.revents()).collect();
+        assert_eq!(revents, [0, libc::POLLIN, libc::POLLIN, libc::POLLIN, 0]);
+    });
+}
