@@ -11,12 +11,11 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use socklab::sys::{
     self, cmsg_space, CmsgBuffer, MmsgBatch, PollFd, AF_INET, AF_UNIX, MSG_CTRUNC, MSG_DONTWAIT,
-    MSG_PEEK, MSG_TRUNC, SCM_RIGHTS, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
-    SOL_SOCKET,
+    MSG_PEEK, MSG_TRUNC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
 };
 use socklab::{SockAddr, Socket};
 
-use crate::common::{abstract_name, no_leak, v4_any};
+use crate::common::{abstract_name, listed_fds, no_leak, tcp_pair, v4_any};
 
 /// The byte every guard and buffer is filled with before a call. Not ASCII, so no payload has it.
 const CANARY: u8 = 0xA5;
@@ -90,17 +89,6 @@ fn assert_data(data: &[u8], want: &[u8], what: &str) {
         "{what}: canary reported as data: {data:02x?}"
     );
     assert_eq!(data, want, "{what}");
-}
-
-/// A connected TCP pair on 127.0.0.1 (listener closed): (client, server).
-fn tcp_pair() -> (OwnedFd, OwnedFd) {
-    let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::bind(&lst, &v4_any()).unwrap();
-    sys::listen(&lst, 1).unwrap();
-    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
-    let srv = sys::accept(&lst, None).unwrap();
-    (cli, srv)
 }
 
 /// Whether an address's bytes contain the canary (a port like 0xa5xx): such a socket is
@@ -361,15 +349,6 @@ fn send_fds(a: &OwnedFd, n: usize) -> Vec<(OwnedFd, OwnedFd)> {
     out.push_fds(&ps.iter().map(|p| p.0.as_fd()).collect::<Vec<_>>());
     sys::sendmsg_cmsg(a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
     ps
-}
-
-/// The fd numbers the control data lists, as the kernel wrote them.
-fn listed_fds(c: &CmsgBuffer) -> Vec<i32> {
-    c.iter()
-        .filter(|m| (m.cmsg_level, m.cmsg_type) == (SOL_SOCKET, SCM_RIGHTS))
-        .flat_map(|m| m.cmsg_data.chunks_exact(INT))
-        .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
-        .collect()
 }
 
 #[test]

@@ -11,7 +11,9 @@ use socklab::sys::{
 };
 use socklab::{Errno, SockAddr, Socket};
 
-use crate::common::{abstract_name, assert_errno, no_leak, port_of, v4_any, v6_any};
+use crate::common::{
+    abstract_name, assert_errno, listed_fds, no_leak, port_of, tcp_pair, v4_any, v6_any,
+};
 
 const INT: usize = size_of::<libc::c_int>();
 
@@ -22,17 +24,6 @@ fn dgram_pair(domain: i32, addr: &SockAddr) -> (OwnedFd, OwnedFd) {
     sys::bind(&a, addr).unwrap();
     sys::bind(&b, addr).unwrap();
     (a, b)
-}
-
-/// A connected TCP pair on 127.0.0.1 (the listener is closed before returning).
-fn tcp_pair() -> (OwnedFd, OwnedFd) {
-    let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::bind(&lst, &v4_any()).unwrap();
-    sys::listen(&lst, 1).unwrap();
-    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
-    let srv = sys::accept(&lst, None).unwrap();
-    (cli, srv)
 }
 
 /// Waits (poll, 10 s hang guard — not a timing check) until `fd` is readable.
@@ -290,7 +281,7 @@ fn raw_scm_rights_need_unsafe() {
     // calls refuse them (EINVAL, nothing sent), the unsafe twins pass them.
     no_leak(|| {
         let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
-        let (victim, _v) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let (victim, kept) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
         let raw = raw_rights(std::os::fd::AsRawFd::as_raw_fd(&victim));
         let iov = [IoSlice::new(b"x")];
         let e = assert_errno(
@@ -365,7 +356,7 @@ fn raw_scm_rights_need_unsafe() {
         .unwrap();
         let got = cbuf.take_fds();
         assert_eq!(got.len(), 1);
-        same_socket(&got[0], &_v, b"victim");
+        same_socket(&got[0], &kept, b"victim");
     });
 }
 
@@ -420,16 +411,7 @@ fn taken_fds_are_not_sent_again_by_an_echo() {
         }
         assert_errno(r, Errno::EBADF, "sendmmsg");
         nothing_queued(&a);
-        let listed: Vec<i32> = batch
-            .control_mut(0)
-            .iter()
-            .flat_map(|c| {
-                c.cmsg_data
-                    .chunks_exact(INT)
-                    .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let listed = listed_fds(batch.control_mut(0));
         assert_eq!(listed, [-1], "a taken fd's number stays in the slot");
         // Cleared, the slot echoes without fds.
         batch.control_mut(0).clear();
