@@ -257,8 +257,9 @@ fn sendmsg_args(
     let bytes: usize = iov.iter().map(|s| s.len()).sum();
     let name = addr.map_or("NULL".to_string(), |a| a.to_string());
     format!(
-        "fd {fd}, {{msg_name={name}, msg_iovlen={} ({bytes} bytes), msg_controllen={controllen}}}, {}",
+        "fd {fd}, {{msg_name={name}, msg_iovlen={} ({bytes} bytes), msg_controllen={}}}, {}",
         iov.len(),
+        controllen,
         msg_flags(flags)
     )
 }
@@ -320,24 +321,18 @@ fn send_msg(
 /// As [`recvfrom`](super::recvfrom): `EAGAIN`, `EINTR`, `ENOTCONN`, `ECONNREFUSED`…
 ///
 /// # Example
-/// Pass an fd over a Unix socket (`SCM_RIGHTS`):
+/// A datagram longer than the iovecs, with `MSG_TRUNC`: C's value is its length, `filled`
+/// what was written. (Receiving fds: see [`sendmsg_cmsg`].)
 /// ```
-/// use socklab::sys::{self, cmsg_space, CmsgBuffer, AF_UNIX, SOCK_DGRAM};
-/// use std::io::{IoSlice, IoSliceMut};
-/// use std::os::fd::AsFd;
+/// use socklab::sys::{self, AF_UNIX, MSG_TRUNC, SOCK_DGRAM};
+/// use std::io::IoSliceMut;
 /// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
-/// let (x, y) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
-/// let mut out = CmsgBuffer::new();
-/// out.push_fds(&[x.as_fd()]);
-/// sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"fd")], &out, 0)?;
-///
-/// let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(size_of::<libc::c_int>()));
-/// let mut data = [0u8; 8];
-/// let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut data)], Some(&mut cbuf), 0)?;
-/// assert_eq!((r.bytes, r.is_control_truncated()), (2, false));
-/// let x2 = cbuf.take_fds().pop().unwrap(); // an OwnedFd: closes on drop
-/// sys::write(&x2, b"via the passed fd")?;
-/// assert_eq!(sys::read(&y, &mut [0u8; 64][..])?, 17);
+/// sys::send(&a, b"0123456789", 0)?;
+/// let (mut x, mut y) = ([0u8; 2], [0u8; 3]);
+/// let mut iov = [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)];
+/// let r = sys::recvmsg(&b, &mut iov, None, MSG_TRUNC)?;
+/// assert_eq!((r.bytes, r.filled, r.is_truncated()), (10, 5, true));
+/// assert_eq!((&x, &y), (b"01", b"234"));
 /// # Ok::<(), socklab::Error>(())
 /// ```
 pub fn recvmsg(
