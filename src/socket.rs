@@ -174,7 +174,10 @@ impl Socket {
     }
 
     /// `recv(fd, buf, len, flags)` — recv(2). Retries `EINTR`. Returns C's value, which with
-    /// `MSG_TRUNC` may exceed `buf.len()`.
+    /// `MSG_TRUNC` is not the number of bytes written: a datagram's full length (only
+    /// `min(n, buf.len())` bytes were written), or on TCP the bytes discarded without writing
+    /// `buf` at all. To get exactly the bytes written, call [`sys::recv`] with a
+    /// `&mut [MaybeUninit<u8>]` (see [`sys::RecvBuf`]).
     ///
     /// # Errors
     /// As [`sys::recv`], except `EINTR`.
@@ -191,7 +194,8 @@ impl Socket {
     }
 
     /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)` — recvfrom(2). Retries `EINTR`.
-    /// The address is `None` when the kernel wrote none (connected streams).
+    /// The address is `None` when the kernel wrote none (connected streams). The count is C's
+    /// value: with `MSG_TRUNC` it is not the bytes written (see [`Socket::recv`]).
     ///
     /// # Errors
     /// As [`sys::recvfrom`], except `EINTR`.
@@ -448,7 +452,9 @@ impl Socket {
 
 impl Socket {
     /// `sendmsg(fd, msg, flags)` — sendmsg(2), arguments as [`sys::sendmsg`] (the `msghdr`'s
-    /// fields in order: name, iovecs, control). Retries `EINTR` (nothing was sent then).
+    /// fields in order: name, iovecs, control). Retries `EINTR` (nothing was sent then). Raw
+    /// control bytes holding `SCM_RIGHTS` are refused (`EINVAL`): pass fds with
+    /// [`Socket::sendmsg_cmsg`].
     ///
     /// # Errors
     /// As [`sys::sendmsg`], except `EINTR`.
@@ -473,8 +479,37 @@ impl Socket {
         retry(|| sys::sendmsg(self, addr, iov, control, flags))
     }
 
+    /// `sendmsg(fd, msg, flags)` — sendmsg(2) with a [`sys::CmsgBuffer`] as control data, as
+    /// [`sys::sendmsg_cmsg`]: the way to pass fds (`SCM_RIGHTS`). Retries `EINTR`.
+    ///
+    /// # Errors
+    /// As [`sys::sendmsg_cmsg`], except `EINTR`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::{Socket, sys::{CmsgBuffer, AF_UNIX, SOCK_DGRAM}};
+    /// use std::io::IoSlice;
+    /// use std::os::fd::AsFd;
+    /// let (a, _b) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let (x, _y) = Socket::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let mut out = CmsgBuffer::new();
+    /// out.push_fds(&[x.as_fd()]); // `out` borrows `x` while it can be sent
+    /// assert_eq!(a.sendmsg_cmsg(None, &[IoSlice::new(b"fd")], &out, 0)?, 2);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn sendmsg_cmsg(
+        &self,
+        addr: Option<&SockAddr>,
+        iov: &[std::io::IoSlice<'_>],
+        control: &sys::CmsgBuffer<'_>,
+        flags: c_int,
+    ) -> Result<usize> {
+        retry(|| sys::sendmsg_cmsg(self, addr, iov, control, flags))
+    }
+
     /// `recvmsg(fd, msg, flags)` — recvmsg(2), as [`sys::recvmsg`]. Retries `EINTR` (nothing
-    /// was received then, and `control` is left empty).
+    /// was received then, and `control` is left empty). The data is the first
+    /// [`filled`](sys::RecvMsg::filled) bytes of `iov`; `bytes` is C's value.
     ///
     /// # Errors
     /// As [`sys::recvmsg`], except `EINTR`.
@@ -488,13 +523,13 @@ impl Socket {
     /// let mut head = [0u8; 4];
     /// let r = b.recvmsg(&mut [IoSliceMut::new(&mut head)], None, 0)?;
     /// assert!(r.is_truncated()); // MSG_TRUNC: the datagram had 10 bytes
-    /// assert_eq!((r.bytes, &head), (4, b"0123"));
+    /// assert_eq!((r.bytes, r.filled, &head), (4, 4, b"0123"));
     /// # Ok::<(), socklab::Error>(())
     /// ```
     pub fn recvmsg(
         &self,
         iov: &mut [std::io::IoSliceMut<'_>],
-        mut control: Option<&mut sys::CmsgBuffer>,
+        mut control: Option<&mut sys::CmsgBuffer<'_>>,
         flags: c_int,
     ) -> Result<sys::RecvMsg> {
         retry(|| sys::recvmsg(self, &mut *iov, control.as_deref_mut(), flags))

@@ -1,9 +1,11 @@
 //! Moving bytes: read(2), write(2), send(2), recv(2), sendto(2), recvfrom(2), and the
 //! [`RecvBuf`] trait that lets every receive call take `&mut [u8]` or `&mut [MaybeUninit<u8>]`.
 
-use std::mem::MaybeUninit;
+use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_void};
+
+use libc::{socklen_t, MSG_TRUNC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOL_SOCKET, SO_TYPE};
 
 use super::{cvt, fmt, raw, Result, SockAddr};
 
@@ -15,9 +17,22 @@ mod private {
 ///
 /// With `&mut [u8]` the call returns the byte count (C's return value). With
 /// `&mut [MaybeUninit<u8>]` — a buffer you did not have to zero, like C's `char buf[1024];` —
-/// it returns `(filled, n)`: the initialized prefix the kernel wrote, as `&mut [u8]`, and C's
-/// return value `n`. They differ when `MSG_TRUNC` makes the kernel report a datagram's full
-/// length, which can exceed the buffer.
+/// it returns `(filled, n)`: the prefix the kernel wrote, as `&mut [u8]`, and C's return value
+/// `n`. They differ when `MSG_TRUNC` is in `flags`, because C's return value is then not the
+/// number of bytes written:
+/// - on a datagram socket (`SOCK_DGRAM`, `SOCK_SEQPACKET`, `SOCK_RAW`: UDP, Unix, netlink,
+///   packet) `n` is the datagram's full length, which can exceed the buffer; only
+///   `min(n, buf.len())` bytes were written, and that is `filled`;
+/// - on TCP (and socklab treats every `SOCK_STREAM` socket so) the kernel discards `n` bytes
+///   **without writing the buffer**: `filled` is empty. (A Unix stream socket ignores
+///   `MSG_TRUNC` and does write; socklab does not ask the family and still reports nothing
+///   filled, which is never wrong, only cautious.)
+///
+/// To know which, a receive with `MSG_TRUNC` into a `MaybeUninit` buffer that returns `n > 0`
+/// reads the socket's type with one `getsockopt(fd, SOL_SOCKET, SO_TYPE)` after the call (you
+/// see it in the trace). `&mut [u8]` never needs it: it returns only the count, and a byte the
+/// kernel did not write keeps what you put there — do not read `buf[..n]` as data after a
+/// `MSG_TRUNC` receive on a stream socket.
 ///
 /// Sealed: only socklab implements it, because the `Output` of the uninitialized form is only
 /// sound when the count comes from the kernel.
@@ -26,11 +41,14 @@ pub trait RecvBuf<'a>: private::Sealed {
     type Output;
     /// The pointer and capacity handed to the kernel.
     fn raw_parts(&mut self) -> (*mut c_void, usize);
-    /// Builds the output once the kernel reported `n` (bytes written are `min(n, capacity)`).
+    /// Builds the output once the kernel returned `n`; `written` tells, if asked, how many bytes
+    /// of the buffer the kernel wrote (at most the capacity; see the trait docs for why it can be
+    /// less than `n`).
     ///
     /// # Safety
-    /// The kernel must have written the first `min(n, capacity)` bytes of the buffer.
-    unsafe fn finish(self, n: usize) -> Self::Output;
+    /// The kernel must have written the first `written()` bytes of the buffer, and `written()`
+    /// must not exceed the capacity.
+    unsafe fn finish(self, n: usize, written: impl FnOnce() -> usize) -> Self::Output;
 }
 
 impl private::Sealed for &mut [u8] {}
@@ -39,7 +57,7 @@ impl<'a> RecvBuf<'a> for &'a mut [u8] {
     fn raw_parts(&mut self) -> (*mut c_void, usize) {
         (self.as_mut_ptr().cast(), self.len())
     }
-    unsafe fn finish(self, n: usize) -> usize {
+    unsafe fn finish(self, n: usize, _written: impl FnOnce() -> usize) -> usize {
         n
     }
 }
@@ -50,8 +68,9 @@ impl<'a> RecvBuf<'a> for &'a mut [MaybeUninit<u8>] {
     fn raw_parts(&mut self) -> (*mut c_void, usize) {
         (self.as_mut_ptr().cast(), self.len())
     }
-    unsafe fn finish(self, n: usize) -> (&'a mut [u8], usize) {
-        let filled = n.min(self.len());
+    unsafe fn finish(self, n: usize, written: impl FnOnce() -> usize) -> (&'a mut [u8], usize) {
+        // The min only guards the slice bound; the caller guarantees written() <= len.
+        let filled = written().min(self.len());
         // SAFETY: the caller guarantees the kernel initialized the first `filled` bytes;
         // MaybeUninit<u8> and u8 have the same layout.
         let bytes = unsafe { &mut *(&mut self[..filled] as *mut [MaybeUninit<u8>] as *mut [u8]) };
@@ -59,18 +78,47 @@ impl<'a> RecvBuf<'a> for &'a mut [MaybeUninit<u8>] {
     }
 }
 
-/// Runs one receive call on `buf`'s raw parts and converts its result.
+/// The socket's type (`SO_TYPE`: `SOCK_STREAM`, `SOCK_DGRAM`…), or `None` if it cannot be read.
+fn socket_type(fd: c_int) -> Option<c_int> {
+    let mut ty: c_int = 0;
+    let mut len = size_of::<c_int>() as socklen_t;
+    let p = (&mut ty as *mut c_int).cast();
+    // SAFETY: `p` points to the local `ty`, writable for `len` = sizeof(int) bytes, and `len` is
+    // a readable and writable socklen_t holding that size; SO_TYPE writes one int.
+    let rc = unsafe { raw::getsockopt(fd, SOL_SOCKET, SO_TYPE, p, &mut len) };
+    (rc == 0 && len as usize == size_of::<c_int>()).then_some(ty)
+}
+
+/// How many bytes of a `cap`-byte buffer a successful receive on `fd`, passed `flags`, wrote
+/// when it returned `n`. Without `MSG_TRUNC` that is `min(n, cap)`. With it, C's return value is
+/// not a write count: a datagram socket wrote `min(n, cap)` (and returned the datagram's full
+/// length), TCP wrote nothing (it discarded `n` bytes). Anything but a datagram socket, or a
+/// socket whose type cannot be read, counts as "nothing written": never more than the kernel
+/// wrote. Reads `SO_TYPE` (one traced getsockopt) only when `MSG_TRUNC` is set and `n > 0`.
+pub(super) fn bytes_written(fd: c_int, flags: c_int, n: usize, cap: usize) -> usize {
+    if flags & MSG_TRUNC == 0 || n == 0 {
+        return n.min(cap);
+    }
+    match socket_type(fd) {
+        Some(SOCK_DGRAM | SOCK_SEQPACKET | SOCK_RAW) => n.min(cap),
+        _ => 0,
+    }
+}
+
+/// Runs one receive call on `buf`'s raw parts and converts its result; `flags` are the call's
+/// (0 for read), to tell the bytes written from C's return value.
 fn recv_with<'a, B: RecvBuf<'a>>(
     mut buf: B,
+    (fd, flags): (c_int, c_int),
     call: &'static str,
     args: impl FnOnce(usize) -> String,
     f: impl FnOnce(*mut c_void, usize) -> isize,
 ) -> Result<B::Output> {
     let (p, cap) = buf.raw_parts();
-    let n = cvt(f(p, cap), call, || args(cap))?;
-    // SAFETY: the call succeeded, so the kernel wrote the first min(n, cap) bytes of `buf`
-    // (MSG_TRUNC may report more than `cap`, never write more).
-    Ok(unsafe { buf.finish(n as usize) })
+    let n = cvt(f(p, cap), call, || args(cap))? as usize;
+    // SAFETY: the call succeeded, and `bytes_written` is what it wrote into `buf`: never more
+    // than `cap`, and with MSG_TRUNC only what the socket type writes (see there).
+    Ok(unsafe { buf.finish(n, || bytes_written(fd, flags, n, cap)) })
 }
 
 /// `read(fd, buf, count)` — read(2).
@@ -97,6 +145,7 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
     let fd = fd.as_fd().as_raw_fd();
     recv_with(
         buf,
+        (fd, 0),
         "read",
         |cap| format!("fd {fd}, buf, {cap}"),
         |p, cap| {
@@ -109,7 +158,9 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
 /// `recv(sockfd, buf, len, flags)` — recv(2).
 ///
 /// `len` is `buf`'s length; `flags` (`MSG_DONTWAIT`, `MSG_PEEK`, `MSG_TRUNC`, `MSG_WAITALL`…)
-/// pass as given. Output as for [`read`].
+/// pass as given. Output as for [`read`]. With `MSG_TRUNC` C's return value is not the number
+/// of bytes written (a datagram's full length on UDP; bytes discarded unwritten on TCP): the
+/// `MaybeUninit` form's `filled` is what the kernel wrote, see [`RecvBuf`].
 ///
 /// # Errors
 /// `EAGAIN`, `ENOTCONN` (a stream socket that is not connected), `ECONNREFUSED`, `EINTR`…
@@ -122,10 +173,23 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
 /// assert_eq!(err.code(), Errno::EAGAIN);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+///
+/// `MSG_TRUNC` on a datagram: C's value is the full length, `filled` what fit.
+/// ```
+/// use socklab::sys::{self, AF_UNIX, SOCK_DGRAM, MSG_TRUNC};
+/// use std::mem::MaybeUninit;
+/// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+/// sys::send(&a, b"0123456789", 0)?;
+/// let mut buf = [MaybeUninit::<u8>::uninit(); 4];
+/// let (filled, n) = sys::recv(&b, &mut buf[..], MSG_TRUNC)?;
+/// assert_eq!((&filled[..], n), (&b"0123"[..], 10));
+/// # Ok::<(), socklab::Error>(())
+/// ```
 pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Result<B::Output> {
     let fd = sockfd.as_fd().as_raw_fd();
     recv_with(
         buf,
+        (fd, flags),
         "recv",
         |cap| format!("fd {fd}, buf, {cap}, {}", fmt::msg_flags(flags)),
         |p, cap| {
@@ -137,8 +201,9 @@ pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Resu
 
 /// `recvfrom(sockfd, buf, len, flags, src_addr, addrlen)` — recvfrom(2).
 ///
-/// Returns the output (as for [`read`]) and the sender's address, or `None` when the kernel wrote
-/// no address (a connected stream socket reports length 0).
+/// Returns the output (as for [`read`]; with `MSG_TRUNC` see [`recv`]) and the sender's
+/// address, or `None` when the kernel wrote no address (a connected stream socket reports
+/// length 0).
 ///
 /// # Errors
 /// As [`recv`].
@@ -164,7 +229,7 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
     let fd = sockfd.as_fd().as_raw_fd();
     let (out, addr) = SockAddr::try_init(|sa, salen| {
         let args = |cap| format!("fd {fd}, buf, {cap}, {}, &addr", fmt::msg_flags(flags));
-        recv_with(buf, "recvfrom", args, |p, cap| {
+        recv_with(buf, (fd, flags), "recvfrom", args, |p, cap| {
             // SAFETY: `p` is writable for `cap` bytes; `sa`/`salen` are try_init's zeroed
             // storage and its size.
             unsafe { raw::recvfrom(fd, p, cap, flags, sa, salen) }

@@ -34,11 +34,12 @@ pub use addr::SockAddr;
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
 
-// Messages (msg.rs): sendmsg/recvmsg with control data, sendmmsg/recvmmsg with a reusable batch.
+// Messages (msg/: the calls in mod.rs, control data in cmsg.rs, the batch in mmsg.rs):
+// sendmsg/recvmsg with control data, sendmmsg/recvmmsg with a reusable batch.
 pub use libc::{MSG_CMSG_CLOEXEC, SCM_CREDENTIALS, SCM_RIGHTS};
 pub use msg::{
-    cmsg_len, cmsg_space, recvmmsg, recvmsg, sendmmsg, sendmsg, Cmsg, CmsgBuffer, CmsgIter,
-    MmsgBatch, MmsgMsg, RecvMsg,
+    cmsg_len, cmsg_space, recvmmsg, recvmsg, sendmmsg, sendmsg, sendmsg_cmsg, sendmsg_unchecked,
+    Cmsg, CmsgBuffer, CmsgIter, MmsgBatch, MmsgMsg, RecvMsg,
 };
 
 pub use fcntl::{fcntl, FcntlArg};

@@ -144,3 +144,26 @@ pub fn is_cloexec(fd: &impl std::os::fd::AsRawFd) -> bool {
 pub fn is_nonblocking(fd: &impl std::os::fd::AsRawFd) -> bool {
     raw_fcntl(fd, libc::F_GETFL) & libc::O_NONBLOCK != 0
 }
+
+/// A connected TCP pair on 127.0.0.1, port 0 (the listener is closed before returning):
+/// (client, accepted server side).
+pub fn tcp_pair() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use socklab::sys::{self, AF_INET, SOCK_STREAM};
+    let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    sys::bind(&lst, &v4_any()).unwrap();
+    sys::listen(&lst, 1).unwrap();
+    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
+    let srv = sys::accept(&lst, None).unwrap();
+    (cli, srv)
+}
+
+/// The fd numbers the `SOL_SOCKET`/`SCM_RIGHTS` messages of a control buffer list, as written.
+pub fn listed_fds(c: &socklab::sys::CmsgBuffer<'_>) -> Vec<i32> {
+    use socklab::sys::{SCM_RIGHTS, SOL_SOCKET};
+    c.iter()
+        .filter(|m| (m.cmsg_level, m.cmsg_type) == (SOL_SOCKET, SCM_RIGHTS))
+        .flat_map(|m| m.cmsg_data.chunks_exact(size_of::<i32>()))
+        .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
+        .collect()
+}

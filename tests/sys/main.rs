@@ -5,6 +5,7 @@ mod common;
 
 mod addr;
 mod canary_opt;
+mod canary_recv;
 mod errors;
 mod msg;
 mod opt;

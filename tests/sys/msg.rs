@@ -11,7 +11,9 @@ use socklab::sys::{
 };
 use socklab::{Errno, SockAddr, Socket};
 
-use crate::common::{abstract_name, assert_errno, no_leak, port_of, v4_any, v6_any};
+use crate::common::{
+    abstract_name, assert_errno, listed_fds, no_leak, port_of, tcp_pair, v4_any, v6_any,
+};
 
 const INT: usize = size_of::<libc::c_int>();
 
@@ -22,17 +24,6 @@ fn dgram_pair(domain: i32, addr: &SockAddr) -> (OwnedFd, OwnedFd) {
     sys::bind(&a, addr).unwrap();
     sys::bind(&b, addr).unwrap();
     (a, b)
-}
-
-/// A connected TCP pair on 127.0.0.1 (the listener is closed before returning).
-fn tcp_pair() -> (OwnedFd, OwnedFd) {
-    let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::bind(&lst, &v4_any()).unwrap();
-    sys::listen(&lst, 1).unwrap();
-    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
-    let srv = sys::accept(&lst, None).unwrap();
-    (cli, srv)
 }
 
 /// Waits (poll, 10 s hang guard — not a timing check) until `fd` is readable.
@@ -187,7 +178,7 @@ fn scm_rights_passes_fds() {
         let mut out = CmsgBuffer::new();
         out.push_fds(&[ps[0].0.as_fd(), ps[1].0.as_fd()]);
         assert_eq!(out.len(), cmsg_space(2 * INT));
-        sys::sendmsg(&a, None, &[IoSlice::new(b"F")], Some(out.as_bytes()), 0).unwrap();
+        sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
 
         let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(2 * INT));
         let mut byte = [0u8; 1];
@@ -209,7 +200,7 @@ fn scm_rights_passes_fds() {
         same_socket(&fds[0], &ps[0].1, b"first");
         same_socket(&fds[1], &ps[1].1, b"second");
         // Received fds left in the buffer are closed by its drop: no_leak checks it.
-        sys::sendmsg(&a, None, &[IoSlice::new(b"G")], Some(out.as_bytes()), 0).unwrap();
+        sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"G")], &out, 0).unwrap();
         sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut cbuf), 0).unwrap();
         assert_eq!(cbuf.fds().len(), 2);
     });
@@ -222,7 +213,7 @@ fn scm_rights_msg_ctrunc() {
         let ps = pairs(2);
         let mut out = CmsgBuffer::new();
         out.push_fds(&[ps[0].0.as_fd(), ps[1].0.as_fd()]);
-        let send = || sys::sendmsg(&a, None, &[IoSlice::new(b"F")], Some(out.as_bytes()), 0);
+        let send = || sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"F")], &out, 0);
         let mut byte = [0u8; 1];
         // Room for one fd of two (CMSG_LEN(sizeof(int)) bytes): the kernel installs the first
         // and closes the other. (CMSG_SPACE(sizeof(int)) would fit two: it includes padding.)
@@ -255,13 +246,184 @@ fn scm_rights_bad_fd_is_ebadf() {
     no_leak(|| {
         let (a, _b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
         let mut out = CmsgBuffer::new();
-        out.push(SOL_SOCKET, SCM_RIGHTS, &1_000_000i32.to_ne_bytes());
-        let r = sys::sendmsg(&a, None, &[IoSlice::new(b"x")], Some(out.as_bytes()), 0);
+        // SAFETY: 1_000_000 is above any fd this process can open (RLIMIT_NOFILE), so it names
+        // no file: the kernel refuses it and passes nothing.
+        unsafe { out.push_unchecked(SOL_SOCKET, SCM_RIGHTS, &1_000_000i32.to_ne_bytes()) };
+        let r = sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"x")], &out, 0);
         assert_errno(r, Errno::EBADF, "sendmsg");
         let mut junk = CmsgBuffer::new();
         junk.push(SOL_SOCKET, 12345, b"??");
         let r = sys::sendmsg(&a, None, &[IoSlice::new(b"x")], Some(junk.as_bytes()), 0);
         assert_errno(r, Errno::EINVAL, "sendmsg");
+    });
+}
+
+/// Hand-built control bytes: one `SOL_SOCKET`/`SCM_RIGHTS` message naming `fd`, as C builds it.
+fn raw_rights(fd: std::os::fd::RawFd) -> Vec<u8> {
+    let mut c = vec![0u8; cmsg_space(INT)];
+    c[..8].copy_from_slice(&cmsg_len(INT).to_ne_bytes());
+    c[8..12].copy_from_slice(&SOL_SOCKET.to_ne_bytes());
+    c[12..16].copy_from_slice(&SCM_RIGHTS.to_ne_bytes());
+    c[16..20].copy_from_slice(&fd.to_ne_bytes());
+    c
+}
+
+/// Asserts nothing is queued on `fd` (a refused send sent nothing).
+#[track_caller]
+fn nothing_queued(fd: &OwnedFd) {
+    let r = sys::recv(fd, &mut [0u8; 8][..], MSG_DONTWAIT);
+    assert_eq!(r.unwrap_err().code(), Errno::EAGAIN);
+}
+
+#[test]
+fn raw_scm_rights_need_unsafe() {
+    // Issue 9, finding 5: fd numbers in raw bytes could name any file of the process; safe
+    // calls refuse them (EINVAL, nothing sent), the unsafe twins pass them.
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let (victim, kept) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let raw = raw_rights(std::os::fd::AsRawFd::as_raw_fd(&victim));
+        let iov = [IoSlice::new(b"x")];
+        let e = assert_errno(
+            sys::sendmsg(&a, None, &iov, Some(&raw), 0),
+            Errno::EINVAL,
+            "sendmsg",
+        );
+        assert!(
+            e.to_string().contains("SCM_RIGHTS in raw control bytes"),
+            "{e}"
+        );
+        nothing_queued(&b);
+        let sa = Socket::from(a.try_clone().unwrap());
+        assert_errno(
+            sa.sendmsg(None, &iov, Some(&raw), 0),
+            Errno::EINVAL,
+            "sendmsg",
+        );
+        nothing_queued(&b);
+        // The same message pushed with the safe push: refused by sendmsg_cmsg, sendmsg and
+        // sendmmsg alike.
+        let mut out = CmsgBuffer::new();
+        out.push(SOL_SOCKET, SCM_RIGHTS, &raw[16..20]);
+        let e = assert_errno(
+            sys::sendmsg_cmsg(&a, None, &iov, &out, 0),
+            Errno::EINVAL,
+            "sendmsg",
+        );
+        assert!(e.to_string().contains("CmsgBuffer::push"), "{e}");
+        assert_errno(
+            sa.sendmsg_cmsg(None, &iov, &out, 0),
+            Errno::EINVAL,
+            "sendmsg",
+        );
+        let r = sys::sendmsg(&a, None, &iov, Some(out.as_bytes()), 0);
+        assert_errno(r, Errno::EINVAL, "sendmsg");
+        let mut batch = MmsgBatch::new(2, 8);
+        batch.set(0, b"ok", None).unwrap();
+        batch.set(1, b"x", None).unwrap();
+        batch
+            .control_mut(1)
+            .push(SOL_SOCKET, SCM_RIGHTS, &raw[16..20]);
+        let e = assert_errno(
+            sys::sendmmsg(&a, &mut batch, 2, 0),
+            Errno::EINVAL,
+            "sendmmsg",
+        );
+        assert!(e.to_string().contains("slot 1"), "{e}");
+        nothing_queued(&b);
+        // Control data without fds still goes through the safe sendmsg: our own credentials.
+        // SAFETY: getpid/getuid/getgid take no arguments and cannot fail.
+        let (pid, uid, gid) = unsafe { (libc::getpid(), libc::getuid(), libc::getgid()) };
+        let creds = [pid.to_ne_bytes(), uid.to_ne_bytes(), gid.to_ne_bytes()].concat();
+        let mut cred = CmsgBuffer::new();
+        cred.push(SOL_SOCKET, sys::SCM_CREDENTIALS, &creds);
+        assert_eq!(
+            sys::sendmsg(&a, None, &iov, Some(cred.as_bytes()), 0).unwrap(),
+            1
+        );
+        assert_eq!(sys::recv(&b, &mut [0u8; 8][..], 0).unwrap(), 1);
+        // The unsafe twins send the raw numbers.
+        // SAFETY: `raw` names `victim`, open and borrowed for the call.
+        let n = unsafe { sys::sendmsg_unchecked(&a, None, &iov, Some(&raw), 0) }.unwrap();
+        assert_eq!(n, 1);
+        let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(INT));
+        sys::recvmsg(
+            &b,
+            &mut [IoSliceMut::new(&mut [0u8; 8])],
+            Some(&mut cbuf),
+            0,
+        )
+        .unwrap();
+        let got = cbuf.take_fds();
+        assert_eq!(got.len(), 1);
+        same_socket(&got[0], &kept, b"victim");
+    });
+}
+
+#[test]
+fn taken_fds_are_not_sent_again_by_an_echo() {
+    // Issue 9, finding 5: after take_fds() and a close, echoing the batch sent whatever file
+    // then had that fd number.
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let ps = pairs(1);
+        let mut out = CmsgBuffer::new();
+        out.push_fds(&[ps[0].0.as_fd()]);
+        let mut batch = MmsgBatch::new(1, 8).with_control(cmsg_space(INT));
+        let mut back = CmsgBuffer::with_capacity(cmsg_space(INT));
+        let mut byte = [0u8; 4];
+        let mut echo_back = |batch: &mut MmsgBatch, back: &mut CmsgBuffer<'_>| {
+            sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
+            assert_eq!(sys::recvmmsg(&b, batch, 1, MSG_DONTWAIT, None).unwrap(), 1);
+            let r = sys::sendmmsg(&b, batch, 1, 0);
+            let got = r.map(|n| {
+                assert_eq!(n, 1);
+                sys::recvmsg(&a, &mut [IoSliceMut::new(&mut byte)], Some(back), 0).unwrap();
+                back.take_fds()
+            });
+            got
+        };
+        // While the slot owns the fd, the echo passes it back: same socket.
+        let got = echo_back(&mut batch, &mut back).unwrap();
+        same_socket(&got[0], &ps[0].1, b"echoed");
+        drop(got);
+        // Take the fd and close it; a new fd gets its number (the lowest free one).
+        sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
+        assert_eq!(
+            sys::recvmmsg(&b, &mut batch, 1, MSG_DONTWAIT, None).unwrap(),
+            1
+        );
+        let taken = batch.control_mut(0).take_fds();
+        let number = std::os::fd::AsRawFd::as_raw_fd(&taken[0]);
+        drop(taken);
+        let (reuser, reuser_peer) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let reused = std::os::fd::AsRawFd::as_raw_fd(&reuser) == number;
+        // The echo must not pass `reuser`: its number in the slot is -1 now, which the kernel
+        // refuses (EBADF).
+        let r = sys::sendmmsg(&b, &mut batch, 1, 0);
+        if r.is_ok() {
+            sys::recvmsg(&a, &mut [IoSliceMut::new(&mut byte)], Some(&mut back), 0).unwrap();
+            let passed = back.take_fds();
+            panic!(
+                "the echo passed {} fd(s) after take_fds (reused: {reused})",
+                passed.len()
+            );
+        }
+        assert_errno(r, Errno::EBADF, "sendmmsg");
+        nothing_queued(&a);
+        let listed = listed_fds(batch.control_mut(0));
+        assert_eq!(listed, [-1], "a taken fd's number stays in the slot");
+        // Cleared, the slot echoes without fds.
+        batch.control_mut(0).clear();
+        assert_eq!(sys::sendmmsg(&b, &mut batch, 1, 0).unwrap(), 1);
+        let r = sys::recvmsg(&a, &mut [IoSliceMut::new(&mut byte)], Some(&mut back), 0).unwrap();
+        assert_eq!((r.bytes, r.controllen, back.fds().len()), (1, 0, 0));
+        drop((reuser, reuser_peer));
+        // Not an assertion on the kernel's fd allocation: only a note if the number was not
+        // reused (the test still checked that no fd went out).
+        if !reused {
+            eprintln!("note: fd {number} was not reused by the next socketpair");
+        }
     });
 }
 
@@ -441,7 +603,7 @@ fn batch_control_resets_between_calls_and_survives_moves() {
         let send = |fds: &[std::os::fd::BorrowedFd<'_>], tag: &[u8]| {
             let mut out = CmsgBuffer::new();
             out.push_fds(fds);
-            sys::sendmsg(&a, None, &[IoSlice::new(tag)], Some(out.as_bytes()), 0).unwrap();
+            sys::sendmsg_cmsg(&a, None, &[IoSlice::new(tag)], &out, 0).unwrap();
         };
         for round in 0..4 {
             // Slots 0 and 1 swap "no cmsg" and "one fd" each round; slot 2 always gets two fds

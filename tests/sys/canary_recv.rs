@@ -1,0 +1,643 @@
+//! Canary tests of every safe call that lets the kernel write into caller memory: the memory
+//! around and inside each buffer is filled with a canary byte before the call, then we check
+//! that (a) no byte outside the buffer passed changed and (b) no byte the API reports as data,
+//! address or control is still the canary. valgrind and ASan cannot see kernel writes; this can.
+//!
+//! Payloads are ASCII and addresses are chosen so that neither ever contains the canary.
+
+use std::io::{IoSlice, IoSliceMut};
+use std::mem::{size_of, MaybeUninit};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use socklab::sys::{
+    self, cmsg_space, CmsgBuffer, MmsgBatch, PollFd, AF_INET, AF_UNIX, MSG_CTRUNC, MSG_DONTWAIT,
+    MSG_PEEK, MSG_TRUNC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
+};
+use socklab::{SockAddr, Socket};
+
+use crate::common::{abstract_name, listed_fds, no_leak, tcp_pair, v4_any};
+
+/// The byte every guard and buffer is filled with before a call. Not ASCII, so no payload has it.
+const CANARY: u8 = 0xA5;
+/// Canary bytes on each side of a buffer.
+const GUARD: usize = 64;
+const PAYLOAD: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+const INT: usize = size_of::<libc::c_int>();
+
+/// Caller memory: `GUARD` canary bytes, the `len`-byte buffer a call gets, `GUARD` more.
+struct Guarded {
+    mem: Vec<u8>,
+    len: usize,
+}
+
+impl Guarded {
+    fn new(len: usize) -> Guarded {
+        Guarded {
+            mem: vec![CANARY; GUARD + len + GUARD],
+            len,
+        }
+    }
+
+    /// The buffer passed to the call: the middle slice.
+    fn buf(&mut self) -> &mut [u8] {
+        &mut self.mem[GUARD..GUARD + self.len]
+    }
+
+    /// The same middle slice as `&mut [MaybeUninit<u8>]`, the form a C-like `char buf[N]` takes.
+    fn uninit(&mut self) -> &mut [MaybeUninit<u8>] {
+        let b = self.buf();
+        // SAFETY: MaybeUninit<u8> has u8's layout; the slice is initialized (canary) and the
+        // calls under test only ever store bytes into it (the kernel's), never uninit bytes, so
+        // reading `mem` as u8 afterwards stays sound.
+        unsafe { &mut *(b as *mut [u8] as *mut [MaybeUninit<u8>]) }
+    }
+
+    /// The buffer's bytes after the call.
+    fn inner(&self) -> &[u8] {
+        &self.mem[GUARD..GUARD + self.len]
+    }
+
+    /// (a): no byte outside the buffer changed.
+    #[track_caller]
+    fn assert_guards(&self, what: &str) {
+        let (head, rest) = self.mem.split_at(GUARD);
+        let tail = &rest[self.len..];
+        assert!(
+            head.iter().chain(tail).all(|&b| b == CANARY),
+            "{what}: the kernel wrote outside the buffer: {:02x?}",
+            self.mem
+        );
+    }
+
+    /// The buffer is exactly as before the call: the kernel wrote nothing.
+    #[track_caller]
+    fn assert_untouched(&self, what: &str) {
+        self.assert_guards(what);
+        assert!(
+            self.inner().iter().all(|&b| b == CANARY),
+            "{what}: the buffer was written: {:02x?}",
+            self.inner()
+        );
+    }
+}
+
+/// (b): bytes reported as data hold no canary and are what was sent.
+#[track_caller]
+fn assert_data(data: &[u8], want: &[u8], what: &str) {
+    assert!(
+        !data.contains(&CANARY),
+        "{what}: canary reported as data: {data:02x?}"
+    );
+    assert_eq!(data, want, "{what}");
+}
+
+/// Whether an address's bytes contain the canary (a port like 0xa5xx): such a socket is
+/// replaced, so that a canary byte left in an address always means "not written".
+fn has_canary(a: &SockAddr) -> bool {
+    a.as_bytes().contains(&CANARY)
+}
+
+/// A UDP socket on 127.0.0.1 whose port bytes are not the canary.
+fn udp_socket() -> (OwnedFd, SockAddr) {
+    loop {
+        let fd = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        sys::bind(&fd, &v4_any()).unwrap();
+        let name = sys::getsockname(&fd).unwrap();
+        if !has_canary(&name) {
+            return (fd, name);
+        }
+    }
+}
+
+/// Sends `data` and waits (poll, 10 s hang guard — not a timing check) until `rx` is readable.
+fn send_and_wait(tx: impl AsFd, rx: impl AsFd, data: &[u8], to: Option<&SockAddr>) {
+    let n = match to {
+        Some(a) => sys::sendto(&tx, data, 0, a).unwrap(),
+        None => sys::send(&tx, data, 0).unwrap(),
+    };
+    assert_eq!(n, data.len());
+    let mut pfd = [PollFd::new(rx.as_fd(), libc::POLLIN)];
+    assert_eq!(
+        sys::poll(&mut pfd, 10_000).unwrap(),
+        1,
+        "nothing arrived in 10 s"
+    );
+}
+
+/// Waits until `rx` has `len` bytes queued (TCP may deliver a send in pieces; loopback does not,
+/// but the test must not depend on it).
+fn wait_queued(rx: impl AsFd, len: usize) {
+    for _ in 0..1000 {
+        let mut b = Guarded::new(len);
+        match sys::recv(&rx, b.buf(), MSG_PEEK | MSG_DONTWAIT) {
+            Ok(n) if n >= len => return,
+            _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
+    panic!("{len} bytes never queued");
+}
+
+#[test]
+fn read_writes_only_the_bytes_it_reports() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::write(&a, &PAYLOAD[..10]).unwrap();
+        let mut g = Guarded::new(32);
+        let n = sys::read(&b, g.buf()).unwrap();
+        g.assert_guards("read &mut [u8]");
+        assert_data(&g.inner()[..n], &PAYLOAD[..10], "read &mut [u8]");
+        assert!(g.inner()[n..].iter().all(|&c| c == CANARY), "read past n");
+
+        sys::write(&a, &PAYLOAD[..20]).unwrap();
+        let mut g = Guarded::new(8);
+        let (filled, n) = sys::read(&b, g.uninit()).unwrap();
+        assert_eq!((filled.len(), n), (8, 8));
+        let filled = filled.to_vec();
+        g.assert_guards("read MaybeUninit");
+        assert_data(&filled, &PAYLOAD[..8], "read MaybeUninit");
+    });
+}
+
+#[test]
+fn recv_tcp_msg_trunc_discards_without_writing() {
+    no_leak(|| {
+        let (cli, srv) = tcp_pair();
+        sys::send(&cli, &PAYLOAD[..10], 0).unwrap();
+        wait_queued(&srv, 10);
+        // MaybeUninit: C's value is the 4 bytes discarded; nothing was written, so nothing is
+        // handed back as data.
+        let mut g = Guarded::new(4);
+        let (filled, n) = sys::recv(&srv, g.uninit(), MSG_TRUNC).unwrap();
+        let filled = filled.to_vec();
+        assert_eq!(
+            (filled.len(), n),
+            (0, 4),
+            "TCP MSG_TRUNC reported {filled:02x?}"
+        );
+        g.assert_untouched("recv TCP MSG_TRUNC MaybeUninit");
+        // &mut [u8]: the count, buffer untouched.
+        let mut g = Guarded::new(3);
+        assert_eq!(sys::recv(&srv, g.buf(), MSG_TRUNC | MSG_PEEK).unwrap(), 3);
+        g.assert_untouched("recv TCP MSG_TRUNC|MSG_PEEK");
+        let mut g = Guarded::new(3);
+        assert_eq!(sys::recv(&srv, g.buf(), MSG_TRUNC).unwrap(), 3);
+        g.assert_untouched("recv TCP MSG_TRUNC &mut [u8]");
+        // The rest arrives as data, after the 7 discarded bytes.
+        let mut g = Guarded::new(16);
+        let (filled, n) = sys::recv(&srv, g.uninit(), 0).unwrap();
+        let filled = filled.to_vec();
+        assert_eq!(n, 3);
+        g.assert_guards("recv TCP");
+        assert_data(&filled, &PAYLOAD[7..10], "recv TCP after MSG_TRUNC");
+        // The Socket wrapper reports C's count and leaves the buffer alone too.
+        let srv = Socket::from(srv);
+        sys::send(&cli, &PAYLOAD[..5], 0).unwrap();
+        wait_queued(&srv, 5);
+        let mut g = Guarded::new(5);
+        assert_eq!(srv.recv(g.buf(), MSG_TRUNC).unwrap(), 5);
+        g.assert_untouched("Socket::recv TCP MSG_TRUNC");
+    });
+}
+
+#[test]
+fn recv_udp_msg_trunc_reports_full_length_and_fills_what_fit() {
+    no_leak(|| {
+        let (a, _) = udp_socket();
+        let (b, to) = udp_socket();
+        for (flags, what) in [
+            (MSG_TRUNC, "MSG_TRUNC"),
+            (MSG_TRUNC | MSG_PEEK, "TRUNC|PEEK"),
+        ] {
+            send_and_wait(&a, &b, &PAYLOAD[..10], Some(&to));
+            let mut g = Guarded::new(4);
+            let (filled, n) = sys::recv(&b, g.uninit(), flags).unwrap();
+            let filled = filled.to_vec();
+            assert_eq!(n, 10, "{what}: C's value is the datagram's length");
+            g.assert_guards(what);
+            assert_data(&filled, &PAYLOAD[..4], what);
+            if flags & MSG_PEEK != 0 {
+                sys::recv(&b, &mut [0u8; 16][..], 0).unwrap();
+            }
+        }
+        // &mut [u8] with MSG_TRUNC: the count is the full length; only 4 bytes were written.
+        send_and_wait(&a, &b, &PAYLOAD[..10], Some(&to));
+        let mut g = Guarded::new(4);
+        assert_eq!(sys::recv(&b, g.buf(), MSG_TRUNC).unwrap(), 10);
+        g.assert_guards("recv UDP &mut [u8]");
+        assert_data(g.inner(), &PAYLOAD[..4], "recv UDP &mut [u8]");
+        // A datagram that fits, with MSG_TRUNC: all of it, nothing past it.
+        send_and_wait(&a, &b, &PAYLOAD[..6], Some(&to));
+        let mut g = Guarded::new(16);
+        let (filled, n) = sys::recv(&b, g.uninit(), MSG_TRUNC).unwrap();
+        let filled = filled.to_vec();
+        assert_eq!(n, 6);
+        g.assert_guards("recv UDP fits");
+        assert_data(&filled, &PAYLOAD[..6], "recv UDP fits");
+        assert!(g.inner()[6..].iter().all(|&c| c == CANARY));
+    });
+}
+
+#[test]
+fn recvfrom_data_and_address() {
+    no_leak(|| {
+        let (a, from) = udp_socket();
+        let (b, to) = udp_socket();
+        send_and_wait(&a, &b, &PAYLOAD[..10], Some(&to));
+        let mut g = Guarded::new(4);
+        let ((filled, n), addr) = sys::recvfrom(&b, g.uninit(), MSG_TRUNC).unwrap();
+        let filled = filled.to_vec();
+        assert_eq!(n, 10);
+        g.assert_guards("recvfrom UDP");
+        assert_data(&filled, &PAYLOAD[..4], "recvfrom UDP");
+        let addr = addr.expect("a UDP source");
+        assert!(!has_canary(&addr));
+        assert_eq!(addr, from);
+
+        // TCP with MSG_TRUNC: nothing written, no address (a connected stream reports none).
+        let (cli, srv) = tcp_pair();
+        sys::send(&cli, &PAYLOAD[..10], 0).unwrap();
+        wait_queued(&srv, 10);
+        let mut g = Guarded::new(6);
+        let ((filled, n), addr) = sys::recvfrom(&srv, g.uninit(), MSG_TRUNC).unwrap();
+        assert_eq!((filled.len(), n, addr), (0, 6, None));
+        g.assert_untouched("recvfrom TCP MSG_TRUNC");
+        let mut g = Guarded::new(4);
+        let (n, addr) = Socket::from(srv).recvfrom(g.buf(), MSG_TRUNC).unwrap();
+        assert_eq!((n, addr), (4, None));
+        g.assert_untouched("Socket::recvfrom TCP MSG_TRUNC");
+
+        // A Unix datagram from an abstract name: every byte of the address is chosen.
+        let name = |tag| SockAddr::unix_abstract(&abstract_name(tag)).unwrap();
+        let (ua, ub) = (name("canary-a"), name("canary-b"));
+        let (x, y) = (
+            sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap(),
+            sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap(),
+        );
+        sys::bind(&x, &ua).unwrap();
+        sys::bind(&y, &ub).unwrap();
+        send_and_wait(&x, &y, &PAYLOAD[..5], Some(&ub));
+        let mut g = Guarded::new(5);
+        let (n, addr) = sys::recvfrom(&y, g.buf(), 0).unwrap();
+        g.assert_guards("recvfrom Unix");
+        assert_data(&g.inner()[..n], &PAYLOAD[..5], "recvfrom Unix");
+        assert_eq!(addr, Some(ua));
+    });
+}
+
+#[test]
+fn recvmsg_data_name_and_flags() {
+    no_leak(|| {
+        let (a, from) = udp_socket();
+        let (b, to) = udp_socket();
+        for flags in [0, MSG_TRUNC] {
+            send_and_wait(&a, &b, &PAYLOAD[..10], Some(&to));
+            let (mut g1, mut g2) = (Guarded::new(3), Guarded::new(4));
+            let mut iov = [IoSliceMut::new(g1.buf()), IoSliceMut::new(g2.buf())];
+            let r = sys::recvmsg(&b, &mut iov, None, flags).unwrap();
+            let full = if flags == MSG_TRUNC { 10 } else { 7 };
+            assert_eq!((r.bytes, r.filled, r.is_truncated()), (full, 7, true));
+            g1.assert_guards("recvmsg iov 0");
+            g2.assert_guards("recvmsg iov 1");
+            assert_data(g1.inner(), &PAYLOAD[..3], "recvmsg iov 0");
+            assert_data(g2.inner(), &PAYLOAD[3..7], "recvmsg iov 1");
+            assert_eq!(r.addr, Some(from));
+            assert!(!has_canary(&r.addr.unwrap()));
+        }
+
+        // TCP with MSG_TRUNC: C's value counts discarded bytes, `filled` is 0, iovecs untouched.
+        let (cli, srv) = tcp_pair();
+        sys::send(&cli, &PAYLOAD[..10], 0).unwrap();
+        wait_queued(&srv, 10);
+        let (mut g1, mut g2) = (Guarded::new(3), Guarded::new(4));
+        let mut iov = [IoSliceMut::new(g1.buf()), IoSliceMut::new(g2.buf())];
+        let r = sys::recvmsg(&srv, &mut iov, None, MSG_TRUNC).unwrap();
+        assert_eq!((r.bytes, r.filled, r.addr), (7, 0, None));
+        g1.assert_untouched("recvmsg TCP MSG_TRUNC iov 0");
+        g2.assert_untouched("recvmsg TCP MSG_TRUNC iov 1");
+        // Through Socket too.
+        let mut g = Guarded::new(3);
+        let r = Socket::from(srv)
+            .recvmsg(&mut [IoSliceMut::new(g.buf())], None, MSG_TRUNC)
+            .unwrap();
+        assert_eq!((r.bytes, r.filled), (3, 0));
+        g.assert_untouched("Socket::recvmsg TCP MSG_TRUNC");
+    });
+}
+
+/// A control buffer of `cap` bytes (a multiple of 8, at least a header) whose storage holds the
+/// canary after its first 8 bytes (pushed, then cleared: `clear` keeps the storage), as reused
+/// caller memory would. The first 8 are the pushed `cmsg_len`.
+fn canary_control(cap: usize) -> CmsgBuffer<'static> {
+    let mut c = CmsgBuffer::with_capacity(cap);
+    let canary_int = i32::from_ne_bytes([CANARY; 4]);
+    c.push(canary_int, canary_int, &vec![CANARY; cap - cmsg_space(0)]);
+    assert_eq!(
+        c.capacity(),
+        cap,
+        "canary_control({cap}) must not grow the buffer"
+    );
+    c.clear();
+    c
+}
+
+/// Sends `n` fds (ends of fresh pairs, returned to keep them open) with one byte over `a`.
+fn send_fds(a: &OwnedFd, n: usize) -> Vec<(OwnedFd, OwnedFd)> {
+    let ps: Vec<_> = (0..n)
+        .map(|_| sys::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0).unwrap())
+        .collect();
+    let mut out = CmsgBuffer::new();
+    out.push_fds(&ps.iter().map(|p| p.0.as_fd()).collect::<Vec<_>>());
+    sys::sendmsg_cmsg(a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
+    ps
+}
+
+#[test]
+fn recvmsg_control_padding_is_never_exposed() {
+    // Issue 9, finding 4: the kernel reports CMSG_SPACE bytes for a message but writes only
+    // CMSG_LEN of them; the padding between must not come back as stale (or uninit) bytes.
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_SEQPACKET, 0).unwrap();
+        for nfds in [1, 3] {
+            let _keep = send_fds(&a, nfds);
+            let cap = cmsg_space(nfds * INT);
+            assert!(
+                cap > socklab::sys::cmsg_len(nfds * INT),
+                "a size with padding"
+            );
+            let mut c = canary_control(cap);
+            let mut g = Guarded::new(4);
+            let r = sys::recvmsg(&b, &mut [IoSliceMut::new(g.buf())], Some(&mut c), 0).unwrap();
+            assert_eq!((r.bytes, r.msg_flags, r.controllen), (1, 0, cap));
+            assert_eq!(c.len(), cap);
+            assert!(
+                !c.as_bytes().contains(&CANARY),
+                "{nfds} fds: control bytes the kernel never wrote: {:02x?}",
+                c.as_bytes()
+            );
+            let owned: Vec<i32> = c.fds().iter().map(|f| f.as_raw_fd()).collect();
+            assert_eq!(listed_fds(&c), owned);
+            assert_eq!(owned.len(), nfds);
+            g.assert_guards("recvmsg with control");
+        }
+    });
+}
+
+#[test]
+fn recvmsg_msg_ctrunc_exposes_only_written_control_bytes() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        // Room for two fds of three (24 bytes = CMSG_LEN(2 * sizeof(int)), no padding).
+        let _keep = send_fds(&a, 3);
+        let mut c = canary_control(cmsg_space(2 * INT));
+        let mut byte = [0u8; 1];
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut c), 0).unwrap();
+        assert_eq!(r.msg_flags & MSG_CTRUNC, MSG_CTRUNC);
+        assert_eq!(c.len(), r.controllen);
+        assert!(!c.as_bytes().contains(&CANARY), "{:02x?}", c.as_bytes());
+        assert_eq!(c.fds().len(), 2);
+        let owned: Vec<i32> = c.fds().iter().map(|f| f.as_raw_fd()).collect();
+        assert_eq!(listed_fds(&c), owned);
+        // Room for a header only: no fd fits, the kernel writes nothing and reports 0.
+        let _keep = send_fds(&a, 1);
+        let mut c = canary_control(cmsg_space(0));
+        let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut c), 0).unwrap();
+        assert_eq!(r.msg_flags & MSG_CTRUNC, MSG_CTRUNC);
+        assert_eq!((c.len(), r.controllen), (0, 0));
+        assert!(c.fds().is_empty());
+    });
+}
+
+#[test]
+fn recvmmsg_reused_batch_never_shows_an_earlier_receive() {
+    no_leak(|| {
+        let (a, from) = udp_socket();
+        let (b, to) = udp_socket();
+        let mut batch = MmsgBatch::new(2, 16);
+        // A bigger earlier receive: 16 bytes fill slot 0.
+        send_and_wait(&a, &b, &PAYLOAD[20..36], Some(&to));
+        assert_eq!(
+            sys::recvmmsg(&b, &mut batch, 1, MSG_DONTWAIT, None).unwrap(),
+            1
+        );
+        assert_data(
+            batch.get(0).unwrap().bytes(),
+            &PAYLOAD[20..36],
+            "first receive",
+        );
+
+        // TCP with MSG_TRUNC into the same batch: 10 bytes discarded, none written.
+        let (cli, srv) = tcp_pair();
+        sys::send(&cli, &PAYLOAD[..10], 0).unwrap();
+        wait_queued(&srv, 10);
+        assert_eq!(
+            sys::recvmmsg(&srv, &mut batch, 1, MSG_TRUNC, None).unwrap(),
+            1
+        );
+        let m = batch.get(0).unwrap();
+        assert_eq!(m.msg_len(), 10);
+        assert!(
+            m.bytes().is_empty(),
+            "stale bytes reported: {:?}",
+            m.bytes()
+        );
+        // Slot filled with the canary by `set`, then TCP MSG_TRUNC again: still nothing.
+        batch.set(0, &[CANARY; 16], None).unwrap();
+        sys::send(&cli, &PAYLOAD[..5], 0).unwrap();
+        wait_queued(&srv, 5);
+        assert_eq!(
+            sys::recvmmsg(&srv, &mut batch, 1, MSG_TRUNC, None).unwrap(),
+            1
+        );
+        assert_eq!(batch.get(0).unwrap().msg_len(), 5);
+        assert!(batch.get(0).unwrap().bytes().is_empty());
+
+        // UDP with MSG_TRUNC: C's msg_len is the full 20, the data the 16 that fit; a shorter
+        // datagram next shows its own 3 bytes only.
+        batch.set(0, &[CANARY; 16], None).unwrap();
+        batch.set(1, &[CANARY; 16], None).unwrap();
+        send_and_wait(&a, &b, &PAYLOAD[..20], Some(&to));
+        send_and_wait(&a, &b, &PAYLOAD[..3], Some(&to));
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let n = sys::recvmmsg(
+                &b,
+                &mut batch,
+                2 - got.len(),
+                MSG_TRUNC | MSG_DONTWAIT,
+                None,
+            );
+            for m in batch.iter().take(n.unwrap()) {
+                assert!(!has_canary(&m.addr().unwrap()));
+                assert_eq!(m.addr(), Some(from));
+                got.push((m.bytes().to_vec(), m.msg_len()));
+            }
+        }
+        assert_data(&got[0].0, &PAYLOAD[..16], "recvmmsg truncated");
+        assert_data(&got[1].0, &PAYLOAD[..3], "recvmmsg short after long");
+        assert_eq!((got[0].1, got[1].1), (20, 3));
+    });
+}
+
+#[test]
+fn recvmmsg_writes_only_the_slots_it_receives() {
+    no_leak(|| {
+        // Slot 1 holds canary data; a receive into slot 0 only must leave it as it was: sending
+        // both slots back shows slot 1's bytes unchanged.
+        let (a, _) = udp_socket();
+        let (b, to) = udp_socket();
+        let (c, dst) = udp_socket();
+        let mut batch = MmsgBatch::new(2, 16);
+        batch.set(1, &[CANARY; 16], Some(&dst)).unwrap();
+        send_and_wait(&a, &b, &PAYLOAD[..16], Some(&to));
+        assert_eq!(
+            sys::recvmmsg(&b, &mut batch, 1, MSG_DONTWAIT, None).unwrap(),
+            1
+        );
+        assert_eq!(sys::sendmmsg(&b, &mut batch, 2, 0).unwrap(), 2);
+        let mut pfd = [PollFd::new(c.as_fd(), libc::POLLIN)];
+        assert_eq!(sys::poll(&mut pfd, 10_000).unwrap(), 1);
+        let mut g = Guarded::new(32);
+        let n = sys::recv(&c, g.buf(), 0).unwrap();
+        assert_eq!(&g.inner()[..n], &[CANARY; 16]);
+    });
+}
+
+/// A `sockaddr_storage` of canary bytes with the full length: caller memory an address call
+/// receives into.
+fn canary_addr() -> SockAddr {
+    let mut st = *SockAddr::empty().as_storage();
+    // SAFETY: `st` is a local sockaddr_storage, writable for its size; it is a C struct of
+    // integers and byte arrays, for which any byte pattern is a valid value.
+    unsafe {
+        std::ptr::write_bytes(
+            (&mut st as *mut libc::sockaddr_storage).cast::<u8>(),
+            CANARY,
+            size_of::<libc::sockaddr_storage>(),
+        )
+    };
+    SockAddr::from_parts(st, size_of::<libc::sockaddr_storage>() as _).unwrap()
+}
+
+/// Every byte of a SockAddr value (storage and length), to compare guards exactly.
+fn raw_bytes(a: &SockAddr) -> Vec<u8> {
+    let st = a.as_storage();
+    // SAFETY: `st` is a live, fully initialized sockaddr_storage borrowed for the read; u8 has
+    // no alignment or validity requirement.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(
+            (st as *const libc::sockaddr_storage).cast::<u8>(),
+            size_of::<libc::sockaddr_storage>(),
+        )
+    };
+    let mut v = bytes.to_vec();
+    v.extend_from_slice(&a.len().to_ne_bytes());
+    v
+}
+
+#[test]
+fn accept_and_accept4_write_only_the_address_passed() {
+    no_leak(|| {
+        for use4 in [false, true] {
+            let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+            sys::bind(&lst, &v4_any()).unwrap();
+            sys::listen(&lst, 1).unwrap();
+            let cli = loop {
+                let fd = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+                sys::bind(&fd, &v4_any()).unwrap();
+                if !has_canary(&sys::getsockname(&fd).unwrap()) {
+                    break fd;
+                }
+            };
+            sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
+            let mut addrs = [canary_addr(), canary_addr(), canary_addr()];
+            let guard = raw_bytes(&addrs[0]);
+            let conn = match use4 {
+                false => sys::accept(&lst, Some(&mut addrs[1])),
+                true => sys::accept4(&lst, Some(&mut addrs[1]), SOCK_CLOEXEC),
+            }
+            .unwrap();
+            assert_eq!(
+                (raw_bytes(&addrs[0]), raw_bytes(&addrs[2])),
+                (guard.clone(), guard)
+            );
+            assert!(!addrs[1].as_bytes().contains(&CANARY), "{:?}", addrs[1]);
+            assert_eq!(addrs[1], sys::getsockname(&cli).unwrap());
+            assert_eq!(addrs[1], sys::getpeername(&conn).unwrap());
+        }
+    });
+}
+
+#[test]
+fn getsockname_getpeername_report_only_kernel_bytes() {
+    no_leak(|| {
+        // Abstract Unix names: every byte is chosen, none is the canary.
+        let name = |tag| SockAddr::unix_abstract(&abstract_name(tag)).unwrap();
+        let (lname, cname) = (name("canary-lst"), name("canary-cli"));
+        let lst = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::bind(&lst, &lname).unwrap();
+        sys::listen(&lst, 1).unwrap();
+        let cli = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::bind(&cli, &cname).unwrap();
+        sys::connect(&cli, &lname).unwrap();
+        let mut peer = canary_addr();
+        let srv = sys::accept(&lst, Some(&mut peer)).unwrap();
+        let got = [
+            (sys::getsockname(&cli).unwrap(), cname),
+            (sys::getpeername(&cli).unwrap(), lname),
+            (sys::getsockname(&srv).unwrap(), lname),
+            (sys::getpeername(&srv).unwrap(), cname),
+            (peer, cname),
+        ];
+        for (a, want) in got {
+            assert!(!a.as_bytes().contains(&CANARY));
+            assert_eq!(a.as_bytes(), want.as_bytes());
+            // Past the length: zeroes from the zeroed storage, never stale bytes.
+            let raw = raw_bytes(&a);
+            let tail = &raw[a.len() as usize..size_of::<libc::sockaddr_storage>()];
+            assert!(tail.iter().all(|&b| b == 0), "{a:?}: {tail:02x?}");
+        }
+    });
+}
+
+#[test]
+fn recvmmsg_control_padding_is_never_exposed() {
+    // Finding 4 through a batch slot's control buffer.
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let mut batch = MmsgBatch::new(2, 8);
+        *batch.control_mut(0) = canary_control(cmsg_space(INT));
+        *batch.control_mut(1) = canary_control(cmsg_space(2 * INT));
+        let _keep = (send_fds(&a, 1), send_fds(&a, 1));
+        assert_eq!(
+            sys::recvmmsg(&b, &mut batch, 2, MSG_DONTWAIT, None).unwrap(),
+            2
+        );
+        for m in batch.iter() {
+            let c = m.control();
+            assert!(
+                !c.as_bytes().contains(&CANARY),
+                "slot {}: {:02x?}",
+                m.index(),
+                c.as_bytes()
+            );
+            assert_eq!(c.fds().len(), 1);
+            assert_eq!(listed_fds(c), [c.fds()[0].as_raw_fd()]);
+            assert_data(m.bytes(), b"F", "recvmmsg with control");
+        }
+    });
+}
+
+#[test]
+fn poll_writes_only_the_entries_passed() {
+    no_leak(|| {
+        // Five entries for the same readable socket; only the middle three are passed. The
+        // kernel sets revents on every entry it is given, so an entry outside the slice that
+        // shows POLLIN would mean it wrote past it.
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::send(&a, b"x", 0).unwrap();
+        let mut fds = [PollFd::new(b.as_fd(), libc::POLLIN); 5];
+        assert_eq!(sys::poll(&mut fds[1..4], 10_000).unwrap(), 3);
+        let revents: Vec<i16> = fds.iter().map(|p| p.revents()).collect();
+        assert_eq!(revents, [0, libc::POLLIN, libc::POLLIN, libc::POLLIN, 0]);
+    });
+}
