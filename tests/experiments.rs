@@ -467,6 +467,101 @@ fn layers_show_each_header() {
 }
 
 #[test]
+fn nagle_stalls_the_second_small_write() {
+    let o = run(x::nagle);
+    assert_eq!(int(&o, "exchanges_per_setting"), 8);
+    let (fast, slow) = (num(&o, "nodelay_median_ms"), num(&o, "nagle_median_ms"));
+    assert!(fast > 0.0 && slow > 0.0, "{o}");
+    let ratio = num(&o, "nagle_nodelay_ratio");
+    assert!((ratio - slow / fast).abs() <= 1e-9 * ratio, "{o}");
+    let stalled = ratio > 5.0;
+    if in_netns(&o) && stalled {
+        // What the stall waits for: the server's delayed ACK of the header.
+        assert!(int(&o, "nagle_delayed_acks") >= 1, "{o}");
+    }
+    assert_eq!(o.verdict, held_if(stalled, Verdict::Nuanced), "{o}");
+}
+
+#[test]
+fn backlog_completes_backlog_plus_one_then_drops_syns() {
+    let o = run(x::backlog);
+    if !ran(&o) {
+        return; // not root: no namespace for the counters and the sysctl (printed)
+    }
+    let (mut dropped, mut exact, mut plus_one, mut refused) = (true, true, true, false);
+    for b in [0i64, 3, 128] {
+        let k = |what: &str| format!("backlog_{b}_{what}");
+        let completed = int(&o, &k("completed"));
+        let next = text(&o, &k("next_connect"));
+        let drops = int(&o, &k("listen_drops"));
+        assert!(drops >= int(&o, &k("listen_overflows")), "{o}");
+        if next == "timed out" {
+            assert_eq!(text(&o, &k("next_state")), "SYN_SENT", "{o}");
+        }
+        dropped &= next == "timed out" && drops >= 1 && int(&o, &k("next_syn_retrans")) >= 1;
+        exact &= completed == b;
+        plus_one &= completed == b + 1;
+        refused |= next == "ECONNREFUSED";
+    }
+    let reset = text(&o, "abort_on_overflow_recv");
+    refused |= reset == "ECONNREFUSED";
+    let expected = if refused {
+        Verdict::Refuted
+    } else if dropped && reset == "ECONNRESET" && exact {
+        Verdict::Held
+    } else if dropped && reset == "ECONNRESET" {
+        Verdict::Nuanced
+    } else {
+        Verdict::Refuted
+    };
+    assert_eq!(o.verdict, expected, "{o}");
+    // What Linux does (net/core/sock.h: the queue is full only when longer than the backlog).
+    assert!(plus_one, "{o}");
+    assert_eq!(reset, "ECONNRESET", "{o}");
+    assert!(int(&o, "abort_on_overflow_listen_overflows") >= 1, "{o}");
+}
+
+#[test]
+fn icmp_echo_decodes_the_reply() {
+    let o = run(x::icmp_echo);
+    if !ran(&o) {
+        return; // neither CAP_NET_RAW nor a gid in ping_group_range (printed)
+    }
+    let mut all_ok = true;
+    for p in ["raw", "dgram"] {
+        let k = |what: &str| format!("{p}_{what}");
+        if text(&o, &k("socket")) != "ok" {
+            assert!(!is_root(), "root, but no {p} ICMP socket: {o}");
+            eprintln!("icmp_echo: no {p} socket here: {}", text(&o, &k("socket")));
+            continue;
+        }
+        let Some(rtt) = o.num(&k("rtt_us")) else {
+            all_ok = false; // no reply: recorded as text
+            continue;
+        };
+        assert!(rtt > 0.0, "{o}");
+        let want_id = if p == "raw" {
+            int(&o, "raw_request_id")
+        } else {
+            int(&o, "dgram_socket_id")
+        };
+        all_ok &= int(&o, &k("reply_type")) == 0
+            && int(&o, &k("reply_code")) == 0
+            && int(&o, &k("reply_id")) == want_id
+            && int(&o, &k("reply_seq")) == 1
+            && flag(&o, &k("reply_checksum_valid"))
+            && flag(&o, &k("reply_payload_intact"));
+        if p == "raw" {
+            assert_eq!(int(&o, "raw_ip_protocol"), 1, "{o}");
+            assert_eq!(int(&o, "raw_ip_header_bytes"), 20, "{o}");
+            assert!(flag(&o, "raw_saw_own_request"), "{o}");
+        }
+    }
+    assert_eq!(o.verdict, held_if(all_ok, Verdict::Refuted), "{o}");
+    assert_eq!(o.verdict, Verdict::Held, "{o}");
+}
+
+#[test]
 fn catalogue_names_every_experiment_once() {
     let mut names: Vec<&str> = x::ALL.iter().map(|e| e.name).collect();
     let n = names.len();

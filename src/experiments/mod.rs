@@ -28,6 +28,9 @@
 //! | 포트 번호는 0~65535 범위, 80 (HTTP) | [`well_known_ports`] |
 //! | OSI 7계층 모델 | [`layers`] |
 //! | `recv(1024)` (the UDP server's buffer) | [`udp_truncation`] |
+//! | `listen(server_fd, 3)` (the C++ server's backlog) | [`backlog`] |
+//! | L3 네트워크 계층: IP, ICMP | [`icmp_echo`] |
+//! | (TCP's write-write-read stall: a socket option the primer never names) | [`nagle`] |
 //!
 //! Evidence is typed: each figure has a `snake_case` key and a [`Value`] (an integer, a float
 //! with its unit, a bool, text or a list), so tests and the JSON report ([`json`]) read numbers
@@ -45,21 +48,27 @@
 use std::fmt;
 use std::time::Duration;
 
+mod backlog;
 mod boundaries;
 mod connection;
 mod endpoint;
 mod env;
+mod icmp;
 mod layers;
+mod nagle;
 mod ordering;
 mod ports;
 mod reliability;
 mod speed;
 mod truncation;
 
+pub use backlog::backlog;
 pub use boundaries::stream_vs_datagram;
 pub use connection::{tcp_handshake, udp_connectionless};
 pub use endpoint::bidirectional;
+pub use icmp::icmp_echo;
 pub use layers::layers;
+pub use nagle::{nagle, write_write_read};
 pub use ordering::{tcp_ordered, udp_unordered};
 pub use ports::{ports_identify_apps, well_known_ports};
 pub use reliability::{tcp_reliable, udp_unreliable};
@@ -184,7 +193,8 @@ impl fmt::Display for Value {
             Value::Int(n) => write!(f, "{n}"),
             Value::Float { value, unit: "" } => write!(f, "{value:.2}"),
             Value::Float { value, unit } if value.abs() >= 100.0 => write!(f, "{value:.0} {unit}"),
-            Value::Float { value, unit } => write!(f, "{value:.2} {unit}"),
+            Value::Float { value, unit } if value.abs() >= 1.0 => write!(f, "{value:.2} {unit}"),
+            Value::Float { value, unit } => write!(f, "{value:.4} {unit}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Text(s) => f.write_str(s),
             Value::List(v) => {
@@ -368,16 +378,19 @@ pub const ALL: &[Experiment] = &[
     Experiment::new(&boundaries::CLAIM, stream_vs_datagram),
     Experiment::new(&truncation::CLAIM, udp_truncation),
     Experiment::new(&connection::HANDSHAKE, tcp_handshake),
+    Experiment::new(&backlog::CLAIM, backlog),
     Experiment::new(&connection::CONNECTIONLESS, udp_connectionless),
     Experiment::new(&reliability::TCP_RELIABLE, tcp_reliable),
     Experiment::new(&reliability::UDP_UNRELIABLE, udp_unreliable),
     Experiment::new(&ordering::TCP_ORDERED, tcp_ordered),
     Experiment::new(&ordering::UDP_UNORDERED, udp_unordered),
     Experiment::new(&speed::SPEED, speed),
+    Experiment::new(&nagle::CLAIM, nagle),
     Experiment::new(&speed::OVERHEAD, overhead),
     Experiment::new(&ports::IDENTIFY, ports_identify_apps),
     Experiment::new(&ports::WELL_KNOWN, well_known_ports),
     Experiment::new(&layers::LAYERS, layers),
+    Experiment::new(&icmp::CLAIM, icmp_echo),
 ];
 
 /// The experiment called `name`, if there is one.
