@@ -38,7 +38,7 @@ struct ExperimentsArgs {
     #[arg(long)]
     brief: bool,
     /// List the experiments (name and claim) without running any
-    #[arg(long, conflicts_with_all = ["brief", "json"])]
+    #[arg(long, conflicts_with_all = ["brief", "json", "names"])]
     list: bool,
     /// Print one JSON document {socklab_version, env, experiments: [...]} instead of text
     #[arg(long)]
