@@ -25,9 +25,10 @@ enum Cmd {
     /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
     /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout.
     Compare(CompareArgs),
-    /// Each claim of the primer (stream vs datagram, handshake, loss, ordering, speed, ports,
-    /// layers) measured on loopback and in private network namespaces, with a verdict. Parts
-    /// that need root (namespaces, raw sockets, tc) say why when they cannot run.
+    /// Each claim of the primer (stream vs datagram, truncation, handshake, backlog, loss,
+    /// ordering, speed, Nagle, ports, layers, ICMP) measured on loopback and in private network
+    /// namespaces, with a verdict. Parts that need root (namespaces, raw sockets, tc) say why
+    /// when they cannot run. `--list` names them; give names to run only those.
     Experiments(ExperimentsArgs),
     /// What an errno means for the socket calls that return it: number, strerror text, the
     /// calls and their usual causes, what to try, two lines of C that trigger it
@@ -59,6 +60,14 @@ struct ExperimentsArgs {
     /// Print only the table of verdicts, not each experiment's method and evidence
     #[arg(long)]
     brief: bool,
+    /// List the experiments (name and claim) without running any
+    #[arg(long, conflicts_with_all = ["brief", "json", "names"])]
+    list: bool,
+    /// Print one JSON document {socklab_version, env, experiments: [...]} instead of text
+    #[arg(long)]
+    json: bool,
+    /// Run only these experiments [default: all]
+    names: Vec<String>,
 }
 
 /// `--flag a,b` list parsers: each names the allowed values in its error.
@@ -232,21 +241,56 @@ fn main() -> ExitCode {
     }
 }
 
-/// `socklab experiments`: runs `socklab::experiments::run_all` and prints its report.
+/// `socklab experiments [--list] [--json] [NAME…]`: lists, or runs the named experiments (all
+/// by default) and prints their report.
 fn experiments(args: &ExperimentsArgs) -> ExitCode {
-    let started = std::time::Instant::now();
-    let outcomes = socklab::experiments::run_all();
-    if !args.brief {
-        for o in &outcomes {
-            println!("{o}");
+    use socklab::experiments as x;
+    if args.list {
+        let width = x::ALL.iter().map(|e| e.name.len()).max().unwrap_or(0);
+        for e in x::ALL {
+            println!("{:width$}  {}", e.name, e.claim);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut chosen = Vec::new();
+    for name in &args.names {
+        match x::find(name) {
+            Some(e) => chosen.push(e),
+            None => {
+                return usage_error(&format!(
+                    "unknown experiment {name:?} (valid: {})",
+                    x::names()
+                ))
+            }
         }
     }
-    print!("{}", socklab::experiments::summary_table(&outcomes));
-    println!(
-        "({} experiments in {:.1} s)",
-        outcomes.len(),
-        started.elapsed().as_secs_f64()
-    );
+    if chosen.is_empty() {
+        chosen = x::ALL.iter().collect();
+    }
+    let started = std::time::Instant::now();
+    let outcomes: Vec<x::Outcome> = chosen.iter().map(|e| (e.run)()).collect();
+    if args.json {
+        print!("{}", x::json(&outcomes));
+    } else {
+        if !args.brief {
+            for o in &outcomes {
+                println!("{o}");
+            }
+        }
+        print!("{}", x::summary_table(&outcomes));
+        println!(
+            "({} experiments in {:.1} s)",
+            outcomes.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    // An experiment that broke (not a verdict, not a missing privilege) fails the command.
+    if outcomes
+        .iter()
+        .any(|o| matches!(o.verdict, x::Verdict::Failed(_)))
+    {
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }
 

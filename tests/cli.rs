@@ -72,11 +72,70 @@ fn experiments_subcommand_prints_every_verdict() {
     let verdicts = stdout
         .lines()
         .filter(|l| {
-            ["HELD", "REFUTED", "NUANCED", "CANNOT RUN"]
+            ["HELD", "REFUTED", "NUANCED", "CANNOT RUN", "FAILED"]
                 .iter()
                 .any(|v| l.starts_with(v))
         })
         .count();
     assert_eq!(verdicts, socklab::experiments::run_all().len(), "{stdout}");
     assert!(stdout.contains("stream_vs_datagram"), "{stdout}");
+}
+
+/// Runs `socklab experiments ARGS…` and returns (exit code, stdout, stderr).
+fn experiments_cmd(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_socklab"))
+        .arg("experiments")
+        .args(args)
+        .output()
+        .expect("the socklab binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `--list` names every experiment with its claim and runs none.
+#[test]
+fn experiments_list_names_each_with_its_claim() {
+    let (code, stdout, _) = experiments_cmd(&["--list"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), socklab::experiments::ALL.len(), "{stdout}");
+    for (line, e) in lines.iter().zip(socklab::experiments::ALL) {
+        assert!(
+            line.starts_with(e.name) && line.ends_with(e.claim),
+            "{line}"
+        );
+    }
+}
+
+/// An unknown name: one line naming the valid ones, exit 2, nothing run.
+#[test]
+fn experiments_unknown_name_is_a_usage_error() {
+    let (code, stdout, stderr) = experiments_cmd(&["udp_truncation", "no_such_thing"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("\"no_such_thing\"") && stderr.contains("udp_truncation, "),
+        "{stderr}"
+    );
+}
+
+/// `NAME… --json`: one document with only the named experiments, in the order given.
+#[test]
+fn experiments_by_name_as_json() {
+    let (code, stdout, stderr) = experiments_cmd(&["--json", "well_known_ports", "udp_truncation"]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let names: Vec<&str> = doc["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["well_known_ports", "udp_truncation"]);
+    assert_eq!(doc["experiments"][1]["evidence"]["kept_bytes"], 1024);
+    assert_eq!(doc["experiments"][1]["verdict"], "held");
 }

@@ -12,10 +12,7 @@ use super::env::{self, Env};
 use super::paths::{self, Path, PathName, Transport};
 use super::stats::{self, Recorder};
 use super::{count, Config, Group, Mode, Nagle, Pin, Report, Row};
-use crate::sys::{
-    self,
-    opt::{SoRcvTimeo, TcpNoDelay},
-};
+use crate::sys::{self, opt::SoRcvTimeo};
 
 /// How long a datagram receiver in `stream` mode waits before it asks whether the sender is done
 /// (a datagram lost on loopback never arrives, so the round ends on this timeout).
@@ -502,41 +499,18 @@ const NAGLE_WARMUP: u64 = 4;
 /// # Errors
 /// A setup or socket error.
 pub fn nagle_canary(iters: u64) -> io::Result<Nagle> {
-    let mut medians = [0.0; 2];
-    for (i, nodelay) in [true, false].into_iter().enumerate() {
-        let (mut a, mut b) = paths::make(PathName::LibcReadWrite, Transport::Tcp, 64)?;
-        for end in [&*a, &*b] {
-            sys::set_opt(end, TcpNoDelay, nodelay)?;
-        }
-        let server = std::thread::spawn(move || -> io::Result<()> {
-            let mut req = [0u8; 64];
-            loop {
-                match b.recv_msg(&mut req) {
-                    Ok(_) => b.send_msg(&req)?,
-                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
-                    Err(e) => return Err(e),
-                }
-            }
-        });
-        let mut buf = [1u8; 64];
-        let mut samples = Vec::new();
-        for n in 0..NAGLE_WARMUP + iters {
-            let t0 = Instant::now();
-            a.send_msg(&buf[..4])?;
-            a.send_msg(&buf[4..])?;
-            a.recv_msg(&mut buf)?;
-            if n >= NAGLE_WARMUP {
-                samples.push(t0.elapsed().as_nanos() as f64);
-            }
-        }
-        paths::stop_echo(&*a)?;
-        server.join().map_err(|_| thread_panicked())??;
-        medians[i] = stats::median(&mut samples);
-    }
+    // The exchange itself is the `nagle` experiment's, so the canary and the experiment measure
+    // the same thing.
+    let median = |nodelay| -> io::Result<f64> {
+        let n = usize::try_from(iters).unwrap_or(usize::MAX);
+        let samples = crate::experiments::write_write_read(nodelay, NAGLE_WARMUP as usize, n)?;
+        let mut ns: Vec<f64> = samples.iter().map(|d| d.as_nanos() as f64).collect();
+        Ok(stats::median(&mut ns))
+    };
     Ok(Nagle {
         iters,
-        nodelay_median_ns: medians[0],
-        nagle_median_ns: medians[1],
+        nodelay_median_ns: median(true)?,
+        nagle_median_ns: median(false)?,
     })
 }
 

@@ -6,7 +6,7 @@ use crate::sys::{self, Errno, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC};
 use super::env::{self, ev, Claim};
 use super::{Outcome, Verdict};
 
-const CLAIM: Claim = Claim {
+pub(crate) const CLAIM: Claim = Claim {
     id: "stream_vs_datagram",
     claim: "데이터 경계: TCP 스트림 방식 / UDP 데이터그램 방식 \
             (data boundaries: TCP is a byte stream, UDP keeps datagrams)",
@@ -24,7 +24,7 @@ const MESSAGES: [&[u8; 10]; 3] = [b"message-1.", b"message-2.", b"message-3."];
 /// `sendto`s give exactly three `recv`s of 10 bytes each. A 10-byte datagram read into a 4-byte
 /// buffer with `MSG_TRUNC` reports 10 and copies 4; the other 6 are gone, never split off.
 pub fn stream_vs_datagram() -> Outcome {
-    CLAIM.timed(|| {
+    {
         CLAIM.run(|e| {
             // TCP: a byte stream.
             let (client, server) = env::tcp_pair()?;
@@ -44,10 +44,10 @@ pub fn stream_vs_datagram() -> Outcome {
             }
             let first = sys::recv(&server, &mut buf[..], 0)?;
             let merged = &buf[..first] == b"message-1.message-2.message-3.";
-            ev(e, "tcp send() calls", 3);
-            ev(e, "tcp bytes queued before reading", queued);
-            ev(e, "tcp bytes returned by one recv(1024)", first);
-            ev(e, "tcp recv returned the 3 messages merged", merged);
+            ev(e, "tcp_send_calls", 3);
+            ev(e, "tcp_bytes_queued", queued);
+            ev(e, "tcp_first_recv_bytes", first);
+            ev(e, "tcp_messages_merged", merged);
 
             // UDP: datagrams.
             let (rx, at) = env::udp_bound()?;
@@ -58,10 +58,10 @@ pub fn stream_vs_datagram() -> Outcome {
             let got = env::drain(&rx, 1024, 1000)?;
             let sizes: Vec<usize> = got.iter().map(Vec::len).collect();
             let intact = got.iter().zip(MESSAGES).all(|(g, m)| g == m);
-            ev(e, "udp sendto() calls", 3);
-            ev(e, "udp recv() calls that returned data", got.len());
-            ev(e, "udp bytes per recv", format!("{sizes:?}"));
-            ev(e, "udp datagrams intact and in order", intact);
+            ev(e, "udp_sendto_calls", 3);
+            ev(e, "udp_recv_calls", got.len());
+            ev(e, "udp_recv_sizes", sizes.clone());
+            ev(e, "udp_intact_in_order", intact);
 
             // UDP: a short buffer truncates the datagram, it does not split it.
             sys::sendto(&tx, MESSAGES[0], 0, &at)?;
@@ -70,9 +70,9 @@ pub fn stream_vs_datagram() -> Outcome {
             let reported = sys::recv(&rx, &mut small[..], MSG_TRUNC)?;
             let rest = sys::recv(&rx, &mut buf[..], MSG_DONTWAIT);
             let rest_gone = matches!(&rest, Err(err) if err.code() == Errno::EAGAIN);
-            ev(e, "udp recv(4, MSG_TRUNC) of a 10-byte datagram returned", reported);
-            ev(e, "udp bytes in the 4-byte buffer", String::from_utf8_lossy(&small));
-            ev(e, "udp next recv (the other 6 bytes?)", env::outcome_of(&rest));
+            ev(e, "udp_recv4_trunc_returned", reported);
+            ev(e, "udp_recv4_buffer", String::from_utf8_lossy(&small).into_owned());
+            ev(e, "udp_next_recv", env::outcome_of(&rest));
 
             let stream = first == 30 && merged;
             let dgram = sizes == [10, 10, 10] && intact && reported == 10 && rest_gone;
@@ -97,5 +97,5 @@ pub fn stream_vs_datagram() -> Outcome {
             };
             Ok(CLAIM.outcome(verdict, summary, std::mem::take(e)))
         })
-    })
+    }
 }

@@ -3,10 +3,10 @@
 
 use crate::sys::{self, opt::TcpInfo, Errno, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 
-use super::env::{self, ev, Claim, Netns};
+use super::env::{self, ev, Claim, Netns, Res};
 use super::{Outcome, Verdict};
 
-const HANDSHAKE: Claim = Claim {
+pub(crate) const HANDSHAKE: Claim = Claim {
     id: "tcp_handshake",
     claim: "연결 지향: 3-way handshake로 연결 수립 \
             (TCP is connection-oriented: a 3-way handshake sets the connection up)",
@@ -15,12 +15,12 @@ const HANDSHAKE: Claim = Claim {
              the client's address before and after connect(); TCP_INFO segs_in/segs_out of both sockets; without a namespace, TCP_INFO alone",
 };
 
-const TCP_KEYS: [&str; 5] = [
-    "Tcp.ActiveOpens",
-    "Tcp.PassiveOpens",
-    "Tcp.OutSegs",
-    "Tcp.InSegs",
-    "lo.tx_packets",
+const TCP_KEYS: [(&str, &str); 5] = [
+    ("handshake_active_opens", "Tcp.ActiveOpens"),
+    ("handshake_passive_opens", "Tcp.PassiveOpens"),
+    ("handshake_tcp_out_segs", "Tcp.OutSegs"),
+    ("handshake_tcp_in_segs", "Tcp.InSegs"),
+    ("handshake_lo_tx_packets", "lo.tx_packets"),
 ];
 
 /// 연결 지향: 3-way handshake — count the segments one `connect`/`accept` puts on the wire.
@@ -30,13 +30,10 @@ const TCP_KEYS: [&str; 5] = [
 /// Without one, the per-socket `TCP_INFO` counts (client: 2 out, 1 in) are the weaker figure.
 /// Also counted: the teardown after `close`, and the 2 segments (SYN, RST) of a refused connect.
 pub fn tcp_handshake() -> Outcome {
-    HANDSHAKE.timed(|| {
-        let (out, no_ns) = env::in_netns_or_host(|ns| HANDSHAKE.run(|e| handshake(ns, e)));
-        env::with_host_note(out, no_ns)
-    })
+    HANDSHAKE.run_ns_or_host(handshake)
 }
 
-fn handshake(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outcome> {
+fn handshake(ns: Option<&Netns>, e: &mut env::Evidence) -> Res<Outcome> {
     let (lst, at) = env::tcp_listener()?;
     let client = env::socket(SOCK_STREAM)?;
     let before = sys::getsockname(&client)?;
@@ -44,24 +41,20 @@ fn handshake(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outcome> 
     sys::connect(&client, &at)?;
     let server = sys::accept4(&lst, None, SOCK_CLOEXEC)?;
     let c1 = ns.map(Netns::counters);
-    ev(e, "client address before connect() (never bound)", before);
+    ev(e, "client_addr_before_connect", before.to_string());
     ev(
         e,
-        "client address after connect()",
-        sys::getsockname(&client)?,
+        "client_addr_after_connect",
+        sys::getsockname(&client)?.to_string(),
     );
     let (ci, si) = (
         sys::get_opt(&client, TcpInfo)?.raw,
         sys::get_opt(&server, TcpInfo)?.raw,
     );
-    ev(
-        e,
-        "client TCP_INFO segs_out after connect",
-        ci.tcpi_segs_out,
-    );
-    ev(e, "client TCP_INFO segs_in after connect", ci.tcpi_segs_in);
-    ev(e, "server TCP_INFO segs_in after accept", si.tcpi_segs_in);
-    ev(e, "server TCP_INFO segs_out after accept", si.tcpi_segs_out);
+    ev(e, "client_tcpi_segs_out", ci.tcpi_segs_out);
+    ev(e, "client_tcpi_segs_in", ci.tcpi_segs_in);
+    ev(e, "server_tcpi_segs_in", si.tcpi_segs_in);
+    ev(e, "server_tcpi_segs_out", si.tcpi_segs_out);
 
     let Some((c0, c1, ns)) = c0.zip(c1).zip(ns).map(|((a, b), n)| (a, b, n)) else {
         let held = ci.tcpi_segs_out == 2 && ci.tcpi_segs_in == 1;
@@ -78,7 +71,7 @@ fn handshake(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outcome> 
         };
         return Ok(HANDSHAKE.outcome(v, summary, std::mem::take(e)));
     };
-    c0.record(&c1, e, "connect+accept", &TCP_KEYS);
+    c0.record(&c1, e, &TCP_KEYS);
     let segs = c0.delta(&c1, "Tcp.OutSegs");
     let opens = (
         c0.delta(&c1, "Tcp.ActiveOpens"),
@@ -90,24 +83,16 @@ fn handshake(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outcome> 
     let eof = sys::recv(&server, &mut [0u8; 16][..], 0)?;
     drop(server);
     let c2 = ns.counters();
-    ev(e, "server recv after client close (EOF)", eof);
-    ev(
-        e,
-        "close+close ΔTcp.OutSegs (FIN/ACK)",
-        c1.delta(&c2, "Tcp.OutSegs"),
-    );
+    ev(e, "server_recv_after_close", eof);
+    ev(e, "teardown_tcp_out_segs", c1.delta(&c2, "Tcp.OutSegs"));
 
     // A refused connect: the listener is gone, its port answers with RST.
     drop(lst);
     let probe = env::socket(SOCK_STREAM)?;
     let refused = sys::connect(&probe, &at);
     let c3 = ns.counters();
-    ev(e, "connect to a closed port", env::outcome_of(&refused));
-    ev(
-        e,
-        "refused connect ΔTcp.OutSegs (SYN, RST)",
-        c2.delta(&c3, "Tcp.OutSegs"),
-    );
+    ev(e, "connect_closed_port", env::outcome_of(&refused));
+    ev(e, "refused_tcp_out_segs", c2.delta(&c3, "Tcp.OutSegs"));
 
     let held = segs == 3 && opens == (1, 1);
     let summary = format!(
@@ -123,7 +108,7 @@ fn handshake(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outcome> 
     Ok(HANDSHAKE.outcome(v, summary, std::mem::take(e)))
 }
 
-const CONNECTIONLESS: Claim = Claim {
+pub(crate) const CONNECTIONLESS: Claim = Claim {
     id: "udp_connectionless",
     claim: "비연결 지향: 연결 수립 과정 없음 \
             (UDP is connectionless: no connection set-up)",
@@ -132,11 +117,18 @@ const CONNECTIONLESS: Claim = Claim {
              a UDP socket; without a namespace, the errnos and return values alone",
 };
 
-const UDP_KEYS: [&str; 4] = [
-    "lo.tx_packets",
-    "Tcp.OutSegs",
-    "Udp.OutDatagrams",
-    "Udp.InDatagrams",
+const CONNECT_KEYS: [(&str, &str); 4] = [
+    ("udp_connect_lo_tx_packets", "lo.tx_packets"),
+    ("udp_connect_tcp_out_segs", "Tcp.OutSegs"),
+    ("udp_connect_out_datagrams", "Udp.OutDatagrams"),
+    ("udp_connect_in_datagrams", "Udp.InDatagrams"),
+];
+
+const SEND_KEYS: [(&str, &str); 4] = [
+    ("udp_send_lo_tx_packets", "lo.tx_packets"),
+    ("udp_send_tcp_out_segs", "Tcp.OutSegs"),
+    ("udp_send_out_datagrams", "Udp.OutDatagrams"),
+    ("udp_send_in_datagrams", "Udp.InDatagrams"),
 ];
 
 /// 비연결 지향: 연결 수립 과정 없음 — what UDP puts on the wire before its first datagram.
@@ -146,14 +138,10 @@ const UDP_KEYS: [&str; 4] = [
 /// unreachable, counted in `Udp.NoPorts`; a connected socket sees `ECONNREFUSED` on its next
 /// `recv`). `listen`/`accept` on UDP: `EOPNOTSUPP`.
 pub fn udp_connectionless() -> Outcome {
-    CONNECTIONLESS.timed(|| {
-        let (out, no_ns) =
-            env::in_netns_or_host(|ns| CONNECTIONLESS.run(|e| connectionless(ns, e)));
-        env::with_host_note(out, no_ns)
-    })
+    CONNECTIONLESS.run_ns_or_host(connectionless)
 }
 
-fn connectionless(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outcome> {
+fn connectionless(ns: Option<&Netns>, e: &mut env::Evidence) -> Res<Outcome> {
     let (rx, at) = env::udp_bound()?;
     let tx = env::socket(SOCK_DGRAM)?;
     let c0 = ns.map(Netns::counters);
@@ -162,12 +150,12 @@ fn connectionless(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outc
     let sent = sys::send(&tx, b"datagram", 0)?;
     let c2 = ns.map(Netns::counters);
     let got = sys::recv(&rx, &mut [0u8; 64][..], 0)?;
-    ev(e, "udp send() on a connected socket returned", sent);
-    ev(e, "udp recv() at the peer returned", got);
+    ev(e, "udp_connected_send_returned", sent);
+    ev(e, "udp_peer_recv_returned", got);
     let mut packets = None;
     if let (Some(c0), Some(c1), Some(c2)) = (&c0, &c1, &c2) {
-        c0.record(c1, e, "udp connect()", &UDP_KEYS);
-        c1.record(c2, e, "udp send()", &UDP_KEYS);
+        c0.record(c1, e, &CONNECT_KEYS);
+        c1.record(c2, e, &SEND_KEYS);
         packets = Some((c0.delta(c1, "lo.tx_packets"), c1.delta(c2, "lo.tx_packets")));
     }
 
@@ -180,39 +168,35 @@ fn connectionless(ns: Option<&Netns>, e: &mut env::Evidence) -> sys::Result<Outc
     let c3 = ns.map(Netns::counters);
     let to_closed = sys::sendto(&rx, b"anyone?", 0, &closed);
     let c4 = ns.map(Netns::counters);
-    ev(
-        e,
-        "udp sendto() a port nobody bound",
-        format!("{to_closed:?}"),
-    );
+    ev(e, "udp_sendto_unbound_port", env::outcome_of(&to_closed));
+    if let Ok(n) = &to_closed {
+        ev(e, "udp_sendto_unbound_returned", *n);
+    }
     if let (Some(c3), Some(c4)) = (&c3, &c4) {
         c3.record(
             c4,
             e,
-            "sendto(closed)",
-            &["Udp.NoPorts", "Icmp.OutDestUnreachs"],
+            &[
+                ("sendto_closed_udp_no_ports", "Udp.NoPorts"),
+                (
+                    "sendto_closed_icmp_out_dest_unreachs",
+                    "Icmp.OutDestUnreachs",
+                ),
+            ],
         );
     }
     let conn = env::socket(SOCK_DGRAM)?;
     sys::connect(&conn, &closed)?;
     sys::send(&conn, b"anyone?", 0)?;
     let later = sys::recv(&conn, &mut [0u8; 64][..], 0);
-    ev(
-        e,
-        "connected udp: send() then recv() (ICMP error)",
-        env::outcome_of(&later),
-    );
+    ev(e, "udp_connected_recv_after_icmp", env::outcome_of(&later));
     let tcp = env::socket(SOCK_STREAM)?;
     let tcp_closed = sys::connect(&tcp, &env::lo(env::port_of(&closed)));
-    ev(
-        e,
-        "tcp connect() to a closed port",
-        env::outcome_of(&tcp_closed),
-    );
+    ev(e, "tcp_connect_closed_port", env::outcome_of(&tcp_closed));
     let listen = sys::listen(&rx, 1);
     let accept = sys::accept(&rx, None);
-    ev(e, "listen() on a UDP socket", env::outcome_of(&listen));
-    ev(e, "accept() on a UDP socket", env::outcome_of(&accept));
+    ev(e, "udp_listen", env::outcome_of(&listen));
+    ev(e, "udp_accept", env::outcome_of(&accept));
 
     let no_setup = matches!(&listen, Err(x) if x.code() == Errno::EOPNOTSUPP)
         && matches!(&accept, Err(x) if x.code() == Errno::EOPNOTSUPP)

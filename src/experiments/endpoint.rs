@@ -9,7 +9,7 @@ use super::env::{self, ev, Claim};
 use super::reliability::{counting_bytes, stream_through};
 use super::{Outcome, Verdict};
 
-const CLAIM: Claim = Claim {
+pub(crate) const CLAIM: Claim = Claim {
     id: "bidirectional",
     claim: "소켓은 두 프로그램 간의 양방향 통신 연결을 위한 엔드포인트 \
             (a socket is the endpoint of a two-way connection between two programs)",
@@ -25,7 +25,7 @@ const CLAIM: Claim = Claim {
 /// After `shutdown(SHUT_WR)` on the client, the server reads end of file and can still send: the
 /// two directions are independent. One UDP socket sends and receives with the same fd.
 pub fn bidirectional() -> Outcome {
-    CLAIM.timed(|| {
+    {
         CLAIM.run(|e| {
             const N: usize = 1 << 20;
             let (client, server) = env::tcp_pair()?;
@@ -41,17 +41,9 @@ pub fn bidirectional() -> Outcome {
             });
             let (got_up, got_down) = (got_up?, got_down?);
             let full_duplex = got_up == up && got_down == down;
-            ev(
-                e,
-                "client → server bytes (sent at the same time)",
-                got_up.len(),
-            );
-            ev(
-                e,
-                "server → client bytes (sent at the same time)",
-                got_down.len(),
-            );
-            ev(e, "both directions intact", full_duplex);
+            ev(e, "client_to_server_bytes", got_up.len());
+            ev(e, "server_to_client_bytes", got_down.len());
+            ev(e, "both_directions_intact", full_duplex);
 
             let (client, server) = env::tcp_pair()?;
             sys::shutdown(&client, Shutdown::Write)?;
@@ -60,12 +52,12 @@ pub fn bidirectional() -> Outcome {
             let mut buf = [0u8; 16];
             let back = sys::recv(&client, &mut buf[..], 0)?;
             let half = eof == 0 && after.is_ok() && &buf[..back] == b"still open";
-            ev(e, "server recv after client shutdown(SHUT_WR)", eof);
-            ev(e, "server send after reading EOF", env::outcome_of(&after));
+            ev(e, "server_recv_after_shut_wr", eof);
+            ev(e, "server_send_after_eof", env::outcome_of(&after));
             ev(
                 e,
-                "client recv of that reply",
-                String::from_utf8_lossy(&buf[..back]),
+                "client_recv_reply",
+                String::from_utf8_lossy(&buf[..back]).into_owned(),
             );
 
             let (a, at_a) = env::udp_bound()?;
@@ -76,11 +68,7 @@ pub fn bidirectional() -> Outcome {
             sys::sendto(&a, &buf[..n], 0, &from)?;
             let m = sys::recv(&b, &mut buf[..], 0)?;
             let udp_both = m == 4;
-            ev(
-                e,
-                "one udp socket: sendto() then recvfrom() the answer",
-                udp_both,
-            );
+            ev(e, "udp_one_socket_both_ways", udp_both);
 
             let (v, summary) = if full_duplex && half && udp_both {
                 (
@@ -97,5 +85,5 @@ pub fn bidirectional() -> Outcome {
             };
             Ok(CLAIM.outcome(v, summary, std::mem::take(e)))
         })
-    })
+    }
 }

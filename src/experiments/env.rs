@@ -2,7 +2,6 @@
 //! on its own thread, the kernel's per-namespace counters, and a thread without a capability.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
@@ -10,14 +9,44 @@ use std::time::{Duration, Instant};
 use crate::sys::{self, ns, opt, Errno, PollFd, SockAddr};
 use crate::sys::{AF_INET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 
-use super::{Outcome, Verdict};
+pub(crate) use super::Evidence;
+use super::{Outcome, Value, Verdict};
 
-/// The evidence list an experiment fills.
-pub(crate) type Evidence = Vec<(String, String)>;
+/// Records one measured figure under its `snake_case` key.
+pub(crate) fn ev(e: &mut Evidence, key: &'static str, value: impl Into<Value>) {
+    e.push(key, value);
+}
 
-/// Appends one measured figure.
-pub(crate) fn ev(e: &mut Evidence, key: impl Into<String>, value: impl fmt::Display) {
-    e.push((key.into(), value.to_string()));
+/// Why an experiment stopped before its verdict.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// A named privilege or kernel feature is missing: the errno that says so, and what is
+    /// missing. Only [`need`] makes one.
+    Missing(String),
+    /// Any other failure: a bug or a broken host, reported as [`Verdict::Failed`].
+    Failed(String),
+}
+
+impl From<sys::Error> for Stop {
+    fn from(e: sys::Error) -> Stop {
+        Stop::Failed(e.to_string())
+    }
+}
+
+/// What an experiment's body returns.
+pub(crate) type Res<T> = Result<T, Stop>;
+
+/// `r`, where an error with one of `errnos` means "this host lacks `what`" (a privilege, a
+/// kernel feature, a module) and ends the experiment as `CannotRun`; any other error is a
+/// failure.
+pub(crate) fn need<T>(r: sys::Result<T>, errnos: &[Errno], what: &str) -> Res<T> {
+    r.map_err(|e| {
+        if errnos.contains(&e.code()) {
+            Stop::Missing(format!("{what} ({e})"))
+        } else {
+            Stop::from(e)
+        }
+    })
 }
 
 /// The fixed parts of an experiment: its id, the primer's sentence and the method.
@@ -41,30 +70,107 @@ impl Claim {
         }
     }
 
-    /// The outcome of a measurement that could not run, with what was measured before it stopped.
-    pub fn cannot(&self, why: impl Into<String>, evidence: Evidence) -> Outcome {
-        let why = why.into();
-        let summary = format!("not measured: {why}");
-        self.outcome(Verdict::CannotRun(why), summary, evidence)
+    /// The outcome of an experiment that stopped, with what was measured before it did.
+    fn stopped(&self, stop: Stop, evidence: Evidence) -> Outcome {
+        match stop {
+            Stop::Missing(why) => {
+                let summary = format!("not measured: {why}");
+                self.outcome(Verdict::CannotRun(why), summary, evidence)
+            }
+            Stop::Failed(err) => {
+                let summary = format!("broke off: {err}");
+                self.outcome(Verdict::Failed(err), summary, evidence)
+            }
+        }
     }
 
-    /// Runs a whole experiment and records how long it took in [`Outcome::elapsed`].
-    pub fn timed(&self, f: impl FnOnce() -> Outcome) -> Outcome {
+    /// Runs `body` and records how long it took in [`Outcome::elapsed`]. A missing privilege or
+    /// feature ([`need`]) becomes `CannotRun`; any other error `Failed`.
+    pub fn run(&self, body: impl FnOnce(&mut Evidence) -> Res<Outcome>) -> Outcome {
         let t = Instant::now();
-        let mut out = f();
+        let mut e = Evidence::new();
+        let mut out = match body(&mut e) {
+            Ok(o) => o,
+            Err(stop) => self.stopped(stop, e),
+        };
         out.elapsed = t.elapsed();
         out
     }
 
-    /// Runs `body`; a socket call failing where it should not becomes `CannotRun` with the
-    /// strace-style error, never a verdict.
-    pub fn run(&self, body: impl FnOnce(&mut Evidence) -> sys::Result<Outcome>) -> Outcome {
-        let mut e = Evidence::new();
-        match body(&mut e) {
-            Ok(o) => o,
-            Err(err) => self.cannot(format!("setup failed: {err}"), e),
+    /// [`run`](Self::run) in a private network namespace when one can be made (root), else on
+    /// the host's loopback with `None` and the reason recorded as `netns_not_used`.
+    pub fn run_ns_or_host(
+        &self,
+        body: impl Fn(Option<&Netns>, &mut Evidence) -> Res<Outcome> + Send + Sync,
+    ) -> Outcome {
+        let t = Instant::now();
+        let mut out = match in_netns(|n| self.run(|e| body(Some(n), e))) {
+            Ok(out) => out,
+            Err(Stop::Missing(why)) => {
+                let mut out = self.run(|e| body(None, e));
+                ev(&mut out.evidence, "netns_not_used", why);
+                out
+            }
+            Err(stop) => self.stopped(stop, Evidence::new()),
+        };
+        out.elapsed = t.elapsed();
+        out
+    }
+
+    /// [`run`](Self::run) in a private network namespace, or `CannotRun` with `why_ns` added
+    /// when none can be made.
+    pub fn run_ns(
+        &self,
+        why_ns: &str,
+        body: impl FnOnce(&Netns, &mut Evidence) -> Res<Outcome> + Send,
+    ) -> Outcome {
+        let t = Instant::now();
+        let mut out = match in_netns(|n| self.run(|e| body(n, e))) {
+            Ok(out) => out,
+            Err(Stop::Missing(why)) => {
+                self.stopped(Stop::Missing(format!("{why}; {why_ns}")), Evidence::new())
+            }
+            Err(stop) => self.stopped(stop, Evidence::new()),
+        };
+        out.elapsed = t.elapsed();
+        out
+    }
+}
+
+/// The report's environment block: kernel release, effective uid, CPUs, and the capabilities
+/// and sysctls that decide which experiments can run.
+pub(crate) fn environment() -> Evidence {
+    let mut e = Evidence::new();
+    ev(
+        &mut e,
+        "kernel",
+        sysctl("kernel/osrelease").unwrap_or_else(|| "unknown".into()),
+    );
+    if let Some(uid) = euid() {
+        ev(&mut e, "euid", uid);
+    }
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    ev(&mut e, "cpus", cpus);
+    for (key, cap) in [
+        ("cap_sys_admin", ns::CAP_SYS_ADMIN),
+        ("cap_net_raw", ns::CAP_NET_RAW),
+        ("cap_net_bind_service", ns::CAP_NET_BIND_SERVICE),
+    ] {
+        if let Ok(has) = ns::has_effective(cap) {
+            ev(&mut e, key, has);
         }
     }
+    if let Some(r) = sysctl("net/ipv4/ping_group_range") {
+        ev(&mut e, "ping_group_range", r.replace('\t', " "));
+    }
+    e
+}
+
+/// The effective uid, from `/proc/self/status`.
+pub(crate) fn euid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// How long any blocking receive of an experiment may wait before it gives up.
@@ -231,65 +337,56 @@ impl Netns {
     }
 
     /// Runs `tc args…` in this namespace (a child process inherits the thread's namespace).
-    pub fn tc(&self, args: &[&str]) -> Result<(), String> {
-        let out = std::process::Command::new("tc")
-            .args(args)
-            .output()
-            .map_err(|e| format!("tc: {e}"))?;
+    /// No `tc` installed (`ENOENT`), or a kernel without the qdisc (`tc` reports `ENOENT`/
+    /// `EOPNOTSUPP` from netlink: "unknown", "not supported") is a missing feature; any other
+    /// failure is a failure.
+    pub fn tc(&self, args: &[&str]) -> Res<()> {
+        let out = match std::process::Command::new("tc").args(args).output() {
+            Ok(out) => out,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Stop::Missing("tc is not installed (ENOENT)".into()))
+            }
+            Err(e) => return Err(Stop::Failed(format!("tc: {e}"))),
+        };
         if out.status.success() {
-            Ok(())
+            return Ok(());
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err
+            .lines()
+            .find(|l| !l.starts_with("Warning"))
+            .unwrap_or("")
+            .trim();
+        let msg = format!("tc {}: {first}", args.join(" "));
+        let missing = ["unknown", "not supported", "No such file or directory"];
+        if missing.iter().any(|m| first.contains(m)) {
+            Err(Stop::Missing(format!(
+                "{msg} (the kernel lacks this qdisc: ENOENT/EOPNOTSUPP)"
+            )))
         } else {
-            let err = String::from_utf8_lossy(&out.stderr);
-            let first = err
-                .lines()
-                .find(|l| !l.starts_with("Warning"))
-                .unwrap_or("");
-            Err(format!("tc {}: {}", args.join(" "), first.trim()))
+            Err(Stop::Failed(msg))
         }
     }
 }
 
 /// Runs `f` on a new thread that first moves into a new network namespace and brings its `lo`
-/// up. `Err` says why the namespace could not be made (not root, usually); `f` did not run then.
-pub(crate) fn in_netns<T: Send>(f: impl FnOnce(&Netns) -> T + Send) -> Result<T, String> {
+/// up. `Err(Stop::Missing)` when the process may not make one (`EPERM`: no `CAP_SYS_ADMIN`);
+/// `f` did not run then.
+pub(crate) fn in_netns<T: Send>(f: impl FnOnce(&Netns) -> T + Send) -> Res<T> {
     std::thread::scope(|s| {
         let h = s.spawn(|| {
-            ns::unshare(libc::CLONE_NEWNET).map_err(|e| {
-                format!("{e}: a private network namespace needs CAP_SYS_ADMIN (root)")
-            })?;
-            let up = || -> sys::Result<()> {
-                let fd = sys::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)?;
-                let flags = ns::ioctl_siocgifflags(&fd, "lo")?;
-                ns::ioctl_siocsifflags(&fd, "lo", flags | libc::IFF_UP as libc::c_short)
-            };
-            up().map_err(|e| format!("bringing lo up: {e}"))?;
+            need(
+                ns::unshare(libc::CLONE_NEWNET),
+                &[Errno::EPERM],
+                "a private network namespace needs CAP_SYS_ADMIN (root)",
+            )?;
+            let fd = sys::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)?;
+            let flags = ns::ioctl_siocgifflags(&fd, "lo")?;
+            ns::ioctl_siocsifflags(&fd, "lo", flags | libc::IFF_UP as libc::c_short)?;
             Ok(f(&Netns(())))
         });
         h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
-}
-
-/// Runs `f` in a private network namespace when one can be made, else on the host's loopback
-/// with `None` (and the reason in the second value).
-pub(crate) fn in_netns_or_host<T: Send>(
-    f: impl Fn(Option<&Netns>) -> T + Send + Sync,
-) -> (T, Option<String>) {
-    match in_netns(|n| f(Some(n))) {
-        Ok(t) => (t, None),
-        Err(why) => (f(None), Some(why)),
-    }
-}
-
-/// Adds the reason a namespace was not used to an outcome measured on the host.
-pub(crate) fn with_host_note(mut out: Outcome, no_ns: Option<String>) -> Outcome {
-    if let Some(why) = no_ns {
-        ev(
-            &mut out.evidence,
-            "network namespace",
-            format!("not used: {why}"),
-        );
-    }
-    out
 }
 
 /// Runs `f` on a new thread whose effective capability set lacks `cap` (Linux keeps capabilities
@@ -358,10 +455,11 @@ impl Counters {
         later.0.get(key).copied().unwrap_or(0) - self.0.get(key).copied().unwrap_or(0)
     }
 
-    /// Records the deltas of `keys` from `self` to `later` as evidence, prefixed with `label`.
-    pub fn record(&self, later: &Counters, e: &mut Evidence, label: &str, keys: &[&str]) {
-        for k in keys {
-            ev(e, format!("{label} Δ{k}"), self.delta(later, k));
+    /// Records the deltas from `self` to `later` of each `(key, counter)` pair: the counter
+    /// (`"Tcp.OutSegs"`) under the evidence key (`"handshake_tcp_out_segs"`).
+    pub fn record(&self, later: &Counters, e: &mut Evidence, keys: &[(&'static str, &str)]) {
+        for (key, counter) in keys {
+            ev(e, key, self.delta(later, counter));
         }
     }
 }
@@ -384,15 +482,13 @@ pub(crate) fn udp_socket_drops(port: u16) -> Option<u64> {
 }
 
 /// Attaches [`filter::random_drop`]`(p)` to `fd`. A kernel that refuses filters on TCP sockets
-/// to programs without `CAP_NET_ADMIN` (6.18 does, with `EPERM`) gets the reason spelled out.
-pub(crate) fn lossy(fd: impl AsFd, p: f64) -> sys::Result<()> {
-    sys::filter::attach_filter(fd, &sys::filter::random_drop(p)).map_err(|e| {
-        if e.code() == Errno::EPERM {
-            e.with_note("this kernel lets only CAP_NET_ADMIN attach a filter to a TCP socket")
-        } else {
-            e
-        }
-    })
+/// to programs without `CAP_NET_ADMIN` (6.18 does, with `EPERM`) makes that a missing privilege.
+pub(crate) fn lossy(fd: impl AsFd, p: f64) -> Res<()> {
+    need(
+        sys::filter::attach_filter(fd, &sys::filter::random_drop(p)),
+        &[Errno::EPERM],
+        "this kernel lets only CAP_NET_ADMIN attach a filter to a TCP socket",
+    )
 }
 
 /// The first line of `/proc/sys/<path>` (a sysctl), trimmed.

@@ -7,10 +7,10 @@ use std::os::fd::OwnedFd;
 use crate::sys::{self, ns, opt, Errno, AF_INET, IPPROTO_UDP, SOCK_CLOEXEC};
 use crate::sys::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 
-use super::env::{self, ev, Claim, Evidence, Netns};
+use super::env::{self, ev, Claim, Evidence, Netns, Res};
 use super::{Outcome, Verdict};
 
-const LAYERS: Claim = Claim {
+pub(crate) const LAYERS: Claim = Claim {
     id: "layers",
     claim: "OSI 7계층: L4 전송(TCP, UDP), L3 네트워크(IP, ICMP), L2 데이터 링크(Ethernet, MAC) … \
             (network communication is split into the 7 OSI layers)",
@@ -30,10 +30,7 @@ const LAYERS: Claim = Claim {
 /// TLS, HTTP) have no socket of their own: they are the application's bytes (kernel TLS, where
 /// built in, is an option of a TCP socket: `TCP_ULP` "tls", recorded too).
 pub fn layers() -> Outcome {
-    LAYERS.timed(|| {
-        let (out, no_ns) = env::in_netns_or_host(|ns| LAYERS.run(|e| measure(ns, e)));
-        env::with_host_note(out, no_ns)
-    })
+    LAYERS.run_ns_or_host(measure)
 }
 
 /// A socket that fails like C's `socket()` would, for the evidence.
@@ -46,38 +43,27 @@ fn eth_p_ip() -> i32 {
     i32::from((libc::ETH_P_IP as u16).to_be())
 }
 
-fn measure(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
+fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
     // Layer 4: the socket type picks the transport protocol.
     let stream = env::socket(SOCK_STREAM)?;
     let dgram = env::socket(SOCK_DGRAM)?;
     let p_stream = sys::get_opt(&stream, opt::SoProtocol)?;
     let p_dgram = sys::get_opt(&dgram, opt::SoProtocol)?;
-    ev(
-        e,
-        "L4: SO_PROTOCOL of SOCK_STREAM / SOCK_DGRAM",
-        format!("{p_stream} / {p_dgram}"),
-    );
+    ev(e, "l4_so_protocol_stream", p_stream);
+    ev(e, "l4_so_protocol_dgram", p_dgram);
     let mismatch = try_socket(AF_INET, SOCK_STREAM, IPPROTO_UDP);
-    ev(
-        e,
-        "L4: socket(AF_INET, SOCK_STREAM, IPPROTO_UDP)",
-        env::outcome_of(&mismatch),
-    );
+    ev(e, "l4_stream_with_ipproto_udp", env::outcome_of(&mismatch));
 
     // Layer 3: an IP option on an ordinary socket.
     sys::set_opt(&dgram, opt::IpTtl, 7)?;
     let ttl = sys::get_opt(&dgram, opt::IpTtl)?;
-    ev(e, "L3: IP_TTL set to 7 at level IPPROTO_IP, read back", ttl);
+    ev(e, "l3_ip_ttl_read_back", ttl);
 
     // Above layer 4: kernel TLS is the one upper-layer protocol Linux can run inside a TCP
     // socket (an "upper layer protocol" option), when built with CONFIG_TLS.
     let (tcp_a, _tcp_b) = env::tcp_pair()?;
     let ktls = sys::set_opt(&tcp_a, opt::TcpUlp, "tls".to_owned());
-    ev(
-        e,
-        "L5-7: setsockopt(TCP_ULP, \"tls\") on a connection",
-        env::outcome_of(&ktls),
-    );
+    ev(e, "l5_7_tcp_ulp_tls", env::outcome_of(&ktls));
 
     // Privilege: raw and packet sockets without CAP_NET_RAW.
     let (raw_u, pkt_u) = env::without_cap(ns::CAP_NET_RAW, || {
@@ -86,16 +72,8 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
             try_socket(libc::AF_PACKET, SOCK_RAW, eth_p_ip()).map(drop),
         )
     })?;
-    ev(
-        e,
-        "L3: SOCK_RAW/IPPROTO_ICMP without CAP_NET_RAW",
-        env::outcome_of(&raw_u),
-    );
-    ev(
-        e,
-        "L2: AF_PACKET/SOCK_RAW without CAP_NET_RAW",
-        env::outcome_of(&pkt_u),
-    );
+    ev(e, "l3_raw_without_cap_net_raw", env::outcome_of(&raw_u));
+    ev(e, "l2_packet_without_cap_net_raw", env::outcome_of(&pkt_u));
     let eperm = |r: &sys::Result<()>| matches!(r, Err(x) if x.code() == Errno::EPERM);
     let gated = eperm(&raw_u) && eperm(&pkt_u);
 
@@ -104,19 +82,11 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     let views = match (ns, ns::has_effective(ns::CAP_NET_RAW)?) {
         (Some(_), true) => Some(three_views(&dgram, e)?),
         (None, _) => {
-            ev(
-                e,
-                "three views of one datagram",
-                "not run: no private namespace",
-            );
+            ev(e, "three_views", "not run: no private namespace");
             None
         }
         (_, false) => {
-            ev(
-                e,
-                "three views of one datagram",
-                "not run: the process lacks CAP_NET_RAW",
-            );
+            ev(e, "three_views", "not run: the process lacks CAP_NET_RAW");
             None
         }
     };
@@ -175,28 +145,17 @@ fn three_views(tx: &OwnedFd, e: &mut Evidence) -> sys::Result<(usize, usize, usi
     let l4 = ours(&rx)?;
     let l3 = ours(&raw)?;
     let l2 = ours(&pkt)?;
-    ev(e, "L4 view (UDP socket): bytes", l4.len());
-    ev(e, "L3 view (SOCK_RAW, IPPROTO_UDP): bytes", l3.len());
+    ev(e, "l4_view_bytes", l4.len());
+    ev(e, "l3_view_bytes", l3.len());
     if l3.len() >= 20 {
-        ev(
-            e,
-            "L3 view: IP version / header bytes / TTL / protocol",
-            format!(
-                "{} / {} / {} / {}",
-                l3[0] >> 4,
-                (l3[0] & 0xf) * 4,
-                l3[8],
-                l3[9]
-            ),
-        );
+        ev(e, "l3_ip_version", l3[0] >> 4);
+        ev(e, "l3_ip_header_bytes", (l3[0] & 0xf) * 4);
+        ev(e, "l3_ip_ttl", l3[8]);
+        ev(e, "l3_ip_protocol", l3[9]);
     }
-    ev(e, "L2 view (AF_PACKET, ETH_P_IP): bytes", l2.len());
+    ev(e, "l2_view_bytes", l2.len());
     if l2.len() >= 14 {
-        ev(
-            e,
-            "L2 view: EtherType",
-            format!("{:#06x}", u16::from_be_bytes([l2[12], l2[13]])),
-        );
+        ev(e, "l2_ethertype", u16::from_be_bytes([l2[12], l2[13]]));
     }
     Ok((l4.len(), l3.len(), l2.len()))
 }

@@ -5,7 +5,7 @@ use std::os::fd::OwnedFd;
 
 use crate::sys::{self, opt};
 
-use super::env::{self, ev, Claim, Evidence, Netns};
+use super::env::{self, ev, Claim, Evidence, Netns, Res, Stop};
 use super::reliability::{counting_bytes, stream_through};
 use super::{Outcome, Verdict};
 
@@ -17,7 +17,7 @@ const SLOW: u32 = 0x1_0002;
 /// whose class 1:2 sends at 10 Mbit/s with a 1500-byte burst, so packets given priority 1:2
 /// fall behind packets sent after them with priority 1:1. (netem would reorder at random; it is
 /// often not built into the kernel, HTB usually is.)
-fn two_speed_lo(ns: &Netns) -> Result<(), String> {
+fn two_speed_lo(ns: &Netns) -> Res<()> {
     ns.tc(&[
         "qdisc", "add", "dev", "lo", "root", "handle", "1:", "htb", "default", "1",
     ])?;
@@ -46,7 +46,7 @@ fn numbers(chunks: impl Iterator<Item = Vec<u8>>) -> Vec<u32> {
         .collect()
 }
 
-const TCP_ORDERED: Claim = Claim {
+pub(crate) const TCP_ORDERED: Claim = Claim {
     id: "tcp_ordered",
     claim: "순서 보장: 패킷 순서대로 전달 (TCP delivers in order)",
     method: "in a fresh namespace whose lo reorders (HTB: alternate writes go through a \
@@ -64,31 +64,36 @@ const TCP_ORDERED: Claim = Claim {
 /// sequence sent. Where `tc` cannot set that up, random loss (which also makes later segments
 /// arrive before the retransmitted earlier ones) stands in.
 pub fn tcp_ordered() -> Outcome {
-    TCP_ORDERED.timed(|| {
-        let (out, no_ns) = env::in_netns_or_host(|ns| TCP_ORDERED.run(|e| tcp_order(ns, e)));
-        env::with_host_note(out, no_ns)
-    })
+    TCP_ORDERED.run_ns_or_host(tcp_order)
 }
 
-fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
+/// Sets up [`two_speed_lo`] when there is a namespace: `Ok(Ok(()))` when it is in place,
+/// `Ok(Err(why))` when a feature is missing (no namespace, no `tc`, no HTB), `Err` on a failure.
+fn reordering_path(ns: Option<&Netns>) -> Res<Result<(), String>> {
+    match ns.map(two_speed_lo) {
+        Some(Ok(())) => Ok(Ok(())),
+        Some(Err(Stop::Missing(why))) => Ok(Err(why)),
+        Some(Err(stop)) => Err(stop),
+        None => Ok(Err("no private namespace for tc".to_owned())),
+    }
+}
+
+fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
     const WRITES: usize = 200;
     const SIZE: usize = 1000;
-    let path = match ns.map(two_speed_lo) {
-        Some(Ok(())) => Ok("lo with a fast and a 10 Mbit/s HTB class, writes alternating"),
-        Some(Err(why)) => Err(why),
-        None => Err("no private namespace for tc".to_owned()),
-    };
+    let path = reordering_path(ns)?
+        .map(|()| "lo with a fast and a 10 Mbit/s HTB class, writes alternating");
     let (client, server) = env::tcp_pair_with(|c| {
         sys::set_opt(c, opt::TcpMaxSeg, 1000)?;
         sys::set_opt(c, opt::TcpNoDelay, true)
     })?;
     let reorder = path.is_ok();
     match &path {
-        Ok(how) => ev(e, "reordering path", how),
+        Ok(how) => ev(e, "reordering_path", *how),
         Err(why) => {
             ev(
                 e,
-                "reordering path",
+                "reordering_path",
                 format!("none ({why}); 5% random loss instead"),
             );
             env::lossy(&server, 0.05)?;
@@ -104,16 +109,23 @@ fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     })?;
     let seq = numbers(got.chunks(4).map(<[u8]>::to_vec));
     let late = env::late_arrivals(&seq);
-    ev(e, "bytes sent", data.len());
-    ev(e, "bytes read by the application", got.len());
-    ev(e, "application: numbers read after a higher one", late);
-    ev(e, "application: bytes identical to those sent", got == data);
+    ev(e, "bytes_sent", data.len());
+    ev(e, "bytes_read", got.len());
+    ev(e, "numbers_read_late", late);
+    ev(e, "bytes_identical", got == data);
     let info = sys::get_opt(&client, opt::TcpInfo)?.raw;
-    ev(e, "sender TCP_INFO total_retrans", info.tcpi_total_retrans);
+    ev(e, "sender_tcpi_total_retrans", info.tcpi_total_retrans);
     let mut ofo = None;
     if let Some((c0, ns)) = c0.zip(ns) {
         let c1 = ns.counters();
-        c0.record(&c1, e, "transfer", &["TcpExt.TCPOFOQueue", "Tcp.OutSegs"]);
+        c0.record(
+            &c1,
+            e,
+            &[
+                ("transfer_tcp_ofo_queue", "TcpExt.TCPOFOQueue"),
+                ("transfer_tcp_out_segs", "Tcp.OutSegs"),
+            ],
+        );
         ofo = Some(c0.delta(&c1, "TcpExt.TCPOFOQueue"));
     }
     let in_order = got == data && late == 0;
@@ -148,7 +160,7 @@ fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     Ok(TCP_ORDERED.outcome(v, summary, std::mem::take(e)))
 }
 
-const UDP_UNORDERED: Claim = Claim {
+pub(crate) const UDP_UNORDERED: Claim = Claim {
     id: "udp_unordered",
     claim: "순서 보장 안 함: 패킷 순서 뒤바뀔 수 있음 \
             (UDP does not guarantee order: datagrams can be reordered)",
@@ -164,10 +176,7 @@ const UDP_UNORDERED: Claim = Claim {
 /// private namespace) shows UDP handing the datagrams over in arrival order, not sending
 /// order. Without a namespace or `tc`, that half cannot run and the verdict is nuanced.
 pub fn udp_unordered() -> Outcome {
-    UDP_UNORDERED.timed(|| {
-        let (out, no_ns) = env::in_netns_or_host(|ns| UDP_UNORDERED.run(|e| udp_order(ns, e)));
-        env::with_host_note(out, no_ns)
-    })
+    UDP_UNORDERED.run_ns_or_host(udp_order)
 }
 
 /// Sends datagrams numbered `0..n` of `size` bytes, with `before(tx, i)` run before each;
@@ -185,26 +194,20 @@ fn numbered(
     Ok(numbers(got.into_iter()))
 }
 
-fn udp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
+fn udp_order(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
     let plain = numbered(2000, 100, |_, _| Ok(()))?;
     let plain_late = env::late_arrivals(&plain);
-    ev(
-        e,
-        "plain lo: datagrams sent / received",
-        format!("2000 / {}", plain.len()),
-    );
-    ev(e, "plain lo: arrivals after a higher number", plain_late);
+    ev(e, "plain_sent", 2000);
+    ev(e, "plain_received", plain.len());
+    ev(e, "plain_late_arrivals", plain_late);
 
-    let path = match ns.map(two_speed_lo) {
-        Some(r) => r,
-        None => Err("no private namespace to configure lo's queueing in".to_owned()),
-    };
+    let path = reordering_path(ns)?;
     let reordered = match path {
         Ok(()) => numbered(40, 1000, |tx, i| {
             priority(tx, if i % 2 == 0 { SLOW } else { FAST })
         })?,
         Err(why) => {
-            ev(e, "reordering path", format!("cannot run: {why}"));
+            ev(e, "reordering_path", format!("cannot run: {why}"));
             let summary = format!(
                 "plain loopback delivered in order ({plain_late} late arrivals): the absence of \
                  a guarantee could not be shown without a reordering path"
@@ -215,16 +218,13 @@ fn udp_order(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     let late = env::late_arrivals(&reordered);
     ev(
         e,
-        "reordering path",
+        "reordering_path",
         "lo with a fast and a 10 Mbit/s HTB class",
     );
-    ev(
-        e,
-        "reordering lo: datagrams sent / received",
-        format!("40 / {}", reordered.len()),
-    );
-    ev(e, "reordering lo: arrival order", format!("{reordered:?}"));
-    ev(e, "reordering lo: arrivals after a higher number", late);
+    ev(e, "reordered_sent", 40);
+    ev(e, "reordered_received", reordered.len());
+    ev(e, "reordered_arrival_order", reordered.clone());
+    ev(e, "reordered_late_arrivals", late);
     let (v, summary) = if late > 0 {
         (
             Verdict::Held,

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use crate::sys::{self, opt, Errno, MSG_DONTWAIT, MSG_NOSIGNAL};
 
-use super::env::{self, ev, Claim, Evidence, Netns};
+use super::env::{self, ev, Claim, Evidence, Netns, Res};
+use super::Value;
 use super::{Outcome, Verdict};
 
 /// The probability with which the receiving socket's filter drops each packet.
@@ -57,7 +58,7 @@ fn small_mss_pair() -> sys::Result<(OwnedFd, OwnedFd)> {
     env::tcp_pair_with(|c| sys::set_opt(c, opt::TcpMaxSeg, 1000))
 }
 
-const TCP_RELIABLE: Claim = Claim {
+pub(crate) const TCP_RELIABLE: Claim = Claim {
     id: "tcp_reliable",
     claim: "신뢰성: 데이터 전송 보장, 재전송 메커니즘 \
             (TCP is reliable: delivery guaranteed by retransmission)",
@@ -74,22 +75,19 @@ const TCP_RELIABLE: Claim = Claim {
 /// the sender's retransmission count (`TCP_INFO`), and in a private namespace the kernel's
 /// `Tcp.RetransSegs`. [`udp_unreliable`] puts the same filter on a UDP socket.
 pub fn tcp_reliable() -> Outcome {
-    TCP_RELIABLE.timed(|| {
-        let (out, no_ns) = env::in_netns_or_host(|ns| TCP_RELIABLE.run(|e| reliable(ns, e)));
-        env::with_host_note(out, no_ns)
-    })
+    TCP_RELIABLE.run_ns_or_host(reliable)
 }
 
-fn reliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
+fn reliable(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
     const BYTES: usize = 256 * 1024;
     // With offload on, lo carries up to 64 KiB of segments in one packet: a drop loses a burst.
-    let offload = match ns {
-        Some(ns) => ns
-            .no_offload()
-            .map_or_else(|e| format!("left on ({e})"), |()| "off".into()),
+    let offload = match ns.map(Netns::no_offload) {
+        Some(Ok(())) => "off".to_owned(),
+        Some(Err(err)) if err.code() == Errno::EOPNOTSUPP => format!("left on ({err})"),
+        Some(Err(err)) => return Err(err.into()),
         None => "left on (no private namespace): a drop loses a whole GSO burst".to_owned(),
     };
-    ev(e, "lo TSO/GSO", offload);
+    ev(e, "lo_offload", offload);
     let (client, server) = small_mss_pair()?;
     env::lossy(&server, LOSS)?;
     let data = counting_bytes(BYTES);
@@ -98,20 +96,23 @@ fn reliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     let got = stream_all(&client, &server, &data)?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
     let info = sys::get_opt(&client, opt::TcpInfo)?.raw;
-    ev(
-        e,
-        "injected loss per arriving packet",
-        format!("{:.0}%", LOSS * 100.0),
-    );
-    ev(e, "bytes sent", data.len());
-    ev(e, "bytes received", got.len());
-    ev(e, "received == sent, byte for byte", got == data);
-    ev(e, "sender TCP_INFO data_segs_out", info.tcpi_data_segs_out);
-    ev(e, "sender TCP_INFO total_retrans", info.tcpi_total_retrans);
-    ev(e, "transfer time", format!("{ms:.0} ms"));
+    ev(e, "injected_loss_pct", Value::float(LOSS * 100.0, "%"));
+    ev(e, "bytes_sent", data.len());
+    ev(e, "bytes_received", got.len());
+    ev(e, "received_equals_sent", got == data);
+    ev(e, "sender_tcpi_data_segs_out", info.tcpi_data_segs_out);
+    ev(e, "sender_tcpi_total_retrans", info.tcpi_total_retrans);
+    ev(e, "transfer_ms", Value::float(ms, "ms"));
     if let Some((c0, ns)) = c0.zip(ns) {
         let c1 = ns.counters();
-        c0.record(&c1, e, "transfer", &["Tcp.OutSegs", "Tcp.RetransSegs"]);
+        c0.record(
+            &c1,
+            e,
+            &[
+                ("transfer_tcp_out_segs", "Tcp.OutSegs"),
+                ("transfer_tcp_retrans_segs", "Tcp.RetransSegs"),
+            ],
+        );
     }
     let (v, summary) = if got != data {
         (
@@ -139,7 +140,7 @@ fn reliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     Ok(TCP_RELIABLE.outcome(v, summary, std::mem::take(e)))
 }
 
-const UDP_UNRELIABLE: Claim = Claim {
+pub(crate) const UDP_UNRELIABLE: Claim = Claim {
     id: "udp_unreliable",
     claim: "신뢰성 낮음: 데이터 전송 보장 안 함 \
             (UDP is unreliable: delivery is not guaranteed)",
@@ -158,13 +159,10 @@ const UDP_UNRELIABLE: Claim = Claim {
 /// does not read: flow control stalls the sender (`EAGAIN` on a non-blocking send) and, once the
 /// receiver reads, every byte arrives in order.
 pub fn udp_unreliable() -> Outcome {
-    UDP_UNRELIABLE.timed(|| {
-        let (out, no_ns) = env::in_netns_or_host(|ns| UDP_UNRELIABLE.run(|e| unreliable(ns, e)));
-        env::with_host_note(out, no_ns)
-    })
+    UDP_UNRELIABLE.run_ns_or_host(unreliable)
 }
 
-fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
+fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
     const SENT: usize = 1000;
     const SIZE: usize = 512;
     // (a) a receive buffer that overflows.
@@ -174,21 +172,20 @@ fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     let (tx, _) = env::udp_bound()?;
     let (ok, _) = env::numbered_datagrams(&tx, &at, (SENT as u32, SIZE), |_| Ok(()), None, 0)?;
     let got = env::drain(&rx, 2048, 100)?.len();
-    ev(
-        e,
-        "(a) SO_RCVBUF as the kernel set it",
-        sys::get_opt(&rx, opt::SoRcvBuf)?,
-    );
-    ev(e, "(a) sendto() calls that reported success", ok);
-    ev(e, "(a) datagrams received", got);
-    let drops = env::udp_socket_drops(env::port_of(&at));
-    ev(e, "(a) /proc/net/udp drops of the receiver", fmt_opt(drops));
+    ev(e, "a_so_rcvbuf", sys::get_opt(&rx, opt::SoRcvBuf)?);
+    ev(e, "a_sendto_ok", ok);
+    ev(e, "a_received", got);
+    if let Some(drops) = env::udp_socket_drops(env::port_of(&at)) {
+        ev(e, "a_socket_drops", drops);
+    }
     if let Some((c0, ns)) = c0.zip(ns) {
         c0.record(
             &ns.counters(),
             e,
-            "(a)",
-            &["Udp.OutDatagrams", "Udp.RcvbufErrors"],
+            &[
+                ("a_udp_out_datagrams", "Udp.OutDatagrams"),
+                ("a_udp_rcvbuf_errors", "Udp.RcvbufErrors"),
+            ],
         );
     }
 
@@ -201,19 +198,17 @@ fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     let batch = (SENT_B as u32, 100);
     let (ok_b, got_b) = env::numbered_datagrams(&tx, &at_b, batch, |_| Ok(()), Some(&rx_b), 100)?;
     let got_b = got_b.len();
-    ev(
-        e,
-        "(b) injected loss per arriving packet",
-        format!("{:.0}%", LOSS * 100.0),
-    );
-    ev(e, "(b) sendto() calls that reported success", ok_b);
-    ev(e, "(b) datagrams received", got_b);
+    ev(e, "b_injected_loss_pct", Value::float(LOSS * 100.0, "%"));
+    ev(e, "b_sendto_ok", ok_b);
+    ev(e, "b_received", got_b);
     if let Some((c2, ns)) = c2.zip(ns) {
         c2.record(
             &ns.counters(),
             e,
-            "(b)",
-            &["Udp.InErrors", "Udp.RcvbufErrors"],
+            &[
+                ("b_udp_in_errors", "Udp.InErrors"),
+                ("b_udp_rcvbuf_errors", "Udp.RcvbufErrors"),
+            ],
         );
     }
 
@@ -232,15 +227,15 @@ fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
     let got_c = stream_all(&client, &server, &rest)?;
     let got_c_data = got_c.len().saturating_sub(accepted);
     let intact = got_c.len() == accepted + rest.len() && got_c[accepted..] == rest[..];
-    ev(e, "(c) tcp bytes taken before send() would block", accepted);
+    ev(e, "c_tcp_bytes_before_block", accepted);
     ev(
         e,
-        "(c) tcp non-blocking send() then",
-        fmt_opt(stalled.map(Errno::name)),
+        "c_tcp_nonblocking_send",
+        stalled.map_or("never blocked", Errno::name),
     );
-    ev(e, "(c) tcp bytes then sent (blocking)", rest.len());
-    ev(e, "(c) tcp bytes received after those", got_c_data);
-    ev(e, "(c) tcp every byte received, in order", intact);
+    ev(e, "c_tcp_bytes_sent_after", rest.len());
+    ev(e, "c_tcp_bytes_received_after", got_c_data);
+    ev(e, "c_tcp_intact_in_order", intact);
 
     let lost_a = ok.saturating_sub(got);
     let lost_b = ok_b.saturating_sub(got_b);
@@ -266,9 +261,4 @@ fn unreliable(ns: Option<&Netns>, e: &mut Evidence) -> sys::Result<Outcome> {
         )
     };
     Ok(UDP_UNRELIABLE.outcome(v, summary, std::mem::take(e)))
-}
-
-/// A figure that may be missing.
-fn fmt_opt(v: Option<impl std::fmt::Display>) -> String {
-    v.map_or_else(|| "n/a".to_owned(), |v| v.to_string())
 }

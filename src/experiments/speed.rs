@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::sys::{self, opt, Errno, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 
-use super::env::{self, ev, Claim, Evidence, Netns};
+use super::env::{self, ev, Claim, Evidence, Netns, Res};
 use super::reliability::stream_through;
-use super::{Outcome, Verdict};
+use super::{Outcome, Value, Verdict};
 
 /// The message size of the round trips.
 const RTT_SIZE: usize = 64;
@@ -18,7 +18,7 @@ const RTT_SIZE: usize = 64;
 /// both protocols make the same number of send calls for the same bytes.
 const BULK_SIZE: usize = 1472;
 
-const SPEED: Claim = Claim {
+pub(crate) const SPEED: Claim = Claim {
     id: "speed",
     claim: "속도: TCP는 UDP보다 느림, UDP는 TCP보다 빠름 (TCP is slower than UDP)",
     method: "loopback, interleaved in one run: (1) 64-byte ping-pong to an echo thread, 5 rounds \
@@ -41,10 +41,7 @@ const SPEED: Claim = Claim {
 /// median and better in at least 80% of the rounds; the verdict counts the figures UDP won.
 /// Figures are ratios measured interleaved; absolute numbers depend on the machine.
 pub fn speed() -> Outcome {
-    SPEED.timed(|| {
-        let (out, no_ns) = env::in_netns_or_host(|_| SPEED.run(measure_speed));
-        env::with_host_note(out, no_ns)
-    })
+    SPEED.run_ns_or_host(|_, e| measure_speed(e))
 }
 
 /// The median of `v` (which must not be empty).
@@ -84,15 +81,20 @@ struct Figure {
 }
 
 impl Figure {
-    /// Records the per-round ratios and their median as evidence under `label`.
-    fn record(e: &mut Evidence, name: &'static str, label: &str, ratios: Vec<f64>) -> Figure {
-        let list: Vec<String> = ratios.iter().map(|x| format!("{x:.2}")).collect();
-        ev(e, format!("{label} per round"), list.join(" "));
+    /// Records the per-round ratios under `keys.0` and their median under `keys.1`.
+    fn record(
+        e: &mut Evidence,
+        name: &'static str,
+        keys: (&'static str, &'static str),
+        ratios: Vec<f64>,
+    ) -> Figure {
+        let list: Vec<Value> = ratios.iter().map(|&x| Value::float(x, "")).collect();
+        ev(e, keys.0, list);
         let udp_rounds = ratios.iter().filter(|&&r| r > 1.0).count();
         let tcp_rounds = ratios.iter().filter(|&&r| r < 1.0).count();
         let rounds = ratios.len();
         let median = median(ratios);
-        ev(e, format!("{label} (median)"), format!("{median:.2}"));
+        ev(e, keys.1, Value::float(median, ""));
         Figure {
             name,
             median,
@@ -165,28 +167,26 @@ fn udp_echo(fd: &OwnedFd) -> sys::Result<()> {
     }
 }
 
-/// Per-round TCP/UDP ratios of the time for 1000 round trips (interleaved, alternating which
-/// protocol goes first), and the mean microseconds per round trip of each.
 /// The tail of a timed TCP-vs-UDP figure: each protocol's mean time per operation over all
 /// `rounds` (`ops` operations each side in total) as evidence under `mean_keys`, then the figure
-/// `(name, key)` from the per-round TCP/UDP time ratios.
+/// `name` (per-round TCP/UDP time ratios and their median under `keys`).
 fn timed_figure(
     e: &mut Evidence,
     rounds: &[(Duration, Duration)],
     ops: f64,
-    mean_keys: [&str; 2],
-    (name, key): (&'static str, &'static str),
+    mean_keys: [&'static str; 2],
+    (name, keys): (&'static str, (&'static str, &'static str)),
 ) -> Figure {
     let mean = |f: fn(&(Duration, Duration)) -> Duration| {
         let total: Duration = rounds.iter().map(f).sum();
-        format!("{:.1} µs", total.as_secs_f64() * 1e6 / ops)
+        Value::float(total.as_secs_f64() * 1e6 / ops, "µs")
     };
     ev(e, mean_keys[0], mean(|r| r.0));
     ev(e, mean_keys[1], mean(|r| r.1));
     let ratios = rounds
         .iter()
         .map(|(t, u)| t.as_secs_f64() / u.as_secs_f64());
-    Figure::record(e, name, key, ratios.collect())
+    Figure::record(e, name, keys, ratios.collect())
 }
 
 fn rtt_ratios(e: &mut Evidence) -> sys::Result<Figure> {
@@ -219,8 +219,8 @@ fn rtt_ratios(e: &mut Evidence) -> sys::Result<Figure> {
         e,
         &rounds,
         (ROUNDS * N) as f64,
-        ["rtt 64 B: TCP mean", "rtt 64 B: UDP mean"],
-        ("round trip", "rtt TCP/UDP"),
+        ["rtt_tcp_mean_us", "rtt_udp_mean_us"],
+        ("round trip", ("rtt_tcp_udp_ratios", "rtt_tcp_udp_median")),
     ))
 }
 
@@ -305,20 +305,18 @@ fn bulk_ratios(e: &mut Evidence) -> sys::Result<Figure> {
     let dur = Duration::from_millis(80);
     let rounds = interleaved(ROUNDS, || Ok((tcp_bulk(dur)?, 0)), || udp_bulk(dur))?;
     let mb = |f: fn(&(Bulk, Bulk)) -> f64| {
-        format!(
-            "{:.0} MB/s",
-            rounds.iter().map(f).sum::<f64>() / ROUNDS as f64 / 1e6
-        )
+        let mean = rounds.iter().map(f).sum::<f64>() / ROUNDS as f64 / 1e6;
+        Value::float(mean, "MB/s")
     };
-    ev(e, "bulk 1472 B writes: TCP delivered", mb(|r| r.0 .0));
-    ev(e, "bulk 1472 B writes: UDP delivered", mb(|r| r.1 .0));
+    ev(e, "bulk_tcp_mb_s", mb(|r| r.0 .0));
+    ev(e, "bulk_udp_mb_s", mb(|r| r.1 .0));
     let lost: u64 = rounds.iter().map(|r| r.1 .1).sum();
-    ev(e, "bulk: UDP datagrams lost (all rounds)", lost);
+    ev(e, "bulk_udp_lost", lost);
     let ratios = rounds.iter().map(|(t, u)| u.0 / t.0);
     Ok(Figure::record(
         e,
         "bulk throughput",
-        "bulk UDP/TCP delivered",
+        ("bulk_udp_tcp_ratios", "bulk_udp_tcp_median"),
         ratios.collect(),
     ))
 }
@@ -370,23 +368,21 @@ fn first_ratios(e: &mut Evidence) -> sys::Result<Figure> {
         e,
         &rounds,
         (ROUNDS * N) as f64,
-        [
-            "first exchange: TCP (connect..close)",
-            "first exchange: UDP (sendto..reply)",
-        ],
-        ("first exchange", "first exchange TCP/UDP"),
+        ["first_tcp_mean_us", "first_udp_mean_us"],
+        (
+            "first exchange",
+            ("first_tcp_udp_ratios", "first_tcp_udp_median"),
+        ),
     ))
 }
 
-fn measure_speed(e: &mut Evidence) -> sys::Result<Outcome> {
+fn measure_speed(e: &mut Evidence) -> Res<Outcome> {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let load1 = load.split_whitespace().next().unwrap_or("n/a");
-    ev(
-        e,
-        "load average (1 min) / CPUs",
-        format!("{load1} / {cpus}"),
-    );
+    if let Some(load1) = load.split_whitespace().next().and_then(|l| l.parse().ok()) {
+        ev(e, "loadavg_1min", Value::float(load1, ""));
+    }
+    ev(e, "cpus", cpus);
     let figures = [rtt_ratios(e)?, bulk_ratios(e)?, first_ratios(e)?];
     let names = |f: fn(&Figure) -> bool| -> Vec<&str> {
         figures.iter().filter(|x| f(x)).map(|x| x.name).collect()
@@ -421,7 +417,7 @@ fn list_or_none(v: &[&str]) -> String {
     }
 }
 
-const OVERHEAD: Claim = Claim {
+pub(crate) const OVERHEAD: Claim = Claim {
     id: "overhead",
     claim: "오버헤드: TCP 높음 / UDP 낮음 (TCP has more overhead than UDP)",
     method: "in a fresh network namespace, lo's tx packet and byte counters around sending the \
@@ -433,18 +429,13 @@ const OVERHEAD: Claim = Claim {
 ///
 /// Needs a private namespace: the host's `lo` counters are shared with every other process.
 pub fn overhead() -> Outcome {
-    OVERHEAD.timed(
-        || match env::in_netns(|ns| OVERHEAD.run(|e| measure_overhead(ns, e))) {
-            Ok(out) => out,
-            Err(why) => OVERHEAD.cannot(
-                format!("{why}; the host's lo counters are shared with other processes"),
-                Vec::new(),
-            ),
-        },
+    OVERHEAD.run_ns(
+        "the host's lo counters are shared with other processes",
+        measure_overhead,
     )
 }
 
-fn measure_overhead(ns: &Netns, e: &mut Evidence) -> sys::Result<Outcome> {
+fn measure_overhead(ns: &Netns, e: &mut Evidence) -> Res<Outcome> {
     const N: usize = 10;
     const SIZE: usize = 100;
     let msg = [9u8; SIZE];
@@ -457,8 +448,12 @@ fn measure_overhead(ns: &Netns, e: &mut Evidence) -> sys::Result<Outcome> {
     drop(client);
     drop(server);
     let c1 = ns.counters();
-    c0.record(&c1, e, "tcp", &keys);
-    ev(e, "tcp payload bytes delivered", got.len());
+    c0.record(
+        &c1,
+        e,
+        &[("tcp_lo_tx_packets", keys[0]), ("tcp_lo_tx_bytes", keys[1])],
+    );
+    ev(e, "tcp_payload_delivered", got.len());
 
     let (rx, at) = env::udp_bound()?;
     let tx = env::socket(SOCK_DGRAM)?;
@@ -468,10 +463,14 @@ fn measure_overhead(ns: &Netns, e: &mut Evidence) -> sys::Result<Outcome> {
     }
     let c3 = ns.counters();
     let got_u = env::drain(&rx, 2048, 100)?;
-    c2.record(&c3, e, "udp", &keys);
+    c2.record(
+        &c3,
+        e,
+        &[("udp_lo_tx_packets", keys[0]), ("udp_lo_tx_bytes", keys[1])],
+    );
     ev(
         e,
-        "udp payload bytes delivered",
+        "udp_payload_delivered",
         got_u.iter().map(Vec::len).sum::<usize>(),
     );
 
@@ -480,13 +479,13 @@ fn measure_overhead(ns: &Netns, e: &mut Evidence) -> sys::Result<Outcome> {
     let payload = (N * SIZE) as f64;
     ev(
         e,
-        "tcp bytes on lo per payload byte",
-        format!("{:.2}", tb as f64 / payload),
+        "tcp_lo_bytes_per_payload_byte",
+        Value::float(tb as f64 / payload, ""),
     );
     ev(
         e,
-        "udp bytes on lo per payload byte",
-        format!("{:.2}", ub as f64 / payload),
+        "udp_lo_bytes_per_payload_byte",
+        Value::float(ub as f64 / payload, ""),
     );
     let (v, summary) = if tb > ub && tp > up {
         (

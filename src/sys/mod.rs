@@ -27,6 +27,7 @@ pub mod opt;
 mod poll;
 pub mod raw;
 mod sched;
+mod services;
 mod socket;
 pub(crate) mod trace;
 
@@ -50,6 +51,7 @@ pub use opt::{
 };
 pub use poll::{poll, PollFd};
 pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+pub use services::{getservbyname, Servent};
 pub use socket::{
     accept, accept4, bind, close, connect, getpeername, getsockname, listen, shut_how, shutdown,
     socket, socketpair,

@@ -853,6 +853,14 @@ sockopt! {
 // bytes, writing that length back (a newer kernel's longer struct is cut to ours); setsockopt
 // refuses it. Integers only.
 sockopt! {
+    /// `TCP_DEFER_ACCEPT` (`IPPROTO_TCP`, `int` seconds as `usize`) — tcp(7): on a listener,
+    /// the handshake's final ACK is ignored (the connection stays in the SYN queue) until data
+    /// arrives or about this many seconds pass, so `accept` only returns connections with
+    /// something to read. The kernel rounds to its SYN-ACK retransmission steps; the getter
+    /// returns the rounded value.
+    TcpDeferAccept: IPPROTO_TCP, TCP_DEFER_ACCEPT, c_int => usize, get int_to_size, set size_to_int
+}
+sockopt! {
     /// `TCP_INFO` (`IPPROTO_TCP`, `tcp_info`, read-only) — tcp(7): the connection's state and
     /// the kernel's congestion-control figures, as `ss -ti` shows them. See [`TcpInfoValue`].
     TcpInfo: IPPROTO_TCP, TCP_INFO, tcp_info => TcpInfoValue, get TcpInfoValue::from

@@ -21,6 +21,7 @@
 use libc::{c_int, c_uint, c_void, mmsghdr, msghdr, nfds_t, pollfd, size_t, sockaddr, socklen_t};
 use libc::{cpu_set_t, pid_t, ssize_t, timespec};
 
+pub use super::services::raw::{getservbyname, getservbyname_r};
 use super::trace::traced;
 #[cfg(feature = "trace")]
 use super::trace::{get, line, namelen};

@@ -10,4 +10,5 @@ mod errors;
 mod msg;
 mod opt;
 mod raw;
+mod services;
 mod transports;

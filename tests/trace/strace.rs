@@ -112,14 +112,16 @@ fn tour_matches_strace() {
              SOCKLAB_SKIP_STRACE=1 to skip this test"
         );
     }
+    // The whole test holds the fd-count lock: spawning opens pipes, and reading the logs and
+    // removing the scratch directory open files, which the other tests would count as leaks.
+    let _fds = super::common::fd_lock();
     let dir = std::env::temp_dir().join(format!("socklab-trace-tour-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let scratch = Scratch(dir);
     let (strace_out, trace_out) = (scratch.0.join("strace.log"), scratch.0.join("socklab.log"));
 
     let exe = std::env::current_exe().unwrap();
-    // Under the fd-count lock: spawning opens pipes, which other tests would count as leaks.
-    let out = no_leak(|| {
+    let out = super::common::fd_count_unchanged(|| {
         Command::new("strace")
             .args(["-f", "-qq", "-e", TRACE_SET, "-e", "signal=none", "-o"])
             .arg(&strace_out)
