@@ -5,7 +5,8 @@ use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_void};
 
-use libc::{socklen_t, MSG_TRUNC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOL_SOCKET, SO_TYPE};
+use libc::{socklen_t, AF_UNIX, MSG_PEEK, MSG_TRUNC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET};
+use libc::{SOL_SOCKET, SO_DOMAIN, SO_TYPE};
 
 use super::{cvt, fmt, raw, Result, SockAddr};
 
@@ -27,6 +28,10 @@ mod private {
 ///   **without writing the buffer**: `filled` is empty. (A Unix stream socket ignores
 ///   `MSG_TRUNC` and does write; socklab does not ask the family and still reports nothing
 ///   filled, which is never wrong, only cautious.)
+/// - with `MSG_PEEK` too, on a UDP socket with a peek offset (`SO_PEEK_OFF`), the kernel copies
+///   from the offset on but still returns the datagram's full length: so for `MSG_PEEK |
+///   MSG_TRUNC` on a `SOCK_DGRAM` socket that is not `AF_UNIX`, `filled` is empty (the offset
+///   cannot be read race-free). `AF_UNIX` returns `len - offset` and is exact.
 ///
 /// To know which, a receive with `MSG_TRUNC` into a `MaybeUninit` buffer that returns `n > 0`
 /// reads the socket's type with one `getsockopt(fd, SOL_SOCKET, SO_TYPE)` after the call (you
@@ -78,15 +83,17 @@ impl<'a> RecvBuf<'a> for &'a mut [MaybeUninit<u8>] {
     }
 }
 
-/// The socket's type (`SO_TYPE`: `SOCK_STREAM`, `SOCK_DGRAM`…), or `None` if it cannot be read.
-fn socket_type(fd: c_int) -> Option<c_int> {
-    let mut ty: c_int = 0;
+/// An `int` fact of the socket fixed at its creation (`SO_TYPE`: `SOCK_STREAM`, `SOCK_DGRAM`…;
+/// `SO_DOMAIN`: `AF_UNIX`, `AF_INET`…), or `None` if it cannot be read.
+fn socket_int(fd: c_int, name: c_int) -> Option<c_int> {
+    let mut v: c_int = 0;
     let mut len = size_of::<c_int>() as socklen_t;
-    let p = (&mut ty as *mut c_int).cast();
-    // SAFETY: `p` points to the local `ty`, writable for `len` = sizeof(int) bytes, and `len` is
-    // a readable and writable socklen_t holding that size; SO_TYPE writes one int.
-    let rc = unsafe { raw::getsockopt(fd, SOL_SOCKET, SO_TYPE, p, &mut len) };
-    (rc == 0 && len as usize == size_of::<c_int>()).then_some(ty)
+    let p = (&mut v as *mut c_int).cast();
+    // SAFETY: `p` points to the local `v`, writable for `len` = sizeof(int) bytes, and `len` is
+    // a readable and writable socklen_t holding that size; SO_TYPE and SO_DOMAIN (the only
+    // names passed) are plain ints on sk_getsockopt's common path, which writes at most `len`.
+    let rc = unsafe { raw::getsockopt(fd, SOL_SOCKET, name, p, &mut len) };
+    (rc == 0 && len as usize == size_of::<c_int>()).then_some(v)
 }
 
 /// How many bytes of a `cap`-byte buffer a successful receive on `fd`, passed `flags`, wrote
@@ -95,11 +102,23 @@ fn socket_type(fd: c_int) -> Option<c_int> {
 /// length), TCP wrote nothing (it discarded `n` bytes). Anything but a datagram socket, or a
 /// socket whose type cannot be read, counts as "nothing written": never more than the kernel
 /// wrote. Reads `SO_TYPE` (one traced getsockopt) only when `MSG_TRUNC` is set and `n > 0`.
+///
+/// `MSG_PEEK | MSG_TRUNC` on a `SOCK_DGRAM` socket: with a peek offset (`SO_PEEK_OFF`) the
+/// kernel copies the datagram from that offset on, at most `len - off` bytes. `AF_UNIX` then
+/// returns `len - off` (exact), but udp_recvmsg/udpv6_recvmsg return the full `len` (`if (flags &
+/// MSG_TRUNC) err = ulen;`), so `min(n, cap)` would count `off` bytes the kernel never wrote.
+/// The offset cannot be read race-free (another thread may set it around the call), so such a
+/// receive counts as "nothing written" unless `SO_DOMAIN` (fixed at creation, one more traced
+/// getsockopt) says `AF_UNIX`.
 pub(super) fn bytes_written(fd: c_int, flags: c_int, n: usize, cap: usize) -> usize {
     if flags & MSG_TRUNC == 0 || n == 0 {
         return n.min(cap);
     }
-    match socket_type(fd) {
+    match socket_int(fd, SO_TYPE) {
+        Some(SOCK_DGRAM) if flags & MSG_PEEK != 0 => match socket_int(fd, SO_DOMAIN) {
+            Some(AF_UNIX) => n.min(cap),
+            _ => 0,
+        },
         Some(SOCK_DGRAM | SOCK_SEQPACKET | SOCK_RAW) => n.min(cap),
         _ => 0,
     }

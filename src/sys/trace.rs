@@ -121,15 +121,16 @@ mod imp {
         unsafe { bytes(p, len.min(fmt::MAX_STR + 1)) }
     }
 
-    /// The socket's type (`SO_TYPE`), asked of the kernel directly so the query is not itself
-    /// traced; `None` if `fd` is not a socket.
-    fn sock_type(fd: c_int) -> Option<c_int> {
-        let mut ty: c_int = 0;
+    /// The socket's type (`SO_TYPE`) or family (`SO_DOMAIN`), asked of the kernel directly so
+    /// the query is not itself traced; `None` if `fd` is not a socket.
+    fn sock_int(fd: c_int, name: c_int) -> Option<c_int> {
+        let mut v: c_int = 0;
         let mut len = size_of::<c_int>() as socklen_t;
-        let p = std::ptr::addr_of_mut!(ty).cast();
-        // SAFETY: `p` is a live local int and `len` its size, as SO_TYPE writes one int.
-        let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, p, &mut len) };
-        (rc == 0 && len as usize == size_of::<c_int>()).then_some(ty)
+        let p = std::ptr::addr_of_mut!(v).cast();
+        // SAFETY: `p` is a live local int and `len` its size; SO_TYPE and SO_DOMAIN (the only
+        // names passed) each write at most one int.
+        let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, name, p, &mut len) };
+        (rc == 0 && len as usize == size_of::<c_int>()).then_some(v)
     }
 
     /// Whether a receive with `flags` that reported bytes wrote them (up to the buffer's size).
@@ -142,8 +143,20 @@ mod imp {
     /// reads the buffer anyway and prints its stale contents (`recvfrom(6, "ZZZZZ", 16,
     /// MSG_TRUNC, NULL, NULL) = 5` over a buffer of `Z`s); for datagrams it prints the same
     /// `min(ret, len)` bytes as here.
+    ///
+    /// `MSG_PEEK | MSG_TRUNC` on a datagram socket other than `AF_UNIX` shows no bytes either: a
+    /// UDP peek offset (`SO_PEEK_OFF`) makes the kernel copy `len - off` bytes while it returns
+    /// the full `len`, and the offset cannot be known (as `sys::io::bytes_written` says).
     fn wrote_reported(fd: c_int, flags: c_int) -> bool {
-        flags & libc::MSG_TRUNC == 0 || sock_type(fd).is_some_and(|t| t != libc::SOCK_STREAM)
+        if flags & libc::MSG_TRUNC == 0 {
+            return true;
+        }
+        match sock_int(fd, libc::SO_TYPE) {
+            Some(libc::SOCK_DGRAM) if flags & libc::MSG_PEEK != 0 => {
+                sock_int(fd, libc::SO_DOMAIN) == Some(libc::AF_UNIX)
+            }
+            t => t.is_some_and(|t| t != libc::SOCK_STREAM),
+        }
     }
 
     /// `*p`, or `None` for NULL.

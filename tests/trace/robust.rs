@@ -222,3 +222,29 @@ fn msg_trunc_on_udp_shows_the_bytes_that_fit_like_strace() {
         assert_eq!(lines, [line]);
     });
 }
+
+#[test]
+fn msg_peek_trunc_with_a_udp_peek_offset_shows_the_pointer() {
+    no_leak(|| {
+        // SO_PEEK_OFF 6: a peek copies from byte 6 on ("6789", 4 bytes) but UDP returns the
+        // datagram's full length, 10, with MSG_TRUNC. Showing min(10, 8) bytes would print
+        // "6789ZZZZ", four bytes the kernel never wrote; the trace prints the pointer.
+        let u = udp_holding(b"0123456789");
+        // SAFETY: SO_PEEK_OFF's value is one int, read as 4 bytes, with no pointer in it.
+        unsafe { sys::setsockopt(&u, libc::SOL_SOCKET, libc::SO_PEEK_OFF, &6i32.to_ne_bytes()) }
+            .unwrap();
+        let mut buf = [b'Z'; 8];
+        let p = buf.as_mut_ptr();
+        let flags = libc::MSG_PEEK | MSG_TRUNC;
+        // SAFETY: `p` is writable for 8 bytes.
+        let (r, lines) = capture(|| unsafe { raw::recv(n(&u), p.cast(), 8, flags) });
+        assert_eq!(r, 10);
+        assert_eq!(&buf, b"6789ZZZZ", "the kernel copied from the peek offset");
+        let line = format!(
+            "recvfrom({}, {:#x}, 8, MSG_PEEK|MSG_TRUNC, NULL, NULL) = 10",
+            n(&u),
+            p as usize
+        );
+        assert_eq!(lines, [line]);
+    });
+}

@@ -270,7 +270,9 @@ impl<'a> MmsgMsg<'a> {
 
     /// The bytes: the ones the kernel wrote (received) or those [`set`](MmsgBatch::set) (sent).
     /// After a receive that is `min(msg_len, capacity)`, except with `MSG_TRUNC` on a stream
-    /// socket (TCP discards without writing): none. Never bytes of an earlier call.
+    /// socket (TCP discards without writing), or `MSG_PEEK | MSG_TRUNC` on a non-`AF_UNIX`
+    /// datagram socket (see [`RecvBuf`](super::super::RecvBuf)): none. Never bytes of an
+    /// earlier call.
     pub fn bytes(&self) -> &'a [u8] {
         let b = self.batch;
         let slot = &b.bufs[self.i * b.cap..][..b.lens[self.i]];

@@ -88,7 +88,9 @@ pub struct RecvMsg {
     pub bytes: usize,
     /// The bytes the kernel wrote into the iovecs, in order: `min(bytes, total iovec length)`,
     /// except with `MSG_TRUNC` in `flags` on a stream socket, where it is 0 (TCP discards; see
-    /// [`RecvBuf`](super::RecvBuf) for how socklab tells, with one `SO_TYPE` getsockopt).
+    /// [`RecvBuf`](super::RecvBuf) for how socklab tells, with one `SO_TYPE` getsockopt), and
+    /// with `MSG_PEEK | MSG_TRUNC` on a non-`AF_UNIX` datagram socket, where it is 0 too (a
+    /// UDP peek offset makes C's value over-count; see there).
     /// Added beside `bytes` so no byte is read as data that the kernel did not write.
     pub filled: usize,
     /// The source address (`msg_name`), or `None` if the kernel wrote none (`msg_namelen` 0:
