@@ -741,3 +741,84 @@ fn recv_peek_offset_with_msg_trunc_reports_only_written_bytes() {
         assert_data(&filled, &PAYLOAD[6..10], "recv Unix dgram");
     });
 }
+
+/// Turns on `SO_PASSCRED` (an int option socklab has no typed form for) so that every receive
+/// carries an `SCM_CREDENTIALS` message: a second cmsg the kernel writes through put_cmsg.
+fn pass_credentials(fd: &OwnedFd) {
+    // SAFETY: SO_PASSCRED's value is one int, read as 4 bytes, with no pointer in it.
+    unsafe { sys::setsockopt(fd, libc::SOL_SOCKET, libc::SO_PASSCRED, &1i32.to_ne_bytes()) }
+        .unwrap();
+}
+
+/// Control capacities that are not a multiple of 8, including ones below a `cmsghdr` (16
+/// bytes): `CmsgBuffer::with_capacity(cap)` offers exactly `cap` bytes, so its storage (rounded
+/// up to 8-byte words) is only safe if the kernel never writes past `msg_controllen`, even when
+/// not even a header fits (put_cmsg and scm_detach_fds then write nothing and set MSG_CTRUNC).
+/// Checked twice: through raw recvmsg over fenced memory, where a write past `cap` shows, and
+/// through the safe call, whose reported control bytes must all be the kernel's.
+#[test]
+fn recvmsg_small_control_capacities_write_within_them() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        pass_credentials(&b);
+        for cap in 1..=cmsg_space(INT) + cmsg_space(12) + 1 {
+            // Raw: `cap` bytes offered inside canary memory.
+            let _keep = send_fds(&a, 1);
+            let mut g = Guarded::new(cap);
+            let mut byte = [0u8; 1];
+            let mut iov = [libc::iovec {
+                iov_base: byte.as_mut_ptr().cast(),
+                iov_len: 1,
+            }];
+            // SAFETY: msghdr is a C struct of integers and pointers; all zero (NULL) is valid.
+            let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+            m.msg_iov = iov.as_mut_ptr();
+            m.msg_iovlen = 1;
+            m.msg_control = g.buf().as_mut_ptr().cast();
+            m.msg_controllen = cap;
+            // SAFETY: `m` is a valid msghdr: one writable 1-byte iovec, no name, and a control
+            // buffer writable for `cap` bytes (the middle of `g`).
+            let rc = unsafe { sys::raw::recvmsg(b.as_raw_fd(), &mut m, sys::MSG_CMSG_CLOEXEC) };
+            assert_eq!(rc, 1, "cap {cap}: {}", sys::Errno::last());
+            g.assert_guards(&format!("raw recvmsg, msg_controllen {cap}"));
+            assert!(
+                m.msg_controllen <= cap,
+                "cap {cap}: {} reported",
+                m.msg_controllen
+            );
+            // Any fd the kernel installed is listed in what it wrote: close them.
+            for fd in rights_in(&g.inner()[..m.msg_controllen]) {
+                // SAFETY: the kernel just installed `fd` for this receive; nothing owns it.
+                drop(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+            }
+
+            // Safe: the same capacity through CmsgBuffer.
+            let _keep = send_fds(&a, 1);
+            let mut c = CmsgBuffer::with_capacity(cap);
+            let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut c), 0).unwrap();
+            assert!(c.len() <= cap && c.len() == r.controllen, "cap {cap}");
+            let owned: Vec<i32> = c.fds().iter().map(|f| f.as_raw_fd()).collect();
+            assert_eq!(listed_fds(&c), owned, "cap {cap}");
+        }
+    });
+}
+
+/// The fd numbers of the `SCM_RIGHTS` messages in raw control bytes, walked as CMSG_NXTHDR does
+/// (64-bit Linux: `cmsg_len` is 8 bytes, level and type 4 each, data at 16, 8-byte alignment).
+fn rights_in(mut b: &[u8]) -> Vec<i32> {
+    let mut fds = Vec::new();
+    while b.len() >= 16 {
+        let len = usize::from_ne_bytes(b[..8].try_into().unwrap());
+        let level = i32::from_ne_bytes(b[8..12].try_into().unwrap());
+        let ty = i32::from_ne_bytes(b[12..16].try_into().unwrap());
+        if len < 16 || len > b.len() {
+            break;
+        }
+        if (level, ty) == (libc::SOL_SOCKET, libc::SCM_RIGHTS) {
+            let data = b[16..len].chunks_exact(INT);
+            fds.extend(data.map(|c| i32::from_ne_bytes(c.try_into().unwrap())));
+        }
+        b = b.get(len.next_multiple_of(8)..).unwrap_or(&[]);
+    }
+    fds
+}
