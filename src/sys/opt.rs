@@ -725,7 +725,8 @@ fn duration_to_linger(d: Option<Duration>) -> std::result::Result<linger, String
     })
 }
 
-// SAFETY: SO_REUSEADDR: sk_getsockopt copies min(optlen, sizeof(int)) bytes of its int and writes that length back; sk_setsockopt refuses optlen < 4 and reads one int; no pointer.
+// SAFETY: SO_REUSEADDR: sk_getsockopt copies min(optlen, sizeof(int)) bytes of its int and
+// writes that length back; sk_setsockopt refuses optlen < 4 and reads one int; no pointer.
 sockopt! {
     /// `SO_REUSEADDR` (`SOL_SOCKET`, `int` as `bool`) — socket(7).
     ///
@@ -849,9 +850,9 @@ sockopt! {
     /// current mode, not the last value set.
     TcpQuickAck: IPPROTO_TCP, TCP_QUICKACK, c_int => bool, get int_to_bool, set bool_to_int
 }
-// SAFETY: TCP_INFO: do_tcp_getsockopt fills its own tcp_info and copies min(optlen, its size)
-// bytes, writing that length back (a newer kernel's longer struct is cut to ours); setsockopt
-// refuses it. Integers only.
+// SAFETY: TCP_DEFER_ACCEPT: do_tcp_getsockopt converts the retransmission count to seconds and
+// copies min(optlen, 4) bytes of that int, writing the length back; do_tcp_setsockopt refuses
+// optlen < 4 and reads one int. No pointer.
 sockopt! {
     /// `TCP_DEFER_ACCEPT` (`IPPROTO_TCP`, `int` seconds as `usize`) — tcp(7): on a listener,
     /// the handshake's final ACK is ignored (the connection stays in the SYN queue) until data
@@ -860,6 +861,9 @@ sockopt! {
     /// returns the rounded value.
     TcpDeferAccept: IPPROTO_TCP, TCP_DEFER_ACCEPT, c_int => usize, get int_to_size, set size_to_int
 }
+// SAFETY: TCP_INFO: do_tcp_getsockopt fills its own tcp_info and copies min(optlen, its size)
+// bytes, writing that length back (a newer kernel's longer struct is cut to ours); setsockopt
+// refuses it (ENOPROTOOPT) without reading. Integers only.
 sockopt! {
     /// `TCP_INFO` (`IPPROTO_TCP`, `tcp_info`, read-only) — tcp(7): the connection's state and
     /// the kernel's congestion-control figures, as `ss -ti` shows them. See [`TcpInfoValue`].
