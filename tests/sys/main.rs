@@ -4,6 +4,7 @@
 mod common;
 
 mod addr;
+mod canary_calls;
 mod canary_opt;
 mod canary_recv;
 mod errors;

@@ -1,0 +1,226 @@
+//! Canary tests of the safe calls outside the receive family that let the kernel (or libc)
+//! write into memory: socketpair(2)'s `sv`, sched_getaffinity(2)'s mask, getservbyname_r(3)'s
+//! buffer. The safe calls write into memory they own, so each is checked twice: the raw twin
+//! over fenced caller memory, where a write past the length passed shows, then the safe call,
+//! whose result must match what the kernel reports elsewhere (`/proc`, `/etc/services`).
+//! fcntl(2) has no pointer form in the safe layer; its test checks the int forms instead.
+
+use std::ffi::CString;
+use std::mem::size_of;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::ptr;
+
+use socklab::sys::{self, raw, CpuSet, FcntlArg, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
+use socklab::Errno;
+
+use crate::common::no_leak;
+
+/// The byte every guard and buffer is filled with before a call.
+const CANARY: u8 = 0xA5;
+/// Canary words on each side of a buffer.
+const GUARD: usize = 8;
+
+/// `GUARD` canary words, the `words`-word buffer a call gets (8-byte aligned, as any C object
+/// it stands for needs), `GUARD` more.
+struct Fenced {
+    mem: Vec<u64>,
+}
+
+impl Fenced {
+    fn new(bytes: usize) -> Fenced {
+        let words = bytes.div_ceil(8);
+        Fenced {
+            mem: vec![u64::from_ne_bytes([CANARY; 8]); GUARD + words + GUARD],
+        }
+    }
+
+    fn ptr<T>(&mut self) -> *mut T {
+        self.mem[GUARD..].as_mut_ptr().cast()
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.mem.iter().flat_map(|w| w.to_ne_bytes()).collect()
+    }
+
+    /// The first `len` bytes of the buffer after the call.
+    fn inner(&self, len: usize) -> Vec<u8> {
+        self.bytes()[GUARD * 8..][..len].to_vec()
+    }
+
+    /// No byte outside the first `len` bytes of the buffer changed.
+    #[track_caller]
+    fn assert_outside_untouched(&self, len: usize, what: &str) {
+        let b = self.bytes();
+        let (head, rest) = b.split_at(GUARD * 8);
+        assert!(
+            head.iter().chain(&rest[len..]).all(|&c| c == CANARY),
+            "{what}: written outside the {len} bytes passed: {b:02x?}"
+        );
+    }
+}
+
+#[test]
+fn socketpair_writes_two_ints_and_nothing_else() {
+    no_leak(|| {
+        for ty in [SOCK_STREAM, SOCK_DGRAM] {
+            let mut f = Fenced::new(2 * size_of::<libc::c_int>());
+            let sv = f.ptr::<libc::c_int>();
+            // SAFETY: `sv` is 8-byte aligned and writable for the two ints socketpair writes.
+            let rc = unsafe { raw::socketpair(AF_UNIX, ty, 0, sv) };
+            assert_eq!(rc, 0, "{}", Errno::last());
+            f.assert_outside_untouched(8, "socketpair sv");
+            let got = f.inner(8);
+            let fds: Vec<i32> = got
+                .chunks_exact(4)
+                .map(|c| i32::from_ne_bytes(c.try_into().unwrap()))
+                .collect();
+            assert!(!got.contains(&CANARY), "sv not written: {got:02x?}");
+            // SAFETY: socketpair just returned these two fds; nothing else owns them.
+            let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+            assert_ne!(a.as_raw_fd(), b.as_raw_fd());
+            sys::write(&a, b"x").unwrap();
+            assert_eq!(sys::read(&b, &mut [0u8; 4][..]).unwrap(), 1);
+
+            // The safe call: two distinct, open, connected fds.
+            let (a, b) = sys::socketpair(AF_UNIX, ty, 0).unwrap();
+            assert_ne!(a.as_raw_fd(), b.as_raw_fd());
+            sys::write(&b, b"yz").unwrap();
+            assert_eq!(sys::read(&a, &mut [0u8; 4][..]).unwrap(), 2);
+        }
+    });
+}
+
+/// The calling thread's allowed CPUs as the kernel lists them in /proc/thread-self/status
+/// (`Cpus_allowed_list:` then `0-3,6`).
+fn cpus_allowed_list() -> Vec<usize> {
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .expect("Cpus_allowed_list in /proc/thread-self/status")
+        .trim();
+    let mut cpus = Vec::new();
+    for part in list.split(',') {
+        let (lo, hi) = part.split_once('-').unwrap_or((part, part));
+        cpus.extend(lo.parse::<usize>().unwrap()..=hi.parse::<usize>().unwrap());
+    }
+    cpus
+}
+
+#[test]
+fn sched_getaffinity_writes_only_the_mask_size_passed() {
+    // no_leak: reading /proc opens fds, which would race other tests' leak checks.
+    no_leak(sched_getaffinity_body);
+}
+
+fn sched_getaffinity_body() {
+    assert_eq!(size_of::<CpuSet>(), size_of::<libc::cpu_set_t>());
+    // The kernel copies min(size, its mask size) bytes and glibc zeroes the rest of `size`:
+    // all of them are written, none past. 8 bytes hold 64 CPUs (enough for this machine;
+    // EINVAL below the kernel's nr_cpu_ids is checked for, not assumed).
+    for size in [8, 16, 128] {
+        let mut f = Fenced::new(size);
+        let mask = f.ptr::<libc::cpu_set_t>();
+        // SAFETY: `mask` is 8-byte aligned and writable for `size` bytes.
+        let rc = unsafe { raw::sched_getaffinity(0, size, mask) };
+        if rc == -1 {
+            assert_eq!(Errno::last(), Errno::EINVAL, "size {size}");
+            assert!(size < 128, "a full cpu_set_t is never too small here");
+            f.assert_outside_untouched(0, "sched_getaffinity EINVAL");
+            continue;
+        }
+        assert_eq!(rc, 0);
+        f.assert_outside_untouched(size, &format!("sched_getaffinity({size})"));
+        let bits = f.inner(size);
+        let cpus: Vec<usize> = (0..size * 8)
+            .filter(|&c| bits[c / 8] & (1 << (c % 8)) != 0)
+            .collect();
+        assert_eq!(cpus, cpus_allowed_list(), "size {size}: {bits:02x?}");
+    }
+    // The safe call returns exactly the kernel's list.
+    let set = sys::sched_getaffinity(0).unwrap();
+    assert_eq!(set.iter().collect::<Vec<_>>(), cpus_allowed_list());
+}
+
+#[test]
+fn getservbyname_r_stays_within_its_buffer() {
+    // no_leak: the lookup opens /etc/services, which would race other tests' leak checks.
+    no_leak(getservbyname_r_body);
+}
+
+fn getservbyname_r_body() {
+    if !std::path::Path::new("/etc/services").exists() {
+        eprintln!("skipped: no /etc/services here (CI installs netbase)");
+        return;
+    }
+    let (name, proto) = (CString::new("http").unwrap(), CString::new("tcp").unwrap());
+    // Too small for the strings (ERANGE), then large enough: libc may use all `len` bytes and
+    // none past them, and the entry's strings point inside them.
+    for len in [4, 1024] {
+        let mut f = Fenced::new(len);
+        let buf = f.ptr::<libc::c_char>();
+        // SAFETY: servent is pointers and an int; all zero (NULL, 0) is a valid value.
+        let mut ent: libc::servent = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::servent = ptr::null_mut();
+        // SAFETY: NUL-terminated name and proto, writable `ent`/`result`, `buf` writable for
+        // `len` bytes.
+        let rc = unsafe {
+            raw::getservbyname_r(
+                name.as_ptr(),
+                proto.as_ptr(),
+                &mut ent,
+                buf,
+                len,
+                &mut result,
+            )
+        };
+        f.assert_outside_untouched(len, &format!("getservbyname_r buflen {len}"));
+        if len == 4 {
+            assert_eq!((rc, result.is_null()), (libc::ERANGE, true));
+            continue;
+        }
+        assert_eq!(rc, 0);
+        assert_eq!(result, &mut ent as *mut libc::servent);
+        let inside =
+            |p: *const libc::c_char| (buf as usize..buf as usize + len).contains(&(p as usize));
+        assert!(inside(ent.s_name) && inside(ent.s_proto));
+        assert_eq!(u16::from_be(ent.s_port as u16), 80);
+    }
+    // The safe call grows its buffer past ERANGE and copies the strings out.
+    let s = sys::getservbyname("http", Some("tcp")).unwrap().unwrap();
+    assert_eq!(
+        (s.name.as_str(), s.port, s.proto.as_str()),
+        ("http", 80, "tcp")
+    );
+}
+
+/// The `flags:` field of /proc/self/fdinfo/N (octal): the status flags and O_CLOEXEC.
+fn fdinfo_flags(fd: &OwnedFd) -> libc::c_int {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).unwrap();
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).unwrap();
+    libc::c_int::from_str_radix(flags.trim(), 8).unwrap()
+}
+
+/// Every `FcntlArg` is an int command (no form hands the kernel a pointer, so there is no
+/// caller memory to fence): each one's value must be what the kernel keeps, as /proc shows it.
+#[test]
+fn fcntl_int_forms_match_fdinfo() {
+    no_leak(|| {
+        let (a, _b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let fl = sys::fcntl(&a, FcntlArg::GetFl).unwrap();
+        assert_eq!(fl & !libc::O_CLOEXEC, fdinfo_flags(&a) & !libc::O_CLOEXEC);
+        sys::fcntl(&a, FcntlArg::SetFl(fl | libc::O_NONBLOCK)).unwrap();
+        assert_ne!(fdinfo_flags(&a) & libc::O_NONBLOCK, 0);
+        assert_ne!(
+            sys::fcntl(&a, FcntlArg::GetFl).unwrap() & libc::O_NONBLOCK,
+            0
+        );
+        assert_eq!(sys::fcntl(&a, FcntlArg::GetFd).unwrap(), 0);
+        assert_eq!(
+            sys::fcntl(&a, FcntlArg::SetFd(libc::FD_CLOEXEC)).unwrap(),
+            0
+        );
+        assert_eq!(sys::fcntl(&a, FcntlArg::GetFd).unwrap(), libc::FD_CLOEXEC);
+        assert_ne!(fdinfo_flags(&a) & libc::O_CLOEXEC, 0);
+    });
+}
