@@ -248,3 +248,65 @@ fn msg_peek_trunc_with_a_udp_peek_offset_shows_the_pointer() {
         assert_eq!(lines, [line]);
     });
 }
+
+/// Safe calls at the edges of their sizes, traced: zero and over-`IOV_MAX` iovec counts, empty
+/// poll and mmsg arrays, zero-capacity batches and control buffers, an unnamed Unix peer. The
+/// hook must produce a line for each and neither panic nor read past what the call passed
+/// (which these sizes would expose if it indexed or sliced by the wrong length).
+#[test]
+fn safe_calls_at_size_edges_trace_without_panicking() {
+    use socklab::sys::{CmsgBuffer, MmsgBatch, AF_UNIX, MSG_DONTWAIT};
+    use std::io::{IoSlice, IoSliceMut};
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let (_, lines) = capture(|| {
+            let _ = sys::sendmsg(&a, None, &[], None, 0);
+            let many = vec![IoSlice::new(b"x"); 1025]; // IOV_MAX + 1: EMSGSIZE
+            let _ = sys::sendmsg(&a, None, &many, None, 0);
+            let _ = sys::recvmsg(&b, &mut [], None, MSG_DONTWAIT);
+            let mut c = CmsgBuffer::with_capacity(0);
+            let mut byte = [0u8; 1];
+            let iov = &mut [IoSliceMut::new(&mut byte)];
+            let _ = sys::recvmsg(&b, iov, Some(&mut c), MSG_DONTWAIT | MSG_TRUNC);
+            let _ = sys::poll(&mut [], 0);
+            let mut empty = MmsgBatch::new(0, 0);
+            let _ = sys::recvmmsg(&b, &mut empty, 0, MSG_DONTWAIT, None);
+            let _ = sys::sendmmsg(&a, &mut empty, 0, 0);
+            let mut zero_cap = MmsgBatch::new(2, 0).with_control(0);
+            zero_cap.set(0, b"", None).unwrap();
+            zero_cap.set(1, b"", None).unwrap();
+            let _ = sys::sendmmsg(&a, &mut zero_cap, 2, 0);
+            let _ = sys::recvmmsg(&b, &mut zero_cap, 2, MSG_DONTWAIT | MSG_TRUNC, None);
+            let _ = sys::recvfrom(&b, &mut [0u8; 0][..], MSG_DONTWAIT | MSG_TRUNC);
+            let _ = sys::getpeername(&a); // an unnamed Unix peer: a 2-byte address
+        });
+        let calls: Vec<&str> = lines.iter().map(|l| l.split('(').next().unwrap()).collect();
+        let want = [
+            "sendmsg",
+            "sendmsg",
+            "recvmsg",
+            "recvmsg",
+            "poll",
+            "recvmmsg",
+            "sendmmsg",
+            "sendmmsg",
+            "recvmmsg",
+            "recvfrom",
+            "getpeername",
+        ];
+        assert_eq!(calls, want, "{lines:#?}");
+        assert!(lines[1].contains("...], msg_iovlen=1025,"), "{}", lines[1]);
+        assert!(
+            lines[1].ends_with("= -1 EMSGSIZE (Message too long)"),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(
+            lines[10],
+            format!(
+                "getpeername({}, {{sa_family=AF_UNIX}}, [128 => 2]) = 0",
+                n(&a)
+            )
+        );
+    });
+}
