@@ -53,6 +53,8 @@
 //! compare with `Errno::EADDRINUSE`, and `Display` prints the call, its arguments and the errno
 //! as strace does: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
 #![deny(missing_docs)]
+// Every `unsafe` of the crate lives in `sys` (CONVENTIONS.md): the compiler checks it.
+#![deny(unsafe_code)]
 
 #[cfg(feature = "cli")]
 pub mod compare;
@@ -60,6 +62,7 @@ pub mod experiments;
 pub mod explain;
 pub mod inspect;
 pub mod socket;
+#[allow(unsafe_code)]
 pub mod sys;
 #[cfg(feature = "trace")]
 pub mod trace;

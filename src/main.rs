@@ -1,5 +1,6 @@
 //! The `socklab` command line: parses flags into the library's types, runs, prints. No logic of
 //! its own (see `socklab::compare` for the harness).
+#![deny(unsafe_code)]
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
