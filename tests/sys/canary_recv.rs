@@ -822,3 +822,79 @@ fn rights_in(mut b: &[u8]) -> Vec<i32> {
     }
     fds
 }
+
+/// Addresses the kernel writes shorter than the storage: an unnamed Unix peer through accept
+/// (2 bytes: the family alone), an unbound Unix socket's getsockname, a datagram from an unbound
+/// Unix sender through recvfrom (no address: length 0), a v4 sender seen by a dual-stack
+/// AF_INET6 socket (a 28-byte v4-mapped address). Each must come back at the kernel's length,
+/// decoded from the bytes it wrote, with nothing but zeroes (socklab's, from the zeroed storage)
+/// past it.
+#[test]
+fn short_addresses_come_back_at_the_kernels_length() {
+    no_leak(|| {
+        let check = |a: &SockAddr, len: usize, what: &str| {
+            assert_eq!(a.len() as usize, len, "{what}: {a:?}");
+            let raw = raw_bytes(a);
+            let tail = &raw[len..size_of::<libc::sockaddr_storage>()];
+            assert!(tail.iter().all(|&b| b == 0), "{what}: {tail:02x?}");
+        };
+        let family_only = size_of::<libc::sa_family_t>();
+
+        let lname = SockAddr::unix_abstract(&abstract_name("short-lst")).unwrap();
+        let lst = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::bind(&lst, &lname).unwrap();
+        sys::listen(&lst, 1).unwrap();
+        let cli = sys::socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        check(
+            &sys::getsockname(&cli).unwrap(),
+            family_only,
+            "unbound getsockname",
+        );
+        sys::connect(&cli, &lname).unwrap();
+        let mut peer = canary_addr();
+        let _srv = sys::accept(&lst, Some(&mut peer)).unwrap();
+        check(&peer, family_only, "accept, unnamed peer");
+        assert!(
+            peer.is_unnamed() && peer.as_unix_path().is_none(),
+            "{peer:?}"
+        );
+        assert_eq!(peer.to_string(), "(unnamed)");
+
+        let (ux, uy) = (
+            sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap(),
+            sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap(),
+        );
+        let yname = SockAddr::unix_abstract(&abstract_name("short-rx")).unwrap();
+        sys::bind(&uy, &yname).unwrap();
+        send_and_wait(&ux, &uy, b"hi", Some(&yname));
+        let mut g = Guarded::new(8);
+        let ((filled, n), from) = sys::recvfrom(&uy, g.uninit(), 0).unwrap();
+        assert_eq!((&filled[..], n, from), (&b"hi"[..], 2, None));
+        g.assert_guards("recvfrom from an unbound Unix sender");
+
+        let v6 = sys::socket(libc::AF_INET6, SOCK_DGRAM, 0).unwrap();
+        sys::set_opt(&v6, sys::opt::Ipv6V6Only, false).unwrap();
+        sys::bind(
+            &v6,
+            &SockAddr::from("[::]:0".parse::<std::net::SocketAddr>().unwrap()),
+        )
+        .unwrap();
+        let port = sys::getsockname(&v6).unwrap().as_socket().unwrap().port();
+        let to = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+        let (v4, v4name) = udp_socket();
+        send_and_wait(&v4, &v6, b"mapped", Some(&to));
+        let mut g = Guarded::new(8);
+        let ((filled, _), from) = sys::recvfrom(&v6, g.uninit(), 0).unwrap();
+        assert_data(filled, b"mapped", "v4 into AF_INET6");
+        let from = from.expect("a source");
+        check(&from, size_of::<libc::sockaddr_in6>(), "v4-mapped source");
+        let std::net::SocketAddr::V6(a) = from.as_socket().unwrap() else {
+            panic!("{from:?}")
+        };
+        let v4a = v4name.as_socket().unwrap();
+        assert_eq!(
+            (a.ip().to_ipv4_mapped(), a.port()),
+            (Some([127, 0, 0, 1].into()), v4a.port())
+        );
+    });
+}
