@@ -704,3 +704,70 @@ fn recvmmsg_resets_namelen_for_longer_sources() {
         }
     });
 }
+
+mod raw_control_never_passes_fds {
+    //! Finding 5's check, attacked: raw control bytes with `SCM_RIGHTS` hidden behind every
+    //! header layout the kernel's `CMSG_NXTHDR` walk accepts (odd `cmsg_len`s, empty messages,
+    //! other levels, truncated tails). Whatever the bytes, a safe `sendmsg` either refuses them
+    //! before the call or the receiver gets no fd.
+    use super::*;
+    use proptest::prelude::*;
+    use socklab::sys::{cmsg_space, CmsgBuffer, AF_UNIX, MSG_DONTWAIT, SOCK_DGRAM};
+    use std::os::fd::AsRawFd;
+
+    /// One message: (cmsg_len as an offset from the data length, level, type, data length).
+    fn message() -> impl Strategy<Value = (i8, i32, i32, usize)> {
+        let level = prop_oneof![Just(libc::SOL_SOCKET), Just(0), Just(libc::IPPROTO_IP)];
+        let ty = prop_oneof![
+            Just(libc::SCM_RIGHTS),
+            Just(libc::SCM_CREDENTIALS),
+            Just(0),
+            Just(99)
+        ];
+        (-20i8..20, level, ty, 0usize..24)
+    }
+
+    /// Lays the messages out as C code would (header, data, padding to 8), but with each
+    /// `cmsg_len` skewed by its offset; SCM_RIGHTS data holds `fd`'s number, other data 0x41.
+    fn layout(msgs: &[(i8, i32, i32, usize)], fd: i32, cut: usize) -> Vec<u8> {
+        let mut b = Vec::new();
+        for &(skew, level, ty, len) in msgs {
+            let start = b.len();
+            let cmsg_len = (16 + len as isize + skew as isize).max(0) as usize;
+            b.extend_from_slice(&cmsg_len.to_ne_bytes());
+            b.extend_from_slice(&level.to_ne_bytes());
+            b.extend_from_slice(&ty.to_ne_bytes());
+            let data: Vec<u8> = if ty == libc::SCM_RIGHTS {
+                fd.to_ne_bytes().iter().copied().cycle().take(len).collect()
+            } else {
+                vec![0x41; len]
+            };
+            b.extend_from_slice(&data);
+            b.resize(start + cmsg_space(len), 0);
+        }
+        b.truncate(b.len().saturating_sub(cut));
+        b
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn safe_sendmsg_refuses_or_passes_no_fd(
+            msgs in proptest::collection::vec(message(), 1..4),
+            cut in 0usize..12,
+        ) {
+            // Opens fds: hold the lock the leak checks of other tests count under.
+            let _fds = crate::common::fd_lock();
+            let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+            let control = layout(&msgs, a.as_raw_fd(), cut);
+            let sent = sys::sendmsg(&a, None, &[IoSlice::new(b"x")], Some(&control), 0);
+            if sent.is_ok() {
+                let mut c = CmsgBuffer::with_capacity(256);
+                let mut byte = [0u8; 1];
+                let iov = &mut [IoSliceMut::new(&mut byte)];
+                sys::recvmsg(&b, iov, Some(&mut c), MSG_DONTWAIT).unwrap();
+                prop_assert!(c.fds().is_empty(), "an fd passed: {:02x?}", control);
+            }
+        }
+    }
+}
