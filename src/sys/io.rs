@@ -35,7 +35,8 @@ mod private {
 ///
 /// To know which, a receive with `MSG_TRUNC` into a `MaybeUninit` buffer that returns `n > 0`
 /// reads the socket's type with one `getsockopt(fd, SOL_SOCKET, SO_TYPE)` after the call (you
-/// see it in the trace). `&mut [u8]` never needs it: it returns only the count, and a byte the
+/// see it in the trace; with `MSG_PEEK` on a datagram socket a second one reads `SO_DOMAIN`).
+/// `&mut [u8]` never needs it: it returns only the count, and a byte the
 /// kernel did not write keeps what you put there — do not read `buf[..n]` as data after a
 /// `MSG_TRUNC` receive on a stream socket.
 ///
