@@ -314,8 +314,10 @@ mod imp {
             e: Errno,
         ) -> String {
             let pair = if ret == 0 {
-                // SAFETY: socketpair succeeded, so it wrote two ints at `sv`.
-                let (a, b) = unsafe { (*sv, *sv.add(1)) };
+                // SAFETY: socketpair succeeded, so it wrote two ints at `sv` (valid for both,
+                // raw::socketpair's contract). Read unaligned: the kernel needs no alignment,
+                // and the contract does not promise it.
+                let (a, b) = unsafe { (sv.read_unaligned(), sv.add(1).read_unaligned()) };
                 format!("[{a}, {b}]")
             } else {
                 fmt::ptr(sv as usize)

@@ -6,7 +6,7 @@
 
 use std::mem::zeroed;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
 use libc::{iovec, mmsghdr, msghdr, sockaddr_in6, sockaddr_storage};
 use socklab::sys::{self, raw, PollFd, SockAddr};
@@ -308,5 +308,26 @@ fn safe_calls_at_size_edges_trace_without_panicking() {
                 n(&a)
             )
         );
+    });
+}
+
+#[test]
+fn socketpair_into_an_unaligned_sv_traces() {
+    // The kernel needs no alignment for `sv`, and raw::socketpair's contract asks only that it
+    // be valid for two ints: the hook must read them unaligned (a plain `*sv` is UB here, and
+    // a debug build's alignment check aborts the process).
+    no_leak(|| {
+        let mut buf = [0u8; 12];
+        // SAFETY: offset 1 leaves 11 bytes, room for the two ints.
+        let sv = unsafe { buf.as_mut_ptr().add(1) }.cast::<i32>();
+        // SAFETY: `sv` is valid for writing two ints (8 of the 11 bytes after it).
+        let (rc, lines) = capture(|| unsafe { raw::socketpair(libc::AF_UNIX, SOCK_STREAM, 0, sv) });
+        assert_eq!(rc, 0);
+        let fd = |i: usize| i32::from_ne_bytes(buf[1 + 4 * i..5 + 4 * i].try_into().unwrap());
+        let (a, b) = (fd(0), fd(1));
+        // SAFETY: socketpair just returned these fds; nothing else owns them.
+        let _owned = unsafe { (OwnedFd::from_raw_fd(a), OwnedFd::from_raw_fd(b)) };
+        let want = format!("socketpair(AF_UNIX, SOCK_STREAM, 0, [{a}, {b}]) = 0");
+        assert_eq!(lines, [want]);
     });
 }
