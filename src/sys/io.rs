@@ -137,7 +137,8 @@ fn recv_with<'a, B: RecvBuf<'a>>(
     let (p, cap) = buf.raw_parts();
     let n = cvt(f(p, cap), call, || args(cap))? as usize;
     // SAFETY: the call succeeded, and `bytes_written` is what it wrote into `buf`: never more
-    // than `cap`, and with MSG_TRUNC only what the socket type writes (see there).
+    // than `cap`, and with MSG_TRUNC only what the socket type (and, with MSG_PEEK, its
+    // family) guarantees was written (see there).
     Ok(unsafe { buf.finish(n, || bytes_written(fd, flags, n, cap)) })
 }
 

@@ -224,8 +224,10 @@ pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int)
 /// `buf` must be writable for `len` bytes.
 pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -> ssize_t {
     traced!(libc::recv(sockfd, buf, len, flags), move |(), r, e| {
-        // SAFETY: `buf` is valid for `len` bytes; the kernel wrote `r` of them on success. glibc
-        // makes recv(2) as recvfrom(2) with NULL address pointers, the call the kernel sees.
+        // SAFETY: `buf` is valid for `len` bytes (this fn's contract); `line::recv` shows only
+        // the bytes the kernel wrote (min(r, len), none when `wrote_reported` says MSG_TRUNC
+        // wrote none). glibc makes recv(2) as recvfrom(2) with NULL address pointers, the call
+        // the kernel sees.
         let from = Some((std::ptr::null(), std::ptr::null()));
         unsafe { line::recv("recvfrom", sockfd, buf, len, Some(flags), from, None, r, e) }
     })
@@ -275,7 +277,8 @@ pub unsafe fn recvfrom(
         pre = unsafe { get(addrlen) },
         move |before, r, e| {
             let from = Some((src_addr.cast_const(), addrlen.cast_const()));
-            // SAFETY: this fn's contract; the kernel wrote `r` bytes and the address on success.
+            // SAFETY: this fn's contract; on success the kernel wrote the address and the bytes
+            // `line::recv` shows (min(r, len), none when `wrote_reported` says it wrote none).
             unsafe {
                 line::recv(
                     "recvfrom",
@@ -318,7 +321,8 @@ pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t 
         // SAFETY: `msg` points to a valid msghdr (this fn's contract).
         pre = unsafe { namelen(msg) },
         move |before, r, e| {
-            // SAFETY: this fn's contract; the kernel wrote `r` bytes and the name on success.
+            // SAFETY: this fn's contract; on success the kernel wrote the name and the iovec
+            // bytes `msg_view` shows (`Data::received`: none when `wrote_reported` says so).
             unsafe { line::recvmsg(sockfd, msg, flags, before, r, e) }
         }
     )
@@ -358,7 +362,8 @@ pub unsafe fn recvmmsg(
         // SAFETY: `msgvec` holds `vlen` valid mmsghdrs; `timeout` is NULL or readable.
         pre = unsafe { line::recvmmsg_pre(msgvec, vlen, timeout) },
         move |pre, r, e| {
-            // SAFETY: this fn's contract; the kernel filled the first `r` messages on success.
+            // SAFETY: this fn's contract; on success the kernel filled the first `r` messages
+            // (names, and the iovec bytes `line::recvmmsg` shows per `wrote_reported`).
             unsafe { line::recvmmsg(sockfd, msgvec, vlen, flags, timeout, pre, r, e) }
         }
     )

@@ -277,8 +277,8 @@ impl<'a> MmsgMsg<'a> {
         let b = self.batch;
         let slot = &b.bufs[self.i * b.cap..][..b.lens[self.i]];
         // SAFETY: the first `lens[i]` bytes of slot `i` are initialized — written by `set`, or
-        // by the kernel in the recvmmsg that set `lens[i] = min(msg_len, cap)` — and
-        // MaybeUninit<u8> has u8's layout.
+        // by the kernel in the recvmmsg that set `lens[i]` to min(msg_len, cap), or to 0 when
+        // `bytes_written` says it wrote none — and MaybeUninit<u8> has u8's layout.
         unsafe { &*(slot as *const [MaybeUninit<u8>] as *const [u8]) }
     }
 
