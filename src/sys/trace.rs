@@ -159,6 +159,22 @@ mod imp {
         }
     }
 
+    /// The first `n` `T`s at `p`, copied out with unaligned reads, or none for NULL: the kernel
+    /// reads `pollfd`/`mmsghdr`/`msghdr` arrays at any address, and the raw contracts promise
+    /// only that they are readable, so the hook may not form an aligned `&[T]` over them.
+    ///
+    /// # Safety
+    /// A non-NULL `p` is readable for `n` `T`s.
+    unsafe fn read_array<T: Copy>(p: *const T, n: usize) -> Vec<T> {
+        if p.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: `i < n`, so `p.add(i)` is within the `n` readable `T`s the caller guarantees.
+        (0..n)
+            .map(|i| unsafe { p.add(i).read_unaligned() })
+            .collect()
+    }
+
     /// `*p`, or `None` for NULL.
     ///
     /// # Safety
@@ -452,10 +468,10 @@ mod imp {
             ret: isize,
             e: Errno,
         ) -> String {
-            // SAFETY: `msg` points to a valid msghdr (or is NULL).
-            let m = match unsafe { msg.as_ref() } {
+            // SAFETY: `msg` points to a valid msghdr (or is NULL); read unaligned, by value.
+            let m = match unsafe { get(msg) } {
                 // SAFETY: its buffers are readable for the lengths it states.
-                Some(m) => fmt::msghdr(&unsafe { msg_view(m, None, Data::Sent) }),
+                Some(m) => fmt::msghdr(&unsafe { msg_view(&m, None, Data::Sent) }),
                 None => fmt::ptr(0),
             };
             fmt::line("sendmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
@@ -471,14 +487,14 @@ mod imp {
             ret: isize,
             e: Errno,
         ) -> String {
-            // SAFETY: `msg` points to a valid msghdr (or is NULL).
-            let m = match (unsafe { msg.as_ref() }, before) {
+            // SAFETY: `msg` points to a valid msghdr (or is NULL); read unaligned, by value.
+            let m = match (unsafe { get(msg) }, before) {
                 (None, _) | (_, None) => fmt::ptr(msg as usize),
                 (Some(_), Some(b)) if ret < 0 => format!("{{msg_namelen={b}}}"),
                 (Some(m), b) => {
                     let data = Data::received(s, flags, ret as usize);
                     // SAFETY: the kernel wrote its name and, per `data`, its iovecs' bytes.
-                    fmt::msghdr(&unsafe { msg_view(m, b, data) })
+                    fmt::msghdr(&unsafe { msg_view(&m, b, data) })
                 }
             };
             fmt::line("recvmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
@@ -499,7 +515,7 @@ mod imp {
             } else {
                 let shown = (vlen as usize).min(33);
                 // SAFETY: `vec` points to `vlen` valid mmsghdrs; we read the first `shown`.
-                let hdrs = unsafe { slice::from_raw_parts(vec, shown) };
+                let hdrs = unsafe { read_array(vec, shown) };
                 // SAFETY: each msg_hdr is valid as for sendmsg.
                 let msgs: Vec<_> = hdrs
                     .iter()
@@ -523,14 +539,9 @@ mod imp {
             vlen: c_uint,
             timeout: *const timespec,
         ) -> MmsgPre {
-            let hdrs: &[mmsghdr] = if vec.is_null() {
-                // (from_raw_parts wants a non-NULL pointer even for no elements)
-                &[]
-            } else {
-                // SAFETY: `vec` points to `vlen` valid mmsghdrs; we read at most 1024 (the
-                // kernel's UIO_MAXIOV cap on vlen).
-                unsafe { slice::from_raw_parts(vec, (vlen as usize).min(1024)) }
-            };
+            // SAFETY: `vec` is NULL or points to `vlen` valid mmsghdrs; we read at most 1024
+            // (the kernel's UIO_MAXIOV cap on vlen).
+            let hdrs = unsafe { read_array(vec, (vlen as usize).min(1024)) };
             // SAFETY: `timeout` is NULL or readable.
             (
                 hdrs.iter().map(|h| h.msg_hdr.msg_namelen).collect(),
@@ -557,7 +568,7 @@ mod imp {
                 // The first 33 are all the line shows (32 and its `...`).
                 let n = (ret as usize).min(vlen as usize).min(33);
                 // SAFETY: the kernel filled the first `ret` (<= `vlen`) of the `vlen` mmsghdrs.
-                let hdrs = unsafe { slice::from_raw_parts(vec, n) };
+                let hdrs = unsafe { read_array(vec, n) };
                 let wrote = wrote_reported(s, flags);
                 let msgs: Vec<_> = hdrs
                     .iter()
@@ -650,12 +661,8 @@ mod imp {
             ret: c_int,
             e: Errno,
         ) -> String {
-            let all: &[pollfd] = if fds.is_null() {
-                &[]
-            } else {
-                // SAFETY: `fds` points to `nfds` pollfds; we read the first (at most 33).
-                unsafe { slice::from_raw_parts(fds, (nfds as usize).min(33)) }
-            };
+            // SAFETY: `fds` is NULL or points to `nfds` pollfds; we read the first (at most 33).
+            let all = unsafe { read_array(fds, (nfds as usize).min(33)) };
             let list = |f: &dyn Fn(&pollfd) -> Option<String>| {
                 let items: Vec<String> = all.iter().filter_map(f).take(32).collect();
                 let more = if all.iter().filter_map(f).count() > 32 {

@@ -4,7 +4,7 @@
 //! wrote and the dump must show only the written ones. Expected lines are strace 6.1's for the
 //! same calls, except where strace prints bytes the kernel never wrote (noted there).
 
-use std::mem::zeroed;
+use std::mem::{size_of, zeroed};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
@@ -317,17 +317,80 @@ fn socketpair_into_an_unaligned_sv_traces() {
     // be valid for two ints: the hook must read them unaligned (a plain `*sv` is UB here, and
     // a debug build's alignment check aborts the process).
     no_leak(|| {
-        let mut buf = [0u8; 12];
-        // SAFETY: offset 1 leaves 11 bytes, room for the two ints.
-        let sv = unsafe { buf.as_mut_ptr().add(1) }.cast::<i32>();
+        let mut words = [0u64; 2]; // 8-aligned, so offset 1 is misaligned for sure
+                                   // SAFETY: offset 1 of 16 bytes leaves 15, room for the two ints.
+        let sv = unsafe { words.as_mut_ptr().cast::<u8>().add(1) }.cast::<i32>();
         // SAFETY: `sv` is valid for writing two ints (8 of the 11 bytes after it).
         let (rc, lines) = capture(|| unsafe { raw::socketpair(libc::AF_UNIX, SOCK_STREAM, 0, sv) });
         assert_eq!(rc, 0);
+        let buf: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
         let fd = |i: usize| i32::from_ne_bytes(buf[1 + 4 * i..5 + 4 * i].try_into().unwrap());
         let (a, b) = (fd(0), fd(1));
         // SAFETY: socketpair just returned these fds; nothing else owns them.
         let _owned = unsafe { (OwnedFd::from_raw_fd(a), OwnedFd::from_raw_fd(b)) };
         let want = format!("socketpair(AF_UNIX, SOCK_STREAM, 0, [{a}, {b}]) = 0");
         assert_eq!(lines, [want]);
+    });
+}
+
+#[test]
+fn unaligned_pollfd_and_msghdr_arrays_trace() {
+    // poll, sendmsg and sendmmsg read their arrays at any address; the raw contracts ask only
+    // that they be readable, so the hook must not form aligned slices or references over them
+    // (a debug build's check aborts on `slice::from_raw_parts` of a misaligned pointer).
+    no_leak(|| {
+        let (a, b) = sys::socketpair(libc::AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let pfd = libc::pollfd {
+            fd: n(&a),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // 8-aligned words, then one byte in: misaligned for sure.
+        let mut mem = [0u64; 1 + size_of::<libc::pollfd>() / 8 + 1];
+        let p = mem
+            .as_mut_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<libc::pollfd>();
+        // SAFETY: `p` is 1 byte into `mem`, which has room for one pollfd after it.
+        unsafe { p.write_unaligned(pfd) };
+        // SAFETY: `p` points to one readable and writable pollfd (unaligned, as the kernel allows).
+        let (r, lines) = capture(|| unsafe { raw::poll(p, 1, 0) });
+        assert_eq!(r, 1);
+        let want = format!(
+            "poll([{{fd={0}, events=POLLOUT}}], 1, 0) = 1 ([{{fd={0}, revents=POLLOUT}}])",
+            n(&a)
+        );
+        assert_eq!(lines, [want]);
+
+        let mut data = *b"hi";
+        let mut iov = [iovec {
+            iov_base: data.as_mut_ptr().cast(),
+            iov_len: 2,
+        }];
+        let m = msg_over(&mut iov);
+        let mut mem = [0u64; size_of::<mmsghdr>() / 8 + 2];
+        let h = mem
+            .as_mut_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<mmsghdr>();
+        // SAFETY: `h` is 1 byte into `mem`, which has room for one mmsghdr after it.
+        unsafe {
+            h.write_unaligned(mmsghdr {
+                msg_hdr: m,
+                msg_len: 0,
+            })
+        };
+        let hm = h.cast::<msghdr>(); // msg_hdr is the first field
+                                     // SAFETY: `hm` points to a valid msghdr over one readable 2-byte iovec.
+        let (r, lines) = capture(|| unsafe { raw::sendmsg(n(&a), hm, 0) });
+        assert_eq!(r, 2);
+        assert!(lines[0].contains("iov_base=\"hi\""), "{lines:?}");
+        // SAFETY: `h` points to one valid, writable mmsghdr over the same iovec.
+        let (r, lines) = capture(|| unsafe { raw::sendmmsg(n(&a), h, 1, 0) });
+        assert_eq!(r, 1);
+        assert!(lines[0].contains("iov_base=\"hi\""), "{lines:?}");
+        drop(b);
     });
 }
