@@ -224,3 +224,86 @@ fn fcntl_int_forms_match_fdinfo() {
         assert_ne!(fdinfo_flags(&a) & libc::O_CLOEXEC, 0);
     });
 }
+
+/// capget(2) and the interface ioctls of `sys::ns` (experiments' Linux extras): the kernel
+/// writes two `CapUserData` for version 3, one `ifreq` for SIOCGIFFLAGS and one
+/// `ethtool_value` for ETHTOOL_GGSO, and not a byte past them.
+#[cfg(feature = "experiments")]
+mod ns_calls {
+    use super::*;
+    use socklab::sys::ns::{self, CapUserData, CapUserHeader, EthtoolValue};
+
+    #[test]
+    fn capget_v3_writes_two_data_words_and_no_more() {
+        // no_leak: reading /proc opens an fd, which would race other tests' leak checks.
+        no_leak(capget_body);
+    }
+
+    fn capget_body() {
+        let size = 2 * size_of::<CapUserData>();
+        let mut f = Fenced::new(size);
+        let mut hdr = CapUserHeader {
+            version: ns::CAP_VERSION_3,
+            pid: 0,
+        };
+        // SAFETY: `hdr` is a live header; the data pointer is 8-aligned and writable for two
+        // CapUserData (the middle of `f`).
+        let rc = unsafe { ns::raw::capget(&mut hdr, f.ptr()) };
+        assert_eq!(rc, 0, "{}", Errno::last());
+        f.assert_outside_untouched(size, "capget v3");
+        // The safe call reports the same effective set /proc shows.
+        let caps = ns::capget(0).unwrap();
+        let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+        let eff = status
+            .lines()
+            .find_map(|l| l.strip_prefix("CapEff:"))
+            .unwrap();
+        let eff = u64::from_str_radix(eff.trim(), 16).unwrap();
+        assert_eq!(
+            u64::from(caps[0].effective) | u64::from(caps[1].effective) << 32,
+            eff
+        );
+    }
+
+    #[test]
+    fn interface_ioctls_write_one_struct_and_no_more() {
+        no_leak(|| {
+            let fd = sys::socket(libc::AF_INET, SOCK_DGRAM, 0).unwrap();
+            let size = size_of::<libc::ifreq>();
+            let mut f = Fenced::new(size);
+            let ifr = f.ptr::<libc::ifreq>();
+            // SAFETY: ifreq is a C struct of a char array and a union of plain values and a
+            // pointer; all-zero bytes is a valid value.
+            let mut lo: libc::ifreq = unsafe { std::mem::zeroed() };
+            lo.ifr_name[..2].copy_from_slice(&[b'l' as libc::c_char, b'o' as _]);
+            // SAFETY: `ifr` is 8-aligned and writable for one ifreq.
+            unsafe { ifr.write(lo) };
+            // SAFETY: `ifr` is a live, initialized ifreq; SIOCGIFFLAGS on a socket takes one.
+            let rc = unsafe { ns::raw::ioctl_ifreq(fd.as_raw_fd(), libc::SIOCGIFFLAGS, ifr) };
+            assert_eq!(rc, 0, "{}", Errno::last());
+            f.assert_outside_untouched(size, "SIOCGIFFLAGS");
+            // SAFETY: the ioctl succeeded, so the kernel wrote ifru_flags; any c_short is valid.
+            let flags = unsafe { (*ifr).ifr_ifru.ifru_flags };
+            assert_eq!(flags, ns::ioctl_siocgifflags(&fd, "lo").unwrap());
+
+            let size = size_of::<EthtoolValue>();
+            let mut v = Fenced::new(size);
+            let value = v.ptr::<EthtoolValue>();
+            // SAFETY: `value` is 8-aligned and writable for one EthtoolValue.
+            unsafe { value.write(EthtoolValue { cmd: 0x23, data: 0 }) }; // ETHTOOL_GGSO
+            let mut ifr = lo;
+            ifr.ifr_ifru.ifru_data = value.cast();
+            // SAFETY: `ifr` is a live ifreq whose ifr_data points to one writable
+            // ethtool_value, the argument of ETHTOOL_GGSO.
+            let rc = unsafe { ns::raw::ioctl_ifreq(fd.as_raw_fd(), libc::SIOCETHTOOL, &mut ifr) };
+            assert_eq!(rc, 0, "{}", Errno::last());
+            v.assert_outside_untouched(size, "SIOCETHTOOL ETHTOOL_GGSO");
+            // SAFETY: the kernel wrote the value back; EthtoolValue is two u32s.
+            let got = unsafe { value.read() };
+            assert_eq!(
+                got.data,
+                ns::ioctl_siocethtool_value(&fd, "lo", 0x23, 0).unwrap()
+            );
+        });
+    }
+}
