@@ -705,6 +705,82 @@ fn recvmmsg_resets_namelen_for_longer_sources() {
     });
 }
 
+/// `IP_RECVTTL` (`IPPROTO_IP`, `int`) as a user would add it: with it, each UDP datagram
+/// arrives with an `IPPROTO_IP`/`IP_TTL` cmsg. The promise below is true.
+#[derive(Clone, Copy, Debug)]
+struct IpRecvTtl;
+// SAFETY: IP_RECVTTL is an int on do_ip_setsockopt's/do_ip_getsockopt's int paths (at most
+// optlen bytes written, one int read); no pointer.
+unsafe impl sys::SockOpt for IpRecvTtl {
+    const LEVEL: libc::c_int = libc::IPPROTO_IP;
+    const NAME: libc::c_int = libc::IP_RECVTTL;
+    type C = libc::c_int;
+    type Value = libc::c_int;
+}
+impl sys::SetOpt for IpRecvTtl {
+    fn encode(v: libc::c_int) -> Result<libc::c_int, String> {
+        Ok(v)
+    }
+}
+
+/// Found in review: a push after a receive whose `msg_controllen` is not a multiple of 8 (a
+/// truncated cmsg: here `IP_TTL` cut to 17 bytes) wrote the new message at that unaligned
+/// offset, while the kernel's CMSG_NXTHDR looks for the next header at the aligned one. So the
+/// kernel read a different message out of the pushed bytes: a message pushed as level 1, type
+/// 0x01000000 (not `SCM_RIGHTS`, so the safe sends let it through) read as `SOL_SOCKET` /
+/// `SCM_RIGHTS` with fd numbers taken from its data, and `sendmsg_cmsg` passed an fd that no
+/// `BorrowedFd` vouched for. A push must start at `CMSG_ALIGN(len)`.
+#[test]
+fn push_after_an_unaligned_receive_cannot_smuggle_scm_rights() {
+    no_leak(|| {
+        // A receive that leaves 17 control bytes: IP_TTL's cmsg (20 bytes) cut to 17.
+        let (tx, rx) = dgram_pair(AF_INET, &v4_any());
+        sys::set_opt(&rx, IpRecvTtl, 1).unwrap();
+        sys::sendto(&tx, b"t", 0, &sys::getsockname(&rx).unwrap()).unwrap();
+        wait_readable(&rx);
+        let mut c = CmsgBuffer::with_capacity(17);
+        let mut byte = [0u8; 1];
+        let r = sys::recvmsg(&rx, &mut [IoSliceMut::new(&mut byte)], Some(&mut c), 0).unwrap();
+        assert!(r.is_control_truncated());
+        assert_eq!(c.len(), 17);
+
+        // The fd no BorrowedFd vouches for: one end of a fresh pair, known only by number.
+        let (victim, _victim_peer) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let n = std::os::fd::AsRawFd::as_raw_fd(&victim);
+        // Laid out so that, read from offset 24, the bytes say {cmsg_len 256, SOL_SOCKET,
+        // SCM_RIGHTS, 60 x n}: level 1 supplies cmsg_len's second byte, the type's top byte
+        // the level, data[3..7] the type, data[7..] the fds.
+        let mut data = vec![0u8; 248];
+        data[3] = 1;
+        for i in 0..60 {
+            data[7 + 4 * i..11 + 4 * i].copy_from_slice(&n.to_ne_bytes());
+        }
+        c.push(1, 0x0100_0000, &data);
+
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let sent = sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"x")], &c, 0);
+        if sent.is_ok() {
+            let mut got = CmsgBuffer::with_capacity(cmsg_space(64 * INT));
+            let mut byte = [0u8; 1];
+            let iov = &mut [IoSliceMut::new(&mut byte)];
+            sys::recvmsg(&b, iov, Some(&mut got), MSG_DONTWAIT).unwrap();
+            assert!(
+                got.fds().is_empty(),
+                "{} fds passed that nothing vouched for",
+                got.fds().len()
+            );
+        }
+        // The pushed message is where a C reader finds it: after the received one, aligned.
+        let pushed: Vec<_> = c.iter().skip(1).collect();
+        assert_eq!(pushed.len(), 1, "{:?}", c.iter().collect::<Vec<_>>());
+        assert_eq!(
+            (pushed[0].cmsg_level, pushed[0].cmsg_type),
+            (1, 0x0100_0000)
+        );
+        assert_eq!(pushed[0].cmsg_data, &data[..]);
+    });
+}
+
 mod raw_control_never_passes_fds {
     //! Finding 5's check, attacked: raw control bytes with `SCM_RIGHTS` hidden behind every
     //! header layout the kernel's `CMSG_NXTHDR` walk accepts (odd `cmsg_len`s, empty messages,

@@ -216,18 +216,28 @@ impl<'fd> CmsgBuffer<'fd> {
     }
 
     /// Writes one message after the valid bytes (the body of every push).
+    ///
+    /// The message starts at `CMSG_ALIGN(len)`, where the kernel's `CMSG_NXTHDR` (and
+    /// [`CmsgIter`]) look for the header after the previous message, with the bytes between
+    /// zeroed. After a receive `len` need not be aligned (a cmsg the kernel cut to fit ends
+    /// anywhere), and a message written at `len` itself would be read by the kernel from a
+    /// different offset: a different header, made of the pushed bytes (an `SCM_RIGHTS` built
+    /// out of a harmless-looking push, past the safe sends' check).
     fn append(&mut self, level: c_int, ty: c_int, data: &[u8]) -> &mut CmsgBuffer<'fd> {
-        let start = self.len;
+        let from = self.len;
+        let start = cmsg_align(from);
         let end = start + cmsg_space(data.len());
         if end > self.words.len() * size_of::<u64>() {
             self.words
                 .resize(end.div_ceil(size_of::<u64>()), MaybeUninit::uninit());
         }
         self.cap = self.cap.max(end);
-        let mut msg = vec![0u8; end - start];
+        // The alignment gap and the message, zeroed then filled.
+        let mut msg = vec![0u8; end - from];
+        let at = start - from;
         let hdr_len = cmsg_len(data.len());
         let put = |msg: &mut [u8], off: usize, bytes: &[u8]| {
-            msg[off..off + bytes.len()].copy_from_slice(bytes);
+            msg[at + off..at + off + bytes.len()].copy_from_slice(bytes);
         };
         put(
             &mut msg,
@@ -242,10 +252,10 @@ impl<'fd> CmsgBuffer<'fd> {
         put(&mut msg, offset_of!(cmsghdr, cmsg_type), &ty.to_ne_bytes());
         put(&mut msg, CMSG_HDR, data);
         let dst = self.words.as_mut_ptr().cast::<u8>();
-        // SAFETY: the storage holds at least `end` bytes (resized above), so `start..end` is in
-        // bounds; `msg` is a separate allocation of `end - start` bytes (no overlap). After the
+        // SAFETY: the storage holds at least `end` bytes (resized above), so `from..end` is in
+        // bounds; `msg` is a separate allocation of `end - from` bytes (no overlap). After the
         // copy the first `end` bytes are initialized, which `len = end` records.
-        unsafe { ptr::copy_nonoverlapping(msg.as_ptr(), dst.add(start), msg.len()) };
+        unsafe { ptr::copy_nonoverlapping(msg.as_ptr(), dst.add(from), msg.len()) };
         self.len = end;
         self
     }
