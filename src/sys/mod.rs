@@ -14,6 +14,8 @@
 //! The common constants are re-exported from `libc` so C code ports with its names unchanged.
 
 mod addr;
+#[cfg(feature = "compare")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod cfloor;
 mod errno;
 mod fcntl;
@@ -21,6 +23,8 @@ pub mod filter;
 pub(crate) mod fmt;
 mod io;
 mod msg;
+#[cfg(feature = "experiments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "experiments")))]
 pub mod ns;
 pub mod opt;
 mod poll;
