@@ -383,10 +383,10 @@ pub(crate) fn udp_socket_drops(port: u16) -> Option<u64> {
     })
 }
 
-/// Attaches [`filter::random_drop`]`(p)` to `fd`. A kernel that refuses filters on TCP sockets
+/// Attaches [`bpf::random_drop`](super::bpf::random_drop)`(p)` to `fd`. A kernel that refuses filters on TCP sockets
 /// to programs without `CAP_NET_ADMIN` (6.18 does, with `EPERM`) gets the reason spelled out.
 pub(crate) fn lossy(fd: impl AsFd, p: f64) -> sys::Result<()> {
-    sys::filter::attach_filter(fd, &sys::filter::random_drop(p)).map_err(|e| {
+    sys::filter::attach_filter(fd, &super::bpf::random_drop(p)).map_err(|e| {
         if e.code() == Errno::EPERM {
             e.with_note("this kernel lets only CAP_NET_ADMIN attach a filter to a TCP socket")
         } else {

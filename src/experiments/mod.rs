@@ -38,6 +38,7 @@ use std::fmt;
 use std::time::Duration;
 
 mod boundaries;
+pub mod bpf;
 mod connection;
 mod endpoint;
 mod env;

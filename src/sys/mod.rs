@@ -32,6 +32,7 @@ pub mod raw;
 mod sched;
 mod socket;
 pub(crate) mod trace;
+mod zeroed;
 
 pub use addr::SockAddr;
 pub(crate) use errno::cvt;

@@ -5,6 +5,7 @@ mod common;
 
 mod addr;
 mod errors;
+mod filter;
 mod msg;
 mod opt;
 mod raw;

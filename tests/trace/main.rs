@@ -6,5 +6,7 @@
 mod common;
 
 mod capture;
+#[cfg(feature = "experiments")]
+mod ns;
 mod strace;
 mod tour;
