@@ -39,6 +39,8 @@ use super::{cvt, raw, Errno, Error, Result};
 /// assert_eq!(err.code(), Errno::EAGAIN);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(socket(7), setsockopt(2))]
+#[doc(alias = "setsockopt")]
 #[doc(alias = "SO_ATTACH_FILTER")]
 pub fn attach_filter(sockfd: impl AsFd, prog: &[sock_filter]) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
@@ -90,6 +92,8 @@ pub fn attach_filter(sockfd: impl AsFd, prog: &[sock_filter]) -> Result<()> {
 /// assert_eq!(filter::detach_filter(&b).unwrap_err().code(), Errno::ENOENT);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(socket(7), setsockopt(2))]
+#[doc(alias = "setsockopt")]
 #[doc(alias = "SO_DETACH_FILTER")]
 pub fn detach_filter(sockfd: impl AsFd) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();

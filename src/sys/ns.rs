@@ -51,7 +51,7 @@ pub const CAP_NET_RAW: u32 = 13;
 pub const CAP_SYS_ADMIN: u32 = 21;
 
 /// The calls of this module as `unsafe fn`s with C's exact signatures, traced like
-/// [`sys::raw`](super::super::raw) (which re-exports them).
+/// [`sys::raw`](crate::sys::raw) (which re-exports them).
 pub mod raw {
     use super::{CapUserData, CapUserHeader};
     use crate::sys::trace::traced;
@@ -276,6 +276,7 @@ mod line {
 ///     assert_eq!(dev.lines().count(), 3); // two header lines and the new namespace's `lo`
 /// }
 /// ```
+#[doc = man_links!(unshare(2))]
 pub fn unshare(flags: c_int) -> Result<()> {
     if flags & libc::CLONE_FILES != 0 {
         return Err(Error::new(Errno::EINVAL, "unshare", format!("{flags:#x}"))
@@ -319,6 +320,9 @@ fn ifreq_named(call: &'static str, name: &str) -> Result<libc::ifreq> {
 /// assert_ne!(flags & libc::IFF_LOOPBACK as libc::c_short, 0);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(netdevice(7), ioctl(2))]
+#[doc(alias = "ioctl")]
+#[doc(alias = "SIOCGIFFLAGS")]
 pub fn ioctl_siocgifflags(fd: impl AsFd, name: &str) -> Result<c_short> {
     let fd = fd.as_fd().as_raw_fd();
     let mut ifr = ifreq_named("ioctl", name)?;
@@ -345,6 +349,9 @@ pub fn ioctl_siocgifflags(fd: impl AsFd, name: &str) -> Result<c_short> {
 /// ns::ioctl_siocsifflags(&fd, "lo", flags | libc::IFF_UP as libc::c_short)?; // ip link set lo up
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(netdevice(7), ioctl(2))]
+#[doc(alias = "ioctl")]
+#[doc(alias = "SIOCSIFFLAGS")]
 pub fn ioctl_siocsifflags(fd: impl AsFd, name: &str, flags: c_short) -> Result<()> {
     let fd = fd.as_fd().as_raw_fd();
     let mut ifr = ifreq_named("ioctl", name)?;
@@ -373,6 +380,7 @@ pub fn ioctl_siocsifflags(fd: impl AsFd, name: &str, flags: c_short) -> Result<(
 /// assert_eq!(caps[0].effective & !caps[0].permitted, 0); // effective ⊆ permitted
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(capget(2))]
 pub fn capget(pid: c_int) -> Result<[CapUserData; 2]> {
     let mut hdr = CapUserHeader {
         version: CAP_VERSION_3,
@@ -407,6 +415,7 @@ pub fn capget(pid: c_int) -> Result<[CapUserData; 2]> {
 /// }).join().unwrap()?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(capset(2))]
 pub fn capset(data: &[CapUserData; 2]) -> Result<()> {
     let mut hdr = CapUserHeader {
         version: CAP_VERSION_3,
@@ -479,6 +488,9 @@ pub const ETHTOOL_SGRO: u32 = 0x2c;
 /// assert!(gso <= 1);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(netdevice(7), ioctl(2))]
+#[doc(alias = "ioctl")]
+#[doc(alias = "SIOCETHTOOL")]
 pub fn ioctl_siocethtool_value(fd: impl AsFd, name: &str, cmd: u32, data: u32) -> Result<u32> {
     let fd = fd.as_fd().as_raw_fd();
     let args =
