@@ -7,8 +7,8 @@
 //!   argument order, `impl AsFd` in, `OwnedFd` out, flags exactly as given, `EINTR` returned.
 //! - [`sys::raw`]: the same calls as `unsafe` functions with C's exact signatures, for everything C
 //!   permits (a bad `addrlen`, `shutdown(fd, -1)`, `sa_family = 47`).
-//! - [`trace`] (feature `trace`, on by default): `SOCKLAB_TRACE=1` (or `socklab --trace`) logs
-//!   every `sys` call in strace's format, from inside the process.
+//! - `socklab::trace` (feature `trace`, on by default): `SOCKLAB_TRACE=1` (or `socklab --trace`)
+//!   logs every `sys` call in strace's format, from inside the process.
 //! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
 //!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
 //!
