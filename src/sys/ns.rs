@@ -208,8 +208,69 @@ mod line {
         fmt::line("ioctl", &[fd.to_string(), req, arg], ret as i64, e)
     }
 
-    /// capget/capset: `{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=0x…, …}`, each
-    /// set as one 64-bit mask; the data only when `show` and the header says version 3.
+    /// The capabilities by bit number, as `<linux/capability.h>` names them.
+    const CAP_NAMES: [&str; 41] = [
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
+    ];
+
+    /// A capability set as strace prints it: `1<<CAP_NET_ADMIN|1<<CAP_NET_RAW`, `1<<63` for a
+    /// bit without a name, `0` when empty.
+    pub(super) fn cap_set(v: u64) -> String {
+        if v == 0 {
+            return "0".to_string();
+        }
+        let bits = (0..64).filter(|b| v >> b & 1 == 1);
+        let names: Vec<String> = bits
+            .map(|b| match CAP_NAMES.get(b) {
+                Some(name) => format!("1<<{name}"),
+                None => format!("1<<{b}"),
+            })
+            .collect();
+        names.join("|")
+    }
+
+    /// capget/capset: `{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_…, …}`,
+    /// each set as one 64-bit mask; the data only when `show` and the header says version 3.
     ///
     /// # Safety
     /// A non-NULL `hdr` is readable; when `show` and its version is 3, a non-NULL `data` is
@@ -235,10 +296,8 @@ mod line {
         let d = if show && v3 && !data.is_null() {
             // SAFETY: per the caller, version 3 data is two readable CapUserData.
             let [lo, hi] = unsafe { data.cast::<[CapUserData; 2]>().read_unaligned() };
-            let set = |f: fn(&CapUserData) -> u32| {
-                let v = u64::from(f(&hi)) << 32 | u64::from(f(&lo));
-                format!("{v:#x}")
-            };
+            let set =
+                |f: fn(&CapUserData) -> u32| cap_set(u64::from(f(&hi)) << 32 | u64::from(f(&lo)));
             format!(
                 "{{effective={}, permitted={}, inheritable={}}}",
                 set(|d| d.effective),
@@ -518,4 +577,18 @@ pub fn ioctl_siocethtool_value(fd: impl AsFd, name: &str, cmd: u32, data: u32) -
     let rc = unsafe { raw::ioctl_ifreq(fd, libc::SIOCETHTOOL, &mut ifr) };
     cvt(rc, "ioctl", args)?;
     Ok(value.data)
+}
+
+#[cfg(all(test, feature = "trace"))]
+mod tests {
+    #[test]
+    fn cap_sets_print_as_strace_does() {
+        assert_eq!(super::line::cap_set(0), "0");
+        let net = 1 << super::CAP_NET_RAW | 1 << 12;
+        assert_eq!(super::line::cap_set(net), "1<<CAP_NET_ADMIN|1<<CAP_NET_RAW");
+        assert_eq!(
+            super::line::cap_set(1 | 1 << 40 | 1 << 63),
+            "1<<CAP_CHOWN|1<<CAP_CHECKPOINT_RESTORE|1<<63"
+        );
+    }
 }
