@@ -17,8 +17,13 @@ use socklab::compare::{Config, Mode};
 /// Set in the re-executed copy of this binary that plays the program being interrupted.
 const PARENT_ROLE: &str = "SOCKLAB_COUNT_TEST_PARENT";
 
+/// Set to play a program that forgot to call `child_entry`.
+const NO_ENTRY: &str = "SOCKLAB_COUNT_TEST_NO_ENTRY";
+
 fn main() {
-    child_entry(); // the traced child of a count runs its rows here and exits
+    if std::env::var_os(NO_ENTRY).is_none() {
+        child_entry(); // the traced child of a count runs its rows here and exits
+    }
     if let Some(ops) = std::env::var_os(PARENT_ROLE) {
         let ops = ops.to_str().and_then(|s| s.parse().ok()).expect("a count");
         let r = count::count(&small(ops));
@@ -29,7 +34,11 @@ fn main() {
         eprintln!("skipped: strace is not installed (apt-get install strace)");
         return;
     }
-    let tests: [(&str, fn()); 2] = [
+    let tests: [(&str, fn()); 3] = [
+        (
+            "a_program_without_child_entry_is_told",
+            a_program_without_child_entry_is_told,
+        ),
         (
             "counts_from_a_binary_not_named_socklab",
             counts_from_a_program_not_named_socklab,
@@ -185,4 +194,23 @@ fn sigint_mid_count_leaves_nothing_behind() {
         "SIGINT left files behind"
     );
     std::fs::remove_dir(&tmp).unwrap();
+}
+
+/// A program that does not call `child_entry`: its re-executed copy runs its usual `main` under
+/// strace, whose `count` refuses to recurse; the parent says what is missing.
+fn a_program_without_child_entry_is_told() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env(PARENT_ROLE, "10")
+        .env(NO_ENTRY, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    if stdout.contains("strace run failed") {
+        eprintln!("skipped: strace could not trace here: {stdout}");
+        return;
+    }
+    let want = "the child did not count: this program does not call \
+                socklab::compare::count::child_entry() first thing in main";
+    assert_eq!(stdout.trim(), format!("Err({want:?})"));
 }

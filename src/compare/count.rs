@@ -130,6 +130,10 @@ fn ops(mode: Mode, cfg: &Config) -> u64 {
 /// as [`encode`] writes them.
 pub const CHILD_ENV: &str = "SOCKLAB_COUNT_CHILD";
 
+/// The child's first stdout line: proof that [`child_entry`] ran (a program that does not call
+/// it would do its usual work under strace instead).
+const CHILD_HELLO: &str = "socklab count child";
+
 /// The child's part of `cfg` as one line, read back by [`decode`]: the groups (modes,
 /// transports, sizes, paths), `iters` = `cfg.count_ops`, and the batch size. Each value is a
 /// [`Mode`]/[`Transport`](super::paths::Transport)/[`PathName`](super::paths::PathName) name or
@@ -212,22 +216,24 @@ pub fn child_entry() {
     let Some(spec) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let code = match spec.to_str().map(decode) {
-        None => {
-            eprintln!("error: {CHILD_ENV}: not UTF-8");
-            2
-        }
+    let cfg = match spec.to_str().map(decode) {
+        Some(Ok(cfg)) => cfg,
         Some(Err(e)) => {
             eprintln!("error: {CHILD_ENV}: {e}");
-            2
+            std::process::exit(2);
         }
-        Some(Ok(cfg)) => match child(&cfg) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("error: count child: {e}");
-                1
-            }
-        },
+        None => {
+            eprintln!("error: {CHILD_ENV}: not UTF-8");
+            std::process::exit(2);
+        }
+    };
+    println!("{CHILD_HELLO}");
+    let code = match child(&cfg) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: count child: {e}");
+            1
+        }
     };
     std::process::exit(code);
 }
@@ -252,8 +258,15 @@ pub fn unnamed_trace_file() -> io::Result<(File, PathBuf)> {
 /// its `main` must call [`child_entry`] first).
 ///
 /// # Errors
-/// Why nothing was counted, in one line: strace missing or failing, the child failing.
+/// Why nothing was counted, in one line: strace missing or failing, the child failing, or the
+/// program not calling [`child_entry`] (then the child refuses to count again, so a program
+/// that forgot it does not re-execute itself without end).
 pub fn count(cfg: &Config) -> Result<Vec<Counted>, String> {
+    const NO_ENTRY: &str = "this program does not call socklab::compare::count::child_entry() \
+                            first thing in main";
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return Err(format!("{CHILD_ENV} is set: {NO_ENTRY}"));
+    }
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     match Command::new("strace")
         .arg("-V")
@@ -283,9 +296,13 @@ pub fn count(cfg: &Config) -> Result<Vec<Counted>, String> {
         .and_then(|()| file.read_to_string(&mut text))
         .map_err(|e| format!("reading the trace: {e}"))?;
     let windows = parse_trace(&text);
-    let keys = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut keys = stdout.lines();
+    if keys.next() != Some(CHILD_HELLO) {
+        return Err(format!("the child did not count: {NO_ENTRY}"));
+    }
     let mut counted = Vec::new();
-    for (key, window) in keys.lines().zip(windows) {
+    for (key, window) in keys.zip(windows) {
         let mode = key.split(' ').next().and_then(|m| m.parse().ok());
         let n = ops(mode.unwrap_or(Mode::SameThread), cfg) as f64;
         counted.push(summarize(key, &window, n));
