@@ -132,9 +132,6 @@ struct CompareArgs {
     /// Skip the Nagle canary
     #[arg(long)]
     no_nagle: bool,
-    /// Internal: the traced child of the syscall count
-    #[arg(long, hide = true)]
-    count_child: bool,
 }
 
 impl CompareArgs {
@@ -168,15 +165,6 @@ fn compare(args: &CompareArgs) -> ExitCode {
     let cfg = args.config();
     if let Err(msg) = cfg.validate() {
         return usage_error(&msg);
-    }
-    if args.count_child {
-        return match compare::count::child(&cfg) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: count child: {e}");
-                ExitCode::FAILURE
-            }
-        };
     }
     let mut stderr = std::io::stderr();
     // On a terminal the status line rewrites itself; in a log (CI, a file) each group is
@@ -219,6 +207,8 @@ fn enable_trace() -> Result<(), &'static str> {
 }
 
 fn main() -> ExitCode {
+    // The traced child of the syscall count (`compare::count`) runs here and exits.
+    compare::count::child_entry();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version: stdout, exit 0

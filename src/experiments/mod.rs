@@ -50,6 +50,7 @@ use std::time::Duration;
 
 mod backlog;
 mod boundaries;
+pub mod bpf;
 mod connection;
 mod endpoint;
 mod env;

@@ -39,10 +39,9 @@ const SUN_PATH_OFFSET: usize = mem::offset_of!(sockaddr_un, sun_path);
 /// `sizeof(sun_path)`: 108 on Linux.
 const SUN_PATH_LEN: usize = size_of::<sockaddr_un>() - SUN_PATH_OFFSET;
 
+/// An all-zero `sockaddr_storage` (family `AF_UNSPEC`), C's `= {0}`.
 fn zeroed_storage() -> sockaddr_storage {
-    // SAFETY: sockaddr_storage is a plain C struct of integers and byte arrays, for which all
-    // zero bytes is a valid value (and the value C code gets from `= {0}` or memset).
-    unsafe { mem::zeroed() }
+    super::zeroed::zeroed()
 }
 
 impl SockAddr {

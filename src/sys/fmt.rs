@@ -115,7 +115,7 @@ pub(crate) fn quote_hex(bytes: &[u8]) -> String {
 }
 
 /// A value from a table of constants, or strace's fallback `0x63 /* AF_??? */`.
-fn xval(table: Table, v: i64, unknown: &str) -> String {
+pub(crate) fn xval(table: Table, v: i64, unknown: &str) -> String {
     match names::lookup(table, v) {
         Some(name) => name.to_string(),
         None => format!("{:#x} /* {unknown} */", v as u32),
@@ -124,7 +124,7 @@ fn xval(table: Table, v: i64, unknown: &str) -> String {
 
 /// A bit set: the named bits in table order joined by `|`, then any unnamed rest in hex; `0` when
 /// empty and `0x… /* MSG_??? */` when no bit has a name.
-fn flags(table: Table, v: i64, unknown: &str) -> String {
+pub(crate) fn flags(table: Table, v: i64, unknown: &str) -> String {
     if v == 0 {
         return "0".to_string();
     }

@@ -13,7 +13,24 @@
 //!
 //! The common constants are re-exported from `libc` so C code ports with its names unchanged.
 
+/// `#[doc = man_links!(bind(2))]`: a `# References` section linking each Linux man page on
+/// man7.org (socket2's `man_links!`, Linux only); `man_links!(netdevice(7), ioctl(2))` for
+/// several.
+macro_rules! man_links {
+    ($($name:ident($section:literal)),+ $(,)?) => {
+        concat!(
+            "\n\n# References\n",
+            $(
+                "- [`", stringify!($name), "(", $section, ")`](https://man7.org/linux/man-pages/man",
+                $section, "/", stringify!($name), ".", $section, ".html)\n",
+            )+
+        )
+    };
+}
+
 mod addr;
+#[cfg(feature = "compare")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod cfloor;
 mod errno;
 mod fcntl;
@@ -22,6 +39,8 @@ pub(crate) mod fmt;
 mod io;
 mod msg;
 mod names;
+#[cfg(feature = "experiments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "experiments")))]
 pub mod ns;
 pub mod opt;
 mod poll;
@@ -30,6 +49,7 @@ mod sched;
 mod services;
 mod socket;
 pub(crate) mod trace;
+mod zeroed;
 
 pub use addr::SockAddr;
 pub(crate) use errno::cvt;

@@ -10,6 +10,8 @@ use super::{cvt, raw, Result};
 ///
 /// `#[repr(transparent)]` over `libc::pollfd`, so a `&mut [PollFd]` is passed to the kernel
 /// as C's `struct pollfd *` with no copy.
+#[doc = man_links!(poll(2))]
+#[doc(alias = "pollfd")]
 #[repr(transparent)]
 #[derive(Clone, Copy, Debug)]
 pub struct PollFd<'fd> {
@@ -68,6 +70,7 @@ impl AsFd for PollFd<'_> {
 /// assert_ne!(fds[0].revents() & libc::POLLIN, 0);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(poll(2))]
 pub fn poll(fds: &mut [PollFd<'_>], timeout: c_int) -> Result<usize> {
     let n = fds.len();
     // SAFETY: PollFd is repr(transparent) over libc::pollfd, so the slice is `n` readable and

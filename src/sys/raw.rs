@@ -473,3 +473,8 @@ pub unsafe fn sched_getaffinity(pid: pid_t, cpusetsize: size_t, mask: *mut cpu_s
         }
     )
 }
+
+/// The Linux extras of [`sys::ns`](super::ns) (feature `experiments`): `unshare`, the
+/// `struct ifreq` ioctls, `capget`, `capset`.
+#[cfg(feature = "experiments")]
+pub use super::ns::raw::{capget, capset, ioctl_ifreq, unshare};

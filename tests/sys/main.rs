@@ -7,6 +7,7 @@ mod addr;
 mod canary_opt;
 mod canary_recv;
 mod errors;
+mod filter;
 mod msg;
 mod opt;
 mod raw;

@@ -6,6 +6,8 @@
 mod common;
 
 mod capture;
+#[cfg(feature = "experiments")]
+mod ns;
 mod robust;
 mod strace;
 mod tour;
