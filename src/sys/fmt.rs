@@ -759,3 +759,111 @@ mod tests {
         assert_eq!(poll_events(libc::POLLIN | libc::POLLOUT), "POLLIN|POLLOUT");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// select/pselect6, epoll, the int ioctls, signal sets (added for issue 10; separate functions so
+// the table and line code above stays as it was).
+// ---------------------------------------------------------------------------------------------
+
+table!(EPOLL_EVENTS: EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLNVAL = 0x20,
+    EPOLLRDNORM, EPOLLRDBAND, EPOLLWRNORM, EPOLLWRBAND, EPOLLMSG, EPOLLRDHUP, EPOLLEXCLUSIVE,
+    EPOLLWAKEUP, EPOLLONESHOT, EPOLLET = 0x80000000);
+table!(EPOLL_CTL_OPS: EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD);
+table!(EPOLL_CREATE_FLAGS: EPOLL_CLOEXEC);
+table!(INT_IOCTLS: FIONREAD, TIOCOUTQ, SIOCOUTQNSD = 0x894b, SIOCATMARK = 0x8905);
+table!(SIGNALS: SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL,
+    SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP,
+    SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO,
+    SIGPWR, SIGSYS);
+
+/// An `fd_set` as strace prints it: the set fds below `nfds`, space-separated, `[3 4]`. `bytes`
+/// are the set's bytes (bit `fd % 8` of byte `fd / 8`, as glibc's long words lay out on a
+/// little-endian machine).
+pub(crate) fn fd_set(bytes: &[u8], nfds: i32) -> String {
+    let fds: Vec<String> = (0..nfds.max(0) as usize)
+        .filter(|fd| bytes.get(fd / 8).is_some_and(|b| b >> (fd % 8) & 1 == 1))
+        .map(|fd| fd.to_string())
+        .collect();
+    format!("[{}]", fds.join(" "))
+}
+
+/// pselect6's result: `0 (Timeout)`, or `2 (in [0 4], out [5], left {…})` naming each set that
+/// has a ready fd (`after` holds the three sets as the kernel left them, `None` for NULL).
+pub(crate) fn select_ret(
+    ret: i32,
+    nfds: i32,
+    after: &[Option<Vec<u8>>; 3],
+    left: Option<String>,
+) -> String {
+    if ret == 0 {
+        return "0 (Timeout)".to_string();
+    }
+    let mut parts = Vec::new();
+    for (name, set) in ["in", "out", "except"].iter().zip(after) {
+        if let Some(b) = set {
+            let s = fd_set(b, nfds);
+            if s != "[]" {
+                parts.push(format!("{name} {s}"));
+            }
+        }
+    }
+    if let Some(l) = left {
+        parts.push(format!("left {l}"));
+    }
+    format!("{ret} ({})", parts.join(", "))
+}
+
+/// epoll_create1's flags: `0` or `EPOLL_CLOEXEC`.
+pub(crate) fn epoll_flags(v: i32) -> String {
+    flags(EPOLL_CREATE_FLAGS, v as u32 as i64, "EPOLL_???")
+}
+
+/// epoll_ctl's op: `EPOLL_CTL_ADD`.
+pub(crate) fn epoll_ctl_op(op: i32) -> String {
+    xval(EPOLL_CTL_OPS, op as i64, "EPOLL_CTL_???")
+}
+
+/// An epoll event mask: `EPOLLIN|EPOLLET`.
+pub(crate) fn epoll_events(v: u32) -> String {
+    flags(EPOLL_EVENTS, v as i64, "EPOLL???")
+}
+
+/// A `struct epoll_event`: `{events=EPOLLIN, data={u32=4, u64=4}}` (strace 6.1's form).
+pub(crate) fn epoll_event(events: u32, data: u64) -> String {
+    format!(
+        "{{events={}, data={{u32={}, u64={data}}}}}",
+        epoll_events(events),
+        data as u32
+    )
+}
+
+/// An int-returning ioctl request by strace's name: `FIONREAD`, `TIOCOUTQ` (= `SIOCOUTQ`).
+pub(crate) fn ioctl_int_req(req: u64) -> String {
+    xval(INT_IOCTLS, req as i64, "_IOC???")
+}
+
+/// A signal set as strace prints it: `[]`, `[INT TERM]` (names without `SIG`).
+pub(crate) fn sigset(bytes: &[u8]) -> String {
+    let names: Vec<String> = (1..=64usize)
+        .filter(|s| {
+            bytes
+                .get((s - 1) / 8)
+                .is_some_and(|b| b >> ((s - 1) % 8) & 1 == 1)
+        })
+        .map(|s| match SIGNALS.iter().find(|(k, _)| *k == s as i64) {
+            Some((_, n)) => n.trim_start_matches("SIG").to_string(),
+            None => format!("{s}"),
+        })
+        .collect();
+    format!("[{}]", names.join(" "))
+}
+
+/// One `struct pollfd` of poll's argument: `{fd=4, events=POLLIN}`, or `{fd=-1}` for a slot
+/// poll skips (strace leaves out the events it ignores).
+pub(crate) fn pollfd_in(fd: i32, events: i16) -> String {
+    if fd < 0 {
+        format!("{{fd={fd}}}")
+    } else {
+        format!("{{fd={fd}, events={}}}", poll_events(events))
+    }
+}

@@ -59,6 +59,42 @@ impl<'a> RecvBuf<'a> for &'a mut [MaybeUninit<u8>] {
     }
 }
 
+// C passes an array or a malloc'd buffer by name (`recv(fd, buf, sizeof buf, 0)`): so do
+// `&mut [u8; N]` and `&mut Vec<u8>` (its `len()` bytes, not its spare capacity), via the slice.
+impl<const N: usize> private::Sealed for &mut [u8; N] {}
+impl<'a, const N: usize> RecvBuf<'a> for &'a mut [u8; N] {
+    type Output = usize;
+    fn raw_parts(&mut self) -> (*mut c_void, usize) {
+        (self.as_mut_ptr().cast(), N)
+    }
+    unsafe fn finish(self, n: usize) -> usize {
+        n
+    }
+}
+
+impl private::Sealed for &mut Vec<u8> {}
+impl<'a> RecvBuf<'a> for &'a mut Vec<u8> {
+    type Output = usize;
+    fn raw_parts(&mut self) -> (*mut c_void, usize) {
+        (self.as_mut_ptr().cast(), self.len())
+    }
+    unsafe fn finish(self, n: usize) -> usize {
+        n
+    }
+}
+
+impl<const N: usize> private::Sealed for &mut [MaybeUninit<u8>; N] {}
+impl<'a, const N: usize> RecvBuf<'a> for &'a mut [MaybeUninit<u8>; N] {
+    type Output = (&'a mut [u8], usize);
+    fn raw_parts(&mut self) -> (*mut c_void, usize) {
+        (self.as_mut_ptr().cast(), N)
+    }
+    unsafe fn finish(self, n: usize) -> (&'a mut [u8], usize) {
+        // SAFETY: the caller's guarantee is passed on unchanged to the slice form.
+        unsafe { (&mut self[..]).finish(n) }
+    }
+}
+
 /// Runs one receive call on `buf`'s raw parts and converts its result.
 fn recv_with<'a, B: RecvBuf<'a>>(
     mut buf: B,

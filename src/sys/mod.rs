@@ -15,19 +15,28 @@
 
 mod addr;
 pub mod cfloor;
+mod cmsg_typed;
+mod consts;
+mod epoll;
 mod errno;
 mod fcntl;
 pub mod filter;
 pub(crate) mod fmt;
+mod inet;
 mod io;
+mod ioctl;
 mod msg;
+mod netdb;
 pub mod ns;
 pub mod opt;
 mod poll;
 pub mod raw;
 mod sched;
+mod select;
 mod socket;
 pub(crate) mod trace;
+#[cfg(feature = "trace")]
+mod trace_more;
 
 pub use addr::SockAddr;
 pub(crate) use errno::cvt;
@@ -46,8 +55,24 @@ pub use opt::{
     get_opt, getsockopt, getsockopt_plain, set_opt, setsockopt, setsockopt_plain, GetOpt, Plain,
     SetOpt, SockOpt,
 };
-pub use poll::{poll, PollFd};
+pub use poll::{poll, PollEntry, PollFd, RawPollFd};
+
+// Issue 10: what real C socket programs use beyond the seed.
+pub use cmsg_typed::Ucred;
+pub use consts::*;
+pub use epoll::{epoll_create1, epoll_ctl, epoll_pwait, epoll_wait, EpollEvent};
+pub use inet::{
+    htonl, htons, inet_ntop, inet_pton, ntohl, ntohs, INET6_ADDRSTRLEN, INET_ADDRSTRLEN,
+};
+pub use ioctl::{
+    ioctl, sockatmark, IntIoctl, FIONREAD, SIOCATMARK, SIOCINQ, SIOCOUTQ, SIOCOUTQNSD,
+};
+pub use netdb::{
+    freeaddrinfo, gai_strerror, getaddrinfo, getnameinfo, AddrInfo, AddrInfoHints, AddrInfoIter,
+    AddrInfoList, Eai,
+};
 pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+pub use select::{pselect, select, FdSet};
 pub use socket::{
     accept, accept4, bind, close, connect, getpeername, getsockname, listen, shut_how, shutdown,
     socket, socketpair,

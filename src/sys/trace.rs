@@ -557,13 +557,7 @@ mod imp {
             let arr = if fds.is_null() {
                 fmt::ptr(0)
             } else {
-                list(&|p| {
-                    Some(format!(
-                        "{{fd={}, events={}}}",
-                        p.fd,
-                        fmt::poll_events(p.events)
-                    ))
-                })
+                list(&|p| Some(fmt::pollfd_in(p.fd, p.events)))
             };
             let ok = match ret {
                 0 => Some("0 (Timeout)".to_string()),
