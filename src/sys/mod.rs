@@ -38,19 +38,19 @@ pub(crate) mod trace;
 #[cfg(feature = "trace")]
 mod trace_more;
 
-pub use addr::SockAddr;
+pub use addr::{AddrLen, SockAddr};
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
 
 // Messages (msg.rs): sendmsg/recvmsg with control data, sendmmsg/recvmmsg with a reusable batch.
 pub use libc::{MSG_CMSG_CLOEXEC, SCM_CREDENTIALS, SCM_RIGHTS};
 pub use msg::{
-    cmsg_len, cmsg_space, recvmmsg, recvmsg, sendmmsg, sendmsg, Cmsg, CmsgBuffer, CmsgIter,
-    MmsgBatch, MmsgMsg, RecvMsg,
+    cmsg_len, cmsg_space, recvmmsg, recvmsg, recvmsg_into, sendmmsg, sendmsg, Cmsg, CmsgBuffer,
+    CmsgIter, MmsgBatch, MmsgMsg, RecvMsg,
 };
 
 pub use fcntl::{fcntl, FcntlArg};
-pub use io::{read, recv, recvfrom, send, sendto, write, RecvBuf};
+pub use io::{read, recv, recvfrom, recvfrom_into, send, sendto, write, RecvBuf};
 pub use opt::{
     get_opt, getsockopt, getsockopt_plain, set_opt, setsockopt, setsockopt_plain, GetOpt, Plain,
     SetOpt, SockOpt,
@@ -74,8 +74,9 @@ pub use netdb::{
 pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 pub use select::{pselect, select, FdSet};
 pub use socket::{
-    accept, accept4, bind, close, connect, getpeername, getsockname, listen, shut_how, shutdown,
-    socket, socketpair,
+    accept, accept4, accept4_into, accept_into, bind, close, connect, getpeername,
+    getpeername_into, getsockname, getsockname_into, listen, shut_how, shutdown, socket,
+    socketpair,
 };
 
 pub use libc::{

@@ -4,6 +4,7 @@
 mod common;
 
 mod addr;
+mod addrlen;
 mod errors;
 mod msg;
 mod multiplex;

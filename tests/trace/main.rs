@@ -6,5 +6,6 @@
 mod common;
 
 mod capture;
+mod issue10;
 mod strace;
 mod tour;
