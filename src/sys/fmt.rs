@@ -497,6 +497,8 @@ pub(crate) struct Msg<'a> {
     pub iovlen: usize,
     /// `msg_control`, `msg_controllen`.
     pub control: (usize, usize),
+    /// The control bytes to decode (`msg_controllen` of them), `None` to print the pointer.
+    pub control_bytes: Option<&'a [u8]>,
     /// `msg_flags`.
     pub flags: i32,
 }
@@ -521,8 +523,8 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
     }
     let _ = write!(s, "], msg_iovlen={}", m.iovlen);
     if m.control.1 != 0 {
-        // strace decodes the cmsg chain here; socklab prints where it is.
-        let _ = write!(s, ", msg_control={}", ptr(m.control.0));
+        let c = m.control_bytes.map_or_else(|| ptr(m.control.0), cmsgs);
+        let _ = write!(s, ", msg_control={c}");
     }
     let _ = write!(
         s,
@@ -866,4 +868,107 @@ pub(crate) fn pollfd_in(fd: i32, events: i16) -> String {
     } else {
         format!("{{fd={fd}, events={}}}", poll_events(events))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control messages (cmsg chains) as strace 6.1 decodes them (issue 10).
+// ---------------------------------------------------------------------------------------------
+
+table!(SCM_TYPES: SCM_RIGHTS, SCM_CREDENTIALS, SCM_SECURITY = 3, SCM_PIDFD = 4,
+    SO_TIMESTAMP_OLD = 29, SO_TIMESTAMPNS_OLD = 35, SO_TIMESTAMPING_OLD = 37);
+table!(IP_CMSG_TYPES: IP_TOS, IP_TTL, IP_OPTIONS, IP_RECVOPTS, IP_RETOPTS, IP_PKTINFO,
+    IP_RECVERR, IP_RECVTTL, IP_RECVTOS, IP_ORIGDSTADDR = 20);
+
+/// A native-endian int at `off` of `b`, if there.
+fn ne_i32(b: &[u8], off: usize) -> Option<i32> {
+    Some(i32::from_ne_bytes(b.get(off..off + 4)?.try_into().ok()?))
+}
+
+/// A cmsg chain as strace prints `msg_control`: `[{cmsg_len=20, cmsg_level=SOL_SOCKET,
+/// cmsg_type=SCM_RIGHTS, cmsg_data=[3]}]`. `bytes` are the `msg_controllen` bytes. Data is
+/// decoded where strace decodes it: `SCM_RIGHTS` (the fds), `SCM_CREDENTIALS` (`{pid=…, uid=…,
+/// gid=…}`), `IP_PKTINFO`, `IP_TTL`, `IP_TOS`; other messages (IPv6's, which strace 6.1 does
+/// not decode either) show their header only.
+pub(crate) fn cmsgs(bytes: &[u8]) -> String {
+    const HDR: usize = 16; // CMSG_LEN(0) on 64-bit Linux: size_t len + two ints
+    let mut items = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= HDR && items.len() < MAX_ELEMS {
+        let len = usize::from_ne_bytes(rest[..8].try_into().expect("8 bytes"));
+        let level = ne_i32(rest, 8).expect("header");
+        let ty = ne_i32(rest, 12).expect("header");
+        let data = rest.get(HDR..len.min(rest.len())).unwrap_or(&[]);
+        let ty_name = match level {
+            libc::SOL_SOCKET => xval(SCM_TYPES, ty as i64, "SCM_???"),
+            libc::SOL_IP => xval(IP_CMSG_TYPES, ty as i64, "IP_???"),
+            _ => format!("{:#x}", ty as u32),
+        };
+        let mut item = format!(
+            "{{cmsg_len={len}, cmsg_level={}, cmsg_type={ty_name}",
+            xval(SOL_LEVELS, level as i64, "SOL_???")
+        );
+        if let Some(d) = cmsg_data(level, ty, data) {
+            let _ = write!(item, ", cmsg_data={d}");
+        }
+        item.push('}');
+        items.push(item);
+        let next = (len + 7) & !7;
+        if len < HDR || next > rest.len() {
+            break;
+        }
+        rest = &rest[next..];
+    }
+    format!("[{}]", items.join(", "))
+}
+
+/// The data of one control message, for the kinds strace decodes.
+fn cmsg_data(level: i32, ty: i32, d: &[u8]) -> Option<String> {
+    let ipv4 = |off: usize| -> Option<String> {
+        let b: [u8; 4] = d.get(off..off + 4)?.try_into().ok()?;
+        Some(format!("inet_addr(\"{}\")", Ipv4Addr::from(b)))
+    };
+    match (level, ty) {
+        (libc::SOL_SOCKET, libc::SCM_RIGHTS) => {
+            let fds: Vec<String> = d
+                .chunks_exact(4)
+                .map(|c| i32::from_ne_bytes(c.try_into().expect("4")).to_string())
+                .collect();
+            Some(format!("[{}]", fds.join(", ")))
+        }
+        (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) if d.len() >= 12 => Some(format!(
+            "{{pid={}, uid={}, gid={}}}",
+            ne_i32(d, 0)?,
+            ne_i32(d, 4)? as u32,
+            ne_i32(d, 8)? as u32
+        )),
+        (libc::SOL_IP, libc::IP_PKTINFO) if d.len() >= 12 => {
+            let index = ne_i32(d, 0)?;
+            let ifindex = match crate::sys::trace::if_indextoname(index as u32) {
+                Some(name) if index != 0 => format!("if_nametoindex(\"{name}\")"),
+                _ => index.to_string(),
+            };
+            Some(format!(
+                "{{ipi_ifindex={ifindex}, ipi_spec_dst={}, ipi_addr={}}}",
+                ipv4(4)?,
+                ipv4(8)?
+            ))
+        }
+        (libc::SOL_IP, libc::IP_TTL) => Some(format!("[{}]", ne_i32(d, 0)?)),
+        (libc::SOL_IP, libc::IP_TOS) => {
+            let tos = *d.first()?;
+            Some(if tos == 0 {
+                "[0]".into()
+            } else {
+                format!("[{tos:#x}]")
+            })
+        }
+        _ => None,
+    }
+}
+
+/// strace -f's prefix for a line of thread `tid` of process `pid` (`main` = the traced
+/// program's pid): `[pid  1234] ` (`%5u`) for a thread other than the main one or for a forked
+/// child, none for the main thread of the program itself.
+pub(crate) fn pid_prefix(pid: i32, tid: i32, main: i32) -> Option<String> {
+    (tid != pid || pid != main).then(|| format!("[pid {tid:>5}] "))
 }

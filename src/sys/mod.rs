@@ -37,6 +37,8 @@ mod socket;
 pub(crate) mod trace;
 #[cfg(feature = "trace")]
 mod trace_more;
+#[cfg(feature = "trace")]
+pub(crate) use trace_more::pid_prefix as trace_pid_prefix;
 
 pub use addr::{AddrLen, SockAddr};
 pub(crate) use errno::cvt;

@@ -192,6 +192,9 @@ mod imp {
             iov,
             iovlen: m.msg_iovlen,
             control: (m.msg_control as usize, m.msg_controllen),
+            // SAFETY: msg_control is readable for msg_controllen bytes (what was sent, or what
+            // the kernel wrote after a receive); capped at 64 KiB, more than any cmsg chain.
+            control_bytes: unsafe { bytes(m.msg_control, m.msg_controllen.min(1 << 16)) },
             flags: m.msg_flags,
         }
     }

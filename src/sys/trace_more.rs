@@ -193,3 +193,69 @@ pub(crate) fn ioctl_int(
 /// Keeps `sigset_t` named for the readers above (a sigset is read as its first 8 bytes, the
 /// kernel's `sigsetsize`).
 const _: () = assert!(size_of::<sigset_t>() >= 8);
+
+/// The `[pid N] ` prefix `strace -f` prints on stderr for threads and forked children, for the
+/// line the calling thread is about to print (see [`fmt::pid_prefix`]). Costs a getpid and a
+/// gettid per line, only when the log prints to stderr. Unlike strace, the main thread's own
+/// lines stay unprefixed while other threads run (knowing would need a read of /proc, extra
+/// syscalls in the trace being studied).
+pub(crate) fn pid_prefix() -> Option<String> {
+    static MAIN: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    // SAFETY: getpid(2) and gettid(2) take no arguments and cannot fail.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    let main = *MAIN.get_or_init(|| pid);
+    fmt::pid_prefix(pid, tid, main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_prefix_like_strace_f() {
+        assert_eq!(fmt::pid_prefix(100, 100, 100), None);
+        assert_eq!(
+            fmt::pid_prefix(100, 101, 100).as_deref(),
+            Some("[pid   101] ")
+        );
+        assert_eq!(
+            fmt::pid_prefix(250, 250, 100).as_deref(),
+            Some("[pid   250] ")
+        );
+        assert_eq!(
+            fmt::pid_prefix(1, 123456, 1).as_deref(),
+            Some("[pid 123456] ")
+        );
+    }
+
+    #[test]
+    fn cmsg_chains_decode_like_strace() {
+        let mut b = Vec::new();
+        let hdr = |b: &mut Vec<u8>, len: usize, level: i32, ty: i32| {
+            b.extend_from_slice(&len.to_ne_bytes());
+            b.extend_from_slice(&level.to_ne_bytes());
+            b.extend_from_slice(&ty.to_ne_bytes());
+        };
+        hdr(&mut b, 28, libc::SOL_SOCKET, libc::SCM_CREDENTIALS);
+        for v in [2266i32, 0, 0] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        b.extend_from_slice(&[0; 4]);
+        hdr(&mut b, 24, libc::SOL_SOCKET, libc::SCM_RIGHTS);
+        for v in [5i32, 6] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        hdr(&mut b, 17, libc::SOL_IP, libc::IP_TOS);
+        b.extend_from_slice(&[0x10, 0, 0, 0, 0, 0, 0, 0]);
+        hdr(&mut b, 36, libc::SOL_IPV6, 0x32);
+        b.extend_from_slice(&[0; 24]);
+        // strace 6.1's text for the same bytes (checked on a C program).
+        assert_eq!(
+            fmt::cmsgs(&b),
+            "[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=2266, uid=0, gid=0}}, \
+             {cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5, 6]}, \
+             {cmsg_len=17, cmsg_level=SOL_IP, cmsg_type=IP_TOS, cmsg_data=[0x10]}, \
+             {cmsg_len=36, cmsg_level=SOL_IPV6, cmsg_type=0x32}]"
+        );
+    }
+}
