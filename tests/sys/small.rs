@@ -114,11 +114,13 @@ fn cmsg_len_and_scm_credentials_typed() {
 
 #[test]
 fn perror_line_is_cs() {
-    let (a, _b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
-    let e = sys::recv(&a, &mut [0u8; 4], sys::MSG_DONTWAIT).unwrap_err();
-    assert_eq!(
-        e.perror_line("recv"),
-        "recv: Resource temporarily unavailable\n"
-    );
-    assert_eq!(e.perror_line(""), "Resource temporarily unavailable\n");
+    no_leak(|| {
+        let (a, _b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let e = sys::recv(&a, &mut [0u8; 4], sys::MSG_DONTWAIT).unwrap_err();
+        assert_eq!(
+            e.perror_line("recv"),
+            "recv: Resource temporarily unavailable\n"
+        );
+        assert_eq!(e.perror_line(""), "Resource temporarily unavailable\n");
+    })
 }
