@@ -243,6 +243,16 @@ impl fmt::Debug for AddrInfo<'_> {
     }
 }
 
+/// The resolver's convention, as `cvt` is the syscalls': 0 is success, anything else an `EAI_*`
+/// code (errno read at once, for `EAI_SYSTEM`), with the arguments formatted only on failure.
+fn gai_cvt(rc: c_int, call: &'static str, args: impl FnOnce() -> String) -> Result<()> {
+    if rc == 0 {
+        return Ok(());
+    }
+    let errno = Errno::last();
+    Err(Error::gai(Eai(rc), errno, call, args()))
+}
+
 /// A `&str` argument as the C string getaddrinfo/getnameinfo take.
 fn c_arg(call: &'static str, what: &str, s: Option<&str>) -> Result<Option<CString>> {
     s.map(|s| {
@@ -306,15 +316,9 @@ pub fn getaddrinfo(
     // or a zeroed addrinfo with only the int fields set; `res` is writable. The list written to
     // `res` is owned by the AddrInfoList built below, which frees it once.
     let rc = unsafe { raw::getaddrinfo(as_ptr(&c_node), as_ptr(&c_service), hints_ptr, &mut res) };
-    if rc != 0 {
-        let errno = Errno::last();
-        return Err(Error::gai(
-            Eai(rc),
-            errno,
-            "getaddrinfo",
-            format!("{}, {}", shown(node), shown(service)),
-        ));
-    }
+    gai_cvt(rc, "getaddrinfo", || {
+        format!("{}, {}", shown(node), shown(service))
+    })?;
     Ok(AddrInfoList { head: res })
 }
 
@@ -355,15 +359,7 @@ pub fn getnameinfo(addr: &SockAddr, flags: c_int) -> Result<(String, String)> {
             flags,
         )
     };
-    if rc != 0 {
-        let errno = Errno::last();
-        return Err(Error::gai(
-            Eai(rc),
-            errno,
-            "getnameinfo",
-            format!("{addr}, {flags:#x}"),
-        ));
-    }
+    gai_cvt(rc, "getnameinfo", || format!("{addr}, {flags:#x}"))?;
     // SAFETY: on success both buffers hold NUL-terminated strings (zero-initialized besides).
     let s = |b: &[c_char]| {
         unsafe { CStr::from_ptr(b.as_ptr()) }

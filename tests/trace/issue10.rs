@@ -4,25 +4,13 @@
 
 use std::io::IoSliceMut;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, OwnedFd};
 
 use socklab::sys::{self, AddrLen, EpollEvent, FdSet, RawPollFd, SockAddr};
 use socklab::sys::{AF_INET, AF_UNIX, EPOLLET, EPOLLIN, EPOLL_CLOEXEC, EPOLL_CTL_ADD};
 use socklab::sys::{EPOLL_CTL_DEL, FIONREAD, POLLIN, SIOCOUTQ, SOCK_DGRAM, SOCK_STREAM};
-use socklab::trace::capture;
 
+use super::capture::{n, one};
 use super::common::no_leak;
-
-fn n(f: &OwnedFd) -> i32 {
-    f.as_raw_fd()
-}
-
-#[track_caller]
-fn one<R>(f: impl FnOnce() -> R) -> (R, String) {
-    let (r, mut lines) = capture(f);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    (r, lines.pop().unwrap())
-}
 
 #[test]
 fn chosen_capacities_show_as_c_shows_them() {
