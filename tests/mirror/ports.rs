@@ -1,4 +1,5 @@
-//! Three public C programs nobody here wrote (Beej's selectserver.c, client.c, listener.c;
+//! Four public C programs nobody here wrote (Beej's selectserver.c, pollserver.c, client.c,
+//! listener.c;
 //! originals in `c/ports/`, ports in `examples/ports/`) against their line-for-line Rust ports:
 //! - **parity**: the same traffic, both under `strace -f`, normalized as the mirror's tests do
 //!   ([`strace::socket_calls`]), must give identical call sequences, and the program's own calls
@@ -27,7 +28,7 @@ use crate::strace::{self, LogFile};
 
 /// What strace records: the network calls, read/write/close, select (pselect6), and openat (to
 /// find the fd of the SOCKLAB_TRACE file).
-const TRACE_SET: &str = "trace=%network,read,write,close,pselect6,openat";
+const TRACE_SET: &str = "trace=%network,read,write,close,pselect6,poll,openat";
 
 /// The C original `name` (`c/ports/<name>.c`), compiled once per test run.
 fn c_program(name: &str) -> PathBuf {
@@ -35,7 +36,7 @@ fn c_program(name: &str) -> PathBuf {
     let dir = BUILT.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-ports");
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        for prog in ["selectserver", "client", "listener"] {
+        for prog in ["selectserver", "pollserver", "client", "listener"] {
             let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("c/ports/{prog}.c"));
             let out = Command::new("gcc")
                 .args(["-O2", "-Wall", "-o"])
@@ -215,17 +216,18 @@ impl Drop for TraceFile {
 }
 
 // ---------------------------------------------------------------------------------------------
-// selectserver.c: getaddrinfo(AI_PASSIVE) + SO_REUSEADDR + select() over a growing fd_set.
+// selectserver.c and pollserver.c: getaddrinfo(AI_PASSIVE) + SO_REUSEADDR + a select()/poll()
+// loop over a set that grows on accept and shrinks on close.
 // ---------------------------------------------------------------------------------------------
 
 /// Two clients: A and B connect (one at a time), A says `hello\n`, B gets it, A hangs up, then
-/// B. Returns the log, once the server is back in select with only the listener, and the port.
-/// (Its stdout lines are in the log: the `write(1, …)` calls.)
-fn selectserver_run(side: Side, trace_file: Option<&Path>) -> (String, u16) {
+/// B. Returns the log, once the server is back waiting (in `wait`: pselect6 or poll) after the
+/// last hang-up, and the port. (Its stdout lines are in the log: the `write(1, …)` calls.)
+fn chat_run(name: &str, wait: &str, side: Side, trace_file: Option<&Path>) -> (String, u16) {
     let port = procs::free_port(Proto::Tcp);
-    let log = LogFile::new(&format!("selectserver-{side:?}"));
-    let server = spawn(&log, side, "selectserver", &[port.to_string()], trace_file)
-        .wait_ready(Proto::Tcp, port);
+    let log = LogFile::new(&format!("{name}-{side:?}"));
+    let server =
+        spawn(&log, side, name, &[port.to_string()], trace_file).wait_ready(Proto::Tcp, port);
     let connect = || TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut a = connect();
     wait_count(&log, "new connection", 1);
@@ -240,15 +242,31 @@ fn selectserver_run(side: Side, trace_file: Option<&Path>) -> (String, u16) {
     wait_count(&log, "hung up", 1);
     drop(b);
     wait_count(&log, "hung up", 2);
-    // The last hang-up handled: its close, then the next select has begun.
-    wait_until(&log, "close and select after the last hang-up", |t| {
+    // The last hang-up handled: its close, then the next wait has begun.
+    wait_until(&log, "close and wait after the last hang-up", |t| {
         t.rsplit("hung up").next().is_some_and(|tail| {
             tail.find("close(")
-                .is_some_and(|c| tail[c..].contains("pselect6("))
+                .is_some_and(|c| tail[c..].contains(&format!("{wait}(")))
         })
     });
-    drop(server); // killed in its select
+    drop(server); // killed in its wait
     (log.read(), port)
+}
+
+/// The parity and log checks of a chat server; `want` is its own calls (see [`renumber`]).
+fn chat_server(name: &str, wait: &str, want: &[&str]) {
+    let (c_log, c_port) = chat_run(name, wait, Side::C, None);
+    let (r_log, r_port) = chat_run(name, wait, Side::Rust, None);
+    let first = "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)";
+    let c = calls(&c_log, c_port);
+    let r = calls(&r_log, r_port);
+    assert_same(&r, &c, first);
+    let own = own_calls(&c, first);
+    assert_eq!(own, renumber(want, &own[0]), "{c:#?}");
+
+    let trace = TraceFile::new(name);
+    let (log, _) = chat_run(name, wait, Side::Rust, Some(&trace.0));
+    assert_log_is_strace(&log, &trace.0);
 }
 
 /// What selectserver does for that traffic, from its own listening socket on.
@@ -298,20 +316,44 @@ fn renumber(want: &[&str], first_socket: &str) -> Vec<String> {
 #[test]
 fn port_selectserver() {
     procs::no_leak(|| {
-        if !strace::available() {
-            return;
+        if strace::available() {
+            chat_server("selectserver", "pselect6", SELECTSERVER);
         }
-        let (c_log, c_port) = selectserver_run(Side::C, None);
-        let (r_log, r_port) = selectserver_run(Side::Rust, None);
-        let c = calls(&c_log, c_port);
-        let r = calls(&r_log, r_port);
-        assert_same(&r, &c, "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)");
-        let own = own_calls(&c, "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)");
-        assert_eq!(own, renumber(SELECTSERVER, &own[0]), "{c:#?}");
+    })
+}
 
-        let trace = TraceFile::new("selectserver");
-        let (log, _) = selectserver_run(Side::Rust, Some(&trace.0));
-        assert_log_is_strace(&log, &trace.0);
+/// What pollserver does for the same traffic: the poll array grows (accept) and shrinks (the
+/// last entry copied over the closed one: `[3 4 5]` -> `[3 5]`).
+const POLLSERVER: &[&str] = &[
+    "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = S2",
+    "setsockopt(S2, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0",
+    "bind(S2, {sa_family=AF_INET, sin_port=htons(PORT), sin_addr=inet_addr(\"0.0.0.0\")}, 16) = 0",
+    "listen(S2, 10) = 0",
+    "poll([{fd=3, events=POLLIN}], 1, -1) = 1 ([{fd=3, revents=POLLIN}])",
+    "accept(S2, {sa_family=AF_INET, sin_port=htons(PEER), sin_addr=inet_addr(\"127.0.0.1\")}, [128 => 16]) = S3",
+    "write(1, \"pollserver: new connection from \"..., 54) = 54",
+    "poll([{fd=3, events=POLLIN}, {fd=4, events=POLLIN}], 2, -1) = 1 ([{fd=3, revents=POLLIN}])",
+    "accept(S2, {sa_family=AF_INET, sin_port=htons(PEER), sin_addr=inet_addr(\"127.0.0.1\")}, [128 => 16]) = S4",
+    "write(1, \"pollserver: new connection from \"..., 54) = 54",
+    "poll([{fd=3, events=POLLIN}, {fd=4, events=POLLIN}, {fd=5, events=POLLIN}], 3, -1) = 1 ([{fd=4, revents=POLLIN}])",
+    "recvfrom(S3, \"hello\\n\", 256, 0, NULL, NULL) = 6",
+    "sendto(S4, \"hello\\n\", 6, 0, NULL, 0) = 6",
+    "poll([{fd=3, events=POLLIN}, {fd=4, events=POLLIN}, {fd=5, events=POLLIN}], 3, -1) = 1 ([{fd=4, revents=POLLIN}])",
+    "recvfrom(S3, \"\", 256, 0, NULL, NULL) = 0",
+    "write(1, \"pollserver: socket 4 hung up\\n\", 29) = 29",
+    "close(S3) = 0",
+    "poll([{fd=3, events=POLLIN}, {fd=5, events=POLLIN}], 2, -1) = 1 ([{fd=5, revents=POLLIN}])",
+    "recvfrom(S4, \"\", 256, 0, NULL, NULL) = 0",
+    "write(1, \"pollserver: socket 5 hung up\\n\", 29) = 29",
+    "close(S4) = 0",
+];
+
+#[test]
+fn port_pollserver() {
+    procs::no_leak(|| {
+        if strace::available() {
+            chat_server("pollserver", "poll", POLLSERVER);
+        }
     })
 }
 

@@ -186,7 +186,12 @@ pub fn socket_calls(calls: &[Call], server_port: u16) -> Vec<String> {
     let mut out = Vec::new();
     for call in calls {
         if MULTIPLEX.contains(&call.name.as_str()) {
-            // First argument is nfds or an array, not an fd: kept whole (fds inside unrenamed).
+            // First argument is nfds or an array, not an fd: kept whole (fds inside unrenamed),
+            // once the program has a socket. Before that, a poll is Rust's runtime checking that
+            // fds 0-2 are open (`poll([{fd=0, events=0}, …], 3, 0)`), not the program's.
+            if created == 0 {
+                continue;
+            }
             let line = format!("{}({}) = {}", call.name, call.args, call.ret);
             out.push(mask_ports(&line, server_port));
             continue;
