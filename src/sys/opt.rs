@@ -748,6 +748,12 @@ sockopt! {
     /// `SO_KEEPALIVE` (`SOL_SOCKET`, `int` as `bool`) — socket(7): TCP keep-alive probes.
     SoKeepAlive: SOL_SOCKET, SO_KEEPALIVE, c_int => bool, get int_to_bool, set bool_to_int
 }
+// SAFETY: SO_PASSCRED: an int, written as min(optlen, 4) bytes and read as 4; no pointer.
+sockopt! {
+    /// `SO_PASSCRED` (`SOL_SOCKET`, `int` as `bool`) — unix(7): receive the sender's
+    /// `SCM_CREDENTIALS` (pid, uid, gid) with each message on a Unix socket.
+    SoPassCred: SOL_SOCKET, SO_PASSCRED, c_int => bool, get int_to_bool, set bool_to_int
+}
 // SAFETY: SO_BROADCAST: an int, written as min(optlen, 4) bytes and read as 4; no pointer.
 sockopt! {
     /// `SO_BROADCAST` (`SOL_SOCKET`, `int` as `bool`) — socket(7): permits sending to a

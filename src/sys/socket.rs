@@ -357,3 +357,104 @@ pub fn getsockname(sockfd: impl AsFd) -> Result<SockAddr> {
 pub fn getpeername(sockfd: impl AsFd) -> Result<SockAddr> {
     name_call(sockfd.as_fd().as_raw_fd(), "getpeername", raw::getpeername)
 }
+
+/// `accept(sockfd, addr, addrlen)` — accept(2) with the address capacity the caller chose.
+///
+/// `addr` offers its [`len`](SockAddr::len) bytes (`SockAddr::with_capacity(AddrLen::INET)`
+/// is C's `addrlen = sizeof(struct sockaddr_in)`, and strace shows `[16]`); after the call it
+/// holds the peer and the length the kernel wrote. [`accept`] with `Some` offers 128 bytes.
+///
+/// # Errors
+/// As [`accept`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AddrLen, SockAddr, AF_INET, SOCK_STREAM};
+/// let lst = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::bind(&lst, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// sys::listen(&lst, 1)?;
+/// let cli = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::connect(&cli, &sys::getsockname(&lst)?)?;
+/// let mut cliaddr = SockAddr::with_capacity(AddrLen::INET);
+/// let conn = sys::accept_into(&lst, &mut cliaddr)?;
+/// assert_eq!((cliaddr.len(), cliaddr), (16, sys::getsockname(&cli)?));
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn accept_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<OwnedFd> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    addr.fill_into(|p, len| {
+        // SAFETY: `p`/`len` come from fill_into: a zeroed storage and a capacity within it;
+        // the returned fd is wrapped at once.
+        let rc = unsafe { raw::accept(fd, p, len) };
+        cvt(rc, "accept", || format!("fd {fd}, &addr")).map(owned)
+    })
+}
+
+/// `accept4(sockfd, addr, addrlen, flags)` — accept4(2) with the caller's address capacity (see
+/// [`accept_into`]); `flags` as given.
+///
+/// # Errors
+/// As [`accept4`].
+pub fn accept4_into(sockfd: impl AsFd, addr: &mut SockAddr, flags: c_int) -> Result<OwnedFd> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    addr.fill_into(|p, len| {
+        // SAFETY: as in accept_into; `flags` is an int the kernel validates.
+        let rc = unsafe { raw::accept4(fd, p, len, flags) };
+        cvt(rc, "accept4", || {
+            format!("fd {fd}, &addr, {}", fmt::sock_flags(flags))
+        })
+        .map(owned)
+    })
+}
+
+/// `getsockname(sockfd, addr, addrlen)` — getsockname(2) into the caller's buffer and capacity
+/// (see [`accept_into`]); [`getsockname`] offers 128 bytes.
+///
+/// # Errors
+/// As [`getsockname`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AddrLen, SockAddr, AF_INET, SOCK_DGRAM};
+/// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// let mut a = SockAddr::with_capacity(AddrLen::INET);
+/// sys::getsockname_into(&fd, &mut a)?;
+/// assert_eq!(a.to_string(), "0.0.0.0:0");
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn getsockname_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
+    name_into(
+        sockfd.as_fd().as_raw_fd(),
+        addr,
+        "getsockname",
+        raw::getsockname,
+    )
+}
+
+/// `getpeername(sockfd, addr, addrlen)` — getpeername(2) into the caller's buffer and capacity
+/// (see [`accept_into`]).
+///
+/// # Errors
+/// As [`getpeername`].
+pub fn getpeername_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
+    name_into(
+        sockfd.as_fd().as_raw_fd(),
+        addr,
+        "getpeername",
+        raw::getpeername,
+    )
+}
+
+/// The shared body of getsockname_into/getpeername_into.
+fn name_into(
+    fd: c_int,
+    addr: &mut SockAddr,
+    call: &'static str,
+    f: unsafe fn(c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> c_int,
+) -> Result<()> {
+    addr.fill_into(|p, len| {
+        // SAFETY: `p`/`len` come from fill_into: a zeroed storage and a capacity within it.
+        let rc = unsafe { f(fd, p, len) };
+        cvt(rc, call, || format!("fd {fd}")).map(drop)
+    })
+}

@@ -77,8 +77,17 @@ pub fn example(name: &str) -> PathBuf {
             )
         });
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    for src in [root.join(format!("{name}.rs")), root.join("common/mod.rs")] {
-        let edited = std::fs::metadata(&src).and_then(|m| m.modified()).unwrap();
+    let port = root
+        .join("ports")
+        .join(format!("{}.rs", name.trim_start_matches("beej_")));
+    let sources = [
+        root.join(format!("{name}.rs")),
+        root.join("common/mod.rs"),
+        port,
+    ];
+    // An example lives in examples/<name>.rs or, for the C ports, in examples/ports/.
+    for src in sources.iter().filter(|s| s.exists()) {
+        let edited = std::fs::metadata(src).and_then(|m| m.modified()).unwrap();
         assert!(
             edited <= built,
             "example {name} is older than {}: run `cargo build --examples`",

@@ -6,6 +6,7 @@
 mod common;
 
 mod capture;
+mod issue10;
 #[cfg(feature = "experiments")]
 mod ns;
 mod robust;

@@ -174,6 +174,10 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
                     let _ = f.write_all(line.as_bytes());
                 }
                 None => {
+                    // On stderr, as strace -f: `[pid N] ` for threads and forked children.
+                    if let Some(prefix) = crate::sys::trace_pid_prefix() {
+                        line.insert_str(0, &prefix);
+                    }
                     let _ = std::io::stderr().lock().write_all(line.as_bytes());
                 }
             }
