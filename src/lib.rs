@@ -55,6 +55,8 @@
 #[cfg(feature = "cli")]
 pub mod compare;
 pub mod experiments;
+#[cfg(feature = "cli")]
+pub mod net;
 pub mod socket;
 pub mod sys;
 #[cfg(feature = "trace")]

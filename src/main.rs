@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use socklab::compare::paths::{PathName, Transport};
 use socklab::compare::{self, Config, Mode, Pin};
 
+mod net_cli;
+
 /// socklab: the POSIX socket API from Rust, measured against C.
 #[derive(Parser)]
 #[command(name = "socklab", version, about)]
@@ -29,6 +31,16 @@ enum Cmd {
     /// layers) measured on loopback and in private network namespaces, with a verdict. Parts
     /// that need root (namespaces, raw sockets, tc) say why when they cannot run.
     Experiments(ExperimentsArgs),
+    /// A server for pingpong/stream: echoes (or discards) what many clients send, in one poll
+    /// loop. First stdout line: `listening on ADDR`; SIGINT/SIGTERM print a one-line summary.
+    #[command(allow_negative_numbers = true)]
+    Serve(net_cli::ServeArgs),
+    /// Round-trip time percentiles against `socklab serve --mode echo`.
+    #[command(allow_negative_numbers = true)]
+    Pingpong(net_cli::PingpongArgs),
+    /// Throughput counted at the receiver (and UDP loss) against `socklab serve`, either mode.
+    #[command(allow_negative_numbers = true)]
+    Stream(net_cli::StreamArgs),
 }
 
 #[derive(Args)]
@@ -204,6 +216,9 @@ fn main() -> ExitCode {
     match &cli.cmd {
         Cmd::Compare(args) => compare(args),
         Cmd::Experiments(args) => experiments(args),
+        Cmd::Serve(args) => net_cli::serve(args),
+        Cmd::Pingpong(args) => net_cli::pingpong(args),
+        Cmd::Stream(args) => net_cli::stream(args),
     }
 }
 

@@ -26,6 +26,7 @@ pub mod opt;
 mod poll;
 pub mod raw;
 mod sched;
+pub mod signal;
 mod socket;
 pub(crate) mod trace;
 
