@@ -26,6 +26,7 @@ struct Cli {
 enum Cmd {
     /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
     /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout.
+    #[command(allow_negative_numbers = true)]
     Compare(CompareArgs),
     /// Each claim of the primer (stream vs datagram, handshake, loss, ordering, speed, ports,
     /// layers) measured on loopback and in private network namespaces, with a verdict. Parts
@@ -77,16 +78,16 @@ struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_transport)]
     transport: Vec<Transport>,
     /// Message sizes in bytes, comma-separated (1..=65507 datagrams, 1..=65536 streams)
-    #[arg(long, value_delimiter = ',', default_value = "64")]
+    #[arg(long, value_delimiter = ',', default_value = "64", value_parser = net_cli::parse_size)]
     size: Vec<usize>,
     /// Paths, comma-separated [default: every path the mode has]
     #[arg(long, value_delimiter = ',', value_parser = parse_path)]
     paths: Vec<PathName>,
-    /// Measured operations per path and row
-    #[arg(long, default_value_t = Config::default().iters)]
+    /// Measured operations per path and row (1..=1000000: ~16 B per sample and path)
+    #[arg(long, default_value_t = Config::default().iters, value_parser = net_cli::parse_compare_iters)]
     iters: u64,
     /// Unrecorded operations per path before the first round
-    #[arg(long, default_value_t = Config::default().warmup)]
+    #[arg(long, default_value_t = Config::default().warmup, value_parser = net_cli::parse_warmup)]
     warmup: u64,
     /// Pinning: same (one core), split (two cores), none
     #[arg(long, default_value = "same", value_parser = parse_pin)]
@@ -98,10 +99,10 @@ struct CompareArgs {
     #[arg(long)]
     json: bool,
     /// Messages per batch in batch mode (1..=1024)
-    #[arg(long, default_value_t = Config::default().batch)]
+    #[arg(long, default_value_t = Config::default().batch, value_parser = net_cli::parse_positive)]
     batch: usize,
     /// Interleaved rounds the iterations are split into
-    #[arg(long, default_value_t = Config::default().rounds)]
+    #[arg(long, default_value_t = Config::default().rounds, value_parser = net_cli::parse_positive)]
     rounds: usize,
     /// Hold /dev/cpu_dma_latency at 0 µs during the run (needs root)
     #[arg(long)]
@@ -174,15 +175,15 @@ fn compare(args: &CompareArgs) -> ExitCode {
             }
         }
     });
-    match report {
-        Ok(r) if args.json => print!("{}", compare::report::json(&r)),
-        Ok(r) => print!("{}", compare::report::table(&r)),
+    let printed = match report {
+        Ok(r) if args.json => net_cli::emit(&compare::report::json(&r)),
+        Ok(r) => net_cli::emit(&compare::report::table(&r)),
         Err(e) => {
             eprintln!("\nerror: {e}");
             return ExitCode::FAILURE;
         }
-    }
-    ExitCode::SUCCESS
+    };
+    printed.err().unwrap_or(ExitCode::SUCCESS)
 }
 
 /// `--trace`: turns the call log on for the whole run.
@@ -202,12 +203,21 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version: stdout, exit 0
+        // Plain `socklab`: the usage and the subcommands on stderr, exit 2.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return ExitCode::from(2);
+        }
         Err(e) => {
             let text = e.render().to_string();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             return usage_error(first.trim_start_matches("error: "));
         }
     };
+    #[cfg(feature = "trace")]
+    if let Err(msg) = socklab::trace::check_env() {
+        return usage_error(&msg);
+    }
     if cli.trace {
         if let Err(msg) = enable_trace() {
             return usage_error(msg);
@@ -226,16 +236,17 @@ fn main() -> ExitCode {
 fn experiments(args: &ExperimentsArgs) -> ExitCode {
     let started = std::time::Instant::now();
     let outcomes = socklab::experiments::run_all();
+    let mut text = String::new();
     if !args.brief {
         for o in &outcomes {
-            println!("{o}");
+            text.push_str(&format!("{o}\n"));
         }
     }
-    print!("{}", socklab::experiments::summary_table(&outcomes));
-    println!(
-        "({} experiments in {:.1} s)",
+    text.push_str(&socklab::experiments::summary_table(&outcomes));
+    text.push_str(&format!(
+        "({} experiments in {:.1} s)\n",
         outcomes.len(),
         started.elapsed().as_secs_f64()
-    );
-    ExitCode::SUCCESS
+    ));
+    net_cli::emit(&text).err().unwrap_or(ExitCode::SUCCESS)
 }

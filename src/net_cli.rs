@@ -45,6 +45,12 @@ pub fn parse_iters(s: &str) -> Result<u64, String> {
     count(s, 1, net::MAX_ITERS)
 }
 
+/// `compare --iters`: 1..=1 000 000 (each sample costs ~16 B per path, and compare runs a
+/// dozen paths per row).
+pub fn parse_compare_iters(s: &str) -> Result<u64, String> {
+    count(s, 1, 1_000_000)
+}
+
 /// `--warmup`: 0..=10 000 000.
 pub fn parse_warmup(s: &str) -> Result<u64, String> {
     count(s, 0, net::MAX_ITERS)
