@@ -66,6 +66,11 @@ pub fn parse_positive(s: &str) -> Result<usize, String> {
     count(s, 1, 1_000_000).map(|v| v as usize)
 }
 
+/// `--rcvbuf`: 1..=1 GiB.
+fn parse_rcvbuf(s: &str) -> Result<usize, String> {
+    count(s, 1, 1 << 30).map(|v| v as usize)
+}
+
 /// A positive decimal for `--seconds` / `--rate`.
 fn parse_positive_f64(s: &str, hi: f64, unit: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -114,6 +119,9 @@ pub struct ServeArgs {
     /// Connections served at once; more wait in the listen backlog [default: no limit]
     #[arg(long, value_parser = parse_positive)]
     max_conns: Option<usize>,
+    /// SO_RCVBUF in bytes (1..=1073741824; SO_RCVBUFFORCE when rmem_max caps it and we may)
+    #[arg(long, value_parser = parse_rcvbuf)]
+    rcvbuf: Option<usize>,
 }
 
 /// `socklab pingpong`.
@@ -186,6 +194,7 @@ pub fn serve(a: &ServeArgs) -> ExitCode {
         addr: a.addr.clone(),
         mode: a.mode,
         max_conns: a.max_conns.unwrap_or(usize::MAX),
+        rcvbuf: a.rcvbuf,
     };
     // Block first (no thread exists yet that could take the signal), then read them as data.
     let stop = SigSet::of(&[SIGINT, SIGTERM])

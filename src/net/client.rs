@@ -20,8 +20,10 @@ use super::{Endpoint, NetError, Transport};
 use crate::sys::{self, opt, Errno, PollFd, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 use crate::Socket;
 
-/// How long [`pingpong`]/[`stream`] wait for a connection or a UDP answer.
+/// How long [`pingpong`]/[`stream`] wait for a connection.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a UDP round trip of [`pingpong`] waits for its answer before counting it lost.
+pub const UDP_WAIT: Duration = Duration::from_secs(1);
 
 /// `socket` + `connect` with a deadline: a non-blocking `connect`, `poll(POLLOUT, timeout)`,
 /// then `getsockopt(SO_ERROR)`, then back to blocking. UDP "connects" at once.
@@ -164,7 +166,7 @@ fn recv_exact(s: &Socket, buf: &mut [u8]) -> Result<(), NetError> {
 
 /// `pingpong`: `iters` round trips of `size` bytes against `serve --mode echo`, timed one by
 /// one with a monotonic clock; the row holds the percentiles. Over UDP each datagram carries its
-/// sequence number and waits [`TIMEOUT`] at most: unanswered ones are counted in `lost`, late
+/// sequence number and waits [`UDP_WAIT`] at most: unanswered ones are counted in `lost`, late
 /// answers to earlier ones are skipped.
 ///
 /// # Errors
@@ -182,7 +184,7 @@ pub fn pingpong(cfg: &PingpongConfig) -> Result<PingpongRow, NetError> {
     let s = connect(&cfg.to, cfg.transport, TIMEOUT)?;
     let udp = cfg.transport == Transport::Udp;
     if udp {
-        s.set_opt(opt::SoRcvTimeo, Some(TIMEOUT))?;
+        s.set_opt(opt::SoRcvTimeo, Some(UDP_WAIT))?;
     }
     let mut msg = vec![0u8; cfg.size];
     fill_random(&mut msg, 0x5eed);

@@ -86,6 +86,10 @@ pub struct Config {
     /// Connections served at once (streams); further clients wait in the listen backlog until
     /// one closes. `usize::MAX` for no limit but the fd limit.
     pub max_conns: usize,
+    /// `SO_RCVBUF` to ask for (UDP: room for bursts, so the loss counted is the link's and not
+    /// the receive buffer's). When `net.core.rmem_max` caps it, `SO_RCVBUFFORCE` is tried
+    /// (root only). `None`: the kernel's default.
+    pub rcvbuf: Option<usize>,
 }
 
 /// The one-line summary printed on SIGINT/SIGTERM.
@@ -162,6 +166,14 @@ impl Server {
         let sock = Socket::socket(domain(&cfg.addr), ty | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)?;
         if cfg.transport == Transport::Tcp {
             sock.set_reuseaddr(true)?;
+        }
+        if let Some(n) = cfg.rcvbuf {
+            sock.set_opt(sys::opt::SoRcvBuf, n)?;
+            // The kernel doubles the value and caps it at rmem_max; past the cap, try to force.
+            if sock.get_opt(sys::opt::SoRcvBuf)? < n {
+                let v = i32::try_from(n).unwrap_or(i32::MAX);
+                let _ = sys::setsockopt_plain(&sock, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &v);
+            }
         }
         sock.bind(&cfg.addr.to_sockaddr()?)?;
         if cfg.transport.is_stream() {
