@@ -9,6 +9,8 @@
 //!   permits (a bad `addrlen`, `shutdown(fd, -1)`, `sa_family = 47`).
 //! - [`trace`] (feature `trace`, on by default): `SOCKLAB_TRACE=1` (or `socklab --trace`) logs
 //!   every `sys` call in strace's format, from inside the process.
+//! - `net` (feature `cli`): `socklab serve` / `pingpong` / `stream` as a library — a poll-loop
+//!   server and two clients that run socklab's calls across a link.
 //! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
 //!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
 //!

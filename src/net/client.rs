@@ -8,8 +8,8 @@
 //!   from the first write to that close (not to the last write, which only filled a buffer).
 //!   Against `--mode echo` the bytes coming back are counted and checksummed as well.
 //! - **UDP**: the server counts per peer; before sending, the client resets its counters
-//!   ([`OP_RESET`](super::serve::OP_RESET)), after sending it asks for them
-//!   ([`OP_STAT`](super::serve::OP_STAT)): `lost` = sent − received by the server, and `mbit_s`
+//!   ([`OP_RESET`]), after sending it asks for them
+//!   ([`OP_STAT`]): `lost` = sent − received by the server, and `mbit_s`
 //!   is the received bytes over the server's first-to-last-datagram time.
 
 use std::os::fd::AsFd;
