@@ -6,4 +6,5 @@ mod badinput;
 mod common;
 mod faults;
 mod load;
+mod serve;
 mod twohost;
