@@ -93,21 +93,48 @@ pub struct PingpongConfig {
     pub warmup: u64,
 }
 
-/// One `pingpong` result: a row in compare's schema plus `to`.
+/// The fields every `pingpong`/`stream` row starts with: compare's row key plus `to`.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct PingpongRow {
-    /// Always `rtt`.
+pub struct RowKey {
+    /// `rtt` (pingpong) or `stream`.
     pub mode: &'static str,
     /// tcp, udp or unix.
     pub transport: &'static str,
-    /// The calls each side makes: socklab's `sys::send`/`sys::recv`.
+    /// The calls each side makes: socklab's `sys::send`/`sys::recv` (`libc-send-recv`).
     pub path: &'static str,
     /// The server's address.
     pub to: String,
     /// Bytes per message.
     pub size: usize,
-    /// Timed round trips asked for.
+    /// Round trips asked for (pingpong) or messages sent (stream).
     pub iters: u64,
+}
+
+impl RowKey {
+    fn new(
+        mode: &'static str,
+        transport: Transport,
+        to: &Endpoint,
+        size: usize,
+        iters: u64,
+    ) -> RowKey {
+        RowKey {
+            mode,
+            transport: transport.name(),
+            path: "libc-send-recv",
+            to: to.to_string(),
+            size,
+            iters,
+        }
+    }
+}
+
+/// One `pingpong` result: a row in compare's schema plus `to`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PingpongRow {
+    /// mode, transport, path, to, size, iters.
+    #[serde(flatten)]
+    pub key: RowKey,
     /// Round trips that came back (UDP may lose some).
     pub received: u64,
     /// Round trips with no answer within the timeout (UDP only).
@@ -219,12 +246,7 @@ pub fn pingpong(cfg: &PingpongConfig) -> Result<PingpongRow, NetError> {
     }
     samples.sort_unstable();
     Ok(PingpongRow {
-        mode: "rtt",
-        transport: cfg.transport.name(),
-        path: "libc-send-recv",
-        to: cfg.to.to_string(),
-        size: cfg.size,
-        iters: cfg.iters,
+        key: RowKey::new("rtt", cfg.transport, &cfg.to, cfg.size, cfg.iters),
         received: samples.len() as u64,
         lost,
         median_ns: percentile(&samples, 0.5),
@@ -267,18 +289,9 @@ pub struct StreamConfig {
 /// One `stream` result: a row in compare's schema (`mbit_s`, `lost`) plus `to`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct StreamRow {
-    /// Always `stream`.
-    pub mode: &'static str,
-    /// tcp, udp or unix.
-    pub transport: &'static str,
-    /// socklab's `sys::send`/`sys::recv`.
-    pub path: &'static str,
-    /// The server's address.
-    pub to: String,
-    /// Bytes per message.
-    pub size: usize,
-    /// Messages sent.
-    pub iters: u64,
+    /// mode, transport, path, to, size, iters (messages sent).
+    #[serde(flatten)]
+    pub key: RowKey,
     /// Seconds asked for.
     pub seconds: f64,
     /// The pacing rate asked for, Mbit/s.
@@ -480,12 +493,7 @@ fn stream_bytes(cfg: &StreamConfig, s: &Socket) -> Result<StreamRow, NetError> {
         }
     }
     Ok(StreamRow {
-        mode: "stream",
-        transport: cfg.transport.name(),
-        path: "libc-send-recv",
-        to: cfg.to.to_string(),
-        size: cfg.size,
-        iters: msgs,
+        key: RowKey::new("stream", cfg.transport, &cfg.to, cfg.size, msgs),
         seconds: cfg.seconds,
         rate_mbit_s: cfg.rate_mbit,
         sent_bytes: sent,
@@ -562,12 +570,7 @@ fn stream_udp(cfg: &StreamConfig, s: &Socket) -> Result<StreamRow, NetError> {
     let span = (span_ns as f64 / 1e9).max(1e-9);
     let lost = msgs.saturating_sub(got);
     Ok(StreamRow {
-        mode: "stream",
-        transport: cfg.transport.name(),
-        path: "libc-send-recv",
-        to: cfg.to.to_string(),
-        size: cfg.size,
-        iters: msgs,
+        key: RowKey::new("stream", cfg.transport, &cfg.to, cfg.size, msgs),
         seconds: cfg.seconds,
         rate_mbit_s: cfg.rate_mbit,
         sent_bytes: sent,

@@ -157,51 +157,13 @@ impl From<crate::Error> for NetError {
     }
 }
 
-/// The `env` block of `--json`: the same keys as `socklab compare --json`'s.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct JsonEnv {
-    /// Kernel release.
-    pub kernel: String,
-    /// CPU model name.
-    pub cpu_model: String,
-    /// CPUs this process may run on.
-    pub cpus: usize,
-    /// Hypervisor / container.
-    pub virtualization: String,
-    /// Clock source.
-    pub clocksource: String,
-    /// Pinning: always `none` here.
-    pub pin: String,
-    /// Always null here.
-    pub cpu_dma_latency: Option<u32>,
-    /// UTC start time, ISO 8601.
-    pub started_at: String,
-}
-
-impl JsonEnv {
-    /// Reads the environment now.
-    pub fn capture() -> JsonEnv {
-        let e = crate::compare::env::Env::capture("none", None);
-        JsonEnv {
-            kernel: e.kernel,
-            cpu_model: e.cpu_model,
-            cpus: e.cpus,
-            virtualization: e.virtualization,
-            clocksource: e.clocksource,
-            pin: e.pin,
-            cpu_dma_latency: e.cpu_dma_latency,
-            started_at: e.started_at,
-        }
-    }
-}
-
 /// `{socklab_version, env, rows}`: the document `pingpong --json` and `stream --json` print.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct JsonDoc<R: serde::Serialize> {
     /// This crate's version.
     pub socklab_version: &'static str,
-    /// Where the run ran.
-    pub env: JsonEnv,
+    /// Where the run ran: compare's `env` block (`pin` is `none`: nothing is pinned).
+    pub env: crate::compare::env::Env,
     /// One row per run.
     pub rows: Vec<R>,
 }
@@ -210,7 +172,7 @@ pub struct JsonDoc<R: serde::Serialize> {
 pub fn json<R: serde::Serialize>(rows: Vec<R>) -> String {
     let doc = JsonDoc {
         socklab_version: env!("CARGO_PKG_VERSION"),
-        env: JsonEnv::capture(),
+        env: crate::compare::env::Env::capture("none", None),
         rows,
     };
     let mut s =
