@@ -22,6 +22,8 @@ use crate::Socket;
 
 /// How long [`pingpong`]/[`stream`] wait for a connection.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long [`stream`] waits, after its `shutdown(SHUT_WR)`, for the server to close.
+pub const DRAIN: Duration = Duration::from_secs(60);
 /// How long a UDP round trip of [`pingpong`] waits for its answer before counting it lost.
 pub const UDP_WAIT: Duration = Duration::from_secs(1);
 
@@ -408,10 +410,18 @@ fn stream_bytes(cfg: &StreamConfig, s: &Socket) -> Result<StreamRow, NetError> {
     let t0 = Instant::now();
     let end = t0 + Duration::from_secs_f64(cfg.seconds);
     let mut writing = true;
+    let mut drain_end = end + DRAIN;
     loop {
+        if Instant::now() >= drain_end {
+            return Err(NetError::Protocol(format!(
+                "the server neither took our bytes nor closed the connection within {} s",
+                DRAIN.as_secs()
+            )));
+        }
         if writing && Instant::now() >= end && off == cfg.size {
             s.shutdown(std::net::Shutdown::Write)?;
             writing = false;
+            drain_end = Instant::now() + DRAIN;
         }
         let wait = if writing {
             pace(cfg.rate_mbit, t0, sent)
@@ -423,23 +433,17 @@ fn stream_bytes(cfg: &StreamConfig, s: &Socket) -> Result<StreamRow, NetError> {
             s.as_fd(),
             libc::POLLIN | if want_out { libc::POLLOUT } else { 0 },
         )];
-        let timeout = if want_out {
-            -1
-        } else if writing {
-            (wait.as_millis() as i32).clamp(1, 100)
-        } else {
-            -1
-        };
+        // Writing: wake at the pacer's next slot or at the end of the run, whichever is first.
+        // Draining: wait for echoes and the server's close, up to DRAIN.
         let timeout = if writing {
-            // Wake up at the end of the run even if the socket stays full.
-            let left = end.saturating_duration_since(Instant::now()).as_millis() as i32;
-            if timeout < 0 {
-                left.max(1)
-            } else {
-                timeout.min(left.max(1))
-            }
+            let left = end.saturating_duration_since(Instant::now());
+            let until = if want_out { left } else { wait.min(left) };
+            (until.as_millis() as i32).max(1)
         } else {
-            timeout
+            (drain_end
+                .saturating_duration_since(Instant::now())
+                .as_millis() as i32)
+                .max(1)
         };
         match sys::poll(&mut fds, timeout) {
             Ok(_) => {}
