@@ -78,7 +78,7 @@ struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_transport)]
     transport: Vec<Transport>,
     /// Message sizes in bytes, comma-separated (1..=65507 datagrams, 1..=65536 streams)
-    #[arg(long, value_delimiter = ',', default_value = "64", value_parser = net_cli::parse_size)]
+    #[arg(long, value_delimiter = ',', default_value = "64", value_parser = net_cli::parse_compare_size)]
     size: Vec<usize>,
     /// Paths, comma-separated [default: every path the mode has]
     #[arg(long, value_delimiter = ',', value_parser = parse_path)]
@@ -99,7 +99,7 @@ struct CompareArgs {
     #[arg(long)]
     json: bool,
     /// Messages per batch in batch mode (1..=1024)
-    #[arg(long, default_value_t = Config::default().batch, value_parser = net_cli::parse_positive)]
+    #[arg(long, default_value_t = Config::default().batch, value_parser = net_cli::parse_compare_batch)]
     batch: usize,
     /// Interleaved rounds the iterations are split into
     #[arg(long, default_value_t = Config::default().rounds, value_parser = net_cli::parse_positive)]

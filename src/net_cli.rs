@@ -40,7 +40,27 @@ fn count(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
     }
 }
 
-/// `--iters` (pingpong and compare): 1..=10 000 000 (an 8–16 B sample each).
+/// A non-negative whole number whose range a later check enforces; negatives and words are
+/// refused here with `allowed`.
+fn whole(s: &str, allowed: &str) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(v) if (0..=i128::from(u32::MAX)).contains(&v) => Ok(v as u64),
+        Ok(v) => Err(format!("{v} is out of range (allowed: {allowed})")),
+        Err(_) => Err(format!("'{s}' is not a whole number (allowed: {allowed})")),
+    }
+}
+
+/// `compare --size`: the per-transport range is checked by `Config::validate`.
+pub fn parse_compare_size(s: &str) -> Result<usize, String> {
+    whole(s, "1..=65507 for datagrams, 1..=65536 for streams").map(|v| v as usize)
+}
+
+/// `compare --batch`: the range is checked by `Config::validate`.
+pub fn parse_compare_batch(s: &str) -> Result<usize, String> {
+    whole(s, "1..=1024").map(|v| v as usize)
+}
+
+/// `--iters` (pingpong): 1..=10 000 000 (an 8–16 B sample each).
 pub fn parse_iters(s: &str) -> Result<u64, String> {
     count(s, 1, net::MAX_ITERS)
 }

@@ -63,6 +63,8 @@ fn bad_input_is_one_line_naming_the_flag_and_exit_2() {
         // compare
         (vec!["compare", "--size", "-1"], "--size"),
         (vec!["compare", "--size", "0"], "--size"),
+        (vec!["compare", "--size", "65537", "--transport", "tcp"], "--size"),
+        (vec!["compare", "--batch", "-1"], "--batch"),
         (vec!["compare", "--size", "big"], "--size"),
         (vec!["compare", "--iters", "-5"], "--iters"),
         (vec!["compare", "--iters", "abc"], "--iters"),
