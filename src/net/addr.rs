@@ -149,11 +149,16 @@ impl FromStr for Endpoint {
 }
 
 impl fmt::Display for Endpoint {
-    /// The syntax [`FromStr`] reads: `127.0.0.1:40123`, `[fe80::1%2]:80`, `/tmp/s.sock`, `@name`.
+    /// The syntax [`FromStr`] reads: `127.0.0.1:40123`, `[fe80::1%2]:80`, `/tmp/s.sock`, `@name`,
+    /// `unix:rel.sock` (a relative path keeps its prefix).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Endpoint::Inet(a) => write!(f, "{a}"),
-            Endpoint::UnixPath(p) => write!(f, "{}", p.display()),
+            // A relative path keeps the prefix, so the printed form parses back to a path.
+            Endpoint::UnixPath(p) if p.starts_with("/") || p.starts_with("./") => {
+                write!(f, "{}", p.display())
+            }
+            Endpoint::UnixPath(p) => write!(f, "unix:{}", p.display()),
             Endpoint::UnixAbstract(n) => write!(f, "@{}", n.escape_ascii()),
         }
     }
@@ -177,10 +182,10 @@ mod tests {
             assert_eq!(e.to_string(), s);
         }
         assert_eq!("unix:@n".parse::<Endpoint>().unwrap().to_string(), "@n");
-        assert_eq!(
-            "unix:rel.sock".parse::<Endpoint>().unwrap().to_string(),
-            "rel.sock"
-        );
+        let shown = |s: &str| s.parse::<Endpoint>().unwrap().to_string();
+        assert_eq!(shown("unix:rel.sock"), "unix:rel.sock");
+        assert_eq!(shown("unix:/a"), "/a");
+        assert_eq!(shown("./r"), "./r");
     }
 
     #[test]
