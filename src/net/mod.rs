@@ -10,6 +10,34 @@
 //!
 //! Everything is built on [`crate::sys`] and [`Socket`](crate::Socket): the calls show up in
 //! `SOCKLAB_TRACE=1`'s log like any other socklab program's.
+//!
+//! # Example
+//! A server in a thread, stopped through one end of a socketpair (the CLI uses a signalfd for
+//! SIGINT/SIGTERM instead), and a pingpong against it:
+//! ```
+//! use socklab::net::{client, serve, Transport};
+//! use socklab::sys::{self, AF_UNIX, SOCK_STREAM};
+//! use std::os::fd::AsFd;
+//! let server = serve::Server::bind(serve::Config {
+//!     transport: Transport::Tcp,
+//!     addr: "127.0.0.1:0".parse().unwrap(),
+//!     mode: serve::Mode::Echo,
+//!     max_conns: usize::MAX,
+//!     rcvbuf: None,
+//! })?;
+//! let to = server.local().clone(); // 127.0.0.1:<the port the kernel picked>
+//! let (stop_tx, stop_rx) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0)?;
+//! let t = std::thread::spawn(move || server.run(stop_rx.as_fd()));
+//! let row = client::pingpong(&client::PingpongConfig {
+//!     to, transport: Transport::Tcp, size: 64, iters: 100, warmup: 10,
+//! })?;
+//! assert_eq!(row.received, 100);
+//! assert!(row.min_ns <= row.median_ns && row.median_ns <= row.p99_ns);
+//! sys::write(&stop_tx, b"x")?;
+//! let summary = t.join().unwrap()?;
+//! assert_eq!((summary.connections, summary.bytes_in, summary.errors), (1, 110 * 64, 0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod addr;
 pub mod client;

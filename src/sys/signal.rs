@@ -200,6 +200,17 @@ pub fn sigaction(signum: c_int, action: SigAction) -> Result<()> {
 ///
 /// # Errors
 /// `EINVAL` (a bad `how`). The pthread call returns the error; Rust turns it into an [`Error`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::signal::{pthread_sigmask, SigSet, SIGUSR2, SIG_BLOCK, SIG_SETMASK};
+/// std::thread::spawn(|| {
+///     let old = pthread_sigmask(SIG_BLOCK, &SigSet::of(&[SIGUSR2])?)?; // this thread only
+///     pthread_sigmask(SIG_SETMASK, &old)?;                             // and back
+///     Ok::<(), socklab::Error>(())
+/// }).join().unwrap()?;
+/// # Ok::<(), socklab::Error>(())
+/// ```
 pub fn pthread_sigmask(how: c_int, set: &SigSet) -> Result<SigSet> {
     let mut old = *set;
     // SAFETY: `set.0` is an initialised sigset_t and `old.0` a writable one.
@@ -256,6 +267,13 @@ pub fn read_signalfd(fd: impl AsFd) -> Result<c_int> {
 ///
 /// # Errors
 /// `ESRCH` (no such process), `EPERM`, `EINVAL`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::signal::kill;
+/// kill(std::process::id() as i32, 0)?; // signal 0: only checks that the process exists
+/// # Ok::<(), socklab::Error>(())
+/// ```
 pub fn kill(pid: libc::pid_t, sig: c_int) -> Result<()> {
     // SAFETY: kill(2) takes no pointers.
     let rc = unsafe { raw::kill(pid, sig) };
@@ -271,6 +289,15 @@ pub fn kill(pid: libc::pid_t, sig: c_int) -> Result<()> {
 /// # Errors
 /// `EINVAL` (bad signal), `ESRCH`. The pthread call returns the error; Rust turns it into an
 /// [`Error`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::signal::pthread_kill;
+/// let t = std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+/// pthread_kill(&t, 0)?; // signal 0: only checks the thread
+/// t.join().unwrap();
+/// # Ok::<(), socklab::Error>(())
+/// ```
 pub fn pthread_kill<T>(thread: &std::thread::JoinHandle<T>, sig: c_int) -> Result<()> {
     use std::os::unix::thread::JoinHandleExt;
     let t = thread.as_pthread_t();
@@ -291,6 +318,15 @@ pub fn pthread_kill<T>(thread: &std::thread::JoinHandle<T>, sig: c_int) -> Resul
 ///
 /// # Errors
 /// `EINVAL`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::signal::{getrlimit, setrlimit, RLIMIT_NOFILE};
+/// let (soft, hard) = getrlimit(RLIMIT_NOFILE)?;
+/// assert!(soft <= hard);
+/// setrlimit(RLIMIT_NOFILE, soft, hard)?; // unchanged: always allowed
+/// # Ok::<(), socklab::Error>(())
+/// ```
 pub fn getrlimit(resource: libc::__rlimit_resource_t) -> Result<(u64, u64)> {
     let mut r = libc::rlimit {
         rlim_cur: 0,
