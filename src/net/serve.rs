@@ -6,8 +6,8 @@
 //!   sockets, so SIGINT/SIGTERM end the loop between two calls, with every counter consistent,
 //!   and no thread has to be woken out of a blocking `recv`.
 //! - **Many clients on few cores**: the load test runs 550 clients at once on 2 CPUs; 550
-//!   threads would mostly measure the scheduler. One loop holds one 64 KiB buffer per client
-//!   that has unsent echo, and nothing per idle client but its fd.
+//!   threads would mostly measure the scheduler. One loop keeps, per client, its fd and a
+//!   buffer of at most 64 KiB for the echo it could not send yet (empty until it needs one).
 //! - **What C servers do**: the seed's C++ server is one blocking accept loop; the usual next
 //!   step in C is exactly this loop (poll, or epoll beyond a few thousand fds, where poll's
 //!   O(n) scan per wake-up starts to cost). socklab's `sys` has poll(2), so the loop is

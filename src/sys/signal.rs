@@ -164,7 +164,8 @@ pub fn interrupts() -> u32 {
 /// handler that is not async-signal-safe can be installed through the safe layer.
 ///
 /// # Errors
-/// `EINVAL` (`SIGKILL`, `SIGSTOP`, or not a signal).
+/// `EINVAL` (`SIGKILL`, `SIGSTOP`, or not a signal); also, with a note and before the call,
+/// [`SigAction::Interrupt`] for a fault signal (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`).
 ///
 /// # Example
 /// ```
@@ -173,6 +174,18 @@ pub fn interrupts() -> u32 {
 /// # Ok::<(), socklab::Error>(())
 /// ```
 pub fn sigaction(signum: c_int, action: SigAction) -> Result<()> {
+    // A fault signal whose handler returns re-runs the faulting instruction forever.
+    const FAULTS: [c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+    if action == SigAction::Interrupt && FAULTS.contains(&signum) {
+        return Err(Error::new(
+            Errno::EINVAL,
+            "sigaction",
+            format!("{signum}, count_interrupt, NULL"),
+        )
+        .with_note(
+            "a handler that returns from SIGSEGV/SIGBUS/SIGILL/SIGFPE would fault again at once",
+        ));
+    }
     // SAFETY: struct sigaction is plain data; all zeroes is SIG_DFL, no flags, an empty mask.
     let mut act: libc::sigaction = unsafe { mem::zeroed() };
     let name = match action {

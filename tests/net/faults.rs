@@ -238,3 +238,11 @@ fn connect_to_a_blackhole_times_out() {
         other => panic!("expected ETIMEDOUT, got {other:?}"),
     }
 }
+
+/// The safe sigaction refuses a returning handler for a fault signal (it would fault forever).
+#[test]
+fn interrupt_handler_is_refused_for_fault_signals() {
+    let e = signal::sigaction(libc::SIGSEGV, SigAction::Interrupt).unwrap_err();
+    assert_eq!(e.code(), Errno::EINVAL);
+    assert!(e.to_string().starts_with("sigaction(11, count_interrupt, NULL): EINVAL"), "{e}");
+}

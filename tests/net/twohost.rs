@@ -195,6 +195,11 @@ fn serve_and_clients_across_a_veth_link() {
     let (tbf, tbf_udp) = measure("tbf 50 Mbit", "45");
     // The link limited it: TCP goodput under the 50 Mbit/s rate (plus the 32 kbit burst's
     // share) and under the plain link's; every byte arrived (checked in `measure`).
+    eprintln!(
+        "tbf: TCP goodput {:.1} Mbit/s = {:.1}% of the 50 Mbit/s rate",
+        f(&tbf, "mbit_s"),
+        f(&tbf, "mbit_s") * 2.0
+    );
     assert!(f(&tbf, "mbit_s") < 52.0, "{tbf}");
     assert!(f(&tbf, "mbit_s") < f(&plain, "mbit_s"), "{tbf} vs {plain}");
     assert!(f(&tbf_udp, "mbit_s") < 52.0, "{tbf_udp}");
