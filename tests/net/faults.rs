@@ -244,5 +244,9 @@ fn connect_to_a_blackhole_times_out() {
 fn interrupt_handler_is_refused_for_fault_signals() {
     let e = signal::sigaction(libc::SIGSEGV, SigAction::Interrupt).unwrap_err();
     assert_eq!(e.code(), Errno::EINVAL);
-    assert!(e.to_string().starts_with("sigaction(11, count_interrupt, NULL): EINVAL"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("sigaction(11, count_interrupt, NULL): EINVAL"),
+        "{e}"
+    );
 }
