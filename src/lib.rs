@@ -11,6 +11,8 @@
 //!   logs every `sys` call in strace's format, from inside the process.
 //! - [`explain`] and [`inspect`]: learning tools — what an errno means for each socket call
 //!   ([`Errno::explain`]), and a socket struct's bytes as C lays them out.
+//! - `net` (feature `cli`): `socklab serve` / `pingpong` / `stream` as a library — a poll-loop
+//!   server and two clients that run socklab's calls across a link.
 //! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
 //!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
 //!
@@ -76,6 +78,8 @@ pub mod compare;
 pub mod experiments;
 pub mod explain;
 pub mod inspect;
+#[cfg(feature = "cli")]
+pub mod net;
 pub mod socket;
 pub mod sys;
 #[cfg(feature = "trace")]

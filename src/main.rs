@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use socklab::compare::paths::{PathName, Transport};
 use socklab::compare::{self, Config, Mode, Pin};
 
+mod net_cli;
+
 /// socklab: the POSIX socket API from Rust, measured against C.
 #[derive(Parser)]
 #[command(name = "socklab", version, about)]
@@ -24,6 +26,7 @@ struct Cli {
 enum Cmd {
     /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
     /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout.
+    #[command(allow_negative_numbers = true)]
     Compare(CompareArgs),
     /// Each claim of the primer (stream vs datagram, truncation, handshake, backlog, loss,
     /// ordering, speed, Nagle, ports, layers, ICMP) measured on loopback and in private network
@@ -36,6 +39,16 @@ enum Cmd {
     /// A socket struct as C lays it out on this target: each field's offset, size, value and
     /// meaning, then the bytes (sockaddr_in, sockaddr_in6, sockaddr_un, msghdr, mmsghdr)
     Inspect(InspectArgs),
+    /// A server for pingpong/stream: echoes (or discards) what many clients send, in one poll
+    /// loop. First stdout line: `listening on ADDR`; SIGINT/SIGTERM print a one-line summary.
+    #[command(allow_negative_numbers = true)]
+    Serve(net_cli::ServeArgs),
+    /// Round-trip time percentiles against `socklab serve --mode echo`.
+    #[command(allow_negative_numbers = true)]
+    Pingpong(net_cli::PingpongArgs),
+    /// Throughput counted at the receiver (and UDP loss) against `socklab serve`, either mode.
+    #[command(allow_negative_numbers = true)]
+    Stream(net_cli::StreamArgs),
 }
 
 #[derive(Args)]
@@ -97,16 +110,16 @@ struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_transport)]
     transport: Vec<Transport>,
     /// Message sizes in bytes, comma-separated (1..=65507 datagrams, 1..=65536 streams)
-    #[arg(long, value_delimiter = ',', default_value = "64")]
+    #[arg(long, value_delimiter = ',', default_value = "64", value_parser = net_cli::parse_compare_size)]
     size: Vec<usize>,
     /// Paths, comma-separated [default: every path the mode has]
     #[arg(long, value_delimiter = ',', value_parser = parse_path)]
     paths: Vec<PathName>,
-    /// Measured operations per path and row
-    #[arg(long, default_value_t = Config::default().iters)]
+    /// Measured operations per path and row (1..=1000000: ~16 B per sample and path)
+    #[arg(long, default_value_t = Config::default().iters, value_parser = net_cli::parse_compare_iters)]
     iters: u64,
     /// Unrecorded operations per path before the first round
-    #[arg(long, default_value_t = Config::default().warmup)]
+    #[arg(long, default_value_t = Config::default().warmup, value_parser = net_cli::parse_warmup)]
     warmup: u64,
     /// Pinning: same (one core), split (two cores), none
     #[arg(long, default_value = "same", value_parser = parse_pin)]
@@ -118,10 +131,10 @@ struct CompareArgs {
     #[arg(long)]
     json: bool,
     /// Messages per batch in batch mode (1..=1024)
-    #[arg(long, default_value_t = Config::default().batch)]
+    #[arg(long, default_value_t = Config::default().batch, value_parser = net_cli::parse_compare_batch)]
     batch: usize,
     /// Interleaved rounds the iterations are split into
-    #[arg(long, default_value_t = Config::default().rounds)]
+    #[arg(long, default_value_t = Config::default().rounds, value_parser = net_cli::parse_positive)]
     rounds: usize,
     /// Hold /dev/cpu_dma_latency at 0 µs during the run (needs root)
     #[arg(long)]
@@ -182,15 +195,15 @@ fn compare(args: &CompareArgs) -> ExitCode {
             }
         }
     });
-    match report {
-        Ok(r) if args.json => print!("{}", compare::report::json(&r)),
-        Ok(r) => print!("{}", compare::report::table(&r)),
+    let printed = match report {
+        Ok(r) if args.json => net_cli::emit(&compare::report::json(&r)),
+        Ok(r) => net_cli::emit(&compare::report::table(&r)),
         Err(e) => {
             eprintln!("\nerror: {e}");
             return ExitCode::FAILURE;
         }
-    }
-    ExitCode::SUCCESS
+    };
+    printed.err().unwrap_or(ExitCode::SUCCESS)
 }
 
 /// `--trace`: turns the call log on for the whole run.
@@ -212,12 +225,21 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version: stdout, exit 0
+        // Plain `socklab`: the usage and the subcommands on stderr, exit 2.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return ExitCode::from(2);
+        }
         Err(e) => {
             let text = e.render().to_string();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             return usage_error(first.trim_start_matches("error: "));
         }
     };
+    #[cfg(feature = "trace")]
+    if let Err(msg) = socklab::trace::check_env() {
+        return usage_error(&msg);
+    }
     if cli.trace {
         if let Err(msg) = enable_trace() {
             return usage_error(msg);
@@ -228,6 +250,9 @@ fn main() -> ExitCode {
         Cmd::Experiments(args) => experiments(args),
         Cmd::Explain(args) => explain(args),
         Cmd::Inspect(args) => inspect(args),
+        Cmd::Serve(args) => net_cli::serve(args),
+        Cmd::Pingpong(args) => net_cli::pingpong(args),
+        Cmd::Stream(args) => net_cli::stream(args),
     }
 }
 
@@ -237,10 +262,11 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
     use socklab::experiments as x;
     if args.list {
         let width = x::ALL.iter().map(|e| e.name.len()).max().unwrap_or(0);
-        for e in x::ALL {
-            println!("{:width$}  {}", e.name, e.claim);
-        }
-        return ExitCode::SUCCESS;
+        let list: String = x::ALL
+            .iter()
+            .map(|e| format!("{:width$}  {}\n", e.name, e.claim))
+            .collect();
+        return net_cli::emit(&list).err().unwrap_or(ExitCode::SUCCESS);
     }
     let mut chosen = Vec::new();
     for name in &args.names {
@@ -259,20 +285,24 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
     }
     let started = std::time::Instant::now();
     let outcomes: Vec<x::Outcome> = chosen.iter().map(|e| (e.run)()).collect();
+    let mut text = String::new();
     if args.json {
-        print!("{}", x::json(&outcomes));
+        text = x::json(&outcomes);
     } else {
         if !args.brief {
             for o in &outcomes {
-                println!("{o}");
+                text.push_str(&format!("{o}\n"));
             }
         }
-        print!("{}", x::summary_table(&outcomes));
-        println!(
-            "({} experiments in {:.1} s)",
+        text.push_str(&x::summary_table(&outcomes));
+        text.push_str(&format!(
+            "({} experiments in {:.1} s)\n",
             outcomes.len(),
             started.elapsed().as_secs_f64()
-        );
+        ));
+    }
+    if let Err(code) = net_cli::emit(&text) {
+        return code;
     }
     // An experiment that broke (not a verdict, not a missing privilege) fails the command.
     if outcomes
@@ -305,8 +335,8 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         }
         out.push('\n');
     }
-    print!("{}", out.trim_end_matches('\n').to_owned() + "\n");
-    ExitCode::SUCCESS
+    let text = out.trim_end_matches('\n').to_owned() + "\n";
+    net_cli::emit(&text).err().unwrap_or(ExitCode::SUCCESS)
 }
 
 /// `socklab inspect STRUCT [ADDRESS]`.
@@ -322,8 +352,7 @@ fn inspect(args: &InspectArgs) -> ExitCode {
     match inspect::inspect(kind, args.address.as_deref()) {
         Ok(layouts) => {
             let text: Vec<String> = layouts.iter().map(ToString::to_string).collect();
-            print!("{}", text.join("\n"));
-            ExitCode::SUCCESS
+            net_cli::emit(&text.join("\n")).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => usage_error(&e.to_string()),
     }

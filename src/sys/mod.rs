@@ -54,6 +54,7 @@ pub mod raw;
 mod sched;
 mod select;
 mod services;
+pub mod signal;
 mod socket;
 pub(crate) mod trace;
 #[cfg(feature = "trace")]

@@ -777,6 +777,14 @@ sockopt! {
     /// number unchanged and does not halve the answer.
     SoRcvBuf: SOL_SOCKET, SO_RCVBUF, c_int => usize, get int_to_size, set size_to_int
 }
+// SAFETY: SO_RCVBUFFORCE: an int, read as 4 bytes by setsockopt (getsockopt refuses it with
+// ENOPROTOOPT, so nothing is written); no pointer.
+sockopt! {
+    /// `SO_RCVBUFFORCE` (`SOL_SOCKET`, `int` as `usize`) — socket(7): as `SO_RCVBUF`, but a
+    /// process with `CAP_NET_ADMIN` may exceed `net.core.rmem_max`. Set-only: read the size back
+    /// with [`SoRcvBuf`].
+    SoRcvBufForce: SOL_SOCKET, SO_RCVBUFFORCE, c_int => usize, get int_to_size, set size_to_int
+}
 // SAFETY: SO_SNDBUF: an int both ways (at most optlen bytes written, 4 read); no pointer.
 sockopt! {
     /// `SO_SNDBUF` (`SOL_SOCKET`, `int` as `usize`) — socket(7): the send buffer size.
