@@ -73,6 +73,7 @@
 #[cfg(feature = "compare")]
 #[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod compare;
+pub mod endpoint;
 #[cfg(feature = "experiments")]
 #[cfg_attr(docsrs, doc(cfg(feature = "experiments")))]
 pub mod experiments;

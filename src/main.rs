@@ -352,7 +352,9 @@ fn inspect(args: &InspectArgs) -> ExitCode {
     match inspect::inspect(kind, args.address.as_deref()) {
         Ok(layouts) => {
             let text: Vec<String> = layouts.iter().map(ToString::to_string).collect();
-            net_cli::emit(&text.join("\n")).err().unwrap_or(ExitCode::SUCCESS)
+            net_cli::emit(&text.join("\n"))
+                .err()
+                .unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => usage_error(&e.to_string()),
     }

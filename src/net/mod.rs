@@ -39,14 +39,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod addr;
 pub mod client;
 pub mod serve;
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use addr::Endpoint;
+pub use crate::endpoint::Endpoint;
 
 /// The transports `serve`, `pingpong` and `stream` speak.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

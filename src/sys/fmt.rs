@@ -569,7 +569,6 @@ pub(crate) fn cpu_mask(bytes: &[u8]) -> String {
     format!("[{}]", cpus.join(" "))
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // select/pselect6, epoll, the int ioctls, signal sets (issue 10; their names are in names.rs).
 // ---------------------------------------------------------------------------------------------

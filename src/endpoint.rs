@@ -1,6 +1,7 @@
-//! [`Endpoint`]: the one address syntax of `serve`, `pingpong` and `stream` — `IP:PORT`,
-//! `[v6%zone]:PORT`, `/path` or `@name`, with an optional `unix:` prefix — parsed without name
-//! resolution and printed back the same way.
+//! [`Endpoint`]: the one address syntax of every subcommand (`serve`, `pingpong`, `stream`,
+//! `inspect`) — `IP:PORT`, `[v6%zone]:PORT`, `/path` or `@name`, with an optional `unix:`
+//! prefix — parsed without name resolution and printed back the same way. Library core: std and
+//! `sys` only.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
@@ -15,7 +16,7 @@ const SYNTAX: &str = "IP:PORT, [v6%zone]:PORT, /path or @name";
 /// An address as `socklab serve --addr` / `pingpong --to` take and print it.
 ///
 /// ```
-/// use socklab::net::Endpoint;
+/// use socklab::endpoint::Endpoint;
 /// let a: Endpoint = "127.0.0.1:0".parse().unwrap();
 /// assert_eq!(a.to_string(), "127.0.0.1:0");
 /// let u: Endpoint = "unix:/tmp/s.sock".parse().unwrap();
