@@ -173,12 +173,15 @@ fn parse_addr(kind: Kind, s: &str) -> Result<SockAddr, InspectError> {
     let name = Kind::NAMES[kind as usize];
     let bad = |why: String| InspectError(format!("inspect {name}: {why}"));
     let ep: Endpoint = s.parse().map_err(bad)?;
-    let fits = match (&ep, kind) {
-        (Endpoint::Inet(SocketAddr::V4(_)), Kind::SockaddrIn) => true,
-        (Endpoint::Inet(SocketAddr::V6(_)), Kind::SockaddrIn6) => true,
-        (Endpoint::UnixPath(_) | Endpoint::UnixAbstract(_), Kind::SockaddrUn) => true,
-        _ => false,
-    };
+    let fits = matches!(
+        (&ep, kind),
+        (Endpoint::Inet(SocketAddr::V4(_)), Kind::SockaddrIn)
+            | (Endpoint::Inet(SocketAddr::V6(_)), Kind::SockaddrIn6)
+            | (
+                Endpoint::UnixPath(_) | Endpoint::UnixAbstract(_),
+                Kind::SockaddrUn
+            )
+    );
     if !fits {
         return Err(bad(format!(
             "'{s}' is not a {name} address (e.g. {})",
