@@ -33,8 +33,9 @@ enum Cmd {
     /// namespaces, with a verdict. Parts that need root (namespaces, raw sockets, tc) say why
     /// when they cannot run. `--list` names them; give names to run only those.
     Experiments(ExperimentsArgs),
-    /// What an errno means for the socket calls that return it: number, strerror text, the
+    /// What an errno (or EAI_* code) means for the socket calls that return it: number, text, the
     /// calls and their usual causes, what to try, two lines of C that trigger it
+    #[command(allow_negative_numbers = true)]
     Explain(ExplainArgs),
     /// A socket struct as C lays it out on this target: each field's offset, size, value and
     /// meaning, then the bytes (sockaddr_in, sockaddr_in6, sockaddr_un, msghdr, mmsghdr)
@@ -53,7 +54,7 @@ enum Cmd {
 
 #[derive(Args)]
 struct ExplainArgs {
-    /// Errnos as symbols (EADDRINUSE) or numbers (98)
+    /// Errnos as symbols (EADDRINUSE) or numbers (98), or getaddrinfo codes (EAI_NONAME)
     #[arg(required = true, value_name = "ERRNO")]
     errnos: Vec<String>,
 }
@@ -319,18 +320,19 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
 fn explain(args: &ExplainArgs) -> ExitCode {
     let mut out = String::new();
     for text in &args.errnos {
-        let Some(errno) = socklab::Errno::parse(text) else {
+        let Some(code) = socklab::explain::Code::parse(text) else {
             return usage_error(&format!(
-                "explain: '{text}' is not an errno (a symbol like EADDRINUSE or a number like 98)"
+                "explain: '{text}' is not an errno or EAI_* code (a symbol like EADDRINUSE or \
+                 EAI_NONAME, or a number like 98)"
             ));
         };
-        match errno.explain() {
+        match code.explain() {
             Some(e) => out.push_str(&e.to_string()),
             None => out.push_str(&format!(
                 "{} ({}): {}\n  no socket call commonly returns it; see errno(3)\n",
-                errno.name(),
-                errno.raw(),
-                errno.description()
+                code.name(),
+                code.raw(),
+                code.description()
             )),
         }
         out.push('\n');
