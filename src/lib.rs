@@ -79,6 +79,7 @@ pub mod endpoint;
 pub mod experiments;
 pub mod explain;
 pub mod inspect;
+pub mod nagle;
 #[cfg(feature = "cli")]
 pub mod net;
 pub mod socket;
