@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use socklab::sys::{self, CmsgBuffer, Errno, Ucred, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
 use socklab::sys::{FIONREAD, SIOCINQ, SIOCOUTQ};
 
-use crate::common::{no_leak, v4_any};
+use crate::common::{no_leak, tcp_pair, v4_any};
 
 #[test]
 fn fionread_siocinq_siocoutq() {
@@ -37,12 +37,7 @@ fn fionread_siocinq_siocoutq() {
 #[test]
 fn sockatmark_on_tcp_and_its_error() {
     no_leak(|| {
-        let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-        sys::bind(&lst, &v4_any()).unwrap();
-        sys::listen(&lst, 1).unwrap();
-        let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-        sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
-        let srv = sys::accept(&lst, None).unwrap();
+        let (cli, srv) = tcp_pair();
         assert!(!sys::sockatmark(&srv).unwrap());
         let udp = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
         let e = sys::sockatmark(&udp).unwrap_err();
