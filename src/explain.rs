@@ -1,5 +1,6 @@
-//! What an errno means for the socket calls that return it: [`Errno::explain`] and the table
-//! behind it, which `socklab explain EADDRINUSE 111 ENOTCONN` prints.
+//! What an errno (or a getaddrinfo `EAI_*` code) means for the socket calls that return it:
+//! [`Errno::explain`], [`Eai::explain`] and the tables behind them, which `socklab explain
+//! EADDRINUSE 111 ENOTCONN EAI_NONAME` prints.
 //!
 //! Each [`Explanation`] names the socket calls that return the error with the usual cause for
 //! each (from the Linux man pages and the kernel's behaviour as the tests in `tests/sys` assert
@@ -7,13 +8,81 @@
 
 use std::fmt;
 
-use crate::sys::Errno;
+use crate::sys::{Eai, Errno};
 
-/// One errno explained for the socket API.
+/// The code an [`Explanation`] is about: an errno, or a getaddrinfo(3) `EAI_*` code (those are
+/// not errno values: getaddrinfo returns them, and only `EAI_SYSTEM` means "see errno").
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// An errno(3) value.
+    Errno(Errno),
+    /// A getaddrinfo(3) return value.
+    Eai(Eai),
+}
+
+impl Code {
+    /// Parses what a user types: an errno symbol (`EADDRINUSE`, with the aliases of
+    /// [`Errno::parse`]) or number (`98`), or an `EAI_*` symbol or its (negative) number (`-2`).
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::explain::Code;
+    /// use socklab::sys::Eai;
+    /// assert_eq!(Code::parse("EAI_NONAME"), Some(Code::Eai(Eai::EAI_NONAME)));
+    /// assert_eq!(Code::parse("-2"), Some(Code::Eai(Eai::EAI_NONAME)));
+    /// assert_eq!(Code::parse("98"), Some(Code::Errno(socklab::Errno::EADDRINUSE)));
+    /// ```
+    pub fn parse(s: &str) -> Option<Code> {
+        if let Some(e) = Errno::parse(s) {
+            return Some(Code::Errno(e));
+        }
+        let eai = match s.parse::<i32>() {
+            Ok(n) if n < 0 => Eai::from_raw(n),
+            Ok(_) => return None,
+            Err(_) => GAI_TABLE.iter().map(|x| x.eai()).find(|e| e.name() == s)?,
+        };
+        (eai.name() != "EAI_???").then_some(Code::Eai(eai))
+    }
+
+    /// The symbol (`EADDRINUSE`, `EAI_NONAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::Errno(e) => e.name(),
+            Code::Eai(e) => e.name(),
+        }
+    }
+
+    /// The number C uses.
+    pub fn raw(self) -> i32 {
+        match self {
+            Code::Errno(e) => e.raw(),
+            Code::Eai(e) => e.raw(),
+        }
+    }
+
+    /// strerror(3) / gai_strerror(3) text.
+    pub fn description(self) -> String {
+        match self {
+            Code::Errno(e) => e.description(),
+            Code::Eai(e) => e.description(),
+        }
+    }
+
+    /// The explanation, if the tables have one.
+    pub fn explain(self) -> Option<&'static Explanation> {
+        let table = match self {
+            Code::Errno(_) => TABLE,
+            Code::Eai(_) => GAI_TABLE,
+        };
+        table.iter().find(|e| e.code == self)
+    }
+}
+
+/// One errno (or `EAI_*` code) explained for the socket API.
 #[derive(Debug)]
 pub struct Explanation {
     /// The error.
-    pub errno: Errno,
+    pub code: Code,
     /// `(call, usual cause)` for each socket call that returns it, most common first.
     pub calls: &'static [(&'static str, &'static str)],
     /// What to try.
@@ -33,7 +102,7 @@ impl Errno {
     /// assert!(e.calls.iter().any(|(call, _)| *call == "bind"));
     /// ```
     pub fn explain(self) -> Option<&'static Explanation> {
-        TABLE.iter().find(|e| e.errno == self)
+        Code::Errno(self).explain()
     }
 
     /// Parses an errno as a user writes it: a symbol (`EADDRINUSE`, also the aliases
@@ -62,11 +131,33 @@ impl Errno {
     }
 }
 
+impl Eai {
+    /// What this getaddrinfo(3) code means and what usually causes it.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::sys::Eai;
+    /// assert!(Eai::EAI_NONAME.explain().is_some());
+    /// ```
+    pub fn explain(self) -> Option<&'static Explanation> {
+        Code::Eai(self).explain()
+    }
+}
+
+impl Explanation {
+    fn eai(&self) -> Eai {
+        match self.code {
+            Code::Eai(e) => e,
+            Code::Errno(_) => Eai::from_raw(0),
+        }
+    }
+}
+
 impl fmt::Display for Explanation {
     /// The block `socklab explain` prints: name, number and strerror text, the calls with their
     /// causes, what to try, and the C snippet.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = self.errno;
+        let e = self.code;
         writeln!(f, "{} ({}): {}", e.name(), e.raw(), e.description())?;
         let width = self.calls.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
         writeln!(f, "  returned by:")?;
@@ -85,7 +176,7 @@ impl fmt::Display for Explanation {
 /// Every errno a socket call commonly returns, in alphabetical order.
 static TABLE: &[Explanation] = &[
     Explanation {
-        errno: Errno::EACCES,
+        code: Code::Errno(Errno::EACCES),
         calls: &[
             ("bind", "a port below 1024 without CAP_NET_BIND_SERVICE (see net.ipv4.ip_unprivileged_port_start), or no search/write permission on a Unix socket path's directory"),
             ("connect", "no write permission on the Unix socket file, or a broadcast address without SO_BROADCAST"),
@@ -99,7 +190,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EADDRINUSE,
+        code: Code::Errno(Errno::EADDRINUSE),
         calls: &[
             ("bind", "another socket is bound to the same address and port: a live listener, or a connection still in TIME_WAIT after a restart"),
             ("listen", "the socket was never bound and the kernel's autobind found no free ephemeral port, or another socket listens on the same port with SO_REUSEPORT rules not met"),
@@ -113,7 +204,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EADDRNOTAVAIL,
+        code: Code::Errno(Errno::EADDRNOTAVAIL),
         calls: &[
             ("bind", "the address is not one of this host's interfaces (a typo, or an interface that is down or not yet configured)"),
             ("connect", "no local port left to bind to (ephemeral range exhausted), or the destination is 0.0.0.0:0 / port 0"),
@@ -126,7 +217,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EAFNOSUPPORT,
+        code: Code::Errno(Errno::EAFNOSUPPORT),
         calls: &[
             ("socket", "the address family is not compiled into the kernel or not known (socket(47, …))"),
             ("bind", "the sockaddr's sa_family does not match the socket's family (an AF_INET6 address on an AF_INET socket)"),
@@ -140,7 +231,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EAGAIN,
+        code: Code::Errno(Errno::EAGAIN),
         calls: &[
             ("recv/read/recvfrom/recvmsg", "a non-blocking socket (O_NONBLOCK or MSG_DONTWAIT) has no data yet, or SO_RCVTIMEO expired on a blocking one"),
             ("send/write/sendto/sendmsg", "a non-blocking socket's send buffer is full, or SO_SNDTIMEO expired"),
@@ -155,7 +246,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EALREADY,
+        code: Code::Errno(Errno::EALREADY),
         calls: &[(
             "connect",
             "a non-blocking connect is already in progress on this socket",
@@ -167,7 +258,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EBADF,
+        code: Code::Errno(Errno::EBADF),
         calls: &[
             ("every call", "the fd is not open: closed already (a double close), never opened (-1 from a failed socket()), or a number from elsewhere"),
             ("read/write", "the fd is open but not for this direction"),
@@ -179,7 +270,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ECONNABORTED,
+        code: Code::Errno(Errno::ECONNABORTED),
         calls: &[(
             "accept",
             "a connection in the accept queue was reset (RST) by the client before accept took it",
@@ -191,7 +282,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ECONNREFUSED,
+        code: Code::Errno(Errno::ECONNREFUSED),
         calls: &[
             ("connect (TCP)", "nothing listens on that address and port: the peer's kernel answered the SYN with RST"),
             ("connect (Unix)", "the socket file exists but nobody listens on it (the server exited)"),
@@ -204,7 +295,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ECONNRESET,
+        code: Code::Errno(Errno::ECONNRESET),
         calls: &[
             ("recv/read", "the peer reset the connection (RST): it closed with unread data in its receive buffer, set SO_LINGER {1, 0}, or crashed"),
             ("send/write", "as recv: the peer sent RST; a later write gives EPIPE"),
@@ -217,7 +308,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EDESTADDRREQ,
+        code: Code::Errno(Errno::EDESTADDRREQ),
         calls: &[
             ("send/write (UDP)", "an unconnected datagram socket has no destination: use sendto or connect first"),
             ("sendmsg", "msg_name is NULL on an unconnected datagram socket"),
@@ -229,7 +320,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EFAULT,
+        code: Code::Errno(Errno::EFAULT),
         calls: &[(
             "every call with a pointer",
             "a pointer argument is outside the process's memory (NULL where a buffer is required, a freed buffer, a length larger than the buffer)",
@@ -241,7 +332,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EHOSTUNREACH,
+        code: Code::Errno(Errno::EHOSTUNREACH),
         calls: &[
             ("connect", "no route to the host, or an ICMP host-unreachable came back (often a firewall REJECT)"),
             ("sendto/send", "as connect, reported on the next call for datagram sockets"),
@@ -253,7 +344,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EHWPOISON,
+        code: Code::Errno(Errno::EHWPOISON),
         calls: &[(
             "(none)",
             "no socket call returns it: the kernel uses it for memory pages with a hardware error (madvise MADV_HWPOISON); it is listed so every errno the tests name has an entry",
@@ -265,7 +356,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EINPROGRESS,
+        code: Code::Errno(Errno::EINPROGRESS),
         calls: &[
             ("connect", "a non-blocking TCP connect has started; the handshake completes later"),
             ("connect (after EINTR)", "a signal interrupted a blocking connect; the handshake goes on in the background"),
@@ -277,7 +368,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EINTR,
+        code: Code::Errno(Errno::EINTR),
         calls: &[
             ("recv/read/accept/connect/send/poll…", "a signal handler ran while the call was blocked (and the handler was installed without SA_RESTART, or the call is never restarted, like poll or a call with SO_RCVTIMEO)"),
         ],
@@ -288,7 +379,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EINVAL,
+        code: Code::Errno(Errno::EINVAL),
         calls: &[
             ("bind", "the socket is already bound, or addrlen is wrong for the family (3, 15, 129 for AF_INET)"),
             ("listen", "the socket is already connected (a datagram socket gives EOPNOTSUPP instead)"),
@@ -304,7 +395,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EISCONN,
+        code: Code::Errno(Errno::EISCONN),
         calls: &[
             ("connect", "the socket is already connected (a second connect on TCP)"),
             ("sendto (TCP)", "an address was given on a connected stream socket"),
@@ -316,7 +407,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EMFILE,
+        code: Code::Errno(Errno::EMFILE),
         calls: &[(
             "socket/accept/socketpair",
             "the process has RLIMIT_NOFILE fds open: an fd leak, or a busy server with the default soft limit of 1024",
@@ -328,7 +419,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EMSGSIZE,
+        code: Code::Errno(Errno::EMSGSIZE),
         calls: &[
             ("send/sendto/sendmsg (UDP)", "the datagram is larger than the protocol allows (65507 bytes payload for UDP/IPv4) or than the path MTU with IP_PMTUDISC_DO"),
             ("send (Unix datagram)", "the datagram is larger than the socket's send buffer"),
@@ -340,7 +431,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENAMETOOLONG,
+        code: Code::Errno(Errno::ENAMETOOLONG),
         calls: &[(
             "bind/connect (Unix)",
             "the path does not fit sun_path (108 bytes with its NUL on Linux); socklab reports it before the call rather than truncating",
@@ -352,7 +443,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENETUNREACH,
+        code: Code::Errno(Errno::ENETUNREACH),
         calls: &[
             ("connect/sendto", "no route to the destination network (no default route, or an IPv6 address on an IPv4-only host)"),
         ],
@@ -363,7 +454,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENFILE,
+        code: Code::Errno(Errno::ENFILE),
         calls: &[(
             "socket/accept",
             "the whole system reached fs.file-max open files",
@@ -375,7 +466,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENOBUFS,
+        code: Code::Errno(Errno::ENOBUFS),
         calls: &[
             ("send/sendto", "the interface queue or the kernel's memory for socket buffers is exhausted (often a UDP flood)"),
             ("socket/accept", "the kernel could not allocate the socket's memory"),
@@ -387,7 +478,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENOENT,
+        code: Code::Errno(Errno::ENOENT),
         calls: &[
             ("connect (Unix)", "the socket path does not exist (server not started, or it removed the file)"),
             ("bind (Unix)", "a directory in the path does not exist"),
@@ -399,7 +490,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENOMEM,
+        code: Code::Errno(Errno::ENOMEM),
         calls: &[(
             "socket/setsockopt/sendmsg",
             "the kernel could not allocate memory (a huge SO_RCVBUF is capped instead; optmem_max exceeded by control data)",
@@ -411,7 +502,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENOPROTOOPT,
+        code: Code::Errno(Errno::ENOPROTOOPT),
         calls: &[
             ("setsockopt/getsockopt", "the option is not known at that level (TCP_NODELAY on a UDP socket, a level/option pair swapped)"),
         ],
@@ -422,7 +513,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENOTCONN,
+        code: Code::Errno(Errno::ENOTCONN),
         calls: &[
             ("recv/read (TCP)", "the stream socket was never connected (or the connect failed); send on such a socket gives EPIPE on Linux"),
             ("getpeername", "no peer: the socket is not connected"),
@@ -435,7 +526,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ENOTSOCK,
+        code: Code::Errno(Errno::ENOTSOCK),
         calls: &[(
             "every socket call",
             "the fd is open but is not a socket (a file, a pipe, stdin)",
@@ -447,7 +538,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EOPNOTSUPP,
+        code: Code::Errno(Errno::EOPNOTSUPP),
         calls: &[
             ("listen/accept", "the socket type does not accept connections (SOCK_DGRAM)"),
             ("send/recv", "a flag the protocol does not support (MSG_OOB on UDP or Unix sockets)"),
@@ -460,7 +551,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EPERM,
+        code: Code::Errno(Errno::EPERM),
         calls: &[
             ("socket", "SOCK_RAW or AF_PACKET without CAP_NET_RAW"),
             ("setsockopt", "a privileged option without CAP_NET_ADMIN (SO_PRIORITY above 6, SO_MARK, SO_ATTACH_FILTER on TCP in some setups)"),
@@ -473,7 +564,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EPIPE,
+        code: Code::Errno(Errno::EPIPE),
         calls: &[(
             "send/write",
             "the connection is closed for writing: the peer closed (and reset), you called shutdown(SHUT_WR), or (Linux) the TCP socket was never connected. Also raises SIGPIPE, which kills a C program unless MSG_NOSIGNAL or SIG_IGN (Rust ignores SIGPIPE at start-up)",
@@ -485,7 +576,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EPROTONOSUPPORT,
+        code: Code::Errno(Errno::EPROTONOSUPPORT),
         calls: &[(
             "socket",
             "the protocol is not supported for this family and type (IPPROTO_UDP with SOCK_STREAM), or its module is not loaded (SCTP)",
@@ -497,7 +588,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::EPROTOTYPE,
+        code: Code::Errno(Errno::EPROTOTYPE),
         calls: &[
             ("connect (Unix)", "the listener's type differs (a SOCK_DGRAM client connecting to a SOCK_STREAM path)"),
             ("socket", "the protocol does not fit the type"),
@@ -509,7 +600,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ESOCKTNOSUPPORT,
+        code: Code::Errno(Errno::ESOCKTNOSUPPORT),
         calls: &[(
             "socket",
             "the socket type is not supported in this family (SOCK_SEQPACKET on AF_INET)",
@@ -521,7 +612,7 @@ static TABLE: &[Explanation] = &[
         ],
     },
     Explanation {
-        errno: Errno::ETIMEDOUT,
+        code: Code::Errno(Errno::ETIMEDOUT),
         calls: &[
             ("connect", "no answer to the SYNs: the host is down, a firewall drops silently, or the listener's queue is full (tcp_syn_retries, ~130 s by default)"),
             ("recv/send", "the connection died: retransmissions or keepalive probes went unanswered (TCP_USER_TIMEOUT, tcp_retries2)"),
@@ -534,23 +625,134 @@ static TABLE: &[Explanation] = &[
     },
 ];
 
+/// getaddrinfo(3)'s codes, in alphabetical order.
+static GAI_TABLE: &[Explanation] = &[
+    Explanation {
+        code: Code::Eai(Eai::EAI_AGAIN),
+        calls: &[("getaddrinfo/getnameinfo", "the name server did not answer in time, or answered SERVFAIL: a temporary failure")],
+        remedy: "try again later; check /etc/resolv.conf and that a DNS server is reachable",
+        c_snippet: [
+            "/* with the DNS server unreachable */",
+            "getaddrinfo(\"example.org\", \"http\", &hints, &res);   /* EAI_AGAIN */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_BADFLAGS),
+        calls: &[("getaddrinfo/getnameinfo", "ai_flags (or getnameinfo's flags) holds an unknown bit, or AI_CANONNAME with a NULL node")],
+        remedy: "pass only AI_* flags the man page lists; AI_CANONNAME needs a host name",
+        c_snippet: [
+            "hints.ai_flags = AI_CANONNAME;",
+            "getaddrinfo(NULL, \"http\", &hints, &res);   /* EAI_BADFLAGS */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_FAIL),
+        calls: &[("getaddrinfo/getnameinfo", "the name server returned a permanent failure")],
+        remedy: "check the name and the resolver configuration; retrying will not help",
+        c_snippet: [
+            "/* a resolver that answers REFUSED */",
+            "getaddrinfo(\"example.org\", NULL, &hints, &res);   /* EAI_FAIL */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_FAMILY),
+        calls: &[("getaddrinfo", "ai_family is not AF_INET, AF_INET6 or AF_UNSPEC"), ("getnameinfo", "the address family is not supported")],
+        remedy: "use AF_UNSPEC to get both IPv4 and IPv6, or AF_INET / AF_INET6",
+        c_snippet: [
+            "hints.ai_family = AF_UNIX;",
+            "getaddrinfo(\"localhost\", \"http\", &hints, &res);   /* EAI_FAMILY */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_MEMORY),
+        calls: &[("getaddrinfo/getnameinfo", "out of memory")],
+        remedy: "free what you hold (every getaddrinfo result needs one freeaddrinfo)",
+        c_snippet: [
+            "for (;;) getaddrinfo(\"localhost\", NULL, &hints, &res);   /* never freed */",
+            "getaddrinfo(\"localhost\", NULL, &hints, &res);   /* eventually EAI_MEMORY */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_NODATA),
+        calls: &[("getaddrinfo", "the host exists but has no address of the asked family (glibc reports most such cases as EAI_NONAME)")],
+        remedy: "ask with AF_UNSPEC, or check the name's DNS records",
+        c_snippet: [
+            "hints.ai_family = AF_INET6;   /* a name with only an A record */",
+            "getaddrinfo(\"v4only.example\", NULL, &hints, &res);   /* EAI_NODATA or EAI_NONAME */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_NONAME),
+        calls: &[
+            ("getaddrinfo", "the node or service is not known (no such host, a service name missing from /etc/services), or both node and service are NULL"),
+            ("getnameinfo", "NI_NAMEREQD was set and the address has no name"),
+        ],
+        remedy: "check the spelling and /etc/hosts, /etc/services; pass AI_NUMERICHOST for literal addresses; one of node/service must be non-NULL",
+        c_snippet: [
+            "struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;",
+            "getaddrinfo(\"nowhere.invalid\", \"http\", &hints, &res);   /* EAI_NONAME */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_OVERFLOW),
+        calls: &[("getnameinfo", "the host or service buffer is too small for the answer")],
+        remedy: "use NI_MAXHOST / NI_MAXSERV sized buffers",
+        c_snippet: [
+            "char host[2];",
+            "getnameinfo(sa, len, host, sizeof host, NULL, 0, NI_NUMERICHOST);   /* EAI_OVERFLOW */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_SERVICE),
+        calls: &[("getaddrinfo", "the service exists but not for the asked socket type (\"domain\" is fine, but a tcp-only name with SOCK_DGRAM fails)")],
+        remedy: "give a port number, or a service /etc/services lists for that protocol",
+        c_snippet: [
+            "hints.ai_socktype = SOCK_DGRAM;",
+            "getaddrinfo(\"localhost\", \"ssh\", &hints, &res);   /* ssh is tcp-only: EAI_SERVICE */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_SOCKTYPE),
+        calls: &[("getaddrinfo", "ai_socktype is not SOCK_STREAM, SOCK_DGRAM or SOCK_RAW (or 0)")],
+        remedy: "use 0 for any, or one of the three",
+        c_snippet: [
+            "hints.ai_socktype = 42;",
+            "getaddrinfo(\"localhost\", \"http\", &hints, &res);   /* EAI_SOCKTYPE */",
+        ],
+    },
+    Explanation {
+        code: Code::Eai(Eai::EAI_SYSTEM),
+        calls: &[("getaddrinfo/getnameinfo", "a system call failed: errno says which (socklab's Error carries it)")],
+        remedy: "read errno (err.errno()) and explain that instead",
+        c_snippet: [
+            "/* e.g. no fd left for the resolver's socket */",
+            "getaddrinfo(\"example.org\", \"http\", &hints, &res);   /* EAI_SYSTEM, errno EMFILE */",
+        ],
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn one_entry_per_errno_in_order() {
-        for w in TABLE.windows(2) {
-            assert!(
-                w[0].errno.name() < w[1].errno.name(),
-                "{} before {}",
-                w[0].errno.name(),
-                w[1].errno.name()
-            );
-        }
-        for e in TABLE {
-            assert!(!e.calls.is_empty(), "{} has no call", e.errno.name());
-            assert!(e.c_snippet[1].contains('('), "{}", e.errno.name());
+        for table in [TABLE, GAI_TABLE] {
+            for w in table.windows(2) {
+                let (a, b) = (w[0].code.name(), w[1].code.name());
+                assert!(a < b, "{a} before {b}");
+            }
+            for e in table {
+                let name = e.code.name();
+                assert!(!e.calls.is_empty(), "{name} has no call");
+                assert!(e.c_snippet[1].contains('('), "{name}");
+                assert_eq!(Code::parse(name), Some(e.code), "{name}");
+                assert_eq!(
+                    Code::parse(&e.code.raw().to_string()),
+                    Some(e.code),
+                    "{name}"
+                );
+            }
         }
     }
 

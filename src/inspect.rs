@@ -14,6 +14,9 @@ use libc::{
     cmsghdr, iovec, mmsghdr, msghdr, sa_family_t, sockaddr_in, sockaddr_in6, sockaddr_un, socklen_t,
 };
 
+use std::net::SocketAddr;
+
+use crate::endpoint::Endpoint;
 use crate::sys::{self, SockAddr};
 
 /// One field of a C struct as laid out on this target.
@@ -137,9 +140,18 @@ pub fn inspect(kind: Kind, arg: Option<&str>) -> Result<Vec<Layout>, InspectErro
         _ => {}
     }
     Ok(match kind {
-        Kind::SockaddrIn => vec![sockaddr_in_layout(&parse_in(arg.unwrap_or_default())?)],
-        Kind::SockaddrIn6 => vec![sockaddr_in6_layout(&parse_in6(arg.unwrap_or_default())?)],
-        Kind::SockaddrUn => vec![sockaddr_un_layout(&parse_un(arg.unwrap_or_default())?)],
+        Kind::SockaddrIn => vec![sockaddr_in_layout(&parse_addr(
+            kind,
+            arg.unwrap_or_default(),
+        )?)],
+        Kind::SockaddrIn6 => vec![sockaddr_in6_layout(&parse_addr(
+            kind,
+            arg.unwrap_or_default(),
+        )?)],
+        Kind::SockaddrUn => vec![sockaddr_un_layout(&parse_addr(
+            kind,
+            arg.unwrap_or_default(),
+        )?)],
         Kind::Msghdr => {
             let s = Sample::new();
             vec![s.msghdr_layout(), s.iovec_layout(), s.cmsghdr_layout()]
@@ -156,67 +168,27 @@ fn example(kind: Kind) -> &'static str {
     }
 }
 
-fn parse_in(s: &str) -> Result<SockAddr, InspectError> {
-    s.parse::<std::net::SocketAddrV4>()
-        .map(SockAddr::from)
-        .map_err(|_| {
-            InspectError(format!(
-                "inspect sockaddr_in: '{s}' is not IPV4:PORT (e.g. 127.0.0.1:8080)"
-            ))
-        })
-}
-
-/// `[addr%zone]:port`, the zone a number or an interface name (read from
-/// `/sys/class/net/NAME/ifindex`, the index the kernel gave it).
-fn parse_in6(s: &str) -> Result<SockAddr, InspectError> {
-    let bad = || {
-        InspectError(format!(
-            "inspect sockaddr_in6: '{s}' is not [IPV6%zone]:PORT (e.g. [::1%lo]:9090)"
-        ))
-    };
-    let rest = s.strip_prefix('[').ok_or_else(bad)?;
-    let (inside, port) = rest.split_once("]:").ok_or_else(bad)?;
-    let port: u16 = port.parse().map_err(|_| bad())?;
-    let (ip, zone) = match inside.split_once('%') {
-        Some((ip, zone)) => (ip, Some(zone)),
-        None => (inside, None),
-    };
-    let ip: std::net::Ipv6Addr = ip.parse().map_err(|_| bad())?;
-    let scope = match zone {
-        None => 0,
-        Some(z) => match z.parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => interface_index(z).ok_or_else(|| {
-                InspectError(format!("inspect sockaddr_in6: no interface named '{z}'"))
-            })?,
-        },
-    };
-    Ok(SockAddr::from(std::net::SocketAddrV6::new(
-        ip, port, 0, scope,
-    )))
-}
-
-/// The kernel's index of interface `name`, from sysfs (what if_nametoindex(3) returns).
-fn interface_index(name: &str) -> Option<u32> {
-    if name.is_empty() || name.contains('/') || name.contains("..") {
-        return None;
+/// The address in socklab's one syntax ([`Endpoint`]), checked to be of `kind`'s family.
+fn parse_addr(kind: Kind, s: &str) -> Result<SockAddr, InspectError> {
+    let name = Kind::NAMES[kind as usize];
+    let bad = |why: String| InspectError(format!("inspect {name}: {why}"));
+    let ep: Endpoint = s.parse().map_err(bad)?;
+    let fits = matches!(
+        (&ep, kind),
+        (Endpoint::Inet(SocketAddr::V4(_)), Kind::SockaddrIn)
+            | (Endpoint::Inet(SocketAddr::V6(_)), Kind::SockaddrIn6)
+            | (
+                Endpoint::UnixPath(_) | Endpoint::UnixAbstract(_),
+                Kind::SockaddrUn
+            )
+    );
+    if !fits {
+        return Err(bad(format!(
+            "'{s}' is not a {name} address (e.g. {})",
+            example(kind)
+        )));
     }
-    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/ifindex")).ok()?;
-    text.trim().parse().ok()
-}
-
-fn parse_un(s: &str) -> Result<SockAddr, InspectError> {
-    let s = s.strip_prefix("unix:").unwrap_or(s);
-    let addr = match s.strip_prefix('@') {
-        Some(name) => SockAddr::unix_abstract(name.as_bytes()),
-        None if s.is_empty() => {
-            return Err(InspectError(
-                "inspect sockaddr_un: empty path (e.g. /tmp/x.sock or @abstract)".into(),
-            ))
-        }
-        None => SockAddr::unix(s),
-    };
-    addr.map_err(|e| InspectError(format!("inspect sockaddr_un: {e}")))
+    ep.to_sockaddr().map_err(|e| bad(e.to_string()))
 }
 
 /// Fields are collected here, then sorted and the gaps filled with padding rows.

@@ -7,12 +7,27 @@
 //!   argument order, `impl AsFd` in, `OwnedFd` out, flags exactly as given, `EINTR` returned.
 //! - [`sys::raw`]: the same calls as `unsafe` functions with C's exact signatures, for everything C
 //!   permits (a bad `addrlen`, `shutdown(fd, -1)`, `sa_family = 47`).
-//! - [`trace`] (feature `trace`, on by default): `SOCKLAB_TRACE=1` (or `socklab --trace`) logs
-//!   every `sys` call in strace's format, from inside the process.
+//! - `socklab::trace` (feature `trace`, on by default): `SOCKLAB_TRACE=1` (or `socklab --trace`)
+//!   logs every `sys` call in strace's format, from inside the process.
 //! - [`explain`] and [`inspect`]: learning tools — what an errno means for each socket call
 //!   ([`Errno::explain`]), and a socket struct's bytes as C lays them out.
+//! - `net` (feature `cli`): `socklab serve` / `pingpong` / `stream` as a library — a poll-loop
+//!   server and two clients that run socklab's calls across a link.
 //! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
 //!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
+//!
+//! # Features
+//! | feature | adds | compiles C |
+//! |---|---|---|
+//! | (none) | `sys`, `sys::raw`, `Socket`: needs `libc` alone | no |
+//! | `trace` (default) | `socklab::trace`, the strace-format call log | no |
+//! | `compare` | `socklab::compare` (the harness) and `sys::cfloor` (the C floor) | `c/pingpong.c` |
+//! | `experiments` | `socklab::experiments` and `sys::ns` (unshare, capabilities, interface ioctls) | no |
+//! | `cref` | the seed's C/C++ reference programs, for the tests that run them | `c/tcp_server.cpp`, `c/*_client.c`, `c/udp_server.c` |
+//! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments` and `cref` | as those |
+//!
+//! A library user who writes `socklab = { version = "0.1", default-features = false }` builds
+//! `libc` and this crate's Rust, and no C compiler runs. See ARCHITECTURE.md for the layers.
 //!
 //! # Example
 //! ```
@@ -55,16 +70,25 @@
 #![deny(missing_docs)]
 // Every `unsafe` of the crate lives in `sys` (CONVENTIONS.md): the compiler checks it.
 #![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "cli")]
+#[cfg(feature = "compare")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod compare;
+pub mod endpoint;
+#[cfg(feature = "experiments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "experiments")))]
 pub mod experiments;
 pub mod explain;
 pub mod inspect;
+pub mod nagle;
+#[cfg(feature = "cli")]
+pub mod net;
 pub mod socket;
 #[allow(unsafe_code)]
 pub mod sys;
 #[cfg(feature = "trace")]
+#[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
 pub mod trace;
 
 pub use socket::Socket;

@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use socklab::compare::paths::{PathName, Transport};
 use socklab::compare::{self, Config, Mode, Pin};
 
+mod net_cli;
+
 /// socklab: the POSIX socket API from Rust, measured against C.
 #[derive(Parser)]
 #[command(name = "socklab", version, about)]
@@ -25,23 +27,35 @@ struct Cli {
 enum Cmd {
     /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
     /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout.
+    #[command(allow_negative_numbers = true)]
     Compare(CompareArgs),
     /// Each claim of the primer (stream vs datagram, truncation, handshake, backlog, loss,
     /// ordering, speed, Nagle, ports, layers, ICMP) measured on loopback and in private network
     /// namespaces, with a verdict. Parts that need root (namespaces, raw sockets, tc) say why
     /// when they cannot run. `--list` names them; give names to run only those.
     Experiments(ExperimentsArgs),
-    /// What an errno means for the socket calls that return it: number, strerror text, the
+    /// What an errno (or EAI_* code) means for the socket calls that return it: number, text, the
     /// calls and their usual causes, what to try, two lines of C that trigger it
+    #[command(allow_negative_numbers = true)]
     Explain(ExplainArgs),
     /// A socket struct as C lays it out on this target: each field's offset, size, value and
     /// meaning, then the bytes (sockaddr_in, sockaddr_in6, sockaddr_un, msghdr, mmsghdr)
     Inspect(InspectArgs),
+    /// A server for pingpong/stream: echoes (or discards) what many clients send, in one poll
+    /// loop. First stdout line: `listening on ADDR`; SIGINT/SIGTERM print a one-line summary.
+    #[command(allow_negative_numbers = true)]
+    Serve(net_cli::ServeArgs),
+    /// Round-trip time percentiles against `socklab serve --mode echo`.
+    #[command(allow_negative_numbers = true)]
+    Pingpong(net_cli::PingpongArgs),
+    /// Throughput counted at the receiver (and UDP loss) against `socklab serve`, either mode.
+    #[command(allow_negative_numbers = true)]
+    Stream(net_cli::StreamArgs),
 }
 
 #[derive(Args)]
 struct ExplainArgs {
-    /// Errnos as symbols (EADDRINUSE) or numbers (98)
+    /// Errnos as symbols (EADDRINUSE) or numbers (98), or getaddrinfo codes (EAI_NONAME)
     #[arg(required = true, value_name = "ERRNO")]
     errnos: Vec<String>,
 }
@@ -98,16 +112,16 @@ struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_transport)]
     transport: Vec<Transport>,
     /// Message sizes in bytes, comma-separated (1..=65507 datagrams, 1..=65536 streams)
-    #[arg(long, value_delimiter = ',', default_value = "64")]
+    #[arg(long, value_delimiter = ',', default_value = "64", value_parser = net_cli::parse_compare_size)]
     size: Vec<usize>,
     /// Paths, comma-separated [default: every path the mode has]
     #[arg(long, value_delimiter = ',', value_parser = parse_path)]
     paths: Vec<PathName>,
-    /// Measured operations per path and row
-    #[arg(long, default_value_t = Config::default().iters)]
+    /// Measured operations per path and row (1..=1000000: ~16 B per sample and path)
+    #[arg(long, default_value_t = Config::default().iters, value_parser = net_cli::parse_compare_iters)]
     iters: u64,
     /// Unrecorded operations per path before the first round
-    #[arg(long, default_value_t = Config::default().warmup)]
+    #[arg(long, default_value_t = Config::default().warmup, value_parser = net_cli::parse_warmup)]
     warmup: u64,
     /// Pinning: same (one core), split (two cores), none
     #[arg(long, default_value = "same", value_parser = parse_pin)]
@@ -119,10 +133,10 @@ struct CompareArgs {
     #[arg(long)]
     json: bool,
     /// Messages per batch in batch mode (1..=1024)
-    #[arg(long, default_value_t = Config::default().batch)]
+    #[arg(long, default_value_t = Config::default().batch, value_parser = net_cli::parse_compare_batch)]
     batch: usize,
     /// Interleaved rounds the iterations are split into
-    #[arg(long, default_value_t = Config::default().rounds)]
+    #[arg(long, default_value_t = Config::default().rounds, value_parser = net_cli::parse_positive)]
     rounds: usize,
     /// Hold /dev/cpu_dma_latency at 0 µs during the run (needs root)
     #[arg(long)]
@@ -133,9 +147,6 @@ struct CompareArgs {
     /// Skip the Nagle canary
     #[arg(long)]
     no_nagle: bool,
-    /// Internal: the traced child of the syscall count
-    #[arg(long, hide = true)]
-    count_child: bool,
 }
 
 impl CompareArgs {
@@ -170,15 +181,6 @@ fn compare(args: &CompareArgs) -> ExitCode {
     if let Err(msg) = cfg.validate() {
         return usage_error(&msg);
     }
-    if args.count_child {
-        return match compare::count::child(&cfg) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: count child: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
     let mut stderr = std::io::stderr();
     // On a terminal the status line rewrites itself; in a log (CI, a file) each group is
     // announced once, on its own line, instead of one line per round glued together by `\r`.
@@ -195,15 +197,15 @@ fn compare(args: &CompareArgs) -> ExitCode {
             }
         }
     });
-    match report {
-        Ok(r) if args.json => print!("{}", compare::report::json(&r)),
-        Ok(r) => print!("{}", compare::report::table(&r)),
+    let printed = match report {
+        Ok(r) if args.json => net_cli::emit(&compare::report::json(&r)),
+        Ok(r) => net_cli::emit(&compare::report::table(&r)),
         Err(e) => {
             eprintln!("\nerror: {e}");
             return ExitCode::FAILURE;
         }
-    }
-    ExitCode::SUCCESS
+    };
+    printed.err().unwrap_or(ExitCode::SUCCESS)
 }
 
 /// `--trace`: turns the call log on for the whole run.
@@ -220,15 +222,26 @@ fn enable_trace() -> Result<(), &'static str> {
 }
 
 fn main() -> ExitCode {
+    // The traced child of the syscall count (`compare::count`) runs here and exits.
+    compare::count::child_entry();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version: stdout, exit 0
+        // Plain `socklab`: the usage and the subcommands on stderr, exit 2.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return ExitCode::from(2);
+        }
         Err(e) => {
             let text = e.render().to_string();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             return usage_error(first.trim_start_matches("error: "));
         }
     };
+    #[cfg(feature = "trace")]
+    if let Err(msg) = socklab::trace::check_env() {
+        return usage_error(&msg);
+    }
     if cli.trace {
         if let Err(msg) = enable_trace() {
             return usage_error(msg);
@@ -239,6 +252,9 @@ fn main() -> ExitCode {
         Cmd::Experiments(args) => experiments(args),
         Cmd::Explain(args) => explain(args),
         Cmd::Inspect(args) => inspect(args),
+        Cmd::Serve(args) => net_cli::serve(args),
+        Cmd::Pingpong(args) => net_cli::pingpong(args),
+        Cmd::Stream(args) => net_cli::stream(args),
     }
 }
 
@@ -248,10 +264,11 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
     use socklab::experiments as x;
     if args.list {
         let width = x::ALL.iter().map(|e| e.name.len()).max().unwrap_or(0);
-        for e in x::ALL {
-            println!("{:width$}  {}", e.name, e.claim);
-        }
-        return ExitCode::SUCCESS;
+        let list: String = x::ALL
+            .iter()
+            .map(|e| format!("{:width$}  {}\n", e.name, e.claim))
+            .collect();
+        return net_cli::emit(&list).err().unwrap_or(ExitCode::SUCCESS);
     }
     let mut chosen = Vec::new();
     for name in &args.names {
@@ -270,20 +287,24 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
     }
     let started = std::time::Instant::now();
     let outcomes: Vec<x::Outcome> = chosen.iter().map(|e| (e.run)()).collect();
+    let mut text = String::new();
     if args.json {
-        print!("{}", x::json(&outcomes));
+        text = x::json(&outcomes);
     } else {
         if !args.brief {
             for o in &outcomes {
-                println!("{o}");
+                text.push_str(&format!("{o}\n"));
             }
         }
-        print!("{}", x::summary_table(&outcomes));
-        println!(
-            "({} experiments in {:.1} s)",
+        text.push_str(&x::summary_table(&outcomes));
+        text.push_str(&format!(
+            "({} experiments in {:.1} s)\n",
             outcomes.len(),
             started.elapsed().as_secs_f64()
-        );
+        ));
+    }
+    if let Err(code) = net_cli::emit(&text) {
+        return code;
     }
     // An experiment that broke (not a verdict, not a missing privilege) fails the command.
     if outcomes
@@ -300,24 +321,25 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
 fn explain(args: &ExplainArgs) -> ExitCode {
     let mut out = String::new();
     for text in &args.errnos {
-        let Some(errno) = socklab::Errno::parse(text) else {
+        let Some(code) = socklab::explain::Code::parse(text) else {
             return usage_error(&format!(
-                "explain: '{text}' is not an errno (a symbol like EADDRINUSE or a number like 98)"
+                "explain: '{text}' is not an errno or EAI_* code (a symbol like EADDRINUSE or \
+                 EAI_NONAME, or a number like 98)"
             ));
         };
-        match errno.explain() {
+        match code.explain() {
             Some(e) => out.push_str(&e.to_string()),
             None => out.push_str(&format!(
                 "{} ({}): {}\n  no socket call commonly returns it; see errno(3)\n",
-                errno.name(),
-                errno.raw(),
-                errno.description()
+                code.name(),
+                code.raw(),
+                code.description()
             )),
         }
         out.push('\n');
     }
-    print!("{}", out.trim_end_matches('\n').to_owned() + "\n");
-    ExitCode::SUCCESS
+    let text = out.trim_end_matches('\n').to_owned() + "\n";
+    net_cli::emit(&text).err().unwrap_or(ExitCode::SUCCESS)
 }
 
 /// `socklab inspect STRUCT [ADDRESS]`.
@@ -333,8 +355,9 @@ fn inspect(args: &InspectArgs) -> ExitCode {
     match inspect::inspect(kind, args.address.as_deref()) {
         Ok(layouts) => {
             let text: Vec<String> = layouts.iter().map(ToString::to_string).collect();
-            print!("{}", text.join("\n"));
-            ExitCode::SUCCESS
+            net_cli::emit(&text.join("\n"))
+                .err()
+                .unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => usage_error(&e.to_string()),
     }

@@ -5,6 +5,10 @@
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::open_fds;
 use serde_json::Value;
 use socklab::compare::harness::{Cpus, Slot};
 use socklab::compare::paths::{PathName, Transport};
@@ -15,13 +19,6 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The number of open fds of this process, from /proc/self/fd.
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("read /proc/self/fd")
-        .count()
 }
 
 fn socklab(args: &[&str]) -> Output {

@@ -7,8 +7,11 @@
 //! bind(), so a lost race shows up as the client's retries running out ("connect: Connection
 //! refused"), not as a wrong result.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::io::Read;
-use std::net::{TcpListener, UdpSocket};
+use std::net::TcpListener;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -30,20 +33,12 @@ const TCP_PREFIX: &str = "받은 메시지: ";
 
 /// A TCP port that was free a moment ago (see the module doc for the race).
 fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    common::free_port(libc::SOCK_STREAM)
 }
 
 /// A UDP port that was free a moment ago (see the module doc for the race).
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    common::free_port(libc::SOCK_DGRAM)
 }
 
 /// A spawned server with piped stdout/stderr, killed and reaped on drop so that a failing test

@@ -673,7 +673,7 @@ fn random_drop_keeps_all_or_nothing_at_the_extremes() {
     no_leak(|| {
         for (p, expect) in [(0.0, 20), (1.0, 0)] {
             let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
-            filter::attach_filter(&b, &filter::random_drop(p)).unwrap();
+            filter::attach_filter(&b, &x::bpf::random_drop(p)).unwrap();
             for _ in 0..20 {
                 sys::send(&a, b"x", 0).unwrap();
             }

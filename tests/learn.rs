@@ -174,7 +174,7 @@ fn every_errno_the_sys_tests_assert_is_explained() {
         let e = errno.explain().unwrap_or_else(|| {
             panic!("no explanation for {name}, asserted in tests/sys/errors.rs")
         });
-        assert_eq!(e.errno, errno);
+        assert_eq!(e.code, socklab::explain::Code::Errno(errno));
     }
 }
 
@@ -190,13 +190,14 @@ fn socklab(args: &[&str]) -> std::process::Output {
 #[test]
 #[cfg(feature = "cli")]
 fn explain_prints_each_errno_and_refuses_unknown_ones() {
-    let out = socklab(&["explain", "EADDRINUSE", "111", "ENOTCONN"]);
+    let out = socklab(&["explain", "EADDRINUSE", "111", "ENOTCONN", "EAI_NONAME"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for head in [
         "EADDRINUSE (98): Address already in use",
         "ECONNREFUSED (111): Connection refused",
         "ENOTCONN (107): Transport endpoint is not connected",
+        "EAI_NONAME (-2): Name or service not known",
     ] {
         assert!(text.contains(head), "{head} missing from:\n{text}");
     }

@@ -1,12 +1,35 @@
-//! `syscalls_per_op`, counted: the socklab binary re-runs every row briefly under `strace -f`,
-//! fencing each row's operations with `getppid()` markers, and the trace is counted per window.
+//! `syscalls_per_op`, counted: the running program re-runs itself under `strace -f` to do every
+//! row briefly, fencing each row's operations with `getppid()` markers, and the trace is counted
+//! per window.
 //!
 //! Why markers and not `strace -c`: setup (socket, bind, thread start) and teardown happen in
 //! the same process; only the calls between a row's two `getppid()` lines are that row's ops.
 //! The echo and sender threads are traced too (`-f`), so `rtt` counts both sides of a round trip.
+//!
+//! # The child
+//! [`count`] re-executes [`std::env::current_exe`] with [`CHILD_ENV`] holding the rows to run
+//! (no command-line flags, no binary name involved); any program that calls [`child_entry`]
+//! first thing in `main` (the `socklab` binary does) can count:
+//!
+//! ```no_run
+//! // First thing in `main`: returns at once unless this run is the traced child.
+//! socklab::compare::count::child_entry();
+//! let counts = socklab::compare::count::count(&socklab::compare::Config::default())?;
+//! println!("{counts:?}");
+//! # Ok::<(), String>(())
+//! ```
+//!
+//! # The trace file
+//! strace writes into an unnamed temporary file ([`tempfile::tempfile`]: `O_TMPFILE`, `0600`)
+//! that it opens as `/proc/<our pid>/fd/<n>`. It has no name in any directory, so nothing can
+//! be planted at its path beforehand and nothing is left behind on any exit (error, panic,
+//! SIGINT, SIGKILL): the kernel frees it with its last descriptor.
 
 use std::collections::BTreeMap;
-use std::io;
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use super::harness::{self, Cpus, Slot};
@@ -103,46 +126,148 @@ fn ops(mode: Mode, cfg: &Config) -> u64 {
     }
 }
 
-/// The child's command-line flags for `cfg` (same groups, `count_ops` ops per row).
-fn child_args(cfg: &Config) -> Vec<String> {
-    let list = |v: Vec<&str>| v.join(",");
-    let sizes: Vec<String> = cfg.sizes.iter().map(usize::to_string).collect();
-    let mut args = vec![
-        "compare".to_string(),
-        "--count-child".into(),
-        "--mode".into(),
-        list(cfg.modes().iter().map(|m| m.name()).collect()),
-        "--size".into(),
-        sizes.join(","),
-        "--iters".into(),
-        cfg.count_ops.to_string(),
-        "--batch".into(),
-        cfg.batch.to_string(),
-    ];
-    if !cfg.transports.is_empty() {
-        args.push("--transport".into());
-        args.push(list(cfg.transports.iter().map(|t| t.name()).collect()));
+/// The environment variable that makes [`child_entry`] run the traced child: the rows to run,
+/// as [`encode`] writes them.
+pub const CHILD_ENV: &str = "SOCKLAB_COUNT_CHILD";
+
+/// The child's first stdout line: proof that [`child_entry`] ran (a program that does not call
+/// it would do its usual work under strace instead).
+const CHILD_HELLO: &str = "socklab count child";
+
+/// The child's part of `cfg` as one line, read back by [`decode`]: the groups (modes,
+/// transports, sizes, paths), `iters` = `cfg.count_ops`, and the batch size. Each value is a
+/// [`Mode`]/[`Transport`](super::paths::Transport)/[`PathName`](super::paths::PathName) name or
+/// a number, so `;`, `=` and `,` never occur inside one.
+pub fn encode(cfg: &Config) -> String {
+    fn list<T: ToString>(v: &[T]) -> String {
+        v.iter().map(T::to_string).collect::<Vec<_>>().join(",")
     }
-    if !cfg.paths.is_empty() {
-        args.push("--paths".into());
-        args.push(list(cfg.paths.iter().map(|p| p.name()).collect()));
-    }
-    args
+    format!(
+        "modes={};transports={};sizes={};paths={};iters={};batch={}",
+        list(&cfg.modes()),
+        list(&cfg.transports),
+        list(&cfg.sizes),
+        list(&cfg.paths),
+        cfg.count_ops,
+        cfg.batch
+    )
 }
 
-/// Counts every row of `cfg` under strace.
+/// The [`Config`] of the traced child from [`encode`]'s line (other fields at their defaults;
+/// no pinning, no count of its own).
 ///
 /// # Errors
-/// Why nothing was counted, in one line: strace missing or failing, not running from the
-/// socklab binary, the child failing.
-pub fn count(cfg: &Config) -> Result<Vec<Counted>, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let is_socklab = exe
-        .file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with("socklab"));
-    if !is_socklab {
-        return Err(format!("{} is not the socklab binary", exe.display()));
+/// A missing, unknown or malformed field, or a config [`Config::validate`] refuses.
+pub fn decode(spec: &str) -> Result<Config, String> {
+    fn list<T: std::str::FromStr>(v: &str) -> Result<Vec<T>, String>
+    where
+        T::Err: std::fmt::Display,
+    {
+        v.split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map_err(|e| format!("{e}")))
+            .collect()
     }
+    fn num<T: std::str::FromStr>(k: &str, v: &str) -> Result<T, String>
+    where
+        T::Err: std::fmt::Display,
+    {
+        v.parse().map_err(|e| format!("{k}={v:?}: {e}"))
+    }
+    let mut cfg = Config {
+        pin: super::Pin::None,
+        count_syscalls: false,
+        nagle: false,
+        ..Config::default()
+    };
+    let mut seen = Vec::new();
+    for field in spec.split(';') {
+        let (k, v) = field
+            .split_once('=')
+            .ok_or_else(|| format!("{field:?}: not key=value"))?;
+        match k {
+            "modes" => cfg.modes = list(v)?,
+            "transports" => cfg.transports = list(v)?,
+            "sizes" => cfg.sizes = list(v)?,
+            "paths" => cfg.paths = list(v)?,
+            "iters" => cfg.iters = num(k, v)?,
+            "batch" => cfg.batch = num(k, v)?,
+            _ => return Err(format!("unknown field {k:?}")),
+        }
+        seen.push(k);
+    }
+    for k in ["modes", "transports", "sizes", "paths", "iters", "batch"] {
+        if !seen.contains(&k) {
+            return Err(format!("missing field {k:?}"));
+        }
+    }
+    cfg.count_ops = cfg.iters;
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// Runs the traced child and exits when [`CHILD_ENV`] is set; returns at once otherwise.
+///
+/// Call it first thing in `main` of any program that calls [`count`] (the `socklab` binary
+/// does): [`count`] re-executes the current program with [`CHILD_ENV`] set, and this is where
+/// that run does its rows instead of the program's usual work. Exits 0 when every row ran, 1
+/// when one failed, 2 when [`CHILD_ENV`] does not [`decode`] (one line on stderr each time).
+pub fn child_entry() {
+    let Some(spec) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let cfg = match spec.to_str().map(decode) {
+        Some(Ok(cfg)) => cfg,
+        Some(Err(e)) => {
+            eprintln!("error: {CHILD_ENV}: {e}");
+            std::process::exit(2);
+        }
+        None => {
+            eprintln!("error: {CHILD_ENV}: not UTF-8");
+            std::process::exit(2);
+        }
+    };
+    println!("{CHILD_HELLO}");
+    let code = match child(&cfg) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: count child: {e}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+/// An unnamed temporary file (`O_TMPFILE` where the file system has it, otherwise created with
+/// a random name under `O_EXCL` and unlinked at once; see [`tempfile::tempfile`]), and the
+/// `/proc/<pid>/fd/<n>` path through which another process can open it while `file` is open.
+///
+/// # Errors
+/// Creating the file.
+pub fn unnamed_trace_file() -> io::Result<(File, PathBuf)> {
+    let file = tempfile::tempfile()?;
+    let path = PathBuf::from(format!(
+        "/proc/{}/fd/{}",
+        std::process::id(),
+        file.as_raw_fd()
+    ));
+    Ok((file, path))
+}
+
+/// Counts every row of `cfg` under strace, in a child run of this program (see the module doc:
+/// its `main` must call [`child_entry`] first).
+///
+/// # Errors
+/// Why nothing was counted, in one line: strace missing or failing, the child failing, or the
+/// program not calling [`child_entry`] (then the child refuses to count again, so a program
+/// that forgot it does not re-execute itself without end).
+pub fn count(cfg: &Config) -> Result<Vec<Counted>, String> {
+    const NO_ENTRY: &str = "this program does not call socklab::compare::count::child_entry() \
+                            first thing in main";
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return Err(format!("{CHILD_ENV} is set: {NO_ENTRY}"));
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     match Command::new("strace")
         .arg("-V")
         .stdout(Stdio::null())
@@ -151,28 +276,33 @@ pub fn count(cfg: &Config) -> Result<Vec<Counted>, String> {
         Ok(s) if s.success() => {}
         _ => return Err("strace not found (apt-get install strace)".into()),
     }
-    let trace = std::env::temp_dir().join(format!("socklab-count-{}.trace", std::process::id()));
+    let (mut file, path) =
+        unnamed_trace_file().map_err(|e| format!("creating the trace file: {e}"))?;
     let out = Command::new("strace")
         .args(["-f", "-qq", "-o"])
-        .arg(&trace)
+        .arg(&path)
         .arg(&exe)
-        .args(child_args(cfg))
+        .env(CHILD_ENV, encode(cfg))
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| format!("running strace: {e}"));
-    let text = std::fs::read_to_string(&trace);
-    let _ = std::fs::remove_file(&trace);
-    let out = out?;
+        .map_err(|e| format!("running strace: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let first = err.lines().next().unwrap_or("").trim().to_string();
         return Err(format!("strace run failed ({}): {first}", out.status));
     }
-    let text = text.map_err(|e| format!("reading the trace: {e}"))?;
+    let mut text = String::new();
+    file.rewind()
+        .and_then(|()| file.read_to_string(&mut text))
+        .map_err(|e| format!("reading the trace: {e}"))?;
     let windows = parse_trace(&text);
-    let keys = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut keys = stdout.lines();
+    if keys.next() != Some(CHILD_HELLO) {
+        return Err(format!("the child did not count: {NO_ENTRY}"));
+    }
     let mut counted = Vec::new();
-    for (key, window) in keys.lines().zip(windows) {
+    for (key, window) in keys.zip(windows) {
         let mode = key.split(' ').next().and_then(|m| m.parse().ok());
         let n = ops(mode.unwrap_or(Mode::SameThread), cfg) as f64;
         counted.push(summarize(key, &window, n));
@@ -252,6 +382,7 @@ pub fn apply(rows: &mut [Row], counts: &[Counted]) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::paths::{PathName, Transport};
     use super::*;
 
     const TRACE: &str = "\
@@ -287,11 +418,66 @@ mod tests {
     }
 
     #[test]
-    fn child_args_rebuild_the_config() {
-        let cfg = Config::default();
-        let args = child_args(&cfg);
-        assert_eq!(&args[..2], ["compare", "--count-child"]);
-        assert!(args.contains(&"same-thread,rtt,batch,stream".to_string()));
-        assert!(!args.contains(&"--paths".to_string()));
+    fn the_child_spec_round_trips_the_rows() {
+        let cfg = Config {
+            modes: vec![Mode::Rtt, Mode::Batch],
+            transports: vec![Transport::Udp, Transport::UnixDgram],
+            sizes: vec![64, 1024],
+            paths: vec![PathName::C, PathName::LibcMmsg],
+            count_ops: 123,
+            batch: 7,
+            ..Config::default()
+        };
+        let spec = encode(&cfg);
+        assert_eq!(
+            spec,
+            "modes=rtt,batch;transports=udp,unixdgram;sizes=64,1024;paths=c,libc-mmsg;\
+             iters=123;batch=7"
+        );
+        let child = decode(&spec).unwrap();
+        assert_eq!(child.groups(), cfg.groups());
+        assert_eq!((child.iters, child.count_ops, child.batch), (123, 123, 7));
+        assert!(!child.count_syscalls, "the child must not count again");
+        // The defaults (empty lists) resolve the same way in the child.
+        let d = Config::default();
+        assert_eq!(decode(&encode(&d)).unwrap().groups(), d.groups());
+    }
+
+    #[test]
+    fn a_bad_child_spec_is_one_line_naming_the_field() {
+        let good = encode(&Config::default());
+        for (spec, want) in [
+            (String::new(), "not key=value"),
+            ("modes=rtt".to_string(), "missing field \"transports\""),
+            (good.replace("iters=", "iters=x"), "iters="),
+            (good.replace("modes=", "modes=warp,"), "warp"),
+            (format!("{good};colour=red"), "unknown field \"colour\""),
+            (good.replace("batch=32", "batch=0"), "--batch"),
+        ] {
+            let err = decode(&spec).unwrap_err();
+            assert!(err.contains(want), "{spec:?}: {err:?} lacks {want:?}");
+            assert_eq!(err.lines().count(), 1, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn the_trace_file_has_no_name_and_another_process_writes_it() {
+        let (mut file, path) = unnamed_trace_file().unwrap();
+        let target = std::fs::read_link(&path).unwrap();
+        assert!(
+            target.to_string_lossy().ends_with("(deleted)"),
+            "the trace file has a name: {}",
+            target.display()
+        );
+        // What strace does with `-o /proc/<pid>/fd/<n>`: open it by that path and write.
+        let st = Command::new("sh")
+            .arg("-c")
+            .arg(format!("echo '1 getppid() = 0' > {}", path.display()))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "1 getppid() = 0\n");
     }
 }

@@ -8,8 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::sys;
 
-/// What the run ran on. Field names are the schema's `env` keys.
-#[derive(Clone, Debug, PartialEq)]
+/// What the run ran on. Field names are the schema's `env` keys (`socklab::net`'s `--json`
+/// serializes it with serde).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Env {
     /// `uname -r` (`/proc/sys/kernel/osrelease`).
     pub kernel: String,

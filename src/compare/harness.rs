@@ -503,7 +503,7 @@ pub fn nagle_canary(iters: u64) -> io::Result<Nagle> {
     // the same thing.
     let median = |nodelay| -> io::Result<f64> {
         let n = usize::try_from(iters).unwrap_or(usize::MAX);
-        let samples = crate::experiments::write_write_read(nodelay, NAGLE_WARMUP as usize, n)?;
+        let samples = crate::nagle::write_write_read(nodelay, NAGLE_WARMUP as usize, n)?;
         let mut ns: Vec<f64> = samples.iter().map(|d| d.as_nanos() as f64).collect();
         Ok(stats::median(&mut ns))
     };

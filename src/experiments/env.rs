@@ -481,11 +481,11 @@ pub(crate) fn udp_socket_drops(port: u16) -> Option<u64> {
     })
 }
 
-/// Attaches [`filter::random_drop`]`(p)` to `fd`. A kernel that refuses filters on TCP sockets
+/// Attaches [`bpf::random_drop`](super::bpf::random_drop)`(p)` to `fd`. A kernel that refuses filters on TCP sockets
 /// to programs without `CAP_NET_ADMIN` (6.18 does, with `EPERM`) makes that a missing privilege.
 pub(crate) fn lossy(fd: impl AsFd, p: f64) -> Res<()> {
     need(
-        sys::filter::attach_filter(fd, &sys::filter::random_drop(p)),
+        sys::filter::attach_filter(fd, &super::bpf::random_drop(p)),
         &[Errno::EPERM],
         "this kernel lets only CAP_NET_ADMIN attach a filter to a TCP socket",
     )

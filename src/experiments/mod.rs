@@ -50,6 +50,7 @@ use std::time::Duration;
 
 mod backlog;
 mod boundaries;
+pub mod bpf;
 mod connection;
 mod endpoint;
 mod env;
@@ -68,7 +69,7 @@ pub use connection::{tcp_handshake, udp_connectionless};
 pub use endpoint::bidirectional;
 pub use icmp::icmp_echo;
 pub use layers::layers;
-pub use nagle::{nagle, write_write_read};
+pub use nagle::nagle;
 pub use ordering::{tcp_ordered, udp_unordered};
 pub use ports::{ports_identify_apps, well_known_ports};
 pub use reliability::{tcp_reliable, udp_unreliable};

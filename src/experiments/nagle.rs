@@ -1,13 +1,11 @@
 //! Nagle: a small second write waits for the ACK of the first, which the peer delays — the
 //! write-write-read stall of request/response code, with and without `TCP_NODELAY`.
 
-use std::net::Shutdown;
-use std::os::fd::{AsFd, OwnedFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::sys::{self, opt};
+use crate::nagle::write_write_read;
 
-use super::env::{self, ev, Claim, Evidence, Netns, Res};
+use super::env::{ev, Claim, Evidence, Netns, Res};
 use super::{Outcome, Value, Verdict};
 
 pub(crate) const CLAIM: Claim = Claim {
@@ -24,78 +22,6 @@ pub(crate) const CLAIM: Claim = Claim {
 const ITERS: usize = 8;
 /// Untimed exchanges first: Linux quick-ACKs a new connection's first segments.
 const WARMUP: usize = 4;
-
-/// Reads exactly `buf.len()` bytes; `Ok(false)` on end of file before the first byte.
-fn read_exact(fd: impl AsFd, buf: &mut [u8]) -> sys::Result<bool> {
-    let mut got = 0;
-    while got < buf.len() {
-        match sys::read(&fd, &mut buf[got..])? {
-            0 if got == 0 => return Ok(false),
-            0 => {
-                return Err(sys::Error::new(
-                    sys::Errno::ECONNRESET,
-                    "read",
-                    "end of file inside a 64-byte message",
-                ))
-            }
-            n => got += n,
-        }
-    }
-    Ok(true)
-}
-
-/// The write-write-read exchange, timed: on a new loopback TCP connection (`TCP_NODELAY` set to
-/// `nodelay` on both ends), the client `write`s a 4-byte header and a 60-byte body, then reads
-/// the 64-byte reply, which a server thread sends once it has read all 64 bytes. Runs `warmup`
-/// untimed exchanges, then returns the duration of each of `iters` timed ones.
-///
-/// Without `TCP_NODELAY`, Nagle's algorithm holds the body until the header is acknowledged and
-/// the server delays that ACK (~40 ms on Linux), so each exchange takes a delayed-ACK timeout;
-/// with it, one round trip. `socklab compare`'s Nagle canary is this function.
-///
-/// # Errors
-/// A socket call that failed (strace-style [`sys::Error`]).
-pub fn write_write_read(nodelay: bool, warmup: usize, iters: usize) -> sys::Result<Vec<Duration>> {
-    let (client, server) = env::tcp_pair()?;
-    for end in [&client, &server] {
-        sys::set_opt(end, opt::TcpNoDelay, nodelay)?;
-    }
-    std::thread::scope(|s| {
-        let echo = s.spawn(|| -> sys::Result<()> {
-            let mut req = [0u8; 64];
-            while read_exact(&server, &mut req)? {
-                env::send_all(&server, &req)?;
-            }
-            Ok(())
-        });
-        let timed = exchanges(&client, warmup, iters);
-        let _ = sys::shutdown(&client, Shutdown::Write);
-        let served = echo.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        served.and(timed)
-    })
-}
-
-/// The client side of [`write_write_read`].
-fn exchanges(client: &OwnedFd, warmup: usize, iters: usize) -> sys::Result<Vec<Duration>> {
-    let mut buf = [1u8; 64];
-    let mut samples = Vec::with_capacity(iters);
-    for n in 0..warmup + iters {
-        let t0 = Instant::now();
-        sys::write(client, &buf[..4])?;
-        sys::write(client, &buf[4..])?;
-        if !read_exact(client, &mut buf)? {
-            return Err(sys::Error::new(
-                sys::Errno::ECONNRESET,
-                "read",
-                "echo closed",
-            ));
-        }
-        if n >= warmup {
-            samples.push(t0.elapsed());
-        }
-    }
-    Ok(samples)
-}
 
 /// The median of `v` in milliseconds (`v` not empty).
 fn median_ms(mut v: Vec<Duration>) -> f64 {

@@ -39,10 +39,9 @@ const SUN_PATH_OFFSET: usize = mem::offset_of!(sockaddr_un, sun_path);
 /// `sizeof(sun_path)`: 108 on Linux.
 const SUN_PATH_LEN: usize = size_of::<sockaddr_un>() - SUN_PATH_OFFSET;
 
+/// An all-zero `sockaddr_storage` (family `AF_UNSPEC`), C's `= {0}`.
 fn zeroed_storage() -> sockaddr_storage {
-    // SAFETY: sockaddr_storage is a plain C struct of integers and byte arrays, for which all
-    // zero bytes is a valid value (and the value C code gets from `= {0}` or memset).
-    unsafe { mem::zeroed() }
+    super::zeroed::zeroed()
 }
 
 impl SockAddr {
@@ -307,6 +306,76 @@ impl SockAddr {
     /// Whether this is an unnamed Unix address (family `AF_UNIX`, no path).
     pub fn is_unnamed(&self) -> bool {
         self.sun_path().is_some_and(|p| p.is_empty())
+    }
+}
+
+/// An address buffer capacity, C's `socklen_t addrlen = sizeof(struct sockaddr_in);`: what the
+/// `*_into` calls (`accept_into`, `recvfrom_into`, `getsockname_into`…) offer the kernel, so
+/// strace shows `[16]` as for C, not `[128 => 16]`. At most `sizeof(sockaddr_storage)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AddrLen(socklen_t);
+
+impl AddrLen {
+    /// `sizeof(struct sockaddr_in)`: 16.
+    pub const INET: AddrLen = AddrLen(size_of::<sockaddr_in>() as socklen_t);
+    /// `sizeof(struct sockaddr_in6)`: 28.
+    pub const INET6: AddrLen = AddrLen(size_of::<sockaddr_in6>() as socklen_t);
+    /// `sizeof(struct sockaddr_un)`: 110.
+    pub const UNIX: AddrLen = AddrLen(size_of::<sockaddr_un>() as socklen_t);
+    /// `sizeof(struct sockaddr_storage)`: 128 (what [`SockAddr::empty`] offers).
+    pub const STORAGE: AddrLen = AddrLen(size_of::<sockaddr_storage>() as socklen_t);
+
+    /// Any capacity up to `sizeof(sockaddr_storage)` (0 is C's non-NULL pointer with length 0).
+    ///
+    /// # Errors
+    /// `EINVAL` above 128: the storage could not hold what the kernel would write.
+    pub fn new(len: socklen_t) -> Result<AddrLen> {
+        if len > AddrLen::STORAGE.0 {
+            return Err(Error::new(Errno::EINVAL, "AddrLen::new", format!("{len}"))
+                .with_note("sockaddr_storage holds 128 bytes"));
+        }
+        Ok(AddrLen(len))
+    }
+
+    /// The length in bytes.
+    pub fn get(self) -> socklen_t {
+        self.0
+    }
+}
+
+impl SockAddr {
+    /// A zeroed buffer offering `cap` bytes to a call that writes an address, C's
+    /// `struct sockaddr_in a; socklen_t len = sizeof a;` pair:
+    /// `SockAddr::with_capacity(AddrLen::INET)`. Its [`len`](SockAddr::len) is the capacity
+    /// until a call rewrites it.
+    ///
+    /// ```
+    /// use socklab::sys::{AddrLen, SockAddr};
+    /// assert_eq!(SockAddr::with_capacity(AddrLen::INET).len(), 16);
+    /// ```
+    pub fn with_capacity(cap: AddrLen) -> SockAddr {
+        SockAddr {
+            storage: zeroed_storage(),
+            len: cap.0,
+        }
+    }
+
+    /// Lets `call` write an address into `self` C's way: the storage is zeroed, the pointer and
+    /// the in-out length (holding the capacity, `self.len()`) are passed, and on success `len`
+    /// is what the kernel reported, capped at the capacity (a longer address was truncated by
+    /// the kernel: C would see `addrlen > sizeof addr`; only the bytes it wrote are kept). On
+    /// failure `self` is left as it was.
+    pub(crate) fn fill_into<T>(
+        &mut self,
+        call: impl FnOnce(*mut sockaddr, *mut socklen_t) -> Result<T>,
+    ) -> Result<T> {
+        let cap = self.len.min(AddrLen::STORAGE.0);
+        let mut out = SockAddr::with_capacity(AddrLen(cap));
+        let (p, len) = out.as_mut_parts();
+        let value = call(p, len)?;
+        out.len = out.len.min(cap);
+        *self = out;
+        Ok(value)
     }
 }
 

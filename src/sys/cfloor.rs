@@ -167,6 +167,7 @@ fn iters_arg(iters: u64) -> io::Result<libc::c_longlong> {
 /// assert_eq!(&got, b"ping");
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[doc(alias = "sl_c_send_msg")]
 pub fn send_msg(fd: impl AsFd, buf: &[u8], is_stream: bool) -> io::Result<()> {
     let fd = fd.as_fd().as_raw_fd();
     // SAFETY: `buf` is a live `&[u8]`, valid for reads of `buf.len()` bytes for the whole call
@@ -198,6 +199,7 @@ pub fn send_msg(fd: impl AsFd, buf: &[u8], is_stream: bool) -> io::Result<()> {
 /// assert_eq!(cfloor::recv_msg(&b, &mut buf, false)?, 10);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[doc(alias = "sl_c_recv_msg")]
 pub fn recv_msg(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<usize> {
     let fd = fd.as_fd().as_raw_fd();
     // SAFETY: `buf` is a live `&mut [u8]`, valid for writes of `buf.len()` bytes for the whole
@@ -235,6 +237,7 @@ pub fn recv_msg(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<us
 /// assert_eq!(&got, b"ping");
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[doc(alias = "sl_c_rtt_once")]
 pub fn rtt_once(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<()> {
     // SAFETY: `buf` is a live `&mut [u8]`, valid for reads and writes of `buf.len()` bytes for
     // the whole call; `fd` is borrowed through `AsFd`, so it stays open until we return.
@@ -268,6 +271,7 @@ pub fn rtt_once(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<()
 /// assert_eq!(buf, [7u8; 64]);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[doc(alias = "sl_c_pair_once")]
 pub fn pair_once(tx: impl AsFd, rx: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<()> {
     let (tx, rx) = (tx.as_fd().as_raw_fd(), rx.as_fd().as_raw_fd());
     // SAFETY: `buf` is a live `&mut [u8]`, valid for reads and writes of `buf.len()` bytes; `tx`
@@ -298,6 +302,7 @@ pub fn pair_once(tx: impl AsFd, rx: impl AsFd, buf: &mut [u8], is_stream: bool) 
 /// assert_eq!(echo.join().unwrap()?, 100);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[doc(alias = "sl_c_rtt_loop")]
 pub fn rtt_loop(
     fd: impl AsFd,
     buf: &mut [u8],
@@ -328,6 +333,7 @@ pub fn rtt_loop(
 /// assert!(elapsed.as_nanos() > 0);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[doc(alias = "sl_c_pair_loop")]
 pub fn pair_loop(
     tx: impl AsFd,
     rx: impl AsFd,
@@ -364,6 +370,7 @@ pub fn pair_loop(
 /// assert_eq!(echo.join().unwrap()?, 1);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[doc(alias = "sl_c_echo")]
 pub fn echo(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<u64> {
     let fd = fd.as_fd().as_raw_fd();
     // SAFETY: `buf` is a live `&mut [u8]`, valid for reads and writes of `buf.len()` bytes (the

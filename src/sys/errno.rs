@@ -6,6 +6,8 @@ use std::fmt;
 use std::io;
 use std::os::raw::{c_char, c_int};
 
+use super::netdb::Eai;
+
 /// A raw `errno` value from errno(3), with its symbolic name (`Errno::EADDRINUSE.name()`).
 ///
 /// `Errno` is `Copy` and compares by value, so tests can assert the exact error a call gave:
@@ -244,6 +246,9 @@ pub struct Error {
     call: &'static str,
     args: String,
     note: Option<String>,
+    /// For getaddrinfo(3)/getnameinfo(3): the `EAI_*` code they returned (not an errno; only
+    /// `EAI_SYSTEM` comes with one, in `code`).
+    eai: Option<Eai>,
 }
 
 impl Error {
@@ -255,7 +260,58 @@ impl Error {
             call,
             args: args.into(),
             note: None,
+            eai: None,
         }
+    }
+
+    /// An error for a resolver call (`getaddrinfo`, `getnameinfo`) that returned `eai`. Those
+    /// codes are not errnos: [`errno`](Error::errno) is 0 unless `eai` is `EAI_SYSTEM`, whose
+    /// errno is `errno` (read by the caller right after the call).
+    pub fn gai(eai: Eai, errno: Errno, call: &'static str, args: impl Into<String>) -> Error {
+        let code = if eai == Eai::EAI_SYSTEM {
+            errno
+        } else {
+            Errno(0)
+        };
+        Error {
+            eai: Some(eai),
+            ..Error::new(code, call, args)
+        }
+    }
+
+    /// The `EAI_*` code, for an error of getaddrinfo(3) or getnameinfo(3).
+    pub fn eai(&self) -> Option<Eai> {
+        self.eai
+    }
+
+    /// The message C's `perror(s)` prints for this error, newline included:
+    /// `recv: Connection reset by peer\n` (for a resolver error, `gai_strerror`'s text, as C code
+    /// prints with `fprintf(stderr, "%s: %s\n", s, gai_strerror(rv))`).
+    ///
+    /// ```
+    /// use socklab::sys::{Errno, Error};
+    /// let e = Error::new(Errno::ECONNRESET, "recv", "fd 4, buf, 256, 0");
+    /// assert_eq!(e.perror_line("recv"), "recv: Connection reset by peer\n");
+    /// ```
+    pub fn perror_line(&self, s: &str) -> String {
+        let what = match self.eai {
+            Some(e) if e != Eai::EAI_SYSTEM => e.description(),
+            _ => self.code.description(),
+        };
+        if s.is_empty() {
+            format!("{what}\n")
+        } else {
+            format!("{s}: {what}\n")
+        }
+    }
+
+    /// C's `perror(s)`: writes [`perror_line`](Error::perror_line) to stderr in one write(2),
+    /// as glibc's perror does (so a trace shows one `write(2, "recv: ...", N)` like C's, not
+    /// the several writes `eprintln!` makes on Rust's unbuffered stderr). Errors writing are
+    /// ignored, as C's perror ignores them.
+    pub fn perror(&self, s: &str) {
+        let line = self.perror_line(s);
+        let _ = super::write(std::io::stderr(), line.as_bytes());
     }
 
     /// Adds a sentence printed after the errno, for errors socklab finds before the kernel does
@@ -292,7 +348,10 @@ impl Error {
 
     /// The [`io::ErrorKind`] std assigns to this errno.
     pub fn kind(&self) -> io::ErrorKind {
-        self.code.kind()
+        match self.eai {
+            Some(e) if e != Eai::EAI_SYSTEM => io::ErrorKind::Other,
+            _ => self.code.kind(),
+        }
     }
 
     /// An `io::Error` built from the raw errno alone (`raw_os_error()` is `Some`), dropping the
@@ -304,7 +363,12 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({}): {}", self.call, self.args, self.code)?;
+        write!(f, "{}({}): ", self.call, self.args)?;
+        match self.eai {
+            Some(e) if e == Eai::EAI_SYSTEM => write!(f, "{e}: {}", self.code)?,
+            Some(e) => write!(f, "{e}")?,
+            None => write!(f, "{}", self.code)?,
+        }
         if let Some(note) = &self.note {
             write!(f, ": {note}")?;
         }

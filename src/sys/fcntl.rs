@@ -49,6 +49,7 @@ impl FcntlArg {
 /// sys::fcntl(&fd, FcntlArg::SetFl(fl | libc::O_NONBLOCK))?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(fcntl(2))]
 pub fn fcntl(fd: impl AsFd, cmd: FcntlArg) -> Result<c_int> {
     let fd = fd.as_fd().as_raw_fd();
     let (c, arg, name) = cmd.parts();

@@ -1,5 +1,7 @@
-//! Classic BPF socket filters: `setsockopt(SO_ATTACH_FILTER)` with a program of
-//! [`libc::sock_filter`] instructions, and the programs socklab's experiments use.
+//! Classic BPF socket filters: `setsockopt(SO_ATTACH_FILTER)` with a typed program (a slice of
+//! [`libc::sock_filter`] instructions, never raw bytes) and `setsockopt(SO_DETACH_FILTER)`. The
+//! programs themselves are the caller's (the experiments' random drop is in
+//! `socklab::experiments::bpf`).
 //!
 //! A socket filter runs on every packet the kernel is about to queue on the socket and returns how
 //! many bytes to keep (0 drops the packet). On a TCP socket a dropped segment is lost as if the
@@ -27,13 +29,19 @@ use super::{cvt, raw, Errno, Error, Result};
 /// # Example
 /// ```
 /// use socklab::sys::{self, filter, AF_UNIX, SOCK_DGRAM, MSG_DONTWAIT, Errno};
+/// // `ret #0`: keep 0 bytes of every packet, i.e. drop everything.
+/// let ret = (libc::BPF_RET | libc::BPF_K) as u16;
+/// let drop_all = [libc::sock_filter { code: ret, jt: 0, jf: 0, k: 0 }];
 /// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
-/// filter::attach_filter(&b, &filter::random_drop(1.0))?; // drop everything
+/// filter::attach_filter(&b, &drop_all)?;
 /// sys::send(&a, b"lost", 0)?;
 /// let err = sys::recv(&b, &mut [0u8; 8][..], MSG_DONTWAIT).unwrap_err();
 /// assert_eq!(err.code(), Errno::EAGAIN);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(socket(7), setsockopt(2))]
+#[doc(alias = "setsockopt")]
+#[doc(alias = "SO_ATTACH_FILTER")]
 pub fn attach_filter(sockfd: impl AsFd, prog: &[sock_filter]) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     let args = || {
@@ -65,44 +73,45 @@ pub fn attach_filter(sockfd: impl AsFd, prog: &[sock_filter]) -> Result<()> {
     cvt(rc, "setsockopt", args).map(drop)
 }
 
-/// One classic BPF instruction (C's `BPF_STMT`/`BPF_JUMP` macros, without `unsafe`).
-const fn insn(code: u32, jt: u8, jf: u8, k: u32) -> sock_filter {
-    sock_filter {
-        code: code as u16,
-        jt,
-        jf,
-        k,
-    }
-}
-
-/// A program that drops each packet with probability `p` (clamped to 0..=1), independently,
-/// using the kernel's random number (`SKF_AD_RANDOM`):
+/// `setsockopt(sockfd, SOL_SOCKET, SO_DETACH_FILTER, &0, sizeof(int))` — socket(7): removes
+/// the filter [`attach_filter`] put on the socket (the kernel ignores the value; C passes a dummy
+/// `int`, and so does this).
 ///
-/// ```text
-/// ld  #rand                ; A = a random u32
-/// jge #threshold, drop     ; A >= (1 - p) * 2^32 ?
-/// ret #0xffffffff          ; keep the whole packet
-/// drop: ret #0             ; drop it
+/// # Errors
+/// `ENOENT` (no filter attached), `EPERM` (the filter was locked with `SO_LOCK_FILTER`),
+/// `EBADF`, `ENOTSOCK`.
+///
+/// # Example
 /// ```
-pub fn random_drop(p: f64) -> [sock_filter; 4] {
-    let keep = (1.0 - p.clamp(0.0, 1.0)) * 4_294_967_296.0;
-    // `keep` = 2^32 (p = 0) does not fit a u32: then no random value may reach the drop branch,
-    // and the jump must never be taken (jge 2^32 - 1 still drops 1 in 2^32, so jump past it).
-    let (threshold, jt) = if keep >= 4_294_967_295.0 {
-        (u32::MAX, 0)
-    } else {
-        (keep as u32, 1)
+/// use socklab::sys::{self, filter, AF_UNIX, SOCK_DGRAM, Errno};
+/// let (_a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+/// let ret = (libc::BPF_RET | libc::BPF_K) as u16;
+/// let keep_all = [libc::sock_filter { code: ret, jt: 0, jf: 0, k: u32::MAX }];
+/// filter::attach_filter(&b, &keep_all)?;
+/// filter::detach_filter(&b)?;
+/// assert_eq!(filter::detach_filter(&b).unwrap_err().code(), Errno::ENOENT);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+#[doc = man_links!(socket(7), setsockopt(2))]
+#[doc(alias = "setsockopt")]
+#[doc(alias = "SO_DETACH_FILTER")]
+pub fn detach_filter(sockfd: impl AsFd) -> Result<()> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    let dummy: libc::c_int = 0;
+    let p: *const libc::c_int = &dummy;
+    // SAFETY: `p` points to a live c_int, readable for the size passed; the kernel reads at
+    // most that and keeps no pointer.
+    let rc = unsafe {
+        raw::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_DETACH_FILTER,
+            p.cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
     };
-    let rand = (libc::SKF_AD_OFF + libc::SKF_AD_RANDOM) as u32;
-    [
-        insn(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, rand),
-        insn(
-            libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K,
-            jt,
-            0,
-            threshold,
-        ),
-        insn(libc::BPF_RET | libc::BPF_K, 0, 0, u32::MAX),
-        insn(libc::BPF_RET | libc::BPF_K, 0, 0, 0),
-    ]
+    cvt(rc, "setsockopt", || {
+        format!("fd {fd}, SOL_SOCKET, SO_DETACH_FILTER, [0], 4")
+    })
+    .map(drop)
 }

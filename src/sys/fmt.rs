@@ -17,6 +17,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::names::{self, Table};
 use super::names::{ACCESS_MODES, FAMILIES, FCNTL_CMDS, FD_FLAGS, INET_PROTOCOLS, MSG_FLAGS};
+use super::names::{
+    EPOLL_CREATE_FLAGS, EPOLL_CTL_OPS, EPOLL_EVENTS, INT_IOCTLS, IP_CMSG_TYPES, SCM_TYPES, SIGNALS,
+};
 use super::names::{OPEN_FLAGS, POLL_EVENTS, SHUT_HOWS, SOCK_FLAGS, SOCK_TYPES, SOL_LEVELS};
 use super::Errno;
 
@@ -115,7 +118,7 @@ pub(crate) fn quote_hex(bytes: &[u8]) -> String {
 }
 
 /// A value from a table of constants, or strace's fallback `0x63 /* AF_??? */`.
-fn xval(table: Table, v: i64, unknown: &str) -> String {
+pub(crate) fn xval(table: Table, v: i64, unknown: &str) -> String {
     match names::lookup(table, v) {
         Some(name) => name.to_string(),
         None => format!("{:#x} /* {unknown} */", v as u32),
@@ -124,7 +127,7 @@ fn xval(table: Table, v: i64, unknown: &str) -> String {
 
 /// A bit set: the named bits in table order joined by `|`, then any unnamed rest in hex; `0` when
 /// empty and `0x… /* MSG_??? */` when no bit has a name.
-fn flags(table: Table, v: i64, unknown: &str) -> String {
+pub(crate) fn flags(table: Table, v: i64, unknown: &str) -> String {
     if v == 0 {
         return "0".to_string();
     }
@@ -430,6 +433,8 @@ pub(crate) struct Msg<'a> {
     pub iovlen: usize,
     /// `msg_control`, `msg_controllen`.
     pub control: (usize, usize),
+    /// The control bytes to decode (`msg_controllen` of them), `None` to print the pointer.
+    pub control_bytes: Option<&'a [u8]>,
     /// `msg_flags`.
     pub flags: i32,
 }
@@ -466,8 +471,8 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
     }
     let _ = write!(s, "], msg_iovlen={}", m.iovlen);
     if m.control.1 != 0 {
-        // strace decodes the cmsg chain here; socklab prints where it is.
-        let _ = write!(s, ", msg_control={}", ptr(m.control.0));
+        let c = m.control_bytes.map_or_else(|| ptr(m.control.0), cmsgs);
+        let _ = write!(s, ", msg_control={c}");
     }
     let _ = write!(
         s,
@@ -562,6 +567,200 @@ pub(crate) fn cpu_mask(bytes: &[u8]) -> String {
         cpus.extend(bits.map(|b| (w * WORD * 8 + b).to_string()));
     }
     format!("[{}]", cpus.join(" "))
+}
+
+// ---------------------------------------------------------------------------------------------
+// select/pselect6, epoll, the int ioctls, signal sets (issue 10; their names are in names.rs).
+// ---------------------------------------------------------------------------------------------
+
+/// An `fd_set` as strace prints it: the set fds below `nfds`, space-separated, `[3 4]`. `bytes`
+/// are the set's bytes (bit `fd % 8` of byte `fd / 8`, as glibc's long words lay out on a
+/// little-endian machine).
+pub(crate) fn fd_set(bytes: &[u8], nfds: i32) -> String {
+    let fds: Vec<String> = (0..nfds.max(0) as usize)
+        .filter(|fd| bytes.get(fd / 8).is_some_and(|b| b >> (fd % 8) & 1 == 1))
+        .map(|fd| fd.to_string())
+        .collect();
+    format!("[{}]", fds.join(" "))
+}
+
+/// pselect6's result: `0 (Timeout)`, or `2 (in [0 4], out [5], left {…})` naming each set that
+/// has a ready fd (`after` holds the three sets as the kernel left them, `None` for NULL).
+pub(crate) fn select_ret(
+    ret: i32,
+    nfds: i32,
+    after: &[Option<Vec<u8>>; 3],
+    left: Option<String>,
+) -> String {
+    if ret == 0 {
+        return "0 (Timeout)".to_string();
+    }
+    let mut parts = Vec::new();
+    for (name, set) in ["in", "out", "except"].iter().zip(after) {
+        if let Some(b) = set {
+            let s = fd_set(b, nfds);
+            if s != "[]" {
+                parts.push(format!("{name} {s}"));
+            }
+        }
+    }
+    if let Some(l) = left {
+        parts.push(format!("left {l}"));
+    }
+    format!("{ret} ({})", parts.join(", "))
+}
+
+/// epoll_create1's flags: `0` or `EPOLL_CLOEXEC`.
+pub(crate) fn epoll_flags(v: i32) -> String {
+    flags(EPOLL_CREATE_FLAGS, v as u32 as i64, "EPOLL_???")
+}
+
+/// epoll_ctl's op: `EPOLL_CTL_ADD`.
+pub(crate) fn epoll_ctl_op(op: i32) -> String {
+    xval(EPOLL_CTL_OPS, op as i64, "EPOLL_CTL_???")
+}
+
+/// An epoll event mask: `EPOLLIN|EPOLLET`.
+pub(crate) fn epoll_events(v: u32) -> String {
+    flags(EPOLL_EVENTS, v as i64, "EPOLL???")
+}
+
+/// A `struct epoll_event`: `{events=EPOLLIN, data={u32=4, u64=4}}` (strace 6.1's form).
+pub(crate) fn epoll_event(events: u32, data: u64) -> String {
+    format!(
+        "{{events={}, data={{u32={}, u64={data}}}}}",
+        epoll_events(events),
+        data as u32
+    )
+}
+
+/// An int-returning ioctl request by strace's name: `FIONREAD`, `TIOCOUTQ` (= `SIOCOUTQ`).
+pub(crate) fn ioctl_int_req(req: u64) -> String {
+    xval(INT_IOCTLS, req as i64, "_IOC???")
+}
+
+/// A signal set as strace prints it: `[]`, `[INT TERM]` (names without `SIG`).
+pub(crate) fn sigset(bytes: &[u8]) -> String {
+    let names: Vec<String> = (1..=64usize)
+        .filter(|s| {
+            bytes
+                .get((s - 1) / 8)
+                .is_some_and(|b| b >> ((s - 1) % 8) & 1 == 1)
+        })
+        .map(|s| match SIGNALS.iter().find(|(k, _)| *k == s as i64) {
+            Some((_, n)) => n.trim_start_matches("SIG").to_string(),
+            None => format!("{s}"),
+        })
+        .collect();
+    format!("[{}]", names.join(" "))
+}
+
+/// One `struct pollfd` of poll's argument: `{fd=4, events=POLLIN}`, or `{fd=-1}` for a slot
+/// poll skips (strace leaves out the events it ignores).
+pub(crate) fn pollfd_in(fd: i32, events: i16) -> String {
+    if fd < 0 {
+        format!("{{fd={fd}}}")
+    } else {
+        format!("{{fd={fd}, events={}}}", poll_events(events))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control messages (cmsg chains) as strace 6.1 decodes them (issue 10).
+// ---------------------------------------------------------------------------------------------
+
+/// A native-endian int at `off` of `b`, if there.
+fn ne_i32(b: &[u8], off: usize) -> Option<i32> {
+    Some(i32::from_ne_bytes(b.get(off..off + 4)?.try_into().ok()?))
+}
+
+/// A cmsg chain as strace prints `msg_control`: `[{cmsg_len=20, cmsg_level=SOL_SOCKET,
+/// cmsg_type=SCM_RIGHTS, cmsg_data=[3]}]`. `bytes` are the `msg_controllen` bytes. Data is
+/// decoded where strace decodes it: `SCM_RIGHTS` (the fds), `SCM_CREDENTIALS` (`{pid=…, uid=…,
+/// gid=…}`), `IP_PKTINFO`, `IP_TTL`, `IP_TOS`; other messages (IPv6's, which strace 6.1 does
+/// not decode either) show their header only.
+pub(crate) fn cmsgs(bytes: &[u8]) -> String {
+    const HDR: usize = 16; // CMSG_LEN(0) on 64-bit Linux: size_t len + two ints
+    let mut items = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= HDR && items.len() < MAX_ELEMS {
+        let len = usize::from_ne_bytes(rest[..8].try_into().expect("8 bytes"));
+        let level = ne_i32(rest, 8).expect("header");
+        let ty = ne_i32(rest, 12).expect("header");
+        let data = rest.get(HDR..len.min(rest.len())).unwrap_or(&[]);
+        let ty_name = match level {
+            libc::SOL_SOCKET => xval(SCM_TYPES, ty as i64, "SCM_???"),
+            libc::SOL_IP => xval(IP_CMSG_TYPES, ty as i64, "IP_???"),
+            _ => format!("{:#x}", ty as u32),
+        };
+        let mut item = format!(
+            "{{cmsg_len={len}, cmsg_level={}, cmsg_type={ty_name}",
+            xval(SOL_LEVELS, level as i64, "SOL_???")
+        );
+        if let Some(d) = cmsg_data(level, ty, data) {
+            let _ = write!(item, ", cmsg_data={d}");
+        }
+        item.push('}');
+        items.push(item);
+        let next = (len + 7) & !7;
+        if len < HDR || next > rest.len() {
+            break;
+        }
+        rest = &rest[next..];
+    }
+    format!("[{}]", items.join(", "))
+}
+
+/// The data of one control message, for the kinds strace decodes.
+fn cmsg_data(level: i32, ty: i32, d: &[u8]) -> Option<String> {
+    let ipv4 = |off: usize| -> Option<String> {
+        let b: [u8; 4] = d.get(off..off + 4)?.try_into().ok()?;
+        Some(format!("inet_addr(\"{}\")", Ipv4Addr::from(b)))
+    };
+    match (level, ty) {
+        (libc::SOL_SOCKET, libc::SCM_RIGHTS) => {
+            let fds: Vec<String> = d
+                .chunks_exact(4)
+                .map(|c| i32::from_ne_bytes(c.try_into().expect("4")).to_string())
+                .collect();
+            Some(format!("[{}]", fds.join(", ")))
+        }
+        (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) if d.len() >= 12 => Some(format!(
+            "{{pid={}, uid={}, gid={}}}",
+            ne_i32(d, 0)?,
+            ne_i32(d, 4)? as u32,
+            ne_i32(d, 8)? as u32
+        )),
+        (libc::SOL_IP, libc::IP_PKTINFO) if d.len() >= 12 => {
+            let index = ne_i32(d, 0)?;
+            let ifindex = match crate::sys::trace::if_indextoname(index as u32) {
+                Some(name) if index != 0 => format!("if_nametoindex(\"{name}\")"),
+                _ => index.to_string(),
+            };
+            Some(format!(
+                "{{ipi_ifindex={ifindex}, ipi_spec_dst={}, ipi_addr={}}}",
+                ipv4(4)?,
+                ipv4(8)?
+            ))
+        }
+        (libc::SOL_IP, libc::IP_TTL) => Some(format!("[{}]", ne_i32(d, 0)?)),
+        (libc::SOL_IP, libc::IP_TOS) => {
+            let tos = *d.first()?;
+            Some(if tos == 0 {
+                "[0]".into()
+            } else {
+                format!("[{tos:#x}]")
+            })
+        }
+        _ => None,
+    }
+}
+
+/// strace -f's prefix for a line of thread `tid` of process `pid` (`main` = the traced
+/// program's pid): `[pid  1234] ` (`%5u`) for a thread other than the main one or for a forked
+/// child, none for the main thread of the program itself.
+pub(crate) fn pid_prefix(pid: i32, tid: i32, main: i32) -> Option<String> {
+    (tid != pid || pid != main).then(|| format!("[pid {tid:>5}] "))
 }
 
 #[cfg(test)]

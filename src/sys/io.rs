@@ -84,6 +84,42 @@ impl<'a> RecvBuf<'a> for &'a mut [MaybeUninit<u8>] {
     }
 }
 
+// C passes an array or a malloc'd buffer by name (`recv(fd, buf, sizeof buf, 0)`): so do
+// `&mut [u8; N]` and `&mut Vec<u8>` (its `len()` bytes, not its spare capacity), via the slice.
+impl<const N: usize> private::Sealed for &mut [u8; N] {}
+impl<'a, const N: usize> RecvBuf<'a> for &'a mut [u8; N] {
+    type Output = usize;
+    fn raw_parts(&mut self) -> (*mut c_void, usize) {
+        (self.as_mut_ptr().cast(), N)
+    }
+    unsafe fn finish(self, n: usize, _written: impl FnOnce() -> usize) -> usize {
+        n
+    }
+}
+
+impl private::Sealed for &mut Vec<u8> {}
+impl<'a> RecvBuf<'a> for &'a mut Vec<u8> {
+    type Output = usize;
+    fn raw_parts(&mut self) -> (*mut c_void, usize) {
+        (self.as_mut_ptr().cast(), self.len())
+    }
+    unsafe fn finish(self, n: usize, _written: impl FnOnce() -> usize) -> usize {
+        n
+    }
+}
+
+impl<const N: usize> private::Sealed for &mut [MaybeUninit<u8>; N] {}
+impl<'a, const N: usize> RecvBuf<'a> for &'a mut [MaybeUninit<u8>; N] {
+    type Output = (&'a mut [u8], usize);
+    fn raw_parts(&mut self) -> (*mut c_void, usize) {
+        (self.as_mut_ptr().cast(), N)
+    }
+    unsafe fn finish(self, n: usize, written: impl FnOnce() -> usize) -> (&'a mut [u8], usize) {
+        // SAFETY: the caller's guarantee is passed on unchanged to the slice form.
+        unsafe { (&mut self[..]).finish(n, written) }
+    }
+}
+
 /// An `int` fact of the socket fixed at its creation (`SO_TYPE`: `SOCK_STREAM`, `SOCK_DGRAM`…;
 /// `SO_DOMAIN`: `AF_UNIX`, `AF_INET`…), or `None` if it cannot be read.
 fn socket_int(fd: c_int, name: c_int) -> Option<c_int> {
@@ -257,6 +293,44 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
         })
     })?;
     Ok((out, if addr.is_empty() { None } else { Some(addr) }))
+}
+
+/// `recvfrom(sockfd, buf, len, flags, src_addr, addrlen)` — recvfrom(2) with the caller's
+/// address capacity: `src_addr` offers its [`len`](SockAddr::len) bytes (C's
+/// `socklen_t len = sizeof(struct sockaddr_in)` is `SockAddr::with_capacity(AddrLen::INET)`,
+/// shown by strace as `[16]`) and holds the sender after the call (length 0 if the kernel
+/// wrote none). [`recvfrom`] offers 128 bytes.
+///
+/// # Errors
+/// As [`recv`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AddrLen, SockAddr, AF_INET, SOCK_DGRAM};
+/// let lo = SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap());
+/// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// sys::bind(&fd, &lo)?;
+/// sys::sendto(&fd, b"ping", 0, &sys::getsockname(&fd)?)?;
+/// let mut cliaddr = SockAddr::with_capacity(AddrLen::INET);
+/// let n = sys::recvfrom_into(&fd, &mut [0u8; 64], 0, &mut cliaddr)?;
+/// assert_eq!((n, cliaddr), (4, sys::getsockname(&fd)?));
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
+    sockfd: impl AsFd,
+    buf: B,
+    flags: c_int,
+    src_addr: &mut SockAddr,
+) -> Result<B::Output> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    src_addr.fill_into(|sa, salen| {
+        let args = |cap| format!("fd {fd}, buf, {cap}, {}, &addr", fmt::msg_flags(flags));
+        recv_with(buf, (fd, flags), "recvfrom", args, |p, cap| {
+            // SAFETY: `p` is writable for `cap` bytes; `sa`/`salen` are fill_into's zeroed
+            // storage and a capacity within it.
+            unsafe { raw::recvfrom(fd, p, cap, flags, sa, salen) }
+        })
+    })
 }
 
 /// `write(fd, buf, count)` — write(2).

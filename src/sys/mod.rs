@@ -13,25 +13,57 @@
 //!
 //! The common constants are re-exported from `libc` so C code ports with its names unchanged.
 
+/// `#[doc = man_links!(bind(2))]`: a `# References` section linking each Linux man page on
+/// man7.org (socket2's `man_links!`, Linux only); `man_links!(netdevice(7), ioctl(2))` for
+/// several.
+macro_rules! man_links {
+    ($($name:ident($section:literal)),+ $(,)?) => {
+        concat!(
+            "\n\n# References\n",
+            $(
+                "- [`", stringify!($name), "(", $section, ")`](https://man7.org/linux/man-pages/man",
+                $section, "/", stringify!($name), ".", $section, ".html)\n",
+            )+
+        )
+    };
+}
+
 mod addr;
+#[cfg(feature = "compare")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod cfloor;
+mod cmsg_typed;
+mod consts;
+mod epoll;
 mod errno;
 mod fcntl;
 pub mod filter;
 pub(crate) mod fmt;
+mod inet;
 mod io;
+mod ioctl;
 mod msg;
 mod names;
+mod netdb;
+#[cfg(feature = "experiments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "experiments")))]
 pub mod ns;
 pub mod opt;
 mod poll;
 pub mod raw;
 mod sched;
+mod select;
 mod services;
+pub mod signal;
 mod socket;
 pub(crate) mod trace;
+#[cfg(feature = "trace")]
+mod trace_more;
+#[cfg(feature = "trace")]
+pub(crate) use trace_more::pid_prefix as trace_pid_prefix;
+mod zeroed;
 
-pub use addr::SockAddr;
+pub use addr::{AddrLen, SockAddr};
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
 
@@ -39,22 +71,39 @@ pub use errno::{Errno, Error, Result};
 // sendmsg/recvmsg with control data, sendmmsg/recvmmsg with a reusable batch.
 pub use libc::{MSG_CMSG_CLOEXEC, SCM_CREDENTIALS, SCM_RIGHTS};
 pub use msg::{
-    cmsg_len, cmsg_space, recvmmsg, recvmsg, sendmmsg, sendmsg, sendmsg_cmsg, sendmsg_unchecked,
-    Cmsg, CmsgBuffer, CmsgIter, MmsgBatch, MmsgMsg, RecvMsg,
+    cmsg_len, cmsg_space, recvmmsg, recvmsg, recvmsg_into, sendmmsg, sendmsg, sendmsg_cmsg,
+    sendmsg_unchecked, Cmsg, CmsgBuffer, CmsgIter, MmsgBatch, MmsgMsg, RecvMsg,
 };
 
 pub use fcntl::{fcntl, FcntlArg};
-pub use io::{read, recv, recvfrom, send, sendto, write, RecvBuf};
+pub use io::{read, recv, recvfrom, recvfrom_into, send, sendto, write, RecvBuf};
 pub use opt::{
     get_opt, get_opt_into, getsockopt, getsockopt_plain, set_opt, setsockopt, setsockopt_plain,
     GetOpt, Plain, SetOpt, SockOpt,
 };
-pub use poll::{poll, PollFd};
+pub use poll::{poll, PollEntry, PollFd, RawPollFd};
+
+// Issue 10: what real C socket programs use beyond the seed.
+pub use cmsg_typed::Ucred;
+pub use consts::*;
+pub use epoll::{epoll_create1, epoll_ctl, epoll_pwait, epoll_wait, EpollEvent};
+pub use inet::{
+    htonl, htons, inet_ntop, inet_pton, ntohl, ntohs, INET6_ADDRSTRLEN, INET_ADDRSTRLEN,
+};
+pub use ioctl::{
+    ioctl, sockatmark, IntIoctl, FIONREAD, SIOCATMARK, SIOCINQ, SIOCOUTQ, SIOCOUTQNSD,
+};
+pub use netdb::{
+    freeaddrinfo, gai_strerror, getaddrinfo, getnameinfo, AddrInfo, AddrInfoHints, AddrInfoIter,
+    AddrInfoList, Eai,
+};
 pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+pub use select::{pselect, select, FdSet};
 pub use services::{getservbyname, Servent};
 pub use socket::{
-    accept, accept4, bind, close, connect, getpeername, getsockname, listen, shut_how, shutdown,
-    socket, socketpair,
+    accept, accept4, accept4_into, accept_into, bind, close, connect, getpeername,
+    getpeername_into, getsockname, getsockname_into, listen, shut_how, shutdown, socket,
+    socketpair,
 };
 
 pub use libc::{

@@ -6,10 +6,12 @@
 //! capability while the rest of the process keeps its own. The experiments use that to measure
 //! kernel counters no other process touches, and to see what an unprivileged program gets.
 //!
-//! The raw twins (`unsafe fn`s with C's exact signatures) live in [`raw`] here rather than in
-//! [`sys::raw`](super::raw), which holds the socket calls.
+//! Behind the `experiments` feature: the experiments are the only users. The raw twins
+//! (`unsafe fn`s with C's exact signatures) are in [`raw`] here, re-exported by
+//! [`sys::raw`](super::raw), and traced like every other call:
+//! `unshare(CLONE_NEWNET) = 0`,
+//! `ioctl(3, SIOCGIFFLAGS, {ifr_name="lo", ifr_flags=IFF_LOOPBACK}) = 0`.
 
-use std::mem;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_short};
 
@@ -48,9 +50,11 @@ pub const CAP_NET_RAW: u32 = 13;
 /// `CAP_SYS_ADMIN` (21): among much else, `unshare(CLONE_NEWNET)`.
 pub const CAP_SYS_ADMIN: u32 = 21;
 
-/// The calls of this module as `unsafe fn`s with C's exact signatures.
+/// The calls of this module as `unsafe fn`s with C's exact signatures, traced like
+/// [`sys::raw`](crate::sys::raw) (which re-exports them).
 pub mod raw {
     use super::{CapUserData, CapUserHeader};
+    use crate::sys::trace::traced;
     use std::os::raw::{c_int, c_ulong};
 
     /// `unshare(flags)` — unshare(2). Returns 0 or -1.
@@ -60,7 +64,9 @@ pub mod raw {
     /// own (`OwnedFd`s) then stop meaning the same thing here, which breaks Rust's I/O safety.
     /// The caller must not pass it while such fds may cross into this thread.
     pub unsafe fn unshare(flags: c_int) -> c_int {
-        libc::unshare(flags)
+        traced!(libc::unshare(flags), move |(), r, e| {
+            super::line::unshare(flags, r, e)
+        })
     }
 
     /// `ioctl(fd, request, ifr)` — ioctl(2), for the interface requests that take a
@@ -71,7 +77,10 @@ pub mod raw {
     /// argument is a `struct ifreq *`.
     pub unsafe fn ioctl_ifreq(fd: c_int, request: c_ulong, ifr: *mut libc::ifreq) -> c_int {
         // The request's C type differs between libcs (`unsigned long` in glibc, `int` in musl).
-        libc::ioctl(fd, request as _, ifr)
+        traced!(libc::ioctl(fd, request as _, ifr), move |(), r, e| {
+            // SAFETY: `ifr` points to a readable ifreq (this fn's contract).
+            unsafe { super::line::ioctl_ifreq(fd, request, ifr, r, e) }
+        })
     }
 
     /// `capget(hdrp, datap)` — capget(2), through syscall(2) as glibc does not wrap it.
@@ -80,7 +89,13 @@ pub mod raw {
     /// `hdrp` must point to a readable and writable header; with version 3, `datap` must be NULL
     /// or point to two writable [`CapUserData`].
     pub unsafe fn capget(hdrp: *mut CapUserHeader, datap: *mut CapUserData) -> c_int {
-        libc::syscall(libc::SYS_capget, hdrp, datap) as c_int
+        traced!(
+            libc::syscall(libc::SYS_capget, hdrp, datap) as c_int,
+            move |(), r, e| {
+                // SAFETY: this fn's contract; the kernel wrote `datap` only on success.
+                unsafe { super::line::caps("capget", hdrp, datap, r == 0, r, e) }
+            }
+        )
     }
 
     /// `capset(hdrp, datap)` — capset(2), through syscall(2).
@@ -89,7 +104,210 @@ pub mod raw {
     /// `hdrp` must point to a readable and writable header; with version 3, `datap` must point
     /// to two readable [`CapUserData`].
     pub unsafe fn capset(hdrp: *mut CapUserHeader, datap: *const CapUserData) -> c_int {
-        libc::syscall(libc::SYS_capset, hdrp, datap) as c_int
+        traced!(
+            libc::syscall(libc::SYS_capset, hdrp, datap) as c_int,
+            move |(), r, e| {
+                // SAFETY: this fn's contract: `datap` is readable for two words (version 3).
+                unsafe { super::line::caps("capset", hdrp, datap, true, r, e) }
+            }
+        )
+    }
+}
+
+/// The trace line of each raw call of this module, as strace prints it. Each fn's safety
+/// contract is its raw twin's.
+#[cfg(feature = "trace")]
+mod line {
+    use std::os::raw::{c_int, c_ulong};
+
+    use super::{CapUserData, CapUserHeader, CAP_VERSION_3};
+    use crate::sys::{fmt, Errno};
+
+    /// `(value, "NAME")` pairs of `libc` constants.
+    macro_rules! names {
+        ($($c:ident),* $(,)?) => { &[$((libc::$c as i64, stringify!($c))),*] };
+    }
+
+    const CLONE_FLAGS: &[(i64, &str)] = names!(
+        CLONE_FILES,
+        CLONE_FS,
+        CLONE_NEWNS,
+        CLONE_NEWCGROUP,
+        CLONE_NEWUTS,
+        CLONE_NEWIPC,
+        CLONE_NEWUSER,
+        CLONE_NEWPID,
+        CLONE_NEWNET,
+        CLONE_SYSVSEM,
+    );
+    const IFF_FLAGS: &[(i64, &str)] = names!(
+        IFF_UP,
+        IFF_BROADCAST,
+        IFF_DEBUG,
+        IFF_LOOPBACK,
+        IFF_POINTOPOINT,
+        IFF_NOTRAILERS,
+        IFF_RUNNING,
+        IFF_NOARP,
+        IFF_PROMISC,
+        IFF_ALLMULTI,
+        IFF_MASTER,
+        IFF_SLAVE,
+        IFF_MULTICAST,
+        IFF_PORTSEL,
+        IFF_AUTOMEDIA,
+        IFF_DYNAMIC,
+    );
+    const IFREQ_REQUESTS: &[(i64, &str)] = names!(SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCETHTOOL);
+
+    pub(super) fn unshare(flags: c_int, ret: c_int, e: Errno) -> String {
+        let f = fmt::flags(CLONE_FLAGS, flags as i64, "CLONE_???");
+        fmt::line("unshare", &[f], ret as i64, e)
+    }
+
+    /// `{ifr_name="lo", ifr_flags=IFF_UP|IFF_LOOPBACK}`: the flags after a successful get and
+    /// for a set; `ifr_data`'s address (never followed) for the others.
+    ///
+    /// # Safety
+    /// A non-NULL `ifr` points to a readable `ifreq`.
+    pub(super) unsafe fn ioctl_ifreq(
+        fd: c_int,
+        request: c_ulong,
+        ifr: *const libc::ifreq,
+        ret: c_int,
+        e: Errno,
+    ) -> String {
+        let req = fmt::xval(IFREQ_REQUESTS, request as i64, "SIOC???");
+        // SAFETY: per the caller, a non-NULL `ifr` is readable.
+        let arg = match unsafe { ifr.as_ref() } {
+            None => fmt::ptr(0),
+            Some(ifr) => {
+                let name: Vec<u8> = ifr
+                    .ifr_name
+                    .iter()
+                    .take_while(|&&c| c != 0)
+                    .map(|&c| c as u8)
+                    .collect();
+                let name = fmt::quote(&name);
+                let set = request == libc::SIOCSIFFLAGS;
+                if set || (request == libc::SIOCGIFFLAGS && ret == 0) {
+                    // SAFETY: every field of the union is plain integers or a pointer; reading
+                    // the c_short at its start reads initialized bytes of the live ifreq.
+                    let v = unsafe { ifr.ifr_ifru.ifru_flags } as u16 as i64;
+                    let flags = fmt::flags(IFF_FLAGS, v, "IFF_???");
+                    format!("{{ifr_name={name}, ifr_flags={flags}}}")
+                } else if request == libc::SIOCETHTOOL {
+                    // SAFETY: as above; the pointer's value is printed, never followed.
+                    let data = unsafe { ifr.ifr_ifru.ifru_data } as usize;
+                    format!("{{ifr_name={name}, ifr_data={}}}", fmt::ptr(data))
+                } else {
+                    format!("{{ifr_name={name}}}")
+                }
+            }
+        };
+        fmt::line("ioctl", &[fd.to_string(), req, arg], ret as i64, e)
+    }
+
+    /// The capabilities by bit number, as `<linux/capability.h>` names them.
+    const CAP_NAMES: [&str; 41] = [
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
+    ];
+
+    /// A capability set as strace prints it: `1<<CAP_NET_ADMIN|1<<CAP_NET_RAW`, `1<<63` for a
+    /// bit without a name, `0` when empty.
+    pub(super) fn cap_set(v: u64) -> String {
+        if v == 0 {
+            return "0".to_string();
+        }
+        let bits = (0..64).filter(|b| v >> b & 1 == 1);
+        let names: Vec<String> = bits
+            .map(|b| match CAP_NAMES.get(b) {
+                Some(name) => format!("1<<{name}"),
+                None => format!("1<<{b}"),
+            })
+            .collect();
+        names.join("|")
+    }
+
+    /// capget/capset: `{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_…, …}`,
+    /// each set as one 64-bit mask; the data only when `show` and the header says version 3.
+    ///
+    /// # Safety
+    /// A non-NULL `hdr` is readable; when `show` and its version is 3, a non-NULL `data` is
+    /// readable for two [`CapUserData`].
+    pub(super) unsafe fn caps(
+        name: &str,
+        hdr: *const CapUserHeader,
+        data: *const CapUserData,
+        show: bool,
+        ret: c_int,
+        e: Errno,
+    ) -> String {
+        // SAFETY: per the caller, a non-NULL `hdr` is readable.
+        let hdr = unsafe { hdr.as_ref() }.copied();
+        let h = match hdr {
+            None => fmt::ptr(0),
+            Some(h) if h.version == CAP_VERSION_3 => {
+                format!("{{version=_LINUX_CAPABILITY_VERSION_3, pid={}}}", h.pid)
+            }
+            Some(h) => format!("{{version={:#x}, pid={}}}", h.version, h.pid),
+        };
+        let v3 = hdr.is_some_and(|h| h.version == CAP_VERSION_3);
+        let d = if show && v3 && !data.is_null() {
+            // SAFETY: per the caller, version 3 data is two readable CapUserData.
+            let [lo, hi] = unsafe { data.cast::<[CapUserData; 2]>().read_unaligned() };
+            let set =
+                |f: fn(&CapUserData) -> u32| cap_set(u64::from(f(&hi)) << 32 | u64::from(f(&lo)));
+            format!(
+                "{{effective={}, permitted={}, inheritable={}}}",
+                set(|d| d.effective),
+                set(|d| d.permitted),
+                set(|d| d.inheritable)
+            )
+        } else {
+            fmt::ptr(data as usize)
+        };
+        fmt::line(name, &[h, d], ret as i64, e)
     }
 }
 
@@ -117,6 +335,7 @@ pub mod raw {
 ///     assert_eq!(dev.lines().count(), 3); // two header lines and the new namespace's `lo`
 /// }
 /// ```
+#[doc = man_links!(unshare(2))]
 pub fn unshare(flags: c_int) -> Result<()> {
     if flags & libc::CLONE_FILES != 0 {
         return Err(Error::new(Errno::EINVAL, "unshare", format!("{flags:#x}"))
@@ -136,9 +355,7 @@ fn ifreq_named(call: &'static str, name: &str) -> Result<libc::ifreq> {
         return Err(Error::new(Errno::EINVAL, call, format!("{name:?}"))
             .with_note("an interface name is at most IFNAMSIZ - 1 bytes, without NUL"));
     }
-    // SAFETY: ifreq is a C struct of a char array and a union of integers, sockaddrs, char
-    // arrays and a pointer; all-zero bytes is a valid value of each (the pointer is NULL).
-    let mut ifr: libc::ifreq = unsafe { mem::zeroed() };
+    let mut ifr: libc::ifreq = super::zeroed::zeroed();
     for (dst, &b) in ifr.ifr_name.iter_mut().zip(bytes) {
         *dst = b as libc::c_char;
     }
@@ -162,6 +379,9 @@ fn ifreq_named(call: &'static str, name: &str) -> Result<libc::ifreq> {
 /// assert_ne!(flags & libc::IFF_LOOPBACK as libc::c_short, 0);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(netdevice(7), ioctl(2))]
+#[doc(alias = "ioctl")]
+#[doc(alias = "SIOCGIFFLAGS")]
 pub fn ioctl_siocgifflags(fd: impl AsFd, name: &str) -> Result<c_short> {
     let fd = fd.as_fd().as_raw_fd();
     let mut ifr = ifreq_named("ioctl", name)?;
@@ -188,6 +408,9 @@ pub fn ioctl_siocgifflags(fd: impl AsFd, name: &str) -> Result<c_short> {
 /// ns::ioctl_siocsifflags(&fd, "lo", flags | libc::IFF_UP as libc::c_short)?; // ip link set lo up
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(netdevice(7), ioctl(2))]
+#[doc(alias = "ioctl")]
+#[doc(alias = "SIOCSIFFLAGS")]
 pub fn ioctl_siocsifflags(fd: impl AsFd, name: &str, flags: c_short) -> Result<()> {
     let fd = fd.as_fd().as_raw_fd();
     let mut ifr = ifreq_named("ioctl", name)?;
@@ -216,6 +439,7 @@ pub fn ioctl_siocsifflags(fd: impl AsFd, name: &str, flags: c_short) -> Result<(
 /// assert_eq!(caps[0].effective & !caps[0].permitted, 0); // effective ⊆ permitted
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(capget(2))]
 pub fn capget(pid: c_int) -> Result<[CapUserData; 2]> {
     let mut hdr = CapUserHeader {
         version: CAP_VERSION_3,
@@ -250,6 +474,7 @@ pub fn capget(pid: c_int) -> Result<[CapUserData; 2]> {
 /// }).join().unwrap()?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(capset(2))]
 pub fn capset(data: &[CapUserData; 2]) -> Result<()> {
     let mut hdr = CapUserHeader {
         version: CAP_VERSION_3,
@@ -322,6 +547,9 @@ pub const ETHTOOL_SGRO: u32 = 0x2c;
 /// assert!(gso <= 1);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(netdevice(7), ioctl(2))]
+#[doc(alias = "ioctl")]
+#[doc(alias = "SIOCETHTOOL")]
 pub fn ioctl_siocethtool_value(fd: impl AsFd, name: &str, cmd: u32, data: u32) -> Result<u32> {
     let fd = fd.as_fd().as_raw_fd();
     let args =
@@ -349,4 +577,18 @@ pub fn ioctl_siocethtool_value(fd: impl AsFd, name: &str, cmd: u32, data: u32) -
     let rc = unsafe { raw::ioctl_ifreq(fd, libc::SIOCETHTOOL, &mut ifr) };
     cvt(rc, "ioctl", args)?;
     Ok(value.data)
+}
+
+#[cfg(all(test, feature = "trace"))]
+mod tests {
+    #[test]
+    fn cap_sets_print_as_strace_does() {
+        assert_eq!(super::line::cap_set(0), "0");
+        let net = 1 << super::CAP_NET_RAW | 1 << 12;
+        assert_eq!(super::line::cap_set(net), "1<<CAP_NET_ADMIN|1<<CAP_NET_RAW");
+        assert_eq!(
+            super::line::cap_set(1 | 1 << 40 | 1 << 63),
+            "1<<CAP_CHOWN|1<<CAP_CHECKPOINT_RESTORE|1<<63"
+        );
+    }
 }

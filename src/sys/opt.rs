@@ -749,6 +749,12 @@ sockopt! {
     /// `SO_KEEPALIVE` (`SOL_SOCKET`, `int` as `bool`) — socket(7): TCP keep-alive probes.
     SoKeepAlive: SOL_SOCKET, SO_KEEPALIVE, c_int => bool, get int_to_bool, set bool_to_int
 }
+// SAFETY: SO_PASSCRED: an int, written as min(optlen, 4) bytes and read as 4; no pointer.
+sockopt! {
+    /// `SO_PASSCRED` (`SOL_SOCKET`, `int` as `bool`) — unix(7): receive the sender's
+    /// `SCM_CREDENTIALS` (pid, uid, gid) with each message on a Unix socket.
+    SoPassCred: SOL_SOCKET, SO_PASSCRED, c_int => bool, get int_to_bool, set bool_to_int
+}
 // SAFETY: SO_BROADCAST: an int, written as min(optlen, 4) bytes and read as 4; no pointer.
 sockopt! {
     /// `SO_BROADCAST` (`SOL_SOCKET`, `int` as `bool`) — socket(7): permits sending to a
@@ -771,6 +777,14 @@ sockopt! {
     /// returns what the kernel reports, so setting 8192 reads back 16384. socklab sends your
     /// number unchanged and does not halve the answer.
     SoRcvBuf: SOL_SOCKET, SO_RCVBUF, c_int => usize, get int_to_size, set size_to_int
+}
+// SAFETY: SO_RCVBUFFORCE: an int, read as 4 bytes by setsockopt (getsockopt refuses it with
+// ENOPROTOOPT, so nothing is written); no pointer.
+sockopt! {
+    /// `SO_RCVBUFFORCE` (`SOL_SOCKET`, `int` as `usize`) — socket(7): as `SO_RCVBUF`, but a
+    /// process with `CAP_NET_ADMIN` may exceed `net.core.rmem_max`. Set-only: read the size back
+    /// with [`SoRcvBuf`].
+    SoRcvBufForce: SOL_SOCKET, SO_RCVBUFFORCE, c_int => usize, get int_to_size, set size_to_int
 }
 // SAFETY: SO_SNDBUF: an int both ways (at most optlen bytes written, 4 read); no pointer.
 sockopt! {

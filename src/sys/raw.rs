@@ -25,6 +25,8 @@ pub use super::services::raw::{getservbyname, getservbyname_r};
 use super::trace::traced;
 #[cfg(feature = "trace")]
 use super::trace::{get, line, namelen};
+#[cfg(feature = "trace")]
+use super::trace_more as more;
 
 /// `socket(domain, type, protocol)` — socket(2). Returns a new fd or -1.
 ///
@@ -477,4 +479,268 @@ pub unsafe fn sched_getaffinity(pid: pid_t, cpusetsize: size_t, mask: *mut cpu_s
             unsafe { line::affinity("sched_getaffinity", pid, cpusetsize, mask, r == 0, r, e) }
         }
     )
+}
+
+/// The Linux extras of [`sys::ns`](super::ns) (feature `experiments`): `unshare`, the
+/// `struct ifreq` ioctls, `capget`, `capset`.
+#[cfg(feature = "experiments")]
+pub use super::ns::raw::{capget, capset, ioctl_ifreq, unshare};
+
+// ---------------------------------------------------------------------------------------------
+// Name resolution and address conversion (netdb.h, arpa/inet.h). These are C library functions,
+// not system calls: like strace, the log shows only the syscalls they make inside glibc (none
+// for numeric hosts), so they are not traced here.
+// ---------------------------------------------------------------------------------------------
+
+/// `getaddrinfo(node, service, hints, res)` — getaddrinfo(3). Returns 0 or an `EAI_*` code
+/// (`EAI_SYSTEM`: see `errno`).
+///
+/// # Safety
+/// `node` and `service` are NULL or NUL-terminated strings; `hints` is NULL or points to a
+/// readable `addrinfo` whose pointer fields are NULL; `res` is writable. On success the caller
+/// owns `*res` and must free it once with [`freeaddrinfo`].
+pub unsafe fn getaddrinfo(
+    node: *const libc::c_char,
+    service: *const libc::c_char,
+    hints: *const libc::addrinfo,
+    res: *mut *mut libc::addrinfo,
+) -> c_int {
+    libc::getaddrinfo(node, service, hints, res)
+}
+
+/// `freeaddrinfo(res)` — freeaddrinfo(3).
+///
+/// # Safety
+/// `res` was returned by [`getaddrinfo`] and is not used or freed again.
+pub unsafe fn freeaddrinfo(res: *mut libc::addrinfo) {
+    libc::freeaddrinfo(res)
+}
+
+/// `getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags)` — getnameinfo(3). Returns 0
+/// or an `EAI_*` code.
+///
+/// # Safety
+/// `addr` is readable for `addrlen` bytes; `host` is NULL or writable for `hostlen` bytes, `serv`
+/// NULL or writable for `servlen` bytes.
+pub unsafe fn getnameinfo(
+    addr: *const sockaddr,
+    addrlen: socklen_t,
+    host: *mut libc::c_char,
+    hostlen: socklen_t,
+    serv: *mut libc::c_char,
+    servlen: socklen_t,
+    flags: c_int,
+) -> c_int {
+    libc::getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags)
+}
+
+/// `gai_strerror(errcode)` — gai_strerror(3): a static, NUL-terminated message.
+///
+/// # Safety
+/// Always safe to call; the returned pointer must not be written or freed.
+pub unsafe fn gai_strerror(errcode: c_int) -> *const libc::c_char {
+    libc::gai_strerror(errcode)
+}
+
+/// `inet_pton(af, src, dst)` — inet_pton(3). Returns 1, 0 (`src` is not an address of `af`), or
+/// -1 with `errno` `EAFNOSUPPORT`.
+///
+/// # Safety
+/// `src` is NUL-terminated; `dst` is writable for 4 bytes (`AF_INET`) or 16 (`AF_INET6`).
+pub unsafe fn inet_pton(af: c_int, src: *const libc::c_char, dst: *mut c_void) -> c_int {
+    c::inet_pton(af, src, dst)
+}
+
+/// `inet_ntop(af, src, dst, size)` — inet_ntop(3). Returns `dst`, or NULL with `errno`
+/// (`EAFNOSUPPORT`, `ENOSPC`).
+///
+/// # Safety
+/// `src` is readable for 4 bytes (`AF_INET`) or 16 (`AF_INET6`); `dst` writable for `size`.
+pub unsafe fn inet_ntop(
+    af: c_int,
+    src: *const c_void,
+    dst: *mut libc::c_char,
+    size: socklen_t,
+) -> *const libc::c_char {
+    c::inet_ntop(af, src, dst, size)
+}
+
+/// The C library functions the `libc` crate does not declare for Linux (glibc exports them).
+mod c {
+    use libc::{c_char, c_int, c_void, socklen_t};
+    extern "C" {
+        pub fn inet_pton(af: c_int, src: *const c_char, dst: *mut c_void) -> c_int;
+        pub fn inet_ntop(
+            af: c_int,
+            src: *const c_void,
+            dst: *mut c_char,
+            size: socklen_t,
+        ) -> *const c_char;
+        pub fn sockatmark(fd: c_int) -> c_int;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiplexing (select, epoll) and the small socket ioctls.
+// ---------------------------------------------------------------------------------------------
+
+/// `select(nfds, readfds, writefds, exceptfds, timeout)` — select(2). glibc makes it as the
+/// pselect6 syscall; the log prints that line, as strace does.
+///
+/// # Safety
+/// Each set is NULL or writable for `nfds` bits (an `fd_set` when `nfds <= FD_SETSIZE`);
+/// `timeout` is NULL or a writable `timeval`.
+pub unsafe fn select(
+    nfds: c_int,
+    readfds: *mut libc::fd_set,
+    writefds: *mut libc::fd_set,
+    exceptfds: *mut libc::fd_set,
+    timeout: *mut libc::timeval,
+) -> c_int {
+    traced!(
+        libc::select(nfds, readfds, writefds, exceptfds, timeout),
+        // SAFETY: this fn's contract: the sets hold `nfds` bits, `timeout` is NULL or readable.
+        pre = unsafe { more::select_pre(nfds, [readfds, writefds, exceptfds], timeout) },
+        move |pre, r, e| {
+            // SAFETY: as above; the kernel rewrote the sets and the timeout.
+            unsafe {
+                more::select(
+                    nfds,
+                    [readfds, writefds, exceptfds],
+                    pre,
+                    timeout,
+                    None,
+                    r,
+                    e,
+                )
+            }
+        }
+    )
+}
+
+/// `pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask)` — pselect(2).
+///
+/// # Safety
+/// As for [`select`]; `timeout` is NULL or a readable `timespec`, `sigmask` NULL or a readable
+/// `sigset_t`.
+pub unsafe fn pselect(
+    nfds: c_int,
+    readfds: *mut libc::fd_set,
+    writefds: *mut libc::fd_set,
+    exceptfds: *mut libc::fd_set,
+    timeout: *const timespec,
+    sigmask: *const libc::sigset_t,
+) -> c_int {
+    traced!(
+        libc::pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask),
+        // SAFETY: this fn's contract: the sets hold `nfds` bits, `timeout` is NULL or readable.
+        pre = unsafe { more::pselect_pre(nfds, [readfds, writefds, exceptfds], timeout) },
+        move |pre, r, e| {
+            let sig = Some(sigmask as usize);
+            // SAFETY: as above; the kernel rewrote the sets.
+            unsafe {
+                more::select(
+                    nfds,
+                    [readfds, writefds, exceptfds],
+                    pre,
+                    std::ptr::null(),
+                    sig,
+                    r,
+                    e,
+                )
+            }
+        }
+    )
+}
+
+/// `epoll_create1(flags)` — epoll_create1(2). Returns a new fd or -1.
+///
+/// # Safety
+/// Always safe to call; the caller owns (must close) the returned fd.
+pub unsafe fn epoll_create1(flags: c_int) -> c_int {
+    traced!(libc::epoll_create1(flags), move |(), r, e| {
+        more::epoll_create1(flags, r, e)
+    })
+}
+
+/// `epoll_ctl(epfd, op, fd, event)` — epoll_ctl(2).
+///
+/// # Safety
+/// `event` is NULL (allowed for `EPOLL_CTL_DEL`) or points to a readable `epoll_event`.
+pub unsafe fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut libc::epoll_event) -> c_int {
+    traced!(libc::epoll_ctl(epfd, op, fd, event), move |(), r, e| {
+        // SAFETY: `event` is NULL or readable (this fn's contract).
+        unsafe { more::epoll_ctl(epfd, op, fd, event, r, e) }
+    })
+}
+
+/// `epoll_wait(epfd, events, maxevents, timeout)` — epoll_wait(2).
+///
+/// # Safety
+/// `events` is writable for `maxevents` `epoll_event`s.
+pub unsafe fn epoll_wait(
+    epfd: c_int,
+    events: *mut libc::epoll_event,
+    maxevents: c_int,
+    timeout: c_int,
+) -> c_int {
+    traced!(
+        libc::epoll_wait(epfd, events, maxevents, timeout),
+        move |(), r, e| {
+            // SAFETY: the kernel wrote the first `r` events (this fn's contract).
+            unsafe { more::epoll_wait(epfd, events, maxevents, timeout, None, r, e) }
+        }
+    )
+}
+
+/// `epoll_pwait(epfd, events, maxevents, timeout, sigmask)` — epoll_pwait(2).
+///
+/// # Safety
+/// As for [`epoll_wait`]; `sigmask` is NULL or a readable `sigset_t`.
+pub unsafe fn epoll_pwait(
+    epfd: c_int,
+    events: *mut libc::epoll_event,
+    maxevents: c_int,
+    timeout: c_int,
+    sigmask: *const libc::sigset_t,
+) -> c_int {
+    traced!(
+        libc::epoll_pwait(epfd, events, maxevents, timeout, sigmask),
+        move |(), r, e| {
+            let sig = Some(sigmask as usize);
+            // SAFETY: the kernel wrote the first `r` events (this fn's contract).
+            unsafe { more::epoll_wait(epfd, events, maxevents, timeout, sig, r, e) }
+        }
+    )
+}
+
+/// `sockatmark(sockfd)` — sockatmark(3): 1 at the urgent mark, 0 not, -1 on error. glibc makes
+/// it as `ioctl(fd, SIOCATMARK, &int)`, the line the log prints.
+///
+/// # Safety
+/// Always safe to call; `unsafe` for uniformity with the rest of this module.
+pub unsafe fn sockatmark(sockfd: c_int) -> c_int {
+    traced!(c::sockatmark(sockfd), move |(), r, e| {
+        // The syscall returned 0 and wrote `r` to the int (or failed: -1).
+        // (glibc's int is on its own stack: its address is unknown here, printed as NULL.)
+        let (v, ret) = if r >= 0 { (Ok(r), 0) } else { (Err(0), -1) };
+        more::ioctl_int(sockfd, crate::sys::SIOCATMARK.request(), v, ret, e)
+    })
+}
+
+/// `ioctl(fd, request, argp)` — ioctl(2), for the requests whose argument is an `int *` the
+/// kernel writes (`FIONREAD`/`SIOCINQ`, `SIOCOUTQ`, `SIOCOUTQNSD`, `SIOCATMARK`).
+///
+/// # Safety
+/// `request` must be one that writes (at most) one `int` to `argp`, and `argp` writable for it;
+/// any other request is undefined behaviour here.
+pub unsafe fn ioctl_int(fd: c_int, request: libc::c_ulong, argp: *mut c_int) -> c_int {
+    traced!(libc::ioctl(fd, request as _, argp), move |(), r, e| {
+        // SAFETY: `argp` is readable as an int (this fn's contract); written on success.
+        let v = match r {
+            0 => unsafe { get(argp) }.ok_or(0),
+            _ => Err(argp as usize),
+        };
+        more::ioctl_int(fd, request, v, r, e)
+    })
 }

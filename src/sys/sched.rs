@@ -24,6 +24,8 @@ const WORD_BITS: usize = 64;
 /// assert_eq!(set.count(), 2);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(CPU_SET(3))]
+#[doc(alias = "cpu_set_t")]
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct CpuSet {
@@ -35,6 +37,7 @@ impl CpuSet {
     pub const CAPACITY: usize = WORDS * WORD_BITS;
 
     /// An empty set, C's `CPU_ZERO(&set)`.
+    #[doc(alias = "CPU_ZERO")]
     pub fn new() -> CpuSet {
         CpuSet { bits: [0; WORDS] }
     }
@@ -43,6 +46,7 @@ impl CpuSet {
     ///
     /// # Errors
     /// `EINVAL` if `cpu >= CpuSet::CAPACITY` (C's macro would silently do nothing).
+    #[doc(alias = "CPU_SET")]
     pub fn set(&mut self, cpu: usize) -> Result<()> {
         if cpu >= Self::CAPACITY {
             return Err(Error::new(Errno::EINVAL, "CPU_SET", format!("{cpu}, &set"))
@@ -53,11 +57,13 @@ impl CpuSet {
     }
 
     /// Whether `cpu` is in the set, C's `CPU_ISSET(cpu, &set)` (false beyond the capacity).
+    #[doc(alias = "CPU_ISSET")]
     pub fn is_set(&self, cpu: usize) -> bool {
         cpu < Self::CAPACITY && self.bits[cpu / WORD_BITS] & (1 << (cpu % WORD_BITS)) != 0
     }
 
     /// How many CPUs are in the set, C's `CPU_COUNT(&set)`.
+    #[doc(alias = "CPU_COUNT")]
     pub fn count(&self) -> usize {
         self.bits.iter().map(|w| w.count_ones() as usize).sum()
     }
@@ -110,6 +116,7 @@ impl fmt::Debug for CpuSet {
 /// }).join().unwrap()?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sched_setaffinity(2))]
 pub fn sched_setaffinity(pid: pid_t, mask: &CpuSet) -> Result<()> {
     let ptr = (mask as *const CpuSet).cast::<libc::cpu_set_t>();
     // SAFETY: `ptr` points to a live CpuSet, readable for size_of::<CpuSet>() bytes, the size
@@ -135,6 +142,7 @@ pub fn sched_setaffinity(pid: pid_t, mask: &CpuSet) -> Result<()> {
 /// assert!(cpus.count() >= 1);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sched_getaffinity(2))]
 pub fn sched_getaffinity(pid: pid_t) -> Result<CpuSet> {
     let mut mask = CpuSet::new();
     let ptr = (&mut mask as *mut CpuSet).cast::<libc::cpu_set_t>();

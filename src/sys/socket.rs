@@ -30,6 +30,7 @@ fn owned(fd: c_int) -> OwnedFd {
 /// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(socket(2))]
 pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> Result<OwnedFd> {
     // SAFETY: socket(2) takes no pointers; the fd it returns is wrapped in an OwnedFd at once.
     let fd = unsafe { raw::socket(domain, ty, protocol) };
@@ -58,6 +59,7 @@ fn socket_args(domain: c_int, ty: c_int, protocol: c_int) -> String {
 /// assert_eq!(sys::read(&b, &mut buf[..])?, 2);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(socketpair(2))]
 pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd, OwnedFd)> {
     let mut sv = [-1 as c_int; 2];
     // SAFETY: `sv` is writable for the two ints socketpair(2) writes.
@@ -83,6 +85,7 @@ pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd,
 /// assert_ne!(sys::getsockname(&fd)?.as_socket().unwrap().port(), 0);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(bind(2))]
 pub fn bind(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: `addr` points to a SockAddr whose storage is readable for its `len()` bytes.
@@ -106,6 +109,7 @@ pub fn bind(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
 /// sys::listen(&fd, 3)?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(listen(2))]
 pub fn listen(sockfd: impl AsFd, backlog: c_int) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: listen(2) takes no pointers.
@@ -162,6 +166,7 @@ fn accept_args(addr: &Option<&mut SockAddr>) -> &'static str {
 /// assert_eq!(peer, sys::getsockname(&cli)?);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(accept(2))]
 pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
     let args = accept_args(&addr);
@@ -191,6 +196,7 @@ pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd>
 /// assert_eq!(err.code(), Errno::EAGAIN);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(accept4(2))]
 pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
     let args = accept_args(&addr);
@@ -224,6 +230,7 @@ pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> 
 /// assert_eq!(err.code(), Errno::ECONNREFUSED);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(connect(2))]
 pub fn connect(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: `addr` points to a SockAddr whose storage is readable for its `len()` bytes.
@@ -232,6 +239,10 @@ pub fn connect(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
 }
 
 /// The C constant for a [`Shutdown`] direction.
+#[doc = man_links!(shutdown(2))]
+#[doc(alias = "SHUT_RD")]
+#[doc(alias = "SHUT_WR")]
+#[doc(alias = "SHUT_RDWR")]
 pub fn shut_how(how: Shutdown) -> c_int {
     match how {
         Shutdown::Read => libc::SHUT_RD,
@@ -257,6 +268,7 @@ pub fn shut_how(how: Shutdown) -> c_int {
 /// assert_eq!(sys::read(&b, &mut [0u8; 8][..])?, 0); // EOF
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(shutdown(2))]
 pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     let how_c = shut_how(how);
@@ -284,6 +296,7 @@ pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
 /// sys::close(sys::socket(AF_INET, SOCK_DGRAM, 0)?)?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(close(2))]
 pub fn close(fd: OwnedFd) -> Result<()> {
     let raw_fd = fd.into_raw_fd();
     // SAFETY: `raw_fd` came out of an OwnedFd that no longer exists, so this is its only close.
@@ -321,6 +334,7 @@ fn name_call(
 /// assert!(sys::getsockname(&fd)?.to_string().starts_with("[::1]:"));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getsockname(2))]
 pub fn getsockname(sockfd: impl AsFd) -> Result<SockAddr> {
     name_call(sockfd.as_fd().as_raw_fd(), "getsockname", raw::getsockname)
 }
@@ -339,6 +353,108 @@ pub fn getsockname(sockfd: impl AsFd) -> Result<SockAddr> {
 /// assert_eq!(sys::getpeername(&fd).unwrap_err().code(), Errno::ENOTCONN);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getpeername(2))]
 pub fn getpeername(sockfd: impl AsFd) -> Result<SockAddr> {
     name_call(sockfd.as_fd().as_raw_fd(), "getpeername", raw::getpeername)
+}
+
+/// `accept(sockfd, addr, addrlen)` — accept(2) with the address capacity the caller chose.
+///
+/// `addr` offers its [`len`](SockAddr::len) bytes (`SockAddr::with_capacity(AddrLen::INET)`
+/// is C's `addrlen = sizeof(struct sockaddr_in)`, and strace shows `[16]`); after the call it
+/// holds the peer and the length the kernel wrote. [`accept`] with `Some` offers 128 bytes.
+///
+/// # Errors
+/// As [`accept`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AddrLen, SockAddr, AF_INET, SOCK_STREAM};
+/// let lst = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::bind(&lst, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
+/// sys::listen(&lst, 1)?;
+/// let cli = sys::socket(AF_INET, SOCK_STREAM, 0)?;
+/// sys::connect(&cli, &sys::getsockname(&lst)?)?;
+/// let mut cliaddr = SockAddr::with_capacity(AddrLen::INET);
+/// let conn = sys::accept_into(&lst, &mut cliaddr)?;
+/// assert_eq!((cliaddr.len(), cliaddr), (16, sys::getsockname(&cli)?));
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn accept_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<OwnedFd> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    addr.fill_into(|p, len| {
+        // SAFETY: `p`/`len` come from fill_into: a zeroed storage and a capacity within it;
+        // the returned fd is wrapped at once.
+        let rc = unsafe { raw::accept(fd, p, len) };
+        cvt(rc, "accept", || format!("fd {fd}, &addr")).map(owned)
+    })
+}
+
+/// `accept4(sockfd, addr, addrlen, flags)` — accept4(2) with the caller's address capacity (see
+/// [`accept_into`]); `flags` as given.
+///
+/// # Errors
+/// As [`accept4`].
+pub fn accept4_into(sockfd: impl AsFd, addr: &mut SockAddr, flags: c_int) -> Result<OwnedFd> {
+    let fd = sockfd.as_fd().as_raw_fd();
+    addr.fill_into(|p, len| {
+        // SAFETY: as in accept_into; `flags` is an int the kernel validates.
+        let rc = unsafe { raw::accept4(fd, p, len, flags) };
+        cvt(rc, "accept4", || {
+            format!("fd {fd}, &addr, {}", fmt::sock_flags(flags))
+        })
+        .map(owned)
+    })
+}
+
+/// `getsockname(sockfd, addr, addrlen)` — getsockname(2) into the caller's buffer and capacity
+/// (see [`accept_into`]); [`getsockname`] offers 128 bytes.
+///
+/// # Errors
+/// As [`getsockname`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AddrLen, SockAddr, AF_INET, SOCK_DGRAM};
+/// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// let mut a = SockAddr::with_capacity(AddrLen::INET);
+/// sys::getsockname_into(&fd, &mut a)?;
+/// assert_eq!(a.to_string(), "0.0.0.0:0");
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn getsockname_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
+    name_into(
+        sockfd.as_fd().as_raw_fd(),
+        addr,
+        "getsockname",
+        raw::getsockname,
+    )
+}
+
+/// `getpeername(sockfd, addr, addrlen)` — getpeername(2) into the caller's buffer and capacity
+/// (see [`accept_into`]).
+///
+/// # Errors
+/// As [`getpeername`].
+pub fn getpeername_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
+    name_into(
+        sockfd.as_fd().as_raw_fd(),
+        addr,
+        "getpeername",
+        raw::getpeername,
+    )
+}
+
+/// The shared body of getsockname_into/getpeername_into.
+fn name_into(
+    fd: c_int,
+    addr: &mut SockAddr,
+    call: &'static str,
+    f: unsafe fn(c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> c_int,
+) -> Result<()> {
+    addr.fill_into(|p, len| {
+        // SAFETY: `p`/`len` come from fill_into: a zeroed storage and a capacity within it.
+        let rc = unsafe { f(fd, p, len) };
+        cvt(rc, call, || format!("fd {fd}")).map(drop)
+    })
 }

@@ -299,6 +299,9 @@ mod imp {
             iov,
             iovlen: m.msg_iovlen,
             control: (m.msg_control as usize, m.msg_controllen),
+            // SAFETY: msg_control is readable for msg_controllen bytes (what was sent, or what
+            // the kernel wrote after a receive); capped at 64 KiB, more than any cmsg chain.
+            control_bytes: unsafe { bytes(m.msg_control, m.msg_controllen.min(1 << 16)) },
             flags: m.msg_flags,
         }
     }
@@ -675,13 +678,7 @@ mod imp {
             let arr = if fds.is_null() {
                 fmt::ptr(0)
             } else {
-                list(&|p| {
-                    Some(format!(
-                        "{{fd={}, events={}}}",
-                        p.fd,
-                        fmt::poll_events(p.events)
-                    ))
-                })
+                list(&|p| Some(fmt::pollfd_in(p.fd, p.events)))
             };
             let ok = match ret {
                 0 => Some("0 (Timeout)".to_string()),

@@ -93,3 +93,14 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     let r = f();
     (r, scope.finish())
 }
+
+/// Checks `SOCKLAB_TRACE` without turning anything on: the CLI refuses a bad value with this
+/// one-line message (exit 2) before it runs. A library user with a bad value gets the same line
+/// on stderr at the first call, and no log.
+///
+/// # Errors
+/// The message naming the value and the allowed ones.
+pub fn check_env() -> Result<(), String> {
+    let var = std::env::var("SOCKLAB_TRACE").unwrap_or_default();
+    hook::parse(&var).map(drop)
+}

@@ -14,4 +14,5 @@ mod strace;
 mod cli;
 mod interop;
 mod output;
+mod ports;
 mod syscalls;

@@ -2,17 +2,17 @@
 //! from /proc/net, and [`Proc`], a spawned process group killed and reaped on drop.
 #![allow(dead_code)] // not every topic file uses every helper
 
-use std::collections::HashSet;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
+
+use crate::common;
 
 /// The seed's C++ server, built unchanged (plus a port argument) by build.rs.
 pub const CPP_SERVER: &str = env!("SOCKLAB_C_TCP_SERVER");
@@ -77,8 +77,17 @@ pub fn example(name: &str) -> PathBuf {
             )
         });
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    for src in [root.join(format!("{name}.rs")), root.join("common/mod.rs")] {
-        let edited = std::fs::metadata(&src).and_then(|m| m.modified()).unwrap();
+    let port = root
+        .join("ports")
+        .join(format!("{}.rs", name.trim_start_matches("beej_")));
+    let sources = [
+        root.join(format!("{name}.rs")),
+        root.join("common/mod.rs"),
+        port,
+    ];
+    // An example lives in examples/<name>.rs or, for the C ports, in examples/ports/.
+    for src in sources.iter().filter(|s| s.exists()) {
+        let edited = std::fs::metadata(src).and_then(|m| m.modified()).unwrap();
         assert!(
             edited <= built,
             "example {name} is older than {}: run `cargo build --examples`",
@@ -119,33 +128,15 @@ pub enum Proto {
     Udp,
 }
 
-/// Ports handed out by [`free_port`] in this process, so that two tests never get the same one.
-static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
-
-/// A port that was free a moment ago: bind 127.0.0.1:0, read the port back, close.
-///
-/// The probe uses `socklab::sys` (no `SO_REUSEADDR`, unlike std's `TcpListener::bind`), so the
-/// kernel skips ports still held by a TIME_WAIT connection, which the seed's server (no
-/// `SO_REUSEADDR` either) could not bind. Remaining race, accepted: another process may take
-/// the port between this close and the server's bind; the Rust servers then exit with
+/// A port of `proto` on 127.0.0.1 that was free a moment ago: [`common::free_port`]. If
+/// another process takes it before the server binds, the Rust servers exit with
 /// `bind(...): EADDRINUSE`, the C++ one (which checks nothing) never listens on it, and the
 /// readiness wait fails saying so.
 pub fn free_port(proto: Proto) -> u16 {
-    let ty = match proto {
+    common::free_port(match proto {
         Proto::Tcp => SOCK_STREAM,
         Proto::Udp => SOCK_DGRAM,
-    };
-    let mut seen = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
-    let seen = seen.get_or_insert_with(HashSet::new);
-    loop {
-        let fd = sys::socket(AF_INET, ty | SOCK_CLOEXEC, 0).unwrap();
-        sys::bind(&fd, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
-        let port = sys::getsockname(&fd).unwrap().as_socket().unwrap().port();
-        sys::close(fd).unwrap();
-        if seen.insert(port) {
-            return port;
-        }
-    }
+    })
 }
 
 /// A listening TCP socket of the test on 127.0.0.1 and a free port, to make a server's bind()

@@ -10,12 +10,10 @@ use socklab::{Errno, SockAddr};
 /// fd counting is process-wide, so tests that count fds take this lock while they run.
 static FD_LOCK: Mutex<()> = Mutex::new(());
 
-/// The number of open fds of this process, from /proc/self/fd.
-pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("read /proc/self/fd")
-        .count()
-}
+#[path = "../common/mod.rs"]
+mod shared;
+#[allow(unused_imports)] // not every binary uses both
+pub use shared::{free_port, open_fds};
 
 /// Runs `f` and asserts that it leaves as many fds open as it found. Serialized with every other
 /// `no_leak` body so concurrent tests cannot mask or fake a leak.

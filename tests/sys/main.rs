@@ -4,12 +4,17 @@
 mod common;
 
 mod addr;
+mod addrlen;
 mod canary_calls;
 mod canary_opt;
 mod canary_recv;
 mod errors;
+mod filter;
 mod msg;
+mod multiplex;
+mod netdb;
 mod opt;
 mod raw;
 mod services;
+mod small;
 mod transports;

@@ -436,7 +436,11 @@ fn poll_reports_timeout_pollin_pollout_and_hangup() {
             libc::POLLIN | libc::POLLHUP,
             "peer closed"
         );
-        assert_eq!(sys::poll(&mut [], 0).unwrap(), 0, "no fds: a plain timeout");
+        assert_eq!(
+            sys::poll::<sys::PollFd>(&mut [], 0).unwrap(),
+            0,
+            "no fds: a plain timeout"
+        );
     });
 }
 

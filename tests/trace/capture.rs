@@ -11,7 +11,7 @@ use socklab::trace::capture;
 
 use super::common::{no_leak, unix_path};
 
-fn n(f: &OwnedFd) -> i32 {
+pub(super) fn n(f: &OwnedFd) -> i32 {
     f.as_raw_fd()
 }
 
@@ -21,7 +21,7 @@ fn v4() -> SockAddr {
 
 /// Runs `f` under capture and returns its one line.
 #[track_caller]
-fn one<R>(f: impl FnOnce() -> R) -> (R, String) {
+pub(super) fn one<R>(f: impl FnOnce() -> R) -> (R, String) {
     let (r, mut lines) = capture(f);
     assert_eq!(lines.len(), 1, "{lines:?}");
     (r, lines.pop().unwrap())

@@ -6,6 +6,9 @@
 mod common;
 
 mod capture;
+mod issue10;
+#[cfg(feature = "experiments")]
+mod ns;
 mod robust;
 mod strace;
 mod tour;

@@ -268,7 +268,7 @@ fn safe_calls_at_size_edges_trace_without_panicking() {
             let mut byte = [0u8; 1];
             let iov = &mut [IoSliceMut::new(&mut byte)];
             let _ = sys::recvmsg(&b, iov, Some(&mut c), MSG_DONTWAIT | MSG_TRUNC);
-            let _ = sys::poll(&mut [], 0);
+            let _ = sys::poll(&mut [] as &mut [sys::PollFd], 0);
             let mut empty = MmsgBatch::new(0, 0);
             let _ = sys::recvmmsg(&b, &mut empty, 0, MSG_DONTWAIT, None);
             let _ = sys::sendmmsg(&a, &mut empty, 0, 0);

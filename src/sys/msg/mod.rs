@@ -3,7 +3,7 @@
 
 use std::io::{IoSlice, IoSliceMut};
 use std::mem::{self, size_of};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::raw::{c_int, c_void};
 use std::ptr;
 use std::time::Duration;
@@ -343,40 +343,101 @@ pub fn recvmsg(
     control: Option<&mut CmsgBuffer<'_>>,
     flags: c_int,
 ) -> Result<RecvMsg> {
-    let fd = sockfd.as_fd().as_raw_fd();
-    let mut storage = zeroed_storage();
-    let name = (&mut storage as *mut sockaddr_storage).cast();
+    recvmsg_into(sockfd, Some(&mut SockAddr::empty()), iov, control, flags)
+}
+
+/// `recvmsg(sockfd, msg, flags)` — recvmsg(2) with the caller's `msg_name`/`msg_namelen`:
+/// `Some(addr)` offers `addr.len()` bytes (`SockAddr::with_capacity(AddrLen::INET)` is C's
+/// `msg_namelen = sizeof(struct sockaddr_in)`) and holds the source after the call; `None` is
+/// C's `msg_name = NULL, msg_namelen = 0` (strace: `msg_name=NULL`). Otherwise as
+/// [`recvmsg`], which offers a 128-byte `sockaddr_storage`.
+///
+/// # Errors
+/// As [`recvmsg`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, AF_UNIX, SOCK_DGRAM};
+/// use std::io::IoSliceMut;
+/// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+/// sys::write(&a, b"no name")?;
+/// let mut data = [0u8; 16];
+/// let r = sys::recvmsg_into(&b, None, &mut [IoSliceMut::new(&mut data)], None, 0)?;
+/// assert_eq!((r.bytes, r.addr), (7, None));
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn recvmsg_into(
+    sockfd: impl AsFd,
+    name: Option<&mut SockAddr>,
+    iov: &mut [IoSliceMut<'_>],
+    control: Option<&mut CmsgBuffer<'_>>,
+    flags: c_int,
+) -> Result<RecvMsg> {
+    match name {
+        None => recvmsg_named(sockfd.as_fd(), None, iov, control, flags),
+        Some(addr) => {
+            let mut r = addr.fill_into(|p, len| {
+                recvmsg_named(sockfd.as_fd(), Some((p.cast(), len)), iov, control, flags)
+            })?;
+            r.addr = (!addr.is_empty()).then_some(*addr);
+            Ok(r)
+        }
+    }
+}
+
+/// The body of recvmsg/recvmsg_into: `name` is `msg_name` and the in-out `msg_namelen` (`None`
+/// for C's NULL/0); `RecvMsg::addr` is left `None` for the caller to set.
+fn recvmsg_named(
+    sockfd: BorrowedFd<'_>,
+    name: Option<(*mut c_void, *mut socklen_t)>,
+    iov: &mut [IoSliceMut<'_>],
+    control: Option<&mut CmsgBuffer<'_>>,
+    flags: c_int,
+) -> Result<RecvMsg> {
+    let fd = sockfd.as_raw_fd();
+    let (name_ptr, cap) = match name {
+        // SAFETY: `len` points to the caller's live socklen_t (SockAddr::fill_into hands out the
+        // address of its own length field for the duration of the closure).
+        Some((p, len)) => (p, unsafe { *len }),
+        None => (ptr::null_mut(), 0),
+    };
     let mut control = control;
     let parts = control
         .as_deref_mut()
         .map_or((ptr::null_mut(), 0), CmsgBuffer::recv_parts);
     // IoSliceMut is guaranteed ABI-compatible with iovec on Unix.
     let iovp = iov.as_mut_ptr().cast::<iovec>();
-    let mut msg = new_msghdr(name, STORAGE_LEN, iovp, iov.len(), parts);
-    // SAFETY: `msg` is a live, writable msghdr; `msg_name` points to `storage`, writable for
-    // STORAGE_LEN bytes; `msg_iov` to `iov.len()` iovecs (IoSliceMut) over exclusively borrowed,
-    // writable buffers; `msg_control` is NULL (length 0) or the CmsgBuffer's storage, writable
-    // for its capacity. All outlive the call.
+    let mut msg = new_msghdr(name_ptr, cap, iovp, iov.len(), parts);
+    // SAFETY: `msg` is a live, writable msghdr; `msg_name` is NULL (length 0) or the caller's
+    // zeroed storage, writable for `cap` bytes (fill_into's contract); `msg_iov` points to
+    // `iov.len()` iovecs (IoSliceMut) over exclusively borrowed, writable buffers;
+    // `msg_control` is NULL (length 0) or the CmsgBuffer's storage, writable for its capacity.
+    // All outlive the call.
     let n = unsafe { raw::recvmsg(fd, &mut msg, flags) };
     let args = || {
-        let cap: usize = iov.iter().map(|s| s.len()).sum();
+        let bytes: usize = iov.iter().map(|s| s.len()).sum();
         format!(
-            "fd {fd}, {{msg_iovlen={} ({cap} bytes), msg_controllen={}}}, {}",
+            "fd {fd}, {{msg_iovlen={} ({bytes} bytes), msg_controllen={}}}, {}",
             iov.len(),
             parts.1,
             msg_flags(flags)
         )
     };
     let n = cvt(n, "recvmsg", args)? as usize;
+    if let Some((_, len)) = name {
+        // SAFETY: as above, `len` is the caller's live socklen_t; the kernel rewrote
+        // msg_namelen, which goes back to the caller like C's in-out field.
+        unsafe { *len = msg.msg_namelen };
+    }
     let controllen = controllen_of(&msg);
     if let Some(c) = control {
         c.finish_recv(controllen);
     }
-    let cap = iov.iter().map(|s| s.len()).sum();
+    let total = iov.iter().map(|s| s.len()).sum();
     Ok(RecvMsg {
         bytes: n,
-        filled: bytes_written(fd, flags, n, cap),
-        addr: written_addr(&storage, msg.msg_namelen),
+        filled: bytes_written(fd, flags, n, total),
+        addr: None,
         msg_flags: msg.msg_flags,
         controllen,
     })

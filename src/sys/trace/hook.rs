@@ -40,15 +40,27 @@ pub(crate) fn gate_open() -> bool {
     GATE.load(Relaxed) != 0
 }
 
-/// Parses `SOCKLAB_TRACE`: `(on, file, time)`.
-fn parse(var: &str) -> (bool, Option<&str>, bool) {
-    let mut parts = var.split(',');
-    let target = parts.next().unwrap_or("").trim();
-    let time = parts.any(|p| p.trim() == "time");
+/// Parses `SOCKLAB_TRACE`: `(on, file, time)`. Allowed: empty, `0`, `1`, a file path containing
+/// a `/` (`./t.log`, `/tmp/t.log`), each optionally followed by `,time`. Anything else (`true`,
+/// `yes`, `2`, `t.log`) is refused: a bare word used to become a file of that name.
+pub(crate) fn parse(var: &str) -> Result<(bool, Option<&str>, bool), String> {
+    let (target, time) = match var.split_once(',') {
+        Some((t, "time")) => (t.trim(), true),
+        Some((_, opt)) => {
+            return Err(format!(
+                "SOCKLAB_TRACE={var}: unknown option '{opt}' (allowed: ,time)"
+            ))
+        }
+        None => (var.trim(), false),
+    };
     match target {
-        "" | "0" => (false, None, time),
-        "1" | "stderr" => (true, None, time),
-        path => (true, Some(path), time),
+        "" | "0" => Ok((false, None, time)),
+        "1" => Ok((true, None, time)),
+        path if path.contains('/') => Ok((true, Some(path), time)),
+        _ => Err(format!(
+            "SOCKLAB_TRACE={var}: not a value socklab takes (allowed: empty, 0, 1, a file path \
+             containing '/', each optionally followed by ,time)"
+        )),
     }
 }
 
@@ -56,7 +68,10 @@ fn parse(var: &str) -> (bool, Option<&str>, bool) {
 fn config() -> &'static Config {
     CONFIG.get_or_init(|| {
         let var = std::env::var("SOCKLAB_TRACE").unwrap_or_default();
-        let (on, path, time) = parse(&var);
+        let (on, path, time) = parse(&var).unwrap_or_else(|msg| {
+            eprintln!("socklab: {msg}; tracing off");
+            (false, None, false)
+        });
         let file = path.and_then(
             |p| match File::options().create(true).append(true).open(p) {
                 Ok(f) => Some(Mutex::new(f)),
@@ -174,6 +189,10 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
                     let _ = f.write_all(line.as_bytes());
                 }
                 None => {
+                    // On stderr, as strace -f: `[pid N] ` for threads and forked children.
+                    if let Some(prefix) = crate::sys::trace_pid_prefix() {
+                        line.insert_str(0, &prefix);
+                    }
                     let _ = std::io::stderr().lock().write_all(line.as_bytes());
                 }
             }
@@ -187,11 +206,19 @@ mod tests {
 
     #[test]
     fn parses_the_variable() {
-        assert_eq!(parse(""), (false, None, false));
-        assert_eq!(parse("0"), (false, None, false));
-        assert_eq!(parse("1"), (true, None, false));
-        assert_eq!(parse("1,time"), (true, None, true));
-        assert_eq!(parse("/tmp/t.log"), (true, Some("/tmp/t.log"), false));
-        assert_eq!(parse("/tmp/t.log,time"), (true, Some("/tmp/t.log"), true));
+        assert_eq!(parse(""), Ok((false, None, false)));
+        assert_eq!(parse("0"), Ok((false, None, false)));
+        assert_eq!(parse("1"), Ok((true, None, false)));
+        assert_eq!(parse("1,time"), Ok((true, None, true)));
+        assert_eq!(parse("/tmp/t.log"), Ok((true, Some("/tmp/t.log"), false)));
+        assert_eq!(
+            parse("/tmp/t.log,time"),
+            Ok((true, Some("/tmp/t.log"), true))
+        );
+        assert_eq!(parse("./t.log"), Ok((true, Some("./t.log"), false)));
+        for bad in ["true", "yes", "on", "2", "t.log", "1,fast", "stderr"] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.starts_with(&format!("SOCKLAB_TRACE={bad}: ")), "{e}");
+        }
     }
 }

@@ -1,0 +1,303 @@
+//! The `serve`, `pingpong` and `stream` subcommands: flags parsed into `socklab::net`'s types,
+//! run, printed. Also the CLI's number parsers (each error names the allowed values) and its one
+//! way to write stdout ([`emit`]), which never panics.
+
+use std::io::{ErrorKind, Write};
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+
+use clap::Args;
+use socklab::net::{self, client, serve, Endpoint, NetError, Transport};
+use socklab::sys::signal::{self, SigSet, SFD_CLOEXEC, SIGINT, SIGTERM, SIG_BLOCK};
+
+/// Exit code when stdout is closed under us (`| head -1`, `| true`): 141 = 128 + SIGPIPE, what
+/// a shell reports for a C tool killed by SIGPIPE. Nothing is printed.
+pub const EXIT_STDOUT_CLOSED: u8 = 141;
+
+/// Writes `text` to stdout and flushes. A closed pipe (`EPIPE`) ends the run quietly with
+/// [`EXIT_STDOUT_CLOSED`]; any other write error (`>/dev/full`: `ENOSPC`) prints one line on
+/// stderr and gives exit code 1, as C tools do (`echo hi >/dev/full`).
+pub fn emit(text: &str) -> Result<(), ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(ExitCode::from(EXIT_STDOUT_CLOSED)),
+        Err(e) => {
+            eprintln!("socklab: writing stdout: {e}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// A whole number in `lo..=hi` for `flag`-style errors (clap adds the flag's name).
+fn count(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(v) if v >= i128::from(lo) && v <= i128::from(hi) => Ok(v as u64),
+        Ok(v) => Err(format!("{v} is out of range (allowed: {lo}..={hi})")),
+        Err(_) => Err(format!(
+            "'{s}' is not a whole number (allowed: {lo}..={hi})"
+        )),
+    }
+}
+
+/// A non-negative whole number whose range a later check enforces; negatives and words are
+/// refused here with `allowed`.
+fn whole(s: &str, allowed: &str) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(v) if (0..=i128::from(u32::MAX)).contains(&v) => Ok(v as u64),
+        Ok(v) => Err(format!("{v} is out of range (allowed: {allowed})")),
+        Err(_) => Err(format!("'{s}' is not a whole number (allowed: {allowed})")),
+    }
+}
+
+/// `compare --size`: the per-transport range is checked by `Config::validate`.
+pub fn parse_compare_size(s: &str) -> Result<usize, String> {
+    whole(s, "1..=65507 for datagrams, 1..=65536 for streams").map(|v| v as usize)
+}
+
+/// `compare --batch`: the range is checked by `Config::validate`.
+pub fn parse_compare_batch(s: &str) -> Result<usize, String> {
+    whole(s, "1..=1024").map(|v| v as usize)
+}
+
+/// `--iters` (pingpong): 1..=10 000 000 (an 8–16 B sample each).
+pub fn parse_iters(s: &str) -> Result<u64, String> {
+    count(s, 1, net::MAX_ITERS)
+}
+
+/// `compare --iters`: 1..=1 000 000 (each sample costs ~16 B per path, and compare runs a
+/// dozen paths per row).
+pub fn parse_compare_iters(s: &str) -> Result<u64, String> {
+    count(s, 1, 1_000_000)
+}
+
+/// `--warmup`: 0..=10 000 000.
+pub fn parse_warmup(s: &str) -> Result<u64, String> {
+    count(s, 0, net::MAX_ITERS)
+}
+
+/// `--size`: 1..=1 MiB here; each transport checks its own range afterwards.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    count(s, 1, net::MAX_STREAM_MSG as u64).map(|v| v as usize)
+}
+
+/// A count such as `--rounds` or `--batch`: 1..=1 000 000.
+pub fn parse_positive(s: &str) -> Result<usize, String> {
+    count(s, 1, 1_000_000).map(|v| v as usize)
+}
+
+/// `--rcvbuf`: 1..=1 GiB.
+fn parse_rcvbuf(s: &str) -> Result<usize, String> {
+    count(s, 1, 1 << 30).map(|v| v as usize)
+}
+
+/// A positive decimal for `--seconds` / `--rate`.
+fn parse_positive_f64(s: &str, hi: f64, unit: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= hi => Ok(v),
+        Ok(v) => Err(format!(
+            "{v} is out of range (allowed: {unit} above 0, at most {hi})"
+        )),
+        Err(_) => Err(format!(
+            "'{s}' is not a number (allowed: {unit} above 0, at most {hi})"
+        )),
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    parse_positive_f64(s, net::MAX_SECONDS, "seconds")
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    parse_positive_f64(s, 1e6, "Mbit/s")
+}
+
+fn parse_transport(s: &str) -> Result<Transport, String> {
+    s.parse()
+}
+
+fn parse_mode(s: &str) -> Result<serve::Mode, String> {
+    s.parse()
+}
+
+fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+    s.parse()
+}
+
+/// `socklab serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// tcp, udp or unix [default: unix for /path or @name, else tcp]
+    #[arg(long, value_parser = parse_transport)]
+    transport: Option<Transport>,
+    /// Where to listen: IP:PORT, [v6%zone]:PORT, /path or @name (port 0: the kernel picks)
+    #[arg(long, value_parser = parse_endpoint)]
+    addr: Endpoint,
+    /// echo: send everything back; sink: read and discard
+    #[arg(long, default_value = "echo", value_parser = parse_mode)]
+    mode: serve::Mode,
+    /// Connections served at once; more wait in the listen backlog [default: no limit]
+    #[arg(long, value_parser = parse_positive)]
+    max_conns: Option<usize>,
+    /// SO_RCVBUF in bytes (1..=1073741824; SO_RCVBUFFORCE when rmem_max caps it and we may)
+    #[arg(long, value_parser = parse_rcvbuf)]
+    rcvbuf: Option<usize>,
+}
+
+/// `socklab pingpong`.
+#[derive(Args)]
+pub struct PingpongArgs {
+    /// The echo server: IP:PORT, [v6%zone]:PORT, /path or @name
+    #[arg(long, value_parser = parse_endpoint)]
+    to: Endpoint,
+    /// tcp, udp or unix [default: unix for /path or @name, else tcp]
+    #[arg(long, value_parser = parse_transport)]
+    transport: Option<Transport>,
+    /// Bytes per message (udp: 8..=65507, tcp/unix: 1..=1048576)
+    #[arg(long, default_value = "64", value_parser = parse_size)]
+    size: usize,
+    /// Timed round trips (1..=10000000)
+    #[arg(long, default_value = "10000", value_parser = parse_iters)]
+    iters: u64,
+    /// Untimed round trips first
+    #[arg(long, default_value = "100", value_parser = parse_warmup)]
+    warmup: u64,
+    /// Print {socklab_version, env, rows} instead of the text line
+    #[arg(long)]
+    json: bool,
+}
+
+/// `socklab stream`.
+#[derive(Args)]
+pub struct StreamArgs {
+    /// The server (echo or sink): IP:PORT, [v6%zone]:PORT, /path or @name
+    #[arg(long, value_parser = parse_endpoint)]
+    to: Endpoint,
+    /// tcp, udp or unix [default: unix for /path or @name, else tcp]
+    #[arg(long, value_parser = parse_transport)]
+    transport: Option<Transport>,
+    /// Bytes per send [default: 16384; udp 1400]
+    #[arg(long, value_parser = parse_size)]
+    size: Option<usize>,
+    /// How long to send
+    #[arg(long, default_value = "5", value_parser = parse_seconds)]
+    seconds: f64,
+    /// Pace the sender at R Mbit/s of payload [default: unpaced]
+    #[arg(long, value_parser = parse_rate)]
+    rate: Option<f64>,
+    /// Print {socklab_version, env, rows} instead of the text line
+    #[arg(long)]
+    json: bool,
+}
+
+/// A library error as the CLI reports it: usage errors exit 2, the rest 1.
+fn fail(e: NetError) -> ExitCode {
+    eprintln!("error: {e}");
+    match e {
+        NetError::Usage(_) => ExitCode::from(2),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn or_exit(r: Result<(), ExitCode>) -> ExitCode {
+    r.err().unwrap_or(ExitCode::SUCCESS)
+}
+
+/// `socklab serve`: blocks SIGINT/SIGTERM and reads them from a signalfd in the poll loop, so
+/// a signal ends the loop between two calls and the summary counts every byte.
+pub fn serve(a: &ServeArgs) -> ExitCode {
+    let transport = a
+        .transport
+        .unwrap_or_else(|| Transport::default_for(&a.addr));
+    let cfg = serve::Config {
+        transport,
+        addr: a.addr.clone(),
+        mode: a.mode,
+        max_conns: a.max_conns.unwrap_or(usize::MAX),
+        rcvbuf: a.rcvbuf,
+    };
+    // Block first (no thread exists yet that could take the signal), then read them as data.
+    let stop = SigSet::of(&[SIGINT, SIGTERM])
+        .and_then(|set| signal::pthread_sigmask(SIG_BLOCK, &set).map(|_| set))
+        .and_then(|set| signal::signalfd(&set, SFD_CLOEXEC));
+    let stop = match stop {
+        Ok(fd) => fd,
+        Err(e) => return fail(e.into()),
+    };
+    let server = match serve::Server::bind(cfg) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if let Err(code) = emit(&format!("listening on {}\n", server.local())) {
+        return code;
+    }
+    match server.run(stop.as_fd()) {
+        Ok(sum) => or_exit(emit(&format!("{sum}\n"))),
+        Err(e) => fail(e),
+    }
+}
+
+/// `socklab pingpong`.
+pub fn pingpong(a: &PingpongArgs) -> ExitCode {
+    let cfg = client::PingpongConfig {
+        to: a.to.clone(),
+        transport: a.transport.unwrap_or_else(|| Transport::default_for(&a.to)),
+        size: a.size,
+        iters: a.iters,
+        warmup: a.warmup,
+    };
+    match client::pingpong(&cfg) {
+        Ok(r) if a.json => or_exit(emit(&net::json(vec![r]))),
+        Ok(r) => or_exit(emit(&format!(
+            "pingpong {} {} {} B x {}: median {:.1} µs, p99 {:.1} µs, p99.9 {:.1} µs, min {:.1} µs, lost {}\n",
+            r.key.transport,
+            r.key.to,
+            r.key.size,
+            r.key.iters,
+            r.median_ns / 1e3,
+            r.p99_ns / 1e3,
+            r.p999_ns / 1e3,
+            r.min_ns / 1e3,
+            r.lost
+        ))),
+        Err(e) => fail(e),
+    }
+}
+
+/// `socklab stream`.
+pub fn stream(a: &StreamArgs) -> ExitCode {
+    let transport = a.transport.unwrap_or_else(|| Transport::default_for(&a.to));
+    let size = a.size.unwrap_or(if transport == Transport::Udp {
+        1400
+    } else {
+        16384
+    });
+    let cfg = client::StreamConfig {
+        to: a.to.clone(),
+        transport,
+        size,
+        seconds: a.seconds,
+        rate_mbit: a.rate,
+    };
+    match client::stream(&cfg) {
+        Ok(r) if a.json => or_exit(emit(&net::json(vec![r]))),
+        Ok(r) => or_exit(emit(&format!(
+            "stream {} {} {} B for {:.1} s: {:.1} Mbit/s at the receiver, {} of {} bytes received, lost {} ({:.3}%){}\n",
+            r.key.transport,
+            r.key.to,
+            r.key.size,
+            r.elapsed_s,
+            r.mbit_s,
+            r.received_bytes,
+            r.sent_bytes,
+            r.lost,
+            r.lost_fraction * 100.0,
+            match r.checksum_ok {
+                Some(true) => ", echo checksum equal",
+                Some(false) => ", echo checksum DIFFERS",
+                None => "",
+            }
+        ))),
+        Err(e) => fail(e),
+    }
+}

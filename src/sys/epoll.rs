@@ -1,0 +1,160 @@
+//! I/O event notification (sys/epoll.h): epoll_create1(2), epoll_ctl(2), epoll_wait(2) and
+//! epoll_pwait(2) over [`EpollEvent`], C's `struct epoll_event`.
+
+use std::fmt;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::raw::c_int;
+use std::ptr;
+
+use libc::sigset_t;
+
+use super::{cvt, fmt as sfmt, raw, Result};
+
+/// C's `struct epoll_event`: the `events` mask and the caller's 64-bit `data` (C's union; the
+/// usual choice is the fd, `ev.data.fd = fd`, which is [`EpollEvent::new`]`(events, fd as u64)`).
+///
+/// `#[repr(transparent)]` over `libc::epoll_event` (packed on x86-64, as the kernel's), so a
+/// `&mut [EpollEvent]` is passed to epoll_wait as is.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct EpollEvent(libc::epoll_event);
+
+impl EpollEvent {
+    /// An event mask (`EPOLLIN | EPOLLET`…) with its data word.
+    pub fn new(events: u32, data: u64) -> EpollEvent {
+        EpollEvent(libc::epoll_event { events, u64: data })
+    }
+
+    /// An all-zero event, for the array epoll_wait fills.
+    pub fn empty() -> EpollEvent {
+        EpollEvent::new(0, 0)
+    }
+
+    /// `events`: what was asked for, or what is ready after epoll_wait.
+    pub fn events(&self) -> u32 {
+        self.0.events
+    }
+
+    /// `data.u64`.
+    pub fn data(&self) -> u64 {
+        self.0.u64
+    }
+
+    /// `data.fd`: the low 32 bits of `data`, as C's union reads them.
+    pub fn fd(&self) -> c_int {
+        self.0.u64 as u32 as c_int
+    }
+}
+
+impl fmt::Debug for EpollEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&sfmt::epoll_event(self.events(), self.data()))
+    }
+}
+
+/// `epoll_create1(flags)` — epoll_create1(2). `flags` is 0 or `EPOLL_CLOEXEC`, as given.
+///
+/// # Errors
+/// `EINVAL` (unknown flags), `EMFILE`, `ENFILE`, `ENOMEM`.
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, EpollEvent, AF_UNIX, EPOLLIN, EPOLL_CTL_ADD, SOCK_STREAM};
+/// use std::os::fd::AsRawFd;
+/// let (a, b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0)?;
+/// let ep = sys::epoll_create1(0)?;
+/// let mut ev = EpollEvent::new(EPOLLIN as u32, b.as_raw_fd() as u64);
+/// sys::epoll_ctl(&ep, EPOLL_CTL_ADD, &b, Some(&mut ev))?;
+/// sys::write(&a, b"x")?;
+/// let mut events = [EpollEvent::empty(); 4];
+/// assert_eq!(sys::epoll_wait(&ep, &mut events, -1)?, 1);
+/// assert_eq!(events[0].fd(), b.as_raw_fd());
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn epoll_create1(flags: c_int) -> Result<OwnedFd> {
+    // SAFETY: epoll_create1(2) takes no pointers; the new fd is owned at once below.
+    let fd = unsafe { raw::epoll_create1(flags) };
+    let fd = cvt(fd, "epoll_create1", || sfmt::epoll_flags(flags))?;
+    // SAFETY: `fd` was just returned by a successful epoll_create1; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `epoll_ctl(epfd, op, fd, event)` — epoll_ctl(2). `op` is `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD` or
+/// `EPOLL_CTL_DEL`; `event` may be `None` (NULL) for `EPOLL_CTL_DEL`.
+///
+/// # Errors
+/// `EEXIST` (ADD twice), `ENOENT` (MOD/DEL of an fd not registered), `EPERM` (a regular file),
+/// `EINVAL`, `EBADF`, `ELOOP`, `ENOMEM`, `ENOSPC`.
+///
+/// # Example
+/// See [`epoll_create1`].
+pub fn epoll_ctl(
+    epfd: impl AsFd,
+    op: c_int,
+    fd: impl AsFd,
+    event: Option<&mut EpollEvent>,
+) -> Result<()> {
+    let (ep, fd) = (epfd.as_fd().as_raw_fd(), fd.as_fd().as_raw_fd());
+    let ev = event.map_or(ptr::null_mut(), |e| &mut e.0 as *mut libc::epoll_event);
+    // SAFETY: `ev` is NULL or an exclusively borrowed epoll_event the kernel only reads.
+    let rc = unsafe { raw::epoll_ctl(ep, op, fd, ev) };
+    cvt(rc, "epoll_ctl", || {
+        format!("fd {ep}, {}, fd {fd}", sfmt::epoll_ctl_op(op))
+    })
+    .map(drop)
+}
+
+/// `epoll_wait(epfd, events, maxevents, timeout)` — epoll_wait(2).
+///
+/// `maxevents` is `events.len()` (must be > 0); `timeout` in milliseconds, -1 forever. Returns
+/// how many entries at the front of `events` the kernel filled. Never retries `EINTR`.
+///
+/// # Errors
+/// `EINVAL` (`events` empty, `epfd` not an epoll fd), `EINTR`, `EBADF`.
+///
+/// # Example
+/// See [`epoll_create1`].
+pub fn epoll_wait(epfd: impl AsFd, events: &mut [EpollEvent], timeout: c_int) -> Result<usize> {
+    let (ep, max) = (epfd.as_fd().as_raw_fd(), maxevents(events));
+    // SAFETY: `events` is `max` writable epoll_events (repr(transparent)), borrowed for the call.
+    let rc = unsafe { raw::epoll_wait(ep, events.as_mut_ptr().cast(), max, timeout) };
+    cvt(rc, "epoll_wait", || wait_args(ep, max, timeout)).map(|n| n as usize)
+}
+
+/// epoll_wait's `maxevents`: the slice's length (capped at `INT_MAX`).
+fn maxevents(events: &[EpollEvent]) -> c_int {
+    c_int::try_from(events.len()).unwrap_or(c_int::MAX)
+}
+
+fn wait_args(ep: c_int, max: c_int, timeout: c_int) -> String {
+    format!("fd {ep}, events, {max}, {timeout}")
+}
+
+/// `epoll_pwait(epfd, events, maxevents, timeout, sigmask)` — epoll_pwait(2): as
+/// [`epoll_wait`], with `sigmask` installed for the wait (`None` = NULL, which strace shows as
+/// `epoll_pwait(..., NULL, 8)`).
+///
+/// # Errors
+/// As [`epoll_wait`].
+///
+/// # Example
+/// ```
+/// use socklab::sys::{self, EpollEvent};
+/// let ep = sys::epoll_create1(0)?;
+/// let mut events = [EpollEvent::empty(); 2];
+/// assert_eq!(sys::epoll_pwait(&ep, &mut events, 0, None)?, 0);
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn epoll_pwait(
+    epfd: impl AsFd,
+    events: &mut [EpollEvent],
+    timeout: c_int,
+    sigmask: Option<&sigset_t>,
+) -> Result<usize> {
+    let (ep, max) = (epfd.as_fd().as_raw_fd(), maxevents(events));
+    let m = sigmask.map_or(ptr::null(), |m| m as *const sigset_t);
+    // SAFETY: `events` is `max` writable epoll_events; `m` is NULL or a borrowed sigset_t the
+    // kernel only reads.
+    let rc = unsafe { raw::epoll_pwait(ep, events.as_mut_ptr().cast(), max, timeout, m) };
+    cvt(rc, "epoll_pwait", || wait_args(ep, max, timeout)).map(|n| n as usize)
+}

@@ -1,0 +1,261 @@
+//! The log lines of the calls issue 10 added (select/pselect6, epoll, int ioctls): `unsafe`
+//! readers of their arguments handing bytes to `crate::sys::fmt`, kept apart from `trace.rs`.
+//!
+//! Each fn's safety contract is its raw twin's: the raw fn's caller guarantees what is read.
+#![allow(clippy::too_many_arguments)]
+
+use std::os::raw::{c_int, c_ulong};
+use std::slice;
+
+use libc::{epoll_event, fd_set, sigset_t, timespec, timeval};
+
+use super::fmt;
+use super::trace::get;
+use super::Errno;
+
+/// The first `(nfds + 7) / 8` bytes of a set (at most an `fd_set`), or `None` for NULL.
+///
+/// # Safety
+/// A non-NULL `set` is readable for `nfds` bits.
+unsafe fn set_bytes(set: *const fd_set, nfds: c_int) -> Option<Vec<u8>> {
+    if set.is_null() {
+        return None;
+    }
+    let n = ((nfds.max(0) as usize).div_ceil(8)).min(size_of::<fd_set>());
+    // SAFETY: per the caller, `set` is readable for `n` bytes.
+    Some(unsafe { slice::from_raw_parts(set.cast::<u8>(), n) }.to_vec())
+}
+
+/// The three sets as read before (or after) the call.
+pub(crate) type Sets = [Option<Vec<u8>>; 3];
+
+/// A set argument: `[3 4]` or `NULL`.
+fn set_arg(b: &Option<Vec<u8>>, nfds: c_int) -> String {
+    b.as_ref()
+        .map_or_else(|| fmt::ptr(0), |b| fmt::fd_set(b, nfds))
+}
+
+/// Before select(2): the sets and the timeout (as pselect6's timespec).
+///
+/// # Safety
+/// As for `raw::select`.
+pub(crate) unsafe fn select_pre(
+    nfds: c_int,
+    sets: [*mut fd_set; 3],
+    timeout: *const timeval,
+) -> (Sets, Option<String>) {
+    // SAFETY: per the caller.
+    let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
+    // SAFETY: per the caller, `timeout` is NULL or readable.
+    let t = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_usec * 1000));
+    (s, t)
+}
+
+/// Before pselect(2).
+///
+/// # Safety
+/// As for `raw::pselect`.
+pub(crate) unsafe fn pselect_pre(
+    nfds: c_int,
+    sets: [*mut fd_set; 3],
+    timeout: *const timespec,
+) -> (Sets, Option<String>) {
+    // SAFETY: per the caller.
+    let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
+    // SAFETY: per the caller, `timeout` is NULL or readable.
+    let t = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_nsec));
+    (s, t)
+}
+
+/// select(2) and pselect(2), both printed as the pselect6 syscall glibc makes:
+/// `pselect6(5, [3 4], NULL, NULL, NULL, NULL) = 1 (in [4])`. `sigmask` is `None` for select
+/// (glibc passes NULL) and `Some(pointer)` for pselect (`{sigmask=[], sigsetsize=8}`).
+/// `left` is read from select's rewritten `timeval` (so in whole microseconds; pselect's
+/// caller's timespec is not rewritten and no `left` is shown).
+///
+/// # Safety
+/// As for `raw::select` / `raw::pselect`; `timeout` is select's timeval or NULL.
+pub(crate) unsafe fn select(
+    nfds: c_int,
+    sets: [*mut fd_set; 3],
+    pre: (Sets, Option<String>),
+    timeout: *const timeval,
+    sigmask: Option<usize>,
+    ret: c_int,
+    e: Errno,
+) -> String {
+    let (before, t) = pre;
+    let mut args = vec![nfds.to_string()];
+    args.extend(before.iter().map(|b| set_arg(b, nfds)));
+    args.push(t.clone().unwrap_or_else(|| fmt::ptr(0)));
+    args.push(match sigmask {
+        None => fmt::ptr(0),
+        Some(0) => "{sigmask=NULL, sigsetsize=8}".to_string(),
+        Some(p) => {
+            // SAFETY: per the caller, a non-NULL sigmask is a readable sigset_t; strace reads
+            // the kernel's 8 bytes of it.
+            let b = unsafe { slice::from_raw_parts(p as *const u8, 8) };
+            format!("{{sigmask={}, sigsetsize=8}}", fmt::sigset(b))
+        }
+    });
+    let ok = (ret >= 0).then(|| {
+        // SAFETY: per the caller; the kernel rewrote the sets.
+        let after = sets.map(|p| unsafe { set_bytes(p, nfds) });
+        // SAFETY: `timeout` is NULL or readable.
+        let left = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_usec * 1000));
+        fmt::select_ret(ret, nfds, &after, left)
+    });
+    fmt::line_with("pselect6", &args, ret as i64, e, ok)
+}
+
+pub(crate) fn epoll_create1(flags: c_int, ret: c_int, e: Errno) -> String {
+    fmt::line("epoll_create1", &[fmt::epoll_flags(flags)], ret as i64, e)
+}
+
+/// # Safety
+/// As for `raw::epoll_ctl`.
+pub(crate) unsafe fn epoll_ctl(
+    ep: c_int,
+    op: c_int,
+    fd: c_int,
+    event: *const epoll_event,
+    ret: c_int,
+    e: Errno,
+) -> String {
+    // SAFETY: `event` is NULL or readable.
+    let ev = unsafe { get(event) }.map_or_else(
+        || fmt::ptr(event as usize),
+        |ev| fmt::epoll_event(ev.events, ev.u64),
+    );
+    let args = [ep.to_string(), fmt::epoll_ctl_op(op), fd.to_string(), ev];
+    fmt::line("epoll_ctl", &args, ret as i64, e)
+}
+
+/// epoll_wait, and epoll_pwait when `sigmask` is `Some` (strace adds the sigsetsize, 8).
+///
+/// # Safety
+/// As for `raw::epoll_wait`; the kernel wrote the first `ret` events.
+pub(crate) unsafe fn epoll_wait(
+    ep: c_int,
+    events: *const epoll_event,
+    max: c_int,
+    timeout: c_int,
+    sigmask: Option<usize>,
+    ret: c_int,
+    e: Errno,
+) -> String {
+    let evs = if ret < 0 || events.is_null() {
+        fmt::ptr(events as usize)
+    } else {
+        // SAFETY: the kernel wrote the first `ret` events.
+        let got = unsafe { slice::from_raw_parts(events, ret as usize) };
+        let items: Vec<String> = got
+            .iter()
+            .map(|ev| fmt::epoll_event(ev.events, ev.u64))
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
+    let mut args = vec![ep.to_string(), evs, max.to_string(), timeout.to_string()];
+    if let Some(m) = sigmask {
+        args.push(if m == 0 {
+            fmt::ptr(0)
+        } else {
+            // SAFETY: per the caller, a non-NULL sigmask is a readable sigset_t.
+            fmt::sigset(unsafe { slice::from_raw_parts(m as *const u8, 8) })
+        });
+        args.push(8.to_string());
+    }
+    let name = if sigmask.is_some() {
+        "epoll_pwait"
+    } else {
+        "epoll_wait"
+    };
+    fmt::line(name, &args, ret as i64, e)
+}
+
+/// `ioctl(4, FIONREAD, [1]) = 0`: the int when the call wrote it (`Ok`), else the pointer.
+pub(crate) fn ioctl_int(
+    fd: c_int,
+    req: c_ulong,
+    value: Result<c_int, usize>,
+    ret: c_int,
+    e: Errno,
+) -> String {
+    let v = value.map_or_else(fmt::ptr, |v| format!("[{v}]"));
+    fmt::line(
+        "ioctl",
+        &[fd.to_string(), fmt::ioctl_int_req(req), v],
+        ret as i64,
+        e,
+    )
+}
+
+/// Keeps `sigset_t` named for the readers above (a sigset is read as its first 8 bytes, the
+/// kernel's `sigsetsize`).
+const _: () = assert!(size_of::<sigset_t>() >= 8);
+
+/// The `[pid N] ` prefix `strace -f` prints on stderr for threads and forked children, for the
+/// line the calling thread is about to print (see [`fmt::pid_prefix`]). Costs a getpid and a
+/// gettid per line, only when the log prints to stderr. Unlike strace, the main thread's own
+/// lines stay unprefixed while other threads run (knowing would need a read of /proc, extra
+/// syscalls in the trace being studied).
+pub(crate) fn pid_prefix() -> Option<String> {
+    static MAIN: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    // SAFETY: getpid(2) and gettid(2) take no arguments and cannot fail.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    let main = *MAIN.get_or_init(|| pid);
+    fmt::pid_prefix(pid, tid, main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_prefix_like_strace_f() {
+        assert_eq!(fmt::pid_prefix(100, 100, 100), None);
+        assert_eq!(
+            fmt::pid_prefix(100, 101, 100).as_deref(),
+            Some("[pid   101] ")
+        );
+        assert_eq!(
+            fmt::pid_prefix(250, 250, 100).as_deref(),
+            Some("[pid   250] ")
+        );
+        assert_eq!(
+            fmt::pid_prefix(1, 123456, 1).as_deref(),
+            Some("[pid 123456] ")
+        );
+    }
+
+    #[test]
+    fn cmsg_chains_decode_like_strace() {
+        let mut b = Vec::new();
+        let hdr = |b: &mut Vec<u8>, len: usize, level: i32, ty: i32| {
+            b.extend_from_slice(&len.to_ne_bytes());
+            b.extend_from_slice(&level.to_ne_bytes());
+            b.extend_from_slice(&ty.to_ne_bytes());
+        };
+        hdr(&mut b, 28, libc::SOL_SOCKET, libc::SCM_CREDENTIALS);
+        for v in [2266i32, 0, 0] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        b.extend_from_slice(&[0; 4]);
+        hdr(&mut b, 24, libc::SOL_SOCKET, libc::SCM_RIGHTS);
+        for v in [5i32, 6] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        hdr(&mut b, 17, libc::SOL_IP, libc::IP_TOS);
+        b.extend_from_slice(&[0x10, 0, 0, 0, 0, 0, 0, 0]);
+        hdr(&mut b, 36, libc::SOL_IPV6, 0x32);
+        b.extend_from_slice(&[0; 24]);
+        // strace 6.1's text for the same bytes (checked on a C program).
+        assert_eq!(
+            fmt::cmsgs(&b),
+            "[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=2266, uid=0, gid=0}}, \
+             {cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5, 6]}, \
+             {cmsg_len=17, cmsg_level=SOL_IP, cmsg_type=IP_TOS, cmsg_data=[0x10]}, \
+             {cmsg_len=36, cmsg_level=SOL_IPV6, cmsg_type=0x32}]"
+        );
+    }
+}

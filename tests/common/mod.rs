@@ -1,0 +1,44 @@
+//! The helpers every test binary shares (included with `#[path]`): the process's open fd count
+//! and free loopback ports. `tests/sys/common.rs` re-exports them for the binaries that use it.
+
+#![allow(dead_code)] // not every binary uses every helper
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::os::raw::c_int;
+use std::sync::Mutex;
+
+use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC};
+
+/// The number of open fds of this process, from /proc/self/fd.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .count()
+}
+
+/// Ports handed out by [`free_port`] in this process, so that two tests never get the same one.
+static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+/// A 127.0.0.1 port of type `sock_type` (`SOCK_STREAM`, `SOCK_DGRAM`) that was free a moment
+/// ago, for a program that takes its port on the command line: bind port 0, read the port
+/// back, close. Never the same port twice in one process.
+///
+/// The probe uses `socklab::sys` (no `SO_REUSEADDR`, unlike std's `TcpListener::bind`), so the
+/// kernel skips ports still held by a TIME_WAIT connection, which a server without
+/// `SO_REUSEADDR` (the seed's) could not bind. Remaining race, accepted: another process may
+/// take the port between this close and the server's bind; the caller's readiness wait or the
+/// server's `bind(...): EADDRINUSE` then says so.
+pub fn free_port(sock_type: c_int) -> u16 {
+    let mut seen = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = seen.get_or_insert_with(HashSet::new);
+    loop {
+        let fd = sys::socket(AF_INET, sock_type | SOCK_CLOEXEC, 0).unwrap();
+        sys::bind(&fd, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+        let port = sys::getsockname(&fd).unwrap().as_socket().unwrap().port();
+        sys::close(fd).unwrap();
+        if seen.insert(port) {
+            return port;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! `socklab serve` / `pingpong` / `stream` beyond one host, under load and faults, and a CLI that
+//! never panics: one test binary, one file per topic.
+#![cfg(feature = "cli")]
+
+mod badinput;
+mod common;
+mod faults;
+mod load;
+mod serve;
+mod twohost;
