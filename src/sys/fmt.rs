@@ -433,8 +433,9 @@ pub(crate) struct Msg<'a> {
     pub iovlen: usize,
     /// `msg_control`, `msg_controllen`.
     pub control: (usize, usize),
-    /// The control bytes to decode (`msg_controllen` of them), `None` to print the pointer.
-    pub control_bytes: Option<&'a [u8]>,
+    /// The control bytes to decode (`msg_controllen` of them; after a receive, only the bytes
+    /// the kernel wrote, padding zeroed), `None` to print the pointer.
+    pub control_bytes: Option<std::borrow::Cow<'a, [u8]>>,
     /// `msg_flags`.
     pub flags: i32,
 }
@@ -471,7 +472,10 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
     }
     let _ = write!(s, "], msg_iovlen={}", m.iovlen);
     if m.control.1 != 0 {
-        let c = m.control_bytes.map_or_else(|| ptr(m.control.0), cmsgs);
+        let c = m
+            .control_bytes
+            .as_deref()
+            .map_or_else(|| ptr(m.control.0), cmsgs);
         let _ = write!(s, ", msg_control={c}");
     }
     let _ = write!(

@@ -58,6 +58,7 @@ pub(crate) use imp::*;
 
 #[cfg(feature = "trace")]
 mod imp {
+    use std::borrow::Cow;
     use std::os::raw::{c_int, c_uint, c_void};
     use std::slice;
     use std::time::Instant;
@@ -250,6 +251,44 @@ mod imp {
         }
     }
 
+    /// The control bytes a receive wrote, copied out: each cmsg's header and its `cmsg_len`
+    /// bytes, walked as CMSG_NXTHDR does. msg_controllen counts each message's CMSG_SPACE, but
+    /// the kernel writes only CMSG_LEN of it, so the padding between messages is not read (it
+    /// may be uninitialized caller memory) and stays 0 in the copy. `None` for NULL.
+    ///
+    /// # Safety
+    /// A non-NULL `p` is a buffer into which a successful receive just wrote a cmsg chain
+    /// reported as `len` bytes.
+    unsafe fn written_control(p: *const c_void, len: usize) -> Option<Vec<u8>> {
+        if p.is_null() {
+            return None;
+        }
+        let (p, hdr) = (p.cast::<u8>(), size_of::<libc::cmsghdr>());
+        let mut out = vec![0u8; len];
+        let mut off = 0;
+        while len - off >= hdr {
+            // SAFETY: a header the kernel wrote, inside the `len` reported bytes.
+            let h = unsafe { p.add(off).cast::<libc::cmsghdr>().read_unaligned() };
+            #[allow(clippy::unnecessary_cast)] // size_t in glibc, socklen_t in musl
+            let clen = h.cmsg_len as usize;
+            if clen < hdr {
+                break;
+            }
+            let end = off + clen.min(len - off);
+            // SAFETY: `off..end` is this message's header and data, which the kernel wrote
+            // (cmsg_len counts only written bytes, also when MSG_CTRUNC cut the message).
+            unsafe {
+                std::ptr::copy_nonoverlapping(p.add(off), out.as_mut_ptr().add(off), end - off)
+            };
+            // The next header is at CMSG_ALIGN(cmsg_len), if one fits.
+            match clen.checked_next_multiple_of(size_of::<usize>()) {
+                Some(next) if next < len - off => off += next,
+                _ => break,
+            }
+        }
+        Some(out)
+    }
+
     /// One msghdr as [`fmt::Msg`]: `data` says which iovec bytes may be shown; `before` is the
     /// msg_namelen the caller set.
     ///
@@ -299,9 +338,16 @@ mod imp {
             iov,
             iovlen: m.msg_iovlen,
             control: (m.msg_control as usize, m.msg_controllen),
-            // SAFETY: msg_control is readable for msg_controllen bytes (what was sent, or what
-            // the kernel wrote after a receive); capped at 64 KiB, more than any cmsg chain.
-            control_bytes: unsafe { bytes(m.msg_control, m.msg_controllen.min(1 << 16)) },
+            control_bytes: match data {
+                // SAFETY: a sent msg_control is readable for msg_controllen bytes; capped at
+                // 64 KiB, more than any cmsg chain.
+                Data::Sent => unsafe { bytes(m.msg_control, m.msg_controllen.min(1 << 16)) }
+                    .map(Cow::Borrowed),
+                // SAFETY: after a receive the kernel wrote the cmsgs within msg_controllen (all
+                // `written_control` reads); the buffer is writable for at least that.
+                _ => unsafe { written_control(m.msg_control, m.msg_controllen.min(1 << 16)) }
+                    .map(Cow::Owned),
+            },
             flags: m.msg_flags,
         }
     }

@@ -8,8 +8,9 @@
 //! kernel `*addrlen`/`*optlen` above the caller's, a `ret` above `vlen`) are arbitrary. Debug
 //! builds check each slice the hook forms, so an out-of-bounds length would fail here too.
 //!
-//! Control data: the trace prints `msg_control` as a pointer and never reads the cmsg chain, so
-//! the cases write chains with arbitrary `cmsg_len` values and check only that.
+//! Control data: the trace decodes the cmsg chain within `msg_controllen` (after a receive,
+//! only the headers and `cmsg_len` bytes the kernel wrote, never the padding), so the cases
+//! write chains with arbitrary `cmsg_len` values and check that nothing reads past them.
 
 use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -460,4 +461,61 @@ proptest! {
         prop_assert!(l.starts_with("recvmmsg("), "{l}");
         drop(built);
     }
+}
+
+/// After a receive, the hook holds only the control bytes the kernel wrote: msg_controllen
+/// counts a message's CMSG_SPACE, but the kernel writes its CMSG_LEN, so the padding after an
+/// `SCM_RIGHTS` with one fd (bytes 20..24) is caller memory it never touched (here a canary;
+/// in C-like code, uninitialized). Found in review: the hook formed a slice over all
+/// msg_controllen bytes, padding included.
+#[test]
+fn received_control_padding_is_never_read() {
+    use crate::sys::{self, CmsgBuffer, AF_UNIX, SOCK_DGRAM};
+    use std::io::IoSlice;
+    use std::os::fd::{AsFd, FromRawFd};
+    const CANARY: u8 = 0xA5;
+    let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+    let (x, _y) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+    let mut out = CmsgBuffer::new();
+    out.push_fds(&[x.as_fd()]);
+    sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"f")], &out, 0).unwrap();
+
+    let mut control = [u64::from_ne_bytes([CANARY; 8]); 3]; // CMSG_SPACE(4) = 24 bytes
+    let mut byte = [0u8; 1];
+    let mut iov = [iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    }];
+    // SAFETY: msghdr is a C struct of integers and pointers; all zero (NULL) is valid.
+    let mut m: msghdr = unsafe { zeroed() };
+    m.msg_iov = iov.as_mut_ptr();
+    m.msg_iovlen = 1;
+    m.msg_control = control.as_mut_ptr().cast();
+    m.msg_controllen = size_of_val(&control) as _;
+    // SAFETY: `m` is a valid msghdr: one writable byte, a writable 24-byte control buffer.
+    let n = unsafe { libc::recvmsg(b.as_raw_fd(), &mut m, libc::MSG_CMSG_CLOEXEC) };
+    assert_eq!((n, m.msg_controllen as usize), (1, 24));
+    let raw: Vec<u8> = control.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    assert_eq!(
+        &raw[20..],
+        &[CANARY; 4],
+        "the kernel wrote the padding after all"
+    );
+    let fd = i32::from_ne_bytes(raw[16..20].try_into().unwrap());
+    // SAFETY: the kernel just installed `fd` for this receive; nothing else owns it.
+    drop(unsafe { OwnedFd::from_raw_fd(fd) });
+
+    // SAFETY: `m` is the msghdr the kernel just filled (one message, 24 bytes reported).
+    let view = unsafe { msg_view(&m, Some(0), Data::Received(1)) };
+    let held = view.control_bytes.clone().expect("control bytes");
+    assert_eq!(&held[..20], &raw[..20], "the written header and fd");
+    assert!(
+        !held.contains(&CANARY),
+        "padding the kernel never wrote was read: {held:02x?}"
+    );
+    assert!(
+        fmt::msghdr(&view).contains("SCM_RIGHTS"),
+        "{}",
+        fmt::msghdr(&view)
+    );
 }
