@@ -12,6 +12,7 @@ use super::env::{self, Env};
 use super::paths::{self, Path, PathName, Transport};
 use super::stats::{self, Recorder};
 use super::{count, Config, Group, Mode, Nagle, Pin, Report, Row};
+use crate::sys::cfloor::twins;
 use crate::sys::{
     self,
     opt::{SoRcvTimeo, TcpNoDelay},
@@ -120,6 +121,8 @@ pub struct Slot {
     echo: Option<JoinHandle<io::Result<u64>>>,
     sender: Option<Sender>,
     buf: Vec<u8>,
+    /// `c-inline`'s timestamps, taken in C.
+    stamps: Vec<i64>,
     /// Samples.
     pub rec: Recorder,
     /// Stream mode: messages the sender reported sent.
@@ -160,6 +163,7 @@ impl Slot {
             echo: None,
             sender: None,
             buf: vec![0x5Au8; group.size],
+            stamps: Vec::new(),
             rec: Recorder::new(),
             sent: 0,
             received: 0,
@@ -190,6 +194,9 @@ impl Slot {
     /// The first failing call.
     pub fn run(&mut self, k: u64, record: bool) -> io::Result<()> {
         let batch = self.batch;
+        if self.path == PathName::CInline && self.mode != Mode::Stream {
+            return self.timed_in_c(k, record);
+        }
         match self.mode {
             Mode::SameThread => self.timed(k, 1, record, |a, b, buf| {
                 a.pair_once(b.expect("same-thread keeps b"), buf)
@@ -224,6 +231,44 @@ impl Slot {
                 self.rec.record(ns(t0, t1) / per, per);
             }
             t0 = t1;
+        }
+        Ok(())
+    }
+
+    /// `c-inline`'s loop: the samples are timed in C (`clock_gettime` after each), so no function
+    /// frame spans a syscall — not even the harness' per-op call every other path makes.
+    fn timed_in_c(&mut self, k: u64, record: bool) -> io::Result<()> {
+        let per = if self.mode == Mode::Batch {
+            self.batch as u64
+        } else {
+            1
+        };
+        let samples = if self.mode == Mode::Batch {
+            batches(k, self.batch)
+        } else {
+            k
+        };
+        if samples == 0 {
+            return Ok(());
+        }
+        self.stamps.resize(samples as usize + 1, 0);
+        let a = self.a.as_deref().expect("a is kept in this mode");
+        let rx = self.b.as_deref().map_or(a.as_fd(), |b| b.as_fd());
+        let stream = a.is_stream();
+        twins::pair_stamps(
+            twins::Call::Inline,
+            a,
+            rx,
+            &mut self.buf,
+            stream,
+            per,
+            &mut self.stamps,
+        )?;
+        if record {
+            for w in self.stamps.windows(2) {
+                let d = u64::try_from(w[1] - w[0]).unwrap_or(0);
+                self.rec.record(d / per, per);
+            }
         }
         Ok(())
     }
@@ -461,6 +506,11 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
 fn group_rows(group: &Group, cfg: &Config, slots: &[Slot]) -> Vec<Row> {
     let c = slots.iter().find(|s| s.path == PathName::C);
     let c_median = c.map(|c| c.rec.summary().median_ns);
+    let median_of = |p: PathName| {
+        let m = slots.iter().find(|s| s.path == p)?.rec.summary().median_ns;
+        (m > 0.0).then_some(m)
+    };
+    let floor = median_of(PathName::CInline);
     slots
         .iter()
         .map(|s| {
@@ -480,6 +530,12 @@ fn group_rows(group: &Group, cfg: &Config, slots: &[Slot]) -> Vec<Row> {
                 summary,
                 ratio_to_c: c_median.filter(|&m| m > 0.0).map(|m| summary.median_ns / m),
                 ratio_ci95: c.and_then(|c| stats::ratio_ci95(s.rec.rounds(), c.rec.rounds())),
+                ratio_to_twin: s
+                    .path
+                    .twin(group.transport)
+                    .and_then(median_of)
+                    .map(|m| summary.median_ns / m),
+                ratio_to_floor: floor.map(|m| summary.median_ns / m),
                 syscalls_per_op: None,
                 calls: String::new(),
                 mbit_s: stream.then(|| mbit(s)),

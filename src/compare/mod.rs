@@ -97,11 +97,12 @@ impl Mode {
     }
 
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
-    /// operations (`libc-mmsg` only in batch).
+    /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch).
     pub fn default_paths(self) -> Vec<PathName> {
+        let mmsg = |p| matches!(p, PathName::LibcMmsg | PathName::CMmsg);
         PathName::ALL
             .into_iter()
-            .filter(|&p| self == Mode::Batch || p != PathName::LibcMmsg)
+            .filter(|&p| self == Mode::Batch || !mmsg(p))
             .collect()
     }
 }
@@ -328,6 +329,12 @@ pub struct Row {
     pub ratio_to_c: Option<f64>,
     /// Bootstrap 95% interval of the ratio over the interleaved rounds.
     pub ratio_ci95: Option<[f64; 2]>,
+    /// `median_ns` / the median of the C loop making the same syscalls ([`PathName::twin`]);
+    /// `None` where there is none or it did not run.
+    pub ratio_to_twin: Option<f64>,
+    /// `median_ns` / `c-inline`'s median in the same group (the physical floor); `None`
+    /// without a `c-inline` row.
+    pub ratio_to_floor: Option<f64>,
     /// Counted under strace; `None` when not counted.
     pub syscalls_per_op: Option<f64>,
     /// The syscalls seen per op, e.g. `sendto+recvfrom` (table only).

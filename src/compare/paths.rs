@@ -31,6 +31,7 @@ use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::sys::cfloor::twins::{self, Call};
 use crate::sys::opt::{SoRcvBuf, SoRcvTimeo, SoSndBuf, TcpNoDelay};
 use crate::sys::{self, cfloor, SockAddr};
 
@@ -93,6 +94,17 @@ named_enum!(Transport, "transport");
 pub enum PathName {
     /// The C floor: `c/pingpong.c`'s `write()`/`read()` loops, linked in-process.
     C,
+    /// The C twin of `libc-send-recv`: `c/twins.c`'s loops with `send()`/`recv()`.
+    CSendRecv,
+    /// The C twin of `libc-sendto-recvfrom`: `sendto()` to the same address / `recvfrom()`.
+    CSendtoRecvfrom,
+    /// The C twin of `libc-sendmsg-recvmsg`: `sendmsg()`/`recvmsg()` with one iovec.
+    CSendmsgRecvmsg,
+    /// The C twin of `libc-mmsg`: `sendmmsg()`/`recvmmsg()` over headers built once.
+    CMmsg,
+    /// The physical floor: the `c` loop with the `syscall` instruction inline (x86_64 only), timed
+    /// in C in same-thread, rtt and batch mode so that no function frame spans a syscall.
+    CInline,
     /// [`sys::write`] / [`sys::read`].
     LibcReadWrite,
     /// [`sys::send`] / [`sys::recv`] with flags 0.
@@ -116,8 +128,13 @@ pub enum PathName {
 
 impl PathName {
     /// Every path, in table order (`c` first: every ratio is to it).
-    pub const ALL: [PathName; 10] = [
+    pub const ALL: [PathName; 15] = [
         PathName::C,
+        PathName::CSendRecv,
+        PathName::CSendtoRecvfrom,
+        PathName::CSendmsgRecvmsg,
+        PathName::CMmsg,
+        PathName::CInline,
         PathName::LibcReadWrite,
         PathName::LibcSendRecv,
         PathName::LibcSendtoRecvfrom,
@@ -133,6 +150,11 @@ impl PathName {
     pub fn name(self) -> &'static str {
         match self {
             PathName::C => "c",
+            PathName::CSendRecv => "c-send-recv",
+            PathName::CSendtoRecvfrom => "c-sendto-recvfrom",
+            PathName::CSendmsgRecvmsg => "c-sendmsg-recvmsg",
+            PathName::CMmsg => "c-mmsg",
+            PathName::CInline => "c-inline",
             PathName::LibcReadWrite => "libc-read-write",
             PathName::LibcSendRecv => "libc-send-recv",
             PathName::LibcSendtoRecvfrom => "libc-sendto-recvfrom",
@@ -143,6 +165,38 @@ impl PathName {
             PathName::Socket2 => "socket2",
             PathName::Rustix => "rustix",
         }
+    }
+
+    /// Whether this is one of the C loops (`c`, its twins, `c-inline`).
+    pub fn is_c(self) -> bool {
+        matches!(
+            self,
+            PathName::C
+                | PathName::CSendRecv
+                | PathName::CSendtoRecvfrom
+                | PathName::CSendmsgRecvmsg
+                | PathName::CMmsg
+                | PathName::CInline
+        )
+    }
+
+    /// The C loop making the same syscalls as this path on `transport` (`ratio_to_twin`): each
+    /// `libc-*` path's `c-*` twin; std, nix, socket2 and rustix make `sendto`/`recvfrom` with
+    /// no address (send/recv), so `c-send-recv`, except std's `UnixDatagram::send`, which is
+    /// `write(2)` and has no twin. A C loop is its own twin; `None` where no C loop matches.
+    pub fn twin(self, transport: Transport) -> Option<PathName> {
+        Some(match self {
+            p if p.is_c() => p,
+            PathName::LibcReadWrite => PathName::C,
+            PathName::LibcSendRecv | PathName::Nix | PathName::Socket2 | PathName::Rustix => {
+                PathName::CSendRecv
+            }
+            PathName::Std if transport != Transport::UnixDgram => PathName::CSendRecv,
+            PathName::LibcSendtoRecvfrom => PathName::CSendtoRecvfrom,
+            PathName::LibcSendmsgRecvmsg => PathName::CSendmsgRecvmsg,
+            PathName::LibcMmsg => PathName::CMmsg,
+            _ => return None,
+        })
     }
 
     /// The space-separated list of every name, for error messages.
@@ -402,8 +456,34 @@ fn wrap(
     peer: SockAddr,
     stream: bool,
 ) -> io::Result<Box<dyn Path>> {
+    let twin = |call, fd| {
+        let peer = (call == Call::SendtoRecvfrom).then_some(peer.clone());
+        let (stream, path) = (stream, path);
+        Box::new(CTwin {
+            fd,
+            stream,
+            call,
+            path,
+            peer,
+        })
+    };
     Ok(match path {
         PathName::C => Box::new(CFloor { fd, stream }),
+        PathName::CSendRecv => twin(Call::SendRecv, fd),
+        PathName::CSendtoRecvfrom => twin(Call::SendtoRecvfrom, fd),
+        PathName::CSendmsgRecvmsg => twin(Call::SendmsgRecvmsg, fd),
+        PathName::CInline if !twins::have_inline() => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "c-inline: the inline syscall floor is built for x86_64 Linux only",
+            ))
+        }
+        PathName::CInline => twin(Call::Inline, fd),
+        PathName::CMmsg => Box::new(CMmsg {
+            m: twins::Mmsg::new(1, size.max(1))?,
+            fd,
+            stream,
+        }),
         PathName::LibcReadWrite => Box::new(ReadWrite { fd, stream }),
         PathName::LibcSendRecv => Box::new(SendRecv { fd, stream }),
         PathName::LibcSendtoRecvfrom => Box::new(SendtoRecvfrom { fd, stream, peer }),
@@ -489,6 +569,110 @@ impl Path for CFloor {
     }
     fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
         cfloor::echo(&self.fd, buf, self.stream)
+    }
+}
+
+/// `c-send-recv`, `c-sendto-recvfrom`, `c-sendmsg-recvmsg`, `c-inline`: `c/twins.c`'s loops with
+/// `call`'s syscalls; like [`CFloor`], each single call moves a whole message.
+struct CTwin {
+    fd: OwnedFd,
+    stream: bool,
+    call: Call,
+    path: PathName,
+    /// The address `sendto` passes (`c-sendto-recvfrom` only, as `libc-sendto-recvfrom`).
+    peer: Option<SockAddr>,
+}
+
+impl CTwin {
+    /// `recv_msg`'s result with C's "read returned 0" as `Ok(0)`, as for every other path.
+    fn eof_is_zero(r: io::Result<usize>) -> io::Result<usize> {
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && e.raw_os_error().is_none() => {
+                Ok(0)
+            }
+            r => r,
+        }
+    }
+}
+
+impl AsFd for CTwin {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for CTwin {
+    fn name(&self) -> PathName {
+        self.path
+    }
+    fn is_stream(&self) -> bool {
+        self.stream
+    }
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let to = self.peer.as_ref();
+        twins::send_msg(self.call, &self.fd, buf, self.stream, to).map(|()| buf.len())
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        CTwin::eof_is_zero(twins::recv_msg(self.call, &self.fd, buf, self.stream))
+    }
+    fn pair_once(&mut self, rx: &mut dyn Path, buf: &mut [u8]) -> io::Result<()> {
+        let to = self.peer.as_ref();
+        twins::pair_once(self.call, &self.fd, rx.as_fd(), buf, self.stream, to)
+    }
+    fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        let to = self.peer.as_ref();
+        twins::echo(self.call, &self.fd, buf, self.stream, to)
+    }
+}
+
+/// `c-mmsg`: `sendmmsg`/`recvmmsg` from C over a [`twins::Mmsg`] built once per size; single
+/// calls are batches of one pointed at the caller's buffer.
+struct CMmsg {
+    fd: OwnedFd,
+    stream: bool,
+    m: twins::Mmsg,
+}
+
+impl CMmsg {
+    /// Grows the C batch to `n` messages of `len` bytes.
+    fn ensure(&mut self, n: usize, len: usize) -> io::Result<()> {
+        if self.m.slots() < n || self.m.capacity() < len {
+            self.m = twins::Mmsg::new(n.max(self.m.slots()), len.max(self.m.capacity()))?;
+        }
+        Ok(())
+    }
+}
+
+impl AsFd for CMmsg {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for CMmsg {
+    fn name(&self) -> PathName {
+        PathName::CMmsg
+    }
+    fn is_stream(&self) -> bool {
+        self.stream
+    }
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.m.send_one(&self.fd, buf)
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.m.recv_one(&self.fd, buf)
+    }
+    fn send_batch(&mut self, buf: &[u8], n: usize) -> io::Result<()> {
+        self.ensure(n, buf.len())?;
+        self.m.send(&self.fd, n, buf.len())
+    }
+    fn recv_batch(&mut self, buf: &mut [u8], n: usize) -> io::Result<()> {
+        self.ensure(n, buf.len())?;
+        self.m.recv(&self.fd, n)
+    }
+    fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
+        self.send_batch(buf, n)?;
+        rx.recv_batch(buf, n)
     }
 }
 

@@ -113,6 +113,8 @@ fn row_json(r: &Row) -> J {
             r.ratio_ci95
                 .map_or(J::Null, |[lo, hi]| J::Arr(vec![J::Num(lo), J::Num(hi)])),
         ),
+        ("ratio_to_twin", J::opt_num(r.ratio_to_twin)),
+        ("ratio_to_floor", J::opt_num(r.ratio_to_floor)),
         ("syscalls_per_op", J::opt_num(r.syscalls_per_op)),
     ]);
     if r.mode == Mode::Stream {
@@ -249,8 +251,8 @@ pub fn table(r: &Report) -> String {
             );
             let _ = write!(
                 out,
-                "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6}",
-                "path", "median", "p99", "p99.9", "min", "ratio", "ci95", "sys/op"
+                "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
+                "path", "median", "p99", "p99.9", "min", "ratio", "ci95", "twin", "floor", "sys/op"
             );
             if row.mode == Mode::Stream {
                 let _ = write!(out, " {:>9} {:>6}", "Mbit/s", "lost");
@@ -269,9 +271,11 @@ pub fn table(r: &Report) -> String {
         let sys = row
             .syscalls_per_op
             .map_or("-".into(), |x| format!("{x:.2}"));
+        let twin = row.ratio_to_twin.map_or("-".into(), |x| format!("{x:.3}"));
+        let floor = row.ratio_to_floor.map_or("-".into(), |x| format!("{x:.3}"));
         let _ = write!(
             out,
-            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6}",
+            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
             name,
             fmt_ns(s.median_ns),
             fmt_ns(s.p99_ns),
@@ -279,6 +283,8 @@ pub fn table(r: &Report) -> String {
             fmt_ns(s.min_ns),
             ratio,
             ci,
+            twin,
+            floor,
             sys
         );
         if row.mode == Mode::Stream {
@@ -312,6 +318,20 @@ pub fn table(r: &Report) -> String {
 
 /// What each path does that explains its ratio, printed under the table when it ran.
 const PATH_NOTES: &[(PathName, &str)] = &[
+    (
+        PathName::CSendRecv,
+        "c-send-recv, c-sendto-recvfrom, c-sendmsg-recvmsg and c-mmsg are c's loops making the \
+         syscalls of libc-send-recv, libc-sendto-recvfrom, libc-sendmsg-recvmsg and libc-mmsg; \
+         twin = median / the twin's median (std, nix, socket2 and rustix: c-send-recv, the \
+         syscalls they make)",
+    ),
+    (
+        PathName::CInline,
+        "the physical floor: c's read/write loop with the syscall instruction inline and the \
+         samples timed in C, so no function frame spans a syscall (glibc's wrappers are such a \
+         frame: a ret whose call came before the kernel entry loses its return prediction on \
+         CPUs whose mitigations flush it); floor = median / c-inline's median",
+    ),
     (
         PathName::LibcSendtoRecvfrom,
         "on udp sendto passes the peer address, as an unconnected C server does, so the kernel \
