@@ -457,7 +457,7 @@ fn wrap(
     stream: bool,
 ) -> io::Result<Box<dyn Path>> {
     let twin = |call, fd| {
-        let peer = (call == Call::SendtoRecvfrom).then_some(peer.clone());
+        let peer = (call == Call::SendtoRecvfrom).then_some(peer);
         let (stream, path) = (stream, path);
         Box::new(CTwin {
             fd,
