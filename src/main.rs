@@ -51,7 +51,7 @@ fn parse_path(s: &str) -> Result<PathName, String> {
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
     s.parse()
-        .map_err(|e| format!("{e} (allowed: same-thread, rtt, stream, batch)"))
+        .map_err(|e| format!("{e} (allowed: same-thread, rtt, stream, batch, syscall)"))
 }
 
 fn parse_pin(s: &str) -> Result<Pin, String> {

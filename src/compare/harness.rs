@@ -183,6 +183,7 @@ impl Slot {
                 slot.sender = Some(Sender::spawn(a, group.size, cpus.peer));
             }
             Mode::SameThread | Mode::Batch => {}
+            Mode::Syscall => return Err(io::ErrorKind::Unsupported.into()),
         }
         Ok(slot)
     }
@@ -209,6 +210,7 @@ impl Slot {
                 })
             }
             Mode::Stream => self.stream_round(k, record),
+            Mode::Syscall => Err(io::ErrorKind::Unsupported.into()),
         }
     }
 
@@ -469,6 +471,11 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
             s.finish()?;
         }
     }
+    let syscall_rows = if cfg.modes().contains(&Mode::Syscall) {
+        super::syscall::run(cfg, progress, &mut notes)?
+    } else {
+        Vec::new()
+    };
     progress("\n");
     // The canary and the strace child need no pinning: give the thread its CPUs back.
     sys::sched_setaffinity(0, &unpinned)?;
@@ -499,6 +506,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         nagle,
         overhead_ns,
         notes,
+        syscall_rows,
     })
 }
 

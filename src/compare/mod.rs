@@ -48,6 +48,7 @@ pub mod harness;
 pub mod paths;
 pub mod report;
 pub mod stats;
+pub mod syscall;
 
 use std::str::FromStr;
 
@@ -66,11 +67,21 @@ pub enum Mode {
     /// `same-thread` in batches of `--batch` messages; `libc-mmsg` sends and receives each batch
     /// with one `sendmmsg`/`recvmmsg`; one op = one message.
     Batch,
+    /// Bare syscall cost, no transport: `getppid` and a `recv` failing with `EAGAIN`, inline,
+    /// through C frames, glibc, socklab and rustix ([`syscall`]); one op = one call. Not in the
+    /// default run.
+    Syscall,
 }
 
 impl Mode {
     /// Every mode, in table order.
-    pub const ALL: [Mode; 4] = [Mode::SameThread, Mode::Rtt, Mode::Stream, Mode::Batch];
+    pub const ALL: [Mode; 5] = [
+        Mode::SameThread,
+        Mode::Rtt,
+        Mode::Stream,
+        Mode::Batch,
+        Mode::Syscall,
+    ];
 
     /// The schema name.
     pub fn name(self) -> &'static str {
@@ -79,6 +90,7 @@ impl Mode {
             Mode::Rtt => "rtt",
             Mode::Stream => "stream",
             Mode::Batch => "batch",
+            Mode::Syscall => "syscall",
         }
     }
 
@@ -87,13 +99,18 @@ impl Mode {
     fn default_transports(self) -> &'static [Transport] {
         match self {
             Mode::Batch => &[Transport::Udp, Transport::UnixDgram],
+            Mode::Syscall => &[],
             _ => &Transport::ALL,
         }
     }
 
-    /// Whether the mode can run on `t`.
+    /// Whether the mode can run on `t` (`syscall` has no transport: it makes no groups).
     fn allows(self, t: Transport) -> bool {
-        self != Mode::Batch || !t.is_stream()
+        match self {
+            Mode::Batch => !t.is_stream(),
+            Mode::Syscall => false,
+            _ => true,
+        }
     }
 
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
@@ -278,7 +295,7 @@ impl Config {
         if self.sizes.is_empty() {
             return Err("--size: give at least one value".into());
         }
-        for mode in self.modes() {
+        for mode in self.modes().into_iter().filter(|&m| m != Mode::Syscall) {
             let transports = self.transports_for(mode);
             if transports.is_empty() {
                 return Err(format!(
@@ -369,6 +386,8 @@ pub struct Report {
     pub overhead_ns: f64,
     /// Paths skipped and why, and other remarks for the table.
     pub notes: Vec<String>,
+    /// The `--mode syscall` rows (empty without that mode).
+    pub syscall_rows: Vec<syscall::SyscallRow>,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::paths::PathName;
+use super::syscall::{SysCall, SyscallRow};
 use super::{Mode, Report, Row};
 
 /// A JSON value, enough for the report.
@@ -19,6 +20,10 @@ enum J {
 impl J {
     fn opt_num(v: Option<f64>) -> J {
         v.map_or(J::Null, J::Num)
+    }
+
+    fn opt_str(v: &Option<String>) -> J {
+        v.clone().map_or(J::Null, J::Str)
     }
 
     fn write(&self, out: &mut String, indent: usize) {
@@ -124,6 +129,28 @@ fn row_json(r: &Row) -> J {
     J::Obj(f)
 }
 
+/// A `--mode syscall` row: `transport` and `size` null, the call in `call`, one op = one call.
+fn syscall_row_json(r: &SyscallRow) -> J {
+    let s = &r.summary;
+    J::Obj(vec![
+        ("mode", J::Str(Mode::Syscall.name().into())),
+        ("transport", J::Null),
+        ("call", J::Str(r.call.name().into())),
+        ("path", J::Str(r.path.name().into())),
+        ("size", J::Null),
+        ("iters", J::Int(s.count)),
+        ("median_ns", J::Num(s.median_ns)),
+        ("p99_ns", J::Num(s.p99_ns)),
+        ("p999_ns", J::Num(s.p999_ns)),
+        ("min_ns", J::Num(s.min_ns)),
+        ("ratio_to_c", J::Null),
+        ("ratio_ci95", J::Null),
+        ("ratio_to_twin", J::Null),
+        ("ratio_to_floor", J::opt_num(r.ratio_to_floor)),
+        ("syscalls_per_op", J::Num(1.0)),
+    ])
+}
+
 /// The JSON document (`socklab compare --json`). Beyond the schema's keys it adds
 /// `env.cpu_steal_pct`, `harness_overhead_ns` and `nagle` (the canary, kept out of `rows`
 /// because its pattern is not one of the schema's paths).
@@ -142,11 +169,32 @@ pub fn json(r: &Report) -> String {
         ),
         ("started_at", J::Str(e.started_at.clone())),
         ("cpu_steal_pct", J::opt_num(e.cpu_steal_pct)),
+        (
+            "mitigations",
+            J::Obj(vec![
+                ("spectre_v2", J::opt_str(&e.mitigations.spectre_v2)),
+                (
+                    "spec_rstack_overflow",
+                    J::opt_str(&e.mitigations.spec_rstack_overflow),
+                ),
+                ("retbleed", J::opt_str(&e.mitigations.retbleed)),
+                ("cmdline", J::opt_str(&e.mitigations.cmdline)),
+            ]),
+        ),
     ]);
     let mut top = vec![
         ("socklab_version", J::Str(env!("CARGO_PKG_VERSION").into())),
         ("env", env),
-        ("rows", J::Arr(r.rows.iter().map(row_json).collect())),
+        (
+            "rows",
+            J::Arr(
+                r.rows
+                    .iter()
+                    .map(row_json)
+                    .chain(r.syscall_rows.iter().map(syscall_row_json))
+                    .collect(),
+            ),
+        ),
         ("harness_overhead_ns", J::Num(r.overhead_ns)),
     ];
     if let Some(n) = &r.nagle {
@@ -210,6 +258,16 @@ fn env_block(r: &Report, out: &mut String) {
     let _ = writeln!(out, "  cpu_dma_latency {dma}");
     let _ = writeln!(out, "  cpu steal       {steal} during the run");
     let _ = writeln!(out, "  started_at      {}", e.started_at);
+    let m = &e.mitigations;
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
+    let _ = writeln!(
+        out,
+        "  mitigations     spectre_v2: {}; spec_rstack_overflow: {}; retbleed: {}; cmdline: {}",
+        or_unknown(&m.spectre_v2),
+        or_unknown(&m.spec_rstack_overflow),
+        or_unknown(&m.retbleed),
+        m.cmdline.as_deref().unwrap_or("no mitigations=")
+    );
     let share = overhead_reference(r).map_or(String::new(), |x| {
         format!(
             " = {:.2}% of the {} {} c median ({})",
@@ -247,6 +305,7 @@ pub fn table(r: &Report) -> String {
                     Mode::Batch => " (one op = one message)",
                     Mode::Stream => " (one op = one message at the receiver)",
                     Mode::SameThread => " (one op = send + receive)",
+                    Mode::Syscall => "",
                 }
             );
             let _ = write!(
@@ -294,6 +353,7 @@ pub fn table(r: &Report) -> String {
         }
         let _ = writeln!(out, "  {}", row.calls);
     }
+    syscall_table(r, &mut out);
     if let Some(n) = &r.nagle {
         let _ = writeln!(
             out,
@@ -314,6 +374,57 @@ pub fn table(r: &Report) -> String {
         }
     }
     out
+}
+
+/// The `--mode syscall` sections: one per call, each way's ns per call, its ratio to the inline
+/// floor and the "tax" it pays over it, then what the frames are.
+fn syscall_table(r: &Report, out: &mut String) {
+    for call in SysCall::ALL {
+        let rows: Vec<&SyscallRow> = r.syscall_rows.iter().filter(|x| x.call == call).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let floor = rows
+            .iter()
+            .find(|x| x.path == super::syscall::SysPath::CInline)
+            .map(|x| x.summary.median_ns);
+        let _ = writeln!(
+            out,
+            "\nsyscall {} (one op = one call, timed in blocks of {})",
+            call.name(),
+            super::syscall::BLOCK
+        );
+        let _ = writeln!(
+            out,
+            "  {:<10} {:>9} {:>9} {:>9} {:>6} {:>7}  frames",
+            "path", "median", "p99", "min", "floor", "tax"
+        );
+        for x in rows {
+            let s = &x.summary;
+            let floor_ratio = x.ratio_to_floor.map_or("-".into(), |v| format!("{v:.3}"));
+            let tax = floor.map_or("-".into(), |f| format!("{:+.0}ns", s.median_ns - f));
+            let _ = writeln!(
+                out,
+                "  {:<10} {:>9} {:>9} {:>9} {:>6} {:>7}  {}",
+                x.path.name(),
+                fmt_ns(s.median_ns),
+                fmt_ns(s.p99_ns),
+                fmt_ns(s.min_ns),
+                floor_ratio,
+                tax,
+                x.path.what()
+            );
+        }
+    }
+    if !r.syscall_rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "  tax = median - c-inline's: what each frame spanning the syscall costs. A ret whose \
+             call came before the kernel entry mispredicts when the entry/exit clears the return \
+             predictions (retpolines + RSB filling, SRSO Safe RET: see mitigations above); a call \
+             made after the syscall costs nothing extra."
+        );
+    }
 }
 
 /// What each path does that explains its ratio, printed under the table when it ran.

@@ -795,3 +795,84 @@ pub mod twins {
         }
     }
 }
+
+/// Bare syscall cost (`c/bare.h`, `socklab compare --mode syscall`): one syscall in a C loop,
+/// inline, inside one or two non-inlined functions, or through glibc.
+pub mod bare {
+    use std::io;
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::time::Duration;
+
+    use super::check;
+
+    /// The syscall a loop makes (`SL_C_BARE_*` calls of `c/bare.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Call {
+        /// `getppid()`.
+        Getppid = 0,
+        /// `recv(fd, buf, len, MSG_DONTWAIT)` on an empty socket, failing with `EAGAIN`.
+        RecvEagain = 1,
+    }
+
+    /// How the loop makes it (`SL_C_BARE_*` ways of `c/bare.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum How {
+        /// The `syscall` instruction inline in the loop (x86_64 only).
+        Inline = 0,
+        /// The same inside one non-inlined function.
+        Frame1 = 1,
+        /// ... inside a non-inlined function called by another (two frames span the syscall).
+        Frame2 = 2,
+        /// glibc's `getppid()` / `recv()`.
+        Glibc = 3,
+    }
+
+    extern "C" {
+        /// `sl_c_bare_loop(call, how, fd, buf, len, iters)` — `iters` calls timed in C; the
+        /// elapsed ns or `-errno` (`-ENOSYS`: no inline variant on this target; `-EPROTO`: a
+        /// call gave an unexpected result).
+        ///
+        /// # Safety
+        /// `buf` writable for `len` bytes (recv only; unused for getppid).
+        pub fn sl_c_bare_loop(
+            call: libc::c_int,
+            how: libc::c_int,
+            fd: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            iters: libc::c_longlong,
+        ) -> libc::c_longlong;
+    }
+
+    /// `sl_c_bare_loop` — `iters` calls of `call` made `how`, timed in C around the loop. `fd`
+    /// must be an empty socket for [`Call::RecvEagain`] (it is not read for getppid).
+    ///
+    /// # Errors
+    /// `ENOSYS` for an inline variant on a target without one; `EPROTO` when a call did not
+    /// give the expected result (getppid() <= 0, recv not `EAGAIN`); `EINVAL` for `iters`
+    /// beyond `i64`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::sys::cfloor::bare::{self, Call, How};
+    /// let sock = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let t = bare::time_loop(Call::RecvEagain, How::Glibc, &sock, &mut [0; 64], 100)?;
+    /// assert!(t.as_nanos() > 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn time_loop(
+        call: Call,
+        how: How,
+        fd: impl AsFd,
+        buf: &mut [u8],
+        iters: u64,
+    ) -> io::Result<Duration> {
+        let iters = super::iters_arg(iters)?;
+        let fd = fd.as_fd().as_raw_fd();
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` is a live `&mut [u8]` writable for `len` bytes (the most recv writes);
+        // `fd` is borrowed for the call.
+        let ret = unsafe { sl_c_bare_loop(call as i32, how as i32, fd, ptr, len, iters) };
+        check(ret).map(Duration::from_nanos)
+    }
+}
