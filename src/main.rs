@@ -115,7 +115,8 @@ impl CompareArgs {
             paths: self.paths.clone(),
             iters: self.iters,
             warmup: self.warmup,
-            rounds: self.rounds,
+            // The strace child runs each row's `--iters` ops straight through, in no rounds.
+            rounds: if self.count_child { 1 } else { self.rounds },
             pin: self.pin,
             batch: self.batch,
             dma_latency: self.dma_latency,
@@ -138,6 +139,10 @@ fn compare(args: &CompareArgs) -> ExitCode {
         return usage_error(&msg);
     }
     if args.count_child {
+        // The parent's SOCKLAB_TRACE reaches this child too: its lines would be counted as the
+        // paths' syscalls.
+        #[cfg(feature = "trace")]
+        socklab::trace::disable();
         return match compare::count::child(&cfg) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -31,6 +31,10 @@ pub struct Env {
     pub started_at: String,
     /// The CPU's mitigation state, which moves the syscall floor.
     pub mitigations: Mitigations,
+    /// What the run did about socklab's call log: `None` when it was off; otherwise that it was
+    /// on (`SOCKLAB_TRACE` / `--trace`) and switched off for the measured loops and the strace
+    /// count child, whose ratios and counts it would have inflated.
+    pub trace: Option<String>,
 }
 
 /// What `/sys/devices/system/cpu/vulnerabilities/` says about the mitigations that tax a
@@ -192,6 +196,7 @@ impl Env {
             cpu_steal_pct: None,
             started_at: iso8601(now),
             mitigations: Mitigations::read(),
+            trace: None,
         }
     }
 }

@@ -409,6 +409,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         None
     };
     let mut environment = Env::capture(cfg.pin.name(), dma.as_ref().map(|_| 0));
+    let _trace_off = TraceOff::new(&mut environment);
     let cpus = Cpus::for_pin(cfg.pin)?;
     let unpinned = sys::sched_getaffinity(0)?;
     Cpus::pin_here(cpus.main)?;
@@ -508,6 +509,41 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         notes,
         syscall_rows,
     })
+}
+
+/// Switches socklab's call log off for the run and back on when dropped: a traced run formats
+/// and writes a line per `sys` call (ratios of 1.4-1.8 instead of ~1) and its own `write`s
+/// counted as syscalls. The count child (which inherits `SOCKLAB_TRACE`) switches it off itself.
+struct TraceOff {
+    was_on: bool,
+}
+
+impl TraceOff {
+    fn new(env: &mut Env) -> TraceOff {
+        #[cfg(feature = "trace")]
+        let was_on = crate::trace::enabled();
+        #[cfg(not(feature = "trace"))]
+        let was_on = false;
+        if was_on {
+            #[cfg(feature = "trace")]
+            crate::trace::disable();
+            env.trace = Some(
+                "on (SOCKLAB_TRACE or --trace): switched off for the measured loops and the \
+                 strace count child, whose timings and counts it would inflate"
+                    .into(),
+            );
+        }
+        TraceOff { was_on }
+    }
+}
+
+impl Drop for TraceOff {
+    fn drop(&mut self) {
+        #[cfg(feature = "trace")]
+        if self.was_on {
+            crate::trace::enable();
+        }
+    }
 }
 
 /// The rows of one measured group, ratios taken to its `c` slot.

@@ -228,24 +228,41 @@ pub struct Group {
     pub paths: Vec<PathName>,
 }
 
+/// `v` without repeats, first occurrence kept: `--mode rtt,rtt` runs rtt once.
+fn merged<T: PartialEq + Copy>(v: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.len());
+    for &x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
 impl Config {
-    /// The transports `mode` runs on under this config.
+    /// The transports `mode` runs on under this config (repeats merged).
     fn transports_for(&self, mode: Mode) -> Vec<Transport> {
         if self.transports.is_empty() {
             mode.default_transports().to_vec()
         } else {
-            let t = self.transports.iter().copied();
+            let t = merged(&self.transports).into_iter();
             t.filter(|&t| mode.allows(t)).collect()
         }
     }
 
-    /// The modes of the run: the given ones, or the defaults that have a transport.
+    /// The message sizes, repeats merged, in the order given.
+    pub fn sizes(&self) -> Vec<usize> {
+        merged(&self.sizes)
+    }
+
+    /// The modes of the run: the given ones (repeats merged), or the defaults that have a
+    /// transport.
     pub fn modes(&self) -> Vec<Mode> {
         if self.modes.is_empty() {
             let fits = |m: &Mode| !self.transports_for(*m).is_empty();
             DEFAULT_MODES.into_iter().filter(fits).collect()
         } else {
-            self.modes.clone()
+            merged(&self.modes)
         }
     }
 
@@ -261,7 +278,7 @@ impl Config {
             paths.sort();
             paths.dedup();
             for transport in self.transports_for(mode) {
-                for &size in &self.sizes {
+                for size in self.sizes() {
                     out.push(Group {
                         mode,
                         transport,
@@ -277,14 +294,24 @@ impl Config {
     /// Checks the flags: every error is one line naming the flag and the allowed values.
     ///
     /// # Errors
-    /// `--iters 0`, a size of 0 or over the transport's maximum, `--pin split` with fewer than
-    /// two CPUs, a mode without a transport, a batch outside 1..=1024.
+    /// `--iters 0`, `--iters` below `--rounds` (a round without samples; one sample per round
+    /// gives a zero-width interval), a size of 0 or over the transport's maximum, `--pin split`
+    /// with fewer than two CPUs, a mode without a transport, a batch outside 1..=1024, a batch
+    /// whose messages do not fit the socket buffers ([`paths::queue_capacity`], probed on
+    /// loopback: a `sendmmsg` would block forever or the receiver would lose datagrams).
     pub fn validate(&self) -> Result<(), String> {
         if self.iters == 0 {
             return Err("--iters: must be at least 1".into());
         }
         if self.rounds == 0 || self.count_ops == 0 {
             return Err("--rounds: must be at least 1".into());
+        }
+        if self.iters < self.rounds as u64 {
+            return Err(format!(
+                "--iters: {} is below --rounds {}: every interleaved round needs samples (raise \
+                 --iters or lower --rounds)",
+                self.iters, self.rounds
+            ));
         }
         if !(1..=MAX_BATCH).contains(&self.batch) {
             return Err(format!(
@@ -315,11 +342,39 @@ impl Config {
                 }
             }
         }
+        self.check_batches_fit()?;
         if self.pin == Pin::Split {
             let cpus = crate::sys::sched_getaffinity(0).map_or(1, |s| s.count());
             if cpus < 2 {
                 return Err(format!(
                     "--pin: split needs 2 CPUs, this process may use {cpus} (allowed: same, none)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Refuses a batch group whose `--batch` messages of `--size` bytes a fresh pair cannot
+    /// queue (probed with [`paths::queue_capacity`]), when a path of the group sends the batch
+    /// before receiving it (`libc-mmsg`, `c-mmsg`).
+    fn check_batches_fit(&self) -> Result<(), String> {
+        let queues = |g: &Group| {
+            g.mode == Mode::Batch
+                && g.paths
+                    .iter()
+                    .any(|p| matches!(p, PathName::LibcMmsg | PathName::CMmsg))
+        };
+        for g in self.groups().iter().filter(|g| queues(g)) {
+            let (t, size, n) = (g.transport, g.size, self.batch);
+            let fit = paths::queue_capacity(t, size, n)
+                .map_err(|e| format!("--batch: probing the {t} socket buffers: {e}"))?;
+            if fit < n {
+                return Err(format!(
+                    "--batch: {n} messages of {size} B do not fit the {t} socket buffers (only \
+                     {fit} queue before the receiver reads; sendmmsg would block or datagrams \
+                     be lost): lower --batch or --size, or raise net.core.wmem_max/rmem_max"
                 ));
             }
         }

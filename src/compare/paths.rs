@@ -429,6 +429,38 @@ pub fn connect_pair(transport: Transport, size: usize) -> io::Result<Conn> {
     Ok(conn)
 }
 
+/// How many of `n` back-to-back `size`-byte messages a fresh pair on `transport` (buffers as
+/// [`connect_pair`] sets them) queues for a receiver that has not read yet: what a batch of
+/// `sendmmsg(n)` before `recvmmsg(n)` needs. Sends with `MSG_DONTWAIT` until `EAGAIN` (a full
+/// unix datagram send buffer), then counts what arrives (loopback UDP drops what the receive
+/// buffer cannot hold). `n` means the batch fits.
+///
+/// # Errors
+/// A setup error, or a send failing with anything but `EAGAIN`/`ENOBUFS`.
+pub fn queue_capacity(transport: Transport, size: usize, n: usize) -> io::Result<usize> {
+    let conn = connect_pair(transport, size)?;
+    let buf = vec![0x5Au8; size];
+    let mut sent = 0;
+    while sent < n {
+        match sys::send(&conn.a, &buf, sys::MSG_DONTWAIT) {
+            Ok(_) => sent += 1,
+            Err(e) if matches!(e.code(), sys::Errno::EAGAIN | sys::Errno::ENOBUFS) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    sys::set_opt(&conn.b, SoRcvTimeo, Some(Duration::from_millis(50)))?;
+    let mut got = 0;
+    let mut rbuf = vec![0u8; size.max(1)];
+    while got < sent {
+        match sys::recv(&conn.b, &mut rbuf[..], 0) {
+            Ok(_) => got += 1,
+            Err(e) if e.code() == sys::Errno::EAGAIN => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(got)
+}
+
 /// Makes a connected pair on `transport` for messages of `size` bytes and wraps both ends in
 /// `path`: `(a, b)` = (client, server). See the [module docs](self) for the mode operations.
 ///

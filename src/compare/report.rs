@@ -169,6 +169,7 @@ pub fn json(r: &Report) -> String {
         ),
         ("started_at", J::Str(e.started_at.clone())),
         ("cpu_steal_pct", J::opt_num(e.cpu_steal_pct)),
+        ("trace", J::opt_str(&e.trace)),
         (
             "mitigations",
             J::Obj(vec![
@@ -258,6 +259,9 @@ fn env_block(r: &Report, out: &mut String) {
     let _ = writeln!(out, "  cpu_dma_latency {dma}");
     let _ = writeln!(out, "  cpu steal       {steal} during the run");
     let _ = writeln!(out, "  started_at      {}", e.started_at);
+    if let Some(t) = &e.trace {
+        let _ = writeln!(out, "  trace           {t}");
+    }
     let m = &e.mitigations;
     let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
     let _ = writeln!(
