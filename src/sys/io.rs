@@ -60,6 +60,7 @@ impl<'a> RecvBuf<'a> for &'a mut [MaybeUninit<u8>] {
 }
 
 /// Runs one receive call on `buf`'s raw parts and converts its result.
+#[inline]
 fn recv_with<'a, B: RecvBuf<'a>>(
     mut buf: B,
     call: &'static str,
@@ -93,6 +94,7 @@ fn recv_with<'a, B: RecvBuf<'a>>(
 /// assert_eq!((got, n), (&mut b"hello".to_owned()[..], 5));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
     let fd = fd.as_fd().as_raw_fd();
     recv_with(
@@ -122,6 +124,7 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
 /// assert_eq!(err.code(), Errno::EAGAIN);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Result<B::Output> {
     let fd = sockfd.as_fd().as_raw_fd();
     recv_with(
@@ -156,6 +159,7 @@ pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Resu
 /// assert_eq!((&buf[..n], from), (&b"ping"[..], Some(sys::getsockname(&a)?)));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn recvfrom<'a, B: RecvBuf<'a>>(
     sockfd: impl AsFd,
     buf: B,
@@ -189,6 +193,7 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 /// assert_eq!(sys::write(&a, b"record")?, 6);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
     let fd = fd.as_fd().as_raw_fd();
     // SAFETY: `buf` is readable for `buf.len()` bytes.
@@ -213,6 +218,7 @@ pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
 /// assert_eq!(err.code(), Errno::EPIPE);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: `buf` is readable for `buf.len()` bytes.
@@ -242,6 +248,7 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 /// assert_eq!(err.code(), Errno::EMSGSIZE);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn sendto(sockfd: impl AsFd, buf: &[u8], flags: c_int, dest_addr: &SockAddr) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     let (p, len) = (buf.as_ptr().cast(), buf.len());

@@ -27,6 +27,8 @@ mod poll;
 pub mod raw;
 mod sched;
 mod socket;
+#[cfg(feature = "inline-syscalls")]
+mod syscall;
 pub(crate) mod trace;
 
 pub use addr::SockAddr;
