@@ -506,6 +506,10 @@ fn every_slot_runs_and_closes_its_fds() {
                         eprintln!("skipped c-inline: {e}");
                         continue;
                     }
+                    Err(e) if p == PathName::LibcGso && t != Transport::Udp => {
+                        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported, "{t}: {e}");
+                        continue;
+                    }
                     Err(e) => panic!("{mode} {t} {p}: {e}"),
                 };
                 slot.run(20, true)
@@ -612,4 +616,77 @@ fn syscall_mode_rows() {
         }
     }
     assert_eq!(names, want);
+}
+
+/// `libc-gso` in stream mode on UDP: a row with throughput and losses like every stream row,
+/// and a note with its datagrams/s against libc-sendto-recvfrom and the GRO segment size; on
+/// other transports it is skipped with a note.
+#[test]
+fn gso_stream_rows() {
+    let _g = serial();
+    let (doc, _) = compare_json(&[
+        "--iters",
+        "2000",
+        "--warmup",
+        "100",
+        "--rounds",
+        "4",
+        "--no-count",
+        "--no-nagle",
+        "--mode",
+        "stream",
+        "--transport",
+        "udp,unix",
+        "--size",
+        "1400",
+        "--paths",
+        "libc-sendto-recvfrom,libc-gso",
+    ]);
+    let rows = doc["rows"].as_array().unwrap();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r["transport"].as_str().unwrap(), check_row(r)))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "udp libc-sendto-recvfrom",
+            "udp libc-gso",
+            "unix libc-sendto-recvfrom"
+        ]
+    );
+    let gso = &rows[1];
+    assert!(gso["iters"].as_u64().unwrap() > 0, "{gso}");
+    assert!(gso["lost"].as_u64().unwrap() < 2000, "{gso}");
+    let out = socklab(&[
+        "compare",
+        "--iters",
+        "2000",
+        "--warmup",
+        "100",
+        "--rounds",
+        "4",
+        "--no-count",
+        "--mode",
+        "stream",
+        "--transport",
+        "udp",
+        "--size",
+        "64",
+        "--paths",
+        "libc-sendto-recvfrom,libc-gso",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    let note = table
+        .lines()
+        .find(|l| l.starts_with("note: libc-gso udp 64 B:"))
+        .unwrap_or_else(|| panic!("no gso note: {table}"));
+    assert!(
+        note.contains("datagrams/s vs libc-sendto-recvfrom"),
+        "{note}"
+    );
+    assert!(
+        note.contains("segment size 64 B"),
+        "GRO coalesced nothing: {note}"
+    );
 }

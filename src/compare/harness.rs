@@ -87,7 +87,7 @@ impl Sender {
             }
             let buf = vec![0xA5u8; size];
             for k in cmd_rx {
-                let r = (0..k).try_for_each(|_| a.send_msg(&buf)).map(|()| k);
+                let r = a.send_stream(&buf, k).map(|()| k);
                 if done_tx.send(r).is_err() {
                     break;
                 }
@@ -286,14 +286,14 @@ impl Slot {
         let mut got = 0;
         let mut sent = None;
         while got < k {
-            match b.recv_msg(&mut self.buf) {
-                Ok(_) => {
+            match b.recv_count(&mut self.buf) {
+                Ok(n) => {
                     let t = Instant::now();
                     if record {
-                        self.rec.record(ns(prev, t), 1);
+                        self.rec.record(ns(prev, t) / n.max(1), n.max(1));
                     }
                     prev = t;
-                    got += 1;
+                    got += n;
                 }
                 Err(e)
                     if matches!(
@@ -468,6 +468,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
             }
         }
         rows.extend(group_rows(group, cfg, &slots));
+        notes.extend(gro_notes(group, &slots));
         for s in slots {
             s.finish()?;
         }
@@ -544,6 +545,40 @@ impl Drop for TraceOff {
             crate::trace::enable();
         }
     }
+}
+
+/// `libc-gso`'s line: datagrams/s against `libc-sendto-recvfrom` in the same group, the
+/// datagrams per `recvmsg` and the segment size GRO reported.
+fn gro_notes(group: &Group, slots: &[Slot]) -> Vec<String> {
+    let rate = |s: &Slot| s.received as f64 / s.busy.as_secs_f64().max(1e-9);
+    let Some(gso) = slots.iter().find(|s| s.path == PathName::LibcGso) else {
+        return Vec::new();
+    };
+    let stats = gso.b.as_deref().and_then(|b| b.gro_stats());
+    let per_recv = stats.map_or(String::new(), |(recvs, n, seg)| {
+        format!(
+            ", {:.1} datagrams per recvmsg (segment size {seg} B, {recvs} recvmsg)",
+            n as f64 / recvs.max(1) as f64
+        )
+    });
+    let vs = slots
+        .iter()
+        .find(|s| s.path == PathName::LibcSendtoRecvfrom)
+        .map_or(String::new(), |s| {
+            format!(
+                " vs libc-sendto-recvfrom {:.0} ({:.2}×)",
+                rate(s),
+                rate(gso) / rate(s).max(1e-9)
+            )
+        });
+    vec![format!(
+        "libc-gso {} {} B: {:.0} datagrams/s{vs}, {} lost of {}{per_recv}",
+        group.transport,
+        group.size,
+        rate(gso),
+        gso.sent.saturating_sub(gso.received),
+        gso.sent
+    )]
 }
 
 /// The rows of one measured group, ratios taken to its `c` slot.

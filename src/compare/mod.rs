@@ -114,12 +114,14 @@ impl Mode {
     }
 
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
-    /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch).
+    /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch, `libc-gso` only in stream,
+    /// where it is skipped with a note on transports other than udp).
     pub fn default_paths(self) -> Vec<PathName> {
         let mmsg = |p| matches!(p, PathName::LibcMmsg | PathName::CMmsg);
         PathName::ALL
             .into_iter()
             .filter(|&p| self == Mode::Batch || !mmsg(p))
+            .filter(|&p| self == Mode::Stream || p != PathName::LibcGso)
             .collect()
     }
 }

@@ -116,6 +116,10 @@ pub enum PathName {
     LibcSendmsgRecvmsg,
     /// `sendmmsg(2)` / `recvmmsg(2)` through `socklab::sys`: `n` messages per call.
     LibcMmsg,
+    /// UDP GSO/GRO (stream mode, UDP only): the sender hands the kernel up to [`GSO_SEGMENTS`]
+    /// datagrams per `sendmsg` with a `UDP_SEGMENT` cmsg; the receiver, with `UDP_GRO` on, gets
+    /// them coalesced in one `recvmsg` whose `UDP_GRO` cmsg gives the segment size.
+    LibcGso,
     /// std: `TcpStream`/`UnixStream` `Read`/`Write`, `UdpSocket`/`UnixDatagram` `send`/`recv`.
     Std,
     /// `nix::sys::socket::{send, recv}`.
@@ -128,7 +132,7 @@ pub enum PathName {
 
 impl PathName {
     /// Every path, in table order (`c` first: every ratio is to it).
-    pub const ALL: [PathName; 15] = [
+    pub const ALL: [PathName; 16] = [
         PathName::C,
         PathName::CSendRecv,
         PathName::CSendtoRecvfrom,
@@ -140,6 +144,7 @@ impl PathName {
         PathName::LibcSendtoRecvfrom,
         PathName::LibcSendmsgRecvmsg,
         PathName::LibcMmsg,
+        PathName::LibcGso,
         PathName::Std,
         PathName::Nix,
         PathName::Socket2,
@@ -160,6 +165,7 @@ impl PathName {
             PathName::LibcSendtoRecvfrom => "libc-sendto-recvfrom",
             PathName::LibcSendmsgRecvmsg => "libc-sendmsg-recvmsg",
             PathName::LibcMmsg => "libc-mmsg",
+            PathName::LibcGso => "libc-gso",
             PathName::Std => "std",
             PathName::Nix => "nix",
             PathName::Socket2 => "socket2",
@@ -301,6 +307,30 @@ pub trait Path: AsFd + Send {
             self.send_msg(&buf[..n])?;
             echoed += 1;
         }
+    }
+
+    /// The `stream` sender's work: `k` messages of `buf`. Per-message paths call
+    /// [`send_msg`](Path::send_msg) `k` times; `libc-gso` hands the kernel many per `sendmsg`.
+    ///
+    /// # Errors
+    /// As [`Path::send`].
+    fn send_stream(&mut self, buf: &[u8], k: u64) -> io::Result<()> {
+        (0..k).try_for_each(|_| self.send_msg(buf))
+    }
+
+    /// The `stream` receiver's step: receives what one call delivers and returns how many
+    /// messages that was (1, except `libc-gso`, whose `recvmsg` returns a GRO batch).
+    ///
+    /// # Errors
+    /// As [`Path::recv_msg`].
+    fn recv_count(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        self.recv_msg(buf).map(|_| 1)
+    }
+
+    /// `libc-gso`'s receive statistics: `(recvmsg calls, datagrams, last segment size)`;
+    /// `None` for every other path.
+    fn gro_stats(&self) -> Option<(u64, u64, usize)> {
+        None
     }
 
     /// The `batch` operation: `n` messages sent on `self` and received on `rx` (one thread).
@@ -511,6 +541,13 @@ fn wrap(
             ))
         }
         PathName::CInline => twin(Call::Inline, fd),
+        PathName::LibcGso if transport != Transport::Udp => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "libc-gso: UDP GSO/GRO exists on udp only",
+            ))
+        }
+        PathName::LibcGso => Box::new(Gso::new(fd, size)?),
         PathName::CMmsg => Box::new(CMmsg {
             m: twins::Mmsg::new(1, size.max(1))?,
             fd,
@@ -705,6 +742,116 @@ impl Path for CMmsg {
     fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
         self.send_batch(buf, n)?;
         rx.recv_batch(buf, n)
+    }
+}
+
+/// Datagrams per GSO `sendmsg` at most: the kernel's `UDP_MAX_SEGMENTS` was 64 before Linux
+/// 5.x raised it to 128; 64 works everywhere. Fewer when 64 × size exceeds a UDP payload.
+pub const GSO_SEGMENTS: usize = 64;
+
+/// `UDP_SEGMENT` and `UDP_GRO` of `<linux/udp.h>` (not in the libc crate's glibc target).
+const UDP_SEGMENT: libc::c_int = 103;
+const UDP_GRO: libc::c_int = 104;
+
+/// `libc-gso`: UDP GSO on send, GRO on receive, through `socklab::sys::{sendmsg, recvmsg}`.
+struct Gso {
+    fd: OwnedFd,
+    /// The datagram size (the GSO segment size).
+    size: usize,
+    /// Segments per `sendmsg`.
+    segs: usize,
+    /// `segs` copies of the payload.
+    tx: Vec<u8>,
+    /// The `UDP_SEGMENT` cmsg (a `u16` segment size), built once.
+    cmsg: sys::CmsgBuffer,
+    /// A 64 KiB receive buffer (GRO coalesces up to one UDP payload) and its control buffer.
+    rx: Vec<u8>,
+    rx_cmsg: sys::CmsgBuffer,
+    recvs: u64,
+    datagrams: u64,
+    gso_size: usize,
+}
+
+impl Gso {
+    fn new(fd: OwnedFd, size: usize) -> io::Result<Gso> {
+        let seg = u16::try_from(size).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        sys::setsockopt_plain(&fd, libc::SOL_UDP, UDP_GRO, &1)?;
+        let segs = GSO_SEGMENTS.min(MAX_DATAGRAM / size.max(1)).max(1);
+        let mut cmsg = sys::CmsgBuffer::new();
+        cmsg.push(libc::SOL_UDP, UDP_SEGMENT, &seg.to_ne_bytes());
+        Ok(Gso {
+            fd,
+            size,
+            segs,
+            tx: vec![0xA5; segs * size],
+            cmsg,
+            rx: vec![0; MAX_STREAM],
+            rx_cmsg: sys::CmsgBuffer::with_capacity(sys::cmsg_space(4)),
+            recvs: 0,
+            datagrams: 0,
+            gso_size: 0,
+        })
+    }
+}
+
+impl AsFd for Gso {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for Gso {
+    fn name(&self) -> PathName {
+        PathName::LibcGso
+    }
+    fn is_stream(&self) -> bool {
+        false
+    }
+    /// One datagram, no segmentation (the single-call modes).
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(sys::sendmsg(&self.fd, None, &[IoSlice::new(buf)], None, 0)?)
+    }
+    /// One `recvmsg`; a GRO batch is cut to `buf` (the single-call modes never queue one).
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(sys::recvmsg(&self.fd, &mut [IoSliceMut::new(buf)], None, 0)?.bytes)
+    }
+    /// `k` datagrams in `sendmsg`s of up to `segs` segments of `buf.len()` bytes each.
+    fn send_stream(&mut self, buf: &[u8], k: u64) -> io::Result<()> {
+        if buf.len() != self.size {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let mut left = k;
+        while left > 0 {
+            let n = left.min(self.segs as u64) as usize;
+            let iov = [IoSlice::new(&self.tx[..n * self.size])];
+            sys::sendmsg(&self.fd, None, &iov, Some(self.cmsg.as_bytes()), 0)?;
+            left -= n as u64;
+        }
+        Ok(())
+    }
+    /// One `recvmsg` of a GRO batch: its length over the `UDP_GRO` cmsg's segment size (one
+    /// datagram when the kernel did not coalesce and sent no cmsg).
+    fn recv_count(&mut self, _buf: &mut [u8]) -> io::Result<u64> {
+        let mut iov = [IoSliceMut::new(&mut self.rx)];
+        let got = sys::recvmsg(&self.fd, &mut iov, Some(&mut self.rx_cmsg), 0)?;
+        let seg = self.rx_cmsg.iter().find_map(|c| {
+            let is_gro = c.cmsg_level == libc::SOL_UDP && c.cmsg_type == UDP_GRO;
+            let v: [u8; 4] = c.cmsg_data.get(..4)?.try_into().ok()?;
+            is_gro.then(|| i32::from_ne_bytes(v) as usize)
+        });
+        let n = match seg {
+            Some(g) if g > 0 => {
+                self.gso_size = g;
+                got.bytes.div_ceil(g) as u64
+            }
+            _ => 1,
+        };
+        self.recvs += 1;
+        self.datagrams += n;
+        Ok(n)
+    }
+    fn gro_stats(&self) -> Option<(u64, u64, usize)> {
+        Some((self.recvs, self.datagrams, self.gso_size))
     }
 }
 
