@@ -245,6 +245,7 @@ pub trait Path: AsFd + Send {
     ///
     /// # Errors
     /// As [`Path::send`].
+    #[inline] // into pair_once/rtt_once, as for every path: the frames timed stay the same
     fn send_msg(&mut self, buf: &[u8]) -> io::Result<()> {
         let mut done = self.send(buf)?;
         while self.is_stream() && done < buf.len() {
@@ -258,6 +259,7 @@ pub trait Path: AsFd + Send {
     ///
     /// # Errors
     /// As [`Path::send`]; [`io::ErrorKind::UnexpectedEof`] if a stream ends mid-message.
+    #[inline]
     fn recv_msg(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if !self.is_stream() {
             return self.recv(buf);
