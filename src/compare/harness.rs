@@ -409,7 +409,14 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         None
     };
     let mut environment = Env::capture(cfg.pin.name(), dma.as_ref().map(|_| 0));
-    let _trace_off = TraceOff::new(&mut environment);
+    if TraceOff::tracing() {
+        environment.trace = Some(
+            "on (SOCKLAB_TRACE or --trace): the setup calls are logged; switched off for the \
+             measured loops (warm-up and rounds) and the strace count child, whose timings and \
+             counts it would inflate"
+                .into(),
+        );
+    }
     let cpus = Cpus::for_pin(cfg.pin)?;
     let unpinned = sys::sched_getaffinity(0)?;
     Cpus::pin_here(cpus.main)?;
@@ -428,6 +435,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
                 notes.push(note);
             }
         }
+        let trace_off = TraceOff::new();
         for s in &mut slots {
             s.run(cfg.warmup, false)?;
         }
@@ -467,6 +475,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
                 s.rec.end_round();
             }
         }
+        drop(trace_off);
         rows.extend(group_rows(group, cfg, &slots));
         notes.extend(gro_notes(group, &slots));
         for s in slots {
@@ -474,6 +483,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         }
     }
     let syscall_rows = if cfg.modes().contains(&Mode::Syscall) {
+        let _trace_off = TraceOff::new();
         super::syscall::run(cfg, progress, &mut notes)?
     } else {
         Vec::new()
@@ -512,27 +522,28 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
     })
 }
 
-/// Switches socklab's call log off for the run and back on when dropped: a traced run formats
-/// and writes a line per `sys` call (ratios of 1.4-1.8 instead of ~1) and its own `write`s
-/// counted as syscalls. The count child (which inherits `SOCKLAB_TRACE`) switches it off itself.
+/// Switches socklab's call log off while alive (the measured loops) and back on when dropped:
+/// a traced loop formats and writes a line per `sys` call (ratios of 1.4-1.8 instead of ~1).
+/// The count child (which inherits `SOCKLAB_TRACE`) switches it off itself.
 struct TraceOff {
+    #[cfg_attr(not(feature = "trace"), allow(dead_code))]
     was_on: bool,
 }
 
 impl TraceOff {
-    fn new(env: &mut Env) -> TraceOff {
+    /// Whether the log is printing.
+    fn tracing() -> bool {
         #[cfg(feature = "trace")]
-        let was_on = crate::trace::enabled();
+        return crate::trace::enabled();
         #[cfg(not(feature = "trace"))]
-        let was_on = false;
+        return false;
+    }
+
+    fn new() -> TraceOff {
+        let was_on = TraceOff::tracing();
+        #[cfg(feature = "trace")]
         if was_on {
-            #[cfg(feature = "trace")]
             crate::trace::disable();
-            env.trace = Some(
-                "on (SOCKLAB_TRACE or --trace): switched off for the measured loops and the \
-                 strace count child, whose timings and counts it would inflate"
-                    .into(),
-            );
         }
         TraceOff { was_on }
     }
