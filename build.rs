@@ -115,10 +115,13 @@ mod c {
         build
     }
 
-    /// `c/pingpong.c` -> `libsocklab_cfloor.a`, linked into the crate (cc emits the link lines).
+    /// `c/pingpong.c` + `c/twins.c` + `c/bare.c` -> `libsocklab_cfloor.a`, linked into the
+    /// crate (cc emits the link lines).
     fn compile_floor() {
         base_build(false)
             .file("c/pingpong.c")
+            .file("c/twins.c")
+            .file("c/bare.c")
             .warnings(true)
             .warnings_into_errors(true)
             .compile("socklab_cfloor");

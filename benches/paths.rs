@@ -34,7 +34,8 @@
 //! 240 benches; each gets 0.3 s warm-up, 1 s measurement, 30 samples and 20 000 bootstrap
 //! resamples (criterion's defaults of 3 s, 5 s, 100 and 100 000 would take ~40 min), about
 //! 2.1 s per bench with the analysis and plots: the whole `cargo bench` took 8 min 22 s and
-//! 8 min 26 s (2 vCPU VM, other builds running). Criterion's flags override these (`-- --measurement-time 5 --sample-size 100`).
+//! 8 min 26 s (2 vCPU VM, other builds running). Since then the mode groups gained the C twins,
+//! `c-inline` and (stream, udp) `libc-gso`: about 1.5× the benches, not re-timed. Criterion's flags override these (`-- --measurement-time 5 --sample-size 100`).
 //! The HTML report lands in `$CARGO_TARGET_DIR/criterion/report/index.html`
 //! (`target/criterion/report/index.html` by default).
 //!

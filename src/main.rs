@@ -98,7 +98,7 @@ fn parse_path(s: &str) -> Result<PathName, String> {
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
     s.parse()
-        .map_err(|e| format!("{e} (allowed: same-thread, rtt, stream, batch)"))
+        .map_err(|e| format!("{e} (allowed: same-thread, rtt, stream, batch, syscall)"))
 }
 
 fn parse_pin(s: &str) -> Result<Pin, String> {
@@ -159,6 +159,7 @@ impl CompareArgs {
             paths: self.paths.clone(),
             iters: self.iters,
             warmup: self.warmup,
+            // The strace child runs each row's `--iters` ops straight through, in no rounds.
             rounds: self.rounds,
             pin: self.pin,
             batch: self.batch,

@@ -44,9 +44,11 @@ fn trace_flag_prints_the_call_log_on_stderr() {
             assert!(fd.parse::<u32>().is_ok_and(|fd| fd > 2), "{l}");
         }
         let err = String::from_utf8_lossy(&out.stderr);
-        // libc-send-recv's calls as strace shows them: send is sendto(…, NULL, 0).
-        assert!(err.contains(", 64, 0, NULL, 0) = 64"), "{err}");
-        assert!(!out.stdout.is_empty(), "the table still goes to stdout");
+        // The measured loops run with the log off (issue 11): libc-send-recv's sends, which
+        // strace shows as sendto(…, NULL, 0), are not logged, and the env block says why.
+        assert!(!err.contains(", 64, 0, NULL, 0) = 64"), "{err}");
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(table.contains("switched off for the"), "{table}");
     }
 }
 

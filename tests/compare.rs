@@ -22,8 +22,14 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 fn socklab(args: &[&str]) -> Output {
+    socklab_env(args, &[])
+}
+
+/// `socklab args` with extra environment variables.
+fn socklab_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_socklab"))
         .args(args)
+        .envs(vars.iter().copied())
         .output()
         .expect("the socklab binary runs")
 }
@@ -32,9 +38,15 @@ fn socklab(args: &[&str]) -> Output {
 /// stderr.
 #[track_caller]
 fn compare_json(args: &[&str]) -> (Value, String) {
+    compare_json_env(args, &[])
+}
+
+/// [`compare_json`] with extra environment variables.
+#[track_caller]
+fn compare_json_env(args: &[&str], vars: &[(&str, &str)]) -> (Value, String) {
     let mut all = vec!["compare", "--json"];
     all.extend_from_slice(args);
-    let out = socklab(&all);
+    let out = socklab_env(&all, vars);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{args:?}: {err}");
     let doc = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
@@ -94,6 +106,97 @@ fn out_of_range_numbers_name_the_flag() {
     );
 }
 
+/// Runs that cannot be measured honestly are refused before measuring, with exit 2: a batch
+/// the socket buffers cannot queue (sendmmsg blocked forever on unixdgram; UDP lost datagrams
+/// and ended in EAGAIN), and fewer iterations than interleaved rounds.
+#[test]
+fn unmeasurable_runs_are_refused() {
+    let batch = |t: &str, size: &str, n: &str| {
+        let args = ["--mode", "batch", "--transport", t, "--size", size];
+        let mut all = args.to_vec();
+        all.extend(["--batch", n, "--no-count"]);
+        bad_input(&all, &["--batch", t, "do not fit"]);
+    };
+    batch("unixdgram", "4096", "32");
+    batch("udp", "65507", "32");
+    batch("udp", "64", "1024");
+    bad_input(
+        &["--iters", "10", "--rounds", "20"],
+        &["--iters", "--rounds", "10", "20"],
+    );
+}
+
+/// `--mode`, `--transport`, `--size` and `--paths` repeats are merged: one group, one row per
+/// path.
+#[test]
+fn repeated_values_are_merged() {
+    let _g = serial();
+    let (doc, _) = compare_json(&[
+        "--iters",
+        "40",
+        "--warmup",
+        "4",
+        "--rounds",
+        "2",
+        "--no-count",
+        "--mode",
+        "same-thread,same-thread",
+        "--transport",
+        "unix,unix",
+        "--size",
+        "64,64",
+        "--paths",
+        "c,libc-read-write,c",
+    ]);
+    let rows = doc["rows"].as_array().unwrap();
+    let paths: Vec<String> = rows.iter().map(check_row).collect();
+    assert_eq!(paths, ["c", "libc-read-write"]);
+}
+
+/// With `SOCKLAB_TRACE=1` the run switches the log off (no line per measured call on stderr,
+/// nothing counted but the paths' own calls) and says so in `env.trace`.
+#[test]
+fn a_traced_run_switches_the_log_off_and_says_so() {
+    let _g = serial();
+    let args = [
+        "--iters",
+        "100",
+        "--warmup",
+        "10",
+        "--rounds",
+        "2",
+        "--no-nagle",
+        "--mode",
+        "same-thread",
+        "--transport",
+        "unixdgram",
+        "--paths",
+        "libc-read-write,libc-send-recv",
+    ];
+    let (doc, err) = compare_json_env(&args, &[("SOCKLAB_TRACE", "1")]);
+    let trace = doc["env"]["trace"]
+        .as_str()
+        .expect("env.trace says what was done");
+    assert!(trace.contains("switched off"), "{trace}");
+    let traced = err
+        .lines()
+        .filter(|l| l.starts_with("write(") || l.starts_with("sendto("))
+        .count();
+    assert_eq!(traced, 0, "measured calls were logged: {err}");
+    if err.contains("syscalls_per_op: null") {
+        eprintln!("skipped the count check: strace could not trace here");
+        return;
+    }
+    for row in doc["rows"].as_array().unwrap() {
+        assert_eq!(
+            row["syscalls_per_op"], 2.0,
+            "the log's writes counted: {row}"
+        );
+    }
+    let (plain, _) = compare_json(&args);
+    assert!(plain["env"]["trace"].is_null(), "off: null");
+}
+
 #[test]
 fn split_pinning_needs_two_cpus() {
     let _g = serial();
@@ -138,6 +241,8 @@ fn check_row(row: &Value) -> String {
         num(k);
     }
     num_or_null("ratio_to_c");
+    num_or_null("ratio_to_twin");
+    num_or_null("ratio_to_floor");
     num_or_null("syscalls_per_op");
     match &row["ratio_ci95"] {
         Value::Null => {}
@@ -165,7 +270,27 @@ fn check_row(row: &Value) -> String {
         mode == "batch" && path == "libc-mmsg",
         "{row}"
     );
+    // A C loop is its own twin; a row with a c-inline row beside it has a floor ratio.
+    if path.starts_with("c") {
+        assert_eq!(row["ratio_to_twin"], 1.0, "{row}");
+    }
+    if path == "c-inline" {
+        assert_eq!(row["ratio_to_floor"], 1.0, "{row}");
+    }
     path
+}
+
+/// The twin each path's `ratio_to_twin` is taken to (compare-schema.md), `None` for no twin.
+fn twin_of(path: &str, transport: &str) -> Option<&'static str> {
+    match path {
+        "libc-read-write" => Some("c"),
+        "libc-send-recv" | "nix" | "socket2" | "rustix" => Some("c-send-recv"),
+        "std" if transport != "unixdgram" => Some("c-send-recv"),
+        "libc-sendto-recvfrom" => Some("c-sendto-recvfrom"),
+        "libc-sendmsg-recvmsg" => Some("c-sendmsg-recvmsg"),
+        "libc-mmsg" => Some("c-mmsg"),
+        _ => None,
+    }
 }
 
 #[test]
@@ -201,11 +326,54 @@ fn json_follows_the_schema() {
     assert!(env["cpu_dma_latency"].is_null(), "not requested, so null");
     let started = env["started_at"].as_str().unwrap();
     assert!(started.len() == 20 && started.ends_with('Z') && &started[10..11] == "T");
+    let m = &env["mitigations"];
+    for k in ["spectre_v2", "spec_rstack_overflow", "retbleed", "cmdline"] {
+        assert!(
+            m[k].is_string() || m[k].is_null(),
+            "env.mitigations.{k}: {m}"
+        );
+    }
+    let read = |f: &str| {
+        std::fs::read_to_string(f)
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
+    let sysfs = read("/sys/devices/system/cpu/vulnerabilities/spectre_v2");
+    assert_eq!(m["spectre_v2"].as_str().map(String::from), sysfs, "{m}");
+    let cmdline = read("/proc/cmdline").unwrap_or_default();
+    let word = cmdline
+        .split_whitespace()
+        .rfind(|w| w.starts_with("mitigations="));
+    assert_eq!(m["cmdline"].as_str(), word, "{m}");
+    assert!(env["trace"].is_null(), "no SOCKLAB_TRACE here");
 
     let rows = doc["rows"].as_array().expect("rows is an array");
     let mut seen = std::collections::BTreeSet::new();
+    let median = |mode: &Value, transport: &Value, path: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r["mode"] == *mode && r["transport"] == *transport && r["path"] == path);
+        row.map(|r| r["median_ns"].as_f64().unwrap())
+    };
     for row in rows {
         let path = check_row(row);
+        let (mode, transport) = (&row["mode"], &row["transport"]);
+        let own = row["median_ns"].as_f64().unwrap();
+        let ratio = |key: &str, to: Option<f64>| match to {
+            Some(m) => {
+                let got = row[key].as_f64().unwrap_or_else(|| panic!("{key}: {row}"));
+                assert!((got - own / m).abs() < 1e-9, "{key}: {row}");
+            }
+            None => assert!(row[key].is_null(), "{key}: {row}"),
+        };
+        if !path.starts_with('c') {
+            let twin = twin_of(&path, transport.as_str().unwrap());
+            ratio(
+                "ratio_to_twin",
+                twin.and_then(|t| median(mode, transport, t)),
+            );
+        }
+        ratio("ratio_to_floor", median(mode, transport, "c-inline"));
         let group = (row["mode"].to_string(), row["transport"].to_string());
         assert_eq!(row["size"], 64);
         assert_eq!(row["iters"], 200, "{row}");
@@ -222,6 +390,10 @@ fn json_follows_the_schema() {
             let group = (format!("{mode:?}"), format!("{transport:?}"));
             for path in [
                 "c",
+                "c-send-recv",
+                "c-sendto-recvfrom",
+                "c-sendmsg-recvmsg",
+                "c-inline",
                 "libc-read-write",
                 "libc-send-recv",
                 "libc-sendto-recvfrom",
@@ -300,7 +472,11 @@ fn counted_syscalls_are_per_op() {
         return;
     }
     let rows = doc["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 2 * 9, "every path but libc-mmsg, in two modes");
+    assert_eq!(
+        rows.len(),
+        2 * 13,
+        "every path but the mmsg pair, in two modes"
+    );
     for row in rows {
         // write+read, sendto+recvfrom, sendmsg+recvmsg…: two calls per same-thread op, and
         // twice that per round trip (the echo thread's two count too; no thread start-up does).
@@ -317,12 +493,20 @@ fn every_slot_runs_and_closes_its_fds() {
     let before = open_fds();
     for mode in Mode::ALL {
         for t in Transport::ALL {
-            if mode == Mode::Batch && t.is_stream() {
+            if mode == Mode::Batch && t.is_stream() || mode == Mode::Syscall {
                 continue;
             }
             for p in PathName::ALL {
                 let mut slot = match Slot::new(mode, t, 100, 4, p, Cpus::default()) {
                     Ok(slot) => slot,
+                    Err(e) if p == PathName::CInline && !cfg!(target_arch = "x86_64") => {
+                        eprintln!("skipped c-inline: {e}");
+                        continue;
+                    }
+                    Err(e) if p == PathName::LibcGso && t != Transport::Udp => {
+                        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported, "{t}: {e}");
+                        continue;
+                    }
                     Err(e) => panic!("{mode} {t} {p}: {e}"),
                 };
                 slot.run(20, true)
@@ -377,4 +561,129 @@ fn stream_mode_has_a_c_row() {
         }
     }
     assert!(!err.contains("no c row"), "{err}");
+}
+
+/// `--mode syscall`: rows without a transport, one per call and way, `ratio_to_floor` to the
+/// inline row of the same call; socklab's sys has no getppid row.
+#[test]
+fn syscall_mode_rows() {
+    let _g = serial();
+    let (doc, _) = compare_json(&[
+        "--iters",
+        "200",
+        "--warmup",
+        "10",
+        "--rounds",
+        "2",
+        "--no-count",
+        "--mode",
+        "syscall",
+    ]);
+    let rows = doc["rows"].as_array().unwrap();
+    let mut names = Vec::new();
+    for row in rows {
+        assert_eq!(row["mode"], "syscall", "{row}");
+        assert!(row["transport"].is_null() && row["size"].is_null(), "{row}");
+        assert!(row["median_ns"].as_f64().unwrap() > 0.0, "{row}");
+        assert_eq!(row["syscalls_per_op"], 1.0, "{row}");
+        let (call, path) = (row["call"].as_str().unwrap(), row["path"].as_str().unwrap());
+        let floor = rows
+            .iter()
+            .find(|r| r["call"] == call && r["path"] == "c-inline")
+            .map(|r| r["median_ns"].as_f64().unwrap());
+        match floor {
+            Some(f) => {
+                let want = row["median_ns"].as_f64().unwrap() / f;
+                assert!((row["ratio_to_floor"].as_f64().unwrap() - want).abs() < 1e-9);
+            }
+            None => assert!(row["ratio_to_floor"].is_null(), "{row}"),
+        }
+        names.push(format!("{call} {path}"));
+    }
+    let mut want = Vec::new();
+    for call in ["getppid", "recv-eagain"] {
+        for path in [
+            "c-inline", "c-frame1", "c-frame2", "c-glibc", "libc", "rustix",
+        ] {
+            let inline = path.starts_with("c-") && path != "c-glibc";
+            if (call, path) == ("getppid", "libc") || inline && !cfg!(target_arch = "x86_64") {
+                continue;
+            }
+            want.push(format!("{call} {path}"));
+        }
+    }
+    assert_eq!(names, want);
+}
+
+/// `libc-gso` in stream mode on UDP: a row with throughput and losses like every stream row,
+/// and a note with its datagrams/s against libc-sendto-recvfrom and the GRO segment size; on
+/// other transports it is skipped with a note.
+#[test]
+fn gso_stream_rows() {
+    let _g = serial();
+    let (doc, _) = compare_json(&[
+        "--iters",
+        "2000",
+        "--warmup",
+        "100",
+        "--rounds",
+        "4",
+        "--no-count",
+        "--no-nagle",
+        "--mode",
+        "stream",
+        "--transport",
+        "udp,unix",
+        "--size",
+        "1400",
+        "--paths",
+        "libc-sendto-recvfrom,libc-gso",
+    ]);
+    let rows = doc["rows"].as_array().unwrap();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r["transport"].as_str().unwrap(), check_row(r)))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "udp libc-sendto-recvfrom",
+            "udp libc-gso",
+            "unix libc-sendto-recvfrom"
+        ]
+    );
+    let gso = &rows[1];
+    assert!(gso["iters"].as_u64().unwrap() > 0, "{gso}");
+    assert!(gso["lost"].as_u64().unwrap() < 2000, "{gso}");
+    let out = socklab(&[
+        "compare",
+        "--iters",
+        "2000",
+        "--warmup",
+        "100",
+        "--rounds",
+        "4",
+        "--no-count",
+        "--mode",
+        "stream",
+        "--transport",
+        "udp",
+        "--size",
+        "64",
+        "--paths",
+        "libc-sendto-recvfrom,libc-gso",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    let note = table
+        .lines()
+        .find(|l| l.starts_with("note: libc-gso udp 64 B:"))
+        .unwrap_or_else(|| panic!("no gso note: {table}"));
+    assert!(
+        note.contains("datagrams/s vs libc-sendto-recvfrom"),
+        "{note}"
+    );
+    assert!(
+        note.contains("segment size 64 B"),
+        "GRO coalesced nothing: {note}"
+    );
 }

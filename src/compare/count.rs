@@ -176,6 +176,8 @@ pub fn decode(spec: &str) -> Result<Config, String> {
     }
     let mut cfg = Config {
         pin: super::Pin::None,
+        // The child runs each row once, untimed: no interleaved rounds.
+        rounds: 1,
         count_syscalls: false,
         nagle: false,
         ..Config::default()
@@ -227,6 +229,10 @@ pub fn child_entry() {
             std::process::exit(2);
         }
     };
+    // The parent's SOCKLAB_TRACE reaches this child too: its lines would be counted as the
+    // paths' syscalls.
+    #[cfg(feature = "trace")]
+    crate::trace::disable();
     println!("{CHILD_HELLO}");
     let code = match child(&cfg) {
         Ok(()) => 0,

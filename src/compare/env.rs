@@ -30,6 +30,53 @@ pub struct Env {
     pub cpu_steal_pct: Option<f64>,
     /// UTC start, ISO 8601 (`2026-11-25T12:00:00Z`).
     pub started_at: String,
+    /// The CPU's mitigation state, which moves the syscall floor.
+    pub mitigations: Mitigations,
+    /// What the run did about socklab's call log: `None` when it was off; otherwise that it was
+    /// on (`SOCKLAB_TRACE` / `--trace`) and switched off for the measured loops and the strace
+    /// count child, whose ratios and counts it would have inflated.
+    pub trace: Option<String>,
+}
+
+/// What `/sys/devices/system/cpu/vulnerabilities/` says about the mitigations that tax a
+/// syscall's entry/exit and each `ret` across it, and the kernel command line's
+/// `mitigations=`: the line that lets tables from two machines be read side by side.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Mitigations {
+    /// `vulnerabilities/spectre_v2` (`Mitigation: Retpolines; IBPB: ...; RSB filling; ...`).
+    pub spectre_v2: Option<String>,
+    /// `vulnerabilities/spec_rstack_overflow` (AMD SRSO: `Mitigation: Safe RET`, ...).
+    pub spec_rstack_overflow: Option<String>,
+    /// `vulnerabilities/retbleed`.
+    pub retbleed: Option<String>,
+    /// The `mitigations=` word of `/proc/cmdline`, if any (`mitigations=off`).
+    pub cmdline: Option<String>,
+}
+
+impl Mitigations {
+    /// Reads the three files and `/proc/cmdline`; an unreadable file is `None`.
+    pub fn read() -> Mitigations {
+        let vuln = |name: &str| {
+            fs::read_to_string(format!("/sys/devices/system/cpu/vulnerabilities/{name}"))
+                .ok()
+                .map(|s| s.trim().to_string())
+        };
+        let cmdline = fs::read_to_string("/proc/cmdline").ok();
+        Mitigations {
+            spectre_v2: vuln("spectre_v2"),
+            spec_rstack_overflow: vuln("spec_rstack_overflow"),
+            retbleed: vuln("retbleed"),
+            cmdline: cmdline.as_deref().and_then(mitigations_word),
+        }
+    }
+}
+
+/// The `mitigations=...` word of a kernel command line (the last one wins, as in the kernel).
+pub fn mitigations_word(cmdline: &str) -> Option<String> {
+    cmdline
+        .split_whitespace()
+        .rfind(|w| w.starts_with("mitigations="))
+        .map(String::from)
 }
 
 /// Reads a one-line file, trimmed; `unknown` if unreadable.
@@ -149,6 +196,8 @@ impl Env {
             cpu_dma_latency: dma,
             cpu_steal_pct: None,
             started_at: iso8601(now),
+            mitigations: Mitigations::read(),
+            trace: None,
         }
     }
 }
@@ -179,6 +228,13 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(iso8601(1_795_608_000), "2026-11-25T12:00:00Z");
+    }
+
+    #[test]
+    fn cmdline_mitigations() {
+        let w = mitigations_word("ro quiet mitigations=auto,nosmt x=1 mitigations=off");
+        assert_eq!(w.as_deref(), Some("mitigations=off"));
+        assert_eq!(mitigations_word("ro quiet"), None);
     }
 
     #[test]

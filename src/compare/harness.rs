@@ -12,6 +12,7 @@ use super::env::{self, Env};
 use super::paths::{self, Path, PathName, Transport};
 use super::stats::{self, Recorder};
 use super::{count, Config, Group, Mode, Nagle, Pin, Report, Row};
+use crate::sys::cfloor::twins;
 use crate::sys::{self, opt::SoRcvTimeo};
 
 /// How long a datagram receiver in `stream` mode waits before it asks whether the sender is done
@@ -83,7 +84,7 @@ impl Sender {
             }
             let buf = vec![0xA5u8; size];
             for k in cmd_rx {
-                let r = (0..k).try_for_each(|_| a.send_msg(&buf)).map(|()| k);
+                let r = a.send_stream(&buf, k).map(|()| k);
                 if done_tx.send(r).is_err() {
                     break;
                 }
@@ -117,6 +118,8 @@ pub struct Slot {
     echo: Option<JoinHandle<io::Result<u64>>>,
     sender: Option<Sender>,
     buf: Vec<u8>,
+    /// `c-inline`'s timestamps, taken in C.
+    stamps: Vec<i64>,
     /// Samples.
     pub rec: Recorder,
     /// Stream mode: messages the sender reported sent.
@@ -157,6 +160,7 @@ impl Slot {
             echo: None,
             sender: None,
             buf: vec![0x5Au8; group.size],
+            stamps: Vec::new(),
             rec: Recorder::new(),
             sent: 0,
             received: 0,
@@ -176,6 +180,7 @@ impl Slot {
                 slot.sender = Some(Sender::spawn(a, group.size, cpus.peer));
             }
             Mode::SameThread | Mode::Batch => {}
+            Mode::Syscall => return Err(io::ErrorKind::Unsupported.into()),
         }
         Ok(slot)
     }
@@ -187,6 +192,9 @@ impl Slot {
     /// The first failing call.
     pub fn run(&mut self, k: u64, record: bool) -> io::Result<()> {
         let batch = self.batch;
+        if self.path == PathName::CInline && self.mode != Mode::Stream {
+            return self.timed_in_c(k, record);
+        }
         match self.mode {
             Mode::SameThread => self.timed(k, 1, record, |a, b, buf| {
                 a.pair_once(b.expect("same-thread keeps b"), buf)
@@ -199,6 +207,7 @@ impl Slot {
                 })
             }
             Mode::Stream => self.stream_round(k, record),
+            Mode::Syscall => Err(io::ErrorKind::Unsupported.into()),
         }
     }
 
@@ -225,6 +234,44 @@ impl Slot {
         Ok(())
     }
 
+    /// `c-inline`'s loop: the samples are timed in C (`clock_gettime` after each), so no function
+    /// frame spans a syscall — not even the harness' per-op call every other path makes.
+    fn timed_in_c(&mut self, k: u64, record: bool) -> io::Result<()> {
+        let per = if self.mode == Mode::Batch {
+            self.batch as u64
+        } else {
+            1
+        };
+        let samples = if self.mode == Mode::Batch {
+            batches(k, self.batch)
+        } else {
+            k
+        };
+        if samples == 0 {
+            return Ok(());
+        }
+        self.stamps.resize(samples as usize + 1, 0);
+        let a = self.a.as_deref().expect("a is kept in this mode");
+        let rx = self.b.as_deref().map_or(a.as_fd(), |b| b.as_fd());
+        let stream = a.is_stream();
+        twins::pair_stamps(
+            twins::Call::Inline,
+            a,
+            rx,
+            &mut self.buf,
+            stream,
+            per,
+            &mut self.stamps,
+        )?;
+        if record {
+            for w in self.stamps.windows(2) {
+                let d = u64::try_from(w[1] - w[0]).unwrap_or(0);
+                self.rec.record(d / per, per);
+            }
+        }
+        Ok(())
+    }
+
     /// One stream round: asks the sender for `k` messages, receives until all arrived or (for
     /// datagrams) the sender is done and the socket stays quiet.
     fn stream_round(&mut self, k: u64, record: bool) -> io::Result<()> {
@@ -236,14 +283,14 @@ impl Slot {
         let mut got = 0;
         let mut sent = None;
         while got < k {
-            match b.recv_msg(&mut self.buf) {
-                Ok(_) => {
+            match b.recv_count(&mut self.buf) {
+                Ok(n) => {
                     let t = Instant::now();
                     if record {
-                        self.rec.record(ns(prev, t), 1);
+                        self.rec.record(ns(prev, t) / n.max(1), n.max(1));
                     }
                     prev = t;
-                    got += 1;
+                    got += n;
                 }
                 Err(e)
                     if matches!(
@@ -359,6 +406,14 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         None
     };
     let mut environment = Env::capture(cfg.pin.name(), dma.as_ref().map(|_| 0));
+    if TraceOff::tracing() {
+        environment.trace = Some(
+            "on (SOCKLAB_TRACE or --trace): the setup calls are logged; switched off for the \
+             measured loops (warm-up and rounds) and the strace count child, whose timings and \
+             counts it would inflate"
+                .into(),
+        );
+    }
     let cpus = Cpus::for_pin(cfg.pin)?;
     let unpinned = sys::sched_getaffinity(0)?;
     Cpus::pin_here(cpus.main)?;
@@ -377,6 +432,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
                 notes.push(note);
             }
         }
+        let trace_off = TraceOff::new();
         for s in &mut slots {
             s.run(cfg.warmup, false)?;
         }
@@ -416,11 +472,19 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
                 s.rec.end_round();
             }
         }
+        drop(trace_off);
         rows.extend(group_rows(group, cfg, &slots));
+        notes.extend(gro_notes(group, &slots));
         for s in slots {
             s.finish()?;
         }
     }
+    let syscall_rows = if cfg.modes().contains(&Mode::Syscall) {
+        let _trace_off = TraceOff::new();
+        super::syscall::run(cfg, progress, &mut notes)?
+    } else {
+        Vec::new()
+    };
     progress("\n");
     // The canary and the strace child need no pinning: give the thread its CPUs back.
     sys::sched_setaffinity(0, &unpinned)?;
@@ -451,13 +515,89 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> io::Result<Report> {
         nagle,
         overhead_ns,
         notes,
+        syscall_rows,
     })
+}
+
+/// Switches socklab's call log off while alive (the measured loops) and back on when dropped:
+/// a traced loop formats and writes a line per `sys` call (ratios of 1.4-1.8 instead of ~1).
+/// The count child (which inherits `SOCKLAB_TRACE`) switches it off itself.
+struct TraceOff {
+    #[cfg_attr(not(feature = "trace"), allow(dead_code))]
+    was_on: bool,
+}
+
+impl TraceOff {
+    /// Whether the log is printing.
+    fn tracing() -> bool {
+        #[cfg(feature = "trace")]
+        return crate::trace::enabled();
+        #[cfg(not(feature = "trace"))]
+        return false;
+    }
+
+    fn new() -> TraceOff {
+        let was_on = TraceOff::tracing();
+        #[cfg(feature = "trace")]
+        if was_on {
+            crate::trace::disable();
+        }
+        TraceOff { was_on }
+    }
+}
+
+impl Drop for TraceOff {
+    fn drop(&mut self) {
+        #[cfg(feature = "trace")]
+        if self.was_on {
+            crate::trace::enable();
+        }
+    }
+}
+
+/// `libc-gso`'s line: datagrams/s against `libc-sendto-recvfrom` in the same group, the
+/// datagrams per `recvmsg` and the segment size GRO reported.
+fn gro_notes(group: &Group, slots: &[Slot]) -> Vec<String> {
+    let rate = |s: &Slot| s.received as f64 / s.busy.as_secs_f64().max(1e-9);
+    let Some(gso) = slots.iter().find(|s| s.path == PathName::LibcGso) else {
+        return Vec::new();
+    };
+    let stats = gso.b.as_deref().and_then(|b| b.gro_stats());
+    let per_recv = stats.map_or(String::new(), |(recvs, n, seg)| {
+        format!(
+            ", {:.1} datagrams per recvmsg (segment size {seg} B, {recvs} recvmsg)",
+            n as f64 / recvs.max(1) as f64
+        )
+    });
+    let vs = slots
+        .iter()
+        .find(|s| s.path == PathName::LibcSendtoRecvfrom)
+        .map_or(String::new(), |s| {
+            format!(
+                " vs libc-sendto-recvfrom {:.0} ({:.2}×)",
+                rate(s),
+                rate(gso) / rate(s).max(1e-9)
+            )
+        });
+    vec![format!(
+        "libc-gso {} {} B: {:.0} datagrams/s{vs}, {} lost of {}{per_recv}",
+        group.transport,
+        group.size,
+        rate(gso),
+        gso.sent.saturating_sub(gso.received),
+        gso.sent
+    )]
 }
 
 /// The rows of one measured group, ratios taken to its `c` slot.
 fn group_rows(group: &Group, cfg: &Config, slots: &[Slot]) -> Vec<Row> {
     let c = slots.iter().find(|s| s.path == PathName::C);
     let c_median = c.map(|c| c.rec.summary().median_ns);
+    let median_of = |p: PathName| {
+        let m = slots.iter().find(|s| s.path == p)?.rec.summary().median_ns;
+        (m > 0.0).then_some(m)
+    };
+    let floor = median_of(PathName::CInline);
     slots
         .iter()
         .map(|s| {
@@ -477,6 +617,12 @@ fn group_rows(group: &Group, cfg: &Config, slots: &[Slot]) -> Vec<Row> {
                 summary,
                 ratio_to_c: c_median.filter(|&m| m > 0.0).map(|m| summary.median_ns / m),
                 ratio_ci95: c.and_then(|c| stats::ratio_ci95(s.rec.rounds(), c.rec.rounds())),
+                ratio_to_twin: s
+                    .path
+                    .twin(group.transport)
+                    .and_then(median_of)
+                    .map(|m| summary.median_ns / m),
+                ratio_to_floor: floor.map(|m| summary.median_ns / m),
                 syscalls_per_op: None,
                 calls: String::new(),
                 mbit_s: stream.then(|| mbit(s)),

@@ -48,6 +48,7 @@ pub mod harness;
 pub mod paths;
 pub mod report;
 pub mod stats;
+pub mod syscall;
 
 use std::str::FromStr;
 
@@ -66,11 +67,21 @@ pub enum Mode {
     /// `same-thread` in batches of `--batch` messages; `libc-mmsg` sends and receives each batch
     /// with one `sendmmsg`/`recvmmsg`; one op = one message.
     Batch,
+    /// Bare syscall cost, no transport: `getppid` and a `recv` failing with `EAGAIN`, inline,
+    /// through C frames, glibc, socklab and rustix ([`syscall`]); one op = one call. Not in the
+    /// default run.
+    Syscall,
 }
 
 impl Mode {
     /// Every mode, in table order.
-    pub const ALL: [Mode; 4] = [Mode::SameThread, Mode::Rtt, Mode::Stream, Mode::Batch];
+    pub const ALL: [Mode; 5] = [
+        Mode::SameThread,
+        Mode::Rtt,
+        Mode::Stream,
+        Mode::Batch,
+        Mode::Syscall,
+    ];
 
     /// The schema name.
     pub fn name(self) -> &'static str {
@@ -79,6 +90,7 @@ impl Mode {
             Mode::Rtt => "rtt",
             Mode::Stream => "stream",
             Mode::Batch => "batch",
+            Mode::Syscall => "syscall",
         }
     }
 
@@ -87,21 +99,29 @@ impl Mode {
     fn default_transports(self) -> &'static [Transport] {
         match self {
             Mode::Batch => &[Transport::Udp, Transport::UnixDgram],
+            Mode::Syscall => &[],
             _ => &Transport::ALL,
         }
     }
 
-    /// Whether the mode can run on `t`.
+    /// Whether the mode can run on `t` (`syscall` has no transport: it makes no groups).
     fn allows(self, t: Transport) -> bool {
-        self != Mode::Batch || !t.is_stream()
+        match self {
+            Mode::Batch => !t.is_stream(),
+            Mode::Syscall => false,
+            _ => true,
+        }
     }
 
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
-    /// operations (`libc-mmsg` only in batch).
+    /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch, `libc-gso` only in stream,
+    /// where it is skipped with a note on transports other than udp).
     pub fn default_paths(self) -> Vec<PathName> {
+        let mmsg = |p| matches!(p, PathName::LibcMmsg | PathName::CMmsg);
         PathName::ALL
             .into_iter()
-            .filter(|&p| self == Mode::Batch || p != PathName::LibcMmsg)
+            .filter(|&p| self == Mode::Batch || !mmsg(p))
+            .filter(|&p| self == Mode::Stream || p != PathName::LibcGso)
             .collect()
     }
 }
@@ -210,24 +230,41 @@ pub struct Group {
     pub paths: Vec<PathName>,
 }
 
+/// `v` without repeats, first occurrence kept: `--mode rtt,rtt` runs rtt once.
+fn merged<T: PartialEq + Copy>(v: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.len());
+    for &x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
 impl Config {
-    /// The transports `mode` runs on under this config.
+    /// The transports `mode` runs on under this config (repeats merged).
     fn transports_for(&self, mode: Mode) -> Vec<Transport> {
         if self.transports.is_empty() {
             mode.default_transports().to_vec()
         } else {
-            let t = self.transports.iter().copied();
+            let t = merged(&self.transports).into_iter();
             t.filter(|&t| mode.allows(t)).collect()
         }
     }
 
-    /// The modes of the run: the given ones, or the defaults that have a transport.
+    /// The message sizes, repeats merged, in the order given.
+    pub fn sizes(&self) -> Vec<usize> {
+        merged(&self.sizes)
+    }
+
+    /// The modes of the run: the given ones (repeats merged), or the defaults that have a
+    /// transport.
     pub fn modes(&self) -> Vec<Mode> {
         if self.modes.is_empty() {
             let fits = |m: &Mode| !self.transports_for(*m).is_empty();
             DEFAULT_MODES.into_iter().filter(fits).collect()
         } else {
-            self.modes.clone()
+            merged(&self.modes)
         }
     }
 
@@ -243,7 +280,7 @@ impl Config {
             paths.sort();
             paths.dedup();
             for transport in self.transports_for(mode) {
-                for &size in &self.sizes {
+                for size in self.sizes() {
                     out.push(Group {
                         mode,
                         transport,
@@ -259,14 +296,24 @@ impl Config {
     /// Checks the flags: every error is one line naming the flag and the allowed values.
     ///
     /// # Errors
-    /// `--iters 0`, a size of 0 or over the transport's maximum, `--pin split` with fewer than
-    /// two CPUs, a mode without a transport, a batch outside 1..=1024.
+    /// `--iters 0`, `--iters` below `--rounds` (a round without samples; one sample per round
+    /// gives a zero-width interval), a size of 0 or over the transport's maximum, `--pin split`
+    /// with fewer than two CPUs, a mode without a transport, a batch outside 1..=1024, a batch
+    /// whose messages do not fit the socket buffers ([`paths::queue_capacity`], probed on
+    /// loopback: a `sendmmsg` would block forever or the receiver would lose datagrams).
     pub fn validate(&self) -> Result<(), String> {
         if self.iters == 0 {
             return Err("--iters: must be at least 1".into());
         }
         if self.rounds == 0 || self.count_ops == 0 {
             return Err("--rounds: must be at least 1".into());
+        }
+        if self.iters < self.rounds as u64 {
+            return Err(format!(
+                "--iters: {} is below --rounds {}: every interleaved round needs samples (raise \
+                 --iters or lower --rounds)",
+                self.iters, self.rounds
+            ));
         }
         if !(1..=MAX_BATCH).contains(&self.batch) {
             return Err(format!(
@@ -277,7 +324,7 @@ impl Config {
         if self.sizes.is_empty() {
             return Err("--size: give at least one value".into());
         }
-        for mode in self.modes() {
+        for mode in self.modes().into_iter().filter(|&m| m != Mode::Syscall) {
             let transports = self.transports_for(mode);
             if transports.is_empty() {
                 return Err(format!(
@@ -297,11 +344,39 @@ impl Config {
                 }
             }
         }
+        self.check_batches_fit()?;
         if self.pin == Pin::Split {
             let cpus = crate::sys::sched_getaffinity(0).map_or(1, |s| s.count());
             if cpus < 2 {
                 return Err(format!(
                     "--pin: split needs 2 CPUs, this process may use {cpus} (allowed: same, none)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Refuses a batch group whose `--batch` messages of `--size` bytes a fresh pair cannot
+    /// queue (probed with [`paths::queue_capacity`]), when a path of the group sends the batch
+    /// before receiving it (`libc-mmsg`, `c-mmsg`).
+    fn check_batches_fit(&self) -> Result<(), String> {
+        let queues = |g: &Group| {
+            g.mode == Mode::Batch
+                && g.paths
+                    .iter()
+                    .any(|p| matches!(p, PathName::LibcMmsg | PathName::CMmsg))
+        };
+        for g in self.groups().iter().filter(|g| queues(g)) {
+            let (t, size, n) = (g.transport, g.size, self.batch);
+            let fit = paths::queue_capacity(t, size, n)
+                .map_err(|e| format!("--batch: probing the {t} socket buffers: {e}"))?;
+            if fit < n {
+                return Err(format!(
+                    "--batch: {n} messages of {size} B do not fit the {t} socket buffers (only \
+                     {fit} queue before the receiver reads; sendmmsg would block or datagrams \
+                     be lost): lower --batch or --size, or raise net.core.wmem_max/rmem_max"
                 ));
             }
         }
@@ -328,6 +403,12 @@ pub struct Row {
     pub ratio_to_c: Option<f64>,
     /// Bootstrap 95% interval of the ratio over the interleaved rounds.
     pub ratio_ci95: Option<[f64; 2]>,
+    /// `median_ns` / the median of the C loop making the same syscalls ([`PathName::twin`]);
+    /// `None` where there is none or it did not run.
+    pub ratio_to_twin: Option<f64>,
+    /// `median_ns` / `c-inline`'s median in the same group (the physical floor); `None`
+    /// without a `c-inline` row.
+    pub ratio_to_floor: Option<f64>,
     /// Counted under strace; `None` when not counted.
     pub syscalls_per_op: Option<f64>,
     /// The syscalls seen per op, e.g. `sendto+recvfrom` (table only).
@@ -362,6 +443,8 @@ pub struct Report {
     pub overhead_ns: f64,
     /// Paths skipped and why, and other remarks for the table.
     pub notes: Vec<String>,
+    /// The `--mode syscall` rows (empty without that mode).
+    pub syscall_rows: Vec<syscall::SyscallRow>,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::paths::PathName;
+use super::syscall::{SysCall, SyscallRow};
 use super::{Mode, Report, Row};
 
 /// A JSON value, enough for the report.
@@ -19,6 +20,10 @@ enum J {
 impl J {
     fn opt_num(v: Option<f64>) -> J {
         v.map_or(J::Null, J::Num)
+    }
+
+    fn opt_str(v: &Option<String>) -> J {
+        v.clone().map_or(J::Null, J::Str)
     }
 
     fn write(&self, out: &mut String, indent: usize) {
@@ -113,6 +118,8 @@ fn row_json(r: &Row) -> J {
             r.ratio_ci95
                 .map_or(J::Null, |[lo, hi]| J::Arr(vec![J::Num(lo), J::Num(hi)])),
         ),
+        ("ratio_to_twin", J::opt_num(r.ratio_to_twin)),
+        ("ratio_to_floor", J::opt_num(r.ratio_to_floor)),
         ("syscalls_per_op", J::opt_num(r.syscalls_per_op)),
     ]);
     if r.mode == Mode::Stream {
@@ -120,6 +127,28 @@ fn row_json(r: &Row) -> J {
         f.push(("lost", r.lost.map_or(J::Null, J::Int)));
     }
     J::Obj(f)
+}
+
+/// A `--mode syscall` row: `transport` and `size` null, the call in `call`, one op = one call.
+fn syscall_row_json(r: &SyscallRow) -> J {
+    let s = &r.summary;
+    J::Obj(vec![
+        ("mode", J::Str(Mode::Syscall.name().into())),
+        ("transport", J::Null),
+        ("call", J::Str(r.call.name().into())),
+        ("path", J::Str(r.path.name().into())),
+        ("size", J::Null),
+        ("iters", J::Int(s.count)),
+        ("median_ns", J::Num(s.median_ns)),
+        ("p99_ns", J::Num(s.p99_ns)),
+        ("p999_ns", J::Num(s.p999_ns)),
+        ("min_ns", J::Num(s.min_ns)),
+        ("ratio_to_c", J::Null),
+        ("ratio_ci95", J::Null),
+        ("ratio_to_twin", J::Null),
+        ("ratio_to_floor", J::opt_num(r.ratio_to_floor)),
+        ("syscalls_per_op", J::Num(1.0)),
+    ])
 }
 
 /// The JSON document (`socklab compare --json`). Beyond the schema's keys it adds
@@ -140,11 +169,33 @@ pub fn json(r: &Report) -> String {
         ),
         ("started_at", J::Str(e.started_at.clone())),
         ("cpu_steal_pct", J::opt_num(e.cpu_steal_pct)),
+        ("trace", J::opt_str(&e.trace)),
+        (
+            "mitigations",
+            J::Obj(vec![
+                ("spectre_v2", J::opt_str(&e.mitigations.spectre_v2)),
+                (
+                    "spec_rstack_overflow",
+                    J::opt_str(&e.mitigations.spec_rstack_overflow),
+                ),
+                ("retbleed", J::opt_str(&e.mitigations.retbleed)),
+                ("cmdline", J::opt_str(&e.mitigations.cmdline)),
+            ]),
+        ),
     ]);
     let mut top = vec![
         ("socklab_version", J::Str(env!("CARGO_PKG_VERSION").into())),
         ("env", env),
-        ("rows", J::Arr(r.rows.iter().map(row_json).collect())),
+        (
+            "rows",
+            J::Arr(
+                r.rows
+                    .iter()
+                    .map(row_json)
+                    .chain(r.syscall_rows.iter().map(syscall_row_json))
+                    .collect(),
+            ),
+        ),
         ("harness_overhead_ns", J::Num(r.overhead_ns)),
     ];
     if let Some(n) = &r.nagle {
@@ -208,6 +259,19 @@ fn env_block(r: &Report, out: &mut String) {
     let _ = writeln!(out, "  cpu_dma_latency {dma}");
     let _ = writeln!(out, "  cpu steal       {steal} during the run");
     let _ = writeln!(out, "  started_at      {}", e.started_at);
+    if let Some(t) = &e.trace {
+        let _ = writeln!(out, "  trace           {t}");
+    }
+    let m = &e.mitigations;
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
+    let _ = writeln!(
+        out,
+        "  mitigations     spectre_v2: {}; spec_rstack_overflow: {}; retbleed: {}; cmdline: {}",
+        or_unknown(&m.spectre_v2),
+        or_unknown(&m.spec_rstack_overflow),
+        or_unknown(&m.retbleed),
+        m.cmdline.as_deref().unwrap_or("no mitigations=")
+    );
     let share = overhead_reference(r).map_or(String::new(), |x| {
         format!(
             " = {:.2}% of the {} {} c median ({})",
@@ -245,12 +309,13 @@ pub fn table(r: &Report) -> String {
                     Mode::Batch => " (one op = one message)",
                     Mode::Stream => " (one op = one message at the receiver)",
                     Mode::SameThread => " (one op = send + receive)",
+                    Mode::Syscall => "",
                 }
             );
             let _ = write!(
                 out,
-                "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6}",
-                "path", "median", "p99", "p99.9", "min", "ratio", "ci95", "sys/op"
+                "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
+                "path", "median", "p99", "p99.9", "min", "ratio", "ci95", "twin", "floor", "sys/op"
             );
             if row.mode == Mode::Stream {
                 let _ = write!(out, " {:>9} {:>6}", "Mbit/s", "lost");
@@ -269,9 +334,11 @@ pub fn table(r: &Report) -> String {
         let sys = row
             .syscalls_per_op
             .map_or("-".into(), |x| format!("{x:.2}"));
+        let twin = row.ratio_to_twin.map_or("-".into(), |x| format!("{x:.3}"));
+        let floor = row.ratio_to_floor.map_or("-".into(), |x| format!("{x:.3}"));
         let _ = write!(
             out,
-            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6}",
+            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
             name,
             fmt_ns(s.median_ns),
             fmt_ns(s.p99_ns),
@@ -279,6 +346,8 @@ pub fn table(r: &Report) -> String {
             fmt_ns(s.min_ns),
             ratio,
             ci,
+            twin,
+            floor,
             sys
         );
         if row.mode == Mode::Stream {
@@ -288,6 +357,7 @@ pub fn table(r: &Report) -> String {
         }
         let _ = writeln!(out, "  {}", row.calls);
     }
+    syscall_table(r, &mut out);
     if let Some(n) = &r.nagle {
         let _ = writeln!(
             out,
@@ -310,8 +380,73 @@ pub fn table(r: &Report) -> String {
     out
 }
 
+/// The `--mode syscall` sections: one per call, each way's ns per call, its ratio to the inline
+/// floor and the "tax" it pays over it, then what the frames are.
+fn syscall_table(r: &Report, out: &mut String) {
+    for call in SysCall::ALL {
+        let rows: Vec<&SyscallRow> = r.syscall_rows.iter().filter(|x| x.call == call).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let floor = rows
+            .iter()
+            .find(|x| x.path == super::syscall::SysPath::CInline)
+            .map(|x| x.summary.median_ns);
+        let _ = writeln!(
+            out,
+            "\nsyscall {} (one op = one call, timed in blocks of {})",
+            call.name(),
+            super::syscall::BLOCK
+        );
+        let _ = writeln!(
+            out,
+            "  {:<10} {:>9} {:>9} {:>9} {:>6} {:>7}  frames",
+            "path", "median", "p99", "min", "floor", "tax"
+        );
+        for x in rows {
+            let s = &x.summary;
+            let floor_ratio = x.ratio_to_floor.map_or("-".into(), |v| format!("{v:.3}"));
+            let tax = floor.map_or("-".into(), |f| format!("{:+.0}ns", s.median_ns - f));
+            let _ = writeln!(
+                out,
+                "  {:<10} {:>9} {:>9} {:>9} {:>6} {:>7}  {}",
+                x.path.name(),
+                fmt_ns(s.median_ns),
+                fmt_ns(s.p99_ns),
+                fmt_ns(s.min_ns),
+                floor_ratio,
+                tax,
+                x.path.what()
+            );
+        }
+    }
+    if !r.syscall_rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "  tax = median - c-inline's: what each frame spanning the syscall costs. A ret whose \
+             call came before the kernel entry mispredicts when the entry/exit clears the return \
+             predictions (retpolines + RSB filling, SRSO Safe RET: see mitigations above); a call \
+             made after the syscall costs nothing extra."
+        );
+    }
+}
+
 /// What each path does that explains its ratio, printed under the table when it ran.
 const PATH_NOTES: &[(PathName, &str)] = &[
+    (
+        PathName::CSendRecv,
+        "c-send-recv, c-sendto-recvfrom, c-sendmsg-recvmsg and c-mmsg are c's loops making the \
+         syscalls of libc-send-recv, libc-sendto-recvfrom, libc-sendmsg-recvmsg and libc-mmsg; \
+         twin = median / the twin's median (std, nix, socket2 and rustix: c-send-recv, the \
+         syscalls they make)",
+    ),
+    (
+        PathName::CInline,
+        "the physical floor: c's read/write loop with the syscall instruction inline and the \
+         samples timed in C, so no function frame spans a syscall (glibc's wrappers are such a \
+         frame: a ret whose call came before the kernel entry loses its return prediction on \
+         CPUs whose mitigations flush it); floor = median / c-inline's median",
+    ),
     (
         PathName::LibcSendtoRecvfrom,
         "on udp sendto passes the peer address, as an unconnected C server does, so the kernel \

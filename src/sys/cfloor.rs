@@ -378,3 +378,508 @@ pub fn echo(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<u64> {
     let ret = unsafe { sl_c_echo(fd, buf.as_mut_ptr(), buf.len(), is_stream.into()) };
     check(ret)
 }
+
+/// The C twins of `c/twins.h`: the same message loops as the floor above, making the syscalls of
+/// each socklab `libc-*` path, plus the physical floor (`write`/`read` as an inline `syscall`
+/// instruction, x86_64 only) and the `sendmmsg`/`recvmmsg` batch.
+pub mod twins {
+    use std::io;
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::ptr::NonNull;
+
+    use super::check;
+    use crate::sys::SockAddr;
+
+    /// Which syscalls a twin makes per message, one way (`SL_C_CALL_*` of `c/twins.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Call {
+        /// `write()` / `read()` through glibc, as the `c` floor.
+        ReadWrite = 0,
+        /// `send()` / `recv()` through glibc (the `sendto`/`recvfrom` syscalls on x86_64).
+        SendRecv = 1,
+        /// `sendto(to)` / `recvfrom()` into a `sockaddr_storage`.
+        SendtoRecvfrom = 2,
+        /// `sendmsg()` / `recvmsg()` with one iovec; `recvmsg` names the peer.
+        SendmsgRecvmsg = 3,
+        /// `write` / `read` as the `syscall` instruction inline: no function frame spans it.
+        Inline = 4,
+    }
+
+    /// Opaque `struct sl_c_mmsg` of `c/twins.h`.
+    #[repr(C)]
+    pub struct RawMmsg {
+        _private: [u8; 0],
+    }
+
+    extern "C" {
+        /// `sl_c_have_inline()` — 1 where [`Call::Inline`] exists (x86_64 Linux).
+        pub fn sl_c_have_inline() -> libc::c_int;
+
+        /// `sl_c_twin_send_msg(call, fd, buf, len, is_stream, to, tolen)` — one message one way.
+        ///
+        /// # Safety
+        /// `buf` readable for `len` bytes; `to` NULL or readable for `tolen` bytes.
+        pub fn sl_c_twin_send_msg(
+            call: libc::c_int,
+            fd: libc::c_int,
+            buf: *const u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+            to: *const libc::c_void,
+            tolen: libc::c_uint,
+        ) -> libc::c_int;
+
+        /// `sl_c_twin_recv_msg(call, fd, buf, len, is_stream)` — one message one way.
+        ///
+        /// # Safety
+        /// `buf` writable for `len` bytes.
+        pub fn sl_c_twin_recv_msg(
+            call: libc::c_int,
+            fd: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_long;
+
+        /// `sl_c_twin_pair_once(call, tx, rx, buf, len, is_stream, to, tolen)` — send on `tx`,
+        /// receive on `rx`.
+        ///
+        /// # Safety
+        /// `buf` readable and writable for `len` bytes; `to` as in [`sl_c_twin_send_msg`].
+        #[allow(clippy::too_many_arguments)]
+        pub fn sl_c_twin_pair_once(
+            call: libc::c_int,
+            tx: libc::c_int,
+            rx: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+            to: *const libc::c_void,
+            tolen: libc::c_uint,
+        ) -> libc::c_int;
+
+        /// `sl_c_twin_echo(call, fd, buf, cap, is_stream, to, tolen)` — the echo side of rtt.
+        ///
+        /// # Safety
+        /// `buf` readable and writable for `cap` bytes; `to` as in [`sl_c_twin_send_msg`].
+        pub fn sl_c_twin_echo(
+            call: libc::c_int,
+            fd: libc::c_int,
+            buf: *mut u8,
+            cap: libc::size_t,
+            is_stream: libc::c_int,
+            to: *const libc::c_void,
+            tolen: libc::c_uint,
+        ) -> libc::c_longlong;
+
+        /// `sl_c_twin_pair_stamps(call, tx, rx, buf, len, is_stream, per, samples, stamps)` —
+        /// timed pairs with a timestamp after each sample of `per` pairs.
+        ///
+        /// # Safety
+        /// `buf` readable and writable for `len` bytes; `stamps` writable for `samples + 1`.
+        #[allow(clippy::too_many_arguments)]
+        pub fn sl_c_twin_pair_stamps(
+            call: libc::c_int,
+            tx: libc::c_int,
+            rx: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+            per: libc::c_longlong,
+            samples: libc::c_longlong,
+            stamps: *mut libc::c_longlong,
+        ) -> libc::c_int;
+
+        /// `sl_c_mmsg_new(n, len)` — headers and buffers for batches; NULL without memory.
+        pub fn sl_c_mmsg_new(n: libc::c_uint, len: libc::size_t) -> *mut RawMmsg;
+
+        /// `sl_c_mmsg_free(m)`.
+        ///
+        /// # Safety
+        /// `m` from [`sl_c_mmsg_new`] (or NULL), freed once.
+        pub fn sl_c_mmsg_free(m: *mut RawMmsg);
+
+        /// `sl_c_mmsg_send(m, fd, n, len)` — `n` messages with one `sendmmsg`.
+        ///
+        /// # Safety
+        /// `m` live, from [`sl_c_mmsg_new`].
+        pub fn sl_c_mmsg_send(
+            m: *mut RawMmsg,
+            fd: libc::c_int,
+            n: libc::c_uint,
+            len: libc::size_t,
+        ) -> libc::c_int;
+
+        /// `sl_c_mmsg_recv(m, fd, n)` — `recvmmsg` until `n` messages arrived.
+        ///
+        /// # Safety
+        /// `m` live, from [`sl_c_mmsg_new`].
+        pub fn sl_c_mmsg_recv(m: *mut RawMmsg, fd: libc::c_int, n: libc::c_uint) -> libc::c_int;
+
+        /// `sl_c_mmsg_one(m, fd, buf, len, receive)` — one message through one header pointed
+        /// at `buf`; returns its `msg_len` or `-errno`.
+        ///
+        /// # Safety
+        /// `m` live, from [`sl_c_mmsg_new`]; `buf` valid for `len` bytes (written if `receive`).
+        pub fn sl_c_mmsg_one(
+            m: *mut RawMmsg,
+            fd: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            receive: libc::c_int,
+        ) -> libc::c_long;
+    }
+
+    /// Whether [`Call::Inline`] is built on this target (x86_64 Linux).
+    pub fn have_inline() -> bool {
+        // SAFETY: takes nothing, reads a constant.
+        unsafe { sl_c_have_inline() != 0 }
+    }
+
+    /// `(ptr, len)` of the address `sendto` passes, NULL/0 for `None`.
+    fn to_parts(to: Option<&SockAddr>) -> (*const libc::c_void, libc::c_uint) {
+        to.map_or((std::ptr::null(), 0), |a| (a.as_ptr().cast(), a.len()))
+    }
+
+    /// `sl_c_twin_send_msg` — one whole message on `fd` with `call`'s send syscall (`to`: the
+    /// address of `sendto`, used by [`Call::SendtoRecvfrom`] only).
+    ///
+    /// # Errors
+    /// The failing call's errno.
+    pub fn send_msg(
+        call: Call,
+        fd: impl AsFd,
+        buf: &[u8],
+        is_stream: bool,
+        to: Option<&SockAddr>,
+    ) -> io::Result<()> {
+        let (to, tolen) = to_parts(to);
+        let fd = fd.as_fd().as_raw_fd();
+        // SAFETY: `buf` is a live slice readable for `buf.len()` bytes; `to` is NULL or points to
+        // a live SockAddr readable for `tolen` bytes; `fd` is borrowed for the call.
+        let ret = unsafe {
+            sl_c_twin_send_msg(
+                call as i32,
+                fd,
+                buf.as_ptr(),
+                buf.len(),
+                is_stream.into(),
+                to,
+                tolen,
+            )
+        };
+        check(ret.into()).map(drop)
+    }
+
+    /// `sl_c_twin_recv_msg` — one whole message with `call`'s receive syscall; returns its
+    /// length.
+    ///
+    /// # Errors
+    /// The failing call's errno; `UnexpectedEof` when the read returned 0.
+    pub fn recv_msg(
+        call: Call,
+        fd: impl AsFd,
+        buf: &mut [u8],
+        is_stream: bool,
+    ) -> io::Result<usize> {
+        let fd = fd.as_fd().as_raw_fd();
+        // SAFETY: `buf` is a live slice writable for `buf.len()` bytes; `fd` borrowed.
+        let ret = unsafe {
+            sl_c_twin_recv_msg(
+                call as i32,
+                fd,
+                buf.as_mut_ptr(),
+                buf.len(),
+                is_stream.into(),
+            )
+        };
+        #[allow(clippy::useless_conversion)]
+        let ret = libc::c_longlong::from(ret);
+        check(ret).map(|n| usize::try_from(n).unwrap_or(buf.len()))
+    }
+
+    /// `sl_c_twin_pair_once` — send `buf` on `tx`, receive it on `rx`, `call`'s syscalls.
+    ///
+    /// # Errors
+    /// As [`recv_msg`].
+    pub fn pair_once(
+        call: Call,
+        tx: impl AsFd,
+        rx: impl AsFd,
+        buf: &mut [u8],
+        is_stream: bool,
+        to: Option<&SockAddr>,
+    ) -> io::Result<()> {
+        let (to, tolen) = to_parts(to);
+        let (tx, rx) = (tx.as_fd().as_raw_fd(), rx.as_fd().as_raw_fd());
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` is valid for reads and writes of `len` bytes (a live `&mut [u8]`); `to`
+        // is NULL or a live SockAddr of `tolen` bytes; `tx`/`rx` are borrowed for the call.
+        let ret = unsafe {
+            sl_c_twin_pair_once(call as i32, tx, rx, ptr, len, is_stream.into(), to, tolen)
+        };
+        check(ret.into()).map(drop)
+    }
+
+    /// `sl_c_twin_echo` — echoes with `call`'s syscalls until a read returns 0; returns the
+    /// echo count.
+    ///
+    /// # Errors
+    /// The failing call's errno.
+    pub fn echo(
+        call: Call,
+        fd: impl AsFd,
+        buf: &mut [u8],
+        is_stream: bool,
+        to: Option<&SockAddr>,
+    ) -> io::Result<u64> {
+        let (to, tolen) = to_parts(to);
+        let fd = fd.as_fd().as_raw_fd();
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` valid for reads and writes of `len` bytes; `to` NULL or `tolen` readable
+        // bytes of a live SockAddr; `fd` borrowed for the call.
+        let ret = unsafe { sl_c_twin_echo(call as i32, fd, ptr, len, is_stream.into(), to, tolen) };
+        check(ret)
+    }
+
+    /// `sl_c_twin_pair_stamps` — `stamps.len() - 1` samples of `per` pairs, timed in C:
+    /// `stamps[i]` is `CLOCK_MONOTONIC` in ns before sample `i` (and after sample `i - 1`).
+    /// With [`Call::Inline`] no function frame spans a syscall.
+    ///
+    /// # Errors
+    /// The first failing call; `EINVAL` for fewer than 2 stamps or a count beyond `i64`.
+    pub fn pair_stamps(
+        call: Call,
+        tx: impl AsFd,
+        rx: impl AsFd,
+        buf: &mut [u8],
+        is_stream: bool,
+        per: u64,
+        stamps: &mut [i64],
+    ) -> io::Result<()> {
+        let einval = || io::Error::from_raw_os_error(libc::EINVAL);
+        let samples = stamps
+            .len()
+            .checked_sub(1)
+            .filter(|&n| n > 0)
+            .ok_or_else(einval)?;
+        let samples = i64::try_from(samples).map_err(|_| einval())?;
+        let per = i64::try_from(per).map_err(|_| einval())?;
+        let (tx, rx) = (tx.as_fd().as_raw_fd(), rx.as_fd().as_raw_fd());
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` valid for `len` bytes both ways; `stamps` is a live slice of
+        // `samples + 1` i64s (= C's long long) for C to write; `tx`/`rx` borrowed for the call.
+        let ret = unsafe {
+            sl_c_twin_pair_stamps(
+                call as i32,
+                tx,
+                rx,
+                ptr,
+                len,
+                is_stream.into(),
+                per,
+                samples,
+                stamps.as_mut_ptr(),
+            )
+        };
+        check(ret.into()).map(drop)
+    }
+
+    /// The `c-mmsg` twin's batch: C-owned `mmsghdr`s, iovecs, names and buffers for up to `n`
+    /// messages of up to `len` bytes, built once (as a C program batching its I/O would).
+    pub struct Mmsg {
+        raw: NonNull<RawMmsg>,
+        slots: usize,
+        len: usize,
+    }
+
+    // SAFETY: the C batch is plain heap memory owned by this value alone (no thread-local or
+    // shared state), so moving it to another thread is sound.
+    unsafe impl Send for Mmsg {}
+
+    impl Mmsg {
+        /// Headers and buffers for `n` messages of `len` bytes.
+        ///
+        /// # Errors
+        /// `ENOMEM` when C's allocation fails, `EINVAL` for `n` 0 or beyond `u32`.
+        pub fn new(n: usize, len: usize) -> io::Result<Mmsg> {
+            let cn = u32::try_from(n)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
+            // SAFETY: sl_c_mmsg_new only allocates; a NULL return is checked below.
+            let raw = unsafe { sl_c_mmsg_new(cn, len) };
+            let raw =
+                NonNull::new(raw).ok_or_else(|| io::Error::from_raw_os_error(libc::ENOMEM))?;
+            Ok(Mmsg { raw, slots: n, len })
+        }
+
+        /// Messages the batch holds.
+        pub fn slots(&self) -> usize {
+            self.slots
+        }
+
+        /// Bytes per message it holds.
+        pub fn capacity(&self) -> usize {
+            self.len
+        }
+
+        /// `sendmmsg` of `n` messages of `len` bytes (0xA5) on `fd`.
+        ///
+        /// # Errors
+        /// `sendmmsg`'s errno; `EIO` when it took fewer than `n`; `EINVAL` beyond the capacity.
+        pub fn send(&mut self, fd: impl AsFd, n: usize, len: usize) -> io::Result<()> {
+            let n = u32::try_from(n).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+            // SAFETY: `self.raw` is live (freed only in Drop) and exclusively borrowed; C checks
+            // `n` and `len` against the capacity it allocated; `fd` borrowed for the call.
+            let ret = unsafe { sl_c_mmsg_send(self.raw.as_ptr(), fd.as_fd().as_raw_fd(), n, len) };
+            check(ret.into()).map(drop)
+        }
+
+        /// `recvmmsg` on `fd` until `n` messages arrived.
+        ///
+        /// # Errors
+        /// `recvmmsg`'s errno; `EINVAL` beyond the capacity.
+        pub fn recv(&mut self, fd: impl AsFd, n: usize) -> io::Result<()> {
+            let n = u32::try_from(n).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+            // SAFETY: `self.raw` is live and exclusively borrowed; C checks `n` against the
+            // slots it allocated and writes only into its own buffers; `fd` borrowed.
+            let ret = unsafe { sl_c_mmsg_recv(self.raw.as_ptr(), fd.as_fd().as_raw_fd(), n) };
+            check(ret.into()).map(drop)
+        }
+    }
+
+    impl Mmsg {
+        /// One `sendmmsg` of `buf` as a batch of one; returns the bytes sent.
+        ///
+        /// # Errors
+        /// `sendmmsg`'s errno.
+        pub fn send_one(&mut self, fd: impl AsFd, buf: &[u8]) -> io::Result<usize> {
+            // SAFETY: `self.raw` is live and exclusively borrowed; with `receive == 0` C only
+            // reads `buf` (a live slice of `buf.len()` bytes) and restores its own iovec after
+            // the call, so no pointer to `buf` outlives it; `fd` borrowed.
+            let ret = unsafe {
+                sl_c_mmsg_one(
+                    self.raw.as_ptr(),
+                    fd.as_fd().as_raw_fd(),
+                    buf.as_ptr().cast_mut(),
+                    buf.len(),
+                    0,
+                )
+            };
+            #[allow(clippy::useless_conversion)]
+            let ret = libc::c_longlong::from(ret);
+            check(ret).map(|n| usize::try_from(n).unwrap_or(buf.len()))
+        }
+
+        /// One `recvmmsg` of one message into `buf`; returns its length (`msg_len`, which can
+        /// exceed `buf.len()` for a truncated datagram, as with `MSG_TRUNC`).
+        ///
+        /// # Errors
+        /// `recvmmsg`'s errno.
+        pub fn recv_one(&mut self, fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+            // SAFETY: `self.raw` is live and exclusively borrowed; C points one iovec at `buf`
+            // (writable for `buf.len()` bytes) for this call only and restores it after.
+            let ret = unsafe {
+                sl_c_mmsg_one(
+                    self.raw.as_ptr(),
+                    fd.as_fd().as_raw_fd(),
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    1,
+                )
+            };
+            #[allow(clippy::useless_conversion)]
+            let ret = libc::c_longlong::from(ret);
+            check(ret).map(|n| usize::try_from(n).unwrap_or(0))
+        }
+    }
+
+    impl Drop for Mmsg {
+        fn drop(&mut self) {
+            // SAFETY: `raw` came from sl_c_mmsg_new and is freed here exactly once.
+            unsafe { sl_c_mmsg_free(self.raw.as_ptr()) }
+        }
+    }
+}
+
+/// Bare syscall cost (`c/bare.h`, `socklab compare --mode syscall`): one syscall in a C loop,
+/// inline, inside one or two non-inlined functions, or through glibc.
+pub mod bare {
+    use std::io;
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::time::Duration;
+
+    use super::check;
+
+    /// The syscall a loop makes (`SL_C_BARE_*` calls of `c/bare.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Call {
+        /// `getppid()`.
+        Getppid = 0,
+        /// `recv(fd, buf, len, MSG_DONTWAIT)` on an empty socket, failing with `EAGAIN`.
+        RecvEagain = 1,
+    }
+
+    /// How the loop makes it (`SL_C_BARE_*` ways of `c/bare.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum How {
+        /// The `syscall` instruction inline in the loop (x86_64 only).
+        Inline = 0,
+        /// The same inside one non-inlined function.
+        Frame1 = 1,
+        /// ... inside a non-inlined function called by another (two frames span the syscall).
+        Frame2 = 2,
+        /// glibc's `getppid()` / `recv()`.
+        Glibc = 3,
+    }
+
+    extern "C" {
+        /// `sl_c_bare_loop(call, how, fd, buf, len, iters)` — `iters` calls timed in C; the
+        /// elapsed ns or `-errno` (`-ENOSYS`: no inline variant on this target; `-EPROTO`: a
+        /// call gave an unexpected result).
+        ///
+        /// # Safety
+        /// `buf` writable for `len` bytes (recv only; unused for getppid).
+        pub fn sl_c_bare_loop(
+            call: libc::c_int,
+            how: libc::c_int,
+            fd: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            iters: libc::c_longlong,
+        ) -> libc::c_longlong;
+    }
+
+    /// `sl_c_bare_loop` — `iters` calls of `call` made `how`, timed in C around the loop. `fd`
+    /// must be an empty socket for [`Call::RecvEagain`] (it is not read for getppid).
+    ///
+    /// # Errors
+    /// `ENOSYS` for an inline variant on a target without one; `EPROTO` when a call did not
+    /// give the expected result (getppid() <= 0, recv not `EAGAIN`); `EINVAL` for `iters`
+    /// beyond `i64`.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::sys::cfloor::bare::{self, Call, How};
+    /// let sock = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let t = bare::time_loop(Call::RecvEagain, How::Glibc, &sock, &mut [0; 64], 100)?;
+    /// assert!(t.as_nanos() > 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn time_loop(
+        call: Call,
+        how: How,
+        fd: impl AsFd,
+        buf: &mut [u8],
+        iters: u64,
+    ) -> io::Result<Duration> {
+        let iters = super::iters_arg(iters)?;
+        let fd = fd.as_fd().as_raw_fd();
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` is a live `&mut [u8]` writable for `len` bytes (the most recv writes);
+        // `fd` is borrowed for the call.
+        let ret = unsafe { sl_c_bare_loop(call as i32, how as i32, fd, ptr, len, iters) };
+        check(ret).map(Duration::from_nanos)
+    }
+}

@@ -396,21 +396,35 @@ pub(crate) trait MinusOne: Copy {
 }
 
 macro_rules! minus_one {
-    ($($t:ty),*) => { $(impl MinusOne for $t { fn is_minus_one(self) -> bool { self == -1 } })* };
+    ($($t:ty),*) => { $(impl MinusOne for $t { #[inline] fn is_minus_one(self) -> bool { self == -1 } })* };
 }
 minus_one!(i32, i64, isize);
 
 /// The one place a C return value becomes a `Result`: `-1` reads `errno` at once and builds an
 /// [`Error`] for `call`, formatting its arguments only on failure.
+///
+/// Inlined, with the failure out of line: the success path of every sys fn stays a compare and
+/// a move, small enough to inline into its caller, so no extra function frame spans the syscall
+/// (the frame whose `ret` the kernel entry/exit makes mispredict: `socklab compare --mode
+/// syscall`).
+#[inline]
 pub(crate) fn cvt<T: MinusOne>(
     ret: T,
     call: &'static str,
     args: impl FnOnce() -> String,
 ) -> Result<T> {
     if ret.is_minus_one() {
-        let code = Errno::last();
-        Err(Error::new(code, call, args()))
+        Err(cvt_failed(call, args))
     } else {
         Ok(ret)
     }
+}
+
+/// [`cvt`]'s failure: reads `errno` first (nothing may run between the call and this read but
+/// the compare), then formats the arguments.
+#[cold]
+#[inline(never)]
+fn cvt_failed(call: &'static str, args: impl FnOnce() -> String) -> Error {
+    let code = Errno::last();
+    Error::new(code, call, args())
 }

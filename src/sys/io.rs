@@ -163,6 +163,7 @@ pub(super) fn bytes_written(fd: c_int, flags: c_int, n: usize, cap: usize) -> us
 
 /// Runs one receive call on `buf`'s raw parts and converts its result; `flags` are the call's
 /// (0 for read), to tell the bytes written from C's return value.
+#[inline]
 fn recv_with<'a, B: RecvBuf<'a>>(
     mut buf: B,
     (fd, flags): (c_int, c_int),
@@ -198,6 +199,7 @@ fn recv_with<'a, B: RecvBuf<'a>>(
 /// assert_eq!((got, n), (&mut b"hello".to_owned()[..], 5));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
     let fd = fd.as_fd().as_raw_fd();
     recv_with(
@@ -242,6 +244,7 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
 /// assert_eq!((&filled[..], n), (&b"0123"[..], 10));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Result<B::Output> {
     let fd = sockfd.as_fd().as_raw_fd();
     recv_with(
@@ -278,6 +281,7 @@ pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Resu
 /// assert_eq!((&buf[..n], from), (&b"ping"[..], Some(sys::getsockname(&a)?)));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn recvfrom<'a, B: RecvBuf<'a>>(
     sockfd: impl AsFd,
     buf: B,
@@ -349,6 +353,7 @@ pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
 /// assert_eq!(sys::write(&a, b"record")?, 6);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
     let fd = fd.as_fd().as_raw_fd();
     // SAFETY: `buf` is readable for `buf.len()` bytes.
@@ -373,6 +378,7 @@ pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
 /// assert_eq!(err.code(), Errno::EPIPE);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: `buf` is readable for `buf.len()` bytes.
@@ -402,6 +408,7 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 /// assert_eq!(err.code(), Errno::EMSGSIZE);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[inline]
 pub fn sendto(sockfd: impl AsFd, buf: &[u8], flags: c_int, dest_addr: &SockAddr) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     let (p, len) = (buf.as_ptr().cast(), buf.len());

@@ -56,6 +56,8 @@ mod select;
 mod services;
 pub mod signal;
 mod socket;
+#[cfg(feature = "inline-syscalls")]
+mod syscall;
 pub(crate) mod trace;
 #[cfg(feature = "trace")]
 mod trace_more;

@@ -18,8 +18,12 @@
 //! unsafe { raw::close(fd) };
 //! ```
 
-use libc::{c_int, c_uint, c_void, mmsghdr, msghdr, nfds_t, pollfd, size_t, sockaddr, socklen_t};
-use libc::{cpu_set_t, pid_t, ssize_t, timespec};
+use ::libc::{c_int, c_uint, c_void, mmsghdr, msghdr, nfds_t, pollfd, size_t, sockaddr, socklen_t};
+use ::libc::{cpu_set_t, pid_t, ssize_t, timespec};
+
+// Feature `inline-syscalls`: `libc::read(…)` below is the `syscall` instruction inline.
+#[cfg(feature = "inline-syscalls")]
+use super::syscall::libc;
 
 pub use super::services::raw::{getservbyname, getservbyname_r};
 use super::trace::traced;
@@ -189,6 +193,7 @@ pub unsafe fn getpeername(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
 ///
 /// # Safety
 /// `buf` must be writable for `count` bytes.
+#[inline] // the data path: lets the syscall inline into callers in other crates
 pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
     traced!(libc::read(fd, buf, count), move |(), r, e| {
         // SAFETY: `buf` is valid for `count` bytes; the kernel wrote `r` of them on success.
@@ -200,6 +205,7 @@ pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
 ///
 /// # Safety
 /// `buf` must be readable for `count` bytes.
+#[inline]
 pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
     traced!(libc::write(fd, buf, count), move |(), r, e| {
         // SAFETY: `buf` is readable for `count` bytes (this fn's contract).
@@ -211,6 +217,7 @@ pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
 ///
 /// # Safety
 /// `buf` must be readable for `len` bytes.
+#[inline]
 pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int) -> ssize_t {
     traced!(libc::send(sockfd, buf, len, flags), move |(), r, e| {
         // SAFETY: `buf` is readable for `len` bytes. glibc makes send(2) as sendto(2) with no
@@ -224,6 +231,7 @@ pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int)
 ///
 /// # Safety
 /// `buf` must be writable for `len` bytes.
+#[inline]
 pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -> ssize_t {
     traced!(libc::recv(sockfd, buf, len, flags), move |(), r, e| {
         // SAFETY: `buf` is valid for `len` bytes (this fn's contract); `line::recv` shows only
@@ -241,6 +249,7 @@ pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -
 /// `buf` must be readable for `len` bytes; `dest_addr` must be NULL (with `addrlen` 0) or
 /// readable for `min(addrlen, sizeof(sockaddr_storage))` bytes (a longer `addrlen` is refused
 /// with `EINVAL` unread, as for [`bind`]).
+#[inline]
 pub unsafe fn sendto(
     sockfd: c_int,
     buf: *const c_void,
@@ -265,6 +274,7 @@ pub unsafe fn sendto(
 /// # Safety
 /// `buf` must be writable for `len` bytes; `src_addr` and `addrlen` are both NULL, or `addrlen`
 /// points to a readable and writable `socklen_t` holding the size of the buffer at `src_addr`.
+#[inline]
 pub unsafe fn recvfrom(
     sockfd: c_int,
     buf: *mut c_void,
@@ -304,6 +314,7 @@ pub unsafe fn recvfrom(
 /// `msg` must point to a valid `msghdr` whose iovecs and control buffer are readable for the
 /// lengths it states, and whose name is NULL or readable for `min(msg_namelen,
 /// sizeof(sockaddr_storage))` bytes (the kernel reads no more).
+#[inline]
 pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_t {
     traced!(libc::sendmsg(sockfd, msg, flags), move |(), r, e| {
         // SAFETY: `msg` and its buffers are readable as this fn's contract states.
@@ -317,6 +328,7 @@ pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_
 /// # Safety
 /// `msg` must point to a valid, writable `msghdr` whose name, iovec and control buffers are
 /// writable for the lengths it states.
+#[inline]
 pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t {
     traced!(
         libc::recvmsg(sockfd, msg, flags),
@@ -335,6 +347,7 @@ pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t 
 ///
 /// # Safety
 /// `msgvec` must point to `vlen` writable `mmsghdr`s, each valid as for [`sendmsg`].
+#[inline]
 pub unsafe fn sendmmsg(sockfd: c_int, msgvec: *mut mmsghdr, vlen: c_uint, flags: c_int) -> c_int {
     traced!(
         libc::sendmmsg(sockfd, msgvec, vlen, flags),
@@ -352,6 +365,7 @@ pub unsafe fn sendmmsg(sockfd: c_int, msgvec: *mut mmsghdr, vlen: c_uint, flags:
 /// # Safety
 /// `msgvec` must point to `vlen` writable `mmsghdr`s, each valid as for [`recvmsg`]; `timeout`
 /// is NULL or points to a readable and writable `timespec`.
+#[inline]
 pub unsafe fn recvmmsg(
     sockfd: c_int,
     msgvec: *mut mmsghdr,
