@@ -300,9 +300,8 @@ pub fn getaddrinfo(
 ) -> Result<AddrInfoList> {
     let c_node = c_arg("getaddrinfo", "node", node)?;
     let c_service = c_arg("getaddrinfo", "service", service)?;
-    // SAFETY: addrinfo is a plain C struct for which all-zero (NULL pointers) is valid, and is
-    // what C's `memset(&hints, 0, sizeof hints)` makes.
-    let mut c_hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    // What C's `memset(&hints, 0, sizeof hints)` makes.
+    let mut c_hints: libc::addrinfo = super::zeroed::zeroed();
     if let Some(h) = hints {
         c_hints.ai_flags = h.ai_flags;
         c_hints.ai_family = h.ai_family;

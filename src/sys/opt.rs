@@ -29,7 +29,7 @@
 //! `setsockopt(fd 3, SOL_SOCKET, SO_REUSEADDR, 4 bytes): EBADF (Bad file descriptor)`.
 
 use std::fmt;
-use std::mem::{size_of, MaybeUninit};
+use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_void};
 use std::time::Duration;
@@ -570,11 +570,7 @@ pub fn get_opt<O: GetOpt>(sockfd: impl AsFd, opt: O) -> Result<O::Value> {
     Ok(O::decode(c))
 }
 
-/// An all-zero `T`, the start of every value the kernel fills.
-fn zeroed_plain<T: Plain>() -> T {
-    // SAFETY: T is Plain: every byte pattern, all-zero included, is a valid T.
-    unsafe { MaybeUninit::<T>::zeroed().assume_init() }
-}
+use super::zeroed::zeroed_plain;
 
 /// Declares one typed option: a unit struct, its [`SockOpt`] facts and its conversions. Each use
 /// is preceded by a `// SAFETY:` comment saying why the kernel keeps [`SockOpt`]'s promise for

@@ -23,8 +23,8 @@ pub struct FdSet(libc::fd_set);
 impl FdSet {
     /// An empty set: C's `fd_set s; FD_ZERO(&s);`.
     pub fn new() -> FdSet {
-        // SAFETY: fd_set is an array of integers; all zero bits is the empty set FD_ZERO makes.
-        FdSet(unsafe { std::mem::zeroed() })
+        // All zero bits is the empty set FD_ZERO makes.
+        FdSet(super::zeroed::zeroed())
     }
 
     /// `FD_ZERO(&set)` — select(2): clears every fd.

@@ -111,8 +111,7 @@ pub fn getservbyname(name: &str, proto: Option<&str>) -> Result<Option<Servent>>
     let proto_ptr = c_proto.as_ref().map_or(std::ptr::null(), |p| p.as_ptr());
     let mut buf: Vec<c_char> = vec![0; 1024];
     loop {
-        // SAFETY: `servent` is pointers and an int, for which all-zero bytes are valid (NULL, 0).
-        let mut ent: libc::servent = unsafe { std::mem::zeroed() };
+        let mut ent: libc::servent = super::zeroed::zeroed();
         let mut result: *mut libc::servent = std::ptr::null_mut();
         // SAFETY: `c_name` is NUL-terminated, `proto_ptr` NULL or NUL-terminated (`c_proto`
         // lives to the end of this fn); `ent` and `result` are writable locals; `buf` is

@@ -119,8 +119,7 @@ impl SigSet {
     /// # Errors
     /// `EINVAL` for a number that is not a signal.
     pub fn of(signals: &[c_int]) -> Result<SigSet> {
-        // SAFETY: sigset_t is a plain bit array for which all zeroes is a valid value.
-        let mut set: libc::sigset_t = unsafe { mem::zeroed() };
+        let mut set: libc::sigset_t = super::zeroed::zeroed();
         // SAFETY: `set` is a live, writable sigset_t.
         let rc = unsafe { raw::sigemptyset(&mut set) };
         cvt(rc, "sigemptyset", String::new)?;
@@ -186,8 +185,8 @@ pub fn sigaction(signum: c_int, action: SigAction) -> Result<()> {
             "a handler that returns from SIGSEGV/SIGBUS/SIGILL/SIGFPE would fault again at once",
         ));
     }
-    // SAFETY: struct sigaction is plain data; all zeroes is SIG_DFL, no flags, an empty mask.
-    let mut act: libc::sigaction = unsafe { mem::zeroed() };
+    // All zeroes is SIG_DFL, no flags, an empty mask.
+    let mut act: libc::sigaction = super::zeroed::zeroed();
     let name = match action {
         SigAction::Default => {
             act.sa_sigaction = libc::SIG_DFL;

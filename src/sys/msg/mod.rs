@@ -2,7 +2,7 @@
 //! [`cmsg`] ([`CmsgBuffer`], `CMSG_SPACE`/`CMSG_LEN`), sendmmsg(2)/recvmmsg(2) in [`mmsg`].
 
 use std::io::{IoSlice, IoSliceMut};
-use std::mem::{self, size_of};
+use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::raw::{c_int, c_void};
 use std::ptr;
@@ -30,9 +30,8 @@ fn new_msghdr(
     iovlen: usize,
     (control, controllen): (*mut c_void, usize),
 ) -> msghdr {
-    // SAFETY: msghdr is a C struct of integers and raw pointers; all-zero bytes is a valid value
-    // (NULL pointers, zero lengths), the same value C code gets from `struct msghdr m = {0};`.
-    let mut m: msghdr = unsafe { mem::zeroed() };
+    // NULL pointers, zero lengths: what C code gets from `struct msghdr m = {0};`.
+    let mut m: msghdr = super::zeroed::zeroed();
     m.msg_name = name;
     m.msg_namelen = namelen;
     m.msg_iov = iov;
