@@ -328,16 +328,15 @@ std_conversions!(
 
 // ---- options (setsockopt/getsockopt) ----
 
-/// The typed options only: the byte-level calls are `unsafe` (what `optlen` means depends on
-/// the option), so there is no `Socket::getsockopt`; call [`sys::getsockopt`] with `&socket`:
+/// The typed options only. There is no `Socket::getsockopt`: the byte-level calls need the
+/// caller's promise about what `optlen` means for the option, so for an option socklab has no
+/// type for, call [`sys::getsockopt`] (or [`sys::setsockopt`]) with `&socket` — their docs show
+/// how — or add the type with an `unsafe impl` of [`sys::SockOpt`].
 ///
 /// ```
-/// use socklab::{Socket, sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET}};
+/// use socklab::{Socket, sys::{self, opt::SoType, AF_INET, SOCK_STREAM}};
 /// let s = Socket::socket(AF_INET, SOCK_STREAM, 0)?;
-/// let mut v = [0u8; 4];
-/// // SAFETY: SO_TYPE is an int with a byte-count optlen: the kernel writes at most 4 bytes.
-/// assert_eq!(unsafe { sys::getsockopt(&s, SOL_SOCKET, libc::SO_TYPE, &mut v)? }, 4);
-/// assert_eq!(i32::from_ne_bytes(v), SOCK_STREAM);
+/// assert_eq!(s.get_opt(SoType)?, SOCK_STREAM); // getsockopt(fd, SOL_SOCKET, SO_TYPE, [1], [4])
 /// # Ok::<(), socklab::Error>(())
 /// ```
 impl Socket {

@@ -123,7 +123,7 @@ fn c_layouts() -> (BTreeMap<String, (usize, usize)>, BTreeMap<String, usize>) {
 fn offsets_and_sizes_match_c() {
     let (c_fields, c_sizes) = c_layouts();
     let layouts = [
-        (Kind::SockaddrIn, Some("127.0.0.1:8080")),
+        (Kind::SockaddrIn, Some("127.0.0.1:80")),
         (Kind::SockaddrIn6, Some("[::1]:9090")),
         (Kind::SockaddrUn, Some("/tmp/x.sock")),
         (Kind::Msghdr, None),
