@@ -121,44 +121,8 @@ mod line {
     use std::os::raw::{c_int, c_ulong};
 
     use super::{CapUserData, CapUserHeader, CAP_VERSION_3};
+    use crate::sys::names::{CLONE_FLAGS, IFF_FLAGS, IFREQ_REQUESTS};
     use crate::sys::{fmt, Errno};
-
-    /// `(value, "NAME")` pairs of `libc` constants.
-    macro_rules! names {
-        ($($c:ident),* $(,)?) => { &[$((libc::$c as i64, stringify!($c))),*] };
-    }
-
-    const CLONE_FLAGS: &[(i64, &str)] = names!(
-        CLONE_FILES,
-        CLONE_FS,
-        CLONE_NEWNS,
-        CLONE_NEWCGROUP,
-        CLONE_NEWUTS,
-        CLONE_NEWIPC,
-        CLONE_NEWUSER,
-        CLONE_NEWPID,
-        CLONE_NEWNET,
-        CLONE_SYSVSEM,
-    );
-    const IFF_FLAGS: &[(i64, &str)] = names!(
-        IFF_UP,
-        IFF_BROADCAST,
-        IFF_DEBUG,
-        IFF_LOOPBACK,
-        IFF_POINTOPOINT,
-        IFF_NOTRAILERS,
-        IFF_RUNNING,
-        IFF_NOARP,
-        IFF_PROMISC,
-        IFF_ALLMULTI,
-        IFF_MASTER,
-        IFF_SLAVE,
-        IFF_MULTICAST,
-        IFF_PORTSEL,
-        IFF_AUTOMEDIA,
-        IFF_DYNAMIC,
-    );
-    const IFREQ_REQUESTS: &[(i64, &str)] = names!(SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCETHTOOL);
 
     pub(super) fn unshare(flags: c_int, ret: c_int, e: Errno) -> String {
         let f = fmt::flags(CLONE_FLAGS, flags as i64, "CLONE_???");
