@@ -1,5 +1,6 @@
 //! Printing a [`Report`]: the human table (env block, one section per group) and the JSON
-//! document of `../shared/compare-schema.md`, written by hand (no serde in the crate).
+//! document of `../shared/compare-schema.md`, written by hand: the `compare` feature has serde
+//! (for [`Env`](super::env::Env)) but not serde_json.
 
 use std::fmt::Write;
 
