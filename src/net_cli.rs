@@ -199,7 +199,8 @@ fn fail(e: NetError) -> ExitCode {
     }
 }
 
-fn or_exit(r: Result<(), ExitCode>) -> ExitCode {
+/// The exit code of a run whose last step was [`emit`]: success, or emit's code.
+pub fn or_exit(r: Result<(), ExitCode>) -> ExitCode {
     r.err().unwrap_or(ExitCode::SUCCESS)
 }
 
