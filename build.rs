@@ -1,6 +1,6 @@
 //! Build script: compiles C only for the features that need it.
-//! - `compare`: the C floor `c/pingpong.c` into a static library linked into the crate
-//!   (`sys::cfloor`).
+//! - `compare`: the C floor (`c/pingpong.c`, its twins `c/twins.c`, the bare-syscall loops
+//!   `c/bare.c`) into a static library linked into the crate (`sys::cfloor`).
 //! - `cref`: the seed's C/C++ reference programs in `c/` into executables under `OUT_DIR`, their
 //!   paths exported as `SOCKLAB_C_*` env vars for the tests that run them.
 //!

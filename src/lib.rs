@@ -21,10 +21,11 @@
 //! |---|---|---|
 //! | (none) | `sys`, `sys::raw`, `Socket`: needs `libc` alone | no |
 //! | `trace` (default) | `socklab::trace`, the strace-format call log | no |
-//! | `compare` | `socklab::compare` (the harness) and `sys::cfloor` (the C floor) | `c/pingpong.c` |
+//! | `compare` | `socklab::compare` (the harness) and `sys::cfloor` (the C floor) | `c/pingpong.c`, `c/twins.c`, `c/bare.c` |
 //! | `experiments` | `socklab::experiments` and `sys::ns` (unshare, capabilities, interface ioctls) | no |
 //! | `cref` | the seed's C/C++ reference programs, for the tests that run them | `c/tcp_server.cpp`, `c/*_client.c`, `c/udp_server.c` |
 //! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments` and `cref` | as those |
+//! | `inline-syscalls` | `sys::raw` issues the syscall instruction inline (Linux x86_64) instead of calling glibc | no |
 //!
 //! A library user who writes `socklab = { version = "0.1", default-features = false }` builds
 //! `libc` and this crate's Rust, and no C compiler runs. See ARCHITECTURE.md for the layers.

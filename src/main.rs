@@ -206,7 +206,7 @@ fn compare(args: &CompareArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    printed.err().unwrap_or(ExitCode::SUCCESS)
+    net_cli::or_exit(printed)
 }
 
 /// `--trace`: turns the call log on for the whole run.
@@ -269,7 +269,7 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
             .iter()
             .map(|e| format!("{:width$}  {}\n", e.name, e.claim))
             .collect();
-        return net_cli::emit(&list).err().unwrap_or(ExitCode::SUCCESS);
+        return net_cli::or_exit(net_cli::emit(&list));
     }
     let mut chosen = Vec::new();
     for name in &args.names {
@@ -340,7 +340,7 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         out.push('\n');
     }
     let text = out.trim_end_matches('\n').to_owned() + "\n";
-    net_cli::emit(&text).err().unwrap_or(ExitCode::SUCCESS)
+    net_cli::or_exit(net_cli::emit(&text))
 }
 
 /// `socklab inspect STRUCT [ADDRESS]`.
@@ -356,9 +356,7 @@ fn inspect(args: &InspectArgs) -> ExitCode {
     match inspect::inspect(kind, args.address.as_deref()) {
         Ok(layouts) => {
             let text: Vec<String> = layouts.iter().map(ToString::to_string).collect();
-            net_cli::emit(&text.join("\n"))
-                .err()
-                .unwrap_or(ExitCode::SUCCESS)
+            net_cli::or_exit(net_cli::emit(&text.join("\n")))
         }
         Err(e) => usage_error(&e.to_string()),
     }

@@ -199,7 +199,8 @@ fn fail(e: NetError) -> ExitCode {
     }
 }
 
-fn or_exit(r: Result<(), ExitCode>) -> ExitCode {
+/// The exit code of a run whose last step was [`emit`]: success, or emit's code.
+pub fn or_exit(r: Result<(), ExitCode>) -> ExitCode {
     r.err().unwrap_or(ExitCode::SUCCESS)
 }
 
@@ -248,18 +249,7 @@ pub fn pingpong(a: &PingpongArgs) -> ExitCode {
     };
     match client::pingpong(&cfg) {
         Ok(r) if a.json => or_exit(emit(&net::json(vec![r]))),
-        Ok(r) => or_exit(emit(&format!(
-            "pingpong {} {} {} B x {}: median {:.1} µs, p99 {:.1} µs, p99.9 {:.1} µs, min {:.1} µs, lost {}\n",
-            r.key.transport,
-            r.key.to,
-            r.key.size,
-            r.key.iters,
-            r.median_ns / 1e3,
-            r.p99_ns / 1e3,
-            r.p999_ns / 1e3,
-            r.min_ns / 1e3,
-            r.lost
-        ))),
+        Ok(r) => or_exit(emit(&format!("{r}\n"))),
         Err(e) => fail(e),
     }
 }
@@ -281,23 +271,7 @@ pub fn stream(a: &StreamArgs) -> ExitCode {
     };
     match client::stream(&cfg) {
         Ok(r) if a.json => or_exit(emit(&net::json(vec![r]))),
-        Ok(r) => or_exit(emit(&format!(
-            "stream {} {} {} B for {:.1} s: {:.1} Mbit/s at the receiver, {} of {} bytes received, lost {} ({:.3}%){}\n",
-            r.key.transport,
-            r.key.to,
-            r.key.size,
-            r.elapsed_s,
-            r.mbit_s,
-            r.received_bytes,
-            r.sent_bytes,
-            r.lost,
-            r.lost_fraction * 100.0,
-            match r.checksum_ok {
-                Some(true) => ", echo checksum equal",
-                Some(false) => ", echo checksum DIFFERS",
-                None => "",
-            }
-        ))),
+        Ok(r) => or_exit(emit(&format!("{r}\n"))),
         Err(e) => fail(e),
     }
 }

@@ -1,8 +1,10 @@
 //! Printing a [`Report`]: the human table (env block, one section per group) and the JSON
-//! document of `../shared/compare-schema.md`, written by hand (no serde in the crate).
+//! document of `../shared/compare-schema.md`, written by hand: the `compare` feature has serde
+//! (for [`Env`]) but not serde_json.
 
 use std::fmt::Write;
 
+use super::env::Env;
 use super::paths::PathName;
 use super::syscall::{SysCall, SyscallRow};
 use super::{Mode, Report, Row};
@@ -151,12 +153,10 @@ fn syscall_row_json(r: &SyscallRow) -> J {
     ])
 }
 
-/// The JSON document (`socklab compare --json`). Beyond the schema's keys it adds
-/// `env.cpu_steal_pct`, `harness_overhead_ns` and `nagle` (the canary, kept out of `rows`
-/// because its pattern is not one of the schema's paths).
-pub fn json(r: &Report) -> String {
-    let e = &r.env;
-    let env = J::Obj(vec![
+/// The `env` block of the JSON document: [`Env`]'s fields, as `socklab::net`'s `--json` gets
+/// them from serde (a unit test holds the two to the same keys and values).
+fn env_json(e: &Env) -> J {
+    J::Obj(vec![
         ("kernel", J::Str(e.kernel.clone())),
         ("cpu_model", J::Str(e.cpu_model.clone())),
         ("cpus", J::Int(e.cpus as u64)),
@@ -182,7 +182,14 @@ pub fn json(r: &Report) -> String {
                 ("cmdline", J::opt_str(&e.mitigations.cmdline)),
             ]),
         ),
-    ]);
+    ])
+}
+
+/// The JSON document (`socklab compare --json`). Beyond the schema's keys it adds
+/// `env.cpu_steal_pct`, `harness_overhead_ns` and `nagle` (the canary, kept out of `rows`
+/// because its pattern is not one of the schema's paths).
+pub fn json(r: &Report) -> String {
+    let env = env_json(&r.env);
     let mut top = vec![
         ("socklab_version", J::Str(env!("CARGO_PKG_VERSION").into())),
         ("env", env),
@@ -495,6 +502,18 @@ mod tests {
         let mut s = String::new();
         J::Arr(vec![J::Num(1.0), J::Num(f64::NAN), J::Int(3)]).write(&mut s, 0);
         assert_eq!(s, "[1.0, null, 3]");
+    }
+
+    /// The hand-written `env` block and serde's (what `pingpong --json` prints) agree.
+    #[test]
+    fn env_block_matches_serde() {
+        let mut env = Env::capture("none", Some(0));
+        env.cpu_steal_pct = Some(1.25);
+        env.trace = Some("off for the measured loops".into());
+        let mut ours = String::new();
+        env_json(&env).write(&mut ours, 0);
+        let ours: serde_json::Value = serde_json::from_str(&ours).unwrap();
+        assert_eq!(ours, serde_json::to_value(&env).unwrap());
     }
 
     #[test]

@@ -157,8 +157,7 @@ fn fill(ns: &Netns, backlog: i32) -> Res<Filled> {
 /// What the client whose final ACK met a full queue saw, with `tcp_abort_on_overflow=1`:
 /// its `recv` result and the namespace's `ListenOverflows` growth while it sent.
 fn abort_on_overflow(ns: &Netns) -> Res<(String, i64)> {
-    let sysctl = "/proc/sys/net/ipv4/tcp_abort_on_overflow";
-    std::fs::write(sysctl, "1").map_err(|e| Stop::Failed(format!("writing {sysctl}: {e}")))?;
+    env::set_sysctl("net/ipv4/tcp_abort_on_overflow", "1")?;
     let lst = env::socket(SOCK_STREAM)?;
     sys::bind(&lst, &env::lo(0))?;
     sys::listen(&lst, 3)?;

@@ -497,6 +497,13 @@ pub(crate) fn sysctl(path: &str) -> Option<String> {
     Some(text.lines().next()?.trim().to_owned())
 }
 
+/// Writes `value` to `/proc/sys/<path>` (a sysctl; inside [`in_netns`], a `net.*` one is the
+/// namespace's own).
+pub(crate) fn set_sysctl(path: &str, value: &str) -> Res<()> {
+    let full = format!("/proc/sys/{path}");
+    std::fs::write(&full, value).map_err(|e| Stop::Failed(format!("writing {full}: {e}")))
+}
+
 /// What a socket call gave, for the evidence: `ok` or the errno's symbol.
 pub(crate) fn outcome_of<T>(r: &sys::Result<T>) -> String {
     match r {

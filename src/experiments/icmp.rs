@@ -226,9 +226,7 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
 
     // SOCK_DGRAM ping socket: needs the gid in ping_group_range (opened up in our namespace).
     if ns.is_some() {
-        let path = "/proc/sys/net/ipv4/ping_group_range";
-        std::fs::write(path, "0 2147483647")
-            .map_err(|err| Stop::Failed(format!("writing {path}: {err}")))?;
+        env::set_sysctl("net/ipv4/ping_group_range", "0 2147483647")?;
     }
     let range = env::sysctl("net/ipv4/ping_group_range").unwrap_or_default();
     ev(e, "ping_group_range", range.replace('\t', " "));

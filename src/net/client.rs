@@ -153,6 +153,26 @@ pub struct PingpongRow {
     pub max_ns: f64,
 }
 
+impl std::fmt::Display for PingpongRow {
+    /// `pingpong tcp 127.0.0.1:40123 64 B x 10000: median 21.3 µs, p99 …, lost 0`: the line
+    /// `socklab pingpong` prints.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pingpong {} {} {} B x {}: median {:.1} µs, p99 {:.1} µs, p99.9 {:.1} µs, min {:.1} µs, lost {}",
+            self.key.transport,
+            self.key.to,
+            self.key.size,
+            self.key.iters,
+            self.median_ns / 1e3,
+            self.p99_ns / 1e3,
+            self.p999_ns / 1e3,
+            self.min_ns / 1e3,
+            self.lost
+        )
+    }
+}
+
 /// The `p`-th percentile (0..=1) of sorted samples, nearest rank.
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -318,6 +338,31 @@ pub struct StreamRow {
     /// Whether the echoed bytes equal what was sent (FNV-1a 64 of the whole stream), `null`
     /// when nothing came back (`--mode sink`) or for UDP.
     pub checksum_ok: Option<bool>,
+}
+
+impl std::fmt::Display for StreamRow {
+    /// `stream tcp 127.0.0.1:40123 16384 B for 5.0 s: 9000.0 Mbit/s at the receiver, …`: the
+    /// line `socklab stream` prints.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stream {} {} {} B for {:.1} s: {:.1} Mbit/s at the receiver, {} of {} bytes received, lost {} ({:.3}%){}",
+            self.key.transport,
+            self.key.to,
+            self.key.size,
+            self.elapsed_s,
+            self.mbit_s,
+            self.received_bytes,
+            self.sent_bytes,
+            self.lost,
+            self.lost_fraction * 100.0,
+            match self.checksum_ok {
+                Some(true) => ", echo checksum equal",
+                Some(false) => ", echo checksum DIFFERS",
+                None => "",
+            }
+        )
+    }
 }
 
 /// xorshift64* bytes: cheap, reproducible "random" payload.

@@ -129,8 +129,9 @@ impl Transport {
     }
 }
 
-/// The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header).
-pub const MAX_DATAGRAM: usize = 65507;
+/// The largest UDP payload over IPv4 (65535 - 20 - 8): compare's limit, the same for every
+/// subcommand.
+pub use crate::compare::paths::MAX_DATAGRAM;
 /// The largest `--size` for stream transports (one message, one buffer).
 pub const MAX_STREAM_MSG: usize = 1 << 20;
 /// The largest `--iters`: each round trip keeps an 8-byte sample, so 10 million is 80 MB.

@@ -1,6 +1,6 @@
 //! The one table of C constant names: address families, socket types, protocols, flags, option
-//! levels and options, fcntl commands, poll events. Error messages, [`opt::optname`] and the trace
-//! all name constants from here.
+//! levels and options, fcntl commands, poll events, and the Linux extras of `sys::ns`. Error
+//! messages, [`opt::optname`] and the trace all name constants from here.
 //!
 //! [`opt::optname`]: super::opt::optname
 
@@ -194,3 +194,59 @@ table!(SCM_TYPES: SCM_RIGHTS, SCM_CREDENTIALS, SCM_SECURITY = 3, SCM_PIDFD = 4,
     SO_TIMESTAMP_OLD = 29, SO_TIMESTAMPNS_OLD = 35, SO_TIMESTAMPING_OLD = 37);
 table!(IP_CMSG_TYPES: IP_TOS, IP_TTL, IP_OPTIONS, IP_RECVOPTS, IP_RETOPTS, IP_PKTINFO,
     IP_RECVERR, IP_RECVTTL, IP_RECVTOS, IP_ORIGDSTADDR = 20);
+
+// The Linux extras of `sys::ns` (unshare, the ifreq ioctls), which only the experiments call.
+#[cfg(feature = "experiments")]
+table!(CLONE_FLAGS: CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS,
+    CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_SYSVSEM);
+#[cfg(feature = "experiments")]
+table!(IFF_FLAGS: IFF_UP, IFF_BROADCAST, IFF_DEBUG, IFF_LOOPBACK, IFF_POINTOPOINT,
+    IFF_NOTRAILERS, IFF_RUNNING, IFF_NOARP, IFF_PROMISC, IFF_ALLMULTI, IFF_MASTER, IFF_SLAVE,
+    IFF_MULTICAST, IFF_PORTSEL, IFF_AUTOMEDIA, IFF_DYNAMIC);
+#[cfg(feature = "experiments")]
+table!(IFREQ_REQUESTS: SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCETHTOOL);
+/// The capabilities by bit number, as `<linux/capability.h>` names them.
+#[cfg(feature = "experiments")]
+pub(crate) const CAP_NAMES: [&str; 41] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];

@@ -121,44 +121,8 @@ mod line {
     use std::os::raw::{c_int, c_ulong};
 
     use super::{CapUserData, CapUserHeader, CAP_VERSION_3};
+    use crate::sys::names::{CAP_NAMES, CLONE_FLAGS, IFF_FLAGS, IFREQ_REQUESTS};
     use crate::sys::{fmt, Errno};
-
-    /// `(value, "NAME")` pairs of `libc` constants.
-    macro_rules! names {
-        ($($c:ident),* $(,)?) => { &[$((libc::$c as i64, stringify!($c))),*] };
-    }
-
-    const CLONE_FLAGS: &[(i64, &str)] = names!(
-        CLONE_FILES,
-        CLONE_FS,
-        CLONE_NEWNS,
-        CLONE_NEWCGROUP,
-        CLONE_NEWUTS,
-        CLONE_NEWIPC,
-        CLONE_NEWUSER,
-        CLONE_NEWPID,
-        CLONE_NEWNET,
-        CLONE_SYSVSEM,
-    );
-    const IFF_FLAGS: &[(i64, &str)] = names!(
-        IFF_UP,
-        IFF_BROADCAST,
-        IFF_DEBUG,
-        IFF_LOOPBACK,
-        IFF_POINTOPOINT,
-        IFF_NOTRAILERS,
-        IFF_RUNNING,
-        IFF_NOARP,
-        IFF_PROMISC,
-        IFF_ALLMULTI,
-        IFF_MASTER,
-        IFF_SLAVE,
-        IFF_MULTICAST,
-        IFF_PORTSEL,
-        IFF_AUTOMEDIA,
-        IFF_DYNAMIC,
-    );
-    const IFREQ_REQUESTS: &[(i64, &str)] = names!(SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCETHTOOL);
 
     pub(super) fn unshare(flags: c_int, ret: c_int, e: Errno) -> String {
         let f = fmt::flags(CLONE_FLAGS, flags as i64, "CLONE_???");
@@ -207,51 +171,6 @@ mod line {
         };
         fmt::line("ioctl", &[fd.to_string(), req, arg], ret as i64, e)
     }
-
-    /// The capabilities by bit number, as `<linux/capability.h>` names them.
-    const CAP_NAMES: [&str; 41] = [
-        "CAP_CHOWN",
-        "CAP_DAC_OVERRIDE",
-        "CAP_DAC_READ_SEARCH",
-        "CAP_FOWNER",
-        "CAP_FSETID",
-        "CAP_KILL",
-        "CAP_SETGID",
-        "CAP_SETUID",
-        "CAP_SETPCAP",
-        "CAP_LINUX_IMMUTABLE",
-        "CAP_NET_BIND_SERVICE",
-        "CAP_NET_BROADCAST",
-        "CAP_NET_ADMIN",
-        "CAP_NET_RAW",
-        "CAP_IPC_LOCK",
-        "CAP_IPC_OWNER",
-        "CAP_SYS_MODULE",
-        "CAP_SYS_RAWIO",
-        "CAP_SYS_CHROOT",
-        "CAP_SYS_PTRACE",
-        "CAP_SYS_PACCT",
-        "CAP_SYS_ADMIN",
-        "CAP_SYS_BOOT",
-        "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE",
-        "CAP_SYS_TIME",
-        "CAP_SYS_TTY_CONFIG",
-        "CAP_MKNOD",
-        "CAP_LEASE",
-        "CAP_AUDIT_WRITE",
-        "CAP_AUDIT_CONTROL",
-        "CAP_SETFCAP",
-        "CAP_MAC_OVERRIDE",
-        "CAP_MAC_ADMIN",
-        "CAP_SYSLOG",
-        "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND",
-        "CAP_AUDIT_READ",
-        "CAP_PERFMON",
-        "CAP_BPF",
-        "CAP_CHECKPOINT_RESTORE",
-    ];
 
     /// A capability set as strace prints it: `1<<CAP_NET_ADMIN|1<<CAP_NET_RAW`, `1<<63` for a
     /// bit without a name, `0` when empty.

@@ -26,8 +26,9 @@
 //! The format is strace 6.1's default (`-s 32`: buffers cut at 32 bytes with `...`; octal escapes
 //! for non-ASCII bytes). Where glibc implements a call with another syscall, the line names the
 //! syscall strace sees: `send(fd, buf, n, flags)` is `sendto(fd, buf, n, flags, NULL, 0)`, and
-//! `recv` is `recvfrom(…, NULL, NULL)`. Control messages (`msg_control`) are shown as a pointer
-//! where strace decodes the cmsg chain.
+//! `recv` is `recvfrom(…, NULL, NULL)`. Control messages (`msg_control`) are decoded as strace
+//! decodes the cmsg chain (`[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
+//! cmsg_data=[3]}]`): the fds, credentials and the common `SOL_IP` messages.
 //!
 //! A buffer dump shows only bytes the kernel wrote, and the hook reads no more than each
 //! [`sys::raw`](crate::sys::raw) contract guarantees readable (addresses: `min(addrlen,

@@ -199,22 +199,6 @@ fn assert_log_is_strace(log: &str, trace_file: &Path) {
     );
 }
 
-/// A scratch SOCKLAB_TRACE file, removed on drop.
-struct TraceFile(PathBuf);
-
-impl TraceFile {
-    fn new(tag: &str) -> TraceFile {
-        let log = LogFile::new(tag);
-        TraceFile(log.path().with_extension("socklab"))
-    }
-}
-
-impl Drop for TraceFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // selectserver.c and pollserver.c: getaddrinfo(AI_PASSIVE) + SO_REUSEADDR + a select()/poll()
 // loop over a set that grows on accept and shrinks on close.
@@ -264,9 +248,10 @@ fn chat_server(name: &str, wait: &str, want: &[&str]) {
     let own = own_calls(&c, first);
     assert_eq!(own, renumber(want, &own[0]), "{c:#?}");
 
-    let trace = TraceFile::new(name);
-    let (log, _) = chat_run(name, wait, Side::Rust, Some(&trace.0));
-    assert_log_is_strace(&log, &trace.0);
+    // The SOCKLAB_TRACE file: a scratch path like strace's log, removed on drop.
+    let trace = LogFile::new(&format!("{name}-socklab"));
+    let (log, _) = chat_run(name, wait, Side::Rust, Some(trace.path()));
+    assert_log_is_strace(&log, trace.path());
 }
 
 /// What selectserver does for that traffic, from its own listening socket on.
@@ -412,9 +397,9 @@ fn port_client() {
         assert_eq!(procs::text(&r_out), procs::text(&c_out));
         assert!(procs::text(&c_out).ends_with("client: received 'Hello, world!'\n"));
 
-        let trace = TraceFile::new("client");
-        let (_, _, log) = client_run(Side::Rust, Some(&trace.0));
-        assert_log_is_strace(&log, &trace.0);
+        let trace = LogFile::new("client-socklab");
+        let (_, _, log) = client_run(Side::Rust, Some(trace.path()));
+        assert_log_is_strace(&log, trace.path());
     })
 }
 
@@ -458,8 +443,8 @@ fn port_listener() {
         assert_eq!(c, LISTENER);
         assert_eq!(procs::text(&r_out), procs::text(&c_out));
 
-        let trace = TraceFile::new("listener");
-        let (_, _, log) = listener_run(Side::Rust, Some(&trace.0));
-        assert_log_is_strace(&log, &trace.0);
+        let trace = LogFile::new("listener-socklab");
+        let (_, _, log) = listener_run(Side::Rust, Some(trace.path()));
+        assert_log_is_strace(&log, trace.path());
     })
 }

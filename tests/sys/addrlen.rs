@@ -3,16 +3,11 @@
 //! failed call leaves the buffer as it was, and recvmsg can pass msg_name = NULL.
 
 use std::io::IoSliceMut;
-use std::net::SocketAddr;
 
 use socklab::sys::{self, AddrLen, Errno, SockAddr, AF_INET, AF_INET6, AF_UNIX};
 use socklab::sys::{MSG_DONTWAIT, SOCK_DGRAM, SOCK_STREAM};
 
-use crate::common::{no_leak, v4_any};
-
-fn v6_any() -> SockAddr {
-    SockAddr::from("[::1]:0".parse::<SocketAddr>().unwrap())
-}
+use crate::common::{no_leak, v4_any, v6_any};
 
 #[test]
 fn capacities_are_cs_sizeofs() {

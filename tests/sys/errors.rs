@@ -15,7 +15,7 @@ use socklab::sys::{
 };
 use socklab::{Errno, Error, SockAddr};
 
-use crate::common::{abstract_name, assert_errno, no_leak, port_of, v4_any, v6_any};
+use crate::common::{abstract_name, assert_errno, no_leak, port_of, tcp_pair, v4_any, v6_any};
 
 /// A TCP socket bound to 127.0.0.1 with a kernel-chosen port, not listening.
 fn bound_tcp() -> (OwnedFd, SockAddr) {
@@ -23,15 +23,6 @@ fn bound_tcp() -> (OwnedFd, SockAddr) {
     sys::bind(&fd, &v4_any()).unwrap();
     let addr = sys::getsockname(&fd).unwrap();
     (fd, addr)
-}
-
-/// A connected TCP pair over 127.0.0.1 (the listener is closed once the connection is accepted).
-fn tcp_pair() -> (OwnedFd, OwnedFd) {
-    let (lst, addr) = bound_tcp();
-    sys::listen(&lst, 1).unwrap();
-    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::connect(&cli, &addr).unwrap();
-    (cli, sys::accept(&lst, None).unwrap())
 }
 
 /// A UDP socket of `domain` bound to loopback with a kernel-chosen port.

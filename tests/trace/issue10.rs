@@ -224,15 +224,7 @@ fn tid_and_call(line: &str) -> Option<(String, String)> {
 #[test]
 fn live_lines_match_strace() {
     use std::process::Command;
-    let have =
-        no_leak(|| Command::new("strace").arg("-V").output()).is_ok_and(|o| o.status.success());
-    if !have {
-        assert_eq!(
-            std::env::var("SOCKLAB_SKIP_STRACE").as_deref(),
-            Ok("1"),
-            "strace is not installed: run .ci/run, or SOCKLAB_SKIP_STRACE=1 to skip"
-        );
-        eprintln!("skipped: no strace (SOCKLAB_SKIP_STRACE=1)");
+    if !super::strace::strace_available("live_lines_match_strace") {
         return;
     }
     // The whole test holds the fd-count lock: spawning opens pipes, and reading the logs and

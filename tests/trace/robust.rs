@@ -5,7 +5,6 @@
 //! same calls, except where strace prints bytes the kernel never wrote (noted there).
 
 use std::mem::{size_of, zeroed};
-use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
 use libc::{iovec, mmsghdr, msghdr, sockaddr_in6, sockaddr_storage};
@@ -13,7 +12,7 @@ use socklab::sys::{self, raw, PollFd, SockAddr};
 use socklab::sys::{AF_INET, AF_INET6, MSG_TRUNC, SOCK_DGRAM, SOCK_STREAM};
 use socklab::trace::capture;
 
-use super::common::no_leak;
+use super::common::{no_leak, tcp_pair, v4_any};
 
 fn n(f: &OwnedFd) -> i32 {
     f.as_raw_fd()
@@ -72,22 +71,10 @@ fn af_inet6_address_of_25_to_27_bytes_binds_and_traces_like_strace() {
     });
 }
 
-/// A connected loopback TCP pair `(client, server side)`.
-fn tcp_pair() -> (OwnedFd, OwnedFd) {
-    let l = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::bind(&l, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
-    sys::listen(&l, 1).unwrap();
-    let at = sys::getsockname(&l).unwrap();
-    let c = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::connect(&c, &at).unwrap();
-    let s = sys::accept(&l, None).unwrap();
-    (c, s)
-}
-
 /// A UDP socket on 127.0.0.1 that has sent itself `data`, ready to read.
 fn udp_holding(data: &[u8]) -> OwnedFd {
     let u = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
-    sys::bind(&u, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+    sys::bind(&u, &v4_any()).unwrap();
     let at = sys::getsockname(&u).unwrap();
     sys::sendto(&u, data, 0, &at).unwrap();
     readable(&u);

@@ -82,8 +82,21 @@ fn tour_lines(strace_log: &str, trace_file: &Path) -> Vec<String> {
         .collect()
 }
 
-fn strace_available() -> bool {
-    no_leak(|| Command::new("strace").arg("-V").output()).is_ok_and(|o| o.status.success())
+/// Whether strace runs here. Without it the test `name` fails with the fix, unless
+/// `SOCKLAB_SKIP_STRACE=1`, which skips it (saying so): then this returns false.
+#[track_caller]
+pub fn strace_available(name: &str) -> bool {
+    if no_leak(|| Command::new("strace").arg("-V").output()).is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    if std::env::var_os("SOCKLAB_SKIP_STRACE").is_some_and(|v| v == "1") {
+        eprintln!("skipping {name}: strace is not installed (SOCKLAB_SKIP_STRACE=1)");
+        return false;
+    }
+    panic!(
+        "strace is not installed: run `.ci/run` (it installs strace), or set \
+         SOCKLAB_SKIP_STRACE=1 to skip this test"
+    );
 }
 
 #[test]
@@ -100,17 +113,8 @@ fn normalize_strips_pid_and_padding() {
 
 #[test]
 fn tour_matches_strace() {
-    if !strace_available() {
-        if std::env::var_os("SOCKLAB_SKIP_STRACE").is_some_and(|v| v == "1") {
-            eprintln!(
-                "skipping tour_matches_strace: strace is not installed (SOCKLAB_SKIP_STRACE=1)"
-            );
-            return;
-        }
-        panic!(
-            "strace is not installed: run `.ci/run` (it installs strace), or set \
-             SOCKLAB_SKIP_STRACE=1 to skip this test"
-        );
+    if !strace_available("tour_matches_strace") {
+        return;
     }
     // The whole test holds the fd-count lock: spawning opens pipes, and reading the logs and
     // removing the scratch directory open files, which the other tests would count as leaks.
