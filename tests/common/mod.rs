@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // not every binary uses every helper
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::os::raw::c_int;
 use std::sync::Mutex;
@@ -15,6 +15,70 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .expect("read /proc/self/fd")
         .count()
+}
+
+/// The open fds of this process and what each refers to (`readlink /proc/self/fd/N`: a path,
+/// `socket:[INODE]`, `pipe:[INODE]`, ...), for a leak report that names the fds that differ.
+/// The directory fd of the listing itself is left out (it is closed again at once).
+pub fn fd_table() -> BTreeMap<i32, String> {
+    prime_glibc_overcommit_check();
+    let dir = std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd");
+    let mut table = BTreeMap::new();
+    for entry in dir {
+        let entry = entry.expect("read /proc/self/fd");
+        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // An fd closed between the listing and the readlink (by another thread) reads as gone.
+        let target = std::fs::read_link(entry.path())
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|e| format!("(gone: {e})"));
+        table.insert(fd, target);
+    }
+    // The listing's own fd: the only entry that points at a /proc/<pid>/fd directory.
+    table.retain(|_, t| !(t.starts_with("/proc/") && t.ends_with("/fd")));
+    table
+}
+
+/// Makes glibc do, now, a one-time open it would otherwise do at a random moment in a random
+/// thread: the first time a thread's malloc arena (not the main one) gives memory back
+/// (`heap_trim` -> `shrink_heap`), glibc reads `/proc/sys/vm/overcommit_memory` once
+/// (`check_may_shrink_heap`: open, read 1 byte, close) and caches the answer for the process.
+/// In a test binary that first trim typically comes when a test thread frees its large
+/// buffers (strace logs, captured output) or exits, after its `no_leak` body released the
+/// fd lock (tests/sys/common.rs); a test whose "before" listing ran at that moment counted
+/// the short-lived fd (`fd leak: 7 fds open before, 6 after`, one run in 5 on a busy machine).
+/// A thread that fills a fresh arena with 4 MiB of small blocks and frees them takes that
+/// first trim here, once, before any fd is counted.
+fn prime_glibc_overcommit_check() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::thread::spawn(|| {
+            let blocks: Vec<Vec<u8>> = (0..4096).map(|i| vec![i as u8; 1024]).collect();
+            drop(std::hint::black_box(blocks));
+        })
+        .join()
+        .expect("the priming thread does not panic");
+    });
+}
+
+/// The difference between two [`fd_table`]s, one line per fd: `-N target` (closed),
+/// `+N target` (opened), or both for an fd number now referring to something else.
+pub fn fd_table_diff(before: &BTreeMap<i32, String>, after: &BTreeMap<i32, String>) -> String {
+    let mut lines = Vec::new();
+    let fds: std::collections::BTreeSet<i32> = before.keys().chain(after.keys()).copied().collect();
+    for fd in fds {
+        let (b, a) = (before.get(&fd), after.get(&fd));
+        if b != a {
+            if let Some(b) = b {
+                lines.push(format!("-{fd} {b}"));
+            }
+            if let Some(a) = a {
+                lines.push(format!("+{fd} {a}"));
+            }
+        }
+    }
+    lines.join("\n")
 }
 
 /// Ports handed out by [`free_port`] in this process, so that two tests never get the same one.

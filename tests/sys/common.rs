@@ -13,7 +13,7 @@ static FD_LOCK: Mutex<()> = Mutex::new(());
 #[path = "../common/mod.rs"]
 mod shared;
 #[allow(unused_imports)] // not every binary uses both
-pub use shared::{free_port, open_fds};
+pub use shared::{fd_table, fd_table_diff, free_port, open_fds};
 
 /// Runs `f` and asserts that it leaves as many fds open as it found. Serialized with every other
 /// `no_leak` body so concurrent tests cannot mask or fake a leak.
@@ -32,12 +32,15 @@ pub fn fd_lock() -> std::sync::MutexGuard<'static, ()> {
 /// The check inside `no_leak`, without the lock: the caller must hold [`fd_lock`].
 #[track_caller]
 pub fn fd_count_unchanged<R>(f: impl FnOnce() -> R) -> R {
-    let before = open_fds();
+    let before = fd_table();
     let r = f();
-    let after = open_fds();
-    assert_eq!(
-        before, after,
-        "fd leak: {before} fds open before, {after} after"
+    let after = fd_table();
+    assert!(
+        before == after,
+        "fd leak: {} fds open before, {} after (not counting the listing's own):\n{}",
+        before.len(),
+        after.len(),
+        fd_table_diff(&before, &after)
     );
     r
 }

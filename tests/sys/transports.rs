@@ -16,8 +16,8 @@ use socklab::sys::{
 use socklab::{Errno, SockAddr, Socket};
 
 use crate::common::{
-    abstract_name, assert_errno, fd_count_unchanged, fd_lock, is_cloexec, is_nonblocking, no_leak,
-    open_fds, port_of, v4_any, v6_any, TempPath,
+    abstract_name, assert_errno, fd_count_unchanged, fd_lock, fd_table, is_cloexec, is_nonblocking,
+    no_leak, open_fds, port_of, v4_any, v6_any, TempPath,
 };
 
 /// A listening socket of `domain`/`ty` bound to `addr`, a client connected to it and the accepted
@@ -748,9 +748,15 @@ fn the_leak_guard_fails_a_test_that_leaks_one_fd() {
         .expect_err("the guard must panic")
         .downcast::<String>()
         .unwrap();
-    let before = open_fds();
+    let before = fd_table().len();
     let want = format!("fd leak: {before} fds open before, {} after", before + 1);
     assert!(msg.contains(&want), "{msg:?} does not say {want:?}");
+    // The message names the fd that differs and what it was (an AF_UNIX socket).
+    let names = format!("\n+{leaked} socket:[");
+    assert!(
+        msg.contains(&names),
+        "{msg:?} does not name the leaked fd: {names:?}"
+    );
 }
 
 #[test]
