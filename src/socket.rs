@@ -331,7 +331,8 @@ std_conversions!(
 /// The typed options only. There is no `Socket::getsockopt`: the byte-level calls need the
 /// caller's promise about what `optlen` means for the option, so for an option socklab has no
 /// type for, call [`sys::getsockopt`] (or [`sys::setsockopt`]) with `&socket` — their docs show
-/// how — or add the type with an `unsafe impl` of [`sys::SockOpt`].
+/// how — or add the type by implementing [`sys::SockOpt`] (an unsafe trait: the impl promises
+/// the option's layout).
 ///
 /// ```
 /// use socklab::{Socket, sys::{self, opt::SoType, AF_INET, SOCK_STREAM}};

@@ -92,11 +92,12 @@ fn v6_round_trips_scope_id_and_flowinfo() {
 #[test]
 fn display_strings_are_exact() {
     no_leak(|| {
-        let v4: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        let v6: SocketAddr = "[::1]:9090".parse().unwrap();
+        // Display only: no socket binds these.
+        let v4: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let v6: SocketAddr = "[::1]:443".parse().unwrap();
         let cases = [
-            (SockAddr::from(v4), "127.0.0.1:8080"),
-            (SockAddr::from(v6), "[::1]:9090"),
+            (SockAddr::from(v4), "127.0.0.1:80"),
+            (SockAddr::from(v6), "[::1]:443"),
             (SockAddr::unix("/tmp/x.sock").unwrap(), "\"/tmp/x.sock\""),
             (SockAddr::unix_abstract(b"name").unwrap(), "@name"),
             (SockAddr::unix_abstract(b"a\0b\n").unwrap(), "@a\\x00b\\n"),
