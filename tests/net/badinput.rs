@@ -26,7 +26,7 @@ fn bad_input_is_one_line_naming_the_flag_and_exit_2() {
         (vec!["serve", "--addr", "1.2.3"], "--addr"),
         (vec!["serve", "--addr", "[::1"], "--addr"),
         (vec!["serve", "--addr", "host:99999"], "--addr"),
-        (vec!["serve", "--addr", "127.0.0.1:99999"], "--addr"),
+        (vec!["serve", "--addr", "[::1]:99999"], "--addr"),
         (vec!["serve", "--addr", &long_path], "--addr"),
         (vec!["serve", "--addr", "127.0.0.1:0", "--transport", "quic"], "--transport"),
         (vec!["serve", "--addr", "127.0.0.1:0", "--transport", "unix"], "--addr"),
