@@ -751,9 +751,6 @@ impl Path for CMmsg {
 /// 5.x raised it to 128; 64 works everywhere. Fewer when 64 × size exceeds a UDP payload.
 pub const GSO_SEGMENTS: usize = 64;
 
-/// `UDP_SEGMENT` and `UDP_GRO` of `<linux/udp.h>` (not in the libc crate's glibc target).
-const UDP_SEGMENT: libc::c_int = 103;
-const UDP_GRO: libc::c_int = 104;
 
 /// `libc-gso`: UDP GSO on send, GRO on receive, through `socklab::sys::{sendmsg, recvmsg}`.
 struct Gso {
@@ -780,7 +777,7 @@ impl Gso {
         sys::set_opt(&fd, sys::opt::UdpGro, true)?;
         let segs = GSO_SEGMENTS.min(MAX_DATAGRAM / size.max(1)).max(1);
         let mut cmsg = sys::CmsgBuffer::new();
-        cmsg.push(libc::SOL_UDP, UDP_SEGMENT, &seg.to_ne_bytes());
+        cmsg.push(libc::SOL_UDP, sys::UDP_SEGMENT, &seg.to_ne_bytes());
         Ok(Gso {
             fd,
             size,
@@ -837,7 +834,7 @@ impl Path for Gso {
         let mut iov = [IoSliceMut::new(&mut self.rx)];
         let got = sys::recvmsg(&self.fd, &mut iov, Some(&mut self.rx_cmsg), 0)?;
         let seg = self.rx_cmsg.iter().find_map(|c| {
-            let is_gro = c.cmsg_level == libc::SOL_UDP && c.cmsg_type == UDP_GRO;
+            let is_gro = c.cmsg_level == libc::SOL_UDP && c.cmsg_type == sys::UDP_GRO;
             let v: [u8; 4] = c.cmsg_data.get(..4)?.try_into().ok()?;
             is_gro.then(|| i32::from_ne_bytes(v) as usize)
         });

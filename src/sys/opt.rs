@@ -751,28 +751,12 @@ sockopt! {
     /// `SCM_CREDENTIALS` (pid, uid, gid) with each message on a Unix socket.
     SoPassCred: SOL_SOCKET, SO_PASSCRED, c_int => bool, get int_to_bool, set bool_to_int
 }
-/// `UDP_GRO` (`SOL_UDP`, `int` as `bool`) — udp(7): coalesce received datagrams of one flow
-/// into one `recvmsg`, with a `UDP_GRO` control message giving the segment size. (Value 104 from
-/// `<linux/udp.h>`; the libc crate does not name it for glibc.)
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct UdpGro;
 // SAFETY: UDP_GRO: udp_lib_setsockopt reads one int (optlen >= sizeof(int)) and follows no
 // pointer; udp_lib_getsockopt writes min(optlen, 4) bytes of an int.
-unsafe impl SockOpt for UdpGro {
-    const LEVEL: c_int = libc::SOL_UDP;
-    const NAME: c_int = 104;
-    type C = c_int;
-    type Value = bool;
-}
-impl GetOpt for UdpGro {
-    fn decode(c: c_int) -> bool {
-        int_to_bool(c)
-    }
-}
-impl SetOpt for UdpGro {
-    fn encode(value: bool) -> std::result::Result<c_int, String> {
-        bool_to_int(value)
-    }
+sockopt! {
+    /// `UDP_GRO` (`SOL_UDP`, `int` as `bool`) — udp(7): coalesce received datagrams of one flow
+    /// into one `recvmsg`, with a `UDP_GRO` control message giving the segment size.
+    UdpGro: SOL_UDP, UDP_GRO, c_int => bool, get int_to_bool, set bool_to_int
 }
 // SAFETY: SO_BROADCAST: an int, written as min(optlen, 4) bytes and read as 4; no pointer.
 sockopt! {
