@@ -22,8 +22,9 @@ fn tcp_pair() -> sys::Result<(OwnedFd, OwnedFd)> {
     Ok((client, server))
 }
 
-/// Sends all of `buf` (retrying short sends and EINTR).
-fn send_all(fd: impl AsFd, mut buf: &[u8]) -> sys::Result<()> {
+/// Sends all of `buf` with `MSG_NOSIGNAL` (retrying short sends and EINTR); the experiments use
+/// it too.
+pub(crate) fn send_all(fd: impl AsFd, mut buf: &[u8]) -> sys::Result<()> {
     while !buf.is_empty() {
         match sys::send(&fd, buf, sys::MSG_NOSIGNAL) {
             Ok(n) => buf = &buf[n..],

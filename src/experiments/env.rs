@@ -289,17 +289,9 @@ pub(crate) fn numbered_datagrams(
     Ok((ok, got))
 }
 
-/// Writes all of `buf` to a stream socket (`send` may take less than asked).
-pub(crate) fn send_all(fd: impl AsFd, mut buf: &[u8]) -> sys::Result<()> {
-    while !buf.is_empty() {
-        match sys::send(&fd, buf, sys::MSG_NOSIGNAL) {
-            Ok(n) => buf = &buf[n..],
-            Err(e) if e.code() == Errno::EINTR => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
+/// Writes all of `buf` to a stream socket (`send` may take less than asked): the one copy,
+/// shared with the Nagle exchange.
+pub(crate) use crate::nagle::send_all;
 
 /// Reads a stream socket until end of file (or `limit` bytes), returning the bytes.
 pub(crate) fn recv_to_eof(fd: impl AsFd, limit: usize) -> sys::Result<Vec<u8>> {
