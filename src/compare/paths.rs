@@ -751,7 +751,6 @@ impl Path for CMmsg {
 /// 5.x raised it to 128; 64 works everywhere. Fewer when 64 × size exceeds a UDP payload.
 pub const GSO_SEGMENTS: usize = 64;
 
-
 /// `libc-gso`: UDP GSO on send, GRO on receive, through `socklab::sys::{sendmsg, recvmsg}`.
 struct Gso {
     fd: OwnedFd,
