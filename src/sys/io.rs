@@ -300,10 +300,16 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 }
 
 /// `recvfrom(sockfd, buf, len, flags, src_addr, addrlen)` — recvfrom(2) with the caller's
-/// address capacity: `src_addr` offers its [`len`](SockAddr::len) bytes (C's
+/// address capacity: `src_addr` offers its [`capacity`](SockAddr::capacity) (C's
 /// `socklen_t len = sizeof(struct sockaddr_in)` is `SockAddr::with_capacity(AddrLen::INET)`,
-/// shown by strace as `[16]`) and holds the sender after the call (length 0 if the kernel
-/// wrote none). [`recvfrom`] offers 128 bytes.
+/// shown by strace as `[16]`) and holds the sender after the call, with the length the kernel
+/// reported (0 if it wrote none). [`recvfrom`] offers 128 bytes.
+///
+/// The capacity stays for the next call: C's loop that sets `len = sizeof cliaddr;` before
+/// each `recvfrom` is this call in a loop on the same `SockAddr`. A sender's address longer
+/// than the capacity comes back truncated — C's `len > sizeof cliaddr`; here
+/// [`is_truncated`](SockAddr::is_truncated), and refused by `sendto` (see
+/// [`accept_into`](super::accept_into)).
 ///
 /// # Errors
 /// As [`recv`].
@@ -318,6 +324,7 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 /// let mut cliaddr = SockAddr::with_capacity(AddrLen::INET);
 /// let n = sys::recvfrom_into(&fd, &mut [0u8; 64], 0, &mut cliaddr)?;
 /// assert_eq!((n, cliaddr), (4, sys::getsockname(&fd)?));
+/// assert_eq!(cliaddr.capacity(), AddrLen::INET); // offered again by the next call
 /// # Ok::<(), socklab::Error>(())
 /// ```
 pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
@@ -395,7 +402,9 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 /// address use [`send`] (or [`raw::sendto`] with NULL).
 ///
 /// # Errors
-/// `EMSGSIZE` (a UDP datagram over 65507 bytes), `EISCONN`, `EAFNOSUPPORT`, `EAGAIN`, `EINTR`…
+/// `EMSGSIZE` (a UDP datagram over 65507 bytes), `EISCONN`, `EAFNOSUPPORT`, `EAGAIN`, `EINTR`…;
+/// `EINVAL` with a note, before any call, for a truncated `dest_addr`
+/// ([`SockAddr::is_truncated`]).
 ///
 /// # Example
 /// ```
@@ -412,13 +421,14 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 pub fn sendto(sockfd: impl AsFd, buf: &[u8], flags: c_int, dest_addr: &SockAddr) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     let (p, len) = (buf.as_ptr().cast(), buf.len());
-    // SAFETY: `buf` is readable for `len` bytes; `dest_addr` for its `len()` bytes.
-    let n = unsafe { raw::sendto(fd, p, len, flags, dest_addr.as_ptr(), dest_addr.len()) };
     let args = || {
         format!(
             "fd {fd}, buf, {len}, {}, {dest_addr}",
             fmt::msg_flags(flags)
         )
     };
+    dest_addr.check_whole("sendto", args)?;
+    // SAFETY: `buf` is readable for `len` bytes; `dest_addr` for its `len()` bytes.
+    let n = unsafe { raw::sendto(fd, p, len, flags, dest_addr.as_ptr(), dest_addr.len()) };
     cvt(n, "sendto", args).map(|n| n as usize)
 }

@@ -152,7 +152,8 @@ impl MmsgBatch {
     /// (`None` = no `msg_name`, for a connected socket). Clears the last call's results.
     ///
     /// # Errors
-    /// `EMSGSIZE` if `data` is longer than the slot's capacity (nothing is truncated).
+    /// `EMSGSIZE` if `data` is longer than the slot's capacity (nothing is truncated); `EINVAL`
+    /// with a note for a truncated `addr` ([`SockAddr::is_truncated`]).
     ///
     /// # Panics
     /// If `i` is not below [`slots`](Self::slots), as slice indexing does.
@@ -162,6 +163,9 @@ impl MmsgBatch {
             "slot {i} out of range: {} slots",
             self.slots()
         );
+        if let Some(a) = addr {
+            a.check_whole("MmsgBatch::set", || format!("slot {i}, {a}"))?;
+        }
         if data.len() > self.cap {
             let args = format!("slot {i}, {} bytes", data.len());
             return Err(Error::new(Errno::EMSGSIZE, "MmsgBatch::set", args)

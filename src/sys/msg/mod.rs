@@ -93,7 +93,8 @@ pub struct RecvMsg {
     /// Added beside `bytes` so no byte is read as data that the kernel did not write.
     pub filled: usize,
     /// The source address (`msg_name`), or `None` if the kernel wrote none (`msg_namelen` 0:
-    /// connected streams, unbound Unix senders).
+    /// connected streams, unbound Unix senders). Truncated
+    /// ([`SockAddr::is_truncated`]) if [`recvmsg_into`] offered less room than it needed.
     pub addr: Option<SockAddr>,
     /// `msg_flags`: `MSG_TRUNC` (datagram cut), `MSG_CTRUNC` (control data cut), `MSG_EOR`…
     pub msg_flags: c_int,
@@ -130,7 +131,8 @@ impl RecvMsg {
 /// # Errors
 /// As [`sendto`](super::sendto), plus `EINVAL` (malformed control data), `EMSGSIZE` (more than
 /// `IOV_MAX` iovecs)…; `EINVAL` with a note, before any call, if `control` holds an
-/// `SOL_SOCKET`/`SCM_RIGHTS` message (socklab's check).
+/// `SOL_SOCKET`/`SCM_RIGHTS` message or `addr` is truncated ([`SockAddr::is_truncated`]):
+/// socklab's checks.
 ///
 /// # Example
 /// ```
@@ -285,6 +287,11 @@ fn send_msg(
     control: &[u8],
     flags: c_int,
 ) -> Result<usize> {
+    if let Some(a) = addr {
+        a.check_whole("sendmsg", || {
+            sendmsg_args(fd, addr, iov, control.len(), flags)
+        })?;
+    }
     let (name, namelen) = match addr {
         Some(a) => (a.as_ptr().cast_mut().cast(), a.len()),
         None => (ptr::null_mut(), 0),
@@ -346,10 +353,14 @@ pub fn recvmsg(
 }
 
 /// `recvmsg(sockfd, msg, flags)` — recvmsg(2) with the caller's `msg_name`/`msg_namelen`:
-/// `Some(addr)` offers `addr.len()` bytes (`SockAddr::with_capacity(AddrLen::INET)` is C's
-/// `msg_namelen = sizeof(struct sockaddr_in)`) and holds the source after the call; `None` is
-/// C's `msg_name = NULL, msg_namelen = 0` (strace: `msg_name=NULL`). Otherwise as
-/// [`recvmsg`], which offers a 128-byte `sockaddr_storage`.
+/// `Some(addr)` offers its [`capacity`](SockAddr::capacity)
+/// (`SockAddr::with_capacity(AddrLen::INET)` is C's `msg_namelen = sizeof(struct sockaddr_in)`)
+/// and holds the source after the call,
+/// with the kernel's `msg_namelen` as its [`len`](SockAddr::len); `None` is C's
+/// `msg_name = NULL, msg_namelen = 0` (strace: `msg_name=NULL`). Otherwise as [`recvmsg`],
+/// which offers a 128-byte `sockaddr_storage`. A source longer than the capacity comes back
+/// truncated (C: `msg_namelen > sizeof addr`), in `addr` and in [`RecvMsg::addr`]: see
+/// [`accept_into`](super::accept_into).
 ///
 /// # Errors
 /// As [`recvmsg`].
