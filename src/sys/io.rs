@@ -5,9 +5,9 @@ use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_void};
 
-use libc::{socklen_t, AF_UNIX, MSG_PEEK, MSG_TRUNC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET};
-use libc::{SOL_SOCKET, SO_DOMAIN, SO_TYPE};
+use libc::{socklen_t, SOL_SOCKET};
 
+use super::written::wrote_reported;
 use super::{cvt, fmt, raw, Result, SockAddr};
 
 mod private {
@@ -148,16 +148,10 @@ fn socket_int(fd: c_int, name: c_int) -> Option<c_int> {
 /// receive counts as "nothing written" unless `SO_DOMAIN` (fixed at creation, one more traced
 /// getsockopt) says `AF_UNIX`.
 pub(super) fn bytes_written(fd: c_int, flags: c_int, n: usize, cap: usize) -> usize {
-    if flags & MSG_TRUNC == 0 || n == 0 {
-        return n.min(cap);
-    }
-    match socket_int(fd, SO_TYPE) {
-        Some(SOCK_DGRAM) if flags & MSG_PEEK != 0 => match socket_int(fd, SO_DOMAIN) {
-            Some(AF_UNIX) => n.min(cap),
-            _ => 0,
-        },
-        Some(SOCK_DGRAM | SOCK_SEQPACKET | SOCK_RAW) => n.min(cap),
-        _ => 0,
+    if n == 0 || wrote_reported(flags, |name| socket_int(fd, name)) {
+        n.min(cap)
+    } else {
+        0
     }
 }
 

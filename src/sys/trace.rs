@@ -149,15 +149,7 @@ mod imp {
     /// UDP peek offset (`SO_PEEK_OFF`) makes the kernel copy `len - off` bytes while it returns
     /// the full `len`, and the offset cannot be known (as `sys::io::bytes_written` says).
     fn wrote_reported(fd: c_int, flags: c_int) -> bool {
-        if flags & libc::MSG_TRUNC == 0 {
-            return true;
-        }
-        match sock_int(fd, libc::SO_TYPE) {
-            Some(libc::SOCK_DGRAM) if flags & libc::MSG_PEEK != 0 => {
-                sock_int(fd, libc::SO_DOMAIN) == Some(libc::AF_UNIX)
-            }
-            t => t.is_some_and(|t| t != libc::SOCK_STREAM),
-        }
+        crate::sys::written::wrote_reported(flags, |name| sock_int(fd, name))
     }
 
     /// The first `n` `T`s at `p`, copied out with unaligned reads, or none for NULL: the kernel
