@@ -18,8 +18,47 @@ use super::{Errno, Error, Result};
 ///
 /// `SockAddr` replaces C's `(struct sockaddr *)&addr, sizeof addr` pair and does the byte-order
 /// work (`htons`, `htonl`) for you. Only the first [`len`](SockAddr::len) bytes mean anything;
-/// equality and hashing look at those bytes alone. The storage is zeroed before it is filled, so
-/// padding never carries stale data to the kernel.
+/// equality and hashing look at those bytes (and the length) alone. The storage is zeroed before
+/// it is filled, so padding never carries stale data to the kernel.
+///
+/// # Length and capacity
+/// A call that writes an address (the `*_into` calls: [`accept_into`](super::accept_into),
+/// [`recvfrom_into`](super::recvfrom_into), [`getsockname_into`](super::getsockname_into)…)
+/// offers the kernel [`capacity`](SockAddr::capacity) bytes, C's `sizeof addr` in
+/// `socklen_t len = sizeof addr;`, and leaves in [`len`](SockAddr::len) what the kernel put in
+/// C's `len`: the address's full length. The capacity stays for the next call (C's
+/// `len = sizeof addr;` before each call of a loop is built in;
+/// [`set_capacity`](SockAddr::set_capacity) changes it). An address built from a value
+/// ([`From`], [`unix`](SockAddr::unix)…) has a capacity equal to its length;
+/// [`empty`](SockAddr::empty) offers the whole storage.
+///
+/// # Truncation
+/// When the kernel's address is longer than the capacity, it writes the bytes that fit and
+/// reports the full length: C's caller sees `len > sizeof addr` and must not use the address.
+/// socklab keeps the same facts — `len()` is the kernel's length,
+/// [`as_bytes`](SockAddr::as_bytes) the `capacity()` bytes written — and
+/// [`is_truncated`](SockAddr::is_truncated) says so. A truncated address is never taken for a
+/// whole one: its decoders ([`as_socket`](SockAddr::as_socket),
+/// [`as_unix_path`](SockAddr::as_unix_path)…) return `None`, `Display` shows
+/// `{family 1, len 43, truncated to 18}`, and every call that reads an address (`bind`,
+/// `connect`, `sendto`, `sendmsg`, `MmsgBatch::set`, `getnameinfo`) refuses it with `EINVAL`
+/// and a note, before any syscall. (For `AF_UNIX` the first bytes of a path are another,
+/// valid-looking path: a connect to them could reach a different socket.)
+///
+/// ```
+/// use socklab::sys::{self, AddrLen, SockAddr, AF_INET6, SOCK_DGRAM, Errno};
+/// let fd = sys::socket(AF_INET6, SOCK_DGRAM, 0)?;
+/// let mut a = SockAddr::with_capacity(AddrLen::INET); // 16 bytes for a 28-byte sockaddr_in6
+/// sys::getsockname_into(&fd, &mut a)?;
+/// assert_eq!((a.len(), a.as_bytes().len(), a.is_truncated()), (28, 16, true));
+/// assert_eq!(a.as_socket(), None);
+/// assert_eq!(a.to_string(), "{family 10, len 28, truncated to 16}");
+/// assert_eq!(sys::connect(&fd, &a).unwrap_err().code(), Errno::EINVAL);
+/// a.set_capacity(AddrLen::INET6); // C: len = sizeof(struct sockaddr_in6);
+/// sys::getsockname_into(&fd, &mut a)?;
+/// assert_eq!(a.to_string(), "[::]:0");
+/// # Ok::<(), socklab::Error>(())
+/// ```
 ///
 /// ```
 /// use socklab::sys::SockAddr;
@@ -31,7 +70,12 @@ use super::{Errno, Error, Result};
 #[derive(Clone, Copy)]
 pub struct SockAddr {
     storage: sockaddr_storage,
+    /// C's `addrlen`: the address's length; after a call that writes one, the kernel's, which
+    /// exceeds `cap` when the address was truncated.
     len: socklen_t,
+    /// The bytes a call that writes an address offers (at most `sizeof(sockaddr_storage)`).
+    /// Invariant: the storage's first `min(len, cap)` bytes are the address's, the rest zero.
+    cap: socklen_t,
 }
 
 /// `sun_path`'s offset inside `sockaddr_un`: the length of a Unix address with an empty path.
@@ -45,16 +89,24 @@ fn zeroed_storage() -> sockaddr_storage {
 }
 
 impl SockAddr {
-    /// An all-zero address of family `AF_UNSPEC` whose length is the whole storage: the buffer
-    /// to hand to calls that write an address (accept, recvfrom, getsockname…).
-    pub fn empty() -> SockAddr {
+    /// A built address: `storage`'s first `len` bytes (at most the storage), offering as much.
+    fn whole(storage: sockaddr_storage, len: usize) -> SockAddr {
+        let len = len as socklen_t;
         SockAddr {
-            storage: zeroed_storage(),
-            len: size_of::<sockaddr_storage>() as socklen_t,
+            storage,
+            len,
+            cap: len,
         }
     }
 
+    /// An all-zero address of family `AF_UNSPEC` whose length is the whole storage: the buffer
+    /// to hand to calls that write an address (accept, recvfrom, getsockname…).
+    pub fn empty() -> SockAddr {
+        SockAddr::with_capacity(AddrLen::STORAGE)
+    }
+
     /// An address from raw parts, as C code would have them after filling a `sockaddr_storage`.
+    /// Its capacity is `len`.
     ///
     /// # Errors
     /// `EINVAL` if `len` is larger than `sockaddr_storage`.
@@ -69,7 +121,7 @@ impl SockAddr {
                 ),
             );
         }
-        Ok(SockAddr { storage, len })
+        Ok(SockAddr::whole(storage, len as usize))
     }
 
     /// Lets `init` fill an address the way the kernel does (`accept`, `getsockname`…): it gets a
@@ -172,22 +224,22 @@ impl SockAddr {
         for (dst, src) in un.sun_path.iter_mut().zip(bytes) {
             *dst = *src as libc::c_char;
         }
-        let len = SUN_PATH_OFFSET + bytes.len() + extra;
-        SockAddr {
-            storage,
-            len: len as socklen_t,
-        }
+        SockAddr::whole(storage, SUN_PATH_OFFSET + bytes.len() + extra)
     }
 
     /// The address family (`AF_INET`, `AF_INET6`, `AF_UNIX`, or `AF_UNSPEC` for an empty one).
+    /// A truncated address has its family if the kernel wrote it (a capacity of 2 bytes or more).
     pub fn family(&self) -> sa_family_t {
-        if (self.len as usize) < size_of::<sa_family_t>() {
+        if self.written() < size_of::<sa_family_t>() {
             return AF_UNSPEC as sa_family_t;
         }
         self.storage.ss_family
     }
 
-    /// The valid length, C's `addrlen`.
+    /// The length, C's `addrlen`: of an address built from a value, its length; of a buffer
+    /// before a call, the capacity it offers; after a call that writes an address, the length
+    /// the kernel reported, which exceeds [`capacity`](SockAddr::capacity) when the address was
+    /// truncated (C: `addrlen > sizeof addr`; see [`is_truncated`](SockAddr::is_truncated)).
     pub fn len(&self) -> socklen_t {
         self.len
     }
@@ -197,7 +249,59 @@ impl SockAddr {
         self.len == 0
     }
 
-    /// A pointer for calls that read an address (`bind`, `connect`, `sendto`).
+    /// The room the next call that writes an address offers the kernel (C's `sizeof addr` in
+    /// `socklen_t len = sizeof addr;`). It stays across calls; see
+    /// [`set_capacity`](SockAddr::set_capacity).
+    pub fn capacity(&self) -> AddrLen {
+        AddrLen(self.cap)
+    }
+
+    /// Makes this an empty buffer offering `cap` bytes, as
+    /// [`with_capacity`](SockAddr::with_capacity) builds one: C's `len = sizeof addr;` (or
+    /// `len = clilen;`) before a call. The storage is zeroed, so no byte of the old address
+    /// survives under the new length.
+    pub fn set_capacity(&mut self, cap: AddrLen) {
+        *self = SockAddr::with_capacity(cap);
+    }
+
+    /// Whether the kernel's address was longer than the capacity offered: C's
+    /// `addrlen > sizeof addr` after the call. Only [`as_bytes`](SockAddr::as_bytes) (the bytes
+    /// that fit) and [`len`](SockAddr::len) (the kernel's length) are then known; decoders return
+    /// `None` and the calls that read an address refuse it with `EINVAL`.
+    pub fn is_truncated(&self) -> bool {
+        self.len > self.cap
+    }
+
+    /// The bytes of the address the storage holds: `min(len, capacity)`.
+    fn written(&self) -> usize {
+        (self.len.min(self.cap) as usize).min(size_of::<sockaddr_storage>())
+    }
+
+    /// Refuses a truncated address before `call` passes it to the kernel as a whole one:
+    /// `EINVAL` with a note, `args` formatted only then.
+    pub(crate) fn check_whole(
+        &self,
+        call: &'static str,
+        args: impl FnOnce() -> String,
+    ) -> Result<()> {
+        if !self.is_truncated() {
+            return Ok(());
+        }
+        Err(Error::new(Errno::EINVAL, call, args()).with_note(self.truncation_note()))
+    }
+
+    /// Why a truncated address is refused, for the errors of the calls that refuse it.
+    pub(crate) fn truncation_note(&self) -> String {
+        format!(
+            "the address was truncated: the kernel reported {} bytes, {} fit the capacity (C: \
+             addrlen > sizeof addr); receive it again with a larger capacity (AddrLen::STORAGE)",
+            self.len, self.cap
+        )
+    }
+
+    /// A pointer for calls that read an address (`bind`, `connect`, `sendto`), valid for
+    /// `len()` bytes (at most the storage). Of a truncated address only the first
+    /// `capacity()` bytes are the kernel's; the rest are zeros (the safe calls refuse it).
     pub fn as_ptr(&self) -> *const sockaddr {
         (&self.storage as *const sockaddr_storage).cast()
     }
@@ -207,9 +311,9 @@ impl SockAddr {
         &self.storage
     }
 
-    /// Pointers for calls that write an address: the storage and the in-out length. Set the
-    /// length to the storage size first ([`SockAddr::empty`] does) and check it after with
-    /// [`SockAddr::check_len`].
+    /// Pointers for calls that write an address: the storage and the in-out length. Start from
+    /// a zeroed buffer whose length is its capacity ([`SockAddr::with_capacity`]); the kernel
+    /// writes `min(capacity, its length)` bytes and its length.
     pub(crate) fn as_mut_parts(&mut self) -> (*mut sockaddr, *mut socklen_t) {
         (
             (&mut self.storage as *mut sockaddr_storage).cast(),
@@ -228,9 +332,10 @@ impl SockAddr {
         Ok(())
     }
 
-    /// The valid bytes, `len` of them.
+    /// The address's bytes the storage holds: all [`len`](SockAddr::len) of them, or, of a
+    /// truncated address, the [`capacity`](SockAddr::capacity) bytes the kernel wrote.
     pub fn as_bytes(&self) -> &[u8] {
-        let len = (self.len as usize).min(size_of::<sockaddr_storage>());
+        let len = self.written();
         // SAFETY: `storage` is a live, initialized (zeroed then written) sockaddr_storage, and
         // `len` is clamped to its size; u8 has no alignment or validity requirements.
         unsafe {
@@ -238,23 +343,27 @@ impl SockAddr {
         }
     }
 
-    /// The IPv4 address, if this is an `AF_INET` address of full length.
+    /// The IPv4 address, if this is an `AF_INET` address of full length (not truncated).
     pub fn as_socket_v4(&self) -> Option<SocketAddrV4> {
-        if self.family() != AF_INET as sa_family_t || (self.len as usize) < size_of::<sockaddr_in>()
+        if self.is_truncated()
+            || self.family() != AF_INET as sa_family_t
+            || (self.len as usize) < size_of::<sockaddr_in>()
         {
             return None;
         }
         // SAFETY: the storage is aligned for and larger than sockaddr_in, fully initialized,
-        // and holds an AF_INET address of at least sizeof(sockaddr_in) bytes (checked above).
+        // and holds a whole AF_INET address of at least sizeof(sockaddr_in) bytes (checked
+        // above).
         let sin = unsafe { &*(&self.storage as *const sockaddr_storage).cast::<sockaddr_in>() };
         let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
         Some(SocketAddrV4::new(ip, u16::from_be(sin.sin_port)))
     }
 
     /// The IPv6 address with its flow info and scope id, if this is an `AF_INET6` address of full
-    /// length. `sin6_flowinfo` is passed through as stored, as std does.
+    /// length (not truncated). `sin6_flowinfo` is passed through as stored, as std does.
     pub fn as_socket_v6(&self) -> Option<SocketAddrV6> {
-        if self.family() != AF_INET6 as sa_family_t
+        if self.is_truncated()
+            || self.family() != AF_INET6 as sa_family_t
             || (self.len as usize) < size_of::<sockaddr_in6>()
         {
             return None;
@@ -269,23 +378,24 @@ impl SockAddr {
         ))
     }
 
-    /// The IP address (v4 or v6), if this is one.
+    /// The IP address (v4 or v6), if this is a whole one.
     pub fn as_socket(&self) -> Option<SocketAddr> {
         self.as_socket_v4()
             .map(SocketAddr::V4)
             .or_else(|| self.as_socket_v6().map(SocketAddr::V6))
     }
 
-    /// `sun_path`'s used bytes, if this is an `AF_UNIX` address (empty for an unnamed one).
+    /// `sun_path`'s used bytes, if this is a whole `AF_UNIX` address (empty for an unnamed
+    /// one). A truncated one has none: its first bytes are another, valid-looking path.
     fn sun_path(&self) -> Option<&[u8]> {
-        if self.family() != AF_UNIX as sa_family_t {
+        if self.is_truncated() || self.family() != AF_UNIX as sa_family_t {
             return None;
         }
         let bytes = self.as_bytes();
         Some(bytes.get(SUN_PATH_OFFSET..).unwrap_or(&[]))
     }
 
-    /// The filesystem path of a pathname Unix address (up to its NUL).
+    /// The filesystem path of a pathname Unix address (up to its NUL); `None` if truncated.
     pub fn as_unix_path(&self) -> Option<&Path> {
         let path = self.sun_path()?;
         if path.first().is_none_or(|&b| b == 0) {
@@ -295,7 +405,8 @@ impl SockAddr {
         Some(Path::new(OsStr::from_bytes(&path[..end])))
     }
 
-    /// The name of an abstract Unix address (the bytes after the leading NUL).
+    /// The name of an abstract Unix address (the bytes after the leading NUL); `None` if
+    /// truncated.
     pub fn as_abstract_name(&self) -> Option<&[u8]> {
         match self.sun_path()? {
             [0, name @ ..] => Some(name),
@@ -347,33 +458,33 @@ impl SockAddr {
     /// A zeroed buffer offering `cap` bytes to a call that writes an address, C's
     /// `struct sockaddr_in a; socklen_t len = sizeof a;` pair:
     /// `SockAddr::with_capacity(AddrLen::INET)`. Its [`len`](SockAddr::len) is the capacity
-    /// until a call rewrites it.
+    /// until a call rewrites it (as C's `len` is); the capacity stays.
     ///
     /// ```
     /// use socklab::sys::{AddrLen, SockAddr};
-    /// assert_eq!(SockAddr::with_capacity(AddrLen::INET).len(), 16);
+    /// let a = SockAddr::with_capacity(AddrLen::INET);
+    /// assert_eq!((a.len(), a.capacity()), (16, AddrLen::INET));
     /// ```
     pub fn with_capacity(cap: AddrLen) -> SockAddr {
         SockAddr {
             storage: zeroed_storage(),
             len: cap.0,
+            cap: cap.0,
         }
     }
 
-    /// Lets `call` write an address into `self` C's way: the storage is zeroed, the pointer and
-    /// the in-out length (holding the capacity, `self.len()`) are passed, and on success `len`
-    /// is what the kernel reported, capped at the capacity (a longer address was truncated by
-    /// the kernel: C would see `addrlen > sizeof addr`; only the bytes it wrote are kept). On
-    /// failure `self` is left as it was.
+    /// Lets `call` write an address into `self` C's way: a zeroed storage and the in-out
+    /// length holding the capacity are passed; on success `len` is what the kernel reported
+    /// (more than the capacity if it truncated the address: C's `addrlen > sizeof addr`), the
+    /// first `min(len, capacity)` bytes are what it wrote, and the capacity stays for the next
+    /// call. On failure `self` is left as it was.
     pub(crate) fn fill_into<T>(
         &mut self,
         call: impl FnOnce(*mut sockaddr, *mut socklen_t) -> Result<T>,
     ) -> Result<T> {
-        let cap = self.len.min(AddrLen::STORAGE.0);
-        let mut out = SockAddr::with_capacity(AddrLen(cap));
+        let mut out = SockAddr::with_capacity(self.capacity());
         let (p, len) = out.as_mut_parts();
         let value = call(p, len)?;
-        out.len = out.len.min(cap);
         *self = out;
         Ok(value)
     }
@@ -388,10 +499,7 @@ impl From<SocketAddrV4> for SockAddr {
         sin.sin_family = AF_INET as sa_family_t;
         sin.sin_port = a.port().to_be();
         sin.sin_addr.s_addr = u32::from(*a.ip()).to_be();
-        SockAddr {
-            storage,
-            len: size_of::<sockaddr_in>() as socklen_t,
-        }
+        SockAddr::whole(storage, size_of::<sockaddr_in>())
     }
 }
 
@@ -405,10 +513,7 @@ impl From<SocketAddrV6> for SockAddr {
         sin6.sin6_flowinfo = a.flowinfo();
         sin6.sin6_addr.s6_addr = a.ip().octets();
         sin6.sin6_scope_id = a.scope_id();
-        SockAddr {
-            storage,
-            len: size_of::<sockaddr_in6>() as socklen_t,
-        }
+        SockAddr::whole(storage, size_of::<sockaddr_in6>())
     }
 }
 
@@ -421,9 +526,12 @@ impl From<SocketAddr> for SockAddr {
     }
 }
 
+/// Equal lengths and equal bytes ([`SockAddr::as_bytes`]); the capacity is not part of the
+/// value. Two truncated addresses with the same length and the same first bytes compare equal
+/// (all that is known of them): check [`SockAddr::is_truncated`] before keying by address.
 impl PartialEq for SockAddr {
     fn eq(&self, other: &SockAddr) -> bool {
-        self.as_bytes() == other.as_bytes()
+        self.len == other.len && self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -437,10 +545,15 @@ impl Hash for SockAddr {
 
 impl fmt::Display for SockAddr {
     /// Like strace's short form: `127.0.0.1:8080`, `[::1]:9090`, `"/tmp/x.sock"`, `@name`,
-    /// `(unnamed)`, `(none)` for an empty address, `{family N, len L}` for anything else.
+    /// `(unnamed)`, `(none)` for an empty address, `{family N, len L, truncated to C}` for a
+    /// truncated one (never its prefix as an address), `{family N, len L}` for anything else.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.len == 0 {
             return f.write_str("(none)");
+        }
+        if self.is_truncated() {
+            let (family, len, cap) = (self.family(), self.len, self.cap);
+            return write!(f, "{{family {family}, len {len}, truncated to {cap}}}");
         }
         if let Some(a) = self.as_socket() {
             return write!(f, "{a}");

@@ -537,8 +537,15 @@ pub mod twins {
     }
 
     /// `(ptr, len)` of the address `sendto` passes, NULL/0 for `None`.
-    fn to_parts(to: Option<&SockAddr>) -> (*const libc::c_void, libc::c_uint) {
-        to.map_or((std::ptr::null(), 0), |a| (a.as_ptr().cast(), a.len()))
+    ///
+    /// # Errors
+    /// `EINVAL` for a truncated address, which `sys::sendto` refuses too.
+    fn to_parts(to: Option<&SockAddr>) -> io::Result<(*const libc::c_void, libc::c_uint)> {
+        let Some(a) = to else {
+            return Ok((std::ptr::null(), 0));
+        };
+        a.check_whole("sendto", || a.to_string())?;
+        Ok((a.as_ptr().cast(), a.len()))
     }
 
     /// `sl_c_twin_send_msg` — one whole message on `fd` with `call`'s send syscall (`to`: the
@@ -553,7 +560,7 @@ pub mod twins {
         is_stream: bool,
         to: Option<&SockAddr>,
     ) -> io::Result<()> {
-        let (to, tolen) = to_parts(to);
+        let (to, tolen) = to_parts(to)?;
         let fd = fd.as_fd().as_raw_fd();
         // SAFETY: `buf` is a live slice readable for `buf.len()` bytes; `to` is NULL or points to
         // a live SockAddr readable for `tolen` bytes; `fd` is borrowed for the call.
@@ -610,7 +617,7 @@ pub mod twins {
         is_stream: bool,
         to: Option<&SockAddr>,
     ) -> io::Result<()> {
-        let (to, tolen) = to_parts(to);
+        let (to, tolen) = to_parts(to)?;
         let (tx, rx) = (tx.as_fd().as_raw_fd(), rx.as_fd().as_raw_fd());
         let (ptr, len) = (buf.as_mut_ptr(), buf.len());
         // SAFETY: `ptr` is valid for reads and writes of `len` bytes (a live `&mut [u8]`); `to`
@@ -633,7 +640,7 @@ pub mod twins {
         is_stream: bool,
         to: Option<&SockAddr>,
     ) -> io::Result<u64> {
-        let (to, tolen) = to_parts(to);
+        let (to, tolen) = to_parts(to)?;
         let fd = fd.as_fd().as_raw_fd();
         let (ptr, len) = (buf.as_mut_ptr(), buf.len());
         // SAFETY: `ptr` valid for reads and writes of `len` bytes; `to` NULL or `tolen` readable

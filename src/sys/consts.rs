@@ -18,6 +18,11 @@ pub use libc::{
     MSG_CONFIRM, MSG_DONTROUTE, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_OOB,
     MSG_ZEROCOPY,
 };
+/// `MSG_SOCK_DEVMEM` (`0x2000000`, Linux 6.12+, `include/linux/socket.h`; `libc` lacks it): a
+/// TCP receive that hands device-memory (dmabuf) fragments back as `SCM_DEVMEM_DMABUF` control
+/// messages. Its return value counts those fragments, which the kernel never copies into the
+/// buffer, so socklab's safe receives refuse it (`EINVAL` with a note); use `sys::raw`.
+pub const MSG_SOCK_DEVMEM: std::os::raw::c_int = 0x200_0000;
 // ip(7)
 pub use libc::{
     INADDR_BROADCAST, INADDR_LOOPBACK, INADDR_NONE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_RAW,

@@ -121,8 +121,12 @@ pub fn inet_ntop(af: c_int, src: &[u8]) -> Result<String> {
 impl SockAddr {
     /// The address bytes inside the sockaddr: `sin_addr` (4 bytes) of an `AF_INET` address,
     /// `sin6_addr` (16) of an `AF_INET6` one — what Beej's `get_in_addr()` points at, for
-    /// [`inet_ntop`]. `None` for other families or a short length.
+    /// [`inet_ntop`]. `None` for other families, a short length or a truncated address
+    /// ([`SockAddr::is_truncated`]).
     pub fn in_addr(&self) -> Option<&[u8]> {
+        if self.is_truncated() {
+            return None;
+        }
         let (off, n) = match self.family() as c_int {
             AF_INET => (std::mem::offset_of!(sockaddr_in, sin_addr), 4),
             AF_INET6 => (std::mem::offset_of!(sockaddr_in6, sin6_addr), 16),

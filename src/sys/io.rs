@@ -5,10 +5,11 @@ use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_void};
 
-use libc::{socklen_t, AF_UNIX, MSG_PEEK, MSG_TRUNC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET};
-use libc::{SOL_SOCKET, SO_DOMAIN, SO_TYPE};
+use libc::{socklen_t, SOL_SOCKET};
 
-use super::{cvt, fmt, raw, Result, SockAddr};
+use super::consts::MSG_SOCK_DEVMEM;
+use super::written::wrote_reported;
+use super::{cvt, fmt, raw, Errno, Error, Result, SockAddr};
 
 mod private {
     pub trait Sealed {}
@@ -21,9 +22,12 @@ mod private {
 /// it returns `(filled, n)`: the prefix the kernel wrote, as `&mut [u8]`, and C's return value
 /// `n`. They differ when `MSG_TRUNC` is in `flags`, because C's return value is then not the
 /// number of bytes written:
-/// - on a datagram socket (`SOCK_DGRAM`, `SOCK_SEQPACKET`, `SOCK_RAW`: UDP, Unix, netlink,
-///   packet) `n` is the datagram's full length, which can exceed the buffer; only
-///   `min(n, buf.len())` bytes were written, and that is `filled`;
+/// - on a datagram socket of a family whose receive path is known to copy (`SOCK_DGRAM`,
+///   `SOCK_SEQPACKET`, `SOCK_RAW` of `AF_UNIX`, `AF_INET`/`AF_INET6` — UDP, raw IP, SCTP —,
+///   `AF_NETLINK`, `AF_PACKET`) `n` is the datagram's full length, which can exceed the
+///   buffer; only `min(n, buf.len())` bytes were written, and that is `filled`;
+/// - on any other family `filled` is empty: `AF_LLC` returns a datagram's length without
+///   copying it, and socklab vouches only for the paths above (the table in `sys::written`);
 /// - on TCP (and socklab treats every `SOCK_STREAM` socket so) the kernel discards `n` bytes
 ///   **without writing the buffer**: `filled` is empty. (A Unix stream socket ignores
 ///   `MSG_TRUNC` and does write; socklab does not ask the family and still reports nothing
@@ -34,11 +38,15 @@ mod private {
 ///   cannot be read race-free). `AF_UNIX` returns `len - offset` and is exact.
 ///
 /// To know which, a receive with `MSG_TRUNC` into a `MaybeUninit` buffer that returns `n > 0`
-/// reads the socket's type with one `getsockopt(fd, SOL_SOCKET, SO_TYPE)` after the call (you
-/// see it in the trace; with `MSG_PEEK` on a datagram socket a second one reads `SO_DOMAIN`).
-/// `&mut [u8]` never needs it: it returns only the count, and a byte the
-/// kernel did not write keeps what you put there — do not read `buf[..n]` as data after a
-/// `MSG_TRUNC` receive on a stream socket.
+/// reads the socket's type with one `getsockopt(fd, SOL_SOCKET, SO_TYPE)` after the call and,
+/// unless it is a stream, its family with a second one (`SO_DOMAIN`); you see both in the
+/// trace. Without `MSG_TRUNC` nothing is asked. `&mut [u8]` never needs it: it returns only the
+/// count, and a byte the kernel did not write keeps what you put there — do not read
+/// `buf[..n]` as data after a `MSG_TRUNC` receive on a stream socket.
+///
+/// `MSG_SOCK_DEVMEM` (TCP device memory, Linux 6.12+) is refused by every safe receive
+/// (`EINVAL` with a note, before the call): the kernel counts dmabuf fragments it never copies
+/// into the buffer. [`raw`] passes it on.
 ///
 /// Sealed: only socklab implements it, because the `Output` of the uninitialized form is only
 /// sound when the count comes from the kernel.
@@ -134,44 +142,56 @@ fn socket_int(fd: c_int, name: c_int) -> Option<c_int> {
 }
 
 /// How many bytes of a `cap`-byte buffer a successful receive on `fd`, passed `flags`, wrote
-/// when it returned `n`. Without `MSG_TRUNC` that is `min(n, cap)`. With it, C's return value is
-/// not a write count: a datagram socket wrote `min(n, cap)` (and returned the datagram's full
-/// length), TCP wrote nothing (it discarded `n` bytes). Anything but a datagram socket, or a
-/// socket whose type cannot be read, counts as "nothing written": never more than the kernel
-/// wrote. Reads `SO_TYPE` (one traced getsockopt) only when `MSG_TRUNC` is set and `n > 0`.
-///
-/// `MSG_PEEK | MSG_TRUNC` on a `SOCK_DGRAM` socket: with a peek offset (`SO_PEEK_OFF`) the
-/// kernel copies the datagram from that offset on, at most `len - off` bytes. `AF_UNIX` then
-/// returns `len - off` (exact), but udp_recvmsg/udpv6_recvmsg return the full `len` (`if (flags &
-/// MSG_TRUNC) err = ulen;`), so `min(n, cap)` would count `off` bytes the kernel never wrote.
-/// The offset cannot be read race-free (another thread may set it around the call), so such a
-/// receive counts as "nothing written" unless `SO_DOMAIN` (fixed at creation, one more traced
-/// getsockopt) says `AF_UNIX`.
+/// when it returned `n`: `min(n, cap)` where the kernel is known to have copied that much,
+/// else 0 — never more than the kernel wrote. Without `MSG_TRUNC` that is `min(n, cap)`, with
+/// no syscall. With it, C's return value is not a write count, and the socket's type and
+/// family (traced getsockopts of `SO_TYPE`, then `SO_DOMAIN` for a non-stream socket, asked
+/// only when `n > 0`) decide by [`written::wrote_reported`](super::written::wrote_reported)'s
+/// table: UDP/raw/Unix/netlink/packet datagrams copied `min(n, cap)`; TCP discarded `n` bytes
+/// unwritten; `AF_LLC` and unlisted families count as nothing written; so does
+/// `MSG_PEEK | MSG_TRUNC` on UDP, whose peek offset (`SO_PEEK_OFF`, not readable race-free)
+/// makes the kernel copy from the offset yet return the full length. `MSG_SOCK_DEVMEM` counts
+/// as nothing written (the safe calls refuse it before the call anyway).
 pub(super) fn bytes_written(fd: c_int, flags: c_int, n: usize, cap: usize) -> usize {
-    if flags & MSG_TRUNC == 0 || n == 0 {
-        return n.min(cap);
-    }
-    match socket_int(fd, SO_TYPE) {
-        Some(SOCK_DGRAM) if flags & MSG_PEEK != 0 => match socket_int(fd, SO_DOMAIN) {
-            Some(AF_UNIX) => n.min(cap),
-            _ => 0,
-        },
-        Some(SOCK_DGRAM | SOCK_SEQPACKET | SOCK_RAW) => n.min(cap),
-        _ => 0,
+    if n == 0 || wrote_reported(flags, |name| socket_int(fd, name)) {
+        n.min(cap)
+    } else {
+        0
     }
 }
 
+/// Refuses `MSG_SOCK_DEVMEM` in a safe receive's `flags`, before any syscall: with it TCP
+/// returns a count of device-memory (dmabuf) fragments it hands out as control messages and
+/// never copies into the buffer (leaving holes), so no byte of the buffer could be vouched
+/// for. `EINVAL` with a note; the raw calls pass the flag on.
+#[inline]
+pub(super) fn refuse_devmem(
+    flags: c_int,
+    call: &'static str,
+    args: impl FnOnce() -> String,
+) -> Result<()> {
+    if flags & MSG_SOCK_DEVMEM == 0 {
+        return Ok(());
+    }
+    Err(Error::new(Errno::EINVAL, call, args()).with_note(
+        "MSG_SOCK_DEVMEM: the kernel counts device-memory fragments it never copies into the \
+         buffer; socklab's safe receives refuse it (use sys::raw)",
+    ))
+}
+
 /// Runs one receive call on `buf`'s raw parts and converts its result; `flags` are the call's
-/// (0 for read), to tell the bytes written from C's return value.
+/// (0 for read), to tell the bytes written from C's return value. `MSG_SOCK_DEVMEM` is refused
+/// first ([`refuse_devmem`]).
 #[inline]
 fn recv_with<'a, B: RecvBuf<'a>>(
     mut buf: B,
     (fd, flags): (c_int, c_int),
     call: &'static str,
-    args: impl FnOnce(usize) -> String,
+    args: impl Fn(usize) -> String,
     f: impl FnOnce(*mut c_void, usize) -> isize,
 ) -> Result<B::Output> {
     let (p, cap) = buf.raw_parts();
+    refuse_devmem(flags, call, || args(cap))?;
     let n = cvt(f(p, cap), call, || args(cap))? as usize;
     // SAFETY: the call succeeded, and `bytes_written` is what it wrote into `buf`: never more
     // than `cap`, and with MSG_TRUNC only what the socket type (and, with MSG_PEEK, its
@@ -222,7 +242,8 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
 /// `MaybeUninit` form's `filled` is what the kernel wrote, see [`RecvBuf`].
 ///
 /// # Errors
-/// `EAGAIN`, `ENOTCONN` (a stream socket that is not connected), `ECONNREFUSED`, `EINTR`…
+/// `EAGAIN`, `ENOTCONN` (a stream socket that is not connected), `ECONNREFUSED`, `EINTR`…;
+/// `EINVAL` with a note, before any call, for `MSG_SOCK_DEVMEM` in `flags` (see [`RecvBuf`]).
 ///
 /// # Example
 /// ```
@@ -300,10 +321,16 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 }
 
 /// `recvfrom(sockfd, buf, len, flags, src_addr, addrlen)` — recvfrom(2) with the caller's
-/// address capacity: `src_addr` offers its [`len`](SockAddr::len) bytes (C's
+/// address capacity: `src_addr` offers its [`capacity`](SockAddr::capacity) (C's
 /// `socklen_t len = sizeof(struct sockaddr_in)` is `SockAddr::with_capacity(AddrLen::INET)`,
-/// shown by strace as `[16]`) and holds the sender after the call (length 0 if the kernel
-/// wrote none). [`recvfrom`] offers 128 bytes.
+/// shown by strace as `[16]`) and holds the sender after the call, with the length the kernel
+/// reported (0 if it wrote none). [`recvfrom`] offers 128 bytes.
+///
+/// The capacity stays for the next call: C's loop that sets `len = sizeof cliaddr;` before
+/// each `recvfrom` is this call in a loop on the same `SockAddr`. A sender's address longer
+/// than the capacity comes back truncated — C's `len > sizeof cliaddr`; here
+/// [`is_truncated`](SockAddr::is_truncated), and refused by `sendto` (see
+/// [`accept_into`](super::accept_into)).
 ///
 /// # Errors
 /// As [`recv`].
@@ -318,6 +345,7 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 /// let mut cliaddr = SockAddr::with_capacity(AddrLen::INET);
 /// let n = sys::recvfrom_into(&fd, &mut [0u8; 64], 0, &mut cliaddr)?;
 /// assert_eq!((n, cliaddr), (4, sys::getsockname(&fd)?));
+/// assert_eq!(cliaddr.capacity(), AddrLen::INET); // offered again by the next call
 /// # Ok::<(), socklab::Error>(())
 /// ```
 pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
@@ -395,7 +423,9 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 /// address use [`send`] (or [`raw::sendto`] with NULL).
 ///
 /// # Errors
-/// `EMSGSIZE` (a UDP datagram over 65507 bytes), `EISCONN`, `EAFNOSUPPORT`, `EAGAIN`, `EINTR`…
+/// `EMSGSIZE` (a UDP datagram over 65507 bytes), `EISCONN`, `EAFNOSUPPORT`, `EAGAIN`, `EINTR`…;
+/// `EINVAL` with a note, before any call, for a truncated `dest_addr`
+/// ([`SockAddr::is_truncated`]).
 ///
 /// # Example
 /// ```
@@ -412,13 +442,14 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 pub fn sendto(sockfd: impl AsFd, buf: &[u8], flags: c_int, dest_addr: &SockAddr) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     let (p, len) = (buf.as_ptr().cast(), buf.len());
-    // SAFETY: `buf` is readable for `len` bytes; `dest_addr` for its `len()` bytes.
-    let n = unsafe { raw::sendto(fd, p, len, flags, dest_addr.as_ptr(), dest_addr.len()) };
     let args = || {
         format!(
             "fd {fd}, buf, {len}, {}, {dest_addr}",
             fmt::msg_flags(flags)
         )
     };
+    dest_addr.check_whole("sendto", args)?;
+    // SAFETY: `buf` is readable for `len` bytes; `dest_addr` for its `len()` bytes.
+    let n = unsafe { raw::sendto(fd, p, len, flags, dest_addr.as_ptr(), dest_addr.len()) };
     cvt(n, "sendto", args).map(|n| n as usize)
 }

@@ -63,6 +63,7 @@ pub(crate) mod trace;
 mod trace_more;
 #[cfg(feature = "trace")]
 pub(crate) use trace_more::pid_prefix as trace_pid_prefix;
+mod written;
 mod zeroed;
 
 pub use addr::{AddrLen, SockAddr};

@@ -332,7 +332,8 @@ pub fn freeaddrinfo(res: AddrInfoList) {
 /// `flags`: `NI_NUMERICHOST`, `NI_NUMERICSERV`, `NI_NAMEREQD`, `NI_DGRAM`…
 ///
 /// # Errors
-/// As [`getaddrinfo`]: the `EAI_*` code (`EAI_FAMILY` for a non-IP address, `EAI_NONAME`).
+/// As [`getaddrinfo`]: the `EAI_*` code (`EAI_FAMILY` for a non-IP address, `EAI_NONAME`);
+/// `EINVAL` with a note, before any call, for a truncated `addr` ([`SockAddr::is_truncated`]).
 ///
 /// # Example
 /// ```
@@ -343,6 +344,7 @@ pub fn freeaddrinfo(res: AddrInfoList) {
 /// # Ok::<(), socklab::Error>(())
 /// ```
 pub fn getnameinfo(addr: &SockAddr, flags: c_int) -> Result<(String, String)> {
+    addr.check_whole("getnameinfo", || format!("{addr}, {flags:#x}"))?;
     let mut host = [0 as c_char; libc::NI_MAXHOST as usize];
     let mut serv = [0 as c_char; 32];
     // SAFETY: `addr` is readable for `addr.len()` bytes; `host` and `serv` are writable for their

@@ -75,7 +75,8 @@ pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd,
 ///
 /// # Errors
 /// `EADDRINUSE`, `EACCES` (a port below 1024 without privilege), `EADDRNOTAVAIL`, `EINVAL`
-/// (already bound, or a wrong length for the family)…
+/// (already bound, or a wrong length for the family)…; `EINVAL` with a note, before any call,
+/// for a truncated `addr` ([`SockAddr::is_truncated`]).
 ///
 /// # Example
 /// ```
@@ -88,6 +89,7 @@ pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd,
 #[doc = man_links!(bind(2))]
 pub fn bind(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
+    addr.check_whole("bind", || format!("fd {fd}, {addr}"))?;
     // SAFETY: `addr` points to a SockAddr whose storage is readable for its `len()` bytes.
     let rc = unsafe { raw::bind(fd, addr.as_ptr(), addr.len()) };
     cvt(rc, "bind", || format!("fd {fd}, {addr}")).map(drop)
@@ -217,7 +219,8 @@ pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> 
 /// returns the error and lets you decide (poll for writability, then read `SO_ERROR`).
 ///
 /// # Errors
-/// `ECONNREFUSED`, `EINPROGRESS` (non-blocking), `EISCONN`, `ENETUNREACH`, `EINTR`, `EINVAL`…
+/// `ECONNREFUSED`, `EINPROGRESS` (non-blocking), `EISCONN`, `ENETUNREACH`, `EINTR`, `EINVAL`…;
+/// `EINVAL` with a note, before any call, for a truncated `addr` ([`SockAddr::is_truncated`]).
 ///
 /// # Example
 /// ```
@@ -233,6 +236,7 @@ pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> 
 #[doc = man_links!(connect(2))]
 pub fn connect(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
+    addr.check_whole("connect", || format!("fd {fd}, {addr}"))?;
     // SAFETY: `addr` points to a SockAddr whose storage is readable for its `len()` bytes.
     let rc = unsafe { raw::connect(fd, addr.as_ptr(), addr.len()) };
     cvt(rc, "connect", || format!("fd {fd}, {addr}")).map(drop)
@@ -360,9 +364,18 @@ pub fn getpeername(sockfd: impl AsFd) -> Result<SockAddr> {
 
 /// `accept(sockfd, addr, addrlen)` — accept(2) with the address capacity the caller chose.
 ///
-/// `addr` offers its [`len`](SockAddr::len) bytes (`SockAddr::with_capacity(AddrLen::INET)`
+/// `addr` offers its [`capacity`](SockAddr::capacity) (`SockAddr::with_capacity(AddrLen::INET)`
 /// is C's `addrlen = sizeof(struct sockaddr_in)`, and strace shows `[16]`); after the call it
-/// holds the peer and the length the kernel wrote. [`accept`] with `Some` offers 128 bytes.
+/// holds the peer, its [`len`](SockAddr::len) is the length the kernel reported (C's `addrlen`
+/// after the call), and it keeps its capacity for the next call. [`accept`] with `Some` offers
+/// 128 bytes.
+///
+/// An address longer than the capacity is truncated by the kernel: it writes the bytes that
+/// fit and reports the full length, and C's caller sees `addrlen > sizeof addr` (strace:
+/// `[16 => 28]`). Then `addr.len()` is that full length, [`as_bytes`](SockAddr::as_bytes) the
+/// bytes written, [`is_truncated`](SockAddr::is_truncated) true, and socklab neither decodes
+/// nor passes the cut address (see [`SockAddr`]'s *Truncation*). The same holds for every
+/// `*_into` call.
 ///
 /// # Errors
 /// As [`accept`].

@@ -137,27 +137,18 @@ mod imp {
     /// Whether a receive with `flags` that reported bytes wrote them (up to the buffer's size).
     ///
     /// With `MSG_TRUNC` the kernel reports more than it writes: a datagram socket (UDP, Unix
-    /// dgram/seqpacket, raw) returns the datagram's full length and writes `min(ret, len)`; TCP
-    /// discards the data without writing the buffer and returns its count. So with `MSG_TRUNC`
-    /// the trace asks the socket's type (one untraced `getsockopt(SO_TYPE)`) and shows no bytes
-    /// for a stream socket, only the pointer, as for a buffer it does not decode. strace 6.1
-    /// reads the buffer anyway and prints its stale contents (`recvfrom(6, "ZZZZZ", 16,
-    /// MSG_TRUNC, NULL, NULL) = 5` over a buffer of `Z`s); for datagrams it prints the same
+    /// dgram/seqpacket, raw, netlink, packet) returns the datagram's full length and writes
+    /// `min(ret, len)`; TCP discards the data without writing the buffer and returns its count.
+    /// So with `MSG_TRUNC` the trace asks the socket's type and family (untraced
+    /// `getsockopt(SO_TYPE)`, then `SO_DOMAIN` unless a stream) and shows no bytes where the
+    /// kernel is not known to have copied them, only the pointer, as for a buffer it does not
+    /// decode — the rule of `sys::written`, which the safe receives follow too (`AF_LLC`,
+    /// `MSG_PEEK | MSG_TRUNC` on UDP, `MSG_SOCK_DEVMEM` and unlisted families show no bytes).
+    /// strace 6.1 reads the buffer anyway and prints its stale contents (`recvfrom(6, "ZZZZZ",
+    /// 16, MSG_TRUNC, NULL, NULL) = 5` over a buffer of `Z`s); for datagrams it prints the same
     /// `min(ret, len)` bytes as here.
-    ///
-    /// `MSG_PEEK | MSG_TRUNC` on a datagram socket other than `AF_UNIX` shows no bytes either: a
-    /// UDP peek offset (`SO_PEEK_OFF`) makes the kernel copy `len - off` bytes while it returns
-    /// the full `len`, and the offset cannot be known (as `sys::io::bytes_written` says).
     fn wrote_reported(fd: c_int, flags: c_int) -> bool {
-        if flags & libc::MSG_TRUNC == 0 {
-            return true;
-        }
-        match sock_int(fd, libc::SO_TYPE) {
-            Some(libc::SOCK_DGRAM) if flags & libc::MSG_PEEK != 0 => {
-                sock_int(fd, libc::SO_DOMAIN) == Some(libc::AF_UNIX)
-            }
-            t => t.is_some_and(|t| t != libc::SOCK_STREAM),
-        }
+        crate::sys::written::wrote_reported(flags, |name| sock_int(fd, name))
     }
 
     /// The first `n` `T`s at `p`, copied out with unaligned reads, or none for NULL: the kernel

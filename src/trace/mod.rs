@@ -35,9 +35,9 @@
 //! sizeof(sockaddr_storage))`; buffers: their first 33 bytes). Where the kernel reports more than
 //! it wrote — a receive with `MSG_TRUNC` — a datagram socket shows the `min(ret, len)` bytes that
 //! fit, as strace does; a stream socket (TCP discards the data unwritten) shows the buffer's
-//! pointer, where strace prints the buffer's stale contents. To tell the two apart the hook makes
-//! one untraced `getsockopt(fd, SOL_SOCKET, SO_TYPE)` per `MSG_TRUNC` receive, which strace run
-//! on a traced program will show.
+//! pointer, where strace prints the buffer's stale contents. To tell them apart the hook makes
+//! an untraced `getsockopt(fd, SOL_SOCKET, SO_TYPE)` per `MSG_TRUNC` receive (and `SO_DOMAIN`
+//! for a socket that is not a stream), which strace run on a traced program will show.
 //!
 //! # Cost
 //! When off, each call pays one relaxed atomic load and a branch that is never taken; the log is

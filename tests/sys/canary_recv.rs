@@ -898,3 +898,47 @@ fn short_addresses_come_back_at_the_kernels_length() {
         );
     });
 }
+
+/// `MSG_SOCK_DEVMEM` makes TCP count dmabuf fragments it never copies into the buffer: every
+/// safe receive that takes flags refuses it with `EINVAL` and a note, before any syscall (the
+/// queued bytes are still there afterwards).
+#[test]
+fn msg_sock_devmem_is_refused_before_any_receive() {
+    use socklab::sys::{AddrLen, Errno, MSG_SOCK_DEVMEM};
+    no_leak(|| {
+        let (cli, srv) = tcp_pair();
+        sys::write(&cli, b"queued").unwrap();
+        wait_queued(&srv, 6);
+        let f = MSG_SOCK_DEVMEM | MSG_DONTWAIT;
+        let refused = |r: socklab::Result<()>, call: &str| {
+            let e = r.expect_err(call);
+            assert_eq!((e.code(), e.call()), (Errno::EINVAL, call), "{e}");
+            assert!(e.to_string().contains("MSG_SOCK_DEVMEM"), "{e}");
+        };
+        let mut buf = [0u8; 16];
+        let mut ubuf = [MaybeUninit::<u8>::uninit(); 16];
+        refused(sys::recv(&srv, &mut buf[..], f).map(drop), "recv");
+        refused(sys::recv(&srv, &mut ubuf[..], f).map(drop), "recv");
+        refused(sys::recvfrom(&srv, &mut buf[..], f).map(drop), "recvfrom");
+        let mut from = SockAddr::with_capacity(AddrLen::INET);
+        refused(
+            sys::recvfrom_into(&srv, &mut buf[..], f, &mut from).map(drop),
+            "recvfrom",
+        );
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        refused(sys::recvmsg(&srv, &mut iov, None, f).map(drop), "recvmsg");
+        refused(
+            sys::recvmsg_into(&srv, None, &mut iov, None, f).map(drop),
+            "recvmsg",
+        );
+        let mut batch = MmsgBatch::new(1, 16);
+        refused(
+            sys::recvmmsg(&srv, &mut batch, 1, f, None).map(drop),
+            "recvmmsg",
+        );
+        let s = Socket::from(srv);
+        refused(s.recv(&mut buf[..], f).map(drop), "recv");
+        assert_eq!(s.recv(&mut buf[..], MSG_DONTWAIT).unwrap(), 6);
+        assert_eq!(&buf[..6], b"queued");
+    })
+}

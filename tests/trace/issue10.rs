@@ -376,3 +376,29 @@ fn threads_get_strace_f_prefixes() {
         "no {want:?} in {stderr}"
     );
 }
+
+/// A capacity shorter than the kernel's address: the line shows C's `[18 => 43]` (the kernel's
+/// length after the room offered), and a call refusing the cut address makes no syscall, so it
+/// logs no line.
+#[test]
+fn a_truncated_address_logs_the_kernels_length_and_its_refusal_no_call() {
+    no_leak(|| {
+        let mut name = super::common::abstract_name("cut-trace");
+        name.resize(40, b'z');
+        let fd = sys::socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::bind(&fd, &SockAddr::unix_abstract(&name).unwrap()).unwrap();
+        let mut a = SockAddr::with_capacity(AddrLen::new(18).unwrap());
+        let ((), line) = one(|| sys::getsockname_into(&fd, &mut a).unwrap());
+        let shown = String::from_utf8(name[..15].to_vec()).unwrap();
+        assert_eq!(
+            line,
+            format!(
+                "getsockname({}, {{sa_family=AF_UNIX, sun_path=@\"{shown}\"}}, [18 => 43]) = 0",
+                n(&fd)
+            )
+        );
+        let (r, lines) = socklab::trace::capture(|| sys::connect(&fd, &a));
+        assert_eq!(r.unwrap_err().code(), sys::Errno::EINVAL);
+        assert_eq!(lines, Vec::<String>::new());
+    })
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use libc::{iovec, mmsghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::super::fmt::msg_flags;
-use super::super::io::bytes_written;
+use super::super::io::{bytes_written, refuse_devmem};
 use super::super::{cvt, raw, Errno, Error, Result, SockAddr};
 use super::STORAGE_LEN;
 use super::{controllen_of, new_msghdr, to_timespec, written_addr, zeroed_storage, CmsgBuffer};
@@ -152,7 +152,8 @@ impl MmsgBatch {
     /// (`None` = no `msg_name`, for a connected socket). Clears the last call's results.
     ///
     /// # Errors
-    /// `EMSGSIZE` if `data` is longer than the slot's capacity (nothing is truncated).
+    /// `EMSGSIZE` if `data` is longer than the slot's capacity (nothing is truncated); `EINVAL`
+    /// with a note for a truncated `addr` ([`SockAddr::is_truncated`]).
     ///
     /// # Panics
     /// If `i` is not below [`slots`](Self::slots), as slice indexing does.
@@ -162,6 +163,9 @@ impl MmsgBatch {
             "slot {i} out of range: {} slots",
             self.slots()
         );
+        if let Some(a) = addr {
+            a.check_whole("MmsgBatch::set", || format!("slot {i}, {a}"))?;
+        }
         if data.len() > self.cap {
             let args = format!("slot {i}, {} bytes", data.len());
             return Err(Error::new(Errno::EMSGSIZE, "MmsgBatch::set", args)
@@ -269,10 +273,10 @@ impl<'a> MmsgMsg<'a> {
     }
 
     /// The bytes: the ones the kernel wrote (received) or those [`set`](MmsgBatch::set) (sent).
-    /// After a receive that is `min(msg_len, capacity)`, except with `MSG_TRUNC` on a stream
-    /// socket (TCP discards without writing), or `MSG_PEEK | MSG_TRUNC` on a non-`AF_UNIX`
-    /// datagram socket (see [`RecvBuf`](super::super::RecvBuf)): none. Never bytes of an
-    /// earlier call.
+    /// After a receive that is `min(msg_len, capacity)`, except with `MSG_TRUNC` where the
+    /// kernel is not known to copy that much — a stream socket (TCP discards without writing),
+    /// `MSG_PEEK | MSG_TRUNC` on UDP, a family outside socklab's list (see
+    /// [`RecvBuf`](super::super::RecvBuf)): none. Never bytes of an earlier call.
     pub fn bytes(&self) -> &'a [u8] {
         let b = self.batch;
         let slot = &b.bufs[self.i * b.cap..][..b.lens[self.i]];
@@ -392,7 +396,8 @@ pub fn sendmmsg(
 ///
 /// # Errors
 /// As [`recvmsg`](super::recvmsg) (`EAGAIN` with `MSG_DONTWAIT` on an empty socket); `EINVAL`
-/// with a note if `vlen` exceeds the batch's slots (socklab's check).
+/// with a note if `vlen` exceeds the batch's slots or `flags` holds `MSG_SOCK_DEVMEM`
+/// (socklab's checks).
 ///
 /// # Example
 /// ```
@@ -415,6 +420,9 @@ pub fn recvmmsg(
 ) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     msgvec.check_vlen(vlen, "recvmmsg", fd)?;
+    refuse_devmem(flags, "recvmmsg", || {
+        format!("fd {fd}, msgvec, {vlen}, {}", msg_flags(flags))
+    })?;
     let mut ts = timeout.map(to_timespec);
     let tsp = ts.as_mut().map_or(ptr::null_mut(), |t| t as *mut timespec);
     msgvec.prepare(vlen, true);
@@ -431,8 +439,9 @@ pub fn recvmmsg(
     };
     let n = cvt(n, "recvmmsg", args)? as usize;
     let b = &mut *msgvec;
-    // With MSG_TRUNC, msg_len is not a write count (see bytes_written); one SO_TYPE read tells
-    // for the whole batch: `full` is what the kernel wrote for a message of `cap` bytes or more.
+    // With MSG_TRUNC, msg_len is not a write count (see bytes_written); one SO_TYPE (and
+    // SO_DOMAIN) read tells for the whole batch: `full` is what the kernel wrote for a message
+    // of `cap` bytes or more.
     let full = match n {
         0 => 0,
         _ => bytes_written(fd, flags, b.cap, b.cap),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use libc::{iovec, msghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::fmt::msg_flags;
-use super::io::bytes_written;
+use super::io::{bytes_written, refuse_devmem};
 use super::{cvt, raw, Errno, Error, Result, SockAddr};
 
 mod cmsg;
@@ -86,14 +86,16 @@ pub struct RecvMsg {
     /// discarded without writing the iovecs. Read data up to [`filled`](RecvMsg::filled).
     pub bytes: usize,
     /// The bytes the kernel wrote into the iovecs, in order: `min(bytes, total iovec length)`,
-    /// except with `MSG_TRUNC` in `flags` on a stream socket, where it is 0 (TCP discards; see
-    /// [`RecvBuf`](super::RecvBuf) for how socklab tells, with one `SO_TYPE` getsockopt), and
-    /// with `MSG_PEEK | MSG_TRUNC` on a non-`AF_UNIX` datagram socket, where it is 0 too (a
-    /// UDP peek offset makes C's value over-count; see there).
+    /// except with `MSG_TRUNC` in `flags` where the kernel is not known to copy that much, where
+    /// it is 0: a stream socket (TCP discards), `MSG_PEEK | MSG_TRUNC` on UDP (a peek offset
+    /// makes C's value over-count), families outside socklab's list (`AF_LLC` copies nothing).
+    /// See [`RecvBuf`](super::RecvBuf) for the list and the `SO_TYPE`/`SO_DOMAIN` getsockopts
+    /// that tell.
     /// Added beside `bytes` so no byte is read as data that the kernel did not write.
     pub filled: usize,
     /// The source address (`msg_name`), or `None` if the kernel wrote none (`msg_namelen` 0:
-    /// connected streams, unbound Unix senders).
+    /// connected streams, unbound Unix senders). Truncated
+    /// ([`SockAddr::is_truncated`]) if [`recvmsg_into`] offered less room than it needed.
     pub addr: Option<SockAddr>,
     /// `msg_flags`: `MSG_TRUNC` (datagram cut), `MSG_CTRUNC` (control data cut), `MSG_EOR`…
     pub msg_flags: c_int,
@@ -130,7 +132,8 @@ impl RecvMsg {
 /// # Errors
 /// As [`sendto`](super::sendto), plus `EINVAL` (malformed control data), `EMSGSIZE` (more than
 /// `IOV_MAX` iovecs)…; `EINVAL` with a note, before any call, if `control` holds an
-/// `SOL_SOCKET`/`SCM_RIGHTS` message (socklab's check).
+/// `SOL_SOCKET`/`SCM_RIGHTS` message or `addr` is truncated ([`SockAddr::is_truncated`]):
+/// socklab's checks.
 ///
 /// # Example
 /// ```
@@ -285,6 +288,11 @@ fn send_msg(
     control: &[u8],
     flags: c_int,
 ) -> Result<usize> {
+    if let Some(a) = addr {
+        a.check_whole("sendmsg", || {
+            sendmsg_args(fd, addr, iov, control.len(), flags)
+        })?;
+    }
     let (name, namelen) = match addr {
         Some(a) => (a.as_ptr().cast_mut().cast(), a.len()),
         None => (ptr::null_mut(), 0),
@@ -319,7 +327,9 @@ fn send_msg(
 /// `EINTR`.
 ///
 /// # Errors
-/// As [`recvfrom`](super::recvfrom): `EAGAIN`, `EINTR`, `ENOTCONN`, `ECONNREFUSED`…
+/// As [`recvfrom`](super::recvfrom): `EAGAIN`, `EINTR`, `ENOTCONN`, `ECONNREFUSED`…; `EINVAL`
+/// with a note, before any call, for `MSG_SOCK_DEVMEM` in `flags` (see
+/// [`RecvBuf`](super::RecvBuf)).
 ///
 /// # Example
 /// A datagram longer than the iovecs, with `MSG_TRUNC`: C's value is its length, `filled`
@@ -346,10 +356,14 @@ pub fn recvmsg(
 }
 
 /// `recvmsg(sockfd, msg, flags)` — recvmsg(2) with the caller's `msg_name`/`msg_namelen`:
-/// `Some(addr)` offers `addr.len()` bytes (`SockAddr::with_capacity(AddrLen::INET)` is C's
-/// `msg_namelen = sizeof(struct sockaddr_in)`) and holds the source after the call; `None` is
-/// C's `msg_name = NULL, msg_namelen = 0` (strace: `msg_name=NULL`). Otherwise as
-/// [`recvmsg`], which offers a 128-byte `sockaddr_storage`.
+/// `Some(addr)` offers its [`capacity`](SockAddr::capacity)
+/// (`SockAddr::with_capacity(AddrLen::INET)` is C's `msg_namelen = sizeof(struct sockaddr_in)`)
+/// and holds the source after the call,
+/// with the kernel's `msg_namelen` as its [`len`](SockAddr::len); `None` is C's
+/// `msg_name = NULL, msg_namelen = 0` (strace: `msg_name=NULL`). Otherwise as [`recvmsg`],
+/// which offers a 128-byte `sockaddr_storage`. A source longer than the capacity comes back
+/// truncated (C: `msg_namelen > sizeof addr`), in `addr` and in [`RecvMsg::addr`]: see
+/// [`accept_into`](super::accept_into).
 ///
 /// # Errors
 /// As [`recvmsg`].
@@ -384,6 +398,16 @@ pub fn recvmsg_into(
     }
 }
 
+/// recvmsg's arguments in an error, as strace shows them.
+fn recvmsg_args(fd: c_int, iov: &[IoSliceMut<'_>], controllen: usize, flags: c_int) -> String {
+    let bytes: usize = iov.iter().map(|s| s.len()).sum();
+    format!(
+        "fd {fd}, {{msg_iovlen={} ({bytes} bytes), msg_controllen={controllen}}}, {}",
+        iov.len(),
+        msg_flags(flags)
+    )
+}
+
 /// The body of recvmsg/recvmsg_into: `name` is `msg_name` and the in-out `msg_namelen` (`None`
 /// for C's NULL/0); `RecvMsg::addr` is left `None` for the caller to set.
 fn recvmsg_named(
@@ -394,16 +418,21 @@ fn recvmsg_named(
     flags: c_int,
 ) -> Result<RecvMsg> {
     let fd = sockfd.as_raw_fd();
+    // Before the control buffer is cleared for the receive: a refused call changes nothing.
+    refuse_devmem(flags, "recvmsg", || {
+        let controllen = control.as_deref().map_or(0, CmsgBuffer::capacity);
+        recvmsg_args(fd, iov, controllen, flags)
+    })?;
+    let mut control = control;
+    let parts = control
+        .as_deref_mut()
+        .map_or((ptr::null_mut(), 0), CmsgBuffer::recv_parts);
     let (name_ptr, cap) = match name {
         // SAFETY: `len` points to the caller's live socklen_t (SockAddr::fill_into hands out the
         // address of its own length field for the duration of the closure).
         Some((p, len)) => (p, unsafe { *len }),
         None => (ptr::null_mut(), 0),
     };
-    let mut control = control;
-    let parts = control
-        .as_deref_mut()
-        .map_or((ptr::null_mut(), 0), CmsgBuffer::recv_parts);
     // IoSliceMut is guaranteed ABI-compatible with iovec on Unix.
     let iovp = iov.as_mut_ptr().cast::<iovec>();
     let mut msg = new_msghdr(name_ptr, cap, iovp, iov.len(), parts);
@@ -413,16 +442,7 @@ fn recvmsg_named(
     // `msg_control` is NULL (length 0) or the CmsgBuffer's storage, writable for its capacity.
     // All outlive the call.
     let n = unsafe { raw::recvmsg(fd, &mut msg, flags) };
-    let args = || {
-        let bytes: usize = iov.iter().map(|s| s.len()).sum();
-        format!(
-            "fd {fd}, {{msg_iovlen={} ({bytes} bytes), msg_controllen={}}}, {}",
-            iov.len(),
-            parts.1,
-            msg_flags(flags)
-        )
-    };
-    let n = cvt(n, "recvmsg", args)? as usize;
+    let n = cvt(n, "recvmsg", || recvmsg_args(fd, iov, parts.1, flags))? as usize;
     if let Some((_, len)) = name {
         // SAFETY: as above, `len` is the caller's live socklen_t; the kernel rewrote
         // msg_namelen, which goes back to the caller like C's in-out field.
