@@ -2,19 +2,19 @@
 //! `socklab::sys`: the C original is `c/ports/pollserver.c`, each C line sits above its Rust
 //! step. Run: `cargo run --example beej_pollserver -- 9034`, then connect with `nc` twice.
 //!
-//! The poll set grows on accept and shrinks on close, so it is a `Vec<RawPollFd>` (C's
-//! `struct pollfd *` + `fd_count`/`fd_size` + realloc), not borrowed `PollFd`s. The connections'
-//! `OwnedFd`s live in a map from fd number to fd (PORTING.md, "fds that arrive as numbers").
+//! The poll set grows on accept and shrinks on close, so it is a `PollSet` (C's
+//! `struct pollfd *` + `fd_count`/`fd_size` + realloc) that holds each slot's fd, not borrowed
+//! `PollFd`s: `pfds[i]` lends the fd where C passes `pfds[i].fd`, and a slot leaves the array
+//! with its fd (PORTING.md, "poll over a changing set").
 
 #[path = "cstdio.rs"]
 mod cstdio;
 
-use std::collections::HashMap;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::exit;
 
 use cstdio::fprintf_stderr;
-use socklab::sys::{self, AddrInfoHints, AddrLen, RawPollFd, SockAddr};
+use socklab::sys::{self, AddrInfoHints, AddrLen, PollSet, SockAddr};
 use socklab::sys::{AF_UNSPEC, AI_PASSIVE, POLLHUP, POLLIN, SOCK_STREAM};
 
 // #define PORT "9034"   // Port we're listening on
@@ -92,33 +92,32 @@ fn get_listener_socket(port: &str) -> Option<OwnedFd> {
 }
 
 // void add_to_pfds(struct pollfd *pfds[], int newfd, int *fd_count, int *fd_size)
-fn add_to_pfds(pfds: &mut Vec<RawPollFd>, newfd: RawFd) {
-    // if (*fd_count == *fd_size) { *fd_size *= 2; *pfds = realloc(...); }   (Vec grows itself)
+fn add_to_pfds(pfds: &mut PollSet, newfd: OwnedFd) {
+    // if (*fd_count == *fd_size) { *fd_size *= 2; *pfds = realloc(...); }   (the set grows itself)
     // (*pfds)[*fd_count].fd = newfd;
     // (*pfds)[*fd_count].events = POLLIN; // Check ready-to-read
     // (*pfds)[*fd_count].revents = 0;
     // (*fd_count)++;
-    pfds.push(RawPollFd::new(newfd, POLLIN));
+    pfds.push(newfd, POLLIN);
 }
 
-// void del_from_pfds(struct pollfd pfds[], int i, int *fd_count)
-fn del_from_pfds(pfds: &mut Vec<RawPollFd>, i: usize) {
+// void del_from_pfds(struct pollfd pfds[], int i, int *fd_count)  (socklab: returns the fd)
+fn del_from_pfds(pfds: &mut PollSet, i: usize) -> Option<OwnedFd> {
     // pfds[i] = pfds[*fd_count-1];   // Copy the one from the end over this one
     // (*fd_count)--;
-    pfds.swap_remove(i);
+    pfds.swap_remove(i)
 }
 
 // int main(int argc, char *argv[]) // socklab: was main(void)
 fn main() {
     let port = std::env::args().nth(1).unwrap_or_else(|| PORT.to_string());
-    let mut conns: HashMap<RawFd, OwnedFd> = HashMap::new();
 
     // char buf[256];    // Buffer for client data
     let mut buf = [0u8; 256];
 
     // int fd_count = 0; int fd_size = 5;
     // struct pollfd *pfds = malloc(sizeof *pfds * fd_size);
-    let mut pfds: Vec<RawPollFd> = Vec::with_capacity(5);
+    let mut pfds: PollSet = PollSet::with_capacity(5);
 
     // listener = get_listener_socket(argc > 1 ? argv[1] : PORT); // socklab
     // if (listener == -1) {
@@ -133,7 +132,7 @@ fn main() {
     // pfds[0].fd = listener;
     // pfds[0].events = POLLIN; // Report ready to read on incoming connection
     // fd_count = 1; // For the listener
-    pfds.push(RawPollFd::new(l, POLLIN));
+    pfds.push(listener, POLLIN);
 
     // for(;;) {
     loop {
@@ -150,21 +149,20 @@ fn main() {
         let mut i = 0;
         while i < pfds.len() {
             // if (pfds[i].revents & (POLLIN | POLLHUP)) { // We got one!!
-            if pfds[i].revents() & (POLLIN | POLLHUP) != 0 {
+            if pfds.revents(i) & (POLLIN | POLLHUP) != 0 {
                 // if (pfds[i].fd == listener) {
-                if pfds[i].fd() == l {
+                if pfds[i].as_raw_fd() == l {
                     // addrlen = sizeof remoteaddr;
                     let mut remoteaddr = SockAddr::with_capacity(AddrLen::STORAGE);
                     // newfd = accept(listener, (struct sockaddr *)&remoteaddr, &addrlen);
-                    match sys::accept_into(&listener, &mut remoteaddr) {
+                    match sys::accept_into(&pfds[i], &mut remoteaddr) {
                         // if (newfd == -1) { perror("accept"); }
                         Err(e) => e.perror("accept"),
                         // } else {
                         Ok(newfd) => {
                             let n = newfd.as_raw_fd();
                             // add_to_pfds(&pfds, newfd, &fd_count, &fd_size);
-                            add_to_pfds(&mut pfds, n);
-                            conns.insert(n, newfd);
+                            add_to_pfds(&mut pfds, newfd);
                             // printf("pollserver: new connection from %s on socket %d\n",
                             //     inet_ntop(remoteaddr.ss_family, get_in_addr(...), ...), newfd);
                             let ip = sys::inet_ntop(
@@ -180,10 +178,10 @@ fn main() {
                 // } else {
                 } else {
                     // int nbytes = recv(pfds[i].fd, buf, sizeof buf, 0);
-                    let nbytes = sys::recv(&conns[&pfds[i].fd()], &mut buf, 0);
+                    let nbytes = sys::recv(&pfds[i], &mut buf, 0);
 
                     // int sender_fd = pfds[i].fd;
-                    let sender_fd = pfds[i].fd();
+                    let sender_fd = pfds[i].as_raw_fd();
 
                     // if (nbytes <= 0) {
                     if !matches!(nbytes, Ok(n) if n > 0) {
@@ -197,24 +195,23 @@ fn main() {
                         }
 
                         // close(pfds[i].fd); // Bye!
-                        if let Some(fd) = conns.remove(&pfds[i].fd()) {
+                        // del_from_pfds(pfds, i, &fd_count);
+                        // (socklab: the slot leaves the set with its fd, which is then closed)
+                        if let Some(fd) = del_from_pfds(&mut pfds, i) {
                             let _ = sys::close(fd);
                         }
-
-                        // del_from_pfds(pfds, i, &fd_count);
-                        del_from_pfds(&mut pfds, i);
 
                     // } else {
                     } else if let Ok(nbytes) = nbytes {
                         // for(int j = 0; j < fd_count; j++) {
-                        for pfd in &pfds {
+                        for j in 0..pfds.len() {
                             // int dest_fd = pfds[j].fd;
-                            let dest_fd = pfd.fd();
+                            let dest_fd = pfds[j].as_raw_fd();
 
                             // if (dest_fd != listener && dest_fd != sender_fd) {
                             if dest_fd != l && dest_fd != sender_fd {
                                 // if (send(dest_fd, buf, nbytes, 0) == -1) {
-                                if let Err(e) = sys::send(&conns[&dest_fd], &buf[..nbytes], 0) {
+                                if let Err(e) = sys::send(&pfds[j], &buf[..nbytes], 0) {
                                     // perror("send");
                                     e.perror("send");
                                 }

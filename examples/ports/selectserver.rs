@@ -3,26 +3,24 @@
 //! step. Run: `cargo run --example beej_selectserver -- 9034`, then connect with `nc` twice.
 //!
 //! Deliberate differences (no syscall changes on the success path): C keeps connections as
-//! `int`s in the `fd_set`; Rust keeps the numbers in the [`FdSet`] and the `OwnedFd`s in a map
-//! from number to fd (see PORTING.md, "fds that arrive as numbers"). `FD_SET` of an fd >=
+//! `int`s in the `fd_set`; Rust's `master` is a `SelectSet`, the `fd_set` together with the
+//! `OwnedFd`s in it (`master[i]` lends fd `i` where C passes `i`), and `read_fds` is an `FdSet`
+//! borrowing them for the select; since the loop over the ready fds changes `master`, it reads
+//! the ready numbers out of `read_fds` first (see PORTING.md, "select"). `FD_SET` of an fd >=
 //! `FD_SETSIZE` would write past the set in C; here it is refused and the connection closed.
 
 #[path = "cstdio.rs"]
 mod cstdio;
 
-use std::collections::HashMap;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::process::exit;
 
 use cstdio::fprintf_stderr;
-use socklab::sys::{self, AddrInfoHints, AddrLen, FdSet, SockAddr};
+use socklab::sys::{self, AddrInfoHints, AddrLen, SelectSet, SockAddr};
 use socklab::sys::{AF_UNSPEC, AI_PASSIVE, SOCK_STREAM};
 
 // #define PORT "9034"   // port we're listening on
 const PORT: &str = "9034";
-
-/// The connections: C's `int`s, owned. (The listener is kept apart, as C's `listener` is.)
-type Conns = HashMap<RawFd, OwnedFd>;
 
 // const char *inet_ntop2(void *addr, char *buf, size_t size)
 fn inet_ntop2(addr: &SockAddr) -> Option<String> {
@@ -108,28 +106,25 @@ fn get_listener_socket(port: &str) -> OwnedFd {
 }
 
 // void handle_new_connection(int listener, fd_set *master, int *fdmax)
-fn handle_new_connection(
-    listener: &OwnedFd,
-    master: &mut FdSet,
-    fdmax: &mut RawFd,
-    conns: &mut Conns,
-) {
+fn handle_new_connection(listener: RawFd, master: &mut SelectSet, fdmax: &mut RawFd) {
     // struct sockaddr_storage remoteaddr; // client address
     // addrlen = sizeof remoteaddr;
     let mut remoteaddr = SockAddr::with_capacity(AddrLen::STORAGE);
     // newfd = accept(listener, (struct sockaddr *)&remoteaddr, &addrlen);
-    match sys::accept_into(listener, &mut remoteaddr) {
+    match sys::accept_into(&master[listener], &mut remoteaddr) {
         // if (newfd == -1) {
         //     perror("accept");
         Err(e) => e.perror("accept"),
         // } else {
         Ok(newfd) => {
-            let n = newfd.as_raw_fd();
             // FD_SET(newfd, master); // add to master set
-            if let Err(e) = master.set(n) {
-                fprintf_stderr(format!("selectserver: {e}\n")); // C would write past the set
-                return; // drops (closes) newfd
-            }
+            let n = match master.insert(newfd) {
+                Ok(n) => n,
+                Err(e) => {
+                    fprintf_stderr(format!("selectserver: {e}\n")); // C would write past the set
+                    return; // drops (closes) newfd
+                }
+            };
             // if (newfd > *fdmax) {  // keep track of the max
             //     *fdmax = newfd;
             // }
@@ -142,13 +137,12 @@ fn handle_new_connection(
                 "selectserver: new connection from {} on socket {n}",
                 ip.as_deref().unwrap_or("(null)")
             );
-            conns.insert(n, newfd);
         }
     }
 }
 
 // void broadcast(char *buf, int nbytes, int listener, int s, fd_set *master, int fdmax)
-fn broadcast(buf: &[u8], listener: RawFd, s: RawFd, master: &FdSet, fdmax: RawFd, conns: &Conns) {
+fn broadcast(buf: &[u8], listener: RawFd, s: RawFd, master: &SelectSet, fdmax: RawFd) {
     // for(int j = 0; j <= fdmax; j++) {
     for j in 0..=fdmax {
         // if (FD_ISSET(j, master)) {
@@ -156,7 +150,7 @@ fn broadcast(buf: &[u8], listener: RawFd, s: RawFd, master: &FdSet, fdmax: RawFd
             // if (j != listener && j != s) {
             if j != listener && j != s {
                 // if (send(j, buf, nbytes, 0) == -1) {
-                if let Err(e) = sys::send(&conns[&j], buf, 0) {
+                if let Err(e) = sys::send(&master[j], buf, 0) {
                     // perror("send");
                     e.perror("send");
                 }
@@ -166,18 +160,12 @@ fn broadcast(buf: &[u8], listener: RawFd, s: RawFd, master: &FdSet, fdmax: RawFd
 }
 
 // void handle_client_data(int s, int listener, fd_set *master, int fdmax)
-fn handle_client_data(
-    s: RawFd,
-    listener: RawFd,
-    master: &mut FdSet,
-    fdmax: RawFd,
-    conns: &mut Conns,
-) {
+fn handle_client_data(s: RawFd, listener: RawFd, master: &mut SelectSet, fdmax: RawFd) {
     // char buf[256];    // buffer for client data
     let mut buf = [0u8; 256];
 
     // if ((nbytes = recv(s, buf, sizeof buf, 0)) <= 0) {
-    let nbytes = sys::recv(&conns[&s], &mut buf, 0);
+    let nbytes = sys::recv(&master[s], &mut buf, 0);
     if !matches!(nbytes, Ok(n) if n > 0) {
         match nbytes {
             // if (nbytes == 0) {
@@ -188,37 +176,38 @@ fn handle_client_data(
             Err(e) => e.perror("recv"),
         }
         // close(s); // bye!
-        if let Some(fd) = conns.remove(&s) {
+        // FD_CLR(s, master); // remove from master set
+        // (socklab: FD_CLR hands the fd back, which is then closed)
+        if let Some(fd) = master.remove(s) {
             let _ = sys::close(fd);
         }
-        // FD_CLR(s, master); // remove from master set
-        master.clr(s);
     // } else {
     } else if let Ok(n) = nbytes {
         // broadcast(buf, nbytes, listener, s, master, fdmax);
-        broadcast(&buf[..n], listener, s, master, fdmax, conns);
+        broadcast(&buf[..n], listener, s, master, fdmax);
     }
 }
 
 // int main(int argc, char *argv[]) // socklab: was main(void)
 fn main() {
     let port = std::env::args().nth(1).unwrap_or_else(|| PORT.to_string());
-    let mut conns = Conns::new();
 
     // FD_ZERO(&master);    // clear the master and temp sets
     // FD_ZERO(&read_fds);
-    let mut master = FdSet::new();
+    let mut master = SelectSet::new();
     let mut read_fds;
 
     // listener = get_listener_socket(argc > 1 ? argv[1] : PORT); // socklab
     let listener = get_listener_socket(&port);
-    let l = listener.as_raw_fd();
 
     // FD_SET(listener, &master);
-    if let Err(e) = master.set(l) {
-        fprintf_stderr(format!("selectserver: {e}\n"));
-        exit(4);
-    }
+    let l = match master.insert(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            fprintf_stderr(format!("selectserver: {e}\n"));
+            exit(4)
+        }
+    };
 
     // fdmax = listener; // so far, it's this one
     let mut fdmax = l;
@@ -226,7 +215,7 @@ fn main() {
     // for(;;) {
     loop {
         // read_fds = master; // copy it
-        read_fds = master;
+        read_fds = master.fd_set();
         // if (select(fdmax+1, &read_fds, NULL, NULL, NULL) == -1) {
         if let Err(e) = sys::select(fdmax + 1, Some(&mut read_fds), None, None, None) {
             // perror("select");
@@ -234,23 +223,22 @@ fn main() {
             // exit(4);
             exit(4);
         }
+        // (socklab: read_fds borrows master's fds, and the loop changes master: its ready
+        // numbers are read out first; a new fd is never in them, as in C)
+        let ready: Vec<RawFd> = read_fds.fds().collect();
 
-        // for(int i = 0; i <= fdmax; i++) {   (fdmax is re-read each round, as in C)
-        let mut i = 0;
-        while i <= fdmax {
-            // if (FD_ISSET(i, &read_fds)) { // we got one!!
-            if read_fds.isset(i) {
-                // if (i == listener)
-                if i == l {
-                    // handle_new_connection(i, &master, &fdmax);
-                    handle_new_connection(&listener, &mut master, &mut fdmax, &mut conns);
-                // else
-                } else {
-                    // handle_client_data(i, listener, &master, fdmax);
-                    handle_client_data(i, l, &mut master, fdmax, &mut conns);
-                }
+        // for(int i = 0; i <= fdmax; i++) {
+        //     if (FD_ISSET(i, &read_fds)) { // we got one!!
+        for i in ready {
+            // if (i == listener)
+            if i == l {
+                // handle_new_connection(i, &master, &fdmax);
+                handle_new_connection(i, &mut master, &mut fdmax);
+            // else
+            } else {
+                // handle_client_data(i, listener, &master, fdmax);
+                handle_client_data(i, l, &mut master, fdmax);
             }
-            i += 1;
         }
     }
 }

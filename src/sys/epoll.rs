@@ -6,8 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::raw::c_int;
 use std::ptr;
 
-use libc::sigset_t;
-
+use super::signal::SigSet;
 use super::{cvt, fmt as sfmt, raw, Result};
 
 /// C's `struct epoll_event`: the `events` mask and the caller's 64-bit `data` (C's union; the
@@ -131,8 +130,9 @@ fn wait_args(ep: c_int, max: c_int, timeout: c_int) -> String {
 }
 
 /// `epoll_pwait(epfd, events, maxevents, timeout, sigmask)` — epoll_pwait(2): as
-/// [`epoll_wait`], with `sigmask` installed for the wait (`None` = NULL, which strace shows as
-/// `epoll_pwait(..., NULL, 8)`).
+/// [`epoll_wait`], with `sigmask` replacing the thread's signal mask for the wait (`None` =
+/// NULL, keeping the thread's; strace shows `epoll_pwait(..., NULL, 8)`). A signal blocked in
+/// the thread and left out of `sigmask` can interrupt only the wait (`EINTR`).
 ///
 /// # Errors
 /// As [`epoll_wait`].
@@ -140,21 +140,25 @@ fn wait_args(ep: c_int, max: c_int, timeout: c_int) -> String {
 /// # Example
 /// ```
 /// use socklab::sys::{self, EpollEvent};
+/// use socklab::sys::signal::{SigSet, SIGINT};
 /// let ep = sys::epoll_create1(0)?;
 /// let mut events = [EpollEvent::empty(); 2];
 /// assert_eq!(sys::epoll_pwait(&ep, &mut events, 0, None)?, 0);
+/// let mask = SigSet::of(&[SIGINT])?; // SIGINT blocked during the wait
+/// assert_eq!(sys::epoll_pwait(&ep, &mut events, 0, Some(&mask))?, 0);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(epoll_pwait(2))]
 pub fn epoll_pwait(
     epfd: impl AsFd,
     events: &mut [EpollEvent],
     timeout: c_int,
-    sigmask: Option<&sigset_t>,
+    sigmask: Option<&SigSet>,
 ) -> Result<usize> {
     let (ep, max) = (epfd.as_fd().as_raw_fd(), maxevents(events));
-    let m = sigmask.map_or(ptr::null(), |m| m as *const sigset_t);
-    // SAFETY: `events` is `max` writable epoll_events; `m` is NULL or a borrowed sigset_t the
-    // kernel only reads.
+    let m = sigmask.map_or(ptr::null(), |m| m.as_ref() as *const libc::sigset_t);
+    // SAFETY: `events` is `max` writable epoll_events; `m` is NULL or a SigSet's initialised
+    // sigset_t, which the kernel only reads.
     let rc = unsafe { raw::epoll_pwait(ep, events.as_mut_ptr().cast(), max, timeout, m) };
     cvt(rc, "epoll_pwait", || wait_args(ep, max, timeout)).map(|n| n as usize)
 }

@@ -84,7 +84,7 @@ pub use opt::{
     get_opt, get_opt_into, getsockopt, getsockopt_plain, set_opt, setsockopt, setsockopt_plain,
     GetOpt, Plain, SetOpt, SockOpt,
 };
-pub use poll::{poll, PollEntry, PollFd, RawPollFd};
+pub use poll::{poll, PollEntry, PollFd, PollFds, PollSet, RawPollFd};
 
 // Issue 10: what real C socket programs use beyond the seed.
 pub use cmsg_typed::Ucred;
@@ -101,7 +101,7 @@ pub use netdb::{
     AddrInfoList, Eai,
 };
 pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
-pub use select::{pselect, select, FdSet};
+pub use select::{pselect, select, FdSet, InsertError, SelectSet};
 pub use services::{getservbyname, Servent};
 pub use socket::{
     accept, accept4, accept4_into, accept_into, bind, close, connect, getpeername,

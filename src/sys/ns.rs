@@ -74,7 +74,11 @@ pub mod raw {
     ///
     /// # Safety
     /// `ifr` must point to a readable and writable `ifreq`, and `request` must be one whose
-    /// argument is a `struct ifreq *`.
+    /// argument is a `struct ifreq *`. Where the request follows a pointer inside it
+    /// (`ifr_data` for `SIOCETHTOOL`, `SIOCSHWTSTAMP`, `SIOCGHWTSTAMP`, `SIOCDEVPRIVATE`+n), the
+    /// memory it points to must be valid for all the request reads and writes there: for
+    /// `SIOCETHTOOL`, what the ethtool command in its first `u32` names (one `ethtool_value`
+    /// for `ETHTOOL_GGSO`; arrays sized by counts inside the struct for others).
     pub unsafe fn ioctl_ifreq(fd: c_int, request: c_ulong, ifr: *mut libc::ifreq) -> c_int {
         // The request's C type differs between libcs (`unsigned long` in glibc, `int` in musl).
         traced!(libc::ioctl(fd, request as _, ifr), move |(), r, e| {
@@ -86,8 +90,10 @@ pub mod raw {
     /// `capget(hdrp, datap)` — capget(2), through syscall(2) as glibc does not wrap it.
     ///
     /// # Safety
-    /// `hdrp` must point to a readable and writable header; with version 3, `datap` must be NULL
-    /// or point to two writable [`CapUserData`].
+    /// `hdrp` must point to a readable and writable header (for a `version` it does not know,
+    /// the kernel writes its own there and fails with `EINVAL`); `datap` must be NULL or
+    /// writable for as many [`CapUserData`] as the version uses: one for
+    /// `_LINUX_CAPABILITY_VERSION_1`, two for versions 2 and 3.
     pub unsafe fn capget(hdrp: *mut CapUserHeader, datap: *mut CapUserData) -> c_int {
         traced!(
             libc::syscall(libc::SYS_capget, hdrp, datap) as c_int,
@@ -101,8 +107,9 @@ pub mod raw {
     /// `capset(hdrp, datap)` — capset(2), through syscall(2).
     ///
     /// # Safety
-    /// `hdrp` must point to a readable and writable header; with version 3, `datap` must point
-    /// to two readable [`CapUserData`].
+    /// `hdrp` must point to a readable and writable header (written back for an unknown
+    /// `version`, as for [`capget`]); `datap` must be readable for as many [`CapUserData`] as
+    /// the version uses: one for `_LINUX_CAPABILITY_VERSION_1`, two for versions 2 and 3.
     pub unsafe fn capset(hdrp: *mut CapUserHeader, datap: *const CapUserData) -> c_int {
         traced!(
             libc::syscall(libc::SYS_capset, hdrp, datap) as c_int,

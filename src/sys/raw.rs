@@ -602,8 +602,12 @@ mod c {
 /// pselect6 syscall; the log prints that line, as strace does.
 ///
 /// # Safety
-/// Each set is NULL or writable for `nfds` bits (an `fd_set` when `nfds <= FD_SETSIZE`);
-/// `timeout` is NULL or a writable `timeval`.
+/// Each set is NULL or readable and writable for `nfds` bits rounded up to whole `unsigned
+/// long`s (8 bytes each on 64-bit Linux): the kernel copies a set in and back out a word at a
+/// time, so `nfds` 5 reads and rewrites 8 bytes of each set, not 1, and `nfds` 65 16 bytes.
+/// An `fd_set` covers `0 <= nfds <= FD_SETSIZE`. (The kernel caps `nfds` at the size of the
+/// process's fd table and copies nothing for a negative one, so it may touch less, never more.)
+/// `timeout` is NULL or a readable and writable `timeval`.
 pub unsafe fn select(
     nfds: c_int,
     readfds: *mut libc::fd_set,
@@ -613,7 +617,8 @@ pub unsafe fn select(
 ) -> c_int {
     traced!(
         libc::select(nfds, readfds, writefds, exceptfds, timeout),
-        // SAFETY: this fn's contract: the sets hold `nfds` bits, `timeout` is NULL or readable.
+        // SAFETY: this fn's contract: the sets are readable for `nfds` bits and more (whole
+        // words), `timeout` is NULL or readable.
         pre = unsafe { more::select_pre(nfds, [readfds, writefds, exceptfds], timeout) },
         move |pre, r, e| {
             // SAFETY: as above; the kernel rewrote the sets and the timeout.
@@ -635,8 +640,9 @@ pub unsafe fn select(
 /// `pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask)` — pselect(2).
 ///
 /// # Safety
-/// As for [`select`]; `timeout` is NULL or a readable `timespec`, `sigmask` NULL or a readable
-/// `sigset_t`.
+/// The sets as for [`select`] (whole `unsigned long`s covering `nfds` bits); `timeout` is NULL
+/// or a readable `timespec` (not written), `sigmask` NULL or a readable `sigset_t` (glibc
+/// hands the kernel its first 8 bytes).
 pub unsafe fn pselect(
     nfds: c_int,
     readfds: *mut libc::fd_set,
@@ -647,7 +653,8 @@ pub unsafe fn pselect(
 ) -> c_int {
     traced!(
         libc::pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask),
-        // SAFETY: this fn's contract: the sets hold `nfds` bits, `timeout` is NULL or readable.
+        // SAFETY: this fn's contract: the sets are readable for `nfds` bits and more (whole
+        // words), `timeout` is NULL or readable.
         pre = unsafe { more::pselect_pre(nfds, [readfds, writefds, exceptfds], timeout) },
         move |pre, r, e| {
             let sig = Some(sigmask as usize);

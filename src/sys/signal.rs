@@ -109,9 +109,18 @@ pub mod raw {
     }
 }
 
-/// A `sigset_t`, built with sigemptyset(3) and sigaddset(3).
+/// A `sigset_t`, built with sigemptyset(3) and sigaddset(3): the mask [`pthread_sigmask`],
+/// [`signalfd`], [`pselect`](super::pselect) and [`epoll_pwait`](super::epoll_pwait) take.
+/// `as_ref()` lends the `sigset_t` itself, for the raw calls.
 #[derive(Copy, Clone)]
 pub struct SigSet(libc::sigset_t);
+
+/// The initialised `sigset_t`, as C's `&set` (for [`sys::raw`](crate::sys::raw)'s calls).
+impl AsRef<libc::sigset_t> for SigSet {
+    fn as_ref(&self) -> &libc::sigset_t {
+        &self.0
+    }
+}
 
 impl SigSet {
     /// `sigemptyset(&set)` then `sigaddset(&set, s)` for each signal.

@@ -1,13 +1,13 @@
 //! Canary tests of the safe calls outside the receive family that let the kernel (or libc)
 //! write into memory: socketpair(2)'s `sv`, sched_getaffinity(2)'s mask, getservbyname_r(3)'s
-//! buffer. The safe calls write into memory they own, so each is checked twice: the raw twin
+//! buffer, select(2)'s and pselect(2)'s fd sets. The safe calls write into memory they own, so each is checked twice: the raw twin
 //! over fenced caller memory, where a write past the length passed shows, then the safe call,
 //! whose result must match what the kernel reports elsewhere (`/proc`, `/etc/services`).
 //! fcntl(2) has no pointer form in the safe layer; its test checks the int forms instead.
 
 use std::ffi::CString;
 use std::mem::size_of;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::ptr;
 
 use socklab::sys::{self, raw, CpuSet, FcntlArg, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
@@ -222,6 +222,85 @@ fn fcntl_int_forms_match_fdinfo() {
         );
         assert_eq!(sys::fcntl(&a, FcntlArg::GetFd).unwrap(), libc::FD_CLOEXEC);
         assert_ne!(fdinfo_flags(&a) & libc::O_CLOEXEC, 0);
+    });
+}
+
+/// select(2) and pselect(2) copy each set in and out in whole `unsigned long`s: nfds 5 is one
+/// 8-byte word, so a 1-byte set gets the next 7 bytes overwritten (with the kernel's zeroes for
+/// fds 8..63). That is why raw::select's contract rounds nfds up to whole words. The safe
+/// `FdSet` is FD_SETSIZE bits, 16 whole words, and nfds is capped at FD_SETSIZE, so the kernel
+/// stays inside it.
+#[test]
+fn select_reads_and_writes_whole_words_of_each_set() {
+    no_leak(|| {
+        let word = size_of::<libc::c_ulong>();
+        for pselect in [false, true] {
+            for (nfds, words) in [(5, 1), (64, 1), (65, 2)] {
+                let len = words * word;
+                let mut f = Fenced::new(len);
+                let set = f.ptr::<u8>();
+                // The bits below nfds ask for no fd (so no EBADF); the rest stays canary.
+                let asked = (nfds as usize).div_ceil(8);
+                // SAFETY: `set` is writable for `len` >= `asked` bytes (the middle of `f`).
+                unsafe { set.write_bytes(0, asked) };
+                let set = set.cast::<libc::fd_set>();
+                let (null, mut tv) = (
+                    ptr::null_mut(),
+                    libc::timeval {
+                        tv_sec: 0,
+                        tv_usec: 0,
+                    },
+                );
+                let ts = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
+                // SAFETY: `set` is writable for `len` bytes, nfds rounded up to whole words (the
+                // contract); the other sets and the mask are NULL; the timeouts are live.
+                let rc = unsafe {
+                    if pselect {
+                        raw::pselect(nfds, set, null, null, &ts, ptr::null())
+                    } else {
+                        raw::select(nfds, set, null, null, &mut tv)
+                    }
+                };
+                assert_eq!(rc, 0, "{}", Errno::last());
+                let what = format!("pselect={pselect} nfds={nfds}");
+                f.assert_outside_untouched(len, &what);
+                assert_eq!(
+                    f.inner(len),
+                    vec![0; len],
+                    "{what}: whole words written back"
+                );
+            }
+        }
+        // The safe set: its size is whole words, and nfds = FD_SETSIZE (the most the safe call
+        // passes) stays inside it.
+        assert_eq!(size_of::<sys::FdSet>() * 8, sys::FD_SETSIZE);
+        assert_eq!(size_of::<sys::FdSet>() % word, 0);
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        sys::write(&a, b"x").unwrap();
+        let size = size_of::<sys::FdSet>();
+        let mut f = Fenced::new(size);
+        let p = f.ptr::<sys::FdSet>();
+        // SAFETY: `p` is 8-aligned (an FdSet's alignment) and writable for one FdSet.
+        unsafe { p.write(sys::FdSet::new()) };
+        // SAFETY: `p` holds the FdSet just written; this is the only reference to it.
+        let set = unsafe { &mut *p };
+        set.insert(b.as_fd()).unwrap();
+        let mut tv = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        };
+        let max = sys::FD_SETSIZE as i32;
+        assert_eq!(
+            sys::select(max, Some(set), None, None, Some(&mut tv)).unwrap(),
+            1
+        );
+        f.assert_outside_untouched(size, "safe select");
+        let e = sys::select(max + 1, Some(set), None, None, Some(&mut tv)).unwrap_err();
+        assert_eq!(e.code(), Errno::EINVAL);
+        f.assert_outside_untouched(size, "safe select, nfds refused");
     });
 }
 

@@ -4,8 +4,10 @@
 
 use std::io::IoSliceMut;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 
-use socklab::sys::{self, AddrLen, EpollEvent, FdSet, RawPollFd, SockAddr};
+use socklab::sys::signal::{SigSet, SIGUSR2};
+use socklab::sys::{self, AddrLen, EpollEvent, FdSet, PollSet, RawPollFd, SockAddr};
 use socklab::sys::{AF_INET, AF_UNIX, EPOLLET, EPOLLIN, EPOLL_CLOEXEC, EPOLL_CTL_ADD};
 use socklab::sys::{EPOLL_CTL_DEL, FIONREAD, POLLIN, SIOCOUTQ, SOCK_DGRAM, SOCK_STREAM};
 
@@ -61,8 +63,8 @@ fn select_is_logged_as_pselect6() {
         let (a, b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
         sys::write(&a, b"x").unwrap();
         let mut r = FdSet::new();
-        r.set(n(&a)).unwrap();
-        r.set(n(&b)).unwrap();
+        r.insert(a.as_fd()).unwrap();
+        r.insert(b.as_fd()).unwrap();
         let nfds = n(&b) + 1;
         let (_, line) = one(|| sys::select(nfds, Some(&mut r), None, None, None).unwrap());
         assert_eq!(
@@ -75,7 +77,7 @@ fn select_is_logged_as_pselect6() {
             )
         );
         let mut r = FdSet::new();
-        r.set(n(&a)).unwrap();
+        r.insert(a.as_fd()).unwrap();
         let ts = sys::timespec {
             tv_sec: 0,
             tv_nsec: 0,
@@ -85,6 +87,21 @@ fn select_is_logged_as_pselect6() {
             line,
             format!(
                 "pselect6({}, [{}], NULL, NULL, {{tv_sec=0, tv_nsec=0}}, {{sigmask=NULL, sigsetsize=8}}) = 0 (Timeout)",
+                n(&a) + 1,
+                n(&a)
+            )
+        );
+        // A mask built in safe code, decoded as strace does.
+        let mask = SigSet::of(&[SIGUSR2]).unwrap();
+        let mut r = FdSet::new();
+        r.insert(a.as_fd()).unwrap();
+        let ts = &ts;
+        let (_, line) =
+            one(|| sys::pselect(n(&a) + 1, Some(&mut r), None, None, Some(ts), Some(&mask)));
+        assert_eq!(
+            line,
+            format!(
+                "pselect6({}, [{}], NULL, NULL, {{tv_sec=0, tv_nsec=0}}, {{sigmask=[USR2], sigsetsize=8}}) = 0 (Timeout)",
                 n(&a) + 1,
                 n(&a)
             )
@@ -126,12 +143,22 @@ fn epoll_ioctl_and_poll_skip_slots() {
         assert_eq!(line, format!("ioctl({fb}, TIOCOUTQ, [0]) = 0"));
         let (_, line) = one(|| sys::sockatmark(&b).unwrap());
         assert_eq!(line, format!("ioctl({fb}, SIOCATMARK, [0]) = 0"));
-        let mut p = [RawPollFd::new(fb, POLLIN), RawPollFd::new(-1, POLLIN)];
+        // SAFETY: `b` outlives `p` and the poll.
+        let mut p = [
+            unsafe { RawPollFd::new(fb, POLLIN) },
+            RawPollFd::empty(POLLIN),
+        ];
         let (_, line) = one(|| sys::poll(&mut p, 0).unwrap());
-        assert_eq!(
-            line,
-            format!("poll([{{fd={fb}, events=POLLIN}}, {{fd=-1}}], 2, 0) = 1 ([{{fd={fb}, revents=POLLIN}}])")
+        let want = format!(
+            "poll([{{fd={fb}, events=POLLIN}}, {{fd=-1}}], 2, 0) = 1 ([{{fd={fb}, revents=POLLIN}}])"
         );
+        assert_eq!(line, want);
+        // The set that holds its fds passes the same array.
+        let mut set = PollSet::new();
+        set.push(b.as_fd(), POLLIN);
+        set.push_empty(POLLIN);
+        let (_, line) = one(|| sys::poll(&mut set, 0).unwrap());
+        assert_eq!(line, want);
     })
 }
 
@@ -196,7 +223,7 @@ fn live_child() {
     // select, epoll, poll, ioctl.
     sys::write(&a, b"s").unwrap();
     let mut r = FdSet::new();
-    r.set(n(&b)).unwrap();
+    r.insert(b.as_fd()).unwrap();
     sys::select(n(&b) + 1, Some(&mut r), None, None, None).unwrap();
     let ep = sys::epoll_create1(EPOLL_CLOEXEC).unwrap();
     let mut ev = EpollEvent::new((EPOLLIN | EPOLLET) as u32, n(&b) as u64);
@@ -205,7 +232,9 @@ fn live_child() {
     sys::epoll_wait(&ep, &mut evs, -1).unwrap();
     sys::epoll_pwait(&ep, &mut evs, 0, None).unwrap();
     sys::epoll_ctl(&ep, EPOLL_CTL_DEL, &b, None).unwrap();
-    let mut p = [RawPollFd::new(n(&b), POLLIN), RawPollFd::new(-1, POLLIN)];
+    let mut p = PollSet::new();
+    p.push(b.as_fd(), POLLIN);
+    p.push_empty(POLLIN);
     sys::poll(&mut p, 0).unwrap();
     sys::ioctl(&b, FIONREAD).unwrap();
     sys::ioctl(&a, SIOCOUTQ).unwrap();
