@@ -82,6 +82,9 @@ pub mod endpoint;
 pub mod experiments;
 pub mod explain;
 pub mod inspect;
+#[cfg(any(feature = "compare", feature = "cli"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "compare", feature = "net"))))]
+pub mod measure;
 pub mod nagle;
 #[cfg(feature = "cli")]
 pub mod net;

@@ -43,7 +43,8 @@ macro_rules! named_enum {
 }
 
 pub mod count;
-pub mod env;
+/// The environment block, shared with `socklab::net` (it lives in [`crate::measure`]).
+pub use crate::measure::env;
 pub mod harness;
 pub mod paths;
 pub mod report;

@@ -191,7 +191,7 @@ pub struct JsonDoc<R: serde::Serialize> {
     /// This crate's version.
     pub socklab_version: &'static str,
     /// Where the run ran: compare's `env` block (`pin` is `none`: nothing is pinned).
-    pub env: crate::compare::env::Env,
+    pub env: crate::measure::env::Env,
     /// One row per run.
     pub rows: Vec<R>,
 }
@@ -200,7 +200,7 @@ pub struct JsonDoc<R: serde::Serialize> {
 pub fn json<R: serde::Serialize>(rows: Vec<R>) -> String {
     let doc = JsonDoc {
         socklab_version: env!("CARGO_PKG_VERSION"),
-        env: crate::compare::env::Env::capture("none", None),
+        env: crate::measure::env::Env::capture("none", None),
         rows,
     };
     let mut s =
