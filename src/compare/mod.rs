@@ -54,6 +54,9 @@ pub mod syscall;
 use std::str::FromStr;
 
 pub use harness::run;
+
+// compare's datagram limit is the one `socklab::net` uses too.
+const _: () = assert!(paths::MAX_DATAGRAM == crate::measure::MAX_DATAGRAM);
 use paths::{PathName, Transport};
 
 /// A measurement mode of the schema.

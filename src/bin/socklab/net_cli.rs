@@ -113,11 +113,11 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 fn parse_transport(s: &str) -> Result<Transport, String> {
-    s.parse()
+    s.parse().map_err(|e: NetError| e.to_string())
 }
 
 fn parse_mode(s: &str) -> Result<serve::Mode, String> {
-    s.parse()
+    s.parse().map_err(|e: NetError| e.to_string())
 }
 
 fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
@@ -193,9 +193,10 @@ pub struct StreamArgs {
 /// A library error as the CLI reports it: usage errors exit 2, the rest 1.
 fn fail(e: NetError) -> ExitCode {
     eprintln!("error: {e}");
-    match e {
-        NetError::Usage(_) => ExitCode::from(2),
-        _ => ExitCode::FAILURE,
+    if e.is_usage() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
     }
 }
 
