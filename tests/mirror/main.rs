@@ -6,6 +6,8 @@
 //! Needs the examples built (`cargo test` builds them), strace (installed by `.ci/run`;
 //! `SOCKLAB_SKIP_STRACE=1` skips those tests) and python3 (tests needing it skip without it).
 
+#[path = "../common/cbuild.rs"]
+mod cbuild;
 #[path = "../sys/common.rs"]
 mod common;
 mod procs;
