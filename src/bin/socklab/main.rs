@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use socklab::compare::paths::{PathName, Transport};
 use socklab::compare::{self, Config, Mode, Pin};
 
-mod net_cli;
+mod net;
 
 /// socklab: the POSIX socket API from Rust, measured against C.
 #[derive(Parser)]
@@ -44,13 +44,13 @@ enum Cmd {
     /// A server for pingpong/stream: echoes (or discards) what many clients send, in one poll
     /// loop. First stdout line: `listening on ADDR`; SIGINT/SIGTERM print a one-line summary.
     #[command(allow_negative_numbers = true)]
-    Serve(net_cli::ServeArgs),
+    Serve(net::ServeArgs),
     /// Round-trip time percentiles against `socklab serve --mode echo`.
     #[command(allow_negative_numbers = true)]
-    Pingpong(net_cli::PingpongArgs),
+    Pingpong(net::PingpongArgs),
     /// Throughput counted at the receiver (and UDP loss) against `socklab serve`, either mode.
     #[command(allow_negative_numbers = true)]
-    Stream(net_cli::StreamArgs),
+    Stream(net::StreamArgs),
 }
 
 #[derive(Args)]
@@ -112,16 +112,16 @@ struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_transport)]
     transport: Vec<Transport>,
     /// Message sizes in bytes, comma-separated (1..=65507 datagrams, 1..=65536 streams)
-    #[arg(long, value_delimiter = ',', default_value = "64", value_parser = net_cli::parse_compare_size)]
+    #[arg(long, value_delimiter = ',', default_value = "64", value_parser = net::parse_compare_size)]
     size: Vec<usize>,
     /// Paths, comma-separated [default: every path the mode has]
     #[arg(long, value_delimiter = ',', value_parser = parse_path)]
     paths: Vec<PathName>,
     /// Measured operations per path and row (1..=1000000: ~16 B per sample and path)
-    #[arg(long, default_value_t = Config::default().iters, value_parser = net_cli::parse_compare_iters)]
+    #[arg(long, default_value_t = Config::default().iters, value_parser = net::parse_compare_iters)]
     iters: u64,
     /// Unrecorded operations per path before the first round
-    #[arg(long, default_value_t = Config::default().warmup, value_parser = net_cli::parse_warmup)]
+    #[arg(long, default_value_t = Config::default().warmup, value_parser = net::parse_warmup)]
     warmup: u64,
     /// Pinning: same (one core), split (two cores), none
     #[arg(long, default_value = "same", value_parser = parse_pin)]
@@ -133,10 +133,10 @@ struct CompareArgs {
     #[arg(long)]
     json: bool,
     /// Messages per batch in batch mode (1..=1024)
-    #[arg(long, default_value_t = Config::default().batch, value_parser = net_cli::parse_compare_batch)]
+    #[arg(long, default_value_t = Config::default().batch, value_parser = net::parse_compare_batch)]
     batch: usize,
     /// Interleaved rounds the iterations are split into
-    #[arg(long, default_value_t = Config::default().rounds, value_parser = net_cli::parse_positive)]
+    #[arg(long, default_value_t = Config::default().rounds, value_parser = net::parse_positive)]
     rounds: usize,
     /// Hold /dev/cpu_dma_latency at 0 µs during the run (needs root)
     #[arg(long)]
@@ -199,14 +199,14 @@ fn compare(args: &CompareArgs) -> ExitCode {
         }
     });
     let printed = match report {
-        Ok(r) if args.json => net_cli::emit(&compare::report::json(&r)),
-        Ok(r) => net_cli::emit(&compare::report::table(&r)),
+        Ok(r) if args.json => net::emit(&compare::report::json(&r)),
+        Ok(r) => net::emit(&compare::report::table(&r)),
         Err(e) => {
             eprintln!("\nerror: {e}");
             return ExitCode::FAILURE;
         }
     };
-    net_cli::or_exit(printed)
+    net::or_exit(printed)
 }
 
 /// `--trace`: turns the call log on for the whole run.
@@ -253,9 +253,9 @@ fn main() -> ExitCode {
         Cmd::Experiments(args) => experiments(args),
         Cmd::Explain(args) => explain(args),
         Cmd::Inspect(args) => inspect(args),
-        Cmd::Serve(args) => net_cli::serve(args),
-        Cmd::Pingpong(args) => net_cli::pingpong(args),
-        Cmd::Stream(args) => net_cli::stream(args),
+        Cmd::Serve(args) => net::serve(args),
+        Cmd::Pingpong(args) => net::pingpong(args),
+        Cmd::Stream(args) => net::stream(args),
     }
 }
 
@@ -269,7 +269,7 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
             .iter()
             .map(|e| format!("{:width$}  {}\n", e.name, e.claim))
             .collect();
-        return net_cli::or_exit(net_cli::emit(&list));
+        return net::or_exit(net::emit(&list));
     }
     let mut chosen = Vec::new();
     for name in &args.names {
@@ -304,7 +304,7 @@ fn experiments(args: &ExperimentsArgs) -> ExitCode {
             started.elapsed().as_secs_f64()
         ));
     }
-    if let Err(code) = net_cli::emit(&text) {
+    if let Err(code) = net::emit(&text) {
         return code;
     }
     // An experiment that broke (not a verdict, not a missing privilege) fails the command.
@@ -340,7 +340,7 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         out.push('\n');
     }
     let text = out.trim_end_matches('\n').to_owned() + "\n";
-    net_cli::or_exit(net_cli::emit(&text))
+    net::or_exit(net::emit(&text))
 }
 
 /// `socklab inspect STRUCT [ADDRESS]`.
@@ -356,7 +356,7 @@ fn inspect(args: &InspectArgs) -> ExitCode {
     match inspect::inspect(kind, args.address.as_deref()) {
         Ok(layouts) => {
             let text: Vec<String> = layouts.iter().map(ToString::to_string).collect();
-            net_cli::or_exit(net_cli::emit(&text.join("\n")))
+            net::or_exit(net::emit(&text.join("\n")))
         }
         Err(e) => usage_error(&e.to_string()),
     }
