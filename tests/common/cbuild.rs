@@ -62,8 +62,9 @@ pub fn port(name: &str) -> PathBuf {
 /// `c/<src>` compiled with `flags`, built at most once per process (and reused from the cache
 /// when an earlier run built the same source with the same flags and compiler).
 pub fn program(src: &str, flags: Flags) -> Result<PathBuf, String> {
-    static BUILT: OnceLock<Mutex<HashMap<(String, Flags), Result<PathBuf, String>>>> =
-        OnceLock::new();
+    /// Each build of this process: the executable, or why it could not be built.
+    type Built = HashMap<(String, Flags), Result<PathBuf, String>>;
+    static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
     let mut built = BUILT
         .get_or_init(Default::default)
         .lock()
