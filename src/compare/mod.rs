@@ -1,8 +1,8 @@
 //! `socklab compare`: every syscall path measured against the C floor in the same run, paths
-//! interleaved in rounds, each result a ratio to `c` (JSON contract: `../shared/compare-schema.md`).
+//! interleaved in rounds, each result a ratio to `c` (JSON contract: `docs/compare-schema.md`).
 //!
-//! The library does the work; `src/main.rs` only parses flags into a [`Config`], calls [`run`]
-//! and prints the [`Report`] with [`report::table`] or [`report::json`].
+//! The library does the work; the binary (`src/bin/socklab/compare.rs`) only parses flags into a
+//! [`Config`], calls [`run`] and prints the [`Report`] with [`report::table`] or [`report::json`].
 //!
 //! - [`paths`]: the measured paths and the socket pair they run on (also used by `benches/`).
 //! - [`harness`]: the modes, the interleaved rounds, the Nagle canary, the harness overhead.

@@ -71,7 +71,7 @@ pub struct CompareArgs {
     /// Modes, comma-separated [default: same-thread,rtt,batch,stream]
     #[arg(long, value_delimiter = ',', value_parser = parse_mode)]
     mode: Vec<Mode>,
-    /// Print the JSON document of compare-schema.md instead of the table
+    /// Print the JSON document (docs/compare-schema.md in the crate) instead of the table
     #[arg(long)]
     json: bool,
     /// Messages per batch in batch mode (1..=1024)
