@@ -1,6 +1,6 @@
 //! What a measurement needs besides the thing measured, shared by `socklab compare` and
 //! `socklab::net` (neither imports the other): the environment block every result carries
-//! ([`env`]), the latency histogram, its percentiles and the seeded PRNG ([`stats`]).
+//! ([`mod@env`]), the latency histogram, its percentiles and the seeded PRNG ([`stats`]).
 
 pub mod env;
 pub mod stats;
