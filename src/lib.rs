@@ -11,8 +11,10 @@
 //!   logs every `sys` call in strace's format, from inside the process.
 //! - [`explain`] and [`inspect`]: learning tools — what an errno means for each socket call
 //!   ([`Errno::explain`]), and a socket struct's bytes as C lays them out.
-//! - `net` (feature `cli`): `socklab serve` / `pingpong` / `stream` as a library — a poll-loop
+//! - `net` (feature `net`): `socklab serve` / `pingpong` / `stream` as a library — a poll-loop
 //!   server and two clients that run socklab's calls across a link.
+//! - `measure` (features `compare` or `net`): what both measurements share — the environment
+//!   block, the latency histogram and its percentiles, the seeded PRNG.
 //! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
 //!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
 //!
@@ -21,14 +23,16 @@
 //! |---|---|---|
 //! | (none) | `sys`, `sys::raw`, `Socket`: needs `libc` alone | no |
 //! | `trace` (default) | `socklab::trace`, the strace-format call log | no |
-//! | `compare` | `socklab::compare` (the harness) and `sys::cfloor` (the C floor) | `c/pingpong.c`, `c/twins.c`, `c/bare.c` |
+//! | `net` | `socklab::net` (serve, pingpong, stream) and `socklab::measure` | no |
+//! | `compare` | `socklab::compare` (the harness), `socklab::measure` and `sys::cfloor` (the C floor) | C only: `c/pingpong.c`, `c/twins.c`, `c/bare.c` |
 //! | `experiments` | `socklab::experiments` and `sys::ns` (unshare, capabilities, interface ioctls) | no |
-//! | `cref` | the seed's C/C++ reference programs, for the tests that run them | `c/tcp_server.cpp`, `c/*_client.c`, `c/udp_server.c` |
-//! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments` and `cref` | as those |
+//! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments` and `net` | as those |
 //! | `inline-syscalls` | `sys::raw` issues the syscall instruction inline (Linux x86_64) instead of calling glibc | no |
 //!
-//! A library user who writes `socklab = { version = "0.1", default-features = false }` builds
-//! `libc` and this crate's Rust, and no C compiler runs. See ARCHITECTURE.md for the layers.
+//! A library user who writes `socklab = { version = "0.1", default-features = false }` (add
+//! `features = ["trace"]` for the call log, `"net"` for the clients) builds `libc` and this
+//! crate's Rust, and no C compiler runs. No feature needs a C++ compiler. See ARCHITECTURE.md
+//! for the layers.
 //!
 //! # Example
 //! ```
@@ -82,8 +86,12 @@ pub mod endpoint;
 pub mod experiments;
 pub mod explain;
 pub mod inspect;
+#[cfg(any(feature = "compare", feature = "net"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "compare", feature = "net"))))]
+pub mod measure;
 pub mod nagle;
-#[cfg(feature = "cli")]
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net;
 pub mod socket;
 #[allow(unsafe_code)]

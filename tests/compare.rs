@@ -1,5 +1,5 @@
 //! `socklab compare` from the outside: bad input exits 2 with one line, and a tiny real run's
-//! `--json` has the structure of `../shared/compare-schema.md` (the schema, never the timings).
+//! `--json` has the structure of `docs/compare-schema.md` (the schema, never the timings).
 #![cfg(feature = "cli")] // the harness and the binary need the `cli` feature
 
 use std::process::{Command, Output};
@@ -280,7 +280,7 @@ fn check_row(row: &Value) -> String {
     path
 }
 
-/// The twin each path's `ratio_to_twin` is taken to (compare-schema.md), `None` for no twin.
+/// The twin each path's `ratio_to_twin` is taken to (docs/compare-schema.md), `None` for no twin.
 fn twin_of(path: &str, transport: &str) -> Option<&'static str> {
     match path {
         "libc-read-write" => Some("c"),

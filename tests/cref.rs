@@ -1,5 +1,6 @@
-//! Integration tests of the C/C++ reference programs built by build.rs: the seed's C++ TCP
-//! server with the C client, the C mirror of the Python UDP server, and the seed's NUL bug.
+//! Integration tests of the C/C++ reference programs (compiled at test time by
+//! `common/cbuild.rs`): the seed's C++ TCP server with the C client, the C mirror of the Python
+//! UDP server, and the seed's NUL bug.
 //!
 //! Ports: the seed server takes its port on the command line, so these tests ask the OS for a
 //! free one (bind port 0, read it back, close) and pass it on. Small race, accepted: another
@@ -7,21 +8,19 @@
 //! bind(), so a lost race shows up as the client's retries running out ("connect: Connection
 //! refused"), not as a wrong result.
 
+#[path = "common/cbuild.rs"]
+mod cbuild;
 #[path = "common/mod.rs"]
 mod common;
 
 use std::io::Read;
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const TCP_SERVER: &str = env!("SOCKLAB_C_TCP_SERVER");
-const TCP_CLIENT: &str = env!("SOCKLAB_C_TCP_CLIENT");
-const UDP_SERVER: &str = env!("SOCKLAB_C_UDP_SERVER");
-const UDP_CLIENT: &str = env!("SOCKLAB_C_UDP_CLIENT");
-/// Empty when build.rs could not build with `-fsanitize=address` (it printed a warning).
-const TCP_SERVER_ASAN: &str = env!("SOCKLAB_C_TCP_SERVER_ASAN");
+use cbuild::{tcp_client, tcp_server, udp_client, udp_server};
 
 /// Polling step of every bounded wait below.
 const STEP: Duration = Duration::from_millis(10);
@@ -122,12 +121,12 @@ impl Drop for Server {
     }
 }
 
-fn run(program: &str, args: &[&str]) -> Output {
+fn run(program: &Path, args: &[&str]) -> Output {
     Command::new(program)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("running {program}: {e}"))
+        .unwrap_or_else(|e| panic!("running {}: {e}", program.display()))
 }
 
 fn text(bytes: &[u8]) -> &str {
@@ -142,7 +141,7 @@ fn tcp_client_when_ready(server: &mut Server, port: u16, message: &str) -> Outpu
     let port = port.to_string();
     let start = Instant::now();
     loop {
-        let out = run(TCP_CLIENT, &[&port, message]);
+        let out = run(&tcp_client(), &[&port, message]);
         if text(&out.stderr) != "connect: Connection refused\n" {
             return out;
         }
@@ -179,7 +178,7 @@ fn assert_success(what: &str, out: &Output) {
 
 #[test]
 fn cpp_server_prints_the_c_clients_message() {
-    let (server, client) = tcp_exchange(&mut Command::new(TCP_SERVER), "hello");
+    let (server, client) = tcp_exchange(&mut Command::new(tcp_server()), "hello");
     assert_success("tcp_server", &server);
     assert_success("tcp_client", &client);
     assert_eq!(text(&server.stdout), "받은 메시지: hello\n");
@@ -198,7 +197,7 @@ fn c_tcp_client_prints_the_servers_reply() {
         std::io::Write::write_all(&mut conn, "안녕하세요!".as_bytes()).unwrap();
         got
     });
-    let client = run(TCP_CLIENT, &[&port.to_string(), "hello"]);
+    let client = run(&tcp_client(), &[&port.to_string(), "hello"]);
     assert_eq!(server.join().unwrap(), b"hello");
     assert_success("tcp_client", &client);
     assert_eq!(text(&client.stdout), "안녕하세요!");
@@ -206,7 +205,7 @@ fn c_tcp_client_prints_the_servers_reply() {
 
 #[test]
 fn c_tcp_client_reports_a_refused_connect() {
-    let client = run(TCP_CLIENT, &[&free_tcp_port().to_string(), "hello"]);
+    let client = run(&tcp_client(), &[&free_tcp_port().to_string(), "hello"]);
     assert_eq!(client.status.code(), Some(1));
     assert_eq!(text(&client.stderr), "connect: Connection refused\n");
 }
@@ -214,13 +213,13 @@ fn c_tcp_client_reports_a_refused_connect() {
 #[test]
 fn c_programs_reject_bad_ports_with_exit_2() {
     for (program, args) in [
-        (TCP_CLIENT, &["http", "hi"][..]),
-        (TCP_CLIENT, &["65536", "hi"][..]),
-        (UDP_CLIENT, &["-1", "hi"][..]),
-        (UDP_SERVER, &["80x"][..]),
+        (tcp_client(), &["http", "hi"][..]),
+        (tcp_client(), &["65536", "hi"][..]),
+        (udp_client(), &["-1", "hi"][..]),
+        (udp_server(), &["80x"][..]),
     ] {
-        let out = run(program, args);
-        assert_eq!(out.status.code(), Some(2), "{program} {args:?}");
+        let out = run(&program, args);
+        assert_eq!(out.status.code(), Some(2), "{} {args:?}", program.display());
         let err = text(&out.stderr);
         assert!(
             err.contains(&format!("invalid port '{}'", args[0])),
@@ -229,7 +228,7 @@ fn c_programs_reject_bad_ports_with_exit_2() {
         assert_eq!(err.lines().count(), 1, "one-line error: {err}");
     }
     assert_eq!(
-        run(TCP_CLIENT, &["1"]).status.code(),
+        run(&tcp_client(), &["1"]).status.code(),
         Some(2),
         "missing MESSAGE"
     );
@@ -243,7 +242,7 @@ fn udp_exchange(server: &mut Command, message: &str) -> (Output, Output) {
     let mut server = Server::spawn(server.arg(&port));
     // The waiting line is printed after bind(): a datagram sent earlier would be dropped.
     assert_eq!(server.read_line(), "UDP 서버 대기 중...\n");
-    let client = run(UDP_CLIENT, &[&port, message]);
+    let client = run(&udp_client(), &[&port, message]);
     (server.finish(), client)
 }
 
@@ -262,7 +261,7 @@ fn split_client_port(server_stdout: &str) -> (String, u16) {
 
 #[test]
 fn c_udp_server_and_client_round_trip() {
-    let (server, client) = udp_exchange(&mut Command::new(UDP_SERVER), "hello");
+    let (server, client) = udp_exchange(&mut Command::new(udp_server()), "hello");
     assert_success("udp_server", &server);
     assert_success("udp_client", &client);
     let (line, port) = split_client_port(text(&server.stdout));
@@ -301,7 +300,7 @@ fn c_udp_server_prints_exactly_like_the_python_seed() {
         Command::new("python3").args(["-u", "-c", PY_UDP_SERVER]),
         message,
     );
-    let (c, c_client) = udp_exchange(&mut Command::new(UDP_SERVER), message);
+    let (c, c_client) = udp_exchange(&mut Command::new(udp_server()), message);
     assert_success("udp_server.py", &py);
     assert_success("udp_server", &c);
     assert_eq!(
@@ -321,15 +320,18 @@ fn cout_line() -> usize {
 }
 
 /// Runs the ASan build of the seed server on `message`; `None` (with the reason printed) when
-/// build.rs could not build it.
+/// it could not be built (no libasan).
 fn asan_exchange(message: &str) -> Option<(Output, Output)> {
-    if TCP_SERVER_ASAN.is_empty() {
-        eprintln!("skipped: no AddressSanitizer build (g++ -fsanitize=address failed in build.rs)");
-        return None;
-    }
+    let exe = match cbuild::tcp_server_asan() {
+        Ok(exe) => exe,
+        Err(why) => {
+            eprintln!("skipped: no AddressSanitizer build of the seed server: {why}");
+            return None;
+        }
+    };
     // Leak checking is off: it is not what this test is about, and it needs ptrace-like
     // privileges that some sandboxes deny.
-    let mut server = Command::new(TCP_SERVER_ASAN);
+    let mut server = Command::new(exe);
     server.env("ASAN_OPTIONS", "detect_leaks=0");
     Some(tcp_exchange(&mut server, message))
 }

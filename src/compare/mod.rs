@@ -1,8 +1,8 @@
 //! `socklab compare`: every syscall path measured against the C floor in the same run, paths
-//! interleaved in rounds, each result a ratio to `c` (JSON contract: `../shared/compare-schema.md`).
+//! interleaved in rounds, each result a ratio to `c` (JSON contract: `docs/compare-schema.md`).
 //!
-//! The library does the work; `src/main.rs` only parses flags into a [`Config`], calls [`run`]
-//! and prints the [`Report`] with [`report::table`] or [`report::json`].
+//! The library does the work; the binary (`src/bin/socklab/compare.rs`) only parses flags into a
+//! [`Config`], calls [`run`] and prints the [`Report`] with [`report::table`] or [`report::json`].
 //!
 //! - [`paths`]: the measured paths and the socket pair they run on (also used by `benches/`).
 //! - [`harness`]: the modes, the interleaved rounds, the Nagle canary, the harness overhead.
@@ -43,7 +43,8 @@ macro_rules! named_enum {
 }
 
 pub mod count;
-pub mod env;
+/// The environment block, shared with `socklab::net` (it lives in [`crate::measure`]).
+pub use crate::measure::env;
 pub mod harness;
 pub mod paths;
 pub mod report;
@@ -53,6 +54,9 @@ pub mod syscall;
 use std::str::FromStr;
 
 pub use harness::run;
+
+// compare's datagram limit is the one `socklab::net` uses too.
+const _: () = assert!(paths::MAX_DATAGRAM == crate::measure::MAX_DATAGRAM);
 use paths::{PathName, Transport};
 
 /// A measurement mode of the schema.

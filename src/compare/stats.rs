@@ -1,15 +1,14 @@
 //! Statistics for `socklab compare`: a per-path sample recorder (HDR histogram + per-round
-//! medians), the summary a row prints, and the seeded bootstrap of the ratio to `c`.
+//! medians) and the seeded bootstrap of the ratio to `c`. The histogram, the summary a row
+//! prints, the median and the PRNG are [`crate::measure::stats`]'s, re-exported here.
 
-use hdrhistogram::Histogram;
-
-/// Highest latency the histograms hold: 60 s in nanoseconds (larger samples saturate).
-const MAX_NS: u64 = 60_000_000_000;
+use crate::measure::stats::Histogram;
+pub use crate::measure::stats::{median, Rng, Summary};
 
 /// Every sample of one path in one group: an HDR histogram over the whole run and each
 /// interleaved round's samples, sorted (the unit the bootstrap resamples).
 pub struct Recorder {
-    hist: Histogram<u64>,
+    hist: Histogram,
     round: Vec<u64>,
     rounds: Vec<Vec<u64>>,
 }
@@ -24,7 +23,7 @@ impl Recorder {
     /// An empty recorder (3 significant figures, 1 ns .. 60 s).
     pub fn new() -> Recorder {
         Recorder {
-            hist: Histogram::new_with_bounds(1, MAX_NS, 3).expect("valid static bounds"),
+            hist: Histogram::new(),
             round: Vec::new(),
             rounds: Vec::new(),
         }
@@ -35,7 +34,7 @@ impl Recorder {
     #[inline]
     pub fn record(&mut self, ns: u64, count: u64) {
         let ns = ns.max(1);
-        self.hist.saturating_record_n(ns, count);
+        self.hist.record(ns, count);
         self.round.push(ns);
     }
 
@@ -60,30 +59,8 @@ impl Recorder {
 
     /// The summary of everything recorded.
     pub fn summary(&self) -> Summary {
-        let q = |q| self.hist.value_at_quantile(q) as f64;
-        Summary {
-            count: self.hist.len(),
-            median_ns: q(0.5),
-            p99_ns: q(0.99),
-            p999_ns: q(0.999),
-            min_ns: self.hist.min() as f64,
-        }
+        self.hist.summary()
     }
-}
-
-/// The latency summary of one row.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Summary {
-    /// Operations recorded.
-    pub count: u64,
-    /// p50.
-    pub median_ns: f64,
-    /// p99.
-    pub p99_ns: f64,
-    /// p99.9.
-    pub p999_ns: f64,
-    /// The smallest sample.
-    pub min_ns: f64,
 }
 
 /// The median of a sorted, non-empty slice; the mean of the middle two for an even length.
@@ -93,49 +70,6 @@ fn median_sorted(v: &[u64]) -> f64 {
         v[mid] as f64
     } else {
         (v[mid - 1] as f64 + v[mid] as f64) / 2.0
-    }
-}
-
-/// The median of `v` (reordered in place); NaN for an empty slice.
-pub fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let mid = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[mid]
-    } else {
-        (v[mid - 1] + v[mid]) / 2.0
-    }
-}
-
-/// xorshift64*: a tiny seeded PRNG so every bootstrap is reproducible without a dependency.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from `seed` (0 is replaced, xorshift needs a non-zero state).
-    pub fn new(seed: u64) -> Rng {
-        Rng(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A uniform index below `n` (`n > 0`; the modulo bias is negligible for small `n`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
     }
 }
 

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::serve::{domain, CONTROL_LEN, CONTROL_MAGIC, OP_RESET, OP_STAT, STAT_LEN};
 use super::{Endpoint, NetError, Transport};
+use crate::measure::stats::{Histogram, Rng};
 use crate::sys::{self, opt, Errno, PollFd, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 use crate::Socket;
 
@@ -35,7 +36,7 @@ pub const UDP_WAIT: Duration = Duration::from_secs(1);
 /// by socklab with a note when nothing answered within `timeout` (a blackholed address): the
 /// line reads `connect(fd 5, 10.0.0.1:9): ETIMEDOUT (Connection timed out): no answer within 300 ms`.
 pub fn connect(to: &Endpoint, transport: Transport, timeout: Duration) -> Result<Socket, NetError> {
-    transport.check_addr("--to", to).map_err(NetError::Usage)?;
+    transport.check_addr("--to", to)?;
     let ty = if transport.is_stream() {
         SOCK_STREAM
     } else {
@@ -141,7 +142,8 @@ pub struct PingpongRow {
     pub received: u64,
     /// Round trips with no answer within the timeout (UDP only).
     pub lost: u64,
-    /// RTT percentiles in nanoseconds.
+    /// RTT percentiles in nanoseconds, from an HDR histogram of 3 significant figures
+    /// ([`Histogram`]: compare's).
     pub median_ns: f64,
     /// 99th percentile.
     pub p99_ns: f64,
@@ -173,19 +175,10 @@ impl std::fmt::Display for PingpongRow {
     }
 }
 
-/// The `p`-th percentile (0..=1) of sorted samples, nearest rank.
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i] as f64
-}
-
 /// Checks the counts and sizes shared by both clients.
 fn check(transport: Transport, to: &Endpoint, size: usize) -> Result<(), NetError> {
-    transport.check_addr("--to", to).map_err(NetError::Usage)?;
-    transport.check_size(size).map_err(NetError::Usage)
+    transport.check_addr("--to", to)?;
+    transport.check_size(size)
 }
 
 /// Sends all of `buf` (`send` until done, `MSG_NOSIGNAL`).
@@ -224,11 +217,12 @@ fn recv_exact(s: &Socket, buf: &mut [u8]) -> Result<(), NetError> {
 pub fn pingpong(cfg: &PingpongConfig) -> Result<PingpongRow, NetError> {
     check(cfg.transport, &cfg.to, cfg.size)?;
     if cfg.iters == 0 || cfg.iters > super::MAX_ITERS {
-        return Err(NetError::Usage(format!(
-            "--iters: {} is out of range (allowed: 1..={})",
-            cfg.iters,
-            super::MAX_ITERS
-        )));
+        return Err(NetError::OutOfRange {
+            flag: "--iters",
+            value: cfg.iters.to_string(),
+            transport: None,
+            allowed: format!("1..={}", super::MAX_ITERS),
+        });
     }
     let s = connect(&cfg.to, cfg.transport, TIMEOUT)?;
     let udp = cfg.transport == Transport::Udp;
@@ -236,9 +230,9 @@ pub fn pingpong(cfg: &PingpongConfig) -> Result<PingpongRow, NetError> {
         s.set_opt(opt::SoRcvTimeo, Some(UDP_WAIT))?;
     }
     let mut msg = vec![0u8; cfg.size];
-    fill_random(&mut msg, 0x5eed);
+    Rng::new(PAYLOAD_SEED).fill(&mut msg);
     let mut back = vec![0u8; cfg.size];
-    let mut samples = Vec::with_capacity(cfg.iters as usize);
+    let mut samples = Histogram::new();
     let mut lost = 0;
     for i in 0..cfg.warmup + cfg.iters {
         if udp {
@@ -260,22 +254,22 @@ pub fn pingpong(cfg: &PingpongConfig) -> Result<PingpongRow, NetError> {
         }
         if i >= cfg.warmup {
             if ok {
-                samples.push(ns);
+                samples.record(ns, 1);
             } else {
                 lost += 1;
             }
         }
     }
-    samples.sort_unstable();
+    let rtt = samples.summary();
     Ok(PingpongRow {
         key: RowKey::new("rtt", cfg.transport, &cfg.to, cfg.size, cfg.iters),
-        received: samples.len() as u64,
+        received: rtt.count,
         lost,
-        median_ns: percentile(&samples, 0.5),
-        p99_ns: percentile(&samples, 0.99),
-        p999_ns: percentile(&samples, 0.999),
-        min_ns: percentile(&samples, 0.0),
-        max_ns: percentile(&samples, 1.0),
+        median_ns: rtt.median_ns,
+        p99_ns: rtt.p99_ns,
+        p999_ns: rtt.p999_ns,
+        min_ns: rtt.min_ns,
+        max_ns: rtt.max_ns,
     })
 }
 
@@ -365,18 +359,9 @@ impl std::fmt::Display for StreamRow {
     }
 }
 
-/// xorshift64* bytes: cheap, reproducible "random" payload.
-pub fn fill_random(buf: &mut [u8], seed: u64) -> u64 {
-    let mut x = seed | 1;
-    for chunk in buf.chunks_mut(8) {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        let v = x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
-        chunk.copy_from_slice(&v[..chunk.len()]);
-    }
-    x
-}
+/// The seed of every payload [`pingpong`] and [`stream`] send (the bytes are
+/// [`Rng`]'s, so a run is reproducible).
+pub const PAYLOAD_SEED: u64 = 0x5eed;
 
 /// A running FNV-1a 64 checksum, independent of how the stream is cut into reads.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -401,17 +386,21 @@ impl Fnv {
 fn check_stream(cfg: &StreamConfig) -> Result<(), NetError> {
     check(cfg.transport, &cfg.to, cfg.size)?;
     if !(cfg.seconds > 0.0 && cfg.seconds <= super::MAX_SECONDS) {
-        return Err(NetError::Usage(format!(
-            "--seconds: {} is out of range (allowed: more than 0, at most {})",
-            cfg.seconds,
-            super::MAX_SECONDS
-        )));
+        return Err(NetError::OutOfRange {
+            flag: "--seconds",
+            value: cfg.seconds.to_string(),
+            transport: None,
+            allowed: format!("more than 0, at most {}", super::MAX_SECONDS),
+        });
     }
     if let Some(r) = cfg.rate_mbit {
         if !(r > 0.0 && r <= 1e6) {
-            return Err(NetError::Usage(format!(
-                "--rate: {r} is out of range (allowed: Mbit/s above 0, at most 1000000)"
-            )));
+            return Err(NetError::OutOfRange {
+                flag: "--rate",
+                value: r.to_string(),
+                transport: None,
+                allowed: "Mbit/s above 0, at most 1000000".into(),
+            });
         }
     }
     Ok(())
@@ -447,7 +436,7 @@ fn pace(rate_mbit: Option<f64>, t0: Instant, sent: u64) -> Duration {
 fn stream_bytes(cfg: &StreamConfig, s: &Socket) -> Result<StreamRow, NetError> {
     s.set_nonblocking(true)?;
     let mut msg = vec![0u8; cfg.size];
-    let mut seed = 0x5eed_u64;
+    let mut rng = Rng::new(PAYLOAD_SEED);
     let mut buf = vec![0u8; 64 * 1024];
     let (mut sent_sum, mut back_sum) = (Fnv::default(), Fnv::default());
     let (mut sent, mut back, mut msgs) = (0u64, 0u64, 0u64);
@@ -514,7 +503,7 @@ fn stream_bytes(cfg: &StreamConfig, s: &Socket) -> Result<StreamRow, NetError> {
         }
         if writing && ev & libc::POLLOUT != 0 {
             if off == cfg.size {
-                seed = fill_random(&mut msg, seed);
+                rng.fill(&mut msg);
                 off = 0;
             }
             match s.send(&msg[off..], libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) {
@@ -587,7 +576,7 @@ fn control(s: &Socket, op: u8) -> Result<(u64, u64, u64), NetError> {
 fn stream_udp(cfg: &StreamConfig, s: &Socket) -> Result<StreamRow, NetError> {
     control(s, OP_RESET)?;
     let mut msg = vec![0u8; cfg.size];
-    fill_random(&mut msg, 0x5eed);
+    Rng::new(PAYLOAD_SEED).fill(&mut msg);
     let (mut sent, mut msgs) = (0u64, 0u64);
     let t0 = Instant::now();
     let end = t0 + Duration::from_secs_f64(cfg.seconds);

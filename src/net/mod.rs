@@ -93,27 +93,29 @@ impl Transport {
         }
     }
 
-    /// `Ok` when `addr` is of this transport's family, else the usage error to print.
+    /// `Ok` when `addr` is of this transport's family.
     ///
     /// # Errors
-    /// A message naming the flag (`flag`) and what the transport needs.
-    pub fn check_addr(self, flag: &str, addr: &Endpoint) -> Result<(), String> {
+    /// [`NetError::AddrFamily`] naming the flag (`flag`) and what the transport needs:
+    /// `--to: /tmp/s is a Unix address; --transport tcp needs IP:PORT or [v6]:PORT`.
+    pub fn check_addr(self, flag: &'static str, addr: &Endpoint) -> Result<(), NetError> {
         match (self, addr.is_unix()) {
-            (Transport::Unix, false) => Err(format!(
-                "{flag}: {addr} is an IP address; --transport unix needs /path or @name"
-            )),
-            (Transport::Tcp | Transport::Udp, true) => Err(format!(
-                "{flag}: {addr} is a Unix address; --transport {self} needs IP:PORT or [v6]:PORT"
-            )),
+            (Transport::Unix, false) | (Transport::Tcp | Transport::Udp, true) => {
+                Err(NetError::AddrFamily {
+                    flag,
+                    addr: addr.clone(),
+                    transport: self,
+                })
+            }
             _ => Ok(()),
         }
     }
 
-    /// `Ok(())` when `size` is in [`size_range`](Transport::size_range), else the usage error.
+    /// `Ok(())` when `size` is in [`size_range`](Transport::size_range).
     ///
     /// # Errors
-    /// `--size: N is out of range for T (allowed: a..=b)`.
-    pub fn check_size(self, size: usize) -> Result<(), String> {
+    /// [`NetError::OutOfRange`]: `--size: N is out of range for T (allowed: a..=b)`.
+    pub fn check_size(self, size: usize) -> Result<(), NetError> {
         let (lo, hi) = self.size_range();
         if size < lo || size > hi {
             let why = if self == Transport::Udp {
@@ -121,9 +123,12 @@ impl Transport {
             } else {
                 ""
             };
-            return Err(format!(
-                "--size: {size} is out of range for {self} (allowed: {lo}..={hi}{why})"
-            ));
+            return Err(NetError::OutOfRange {
+                flag: "--size",
+                value: size.to_string(),
+                transport: Some(self),
+                allowed: format!("{lo}..={hi}{why}"),
+            });
         }
         Ok(())
     }
@@ -131,10 +136,11 @@ impl Transport {
 
 /// The largest UDP payload over IPv4 (65535 - 20 - 8): compare's limit, the same for every
 /// subcommand.
-pub use crate::compare::paths::MAX_DATAGRAM;
+pub use crate::measure::MAX_DATAGRAM;
 /// The largest `--size` for stream transports (one message, one buffer).
 pub const MAX_STREAM_MSG: usize = 1 << 20;
-/// The largest `--iters`: each round trip keeps an 8-byte sample, so 10 million is 80 MB.
+/// The largest `--iters` (the samples go into a fixed-size histogram; this bounds the run's
+/// length).
 pub const MAX_ITERS: u64 = 10_000_000;
 /// The longest `--seconds` of a stream run.
 pub const MAX_SECONDS: f64 = 3600.0;
@@ -146,38 +152,124 @@ impl fmt::Display for Transport {
 }
 
 impl FromStr for Transport {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Transport, String> {
+    type Err = NetError;
+    /// `tcp`, `udp` or `unix`; anything else is [`NetError::Unknown`].
+    fn from_str(s: &str) -> Result<Transport, NetError> {
         match s {
             "tcp" => Ok(Transport::Tcp),
             "udp" => Ok(Transport::Udp),
             "unix" => Ok(Transport::Unix),
-            _ => Err(format!("unknown transport '{s}' (allowed: tcp, udp, unix)")),
+            _ => Err(NetError::Unknown {
+                what: "transport",
+                name: s.to_owned(),
+                allowed: "tcp, udp, unix",
+            }),
         }
     }
 }
 
-/// Why a `serve`/`pingpong`/`stream` run stopped.
+/// The one error type of `socklab::net`: why a `serve`/`pingpong`/`stream` run stopped, or why
+/// its settings were refused ([`is_usage`](NetError::is_usage): the CLI's exit code 2).
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum NetError {
-    /// Bad input (an address, a size, a count): one line, exit code 2.
-    Usage(String),
+    /// An address of the other family than the transport needs (`--transport unix` with an IP
+    /// address; tcp or udp with a Unix path or name).
+    AddrFamily {
+        /// The flag that gave the address (`--to`, `--addr`).
+        flag: &'static str,
+        /// The address as given.
+        addr: Endpoint,
+        /// The transport it was meant for.
+        transport: Transport,
+    },
+    /// A setting outside its range (`--size 0`, `--iters 0`, `--seconds -1`).
+    OutOfRange {
+        /// The flag (`--size`).
+        flag: &'static str,
+        /// The value as given.
+        value: String,
+        /// The transport whose range it is, when the range depends on it.
+        transport: Option<Transport>,
+        /// What is allowed (`1..=1048576`), and why when it is not obvious.
+        allowed: String,
+    },
+    /// A name that is not one of the allowed ones (`--transport quic`, `--mode loud`).
+    Unknown {
+        /// What was named (`transport`, `mode`).
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// The allowed names, comma-separated.
+        allowed: &'static str,
+    },
     /// A system call failed: the call, its arguments and the errno, as strace prints them.
     Sys(crate::Error),
     /// The peer broke the protocol (short echo, wrong bytes, no answer).
     Protocol(String),
 }
 
+impl NetError {
+    /// Whether this is bad input (a setting refused before any socket is made) rather than a
+    /// failure of the run: the CLI prints it as one line and exits with code 2.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            NetError::AddrFamily { .. } | NetError::OutOfRange { .. } | NetError::Unknown { .. }
+        )
+    }
+}
+
 impl fmt::Display for NetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NetError::Usage(m) | NetError::Protocol(m) => f.write_str(m),
+            NetError::AddrFamily {
+                flag,
+                addr,
+                transport: Transport::Unix,
+            } => write!(
+                f,
+                "{flag}: {addr} is an IP address; --transport unix needs /path or @name"
+            ),
+            NetError::AddrFamily {
+                flag,
+                addr,
+                transport,
+            } => write!(
+                f,
+                "{flag}: {addr} is a Unix address; --transport {transport} needs IP:PORT or [v6]:PORT"
+            ),
+            NetError::OutOfRange {
+                flag,
+                value,
+                transport,
+                allowed,
+            } => {
+                write!(f, "{flag}: {value} is out of range")?;
+                if let Some(t) = transport {
+                    write!(f, " for {t}")?;
+                }
+                write!(f, " (allowed: {allowed})")
+            }
+            NetError::Unknown {
+                what,
+                name,
+                allowed,
+            } => write!(f, "unknown {what} '{name}' (allowed: {allowed})"),
+            NetError::Protocol(m) => f.write_str(m),
             NetError::Sys(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl std::error::Error for NetError {}
+impl std::error::Error for NetError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NetError::Sys(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<crate::Error> for NetError {
     fn from(e: crate::Error) -> NetError {
@@ -191,7 +283,7 @@ pub struct JsonDoc<R: serde::Serialize> {
     /// This crate's version.
     pub socklab_version: &'static str,
     /// Where the run ran: compare's `env` block (`pin` is `none`: nothing is pinned).
-    pub env: crate::compare::env::Env,
+    pub env: crate::measure::env::Env,
     /// One row per run.
     pub rows: Vec<R>,
 }
@@ -200,11 +292,75 @@ pub struct JsonDoc<R: serde::Serialize> {
 pub fn json<R: serde::Serialize>(rows: Vec<R>) -> String {
     let doc = JsonDoc {
         socklab_version: env!("CARGO_PKG_VERSION"),
-        env: crate::compare::env::Env::capture("none", None),
+        env: crate::measure::env::Env::capture("none", None),
         rows,
     };
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_refused_with_typed_errors() {
+        let ip: Endpoint = "127.0.0.1:9".parse().unwrap();
+        let path: Endpoint = "/tmp/x.sock".parse().unwrap();
+        let e = Transport::Unix.check_addr("--to", &ip).unwrap_err();
+        assert!(matches!(
+            e,
+            NetError::AddrFamily {
+                flag: "--to",
+                transport: Transport::Unix,
+                ..
+            }
+        ));
+        assert!(e.is_usage());
+        assert_eq!(
+            e.to_string(),
+            "--to: 127.0.0.1:9 is an IP address; --transport unix needs /path or @name"
+        );
+        let e = Transport::Udp.check_addr("--addr", &path).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--addr: /tmp/x.sock is a Unix address; --transport udp needs IP:PORT or [v6]:PORT"
+        );
+        assert!(Transport::Tcp.check_addr("--to", &ip).is_ok());
+
+        let e = Transport::Udp.check_size(4).unwrap_err();
+        assert!(matches!(
+            &e,
+            NetError::OutOfRange {
+                flag: "--size",
+                transport: Some(Transport::Udp),
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "--size: 4 is out of range for udp (allowed: 8..=65507; a datagram starts with an \
+             8-byte sequence number)"
+        );
+        assert!(Transport::Tcp.check_size(MAX_STREAM_MSG).is_ok());
+
+        let e = "quic".parse::<Transport>().unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                NetError::Unknown {
+                    what: "transport",
+                    ..
+                }
+            ) && e.is_usage()
+        );
+        assert_eq!(
+            e.to_string(),
+            "unknown transport 'quic' (allowed: tcp, udp, unix)"
+        );
+        let e = "loud".parse::<serve::Mode>().unwrap_err();
+        assert_eq!(e.to_string(), "unknown mode 'loud' (allowed: echo, sink)");
+    }
 }

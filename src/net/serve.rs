@@ -64,12 +64,17 @@ pub enum Mode {
 }
 
 impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Mode, String> {
+    type Err = NetError;
+    /// `echo` or `sink`; anything else is [`NetError::Unknown`].
+    fn from_str(s: &str) -> Result<Mode, NetError> {
         match s {
             "echo" => Ok(Mode::Echo),
             "sink" => Ok(Mode::Sink),
-            _ => Err(format!("unknown mode '{s}' (allowed: echo, sink)")),
+            _ => Err(NetError::Unknown {
+                what: "mode",
+                name: s.to_owned(),
+                allowed: "echo, sink",
+            }),
         }
     }
 }
@@ -152,12 +157,10 @@ impl Server {
     /// `bind`, and `listen(fd, 1024)` for streams.
     ///
     /// # Errors
-    /// [`NetError::Usage`] when the address does not suit the transport; [`NetError::Sys`] for
+    /// [`NetError::AddrFamily`] when the address does not suit the transport; [`NetError::Sys`] for
     /// the failed call (`bind(fd 3, 127.0.0.1:80): EACCES …`).
     pub fn bind(cfg: Config) -> Result<Server, NetError> {
-        cfg.transport
-            .check_addr("--addr", &cfg.addr)
-            .map_err(NetError::Usage)?;
+        cfg.transport.check_addr("--addr", &cfg.addr)?;
         let ty = if cfg.transport.is_stream() {
             SOCK_STREAM
         } else {

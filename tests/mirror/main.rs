@@ -3,9 +3,11 @@
 //!
 //! The servers run as separate processes on a free port each ([`procs::free_port`]); readiness
 //! is read from /proc/net (a probe connection would use up the seed server's only accept()).
-//! Needs the examples built (`cargo test` builds them), strace (installed by `.ci/run`;
+//! Needs the examples built (`cargo test` builds them), strace (`apt-get install strace`;
 //! `SOCKLAB_SKIP_STRACE=1` skips those tests) and python3 (tests needing it skip without it).
 
+#[path = "../common/cbuild.rs"]
+mod cbuild;
 #[path = "../sys/common.rs"]
 mod common;
 mod procs;

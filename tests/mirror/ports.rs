@@ -8,54 +8,27 @@
 //!   line socklab logged must equal strace's line for the same call, and strace must show no
 //!   socket call of the program's that socklab did not log (see [`assert_log_is_strace`]).
 //!
-//! The C originals are compiled here with `gcc` into `CARGO_TARGET_TMPDIR` (not by build.rs).
+//! The C originals are compiled at test time by `tests/common/cbuild.rs` (not by build.rs).
 //! C's stdout is fully buffered in a pipe and line-buffered on a terminal; Rust's `println!` is
 //! always line-buffered. The C programs run under `stdbuf -oL` (the terminal behaviour), so both
 //! make one `write(1, …)` per line.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::thread;
 use std::time::Instant;
 
 use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_STREAM};
 
+use crate::cbuild;
 use crate::procs::{self, assert_clean, example, Proc, Proto, DEADLINE, STEP};
 use crate::strace::{self, LogFile};
 
 /// What strace records: the network calls, read/write/close, select (pselect6), and openat (to
 /// find the fd of the SOCKLAB_TRACE file).
 const TRACE_SET: &str = "trace=%network,read,write,close,pselect6,poll,openat";
-
-/// The C original `name` (`c/ports/<name>.c`), compiled once per test run.
-fn c_program(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let dir = BUILT.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-ports");
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        for prog in ["selectserver", "pollserver", "client", "listener"] {
-            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("c/ports/{prog}.c"));
-            let out = Command::new("gcc")
-                .args(["-O2", "-Wall", "-o"])
-                .arg(dir.join(prog))
-                .arg(&src)
-                .output()
-                .map_err(|e| format!("running gcc (install it: .ci/run does): {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "gcc {}: {}",
-                    src.display(),
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
-        }
-        Ok(dir)
-    });
-    dir.as_ref().unwrap_or_else(|e| panic!("{e}")).join(name)
-}
 
 /// Which side runs.
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +51,7 @@ fn spawn(
         .arg(log.path())
         .arg("--");
     match side {
-        Side::C => cmd.args(["stdbuf", "-oL"]).arg(c_program(name)),
+        Side::C => cmd.args(["stdbuf", "-oL"]).arg(cbuild::port(name)),
         Side::Rust => cmd.arg(example(&format!("beej_{name}"))),
     };
     cmd.args(args).env_remove("SOCKLAB_TRACE");

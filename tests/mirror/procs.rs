@@ -14,14 +14,13 @@ use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREA
 
 use crate::common;
 
-/// The seed's C++ server, built unchanged (plus a port argument) by build.rs.
-pub const CPP_SERVER: &str = env!("SOCKLAB_C_TCP_SERVER");
-/// `c/tcp_client.c`: `tcp_client PORT MESSAGE`.
-pub const C_TCP_CLIENT: &str = env!("SOCKLAB_C_TCP_CLIENT");
-/// `c/udp_server.c`: `udp_server [PORT]`.
-pub const C_UDP_SERVER: &str = env!("SOCKLAB_C_UDP_SERVER");
-/// `c/udp_client.c`: `udp_client PORT MESSAGE`.
-pub const C_UDP_CLIENT: &str = env!("SOCKLAB_C_UDP_CLIENT");
+/// The seed's C++ server, built unchanged (plus a port argument), and the C clients and UDP
+/// server (`tcp_client PORT MESSAGE`, `udp_client PORT MESSAGE`, `udp_server [PORT]`):
+/// compiled at test time by `tests/common/cbuild.rs`.
+pub use crate::cbuild::{
+    tcp_client as c_tcp_client, tcp_server as cpp_server, udp_client as c_udp_client,
+    udp_server as c_udp_server,
+};
 
 /// The seed's Python listings, verbatim (copied from the article); run with their fixed port
 /// replaced by the test's, see [`python_seed`].
@@ -104,7 +103,7 @@ pub fn have_python() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipped: python3 not found (the .ci/run script installs it)");
+        eprintln!("skipped: python3 not found (apt-get install python3)");
     }
     ok
 }
@@ -318,7 +317,7 @@ impl TcpServer {
     pub fn command(self, port: u16) -> Command {
         let mut cmd = match self {
             TcpServer::CppMirror => Command::new(example("cpp_tcp_server")),
-            TcpServer::CppSeed => Command::new(CPP_SERVER),
+            TcpServer::CppSeed => Command::new(cpp_server()),
             TcpServer::PyMirror => Command::new(example("py_tcp_server")),
             TcpServer::PySeed => return python_seed(PY_TCP_SEED, 8080, port),
         };
@@ -348,7 +347,7 @@ impl UdpServer {
     pub fn command(self, port: u16) -> Command {
         let mut cmd = match self {
             UdpServer::PyMirror => Command::new(example("py_udp_server")),
-            UdpServer::C => Command::new(C_UDP_SERVER),
+            UdpServer::C => Command::new(c_udp_server()),
             UdpServer::PySeed => return python_seed(PY_UDP_SEED, 9090, port),
         };
         cmd.arg(port.to_string());
@@ -389,9 +388,9 @@ impl Client {
             }
             (Client::C, _) => {
                 let exe = if proto == Proto::Tcp {
-                    C_TCP_CLIENT
+                    c_tcp_client()
                 } else {
-                    C_UDP_CLIENT
+                    c_udp_client()
                 };
                 let mut cmd = Command::new(exe);
                 cmd.args([&port, message]);

@@ -26,7 +26,7 @@ pub fn available() -> bool {
             }
             panic!(
                 "strace is needed for the syscall parity tests but is not runnable ({found:?}): \
-                 run .ci/run (it installs strace) or `apt-get install strace`; \
+                 install it (apt-get install strace); \
                  SOCKLAB_SKIP_STRACE=1 skips these tests"
             )
         }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use socklab::sys;
 
-use crate::procs::{self, assert_clean, example, text, Client, Proto, CPP_SERVER};
+use crate::procs::{self, assert_clean, cpp_server, example, text, Client, Proto};
 use crate::strace;
 
 /// Runs `server PORT` under strace, sends `message` with the C client of `proto` once the
@@ -47,7 +47,7 @@ fn mirror_makes_the_seed_servers_socket_calls() {
         if !strace::available() {
             return;
         }
-        let (seed, seed_out) = traced_run(Path::new(CPP_SERVER), "hello");
+        let (seed, seed_out) = traced_run(&cpp_server(), "hello");
         let (mirror, mirror_out) = traced_run(&example("cpp_tcp_server"), "hello");
         assert_eq!(seed, SEED_HELLO, "the C++ seed's calls");
         assert_eq!(mirror, seed, "the Rust mirror's calls");
@@ -64,7 +64,7 @@ fn mirror_matches_the_seed_for_1023_bytes_of_korean() {
         }
         // 341 three-byte syllables = 1023 bytes: the most the seed handles without overreading.
         let message = "가".repeat(341);
-        let (seed, _) = traced_run(Path::new(CPP_SERVER), &message);
+        let (seed, _) = traced_run(&cpp_server(), &message);
         let (mirror, _) = traced_run(&example("cpp_tcp_server"), &message);
         assert_eq!(seed.len(), SEED_HELLO.len(), "{seed:#?}");
         assert!(
@@ -132,7 +132,7 @@ fn seed_goes_on_after_a_failed_bind_where_the_mirror_stops() {
         let args = [port.to_string()];
 
         let log = strace::LogFile::new("seed-eaddrinuse");
-        let seed = strace::spawn(&log, Path::new(CPP_SERVER), &args);
+        let seed = strace::spawn(&log, &cpp_server(), &args);
         // The seed never exits: read the log once listen() is in it, then kill it (drop).
         let upto_listen = log.wait_for("listen(");
         drop(seed);

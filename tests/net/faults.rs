@@ -206,7 +206,7 @@ fn connect_to_a_blackhole_times_out() {
         .output()
         .is_err()
     {
-        eprintln!("skipped: nft is not installed (.ci/run installs nftables)");
+        eprintln!("skipped: nft is not installed (apt-get install nftables)");
         return;
     }
     let r = std::thread::spawn(|| {

@@ -5,7 +5,8 @@
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
-use socklab::net::client::{fill_random, Fnv};
+use socklab::measure::stats::Rng;
+use socklab::net::client::Fnv;
 use socklab::net::{client, Endpoint, Transport};
 use socklab::sys::opt;
 use socklab::sys::signal::{self, RLIMIT_NOFILE};
@@ -21,7 +22,7 @@ fn echo_client(to: &Endpoint, seed: u64) -> Result<(usize, bool), String> {
     let s =
         client::connect(to, Transport::Tcp, Duration::from_secs(30)).map_err(|e| e.to_string())?;
     let mut data = vec![0u8; BYTES];
-    fill_random(&mut data, seed);
+    Rng::new(seed).fill(&mut data);
     let mut sent = Fnv::default();
     sent.update(&data);
     let mut off = 0;
@@ -49,7 +50,7 @@ fn reset_client(to: &Endpoint, seed: u64) -> Result<(), String> {
     let s =
         client::connect(to, Transport::Tcp, Duration::from_secs(30)).map_err(|e| e.to_string())?;
     let mut data = vec![0u8; BYTES / 2];
-    fill_random(&mut data, seed);
+    Rng::new(seed).fill(&mut data);
     s.send(&data, libc::MSG_NOSIGNAL)
         .map_err(|e| e.to_string())?;
     s.set_opt(opt::SoLinger, Some(Duration::ZERO))

@@ -106,7 +106,7 @@ fn serve_and_clients_across_a_veth_link() {
     }
     for tool in ["ip", "tc", "nft"] {
         if Command::new(tool).arg("-V").output().is_err() {
-            eprintln!("skipped: {tool} is not installed (.ci/run installs iproute2 and nftables)");
+            eprintln!("skipped: {tool} is not installed (apt-get install iproute2 nftables)");
             return;
         }
     }

@@ -46,7 +46,7 @@ struct Arena([u8; ARENA]);
 /// arena's bytes afterwards.
 fn fenced<O: GetOpt>(fd: impl AsFd, opt: O, canary: u8) -> (usize, Box<[u8; ARENA]>) {
     assert!(GUARD + size_of::<O::C>() + GUARD <= ARENA);
-    assert!(align_of::<O::C>() <= 64 && GUARD % align_of::<O::C>() == 0);
+    assert!(align_of::<O::C>() <= 64 && GUARD.is_multiple_of(align_of::<O::C>()));
     let mut arena = Box::new(Arena([canary; ARENA]));
     let p = arena.0[GUARD..].as_mut_ptr().cast::<O::C>();
     // SAFETY: `p` is aligned for O::C (the arena is 64-aligned, GUARD a multiple of O::C's

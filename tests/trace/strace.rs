@@ -94,7 +94,7 @@ pub fn strace_available(name: &str) -> bool {
         return false;
     }
     panic!(
-        "strace is not installed: run `.ci/run` (it installs strace), or set \
+        "strace is not installed: install it (apt-get install strace), or set \
          SOCKLAB_SKIP_STRACE=1 to skip this test"
     );
 }

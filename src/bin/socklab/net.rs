@@ -1,8 +1,6 @@
 //! The `serve`, `pingpong` and `stream` subcommands: flags parsed into `socklab::net`'s types,
-//! run, printed. Also the CLI's number parsers (each error names the allowed values) and its one
-//! way to write stdout ([`emit`]), which never panics.
+//! run, printed.
 
-use std::io::{ErrorKind, Write};
 use std::os::fd::AsFd;
 use std::process::ExitCode;
 
@@ -10,80 +8,17 @@ use clap::Args;
 use socklab::net::{self, client, serve, Endpoint, NetError, Transport};
 use socklab::sys::signal::{self, SigSet, SFD_CLOEXEC, SIGINT, SIGTERM, SIG_BLOCK};
 
-/// Exit code when stdout is closed under us (`| head -1`, `| true`): 141 = 128 + SIGPIPE, what
-/// a shell reports for a C tool killed by SIGPIPE. Nothing is printed.
-pub const EXIT_STDOUT_CLOSED: u8 = 141;
-
-/// Writes `text` to stdout and flushes. A closed pipe (`EPIPE`) ends the run quietly with
-/// [`EXIT_STDOUT_CLOSED`]; any other write error (`>/dev/full`: `ENOSPC`) prints one line on
-/// stderr and gives exit code 1, as C tools do (`echo hi >/dev/full`).
-pub fn emit(text: &str) -> Result<(), ExitCode> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(ExitCode::from(EXIT_STDOUT_CLOSED)),
-        Err(e) => {
-            eprintln!("socklab: writing stdout: {e}");
-            Err(ExitCode::FAILURE)
-        }
-    }
-}
-
-/// A whole number in `lo..=hi` for `flag`-style errors (clap adds the flag's name).
-fn count(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
-    match s.trim().parse::<i128>() {
-        Ok(v) if v >= i128::from(lo) && v <= i128::from(hi) => Ok(v as u64),
-        Ok(v) => Err(format!("{v} is out of range (allowed: {lo}..={hi})")),
-        Err(_) => Err(format!(
-            "'{s}' is not a whole number (allowed: {lo}..={hi})"
-        )),
-    }
-}
-
-/// A non-negative whole number whose range a later check enforces; negatives and words are
-/// refused here with `allowed`.
-fn whole(s: &str, allowed: &str) -> Result<u64, String> {
-    match s.trim().parse::<i128>() {
-        Ok(v) if (0..=i128::from(u32::MAX)).contains(&v) => Ok(v as u64),
-        Ok(v) => Err(format!("{v} is out of range (allowed: {allowed})")),
-        Err(_) => Err(format!("'{s}' is not a whole number (allowed: {allowed})")),
-    }
-}
-
-/// `compare --size`: the per-transport range is checked by `Config::validate`.
-pub fn parse_compare_size(s: &str) -> Result<usize, String> {
-    whole(s, "1..=65507 for datagrams, 1..=65536 for streams").map(|v| v as usize)
-}
-
-/// `compare --batch`: the range is checked by `Config::validate`.
-pub fn parse_compare_batch(s: &str) -> Result<usize, String> {
-    whole(s, "1..=1024").map(|v| v as usize)
-}
+use crate::output::{emit, or_exit};
+use crate::parse::{count, parse_positive, parse_warmup};
 
 /// `--iters` (pingpong): 1..=10 000 000 (an 8–16 B sample each).
-pub fn parse_iters(s: &str) -> Result<u64, String> {
+fn parse_iters(s: &str) -> Result<u64, String> {
     count(s, 1, net::MAX_ITERS)
 }
 
-/// `compare --iters`: 1..=1 000 000 (each sample costs ~16 B per path, and compare runs a
-/// dozen paths per row).
-pub fn parse_compare_iters(s: &str) -> Result<u64, String> {
-    count(s, 1, 1_000_000)
-}
-
-/// `--warmup`: 0..=10 000 000.
-pub fn parse_warmup(s: &str) -> Result<u64, String> {
-    count(s, 0, net::MAX_ITERS)
-}
-
 /// `--size`: 1..=1 MiB here; each transport checks its own range afterwards.
-pub fn parse_size(s: &str) -> Result<usize, String> {
+fn parse_size(s: &str) -> Result<usize, String> {
     count(s, 1, net::MAX_STREAM_MSG as u64).map(|v| v as usize)
-}
-
-/// A count such as `--rounds` or `--batch`: 1..=1 000 000.
-pub fn parse_positive(s: &str) -> Result<usize, String> {
-    count(s, 1, 1_000_000).map(|v| v as usize)
 }
 
 /// `--rcvbuf`: 1..=1 GiB.
@@ -113,11 +48,11 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 fn parse_transport(s: &str) -> Result<Transport, String> {
-    s.parse()
+    s.parse().map_err(|e: NetError| e.to_string())
 }
 
 fn parse_mode(s: &str) -> Result<serve::Mode, String> {
-    s.parse()
+    s.parse().map_err(|e: NetError| e.to_string())
 }
 
 fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
@@ -193,15 +128,11 @@ pub struct StreamArgs {
 /// A library error as the CLI reports it: usage errors exit 2, the rest 1.
 fn fail(e: NetError) -> ExitCode {
     eprintln!("error: {e}");
-    match e {
-        NetError::Usage(_) => ExitCode::from(2),
-        _ => ExitCode::FAILURE,
+    if e.is_usage() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
     }
-}
-
-/// The exit code of a run whose last step was [`emit`]: success, or emit's code.
-pub fn or_exit(r: Result<(), ExitCode>) -> ExitCode {
-    r.err().unwrap_or(ExitCode::SUCCESS)
 }
 
 /// `socklab serve`: blocks SIGINT/SIGTERM and reads them from a signalfd in the poll loop, so

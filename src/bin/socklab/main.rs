@@ -1,0 +1,110 @@
+//! The `socklab` command line: parses flags into the library's types, runs, prints. No logic of
+//! its own (see `socklab::compare` for the harness). One module per subcommand family
+//! (`compare`, `net`, `experiments`, `learn`), the shared number parsers (`parse`) and the
+//! one way to write stdout and exit (`output`).
+#![deny(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod compare;
+mod experiments;
+mod learn;
+mod net;
+mod output;
+mod parse;
+
+use output::usage_error;
+
+/// socklab: the POSIX socket API from Rust, measured against C.
+#[derive(Parser)]
+#[command(name = "socklab", version, about)]
+struct Cli {
+    /// Print every socklab::sys call on stderr in strace's format (as SOCKLAB_TRACE=1); the
+    /// c, std, nix, socket2 and rustix paths make their calls elsewhere and are not shown
+    #[arg(long, global = true)]
+    trace: bool,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
+    /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout.
+    #[command(allow_negative_numbers = true)]
+    Compare(compare::CompareArgs),
+    /// Each claim of the primer (stream vs datagram, truncation, handshake, backlog, loss,
+    /// ordering, speed, Nagle, ports, layers, ICMP) measured on loopback and in private network
+    /// namespaces, with a verdict. Parts that need root (namespaces, raw sockets, tc) say why
+    /// when they cannot run. `--list` names them; give names to run only those.
+    Experiments(experiments::ExperimentsArgs),
+    /// What an errno (or EAI_* code) means for the socket calls that return it: number, text, the
+    /// calls and their usual causes, what to try, two lines of C that trigger it
+    #[command(allow_negative_numbers = true)]
+    Explain(learn::ExplainArgs),
+    /// A socket struct as C lays it out on this target: each field's offset, size, value and
+    /// meaning, then the bytes (sockaddr_in, sockaddr_in6, sockaddr_un, msghdr, mmsghdr)
+    Inspect(learn::InspectArgs),
+    /// A server for pingpong/stream: echoes (or discards) what many clients send, in one poll
+    /// loop. First stdout line: `listening on ADDR`; SIGINT/SIGTERM print a one-line summary.
+    #[command(allow_negative_numbers = true)]
+    Serve(net::ServeArgs),
+    /// Round-trip time percentiles against `socklab serve --mode echo`.
+    #[command(allow_negative_numbers = true)]
+    Pingpong(net::PingpongArgs),
+    /// Throughput counted at the receiver (and UDP loss) against `socklab serve`, either mode.
+    #[command(allow_negative_numbers = true)]
+    Stream(net::StreamArgs),
+}
+
+/// `--trace`: turns the call log on for the whole run.
+#[cfg(feature = "trace")]
+fn enable_trace() -> Result<(), &'static str> {
+    socklab::trace::enable();
+    Ok(())
+}
+
+/// `--trace` in a build without the log: a usage error rather than a silent no-op.
+#[cfg(not(feature = "trace"))]
+fn enable_trace() -> Result<(), &'static str> {
+    Err("--trace: this socklab was built without the `trace` feature")
+}
+
+fn main() -> ExitCode {
+    // The traced child of the syscall count (`compare::count`) runs here and exits.
+    socklab::compare::count::child_entry();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version: stdout, exit 0
+        // Plain `socklab`: the usage and the subcommands on stderr, exit 2.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            return usage_error(first.trim_start_matches("error: "));
+        }
+    };
+    #[cfg(feature = "trace")]
+    if let Err(msg) = socklab::trace::check_env() {
+        return usage_error(&msg);
+    }
+    if cli.trace {
+        if let Err(msg) = enable_trace() {
+            return usage_error(msg);
+        }
+    }
+    match &cli.cmd {
+        Cmd::Compare(args) => compare::run(args),
+        Cmd::Experiments(args) => experiments::run(args),
+        Cmd::Explain(args) => learn::explain(args),
+        Cmd::Inspect(args) => learn::inspect(args),
+        Cmd::Serve(args) => net::serve(args),
+        Cmd::Pingpong(args) => net::pingpong(args),
+        Cmd::Stream(args) => net::stream(args),
+    }
+}
