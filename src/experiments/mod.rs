@@ -52,24 +52,27 @@ mod backlog;
 mod boundaries;
 pub mod bpf;
 mod connection;
-mod endpoint;
-mod env;
+mod duplex;
 mod icmp;
 mod layers;
-mod nagle;
+mod nodelay;
 mod ordering;
 mod ports;
 mod reliability;
+mod sockets;
 mod speed;
 mod truncation;
+
+// The helpers' old name, for the files that still use it.
+use sockets as env;
 
 pub use backlog::backlog;
 pub use boundaries::stream_vs_datagram;
 pub use connection::{tcp_handshake, udp_connectionless};
-pub use endpoint::bidirectional;
+pub use duplex::bidirectional;
 pub use icmp::icmp_echo;
 pub use layers::layers;
-pub use nagle::nagle;
+pub use nodelay::nagle;
 pub use ordering::{tcp_ordered, udp_unordered};
 pub use ports::{ports_identify_apps, well_known_ports};
 pub use reliability::{tcp_reliable, udp_unreliable};
@@ -375,7 +378,7 @@ impl Experiment {
 
 /// Every experiment, in the primer's order.
 pub const ALL: &[Experiment] = &[
-    Experiment::new(&endpoint::CLAIM, bidirectional),
+    Experiment::new(&duplex::CLAIM, bidirectional),
     Experiment::new(&boundaries::CLAIM, stream_vs_datagram),
     Experiment::new(&truncation::CLAIM, udp_truncation),
     Experiment::new(&connection::HANDSHAKE, tcp_handshake),
@@ -386,7 +389,7 @@ pub const ALL: &[Experiment] = &[
     Experiment::new(&ordering::TCP_ORDERED, tcp_ordered),
     Experiment::new(&ordering::UDP_UNORDERED, udp_unordered),
     Experiment::new(&speed::SPEED, speed),
-    Experiment::new(&nagle::CLAIM, nagle),
+    Experiment::new(&nodelay::CLAIM, nagle),
     Experiment::new(&speed::OVERHEAD, overhead),
     Experiment::new(&ports::IDENTIFY, ports_identify_apps),
     Experiment::new(&ports::WELL_KNOWN, well_known_ports),
