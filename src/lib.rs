@@ -82,6 +82,7 @@ pub mod endpoint;
 pub mod experiments;
 pub mod explain;
 pub mod inspect;
+mod loopback;
 pub mod nagle;
 #[cfg(feature = "cli")]
 pub mod net;

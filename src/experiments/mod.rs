@@ -51,8 +51,10 @@ use std::time::Duration;
 mod backlog;
 mod boundaries;
 pub mod bpf;
+mod claim;
 mod connection;
 mod duplex;
+mod host;
 mod icmp;
 mod layers;
 mod nodelay;
@@ -62,9 +64,6 @@ mod reliability;
 mod sockets;
 mod speed;
 mod truncation;
-
-// The helpers' old name, for the files that still use it.
-use sockets as env;
 
 pub use backlog::backlog;
 pub use boundaries::stream_vs_datagram;
@@ -367,7 +366,7 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    const fn new(c: &env::Claim, run: fn() -> Outcome) -> Experiment {
+    const fn new(c: &claim::Claim, run: fn() -> Outcome) -> Experiment {
         Experiment {
             name: c.id,
             claim: c.claim,
@@ -429,7 +428,7 @@ pub fn summary_table(outcomes: &[Outcome]) -> String {
 /// What the report's `env` block holds: the kernel, the effective uid, the CPUs and the
 /// capabilities that decide which experiments can run.
 pub fn environment() -> Evidence {
-    env::environment()
+    host::environment()
 }
 
 /// The JSON report of `outcomes`: `{socklab_version, env, experiments: [{name, claim, verdict,
