@@ -20,7 +20,7 @@ pub enum Mode {
     /// with one `sendmmsg`/`recvmmsg`; one op = one message.
     Batch,
     /// Bare syscall cost, no transport: `getppid` and a `recv` failing with `EAGAIN`, inline,
-    /// through C frames, glibc, socklab and rustix ([`syscall`]); one op = one call. Not in the
+    /// through C frames, glibc, socklab and rustix ([`super::syscall`]); one op = one call. Not in the
     /// default run.
     Syscall,
 }

@@ -5,7 +5,7 @@
 //!
 //! Every experiment has the same shape:
 //!
-//! ```ignore
+//! ```text
 //! pub fn udp_truncation() -> Outcome {
 //!     CLAIM.run(|e| {
 //!         let udp = kept(e, probe_udp()?);   // typed evidence, its keys recorded

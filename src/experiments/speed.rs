@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::sys::{self, opt, Errno, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_STREAM};
 
 use super::claim::{kept, Claim, Evidence, Finding, Record, Res};
-use super::host::Netns;
+use super::host::{Counters, Netns};
 use super::sockets::{self, stream_through};
 use super::{Outcome, Value, Verdict};
 
@@ -499,8 +499,33 @@ impl Record for Wire {
     }
 }
 
-/// `lo`'s packet and byte counters.
-const LO: [&str; 2] = ["lo.tx_packets", "lo.tx_bytes"];
+impl Wire {
+    /// What `lo` sent between `before` and `after`, and the payload bytes `delivered`.
+    fn counted(
+        keys: [&'static str; 3],
+        (before, after): (&Counters, &Counters),
+        delivered: usize,
+    ) -> Wire {
+        Wire {
+            keys,
+            packets: before.delta(after, "lo.tx_packets"),
+            bytes: before.delta(after, "lo.tx_bytes"),
+            delivered,
+        }
+    }
+}
+
+/// The keys of TCP's and of UDP's [`Wire`].
+const TCP_WIRE: [&str; 3] = [
+    "tcp_lo_tx_packets",
+    "tcp_lo_tx_bytes",
+    "tcp_payload_delivered",
+];
+const UDP_WIRE: [&str; 3] = [
+    "udp_lo_tx_packets",
+    "udp_lo_tx_bytes",
+    "udp_payload_delivered",
+];
 
 /// The 10 messages over a new TCP connection: handshake, data, ACKs and teardown included.
 fn probe_tcp_wire(ns: &Netns) -> Res<Wire> {
@@ -513,16 +538,7 @@ fn probe_tcp_wire(ns: &Netns) -> Res<Wire> {
     drop(client);
     drop(server);
     let c1 = ns.counters();
-    Ok(Wire {
-        keys: [
-            "tcp_lo_tx_packets",
-            "tcp_lo_tx_bytes",
-            "tcp_payload_delivered",
-        ],
-        packets: c0.delta(&c1, LO[0]),
-        bytes: c0.delta(&c1, LO[1]),
-        delivered: got.len(),
-    })
+    Ok(Wire::counted(TCP_WIRE, (&c0, &c1), got.len()))
 }
 
 /// The 10 messages as UDP datagrams.
@@ -536,16 +552,11 @@ fn probe_udp_wire(ns: &Netns) -> Res<Wire> {
     }
     let c3 = ns.counters();
     let got = sockets::drain(&rx, 2048, 100)?;
-    Ok(Wire {
-        keys: [
-            "udp_lo_tx_packets",
-            "udp_lo_tx_bytes",
-            "udp_payload_delivered",
-        ],
-        packets: c2.delta(&c3, LO[0]),
-        bytes: c2.delta(&c3, LO[1]),
-        delivered: got.iter().map(Vec::len).sum(),
-    })
+    Ok(Wire::counted(
+        UDP_WIRE,
+        (&c2, &c3),
+        got.iter().map(Vec::len).sum(),
+    ))
 }
 
 /// Bytes on `lo` per payload byte, TCP then UDP.

@@ -19,18 +19,18 @@ pub enum PathName {
     /// The physical floor: the `c` loop with the `syscall` instruction inline (x86_64 only), timed
     /// in C in same-thread, rtt and batch mode so that no function frame spans a syscall.
     CInline,
-    /// [`sys::write`] / [`sys::read`].
+    /// [`sys::write`](crate::sys::write) / [`sys::read`](crate::sys::read).
     LibcReadWrite,
-    /// [`sys::send`] / [`sys::recv`] with flags 0.
+    /// [`sys::send`](crate::sys::send) / [`sys::recv`](crate::sys::recv) with flags 0.
     LibcSendRecv,
-    /// [`sys::sendto`] / [`sys::recvfrom`]: the peer address on UDP (as an unconnected C server
+    /// [`sys::sendto`](crate::sys::sendto) / [`sys::recvfrom`](crate::sys::recvfrom): the peer address on UDP (as an unconnected C server
     /// would send), a zero-length address elsewhere (connected sockets refuse one).
     LibcSendtoRecvfrom,
     /// `sendmsg(2)` / `recvmsg(2)` with one iovec through `socklab::sys`.
     LibcSendmsgRecvmsg,
     /// `sendmmsg(2)` / `recvmmsg(2)` through `socklab::sys`: `n` messages per call.
     LibcMmsg,
-    /// UDP GSO/GRO (stream mode, UDP only): the sender hands the kernel up to [`GSO_SEGMENTS`]
+    /// UDP GSO/GRO (stream mode, UDP only): the sender hands the kernel up to [`GSO_SEGMENTS`](super::GSO_SEGMENTS)
     /// datagrams per `sendmsg` with a `UDP_SEGMENT` cmsg; the receiver, with `UDP_GRO` on, gets
     /// them coalesced in one `recvmsg` whose `UDP_GRO` cmsg gives the segment size.
     LibcGso,
