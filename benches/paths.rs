@@ -49,7 +49,7 @@
 //! (`--bench paths` keeps criterion's own flags away from the lib's libtest harness.)
 //!
 //! The Nagle canary (write-write-read on TCP with and without `TCP_NODELAY`, ~40 ms per
-//! exchange) is not a bench: `socklab compare` prints it (`compare::harness::nagle_canary`).
+//! exchange) is not a bench: `socklab compare` prints it (`compare::canary::nagle_canary`).
 
 use std::hint::black_box;
 use std::io;

@@ -97,17 +97,87 @@ impl Kind {
     }
 }
 
-/// Why an `inspect` request cannot be shown (a one-line message for the CLI).
+/// Why an `inspect` request cannot be shown; each prints as the one line the CLI shows
+/// (`inspect sockaddr_in: missing the address (e.g. 127.0.0.1:8080)`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InspectError(pub String);
+#[non_exhaustive]
+pub enum Error {
+    /// A socket address kind given no address.
+    MissingAddress(Kind),
+    /// A kind that takes no argument (`msghdr`, `mmsghdr`) given one.
+    UnexpectedArgument {
+        /// The kind.
+        kind: Kind,
+        /// The argument given.
+        arg: String,
+    },
+    /// An address not in socklab's one syntax ([`Endpoint`]), with the parser's reason.
+    BadAddress {
+        /// The kind.
+        kind: Kind,
+        /// Why the address does not parse (`'1.2.3:80': …`).
+        reason: String,
+    },
+    /// An address of another family than the kind's (an IPv6 address for `sockaddr_in`).
+    WrongFamily {
+        /// The kind.
+        kind: Kind,
+        /// The address given.
+        addr: String,
+    },
+    /// The address does not fit the `sockaddr` (a path longer than `sun_path`): the
+    /// [`sys::Error`] that said so.
+    Sockaddr {
+        /// The kind.
+        kind: Kind,
+        /// The error building the address.
+        source: sys::Error,
+    },
+}
 
-impl fmt::Display for InspectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Kind {
+    /// The C struct's name, as `socklab inspect` takes it (`sockaddr_in`).
+    pub fn name(self) -> &'static str {
+        Kind::NAMES[self as usize]
     }
 }
 
-impl std::error::Error for InspectError {}
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::MissingAddress(kind) => write!(
+                f,
+                "inspect {}: missing the address (e.g. {})",
+                kind.name(),
+                example(*kind)
+            ),
+            Error::UnexpectedArgument { kind, arg } => {
+                write!(
+                    f,
+                    "inspect {}: takes no argument (got '{arg}')",
+                    kind.name()
+                )
+            }
+            Error::BadAddress { kind, reason } => write!(f, "inspect {}: {reason}", kind.name()),
+            Error::WrongFamily { kind, addr } => write!(
+                f,
+                "inspect {name}: '{addr}' is not a {name} address (e.g. {})",
+                example(*kind),
+                name = kind.name()
+            ),
+            Error::Sockaddr { kind, source } => write!(f, "inspect {}: {source}", kind.name()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Sockaddr { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 /// The layouts for `kind` (one for an address; the `msghdr` sample also shows the `iovec`
 /// array and the `cmsghdr` it points at).
@@ -122,20 +192,14 @@ impl std::error::Error for InspectError {}
 /// let l = &inspect(Kind::SockaddrIn, Some("127.0.0.1:8080")).unwrap()[0];
 /// assert_eq!(&l.bytes[..8], &[0x02, 0x00, 0x1f, 0x90, 0x7f, 0x00, 0x00, 0x01]);
 /// ```
-pub fn inspect(kind: Kind, arg: Option<&str>) -> Result<Vec<Layout>, InspectError> {
+pub fn inspect(kind: Kind, arg: Option<&str>) -> Result<Vec<Layout>, Error> {
     match (kind.takes_address(), arg) {
-        (true, None) => {
-            return Err(InspectError(format!(
-                "inspect {}: missing the address (e.g. {})",
-                Kind::NAMES[kind as usize],
-                example(kind)
-            )))
-        }
+        (true, None) => return Err(Error::MissingAddress(kind)),
         (false, Some(a)) => {
-            return Err(InspectError(format!(
-                "inspect {}: takes no argument (got '{a}')",
-                Kind::NAMES[kind as usize]
-            )))
+            return Err(Error::UnexpectedArgument {
+                kind,
+                arg: a.to_owned(),
+            })
         }
         _ => {}
     }
@@ -169,10 +233,10 @@ fn example(kind: Kind) -> &'static str {
 }
 
 /// The address in socklab's one syntax ([`Endpoint`]), checked to be of `kind`'s family.
-fn parse_addr(kind: Kind, s: &str) -> Result<SockAddr, InspectError> {
-    let name = Kind::NAMES[kind as usize];
-    let bad = |why: String| InspectError(format!("inspect {name}: {why}"));
-    let ep: Endpoint = s.parse().map_err(bad)?;
+fn parse_addr(kind: Kind, s: &str) -> Result<SockAddr, Error> {
+    let ep: Endpoint = s
+        .parse()
+        .map_err(|reason| Error::BadAddress { kind, reason })?;
     let fits = matches!(
         (&ep, kind),
         (Endpoint::Inet(SocketAddr::V4(_)), Kind::SockaddrIn)
@@ -183,12 +247,13 @@ fn parse_addr(kind: Kind, s: &str) -> Result<SockAddr, InspectError> {
             )
     );
     if !fits {
-        return Err(bad(format!(
-            "'{s}' is not a {name} address (e.g. {})",
-            example(kind)
-        )));
+        return Err(Error::WrongFamily {
+            kind,
+            addr: s.to_owned(),
+        });
     }
-    ep.to_sockaddr().map_err(|e| bad(e.to_string()))
+    ep.to_sockaddr()
+        .map_err(|source| Error::Sockaddr { kind, source })
 }
 
 /// Fields are collected here, then sorted and the gaps filled with padding rows.
@@ -705,6 +770,55 @@ impl fmt::Display for Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each refusal is its own variant (the CLI prints its one line), not a bare string.
+    #[test]
+    fn refusals_are_typed_and_print_one_line() {
+        let cases = [
+            (
+                inspect(Kind::SockaddrIn, None),
+                Error::MissingAddress(Kind::SockaddrIn),
+                "inspect sockaddr_in: missing the address (e.g. 127.0.0.1:8080)",
+            ),
+            (
+                inspect(Kind::Msghdr, Some("x")),
+                Error::UnexpectedArgument {
+                    kind: Kind::Msghdr,
+                    arg: "x".into(),
+                },
+                "inspect msghdr: takes no argument (got 'x')",
+            ),
+            (
+                inspect(Kind::SockaddrIn, Some("[::1]:80")),
+                Error::WrongFamily {
+                    kind: Kind::SockaddrIn,
+                    addr: "[::1]:80".into(),
+                },
+                "inspect sockaddr_in: '[::1]:80' is not a sockaddr_in address (e.g. 127.0.0.1:8080)",
+            ),
+        ];
+        for (got, want, line) in cases {
+            let e = got.unwrap_err();
+            assert_eq!(e, want);
+            assert_eq!(e.to_string(), line);
+        }
+        let bad = inspect(Kind::SockaddrIn, Some("1.2.3:80")).unwrap_err();
+        assert!(
+            matches!(
+                &bad,
+                Error::BadAddress {
+                    kind: Kind::SockaddrIn,
+                    ..
+                }
+            ),
+            "{bad:?}"
+        );
+        assert!(
+            bad.to_string()
+                .starts_with("inspect sockaddr_in: '1.2.3:80'"),
+            "{bad}"
+        );
+    }
 
     #[test]
     fn sockaddr_in_bytes_are_network_order() {

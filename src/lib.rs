@@ -86,6 +86,7 @@ pub mod endpoint;
 pub mod experiments;
 pub mod explain;
 pub mod inspect;
+mod loopback;
 #[cfg(any(feature = "compare", feature = "net"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "compare", feature = "net"))))]
 pub mod measure;

@@ -1,39 +1,12 @@
 //! The write-write-read exchange behind `socklab compare`'s Nagle canary and the `nagle`
 //! experiment: one function both use (built on `sys` only, so neither feature needs the other).
 
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use crate::sys::{self, opt, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_STREAM};
-
-/// A connected loopback TCP pair `(client, server)`, the listener closed again. Both ends time
-/// out a read after 5 s, so a lost peer ends the exchange with EAGAIN instead of a hang.
-fn tcp_pair() -> sys::Result<(OwnedFd, OwnedFd)> {
-    let lst = sys::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)?;
-    sys::bind(&lst, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0))))?;
-    sys::listen(&lst, 1)?;
-    let client = sys::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)?;
-    sys::connect(&client, &sys::getsockname(&lst)?)?;
-    let server = sys::accept4(&lst, None, SOCK_CLOEXEC)?;
-    for end in [&client, &server] {
-        sys::set_opt(end, opt::SoRcvTimeo, Some(Duration::from_secs(5)))?;
-    }
-    Ok((client, server))
-}
-
-/// Sends all of `buf` with `MSG_NOSIGNAL` (retrying short sends and EINTR); the experiments use
-/// it too.
-pub(crate) fn send_all(fd: impl AsFd, mut buf: &[u8]) -> sys::Result<()> {
-    while !buf.is_empty() {
-        match sys::send(&fd, buf, sys::MSG_NOSIGNAL) {
-            Ok(n) => buf = &buf[n..],
-            Err(e) if e.code() == sys::Errno::EINTR => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
+use crate::loopback::{send_all, tcp_pair};
+use crate::sys::{self, opt};
 
 /// Reads exactly `buf.len()` bytes; `Ok(false)` on end of file before the first byte.
 fn read_exact(fd: impl AsFd, buf: &mut [u8]) -> sys::Result<bool> {
@@ -67,7 +40,8 @@ fn read_exact(fd: impl AsFd, buf: &mut [u8]) -> sys::Result<bool> {
 /// # Errors
 /// A socket call that failed (strace-style [`sys::Error`]).
 pub fn write_write_read(nodelay: bool, warmup: usize, iters: usize) -> sys::Result<Vec<Duration>> {
-    let (client, server) = tcp_pair()?;
+    // Both ends time out a read after 5 s: a lost peer ends the exchange with EAGAIN.
+    let (client, server) = tcp_pair(Duration::from_secs(5))?;
     for end in [&client, &server] {
         sys::set_opt(end, opt::TcpNoDelay, nodelay)?;
     }

@@ -1,20 +1,16 @@
 //! Tests of the C floor (`c/pingpong.c` through `socklab::sys::cfloor`): round trips against a
 //! C echo thread, same-thread pairs, timed loops and exact errors, over Unix, TCP and UDP pairs.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::tcp_pair_as;
 use socklab::sys::cfloor;
 use std::io::{self, ErrorKind};
-use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, TcpStream, UdpSocket};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::thread::{self, JoinHandle};
-
-/// A connected TCP pair on 127.0.0.1 (listener on port 0, dropped once accepted).
-fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    (client, server)
-}
 
 /// Two UDP sockets on 127.0.0.1 port 0, each connect()ed to the other.
 fn udp_pair() -> (UdpSocket, UdpSocket) {
@@ -82,7 +78,7 @@ fn rtt_once_unix_dgram_against_c_echo() {
 
 #[test]
 fn rtt_loop_tcp_against_c_echo() {
-    let (client, server) = tcp_pair();
+    let (client, server) = tcp_pair_as::<TcpStream>();
     let echo = spawn_echo(server, 64, true);
     let elapsed = cfloor::rtt_loop(&client, &mut pattern(64), true, 200).unwrap();
     assert!(elapsed.as_nanos() > 0);
@@ -112,7 +108,7 @@ fn pair_once_moves_the_bytes() {
     check(&a, &b, true);
     let (a, b) = UnixDatagram::pair().unwrap();
     check(&a, &b, false);
-    let (a, b) = tcp_pair();
+    let (a, b) = tcp_pair_as::<TcpStream>();
     check(&a, &b, true);
     let (a, b) = udp_pair();
     check(&a, &b, false);
@@ -161,7 +157,7 @@ fn peer_shut_down_before_replying_is_peer_closed() {
     let (a, b) = UnixStream::pair().unwrap();
     b.shutdown(Shutdown::Write).unwrap();
     assert_peer_closed(cfloor::rtt_once(&a, &mut [1; 16], true));
-    let (client, server) = tcp_pair();
+    let (client, server) = tcp_pair_as::<TcpStream>();
     server.shutdown(Shutdown::Write).unwrap();
     assert_peer_closed(cfloor::rtt_loop(&client, &mut [1; 16], true, 10));
 }

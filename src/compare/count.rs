@@ -16,7 +16,7 @@
 //! socklab::compare::count::child_entry();
 //! let counts = socklab::compare::count::count(&socklab::compare::Config::default())?;
 //! println!("{counts:?}");
-//! # Ok::<(), String>(())
+//! # Ok::<(), socklab::compare::count::CountError>(())
 //! ```
 //!
 //! # The trace file
@@ -29,10 +29,11 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::fd::AsRawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::harness::{self, Cpus, Slot};
+use super::harness::{Cpus, Slot};
+use super::schedule::batches;
 use super::{Config, Mode, Row};
 
 /// Syscalls of the harness itself, not of a path: thread hand-offs (futex), the markers,
@@ -121,7 +122,7 @@ fn settle() {
 /// Operations one row of the child performs for `cfg.count_ops` requested.
 fn ops(mode: Mode, cfg: &Config) -> u64 {
     match mode {
-        Mode::Batch => harness::batches(cfg.count_ops, cfg.batch) * cfg.batch as u64,
+        Mode::Batch => batches(cfg.count_ops, cfg.batch) * cfg.batch as u64,
         _ => cfg.count_ops,
     }
 }
@@ -158,22 +159,7 @@ pub fn encode(cfg: &Config) -> String {
 ///
 /// # Errors
 /// A missing, unknown or malformed field, or a config [`Config::validate`] refuses.
-pub fn decode(spec: &str) -> Result<Config, String> {
-    fn list<T: std::str::FromStr>(v: &str) -> Result<Vec<T>, String>
-    where
-        T::Err: std::fmt::Display,
-    {
-        v.split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse().map_err(|e| format!("{e}")))
-            .collect()
-    }
-    fn num<T: std::str::FromStr>(k: &str, v: &str) -> Result<T, String>
-    where
-        T::Err: std::fmt::Display,
-    {
-        v.parse().map_err(|e| format!("{k}={v:?}: {e}"))
-    }
+pub fn decode(spec: &str) -> Result<Config, SpecError> {
     let mut cfg = Config {
         pin: super::Pin::None,
         // The child runs each row once, untimed: no interleaved rounds.
@@ -186,26 +172,100 @@ pub fn decode(spec: &str) -> Result<Config, String> {
     for field in spec.split(';') {
         let (k, v) = field
             .split_once('=')
-            .ok_or_else(|| format!("{field:?}: not key=value"))?;
-        match k {
-            "modes" => cfg.modes = list(v)?,
-            "transports" => cfg.transports = list(v)?,
-            "sizes" => cfg.sizes = list(v)?,
-            "paths" => cfg.paths = list(v)?,
-            "iters" => cfg.iters = num(k, v)?,
-            "batch" => cfg.batch = num(k, v)?,
-            _ => return Err(format!("unknown field {k:?}")),
-        }
+            .ok_or_else(|| SpecError::NotKeyValue(field.to_owned()))?;
+        decode_field(&mut cfg, k, v)?;
         seen.push(k);
     }
-    for k in ["modes", "transports", "sizes", "paths", "iters", "batch"] {
-        if !seen.contains(&k) {
-            return Err(format!("missing field {k:?}"));
-        }
+    if let Some(k) = FIELDS.into_iter().find(|k| !seen.contains(k)) {
+        return Err(SpecError::MissingField(k));
     }
     cfg.count_ops = cfg.iters;
-    cfg.validate()?;
+    cfg.validate().map_err(SpecError::Invalid)?;
     Ok(cfg)
+}
+
+/// The fields of [`encode`]'s line, each required.
+const FIELDS: [&str; 6] = ["modes", "transports", "sizes", "paths", "iters", "batch"];
+
+/// Sets `cfg`'s field `k` from its value `v`.
+fn decode_field(cfg: &mut Config, k: &str, v: &str) -> Result<(), SpecError> {
+    fn list<T: std::str::FromStr>(v: &str) -> Result<Vec<T>, T::Err> {
+        v.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect()
+    }
+    fn num<T>(key: &'static str, v: &str) -> Result<T, SpecError>
+    where
+        T: std::str::FromStr<Err = std::num::ParseIntError>,
+    {
+        v.parse().map_err(|source| SpecError::Number {
+            key,
+            value: v.to_owned(),
+            source,
+        })
+    }
+    match k {
+        "modes" => cfg.modes = list(v).map_err(SpecError::Name)?,
+        "transports" => cfg.transports = list(v).map_err(SpecError::Name)?,
+        "sizes" => cfg.sizes = list(v).map_err(SpecError::Size)?,
+        "paths" => cfg.paths = list(v).map_err(SpecError::Name)?,
+        "iters" => cfg.iters = num("iters", v)?,
+        "batch" => cfg.batch = num("batch", v)?,
+        _ => return Err(SpecError::UnknownField(k.to_owned())),
+    }
+    Ok(())
+}
+
+/// Why [`decode`] refuses a child spec; each prints as one line naming the field.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// A field without `=`.
+    NotKeyValue(String),
+    /// A field this program does not know.
+    UnknownField(String),
+    /// A field left out.
+    MissingField(&'static str),
+    /// `iters` or `batch` not a number.
+    Number {
+        /// The field.
+        key: &'static str,
+        /// Its value.
+        value: String,
+        /// Why it does not parse.
+        source: std::num::ParseIntError,
+    },
+    /// A mode, transport or path that is none of its kind's.
+    Name(super::NameError),
+    /// A size that is not a number.
+    Size(std::num::ParseIntError),
+    /// The config the spec gives fails [`Config::validate`].
+    Invalid(super::ConfigError),
+}
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpecError::NotKeyValue(field) => write!(f, "{field:?}: not key=value"),
+            SpecError::UnknownField(k) => write!(f, "unknown field {k:?}"),
+            SpecError::MissingField(k) => write!(f, "missing field {k:?}"),
+            SpecError::Number { key, value, source } => write!(f, "{key}={value:?}: {source}"),
+            SpecError::Name(e) => e.fmt(f),
+            SpecError::Size(e) => e.fmt(f),
+            SpecError::Invalid(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SpecError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpecError::Number { source, .. } => Some(source),
+            SpecError::Invalid(e) => e.source(),
+            _ => None,
+        }
+    }
 }
 
 /// Runs the traced child and exits when [`CHILD_ENV`] is set; returns at once otherwise.
@@ -267,53 +327,131 @@ pub fn unnamed_trace_file() -> io::Result<(File, PathBuf)> {
 /// Why nothing was counted, in one line: strace missing or failing, the child failing, or the
 /// program not calling [`child_entry`] (then the child refuses to count again, so a program
 /// that forgot it does not re-execute itself without end).
-pub fn count(cfg: &Config) -> Result<Vec<Counted>, String> {
-    const NO_ENTRY: &str = "this program does not call socklab::compare::count::child_entry() \
-                            first thing in main";
+pub fn count(cfg: &Config) -> Result<Vec<Counted>, CountError> {
     if std::env::var_os(CHILD_ENV).is_some() {
-        return Err(format!("{CHILD_ENV} is set: {NO_ENTRY}"));
+        return Err(CountError::Recursive);
     }
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let exe = std::env::current_exe().map_err(CountError::CurrentExe)?;
+    check_strace()?;
+    let (stdout, trace) = trace_child(&exe, cfg)?;
+    let mut keys = stdout.lines();
+    if keys.next() != Some(CHILD_HELLO) {
+        return Err(CountError::NoChildEntry);
+    }
+    let windows = parse_trace(&trace);
+    let counted = keys.zip(windows).map(|(key, window)| {
+        let mode = key.split(' ').next().and_then(|m| m.parse().ok());
+        let n = ops(mode.unwrap_or(Mode::SameThread), cfg) as f64;
+        summarize(key, &window, n)
+    });
+    Ok(counted.collect())
+}
+
+/// `strace -V` runs.
+fn check_strace() -> Result<(), CountError> {
     match Command::new("strace")
         .arg("-V")
         .stdout(Stdio::null())
         .status()
     {
-        Ok(s) if s.success() => {}
-        _ => return Err("strace not found (apt-get install strace)".into()),
+        Ok(s) if s.success() => Ok(()),
+        _ => Err(CountError::NoStrace),
     }
-    let (mut file, path) =
-        unnamed_trace_file().map_err(|e| format!("creating the trace file: {e}"))?;
+}
+
+/// Runs `exe` as the count child of `cfg` under `strace -f`: its stdout (the row keys) and the
+/// trace, read back from the unnamed trace file.
+fn trace_child(exe: &Path, cfg: &Config) -> Result<(String, String), CountError> {
+    let (mut file, path) = unnamed_trace_file().map_err(CountError::TraceFile)?;
     let out = Command::new("strace")
         .args(["-f", "-qq", "-o"])
         .arg(&path)
-        .arg(&exe)
+        .arg(exe)
         .env(CHILD_ENV, encode(cfg))
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| format!("running strace: {e}"))?;
+        .map_err(CountError::Spawn)?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        let first = err.lines().next().unwrap_or("").trim().to_string();
-        return Err(format!("strace run failed ({}): {first}", out.status));
+        let first_line = err.lines().next().unwrap_or("").trim().to_string();
+        return Err(CountError::Failed {
+            status: out.status,
+            first_line,
+        });
     }
-    let mut text = String::new();
+    let mut trace = String::new();
     file.rewind()
-        .and_then(|()| file.read_to_string(&mut text))
-        .map_err(|e| format!("reading the trace: {e}"))?;
-    let windows = parse_trace(&text);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let mut keys = stdout.lines();
-    if keys.next() != Some(CHILD_HELLO) {
-        return Err(format!("the child did not count: {NO_ENTRY}"));
+        .and_then(|()| file.read_to_string(&mut trace))
+        .map_err(CountError::ReadTrace)?;
+    Ok((String::from_utf8_lossy(&out.stdout).into_owned(), trace))
+}
+
+/// What [`count`] says when the program does not call [`child_entry`].
+const NO_ENTRY: &str = "this program does not call socklab::compare::count::child_entry() \
+                        first thing in main";
+
+/// Why [`count`] counted nothing. Each prints as one line (the report's note). `Debug` prints
+/// that line as a quoted string, as the `String` error this type replaced did: a count error is
+/// read in logs and test output, where the sentence is what helps.
+#[non_exhaustive]
+pub enum CountError {
+    /// This run is itself a count child ([`CHILD_ENV`] set): the program did not call
+    /// [`child_entry`] first, and counting again would re-execute it without end.
+    Recursive,
+    /// The path of this program ([`std::env::current_exe`]).
+    CurrentExe(io::Error),
+    /// `strace -V` does not run.
+    NoStrace,
+    /// Creating the unnamed trace file.
+    TraceFile(io::Error),
+    /// Starting strace.
+    Spawn(io::Error),
+    /// strace (or the child under it) failed: its exit status and the first line it printed.
+    Failed {
+        /// strace's exit status.
+        status: std::process::ExitStatus,
+        /// The first line of its stderr.
+        first_line: String,
+    },
+    /// Reading the trace back.
+    ReadTrace(io::Error),
+    /// The child did not print its greeting: the program does not call [`child_entry`].
+    NoChildEntry,
+}
+
+impl std::fmt::Display for CountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CountError::Recursive => write!(f, "{CHILD_ENV} is set: {NO_ENTRY}"),
+            CountError::CurrentExe(e) => write!(f, "current_exe: {e}"),
+            CountError::NoStrace => f.write_str("strace not found (apt-get install strace)"),
+            CountError::TraceFile(e) => write!(f, "creating the trace file: {e}"),
+            CountError::Spawn(e) => write!(f, "running strace: {e}"),
+            CountError::Failed { status, first_line } => {
+                write!(f, "strace run failed ({status}): {first_line}")
+            }
+            CountError::ReadTrace(e) => write!(f, "reading the trace: {e}"),
+            CountError::NoChildEntry => write!(f, "the child did not count: {NO_ENTRY}"),
+        }
     }
-    let mut counted = Vec::new();
-    for (key, window) in keys.zip(windows) {
-        let mode = key.split(' ').next().and_then(|m| m.parse().ok());
-        let n = ops(mode.unwrap_or(Mode::SameThread), cfg) as f64;
-        counted.push(summarize(key, &window, n));
+}
+
+impl std::fmt::Debug for CountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.to_string(), f)
     }
-    Ok(counted)
+}
+
+impl std::error::Error for CountError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CountError::CurrentExe(e)
+            | CountError::TraceFile(e)
+            | CountError::Spawn(e)
+            | CountError::ReadTrace(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// One row's [`Counted`] from its window's per-name counts over `n` ops.
@@ -460,7 +598,7 @@ mod tests {
             (format!("{good};colour=red"), "unknown field \"colour\""),
             (good.replace("batch=32", "batch=0"), "--batch"),
         ] {
-            let err = decode(&spec).unwrap_err();
+            let err = decode(&spec).unwrap_err().to_string();
             assert!(err.contains(want), "{spec:?}: {err:?} lacks {want:?}");
             assert_eq!(err.lines().count(), 1, "{err:?}");
         }

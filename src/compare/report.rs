@@ -1,5 +1,5 @@
 //! Printing a [`Report`]: the human table (env block, one section per group) and the JSON
-//! document of `../shared/compare-schema.md`, written by hand: the `compare` feature has serde
+//! document of `docs/compare-schema.md`, written by hand: the `compare` feature has serde
 //! (for [`Env`]) but not serde_json.
 
 use std::fmt::Write;
@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::env::Env;
 use super::paths::PathName;
 use super::syscall::{SysCall, SyscallRow};
-use super::{Mode, Report, Row};
+use super::{Mode, Nagle, Report, Row};
 
 /// A JSON value, enough for the report.
 enum J {
@@ -305,77 +305,91 @@ pub fn table(r: &Report) -> String {
         let group = (row.mode, row.transport, row.size);
         if last != Some(group) {
             last = Some(group);
-            let _ = writeln!(
-                out,
-                "\n{} {} {} B{}",
-                row.mode,
-                row.transport,
-                row.size,
-                match row.mode {
-                    Mode::Rtt => " (one op = one round trip)",
-                    Mode::Batch => " (one op = one message)",
-                    Mode::Stream => " (one op = one message at the receiver)",
-                    Mode::SameThread => " (one op = send + receive)",
-                    Mode::Syscall => "",
-                }
-            );
-            let _ = write!(
-                out,
-                "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
-                "path", "median", "p99", "p99.9", "min", "ratio", "ci95", "twin", "floor", "sys/op"
-            );
-            if row.mode == Mode::Stream {
-                let _ = write!(out, " {:>9} {:>6}", "Mbit/s", "lost");
-            }
-            let _ = writeln!(out, "  calls");
+            group_header(row, &mut out);
         }
-        let s = &row.summary;
-        let name = match row.batch {
-            Some(b) => format!("{} ({b})", row.path),
-            None => row.path.to_string(),
-        };
-        let ratio = row.ratio_to_c.map_or("-".into(), |x| format!("{x:.3}"));
-        let ci = row
-            .ratio_ci95
-            .map_or("-".into(), |[lo, hi]| format!("[{lo:.3},{hi:.3}]"));
-        let sys = row
-            .syscalls_per_op
-            .map_or("-".into(), |x| format!("{x:.2}"));
-        let twin = row.ratio_to_twin.map_or("-".into(), |x| format!("{x:.3}"));
-        let floor = row.ratio_to_floor.map_or("-".into(), |x| format!("{x:.3}"));
-        let _ = write!(
-            out,
-            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
-            name,
-            fmt_ns(s.median_ns),
-            fmt_ns(s.p99_ns),
-            fmt_ns(s.p999_ns),
-            fmt_ns(s.min_ns),
-            ratio,
-            ci,
-            twin,
-            floor,
-            sys
-        );
-        if row.mode == Mode::Stream {
-            let mbit = row.mbit_s.map_or("-".into(), |m| format!("{m:.1}"));
-            let lost = row.lost.map_or("-".into(), |l| l.to_string());
-            let _ = write!(out, " {mbit:>9} {lost:>6}");
-        }
-        let _ = writeln!(out, "  {}", row.calls);
+        row_line(row, &mut out);
     }
     syscall_table(r, &mut out);
     if let Some(n) = &r.nagle {
-        let _ = writeln!(
-            out,
-            "\nnagle canary: tcp write(4)+write(60)+read(64), {} exchanges each: \
-             TCP_NODELAY {} vs Nagle {} ({:.0}×)",
-            n.iters,
-            fmt_ns(n.nodelay_median_ns),
-            fmt_ns(n.nagle_median_ns),
-            n.nagle_median_ns / n.nodelay_median_ns
-        );
+        nagle_line(n, &mut out);
     }
+    notes(r, &mut out);
+    out
+}
+
+/// A group's title (mode, transport, size and what one op is) and its column heads.
+fn group_header(row: &Row, out: &mut String) {
+    let op = match row.mode {
+        Mode::Rtt => " (one op = one round trip)",
+        Mode::Batch => " (one op = one message)",
+        Mode::Stream => " (one op = one message at the receiver)",
+        Mode::SameThread => " (one op = send + receive)",
+        Mode::Syscall => "",
+    };
+    let _ = writeln!(out, "\n{} {} {} B{op}", row.mode, row.transport, row.size);
+    let _ = write!(
+        out,
+        "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
+        "path", "median", "p99", "p99.9", "min", "ratio", "ci95", "twin", "floor", "sys/op"
+    );
+    if row.mode == Mode::Stream {
+        let _ = write!(out, " {:>9} {:>6}", "Mbit/s", "lost");
+    }
+    let _ = writeln!(out, "  calls");
+}
+
+/// One row: the latencies, the ratios (`-` where there is none), stream's rate and loss, the
+/// calls counted.
+fn row_line(row: &Row, out: &mut String) {
+    let s = &row.summary;
+    let name = match row.batch {
+        Some(b) => format!("{} ({b})", row.path),
+        None => row.path.to_string(),
+    };
+    let ratio3 = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.3}"));
+    let ci = row
+        .ratio_ci95
+        .map_or("-".into(), |[lo, hi]| format!("[{lo:.3},{hi:.3}]"));
+    let sys = row
+        .syscalls_per_op
+        .map_or("-".into(), |x| format!("{x:.2}"));
+    let _ = write!(
+        out,
+        "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>6} {:>15} {:>6} {:>6} {:>6}",
+        name,
+        fmt_ns(s.median_ns),
+        fmt_ns(s.p99_ns),
+        fmt_ns(s.p999_ns),
+        fmt_ns(s.min_ns),
+        ratio3(row.ratio_to_c),
+        ci,
+        ratio3(row.ratio_to_twin),
+        ratio3(row.ratio_to_floor),
+        sys
+    );
+    if row.mode == Mode::Stream {
+        let mbit = row.mbit_s.map_or("-".into(), |m| format!("{m:.1}"));
+        let lost = row.lost.map_or("-".into(), |l| l.to_string());
+        let _ = write!(out, " {mbit:>9} {lost:>6}");
+    }
+    let _ = writeln!(out, "  {}", row.calls);
+}
+
+/// The Nagle canary's line.
+fn nagle_line(n: &Nagle, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\nnagle canary: tcp write(4)+write(60)+read(64), {} exchanges each: \
+         TCP_NODELAY {} vs Nagle {} ({:.0}×)",
+        n.iters,
+        fmt_ns(n.nodelay_median_ns),
+        fmt_ns(n.nagle_median_ns),
+        n.nagle_median_ns / n.nodelay_median_ns
+    );
+}
+
+/// The run's notes, then what each path measured shows (for the paths in the table).
+fn notes(r: &Report, out: &mut String) {
     for note in &r.notes {
         let _ = writeln!(out, "note: {note}");
     }
@@ -384,7 +398,6 @@ pub fn table(r: &Report) -> String {
             let _ = writeln!(out, "note: {path}: {why}");
         }
     }
-    out
 }
 
 /// The `--mode syscall` sections: one per call, each way's ns per call, its ratio to the inline

@@ -10,11 +10,13 @@
 
 use std::hint::black_box;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::time::Instant;
 
 use super::paths::{self, Transport};
+use super::schedule::{round_ops, Round};
 use super::stats::{Recorder, Summary};
-use super::Config;
+use super::{Config, Error};
 use crate::sys::cfloor::bare::{self, How};
 use crate::sys::{self, Errno};
 
@@ -139,7 +141,7 @@ fn eagain<T>(r: Result<T, Errno>) -> io::Result<()> {
 
 impl Runner {
     /// `n` calls, timed as one block; returns ns per call.
-    fn block(&self, sock: &std::os::fd::OwnedFd, buf: &mut [u8], n: u64) -> io::Result<f64> {
+    fn block(&self, sock: &OwnedFd, buf: &mut [u8], n: u64) -> io::Result<f64> {
         let how = match self.path {
             SysPath::CInline => Some(How::Inline),
             SysPath::CFrame1 => Some(How::Frame1),
@@ -177,12 +179,6 @@ impl Runner {
     }
 }
 
-/// Blocks of round `r` of `rounds` when `total` blocks are split evenly.
-fn round_blocks(total: u64, rounds: usize, r: usize) -> u64 {
-    let rounds = rounds as u64;
-    total / rounds + u64::from((r as u64) < total % rounds)
-}
-
 /// Measures every call × path, interleaved round by round (each round starting one path
 /// later), in the calling (pinned) thread. Rows that cannot run here are left out with a note.
 ///
@@ -192,62 +188,100 @@ pub fn run(
     cfg: &Config,
     progress: &mut dyn FnMut(&str),
     notes: &mut Vec<String>,
-) -> io::Result<Vec<SyscallRow>> {
+) -> Result<Vec<SyscallRow>, Error> {
     // An empty UDP socket: nothing is ever sent to it, so every recv(MSG_DONTWAIT) is EAGAIN.
     let conn = paths::connect_pair(Transport::Udp, 64)?;
     let sock = conn.b;
     let mut buf = [0u8; 64];
-    let blocks = (cfg.iters * ITERS_FACTOR).div_ceil(BLOCK).max(1);
     let mut rows = Vec::new();
     for call in SysCall::ALL {
-        let mut runners = Vec::new();
-        for path in SysPath::ALL {
-            let r = Runner {
-                call,
-                path,
-                rec: Recorder::new(),
-            };
-            match r.block(&sock, &mut buf, cfg.warmup.max(1)) {
-                Ok(_) => runners.push(r),
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS)) => {
-                    notes.push(format!(
-                        "syscall {} {}: absent: the inline syscall is built for x86_64 Linux only",
-                        call.name(),
-                        path.name()
-                    ));
-                }
-                Err(e) if e.kind() == io::ErrorKind::Unsupported => notes.push(format!(
-                    "syscall {} {}: absent: socklab::sys has no getppid (not a socket call)",
+        let mut runners = runners(call, &sock, &mut buf, cfg.warmup.max(1), notes)?;
+        measure(call, &mut runners, &sock, &mut buf, cfg, progress)?;
+        rows.extend(call_rows(call, &runners));
+    }
+    Ok(rows)
+}
+
+/// The ways `call` can be made here, each tried with `warmup` untimed calls; a way that is
+/// absent (the inline syscall off x86_64, socklab's `getppid`) is left out with a note.
+fn runners(
+    call: SysCall,
+    sock: &OwnedFd,
+    buf: &mut [u8],
+    warmup: u64,
+    notes: &mut Vec<String>,
+) -> io::Result<Vec<Runner>> {
+    let mut runners = Vec::new();
+    for path in SysPath::ALL {
+        let r = Runner {
+            call,
+            path,
+            rec: Recorder::new(),
+        };
+        match r.block(sock, buf, warmup) {
+            Ok(_) => runners.push(r),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS)) => {
+                notes.push(format!(
+                    "syscall {} {}: absent: the inline syscall is built for x86_64 Linux only",
                     call.name(),
                     path.name()
-                )),
-                Err(e) => return Err(e),
+                ));
             }
-        }
-        for round in 0..cfg.rounds {
-            progress(&format!(
-                "syscall {} round {}/{}   ",
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => notes.push(format!(
+                "syscall {} {}: absent: socklab::sys has no getppid (not a socket call)",
                 call.name(),
-                round + 1,
-                cfg.rounds
-            ));
-            let k = round_blocks(blocks, cfg.rounds, round);
-            let n = runners.len();
-            for i in 0..n {
-                let r = &mut runners[(round + i) % n];
-                for _ in 0..k {
-                    let per_call = r.block(&sock, &mut buf, BLOCK)?;
-                    r.rec.record(per_call.round() as u64, BLOCK);
-                }
-                r.rec.end_round();
-            }
+                path.name()
+            )),
+            Err(e) => return Err(e),
         }
-        let floor = runners
-            .iter()
-            .find(|r| r.path == SysPath::CInline)
-            .map(|r| r.rec.summary().median_ns)
-            .filter(|&m| m > 0.0);
-        rows.extend(runners.iter().map(|r| {
+    }
+    Ok(runners)
+}
+
+/// `call`'s rounds: `--iters` × [`ITERS_FACTOR`] calls per way in blocks of [`BLOCK`], split
+/// over `--rounds`, the ways taking turns as the scheduler orders them.
+fn measure(
+    call: SysCall,
+    runners: &mut [Runner],
+    sock: &OwnedFd,
+    buf: &mut [u8],
+    cfg: &Config,
+    progress: &mut dyn FnMut(&str),
+) -> io::Result<()> {
+    let blocks = (cfg.iters * ITERS_FACTOR).div_ceil(BLOCK).max(1);
+    for index in 0..cfg.rounds {
+        progress(&format!(
+            "syscall {} round {}/{}   ",
+            call.name(),
+            index + 1,
+            cfg.rounds
+        ));
+        let round = Round {
+            index,
+            ops: round_ops(blocks, cfg.rounds, index),
+        };
+        for i in round.order(runners.len()) {
+            let r = &mut runners[i];
+            for _ in 0..round.ops {
+                let per_call = r.block(sock, buf, BLOCK)?;
+                r.rec.record(per_call.round() as u64, BLOCK);
+            }
+            r.rec.end_round();
+        }
+    }
+    Ok(())
+}
+
+/// The rows of `call`, each with its ratio to the `c-inline` floor.
+fn call_rows(call: SysCall, runners: &[Runner]) -> Vec<SyscallRow> {
+    let floor = runners
+        .iter()
+        .find(|r| r.path == SysPath::CInline)
+        .map(|r| r.rec.summary().median_ns)
+        .filter(|&m| m > 0.0);
+    runners
+        .iter()
+        .map(|r| {
             let summary = r.rec.summary();
             SyscallRow {
                 call,
@@ -255,9 +289,8 @@ pub fn run(
                 summary,
                 ratio_to_floor: floor.map(|f| summary.median_ns / f),
             }
-        }));
-    }
-    Ok(rows)
+        })
+        .collect()
 }
 
 #[cfg(test)]

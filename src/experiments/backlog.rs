@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use crate::sys::{self, opt, Errno, PollFd, AF_INET, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM};
 
-use super::env::{self, ev, Claim, Evidence, Netns, Res, Stop};
+use super::claim::{kept, Claim, Evidence, Finding, Record, Res, Stop};
+use super::host::{self, in_netns, Netns};
+use super::sockets;
 use super::{Outcome, Verdict};
 
 pub(crate) const CLAIM: Claim = Claim {
@@ -111,8 +113,8 @@ fn start_connect(c: &OwnedFd, at: &sys::SockAddr) -> sys::Result<Option<Errno>> 
 /// A listener with `backlog` that never accepts, and connects until one does not complete.
 fn fill(ns: &Netns, backlog: i32) -> Res<Filled> {
     let c0 = ns.counters();
-    let lst = env::socket(SOCK_STREAM)?;
-    sys::bind(&lst, &env::lo(0))?;
+    let lst = sockets::socket(SOCK_STREAM)?;
+    sys::bind(&lst, &sockets::lo(0))?;
     sys::listen(&lst, backlog)?;
     let at = sys::getsockname(&lst)?;
     let mut done = Vec::new();
@@ -156,21 +158,21 @@ fn fill(ns: &Netns, backlog: i32) -> Res<Filled> {
 
 /// What the client whose final ACK met a full queue saw, with `tcp_abort_on_overflow=1`:
 /// its `recv` result and the namespace's `ListenOverflows` growth while it sent.
-fn abort_on_overflow(ns: &Netns) -> Res<(String, i64)> {
-    env::set_sysctl("net/ipv4/tcp_abort_on_overflow", "1")?;
-    let lst = env::socket(SOCK_STREAM)?;
-    sys::bind(&lst, &env::lo(0))?;
+fn abort_on_overflow(ns: &Netns) -> Res<AbortOnOverflow> {
+    host::set_sysctl("net/ipv4/tcp_abort_on_overflow", "1")?;
+    let lst = sockets::socket(SOCK_STREAM)?;
+    sys::bind(&lst, &sockets::lo(0))?;
     sys::listen(&lst, 3)?;
     // The final ACK of a connection without data is ignored: it stays half-open on our side.
     sys::set_opt(&lst, opt::TcpDeferAccept, 10)?;
     let at = sys::getsockname(&lst)?;
-    let late = env::socket(SOCK_STREAM)?;
+    let late = sockets::socket(SOCK_STREAM)?;
     sys::connect(&late, &at)?;
     let mut fillers = Vec::new();
     for _ in 0..4 {
-        let f = env::socket(SOCK_STREAM)?;
+        let f = sockets::socket(SOCK_STREAM)?;
         sys::connect(&f, &at)?;
-        env::send_all(&f, b"f")?;
+        sockets::send_all(&f, b"f")?;
         fillers.push(f);
     }
     // Wait until all four sit in the accept queue (a listener's tcpi_unacked is its length).
@@ -184,19 +186,71 @@ fn abort_on_overflow(ns: &Netns) -> Res<(String, i64)> {
         std::thread::sleep(Duration::from_millis(5));
     }
     let c0 = ns.counters();
-    env::send_all(&late, b"x")?;
+    sockets::send_all(&late, b"x")?;
     let got = sys::recv(&late, &mut [0u8; 16][..], 0);
     let c1 = ns.counters();
     let seen = match got {
         Ok(n) => format!("ok ({n} bytes)"),
         Err(e) => e.symbol().to_owned(),
     };
-    Ok((seen, c0.delta(&c1, "TcpExt.ListenOverflows")))
+    Ok(AbortOnOverflow {
+        recv: seen,
+        overflows: c0.delta(&c1, "TcpExt.ListenOverflows"),
+    })
+}
+
+/// What `tcp_abort_on_overflow=1` did to the client whose final ACK met a full queue.
+struct AbortOnOverflow {
+    /// Its `recv`: `ok (n bytes)` or the errno.
+    recv: String,
+    /// `ListenOverflows` growth while it sent.
+    overflows: i64,
+}
+
+impl Record for AbortOnOverflow {
+    fn record(&self, e: &mut Evidence) {
+        e.push("abort_on_overflow_recv", self.recv.as_str());
+        e.push("abort_on_overflow_listen_overflows", self.overflows);
+    }
+}
+
+/// One backlog's [`Filled`] under its keys.
+struct Backlog {
+    backlog: i32,
+    keys: &'static Keys,
+    filled: Filled,
+}
+
+impl Record for Backlog {
+    fn record(&self, e: &mut Evidence) {
+        let (k, f) = (self.keys, &self.filled);
+        e.push(k.completed, f.completed);
+        e.push(k.next, f.next.as_str());
+        e.push(k.next_state, f.next_state);
+        e.push(k.next_syn_retrans, f.next_syn_retrans);
+        e.push(k.overflows, f.overflows);
+        e.push(k.drops, f.drops);
+        e.push(k.cookies, f.cookies);
+    }
 }
 
 /// The result of a scoped thread, its panic passed on.
 fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
     h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
+/// Every backlog of [`RUNS`] filled, and the abort-on-overflow client, each in a namespace of
+/// its own, all at once: what each thread gave, in [`RUNS`]' order.
+fn probe_in_parallel() -> (Vec<Res<Res<Filled>>>, Res<Res<AbortOnOverflow>>) {
+    std::thread::scope(|s| {
+        let runs: Vec<_> = RUNS
+            .iter()
+            .map(|(b, _)| s.spawn(move || in_netns(|ns| fill(ns, *b))))
+            .collect();
+        let abort = s.spawn(|| in_netns(abort_on_overflow));
+        let filled = runs.into_iter().map(join).collect();
+        (filled, join(abort))
+    })
 }
 
 /// `listen(fd, backlog)`: for 0, 3 and 128, how many connects complete before anyone calls
@@ -208,49 +262,47 @@ fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
 /// runs out (here cut at 1.5 s). With `tcp_abort_on_overflow=1`, a client whose final ACK meets
 /// a full queue gets a reset — `ECONNRESET`, never `ECONNREFUSED`. Needs root (namespaces).
 pub fn backlog() -> Outcome {
-    CLAIM.run(measure)
+    CLAIM.run(|e| {
+        // A namespace of our own first: without one, the experiment cannot run at all.
+        in_netns(|_| ())?;
+        let (filled, abort) = probe_in_parallel();
+        let mut all = Vec::new();
+        for ((backlog, keys), f) in RUNS.iter().zip(filled) {
+            let filled = f??;
+            all.push(kept(
+                e,
+                Backlog {
+                    backlog: *backlog,
+                    keys,
+                    filled,
+                },
+            ));
+        }
+        let abort = kept(e, abort??);
+        Ok(verdict(&all, &abort))
+    })
 }
 
-fn measure(e: &mut Evidence) -> Res<Outcome> {
-    // A namespace of our own first: without one, the experiment cannot run at all.
-    env::in_netns(|_| ())?;
-    let (filled, abort) = std::thread::scope(|s| {
-        let runs: Vec<_> = RUNS
-            .iter()
-            .map(|(b, _)| s.spawn(move || env::in_netns(|ns| fill(ns, *b))))
-            .collect();
-        let abort = s.spawn(|| env::in_netns(abort_on_overflow));
-        let filled: Vec<Res<Res<Filled>>> = runs.into_iter().map(join).collect();
-        (filled, join(abort))
+/// Held when exactly the backlog completed, nuanced for backlog + 1 (Linux), both only when
+/// the next SYNs were dropped rather than refused and the abort-on-overflow client got a reset;
+/// refuted otherwise.
+fn verdict(all: &[Backlog], abort: &AbortOnOverflow) -> Finding {
+    let reset = &abort.recv;
+    let refused = all.iter().any(|b| b.filled.next == "ECONNREFUSED") || reset == "ECONNREFUSED";
+    let dropped = all.iter().all(|b| {
+        let f = &b.filled;
+        f.next == "timed out" && f.drops >= 1 && f.next_syn_retrans >= 1
     });
-    let mut all = Vec::new();
-    for ((b, k), f) in RUNS.iter().zip(filled) {
-        let f = f??;
-        ev(e, k.completed, f.completed);
-        ev(e, k.next, f.next.clone());
-        ev(e, k.next_state, f.next_state);
-        ev(e, k.next_syn_retrans, f.next_syn_retrans);
-        ev(e, k.overflows, f.overflows);
-        ev(e, k.drops, f.drops);
-        ev(e, k.cookies, f.cookies);
-        all.push((*b, f));
-    }
-    let (reset, abort_overflows) = abort??;
-    ev(e, "abort_on_overflow_recv", reset.clone());
-    ev(e, "abort_on_overflow_listen_overflows", abort_overflows);
-
-    let refused = all.iter().any(|(_, f)| f.next == "ECONNREFUSED") || reset == "ECONNREFUSED";
-    let dropped = all
+    let exact = all.iter().all(|b| b.filled.completed == b.backlog as usize);
+    let plus_one = all
         .iter()
-        .all(|(_, f)| f.next == "timed out" && f.drops >= 1 && f.next_syn_retrans >= 1);
-    let exact = all.iter().all(|(b, f)| f.completed == *b as usize);
-    let plus_one = all.iter().all(|(b, f)| f.completed == *b as usize + 1);
+        .all(|b| b.filled.completed == b.backlog as usize + 1);
     let counts: Vec<String> = all
         .iter()
-        .map(|(b, f)| format!("listen({b}): {}", f.completed))
+        .map(|b| format!("listen({}): {}", b.backlog, b.filled.completed))
         .collect();
-    let drops: Vec<String> = all.iter().map(|(_, f)| f.drops.to_string()).collect();
-    let (v, summary) = if refused {
+    let drops: Vec<String> = all.iter().map(|b| b.filled.drops.to_string()).collect();
+    if refused {
         (
             Verdict::Refuted,
             format!("a connect to a full queue was refused: {reset}"),
@@ -287,11 +339,10 @@ fn measure(e: &mut Evidence) -> Res<Outcome> {
                 "connects completed: {}; next connects: {}; abort_on_overflow client: {reset}",
                 counts.join(", "),
                 all.iter()
-                    .map(|(_, f)| f.next.as_str())
+                    .map(|b| b.filled.next.as_str())
                     .collect::<Vec<_>>()
                     .join(" / ")
             ),
         )
-    };
-    Ok(CLAIM.outcome(v, summary, std::mem::take(e)))
+    }
 }

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use crate::sys::{self, Errno, AF_INET, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW};
 
-use super::env::{self, ev, Claim, Evidence, Netns, Res, Stop};
+use super::claim::{kept, Claim, Evidence, Finding, Record, Res, Stop};
+use super::host::{self, Netns};
+use super::sockets::{self, outcome_of};
 use super::{Outcome, Value, Verdict};
 
 pub(crate) const CLAIM: Claim = Claim {
@@ -92,14 +94,14 @@ struct Echo {
 /// Sends an echo request on `fd` to 127.0.0.1 and waits for the reply to `(id, SEQ)`. `raw`:
 /// replies come with the IP header; otherwise (a ping socket) any id, as the kernel sets it.
 fn echo(fd: &OwnedFd, id: u16, raw: bool) -> Res<Option<Echo>> {
-    let to = env::lo(0);
+    let to = sockets::lo(0);
     let t = Instant::now();
     sys::sendto(fd, &echo_request(id, SEQ), 0, &to)?;
     let mut buf = [0u8; 2048];
     let mut saw_request = false;
     while t.elapsed() < WAIT {
         let left = WAIT.saturating_sub(t.elapsed()).as_millis() as i32;
-        if !env::readable(fd, left.max(1))? {
+        if !sockets::readable(fd, left.max(1))? {
             continue;
         }
         let n = match sys::recv(fd, &mut buf[..], MSG_DONTWAIT) {
@@ -168,22 +170,142 @@ const DGRAM: Keys = Keys {
     payload: "dgram_reply_payload_intact",
 };
 
-/// Records one path's reply; returns whether it is a correct echo reply to `want_id`.
-fn record(e: &mut Evidence, k: &Keys, got: &Option<Echo>, want_id: u16) -> bool {
+/// Records one path's reply under its keys (or that none came within 1 s).
+fn record_reply(e: &mut Evidence, k: &Keys, got: &Option<Echo>) {
     let Some(x) = got else {
-        ev(e, k.rtt, "no reply within 1 s");
-        return false;
+        e.push(k.rtt, "no reply within 1 s");
+        return;
     };
     let r = &x.reply;
-    ev(e, k.rtt, Value::float(x.rtt.as_secs_f64() * 1e6, "µs"));
-    ev(e, k.ty, r.ty);
-    ev(e, k.code, r.code);
-    ev(e, k.id, r.id);
-    ev(e, k.seq, r.seq);
-    ev(e, k.checksum, r.checksum);
-    ev(e, k.valid, r.valid);
-    ev(e, k.payload, r.payload_ok);
-    r.ty == 0 && r.code == 0 && r.id == want_id && r.seq == SEQ && r.valid && r.payload_ok
+    e.push(k.rtt, Value::float(x.rtt.as_secs_f64() * 1e6, "µs"));
+    e.push(k.ty, r.ty);
+    e.push(k.code, r.code);
+    e.push(k.id, r.id);
+    e.push(k.seq, r.seq);
+    e.push(k.checksum, r.checksum);
+    e.push(k.valid, r.valid);
+    e.push(k.payload, r.payload_ok);
+}
+
+/// Whether `got` is a correct echo reply to `want_id`: type 0, code 0, our id and seq, checksum
+/// and payload intact.
+fn is_reply(got: &Option<Echo>, want_id: u16) -> bool {
+    got.as_ref().is_some_and(|x| {
+        let r = &x.reply;
+        r.ty == 0 && r.code == 0 && r.id == want_id && r.seq == SEQ && r.valid && r.payload_ok
+    })
+}
+
+/// What one socket's echo gave, for the verdict: its name, whether the reply was right, the
+/// round trip.
+type Ran = (&'static str, bool, Option<Duration>);
+
+/// The echo through `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)` (needs `CAP_NET_RAW`).
+struct RawEcho {
+    /// `socket()`: `ok` or the errno.
+    socket: String,
+    /// The echo id we chose.
+    id: u16,
+    /// The reply, or why the socket could not be opened (`EPERM`).
+    opened: Result<Option<Echo>, String>,
+}
+
+impl RawEcho {
+    fn ran(&self) -> Option<Ran> {
+        let got = self.opened.as_ref().ok()?;
+        Some((
+            "SOCK_RAW",
+            is_reply(got, self.id),
+            got.as_ref().map(|x| x.rtt),
+        ))
+    }
+}
+
+impl Record for RawEcho {
+    fn record(&self, e: &mut Evidence) {
+        e.push("raw_socket", self.socket.as_str());
+        let Ok(got) = &self.opened else { return };
+        e.push("raw_request_id", self.id);
+        if let Some(x) = got {
+            if let Some((hl, proto, ttl)) = x.ip {
+                e.push("raw_ip_header_bytes", hl);
+                e.push("raw_ip_protocol", proto);
+                e.push("raw_ip_ttl", ttl);
+            }
+            e.push("raw_saw_own_request", x.saw_request);
+        }
+        record_reply(e, &RAW, got);
+    }
+}
+
+fn probe_raw(id: u16) -> Res<RawEcho> {
+    let raw = sys::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, libc::IPPROTO_ICMP);
+    let socket = outcome_of(&raw);
+    let opened = match raw {
+        Ok(fd) => Ok(echo(&fd, id, true)?),
+        Err(err) if err.code() == Errno::EPERM => Err(err.to_string()),
+        Err(err) => return Err(err.into()),
+    };
+    Ok(RawEcho { socket, id, opened })
+}
+
+/// The echo through a `SOCK_DGRAM` ping socket (needs the gid in `ping_group_range`, which a
+/// private namespace opens to every gid first).
+struct PingEcho {
+    ping_group_range: String,
+    /// `socket()`: `ok` or the errno.
+    socket: String,
+    /// The id the kernel gave the socket (its "port") and the reply, or why the socket could
+    /// not be opened (`EACCES`, `EPERM`).
+    opened: Result<(u16, Option<Echo>), String>,
+}
+
+impl PingEcho {
+    fn ran(&self) -> Option<Ran> {
+        let (port, got) = self.opened.as_ref().ok()?;
+        Some((
+            "SOCK_DGRAM",
+            is_reply(got, *port),
+            got.as_ref().map(|x| x.rtt),
+        ))
+    }
+}
+
+impl Record for PingEcho {
+    fn record(&self, e: &mut Evidence) {
+        e.push("ping_group_range", self.ping_group_range.as_str());
+        e.push("dgram_socket", self.socket.as_str());
+        if let Ok((port, got)) = &self.opened {
+            e.push("dgram_socket_id", *port);
+            record_reply(e, &DGRAM, got);
+        }
+    }
+}
+
+fn probe_ping(ns: Option<&Netns>, id: u16) -> Res<PingEcho> {
+    if ns.is_some() {
+        host::set_sysctl("net/ipv4/ping_group_range", "0 2147483647")?;
+    }
+    let range = host::sysctl("net/ipv4/ping_group_range").unwrap_or_default();
+    let dgram = sys::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, libc::IPPROTO_ICMP);
+    let socket = outcome_of(&dgram);
+    let opened = match dgram {
+        Ok(fd) => {
+            let got = echo(&fd, id, false)?;
+            // The kernel picked the id: the ping socket's "port", bound by the sendto.
+            let port = sockets::port_of(&sys::getsockname(&fd)?);
+            Ok((port, got))
+        }
+        Err(err) if err.code() == Errno::EACCES || err.code() == Errno::EPERM => {
+            Err(err.to_string())
+        }
+        Err(err) => return Err(err.into()),
+    };
+    Ok(PingEcho {
+        ping_group_range: range.replace('\t', " "),
+        socket,
+        opened,
+    })
 }
 
 /// An ICMP echo to 127.0.0.1, from a raw socket and from a ping socket.
@@ -195,68 +317,25 @@ fn record(e: &mut Evidence, k: &Keys, got: &Option<Echo>, want_id: u16) -> bool 
 /// to the socket's "port". Both replies are decoded (type 0, code 0, id, seq) and their
 /// checksums recomputed. Cannot run when neither socket may be opened (`EPERM` / `EACCES`).
 pub fn icmp_echo() -> Outcome {
-    CLAIM.run_ns_or_host(measure)
+    CLAIM.run_ns_or_host(|ns, e| {
+        let id = (std::process::id() as u16) ^ 0x5a5a;
+        let raw = kept(e, probe_raw(id)?);
+        let ping = kept(e, probe_ping(ns, id)?);
+        verdict(&raw, &ping)
+    })
 }
 
-fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
-    let mut ran = Vec::new();
-    let id = (std::process::id() as u16) ^ 0x5a5a;
-
-    // SOCK_RAW: needs CAP_NET_RAW.
-    let raw = sys::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, libc::IPPROTO_ICMP);
-    ev(e, "raw_socket", env::outcome_of(&raw));
-    let raw_missing = match raw {
-        Ok(fd) => {
-            ev(e, "raw_request_id", id);
-            let got = echo(&fd, id, true)?;
-            if let Some(x) = &got {
-                if let Some((hl, proto, ttl)) = x.ip {
-                    ev(e, "raw_ip_header_bytes", hl);
-                    ev(e, "raw_ip_protocol", proto);
-                    ev(e, "raw_ip_ttl", ttl);
-                }
-                ev(e, "raw_saw_own_request", x.saw_request);
-            }
-            ran.push(("SOCK_RAW", record(e, &RAW, &got, id), got.map(|x| x.rtt)));
-            None
-        }
-        Err(err) if err.code() == Errno::EPERM => Some(err.to_string()),
-        Err(err) => return Err(err.into()),
-    };
-
-    // SOCK_DGRAM ping socket: needs the gid in ping_group_range (opened up in our namespace).
-    if ns.is_some() {
-        env::set_sysctl("net/ipv4/ping_group_range", "0 2147483647")?;
-    }
-    let range = env::sysctl("net/ipv4/ping_group_range").unwrap_or_default();
-    ev(e, "ping_group_range", range.replace('\t', " "));
-    let dgram = sys::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, libc::IPPROTO_ICMP);
-    ev(e, "dgram_socket", env::outcome_of(&dgram));
-    let dgram_missing = match dgram {
-        Ok(fd) => {
-            let got = echo(&fd, id, false)?;
-            // The kernel picked the id: the ping socket's "port", bound by the sendto.
-            let port = env::port_of(&sys::getsockname(&fd)?);
-            ev(e, "dgram_socket_id", port);
-            ran.push((
-                "SOCK_DGRAM",
-                record(e, &DGRAM, &got, port),
-                got.map(|x| x.rtt),
-            ));
-            None
-        }
-        Err(err) if err.code() == Errno::EACCES || err.code() == Errno::EPERM => {
-            Some(err.to_string())
-        }
-        Err(err) => return Err(err.into()),
-    };
-
+/// Held when every socket that could be opened got a correct echo reply; `CannotRun` when
+/// neither could be opened.
+fn verdict(raw: &RawEcho, ping: &PingEcho) -> Res<Finding> {
+    let ran: Vec<Ran> = [raw.ran(), ping.ran()].into_iter().flatten().collect();
     if ran.is_empty() {
+        let why = |r: Result<(), &String>| r.err().cloned().unwrap_or_default();
         return Err(Stop::Missing(format!(
             "SOCK_RAW needs CAP_NET_RAW ({}) and this gid is outside \
              net.ipv4.ping_group_range ({})",
-            raw_missing.unwrap_or_default(),
-            dgram_missing.unwrap_or_default()
+            why(raw.opened.as_ref().map(drop)),
+            why(ping.opened.as_ref().map(drop))
         )));
     }
     let all_ok = ran.iter().all(|(_, ok, _)| *ok);
@@ -267,7 +346,7 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
             _ => format!("{name}: no valid reply"),
         })
         .collect();
-    let (v, summary) = if all_ok {
+    Ok(if all_ok {
         (
             Verdict::Held,
             format!(
@@ -282,8 +361,7 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
             Verdict::Refuted,
             format!("no valid echo reply: {}", paths.join(", ")),
         )
-    };
-    Ok(CLAIM.outcome(v, summary, std::mem::take(e)))
+    })
 }
 
 #[cfg(test)]

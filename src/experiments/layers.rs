@@ -7,7 +7,9 @@ use std::os::fd::OwnedFd;
 use crate::sys::{self, ns, opt, Errno, AF_INET, IPPROTO_UDP, SOCK_CLOEXEC};
 use crate::sys::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 
-use super::env::{self, ev, Claim, Evidence, Netns, Res};
+use super::claim::{kept, Claim, Evidence, Finding, Record, Res};
+use super::host::{self, Netns};
+use super::sockets::{self, outcome_of};
 use super::{Outcome, Verdict};
 
 pub(crate) const LAYERS: Claim = Claim {
@@ -30,7 +32,14 @@ pub(crate) const LAYERS: Claim = Claim {
 /// TLS, HTTP) have no socket of their own: they are the application's bytes (kernel TLS, where
 /// built in, is an option of a TCP socket: `TCP_ULP` "tls", recorded too).
 pub fn layers() -> Outcome {
-    LAYERS.run_ns_or_host(measure)
+    LAYERS.run_ns_or_host(|ns, e| {
+        let l4 = kept(e, probe_l4()?);
+        let ttl = kept(e, probe_ttl(&l4.dgram)?);
+        let ktls = kept(e, probe_ktls()?);
+        let gate = kept(e, probe_privilege()?);
+        let views = kept(e, probe_views(ns, &l4.dgram)?);
+        Ok(verdict(&l4, &ttl, &ktls, &gate, &views))
+    })
 }
 
 /// A socket that fails like C's `socket()` would, for the evidence.
@@ -43,57 +52,195 @@ fn eth_p_ip() -> i32 {
     i32::from((libc::ETH_P_IP as u16).to_be())
 }
 
-fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
-    // Layer 4: the socket type picks the transport protocol.
-    let stream = env::socket(SOCK_STREAM)?;
-    let dgram = env::socket(SOCK_DGRAM)?;
-    let p_stream = sys::get_opt(&stream, opt::SoProtocol)?;
-    let p_dgram = sys::get_opt(&dgram, opt::SoProtocol)?;
-    ev(e, "l4_so_protocol_stream", p_stream);
-    ev(e, "l4_so_protocol_dgram", p_dgram);
+/// Layer 4: the socket type picks the transport protocol. The datagram socket is kept: the
+/// next probes set its TTL and send on it.
+struct TransportLayer {
+    dgram: OwnedFd,
+    /// `SO_PROTOCOL` of a stream and of a datagram socket.
+    stream_protocol: i32,
+    dgram_protocol: i32,
+    /// A stream socket asked for UDP: `ok` or the errno.
+    mismatch: String,
+}
+
+impl Record for TransportLayer {
+    fn record(&self, e: &mut Evidence) {
+        e.push("l4_so_protocol_stream", self.stream_protocol);
+        e.push("l4_so_protocol_dgram", self.dgram_protocol);
+        e.push("l4_stream_with_ipproto_udp", self.mismatch.as_str());
+    }
+}
+
+fn probe_l4() -> Res<TransportLayer> {
+    let stream = sockets::socket(SOCK_STREAM)?;
+    let dgram = sockets::socket(SOCK_DGRAM)?;
+    let stream_protocol = sys::get_opt(&stream, opt::SoProtocol)?;
+    let dgram_protocol = sys::get_opt(&dgram, opt::SoProtocol)?;
     let mismatch = try_socket(AF_INET, SOCK_STREAM, IPPROTO_UDP);
-    ev(e, "l4_stream_with_ipproto_udp", env::outcome_of(&mismatch));
+    Ok(TransportLayer {
+        dgram,
+        stream_protocol,
+        dgram_protocol,
+        mismatch: outcome_of(&mismatch),
+    })
+}
 
-    // Layer 3: an IP option on an ordinary socket.
-    sys::set_opt(&dgram, opt::IpTtl, 7)?;
-    let ttl = sys::get_opt(&dgram, opt::IpTtl)?;
-    ev(e, "l3_ip_ttl_read_back", ttl);
+/// Layer 3: `IP_TTL` set to 7 on an ordinary socket, read back.
+struct IpTtl(u32);
 
-    // Above layer 4: kernel TLS is the one upper-layer protocol Linux can run inside a TCP
-    // socket (an "upper layer protocol" option), when built with CONFIG_TLS.
-    let (tcp_a, _tcp_b) = env::tcp_pair()?;
+impl Record for IpTtl {
+    fn record(&self, e: &mut Evidence) {
+        e.push("l3_ip_ttl_read_back", self.0);
+    }
+}
+
+fn probe_ttl(dgram: &OwnedFd) -> Res<IpTtl> {
+    sys::set_opt(dgram, opt::IpTtl, 7)?;
+    Ok(IpTtl(sys::get_opt(dgram, opt::IpTtl)?))
+}
+
+/// Above layer 4: kernel TLS is the one upper-layer protocol Linux can run inside a TCP socket
+/// (an "upper layer protocol" option), when built with `CONFIG_TLS`. `ok` or the errno.
+struct KernelTls(String);
+
+impl Record for KernelTls {
+    fn record(&self, e: &mut Evidence) {
+        e.push("l5_7_tcp_ulp_tls", self.0.as_str());
+    }
+}
+
+fn probe_ktls() -> Res<KernelTls> {
+    let (tcp_a, _tcp_b) = sockets::tcp_pair()?;
     let ktls = sys::set_opt(&tcp_a, opt::TcpUlp, "tls".to_owned());
-    ev(e, "l5_7_tcp_ulp_tls", env::outcome_of(&ktls));
+    Ok(KernelTls(outcome_of(&ktls)))
+}
 
-    // Privilege: raw and packet sockets without CAP_NET_RAW.
-    let (raw_u, pkt_u) = env::without_cap(ns::CAP_NET_RAW, || {
+/// Raw (L3) and packet (L2) sockets opened by a thread without `CAP_NET_RAW`.
+struct Privilege {
+    raw: sys::Result<()>,
+    packet: sys::Result<()>,
+}
+
+impl Privilege {
+    /// Both refused with `EPERM`: the lower layers need the capability.
+    fn gated(&self) -> bool {
+        let eperm = |r: &sys::Result<()>| matches!(r, Err(x) if x.code() == Errno::EPERM);
+        eperm(&self.raw) && eperm(&self.packet)
+    }
+}
+
+impl Record for Privilege {
+    fn record(&self, e: &mut Evidence) {
+        e.push("l3_raw_without_cap_net_raw", outcome_of(&self.raw));
+        e.push("l2_packet_without_cap_net_raw", outcome_of(&self.packet));
+    }
+}
+
+fn probe_privilege() -> Res<Privilege> {
+    let (raw, packet) = host::without_cap(ns::CAP_NET_RAW, || {
         (
             try_socket(AF_INET, SOCK_RAW, libc::IPPROTO_ICMP).map(drop),
             try_socket(libc::AF_PACKET, SOCK_RAW, eth_p_ip()).map(drop),
         )
     })?;
-    ev(e, "l3_raw_without_cap_net_raw", env::outcome_of(&raw_u));
-    ev(e, "l2_packet_without_cap_net_raw", env::outcome_of(&pkt_u));
-    let eperm = |r: &sys::Result<()>| matches!(r, Err(x) if x.code() == Errno::EPERM);
-    let gated = eperm(&raw_u) && eperm(&pkt_u);
+    Ok(Privilege { raw, packet })
+}
 
-    // One datagram seen at three layers (needs CAP_NET_RAW, and a namespace so no other
-    // process's packets show up).
-    let views = match (ns, ns::has_effective(ns::CAP_NET_RAW)?) {
-        (Some(_), true) => Some(three_views(&dgram, e)?),
-        (None, _) => {
-            ev(e, "three_views", "not run: no private namespace");
-            None
+/// One datagram seen at three layers (needs `CAP_NET_RAW`, and a namespace so no other
+/// process's packets show up), or why it was not.
+enum Views {
+    Seen(ThreeViews),
+    NotRun(&'static str),
+}
+
+impl Record for Views {
+    fn record(&self, e: &mut Evidence) {
+        match self {
+            Views::Seen(v) => v.record(e),
+            Views::NotRun(why) => e.push("three_views", *why),
         }
-        (_, false) => {
-            ev(e, "three_views", "not run: the process lacks CAP_NET_RAW");
-            None
+    }
+}
+
+fn probe_views(ns: Option<&Netns>, dgram: &OwnedFd) -> Res<Views> {
+    Ok(match (ns, ns::has_effective(ns::CAP_NET_RAW)?) {
+        (Some(_), true) => Views::Seen(three_views(dgram)?),
+        (None, _) => Views::NotRun("not run: no private namespace"),
+        (_, false) => Views::NotRun("not run: the process lacks CAP_NET_RAW"),
+    })
+}
+
+/// A 10-byte datagram as read at layer 4 (a UDP socket), 3 (`SOCK_RAW`) and 2 (`AF_PACKET`).
+struct ThreeViews {
+    l4: Vec<u8>,
+    l3: Vec<u8>,
+    l2: Vec<u8>,
+}
+
+impl ThreeViews {
+    fn sizes(&self) -> (usize, usize, usize) {
+        (self.l4.len(), self.l3.len(), self.l2.len())
+    }
+}
+
+impl Record for ThreeViews {
+    fn record(&self, e: &mut Evidence) {
+        let (l3, l2) = (&self.l3, &self.l2);
+        e.push("l4_view_bytes", self.l4.len());
+        e.push("l3_view_bytes", l3.len());
+        if l3.len() >= 20 {
+            e.push("l3_ip_version", l3[0] >> 4);
+            e.push("l3_ip_header_bytes", (l3[0] & 0xf) * 4);
+            e.push("l3_ip_ttl", l3[8]);
+            e.push("l3_ip_protocol", l3[9]);
         }
+        e.push("l2_view_bytes", l2.len());
+        if l2.len() >= 14 {
+            e.push("l2_ethertype", u16::from_be_bytes([l2[12], l2[13]]));
+        }
+    }
+}
+
+/// Sends one 10-byte datagram with TTL 7 (set on `tx`) and reads it at layers 4, 3 and 2.
+fn three_views(tx: &OwnedFd) -> sys::Result<ThreeViews> {
+    const PAYLOAD: &[u8; 10] = b"layer-test";
+    let raw = try_socket(AF_INET, SOCK_RAW, IPPROTO_UDP)?;
+    let pkt = try_socket(libc::AF_PACKET, SOCK_RAW, eth_p_ip())?;
+    let (rx, at) = sockets::udp_bound()?;
+    sys::sendto(tx, PAYLOAD, 0, &at)?;
+    // The frame that carries our payload, among whatever else the socket saw.
+    let ours = |fd: &OwnedFd| -> sys::Result<Vec<u8>> {
+        let all = sockets::drain(fd, 2048, 1000)?;
+        Ok(all
+            .into_iter()
+            .find(|f| f.ends_with(PAYLOAD))
+            .unwrap_or_default())
     };
+    Ok(ThreeViews {
+        l4: ours(&rx)?,
+        l3: ours(&raw)?,
+        l2: ours(&pkt)?,
+    })
+}
 
-    let l4 = p_stream == libc::IPPROTO_TCP && p_dgram == IPPROTO_UDP;
-    let (v, summary) = match views {
-        _ if !l4 || ttl != 7 => (
+/// Nuanced in every run that measures: sockets reach layers 4, 3 and 2 (the lower two with
+/// `CAP_NET_RAW`), none of 5–7; refuted when the socket type did not pick TCP/UDP or `IP_TTL`
+/// did not stick.
+fn verdict(
+    l4: &TransportLayer,
+    ttl: &IpTtl,
+    ktls: &KernelTls,
+    gate: &Privilege,
+    views: &Views,
+) -> Finding {
+    let l4_ok = l4.stream_protocol == libc::IPPROTO_TCP && l4.dgram_protocol == IPPROTO_UDP;
+    let gated = gate.gated();
+    let sizes = match views {
+        Views::Seen(v) => Some(v.sizes()),
+        Views::NotRun(_) => None,
+    };
+    match sizes {
+        _ if !l4_ok || ttl.0 != 7 => (
             Verdict::Refuted,
             "the socket type did not map to TCP/UDP, or IP_TTL did not stick".to_owned(),
         ),
@@ -105,8 +252,8 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
              only with CAP_NET_RAW (else EPERM); L5–L7 have no socket of their own: \
              they are the application's bytes (kernel TLS via TCP_ULP: {}), so the kernel \
              implements TCP/IP's layers, not OSI's seven",
-            env::outcome_of(&ktls)
-        ),
+                ktls.0
+            ),
         ),
         Some((a, b, c)) => (
             Verdict::Nuanced,
@@ -122,40 +269,5 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
                  header views were not measured"
             ),
         ),
-    };
-    Ok(LAYERS.outcome(v, summary, std::mem::take(e)))
-}
-
-/// Sends one 10-byte datagram with TTL 7 (set on `tx`) and reads it at layers 4, 3 and 2;
-/// returns the three sizes.
-fn three_views(tx: &OwnedFd, e: &mut Evidence) -> sys::Result<(usize, usize, usize)> {
-    const PAYLOAD: &[u8; 10] = b"layer-test";
-    let raw = try_socket(AF_INET, SOCK_RAW, IPPROTO_UDP)?;
-    let pkt = try_socket(libc::AF_PACKET, SOCK_RAW, eth_p_ip())?;
-    let (rx, at) = env::udp_bound()?;
-    sys::sendto(tx, PAYLOAD, 0, &at)?;
-    // The frame that carries our payload, among whatever else the socket saw.
-    let ours = |fd: &OwnedFd| -> sys::Result<Vec<u8>> {
-        let all = env::drain(fd, 2048, 1000)?;
-        Ok(all
-            .into_iter()
-            .find(|f| f.ends_with(PAYLOAD))
-            .unwrap_or_default())
-    };
-    let l4 = ours(&rx)?;
-    let l3 = ours(&raw)?;
-    let l2 = ours(&pkt)?;
-    ev(e, "l4_view_bytes", l4.len());
-    ev(e, "l3_view_bytes", l3.len());
-    if l3.len() >= 20 {
-        ev(e, "l3_ip_version", l3[0] >> 4);
-        ev(e, "l3_ip_header_bytes", (l3[0] & 0xf) * 4);
-        ev(e, "l3_ip_ttl", l3[8]);
-        ev(e, "l3_ip_protocol", l3[9]);
     }
-    ev(e, "l2_view_bytes", l2.len());
-    if l2.len() >= 14 {
-        ev(e, "l2_ethertype", u16::from_be_bytes([l2[12], l2[13]]));
-    }
-    Ok((l4.len(), l3.len(), l2.len()))
 }

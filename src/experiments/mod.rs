@@ -51,25 +51,27 @@ use std::time::Duration;
 mod backlog;
 mod boundaries;
 pub mod bpf;
+mod claim;
 mod connection;
-mod endpoint;
-mod env;
+mod duplex;
+mod host;
 mod icmp;
 mod layers;
-mod nagle;
+mod nodelay;
 mod ordering;
 mod ports;
 mod reliability;
+mod sockets;
 mod speed;
 mod truncation;
 
 pub use backlog::backlog;
 pub use boundaries::stream_vs_datagram;
 pub use connection::{tcp_handshake, udp_connectionless};
-pub use endpoint::bidirectional;
+pub use duplex::bidirectional;
 pub use icmp::icmp_echo;
 pub use layers::layers;
-pub use nagle::nagle;
+pub use nodelay::nagle;
 pub use ordering::{tcp_ordered, udp_unordered};
 pub use ports::{ports_identify_apps, well_known_ports};
 pub use reliability::{tcp_reliable, udp_unreliable};
@@ -364,7 +366,7 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    const fn new(c: &env::Claim, run: fn() -> Outcome) -> Experiment {
+    const fn new(c: &claim::Claim, run: fn() -> Outcome) -> Experiment {
         Experiment {
             name: c.id,
             claim: c.claim,
@@ -375,7 +377,7 @@ impl Experiment {
 
 /// Every experiment, in the primer's order.
 pub const ALL: &[Experiment] = &[
-    Experiment::new(&endpoint::CLAIM, bidirectional),
+    Experiment::new(&duplex::CLAIM, bidirectional),
     Experiment::new(&boundaries::CLAIM, stream_vs_datagram),
     Experiment::new(&truncation::CLAIM, udp_truncation),
     Experiment::new(&connection::HANDSHAKE, tcp_handshake),
@@ -386,7 +388,7 @@ pub const ALL: &[Experiment] = &[
     Experiment::new(&ordering::TCP_ORDERED, tcp_ordered),
     Experiment::new(&ordering::UDP_UNORDERED, udp_unordered),
     Experiment::new(&speed::SPEED, speed),
-    Experiment::new(&nagle::CLAIM, nagle),
+    Experiment::new(&nodelay::CLAIM, nagle),
     Experiment::new(&speed::OVERHEAD, overhead),
     Experiment::new(&ports::IDENTIFY, ports_identify_apps),
     Experiment::new(&ports::WELL_KNOWN, well_known_ports),
@@ -426,7 +428,7 @@ pub fn summary_table(outcomes: &[Outcome]) -> String {
 /// What the report's `env` block holds: the kernel, the effective uid, the CPUs and the
 /// capabilities that decide which experiments can run.
 pub fn environment() -> Evidence {
-    env::environment()
+    host::environment()
 }
 
 /// The JSON report of `outcomes`: `{socklab_version, env, experiments: [{name, claim, verdict,

@@ -5,8 +5,9 @@ use std::os::fd::OwnedFd;
 
 use crate::sys::{self, opt};
 
-use super::env::{self, ev, Claim, Evidence, Netns, Res, Stop};
-use super::reliability::{counting_bytes, stream_through};
+use super::claim::{kept, Claim, Evidence, Finding, Record, Res, Stop};
+use super::host::{Deltas, Netns};
+use super::sockets::{self, counting_bytes, late_arrivals, stream_through};
 use super::{Outcome, Verdict};
 
 /// `SO_PRIORITY` values that HTB maps straight to its classes `1:1` (fast) and `1:2` (slow).
@@ -36,6 +37,15 @@ fn priority(fd: &OwnedFd, prio: u32) -> sys::Result<()> {
     sys::set_opt(fd, opt::SoPriority, prio)
 }
 
+/// The HTB class for write or datagram `i`: the even ones go the slow way.
+fn alternate(i: usize) -> u32 {
+    if i.is_multiple_of(2) {
+        SLOW
+    } else {
+        FAST
+    }
+}
+
 /// Reads the little-endian `u32` at the start of each chunk of `data`.
 fn numbers(chunks: impl Iterator<Item = Vec<u8>>) -> Vec<u32> {
     chunks
@@ -44,6 +54,17 @@ fn numbers(chunks: impl Iterator<Item = Vec<u8>>) -> Vec<u32> {
                 .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         })
         .collect()
+}
+
+/// Sets up [`two_speed_lo`] when there is a namespace: `Ok(Ok(()))` when it is in place,
+/// `Ok(Err(why))` when a feature is missing (no namespace, no `tc`, no HTB), `Err` on a failure.
+fn reordering_path(ns: Option<&Netns>) -> Res<Result<(), String>> {
+    match ns.map(two_speed_lo) {
+        Some(Ok(())) => Ok(Ok(())),
+        Some(Err(Stop::Missing(why))) => Ok(Err(why)),
+        Some(Err(stop)) => Err(stop),
+        None => Ok(Err("no private namespace for tc".to_owned())),
+    }
 }
 
 pub(crate) const TCP_ORDERED: Claim = Claim {
@@ -64,82 +85,117 @@ pub(crate) const TCP_ORDERED: Claim = Claim {
 /// sequence sent. Where `tc` cannot set that up, random loss (which also makes later segments
 /// arrive before the retransmitted earlier ones) stands in.
 pub fn tcp_ordered() -> Outcome {
-    TCP_ORDERED.run_ns_or_host(tcp_order)
+    TCP_ORDERED.run_ns_or_host(|ns, e| {
+        let path = kept(e, ReorderingPath::for_tcp(reordering_path(ns)?));
+        let order = kept(e, probe_tcp_order(ns, &path)?);
+        Ok(verdict_tcp(&order))
+    })
 }
 
-/// Sets up [`two_speed_lo`] when there is a namespace: `Ok(Ok(()))` when it is in place,
-/// `Ok(Err(why))` when a feature is missing (no namespace, no `tc`, no HTB), `Err` on a failure.
-fn reordering_path(ns: Option<&Netns>) -> Res<Result<(), String>> {
-    match ns.map(two_speed_lo) {
-        Some(Ok(())) => Ok(Ok(())),
-        Some(Err(Stop::Missing(why))) => Ok(Err(why)),
-        Some(Err(stop)) => Err(stop),
-        None => Ok(Err("no private namespace for tc".to_owned())),
+/// How tcp_ordered makes segments arrive out of order: the reordering path, or (without one)
+/// random loss and the reason.
+struct ReorderingPath {
+    reorder: bool,
+    note: String,
+}
+
+impl ReorderingPath {
+    fn for_tcp(path: Result<(), String>) -> ReorderingPath {
+        match path {
+            Ok(()) => ReorderingPath {
+                reorder: true,
+                note: "lo with a fast and a 10 Mbit/s HTB class, writes alternating".to_owned(),
+            },
+            Err(why) => ReorderingPath {
+                reorder: false,
+                note: format!("none ({why}); 5% random loss instead"),
+            },
+        }
     }
 }
 
-fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
+impl Record for ReorderingPath {
+    fn record(&self, e: &mut Evidence) {
+        e.push("reordering_path", self.note.as_str());
+    }
+}
+
+/// 200 numbered writes through the reordering path (or random loss), read back.
+struct TcpOrder {
+    sent: usize,
+    read: usize,
+    /// Numbers the application read after a higher one.
+    late: usize,
+    identical: bool,
+    retrans: u32,
+    counted: Option<Deltas>,
+}
+
+impl Record for TcpOrder {
+    fn record(&self, e: &mut Evidence) {
+        e.push("bytes_sent", self.sent);
+        e.push("bytes_read", self.read);
+        e.push("numbers_read_late", self.late);
+        e.push("bytes_identical", self.identical);
+        e.push("sender_tcpi_total_retrans", self.retrans);
+        self.counted.record(e);
+    }
+}
+
+fn probe_tcp_order(ns: Option<&Netns>, path: &ReorderingPath) -> Res<TcpOrder> {
     const WRITES: usize = 200;
     const SIZE: usize = 1000;
-    let path = reordering_path(ns)?
-        .map(|()| "lo with a fast and a 10 Mbit/s HTB class, writes alternating");
-    let (client, server) = env::tcp_pair_with(|c| {
+    let (client, server) = sockets::tcp_pair_with(|c| {
         sys::set_opt(c, opt::TcpMaxSeg, 1000)?;
         sys::set_opt(c, opt::TcpNoDelay, true)
     })?;
-    let reorder = path.is_ok();
-    match &path {
-        Ok(how) => ev(e, "reordering_path", *how),
-        Err(why) => {
-            ev(
-                e,
-                "reordering_path",
-                format!("none ({why}); 5% random loss instead"),
-            );
-            env::lossy(&server, 0.05)?;
-        }
+    let reorder = path.reorder;
+    if !reorder {
+        sockets::lossy(&server, 0.05)?;
     }
     let data = counting_bytes(WRITES * SIZE);
     let c0 = ns.map(Netns::counters);
     let got = stream_through(&client, &server, &data, SIZE, |i| {
         if reorder {
-            priority(&client, if i % 2 == 0 { SLOW } else { FAST })?;
+            priority(&client, alternate(i))?;
         }
         Ok(())
     })?;
     let seq = numbers(got.chunks(4).map(<[u8]>::to_vec));
-    let late = env::late_arrivals(&seq);
-    ev(e, "bytes_sent", data.len());
-    ev(e, "bytes_read", got.len());
-    ev(e, "numbers_read_late", late);
-    ev(e, "bytes_identical", got == data);
     let info = sys::get_opt(&client, opt::TcpInfo)?.raw;
-    ev(e, "sender_tcpi_total_retrans", info.tcpi_total_retrans);
-    let mut ofo = None;
-    if let Some((c0, ns)) = c0.zip(ns) {
-        let c1 = ns.counters();
-        c0.record(
-            &c1,
-            e,
-            &[
-                ("transfer_tcp_ofo_queue", "TcpExt.TCPOFOQueue"),
-                ("transfer_tcp_out_segs", "Tcp.OutSegs"),
-            ],
-        );
-        ofo = Some(c0.delta(&c1, "TcpExt.TCPOFOQueue"));
-    }
-    let in_order = got == data && late == 0;
-    let (v, summary) = match (in_order, ofo) {
+    let counted = c0.zip(ns).map(|(c0, ns)| {
+        let keys = [
+            ("transfer_tcp_ofo_queue", "TcpExt.TCPOFOQueue"),
+            ("transfer_tcp_out_segs", "Tcp.OutSegs"),
+        ];
+        c0.deltas(&ns.counters(), &keys)
+    });
+    Ok(TcpOrder {
+        sent: data.len(),
+        read: got.len(),
+        late: late_arrivals(&seq),
+        identical: got == data,
+        retrans: info.tcpi_total_retrans,
+        counted,
+    })
+}
+
+/// Held when segments arrived out of order (or were lost and retransmitted) and the
+/// application still read every byte in order.
+fn verdict_tcp(t: &TcpOrder) -> Finding {
+    let in_order = t.identical && t.late == 0;
+    let ofo = t.counted.as_ref().map(|d| d.get("transfer_tcp_ofo_queue"));
+    match (in_order, ofo) {
         (false, _) => (
             Verdict::Refuted,
-            format!("the application read {late} numbers out of order"),
+            format!("the application read {} numbers out of order", t.late),
         ),
         (true, Some(n)) if n > 0 => (
             Verdict::Held,
             format!(
                 "{n} segments arrived out of order (TcpExt.TCPOFOQueue), yet the application \
                  read all {} bytes in the order sent",
-                data.len()
+                t.sent
             ),
         ),
         (true, Some(_)) => (
@@ -152,12 +208,10 @@ fn tcp_order(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
             format!(
                 "the application read all {} bytes in order despite 5% loss and {} \
                  retransmissions (out-of-order arrivals not counted without a namespace)",
-                data.len(),
-                info.tcpi_total_retrans
+                t.sent, t.retrans
             ),
         ),
-    };
-    Ok(TCP_ORDERED.outcome(v, summary, std::mem::take(e)))
+    }
 }
 
 pub(crate) const UDP_UNORDERED: Claim = Claim {
@@ -176,7 +230,17 @@ pub(crate) const UDP_UNORDERED: Claim = Claim {
 /// private namespace) shows UDP handing the datagrams over in arrival order, not sending
 /// order. Without a namespace or `tc`, that half cannot run and the verdict is nuanced.
 pub fn udp_unordered() -> Outcome {
-    UDP_UNORDERED.run_ns_or_host(udp_order)
+    UDP_UNORDERED.run_ns_or_host(|ns, e| {
+        let plain = kept(e, probe_plain()?);
+        let reordered = match reordering_path(ns)? {
+            Ok(()) => Ok(kept(e, probe_reordered()?)),
+            Err(why) => {
+                e.push("reordering_path", format!("cannot run: {why}"));
+                Err(why)
+            }
+        };
+        Ok(verdict_udp(&plain, reordered.as_ref()))
+    })
 }
 
 /// Sends datagrams numbered `0..n` of `size` bytes, with `before(tx, i)` run before each;
@@ -186,59 +250,92 @@ fn numbered(
     size: usize,
     before: impl Fn(&OwnedFd, u32) -> sys::Result<()>,
 ) -> sys::Result<Vec<u32>> {
-    let (rx, at) = env::udp_bound()?;
-    let (tx, _) = env::udp_bound()?;
+    let (rx, at) = sockets::udp_bound()?;
+    let (tx, _) = sockets::udp_bound()?;
     // Up to 1 s without a datagram ends the wait for the slow queue.
     let (_, got) =
-        env::numbered_datagrams(&tx, &at, (n, size), |i| before(&tx, i), Some(&rx), 1000)?;
+        sockets::numbered_datagrams(&tx, &at, (n, size), |i| before(&tx, i), Some(&rx), 1000)?;
     Ok(numbers(got.into_iter()))
 }
 
-fn udp_order(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
-    let plain = numbered(2000, 100, |_, _| Ok(()))?;
-    let plain_late = env::late_arrivals(&plain);
-    ev(e, "plain_sent", 2000);
-    ev(e, "plain_received", plain.len());
-    ev(e, "plain_late_arrivals", plain_late);
+/// Datagrams sent on plain loopback.
+const PLAIN: u32 = 2000;
+/// Datagrams sent through the reordering path.
+const REORDERED: u32 = 40;
 
-    let path = reordering_path(ns)?;
-    let reordered = match path {
-        Ok(()) => numbered(40, 1000, |tx, i| {
-            priority(tx, if i % 2 == 0 { SLOW } else { FAST })
-        })?,
-        Err(why) => {
-            ev(e, "reordering_path", format!("cannot run: {why}"));
-            let summary = format!(
+/// 2000 numbered datagrams on plain loopback.
+struct Plain {
+    received: usize,
+    late: usize,
+}
+
+impl Record for Plain {
+    fn record(&self, e: &mut Evidence) {
+        e.push("plain_sent", PLAIN);
+        e.push("plain_received", self.received);
+        e.push("plain_late_arrivals", self.late);
+    }
+}
+
+fn probe_plain() -> Res<Plain> {
+    let plain = numbered(PLAIN, 100, |_, _| Ok(()))?;
+    Ok(Plain {
+        received: plain.len(),
+        late: late_arrivals(&plain),
+    })
+}
+
+/// 40 numbered datagrams, the even ones through the slow class: their arrival order.
+struct Reordered {
+    order: Vec<u32>,
+    late: usize,
+}
+
+impl Record for Reordered {
+    fn record(&self, e: &mut Evidence) {
+        e.push(
+            "reordering_path",
+            "lo with a fast and a 10 Mbit/s HTB class",
+        );
+        e.push("reordered_sent", REORDERED);
+        e.push("reordered_received", self.order.len());
+        e.push("reordered_arrival_order", self.order.clone());
+        e.push("reordered_late_arrivals", self.late);
+    }
+}
+
+fn probe_reordered() -> Res<Reordered> {
+    let order = numbered(REORDERED, 1000, |tx, i| priority(tx, alternate(i as usize)))?;
+    Ok(Reordered {
+        late: late_arrivals(&order),
+        order,
+    })
+}
+
+/// Held when datagrams reached the application out of sending order; nuanced when no
+/// reordering path could be made or it reordered nothing this run.
+fn verdict_udp(plain: &Plain, reordered: Result<&Reordered, &String>) -> Finding {
+    let plain_late = plain.late;
+    match reordered {
+        Err(_) => (
+            Verdict::Nuanced,
+            format!(
                 "plain loopback delivered in order ({plain_late} late arrivals): the absence of \
                  a guarantee could not be shown without a reordering path"
-            );
-            return Ok(UDP_UNORDERED.outcome(Verdict::Nuanced, summary, std::mem::take(e)));
-        }
-    };
-    let late = env::late_arrivals(&reordered);
-    ev(
-        e,
-        "reordering_path",
-        "lo with a fast and a 10 Mbit/s HTB class",
-    );
-    ev(e, "reordered_sent", 40);
-    ev(e, "reordered_received", reordered.len());
-    ev(e, "reordered_arrival_order", reordered.clone());
-    ev(e, "reordered_late_arrivals", late);
-    let (v, summary) = if late > 0 {
-        (
+            ),
+        ),
+        Ok(r) if r.late > 0 => (
             Verdict::Held,
             format!(
-                "UDP handed {late} of 40 datagrams to the application after a higher-numbered \
+                "UDP handed {} of 40 datagrams to the application after a higher-numbered \
                  one (arrival order, not sending order); plain loopback itself kept order \
-                 ({plain_late} late of 2000)"
+                 ({plain_late} late of 2000)",
+                r.late
             ),
-        )
-    } else {
-        (
+        ),
+        Ok(_) => (
             Verdict::Nuanced,
             "even through the reordering path the datagrams arrived in order this run".to_owned(),
-        )
-    };
-    Ok(UDP_UNORDERED.outcome(v, summary, std::mem::take(e)))
+        ),
+    }
 }

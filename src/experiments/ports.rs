@@ -2,9 +2,13 @@
 //! keeps TCP and UDP numbers apart, reserves low ports for privileged programs — and assigns
 //! nothing: which service uses port 80 is a convention.
 
-use crate::sys::{self, ns, opt, Errno, SOCK_DGRAM, SOCK_STREAM};
+use std::os::fd::OwnedFd;
 
-use super::env::{self, ev, Claim, Evidence, Res};
+use crate::sys::{self, ns, opt, Errno, SockAddr, SOCK_DGRAM, SOCK_STREAM};
+
+use super::claim::{kept, Claim, Evidence, Finding, Record, Res};
+use super::host;
+use super::sockets::{self, outcome_of, port_of};
 use super::{Outcome, Verdict};
 
 pub(crate) const IDENTIFY: Claim = Claim {
@@ -23,91 +27,193 @@ pub(crate) const IDENTIFY: Claim = Claim {
 /// (the same number binds in both), and sockets that set `SO_REUSEPORT` share one port, the
 /// kernel spreading datagrams across them by source address.
 pub fn ports_identify_apps() -> Outcome {
-    IDENTIFY.run_ns_or_host(|_, e| identify(e))
+    IDENTIFY.run_ns_or_host(|_, e| {
+        let demux = kept(e, probe_demux()?);
+        let second = kept(e, probe_second_bind(&demux.at_a)?);
+        let conns = kept(e, probe_two_connections()?);
+        let shared = kept(e, probe_reuseport()?);
+        Ok(verdict_identify(&demux, &second, &conns, &shared))
+    })
 }
 
-fn identify(e: &mut Evidence) -> Res<Outcome> {
-    let (a, at_a) = env::udp_bound()?;
-    let (b, at_b) = env::udp_bound()?;
-    let (tx, _) = env::udp_bound()?;
+/// One datagram to each of two UDP ports: which socket got which. Port A's socket stays bound
+/// for the second-bind probe.
+struct Demux {
+    _a: OwnedFd,
+    at_a: SockAddr,
+    got_a: Vec<Vec<u8>>,
+    got_b: Vec<Vec<u8>>,
+}
+
+impl Demux {
+    /// Each socket got exactly the datagram sent to its port.
+    fn by_port(&self) -> bool {
+        self.got_a == [b"for A".to_vec()] && self.got_b == [b"for B".to_vec()]
+    }
+}
+
+impl Record for Demux {
+    fn record(&self, e: &mut Evidence) {
+        let show = |v: &[Vec<u8>]| -> Vec<String> {
+            v.iter()
+                .map(|d| String::from_utf8_lossy(d).into_owned())
+                .collect()
+        };
+        e.push("port_a_received", show(&self.got_a));
+        e.push("port_b_received", show(&self.got_b));
+    }
+}
+
+fn probe_demux() -> Res<Demux> {
+    let (a, at_a) = sockets::udp_bound()?;
+    let (b, at_b) = sockets::udp_bound()?;
+    let (tx, _) = sockets::udp_bound()?;
     sys::sendto(&tx, b"for A", 0, &at_a)?;
     sys::sendto(&tx, b"for B", 0, &at_b)?;
-    let (got_a, got_b) = (env::drain(&a, 64, 1000)?, env::drain(&b, 64, 1000)?);
-    let demux = got_a == [b"for A".to_vec()] && got_b == [b"for B".to_vec()];
-    let show = |v: &[Vec<u8>]| -> Vec<String> {
-        v.iter()
-            .map(|d| String::from_utf8_lossy(d).into_owned())
-            .collect()
-    };
-    ev(e, "port_a_received", show(&got_a));
-    ev(e, "port_b_received", show(&got_b));
+    let (got_a, got_b) = (sockets::drain(&a, 64, 1000)?, sockets::drain(&b, 64, 1000)?);
+    Ok(Demux {
+        _a: a,
+        at_a,
+        got_a,
+        got_b,
+    })
+}
 
-    let second = env::socket(SOCK_DGRAM)?;
-    let again = sys::bind(&second, &at_a);
-    ev(e, "second_udp_bind", env::outcome_of(&again));
-    let (_lst, at_t) = env::tcp_listener()?;
-    let tcp2 = env::socket(SOCK_STREAM)?;
-    let again_tcp = sys::bind(&tcp2, &at_t);
-    ev(e, "second_tcp_bind", env::outcome_of(&again_tcp));
-    let tcp_same = env::socket(SOCK_STREAM)?;
-    let cross = sys::bind(&tcp_same, &at_a);
-    ev(e, "tcp_bind_udp_port", env::outcome_of(&cross));
+/// A second `bind` to a port in use (UDP, TCP), and TCP bound to UDP's number.
+struct SecondBind {
+    udp: sys::Result<()>,
+    tcp: sys::Result<()>,
+    tcp_on_udp_port: sys::Result<()>,
+}
 
-    // Two connections to one listening port: told apart by the other end's port.
-    let (lst, at_l) = env::tcp_listener()?;
-    let (c1, c2) = (env::socket(SOCK_STREAM)?, env::socket(SOCK_STREAM)?);
+impl SecondBind {
+    /// Both second binds got `EADDRINUSE`.
+    fn exclusive(&self) -> bool {
+        let in_use = |r: &sys::Result<()>| matches!(r, Err(x) if x.code() == Errno::EADDRINUSE);
+        in_use(&self.udp) && in_use(&self.tcp)
+    }
+}
+
+impl Record for SecondBind {
+    fn record(&self, e: &mut Evidence) {
+        e.push("second_udp_bind", outcome_of(&self.udp));
+        e.push("second_tcp_bind", outcome_of(&self.tcp));
+        e.push("tcp_bind_udp_port", outcome_of(&self.tcp_on_udp_port));
+    }
+}
+
+fn probe_second_bind(at_a: &SockAddr) -> Res<SecondBind> {
+    let second = sockets::socket(SOCK_DGRAM)?;
+    let udp = sys::bind(&second, at_a);
+    let (_lst, at_t) = sockets::tcp_listener()?;
+    let tcp2 = sockets::socket(SOCK_STREAM)?;
+    let tcp = sys::bind(&tcp2, &at_t);
+    let tcp_same = sockets::socket(SOCK_STREAM)?;
+    let tcp_on_udp_port = sys::bind(&tcp_same, at_a);
+    Ok(SecondBind {
+        udp,
+        tcp,
+        tcp_on_udp_port,
+    })
+}
+
+/// Two connections to one listening port: told apart by the other end's port.
+struct TwoConnections {
+    local_ports: Vec<u16>,
+    peer_ports: Vec<u16>,
+    /// Same local address, different peers.
+    by_peer: bool,
+}
+
+impl Record for TwoConnections {
+    fn record(&self, e: &mut Evidence) {
+        e.push("two_conns_local_ports", self.local_ports.clone());
+        e.push("two_conns_peer_ports", self.peer_ports.clone());
+    }
+}
+
+fn probe_two_connections() -> Res<TwoConnections> {
+    let (lst, at_l) = sockets::tcp_listener()?;
+    let (c1, c2) = (sockets::socket(SOCK_STREAM)?, sockets::socket(SOCK_STREAM)?);
     sys::connect(&c1, &at_l)?;
     sys::connect(&c2, &at_l)?;
     let (s1, s2) = (sys::accept(&lst, None)?, sys::accept(&lst, None)?);
     let local = [sys::getsockname(&s1)?, sys::getsockname(&s2)?];
     let peers = [sys::getpeername(&s1)?, sys::getpeername(&s2)?];
-    let ports = |a: &[sys::SockAddr; 2]| vec![env::port_of(&a[0]), env::port_of(&a[1])];
-    ev(e, "two_conns_local_ports", ports(&local));
-    let peer_ports = format!("{} / {}", env::port_of(&peers[0]), env::port_of(&peers[1]));
-    ev(e, "two_conns_peer_ports", ports(&peers));
-    let by_peer = local[0] == local[1] && peers[0] != peers[1];
+    let ports = |a: &[SockAddr; 2]| vec![port_of(&a[0]), port_of(&a[1])];
+    Ok(TwoConnections {
+        local_ports: ports(&local),
+        peer_ports: ports(&peers),
+        by_peer: local[0] == local[1] && peers[0] != peers[1],
+    })
+}
 
-    // SO_REUSEPORT: two sockets, one port.
-    let r1 = env::socket(SOCK_DGRAM)?;
-    let r2 = env::socket(SOCK_DGRAM)?;
+/// Two UDP sockets with `SO_REUSEPORT` on one port, and how 32 datagrams from 32 source ports
+/// were spread across them.
+struct ReusePort {
+    second_bind: sys::Result<()>,
+    split: Option<(usize, usize)>,
+}
+
+impl Record for ReusePort {
+    fn record(&self, e: &mut Evidence) {
+        e.push("reuseport_second_bind", outcome_of(&self.second_bind));
+        if let Some((first, second)) = self.split {
+            e.push("reuseport_first_received", first);
+            e.push("reuseport_second_received", second);
+        }
+    }
+}
+
+fn probe_reuseport() -> Res<ReusePort> {
+    let r1 = sockets::socket(SOCK_DGRAM)?;
+    let r2 = sockets::socket(SOCK_DGRAM)?;
     sys::set_opt(&r1, opt::SoReusePort, true)?;
     sys::set_opt(&r2, opt::SoReusePort, true)?;
-    sys::bind(&r1, &env::lo(0))?;
+    sys::bind(&r1, &sockets::lo(0))?;
     let at_r = sys::getsockname(&r1)?;
-    let shared = sys::bind(&r2, &at_r);
-    ev(e, "reuseport_second_bind", env::outcome_of(&shared));
-    let mut split = (0, 0);
-    if shared.is_ok() {
+    let second_bind = sys::bind(&r2, &at_r);
+    let mut split = None;
+    if second_bind.is_ok() {
         for _ in 0..32 {
-            let (src, _) = env::udp_bound()?;
+            let (src, _) = sockets::udp_bound()?;
             sys::sendto(&src, b"x", 0, &at_r)?;
         }
-        split = (
-            env::drain(&r1, 8, 200)?.len(),
-            env::drain(&r2, 8, 200)?.len(),
-        );
-        ev(e, "reuseport_first_received", split.0);
-        ev(e, "reuseport_second_received", split.1);
+        split = Some((
+            sockets::drain(&r1, 8, 200)?.len(),
+            sockets::drain(&r2, 8, 200)?.len(),
+        ));
     }
+    Ok(ReusePort { second_bind, split })
+}
 
-    let exclusive = matches!(&again, Err(x) if x.code() == Errno::EADDRINUSE)
-        && matches!(&again_tcp, Err(x) if x.code() == Errno::EADDRINUSE);
-    let (v, summary) = if !(demux && exclusive) {
-        (
+/// Held when the port alone decided delivery and every second bind failed; nuanced when it did
+/// but ports are per protocol, shared by connections, or shared with `SO_REUSEPORT`.
+fn verdict_identify(
+    demux: &Demux,
+    second: &SecondBind,
+    conns: &TwoConnections,
+    shared: &ReusePort,
+) -> Finding {
+    if !(demux.by_port() && second.exclusive()) {
+        return (
             Verdict::Refuted,
             "the port did not decide delivery, or a second bind to it succeeded".to_owned(),
-        )
-    } else if shared.is_ok() || cross.is_ok() || by_peer {
+        );
+    }
+    let cross = &second.tcp_on_udp_port;
+    if shared.second_bind.is_ok() || cross.is_ok() || conns.by_peer {
+        let (first, other) = shared.split.unwrap_or((0, 0));
+        let peer_ports = format!("{} / {}", conns.peer_ports[0], conns.peer_ports[1]);
         (
             Verdict::Nuanced,
             format!(
                 "each datagram reached only the socket bound to its port and a 2nd bind got \
                  EADDRINUSE; but a port is per protocol (TCP bound UDP's number: {}), one \
                  listening port serves many connections told apart by the peer's port \
-                 ({peer_ports}), and SO_REUSEPORT let two sockets share one ({} / {} datagrams)",
-                env::outcome_of(&cross),
-                split.0,
-                split.1
+                 ({peer_ports}), and SO_REUSEPORT let two sockets share one ({first} / {other} \
+                 datagrams)",
+                outcome_of(cross),
             ),
         )
     } else {
@@ -115,8 +221,7 @@ fn identify(e: &mut Evidence) -> Res<Outcome> {
             Verdict::Held,
             "each datagram reached only its port's socket; every second bind failed".to_owned(),
         )
-    };
-    Ok(IDENTIFY.outcome(v, summary, std::mem::take(e)))
+    }
 }
 
 pub(crate) const WELL_KNOWN: Claim = Claim {
@@ -155,95 +260,170 @@ const SEED_TABLE: [(&str, &str, u16, &str); 11] = [
 /// the primer's table is checked against it (mismatches and missing entries listed). Port 0 is
 /// not a port one binds but "let the kernel pick" from `ip_local_port_range`; 65535 is the last.
 pub fn well_known_ports() -> Outcome {
-    WELL_KNOWN.run_ns_or_host(|_, e| well_known(e))
+    WELL_KNOWN.run_ns_or_host(|_, e| {
+        let sysctls = kept(e, probe_sysctls());
+        let binds = kept(e, probe_binds()?);
+        let table = kept(e, probe_services_table()?);
+        Ok(verdict_well_known(&sysctls, &binds, &table))
+    })
+}
+
+/// The port sysctls: where unprivileged ports start, and the range port 0 picks from.
+struct PortSysctls {
+    unprivileged_start: Option<String>,
+    local_range: Vec<i64>,
+}
+
+impl Record for PortSysctls {
+    fn record(&self, e: &mut Evidence) {
+        let start = self.unprivileged_start.as_deref();
+        if let Some(n) = start.and_then(|s| s.parse::<i64>().ok()) {
+            e.push("ip_unprivileged_port_start", n);
+        }
+        if self.local_range.len() == 2 {
+            e.push("ip_local_port_range", self.local_range.clone());
+        }
+    }
+}
+
+fn probe_sysctls() -> PortSysctls {
+    let range = host::sysctl("net/ipv4/ip_local_port_range");
+    PortSysctls {
+        unprivileged_start: host::sysctl("net/ipv4/ip_unprivileged_port_start"),
+        local_range: range
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect(),
+    }
+}
+
+/// Binds to port 80 without and with `CAP_NET_BIND_SERVICE`, to 65535 and to 0.
+struct Binds {
+    without_cap: sys::Result<()>,
+    /// `None` when the process lacks the capability.
+    with_cap: Option<sys::Result<()>>,
+    top: sys::Result<()>,
+    picked: u16,
+}
+
+impl Record for Binds {
+    fn record(&self, e: &mut Evidence) {
+        e.push("bind_80_without_cap", outcome_of(&self.without_cap));
+        e.push(
+            "bind_80_with_cap",
+            self.with_cap
+                .as_ref()
+                .map_or("not tried: the process lacks it".into(), outcome_of),
+        );
+        e.push("bind_65535", outcome_of(&self.top));
+        e.push("bind_0_got_port", self.picked);
+    }
 }
 
 /// Binds a new TCP socket to `127.0.0.1:port`.
 fn bind_tcp(port: u16) -> sys::Result<()> {
-    let fd = env::socket(SOCK_STREAM)?;
-    sys::bind(&fd, &env::lo(port))
+    let fd = sockets::socket(SOCK_STREAM)?;
+    sys::bind(&fd, &sockets::lo(port))
 }
 
-/// The primer's table against the services database: `(matching, mismatches, missing)`, each
-/// entry's port recorded under its key.
-fn check_table(e: &mut Evidence) -> Res<(usize, Vec<String>, Vec<String>)> {
-    let (mut matching, mut mismatches, mut missing) = (0, Vec::new(), Vec::new());
-    for (label, name, port, key) in SEED_TABLE {
-        match sys::getservbyname(name, Some("tcp"))? {
-            Some(s) if s.port == port => {
-                matching += 1;
-                ev(e, key, s.port);
-            }
-            Some(s) => {
-                ev(e, key, s.port);
-                mismatches.push(format!("{label}: primer {port}, {name}/tcp = {}", s.port));
-            }
-            None => missing.push(format!("{label} ({name}/tcp)")),
+fn probe_binds() -> Res<Binds> {
+    let without_cap = host::without_cap(ns::CAP_NET_BIND_SERVICE, || bind_tcp(80))?;
+    let privileged = ns::has_effective(ns::CAP_NET_BIND_SERVICE)?;
+    let with_cap = privileged.then(|| bind_tcp(80));
+    let top = bind_tcp(65535);
+    let (_zero, picked) = sockets::udp_bound()?;
+    Ok(Binds {
+        without_cap,
+        with_cap,
+        top,
+        picked: port_of(&picked),
+    })
+}
+
+/// The primer's table against the services database: each entry found, with its port.
+struct ServicesTable {
+    /// `(evidence key, port)` of each entry the database has, in the table's order.
+    found: Vec<(&'static str, u16)>,
+    matching: usize,
+    mismatches: Vec<String>,
+    missing: Vec<String>,
+}
+
+impl ServicesTable {
+    /// One clause on the table for the summary.
+    fn summary(&self) -> String {
+        let (matching, mismatches, missing) = (self.matching, &self.mismatches, &self.missing);
+        if !mismatches.is_empty() {
+            format!("the services database disagrees: {}", mismatches.join("; "))
+        } else if missing.is_empty() {
+            format!("all {matching} entries of the primer's table match getservbyname(3)")
+        } else {
+            format!(
+                "{matching} of {} entries match getservbyname(3), missing: {}",
+                SEED_TABLE.len(),
+                missing.join(", ")
+            )
         }
     }
-    ev(e, "seed_table_entries", SEED_TABLE.len());
-    ev(e, "seed_table_matching", matching);
-    ev(e, "seed_table_mismatches", mismatches.clone());
-    ev(e, "seed_table_missing", missing.clone());
-    Ok((matching, mismatches, missing))
 }
 
-fn well_known(e: &mut Evidence) -> Res<Outcome> {
-    let start = env::sysctl("net/ipv4/ip_unprivileged_port_start");
-    let range = env::sysctl("net/ipv4/ip_local_port_range");
-    let start_n: Option<i64> = start.as_deref().and_then(|s| s.parse().ok());
-    if let Some(n) = start_n {
-        ev(e, "ip_unprivileged_port_start", n);
+impl Record for ServicesTable {
+    fn record(&self, e: &mut Evidence) {
+        for &(key, port) in &self.found {
+            e.push(key, port);
+        }
+        e.push("seed_table_entries", SEED_TABLE.len());
+        e.push("seed_table_matching", self.matching);
+        e.push("seed_table_mismatches", self.mismatches.clone());
+        e.push("seed_table_missing", self.missing.clone());
     }
-    let range_v: Vec<i64> = range
-        .as_deref()
-        .unwrap_or("")
-        .split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    if range_v.len() == 2 {
-        ev(e, "ip_local_port_range", range_v);
-    }
+}
 
-    let unpriv = env::without_cap(ns::CAP_NET_BIND_SERVICE, || bind_tcp(80))?;
-    ev(e, "bind_80_without_cap", env::outcome_of(&unpriv));
-    let privileged = ns::has_effective(ns::CAP_NET_BIND_SERVICE)?;
-    let with = privileged.then(|| bind_tcp(80));
-    ev(
-        e,
-        "bind_80_with_cap",
-        with.as_ref()
-            .map_or("not tried: the process lacks it".into(), env::outcome_of),
-    );
-    let top = bind_tcp(65535);
-    ev(e, "bind_65535", env::outcome_of(&top));
-    let (_zero, picked) = env::udp_bound()?;
-    ev(e, "bind_0_got_port", env::port_of(&picked));
-    let (matching, mismatches, missing) = check_table(e)?;
-    let table = if !mismatches.is_empty() {
-        format!("the services database disagrees: {}", mismatches.join("; "))
-    } else if missing.is_empty() {
-        format!("all {matching} entries of the primer's table match getservbyname(3)")
-    } else {
-        format!(
-            "{matching} of {} entries match getservbyname(3), missing: {}",
-            SEED_TABLE.len(),
-            missing.join(", ")
-        )
+fn probe_services_table() -> Res<ServicesTable> {
+    let mut t = ServicesTable {
+        found: Vec::new(),
+        matching: 0,
+        mismatches: Vec::new(),
+        missing: Vec::new(),
     };
+    for (label, name, port, key) in SEED_TABLE {
+        match sys::getservbyname(name, Some("tcp"))? {
+            Some(s) => {
+                t.found.push((key, s.port));
+                if s.port == port {
+                    t.matching += 1;
+                } else {
+                    let db = s.port;
+                    t.mismatches
+                        .push(format!("{label}: primer {port}, {name}/tcp = {db}"));
+                }
+            }
+            None => t.missing.push(format!("{label} ({name}/tcp)")),
+        }
+    }
+    Ok(t)
+}
 
-    let reserved = matches!(&unpriv, Err(x) if x.code() == Errno::EACCES);
-    let anyone_privileged = matches!(&with, Some(Ok(())));
-    let range_ok = top.is_ok() || matches!(&top, Err(x) if x.code() == Errno::EADDRINUSE);
-    let (v, summary) = if !range_ok {
+/// Nuanced when low ports are reserved (or not even that) but no service is assigned to any;
+/// refuted when 65535 cannot be bound or the services database disagrees with the primer.
+fn verdict_well_known(sysctls: &PortSysctls, binds: &Binds, table: &ServicesTable) -> Finding {
+    let start = sysctls.unprivileged_start.as_deref().unwrap_or("?");
+    let reserved = matches!(&binds.without_cap, Err(x) if x.code() == Errno::EACCES);
+    let anyone_privileged = matches!(&binds.with_cap, Some(Ok(())));
+    let top = &binds.top;
+    let range_ok = top.is_ok() || matches!(top, Err(x) if x.code() == Errno::EADDRINUSE);
+    let table_note = table.summary();
+    if !range_ok {
         (
             Verdict::Refuted,
-            format!("port 65535 could not be bound: {}", env::outcome_of(&top)),
+            format!("port 65535 could not be bound: {}", outcome_of(top)),
         )
-    } else if !mismatches.is_empty() {
+    } else if !table.mismatches.is_empty() {
         (
             Verdict::Refuted,
-            format!("{table}; the kernel assigns no service to any port either"),
+            format!("{table_note}; the kernel assigns no service to any port either"),
         )
     } else if reserved {
         let privileged_note = if anyone_privileged {
@@ -254,10 +434,9 @@ fn well_known(e: &mut Evidence) -> Res<Outcome> {
         (
             Verdict::Nuanced,
             format!(
-                "ports below {} are reserved (bind to 80 without CAP_NET_BIND_SERVICE: EACCES), \
-                 but which service uses which is a convention ({table}), not something the \
-                 kernel assigns{privileged_note}",
-                start.as_deref().unwrap_or("?"),
+                "ports below {start} are reserved (bind to 80 without CAP_NET_BIND_SERVICE: \
+                 EACCES), but which service uses which is a convention ({table_note}), not \
+                 something the kernel assigns{privileged_note}",
             ),
         )
     } else {
@@ -265,11 +444,10 @@ fn well_known(e: &mut Evidence) -> Res<Outcome> {
             Verdict::Nuanced,
             format!(
                 "port 80 is not even reserved here (unprivileged bind: {}, \
-                 ip_unprivileged_port_start = {}); the table is a convention only ({table})",
-                env::outcome_of(&unpriv),
-                start.as_deref().unwrap_or("?")
+                 ip_unprivileged_port_start = {start}); the table is a convention only \
+                 ({table_note})",
+                outcome_of(&binds.without_cap),
             ),
         )
-    };
-    Ok(WELL_KNOWN.outcome(v, summary, std::mem::take(e)))
+    }
 }

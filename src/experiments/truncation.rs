@@ -6,7 +6,8 @@ use std::io::IoSliceMut;
 
 use crate::sys::{self, Errno, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC};
 
-use super::env::{self, ev, Claim, Evidence, Res};
+use super::claim::{kept, Claim, Evidence, Finding, Record, Res};
+use super::sockets;
 use super::{Outcome, Verdict};
 
 pub(crate) const CLAIM: Claim = Claim {
@@ -19,6 +20,9 @@ pub(crate) const CLAIM: Claim = Claim {
              MSG_TRUNC in msg_flags; read with recv(1024, MSG_TRUNC): the datagram's full length \
              returned; 2000 bytes over TCP read with recv(1024) twice",
 };
+
+/// The primer's servers' buffer.
+const CAP: usize = 1024;
 
 /// The message: 2000 bytes, each `i % 251` so any offset can be checked.
 fn message() -> Vec<u8> {
@@ -33,51 +37,103 @@ fn message() -> Vec<u8> {
 /// real length, 2000, though only 1024 bytes were written). TCP: two `recv(1024)` give 1024 +
 /// 976 bytes, identical to what was sent.
 pub fn udp_truncation() -> Outcome {
-    CLAIM.run(measure)
+    CLAIM.run(|e| {
+        let msg = message();
+        let udp = kept(e, probe_udp(&msg)?);
+        let tcp = kept(e, probe_tcp(&msg)?);
+        Ok(verdict(&udp, &tcp))
+    })
 }
 
-fn measure(e: &mut Evidence) -> Res<Outcome> {
-    const CAP: usize = 1024;
-    let msg = message();
-    let (rx, at) = env::udp_bound()?;
-    let (tx, _) = env::udp_bound()?;
+/// The 2000-byte datagram read three ways into 1024 bytes.
+struct UdpCut {
+    /// What `sendto` sent.
+    sent: usize,
+    /// What `recv(1024)` kept, and whether those bytes are the message's first ones.
+    kept: usize,
+    kept_intact: bool,
+    /// The `recv` after it: `ok` or the errno; `rest_gone` when it was `EAGAIN`.
+    next: String,
+    rest_gone: bool,
+    /// `recvmsg`'s return and its `MSG_TRUNC` flag.
+    recvmsg_returned: usize,
+    msg_trunc: bool,
+    /// `recv(…, MSG_TRUNC)`'s return: the datagram's real length.
+    full: usize,
+}
+
+impl Record for UdpCut {
+    fn record(&self, e: &mut Evidence) {
+        e.push("datagram_bytes", self.sent);
+        e.push("kept_bytes", self.kept);
+        e.push("lost_bytes", self.sent.saturating_sub(self.kept));
+        e.push("kept_bytes_intact", self.kept_intact);
+        e.push("next_recv", self.next.as_str());
+        e.push("recvmsg_returned", self.recvmsg_returned);
+        e.push("recvmsg_msg_trunc", self.msg_trunc);
+        e.push("recv_msg_trunc_returned", self.full);
+    }
+}
+
+fn probe_udp(msg: &[u8]) -> Res<UdpCut> {
+    let (rx, at) = sockets::udp_bound()?;
+    let (tx, _) = sockets::udp_bound()?;
+    let mut buf = vec![0u8; CAP];
 
     // recv(1024): 1024 kept, the rest discarded with the datagram.
-    let sent = sys::sendto(&tx, &msg, 0, &at)?;
-    ev(e, "datagram_bytes", sent);
-    let mut buf = vec![0u8; CAP];
+    let sent = sys::sendto(&tx, msg, 0, &at)?;
     let kept = sys::recv(&rx, &mut buf[..], 0)?;
     let kept_intact = buf[..kept] == msg[..kept];
     let next = sys::recv(&rx, &mut buf[..], MSG_DONTWAIT);
-    let rest_gone = matches!(&next, Err(x) if x.code() == Errno::EAGAIN);
-    ev(e, "kept_bytes", kept);
-    ev(e, "lost_bytes", sent.saturating_sub(kept));
-    ev(e, "kept_bytes_intact", kept_intact);
-    ev(e, "next_recv", env::outcome_of(&next));
 
     // recvmsg: the kernel says it truncated.
-    sys::sendto(&tx, &msg, 0, &at)?;
+    sys::sendto(&tx, msg, 0, &at)?;
     let got = sys::recvmsg(&rx, &mut [IoSliceMut::new(&mut buf)], None, 0)?;
-    let msg_trunc = got.is_truncated();
-    ev(e, "recvmsg_returned", got.bytes);
-    ev(e, "recvmsg_msg_trunc", msg_trunc);
 
     // recv(MSG_TRUNC): the datagram's real length, though only 1024 bytes were written.
-    sys::sendto(&tx, &msg, 0, &at)?;
+    sys::sendto(&tx, msg, 0, &at)?;
     let full = sys::recv(&rx, &mut buf[..], MSG_TRUNC)?;
-    ev(e, "recv_msg_trunc_returned", full);
+    Ok(UdpCut {
+        sent,
+        kept,
+        kept_intact,
+        next: sockets::outcome_of(&next),
+        rest_gone: matches!(&next, Err(x) if x.code() == Errno::EAGAIN),
+        recvmsg_returned: got.bytes,
+        msg_trunc: got.is_truncated(),
+        full,
+    })
+}
 
-    // TCP: the same 2000 bytes, read with the same recv(1024).
-    let (client, server) = env::tcp_pair()?;
-    env::send_all(&client, &msg)?;
+/// The same 2000 bytes over TCP, read with the same `recv(1024)`.
+struct TcpWhole {
+    /// The size of each `recv`.
+    reads: Vec<usize>,
+    received: usize,
+    /// The bytes read are the bytes sent.
+    whole: bool,
+}
+
+impl Record for TcpWhole {
+    fn record(&self, e: &mut Evidence) {
+        e.push("tcp_recv_sizes", self.reads.clone());
+        e.push("tcp_bytes_received", self.received);
+        e.push("tcp_intact", self.whole);
+    }
+}
+
+fn probe_tcp(msg: &[u8]) -> Res<TcpWhole> {
+    let (client, server) = sockets::tcp_pair()?;
+    sockets::send_all(&client, msg)?;
     // Wait until all 2000 bytes are queued, so the reads show the buffer size, not timing.
     for _ in 0..100 {
         let queued = sys::recv(&server, &mut vec![0u8; 4096][..], MSG_PEEK | MSG_DONTWAIT);
         if matches!(queued, Ok(n) if n >= msg.len()) {
             break;
         }
-        env::readable(&server, 10)?;
+        sockets::readable(&server, 10)?;
     }
+    let mut buf = vec![0u8; CAP];
     let mut reads = Vec::new();
     let mut stream = Vec::new();
     while stream.len() < msg.len() && reads.len() < 8 {
@@ -88,13 +144,26 @@ fn measure(e: &mut Evidence) -> Res<Outcome> {
         reads.push(n);
         stream.extend_from_slice(&buf[..n]);
     }
-    let tcp_whole = stream == msg;
-    ev(e, "tcp_recv_sizes", reads.clone());
-    ev(e, "tcp_bytes_received", stream.len());
-    ev(e, "tcp_intact", tcp_whole);
+    Ok(TcpWhole {
+        reads,
+        received: stream.len(),
+        whole: stream == msg,
+    })
+}
 
-    let udp_truncates = kept == CAP && rest_gone && kept_intact && msg_trunc && full == sent;
-    let (v, summary) = if udp_truncates && tcp_whole {
+/// Held when UDP kept 1024 bytes and lost the rest (and said so) while TCP delivered all.
+fn verdict(udp: &UdpCut, tcp: &TcpWhole) -> Finding {
+    let UdpCut {
+        sent,
+        kept,
+        full,
+        rest_gone,
+        msg_trunc,
+        ..
+    } = *udp;
+    let (tcp_whole, reads) = (tcp.whole, &tcp.reads);
+    let udp_truncates = kept == CAP && rest_gone && udp.kept_intact && msg_trunc && full == sent;
+    if udp_truncates && tcp_whole {
         (
             Verdict::Held,
             format!(
@@ -102,7 +171,7 @@ fn measure(e: &mut Evidence) -> Res<Outcome> {
                  (next recv: {}); recvmsg set MSG_TRUNC and recv(MSG_TRUNC) returned {full}; \
                  over TCP the same bytes arrived whole in reads of {reads:?}",
                 sent - kept,
-                env::outcome_of(&next)
+                udp.next
             ),
         )
     } else {
@@ -113,6 +182,5 @@ fn measure(e: &mut Evidence) -> Res<Outcome> {
                  {full}); TCP whole: {tcp_whole} in reads of {reads:?}"
             ),
         )
-    };
-    Ok(CLAIM.outcome(v, summary, std::mem::take(e)))
+    }
 }

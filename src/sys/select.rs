@@ -24,7 +24,7 @@ use super::{cvt, raw, Errno, Error, Result};
 // The kernel's whole-word copies of nfds <= FD_SETSIZE bits stay inside an fd_set.
 const _: () = assert!(
     size_of::<libc::fd_set>() * 8 == FD_SETSIZE
-        && size_of::<libc::fd_set>() % size_of::<c_ulong>() == 0
+        && size_of::<libc::fd_set>().is_multiple_of(size_of::<c_ulong>())
 );
 
 /// C's `fd_set`: a bit per fd number below `FD_SETSIZE` (1024), for fds borrowed for `'fd`.

@@ -1,14 +1,16 @@
-//! The helpers every test binary shares (included with `#[path]`): the process's open fd count
-//! and free loopback ports. `tests/sys/common.rs` re-exports them for the binaries that use it.
+//! The helpers every test binary shares (included with `#[path]`): the process's open fd count,
+//! free loopback ports and connected loopback TCP pairs. `tests/sys/common.rs` re-exports them
+//! for the binaries that use it.
 
 #![allow(dead_code)] // not every binary uses every helper
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
 use std::os::raw::c_int;
 use std::sync::Mutex;
 
-use socklab::sys::{self, SockAddr, AF_INET, SOCK_CLOEXEC};
+use socklab::sys::{self, opt, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_STREAM};
 
 /// The number of open fds of this process, from /proc/self/fd.
 pub fn open_fds() -> usize {
@@ -105,4 +107,33 @@ pub fn free_port(sock_type: c_int) -> u16 {
             return port;
         }
     }
+}
+
+/// A connected TCP pair on 127.0.0.1 made with `socklab::sys`: a listener on port 0 (backlog 1,
+/// `SO_REUSEADDR` set when `reuseaddr`), a client connected to it and the accepted end, each
+/// handed over as `T` (`OwnedFd`, `socklab::Socket`, `std::net::TcpStream`):
+/// `(listener, client, server)`. The one TCP pair of the test binaries.
+pub fn tcp_listener_pair<T: From<OwnedFd>>(reuseaddr: bool) -> (T, T, T) {
+    let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    if reuseaddr {
+        sys::set_opt(&lst, opt::SoReuseAddr, true).unwrap();
+    }
+    sys::bind(&lst, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+    sys::listen(&lst, 1).unwrap();
+    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
+    sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
+    let srv = sys::accept(&lst, None).unwrap();
+    (lst.into(), cli.into(), srv.into())
+}
+
+/// A connected TCP pair on 127.0.0.1, `(client, server)`; the listener is closed before
+/// returning.
+pub fn tcp_pair() -> (OwnedFd, OwnedFd) {
+    tcp_pair_as()
+}
+
+/// [`tcp_pair`] handed over as `T` (`socklab::Socket`, `std::net::TcpStream`).
+pub fn tcp_pair_as<T: From<OwnedFd>>() -> (T, T) {
+    let (_listener, cli, srv) = tcp_listener_pair::<OwnedFd>(false);
+    (cli.into(), srv.into())
 }

@@ -12,7 +12,7 @@ const MESSAGE: &str = "hello 소켓";
 
 /// `client` sends [`MESSAGE`] to `server`; both must exit cleanly, the server print the
 /// message, the client print the reply (none from the C++-style servers).
-fn tcp_pair(client: Client, server: TcpServer) {
+fn tcp_interop(client: Client, server: TcpServer) {
     if (server.is_python() || matches!(client, Client::Python)) && !have_python() {
         return;
     }
@@ -38,7 +38,7 @@ fn tcp_pair(client: Client, server: TcpServer) {
 
 /// `client` sends [`MESSAGE`] in a datagram to `server`, which prints it and the sender and
 /// replies `응답 메시지`; the client prints the reply and a newline.
-fn udp_pair(client: Client, server: UdpServer) {
+fn udp_interop(client: Client, server: UdpServer) {
     if server.is_python() && !have_python() {
         return;
     }
@@ -65,7 +65,7 @@ macro_rules! pairs {
     };
 }
 
-pairs! { tcp_pair:
+pairs! { tcp_interop:
     rust_client_to_cpp_mirror: Rust -> TcpServer::CppMirror;
     c_client_to_cpp_mirror: C -> TcpServer::CppMirror;
     python_client_to_cpp_mirror: Python -> TcpServer::CppMirror;
@@ -80,7 +80,7 @@ pairs! { tcp_pair:
     python_client_to_py_seed: Python -> TcpServer::PySeed;
 }
 
-pairs! { udp_pair:
+pairs! { udp_interop:
     c_udp_client_to_rust_udp_mirror: C -> UdpServer::PyMirror;
     rust_udp_client_to_c_udp_server: Rust -> UdpServer::C;
     rust_udp_client_to_rust_udp_mirror: Rust -> UdpServer::PyMirror;

@@ -7,6 +7,10 @@ use std::process::{Child, Command, Stdio};
 use socklab::net::Endpoint;
 use socklab::sys::signal;
 
+#[path = "../common/mod.rs"]
+mod shared;
+pub use shared::tcp_pair_as;
+
 /// The socklab binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_socklab")

@@ -10,21 +10,10 @@ use socklab::sys::signal::{self, SigAction, SIGPIPE, SIGUSR1};
 use socklab::sys::{self, opt, Errno, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
 use socklab::{SockAddr, Socket};
 
-use super::common::is_root;
+use super::common::{is_root, tcp_pair_as};
 
 fn loopback() -> SockAddr {
     SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))
-}
-
-/// A connected TCP pair over loopback: (client, accepted).
-fn tcp_pair() -> (Socket, Socket) {
-    let l = Socket::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    l.bind(&loopback()).unwrap();
-    l.listen(1).unwrap();
-    let c = Socket::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    c.connect(&l.getsockname().unwrap()).unwrap();
-    let (a, _) = l.accept().unwrap();
-    (c, a)
 }
 
 #[track_caller]
@@ -41,7 +30,7 @@ fn assert_errno(r: socklab::Result<usize>, code: Errno, call: &str) -> String {
 /// The peer resets mid-stream (SO_LINGER 0 then close): the next recv says ECONNRESET.
 #[test]
 fn peer_reset_mid_stream_is_econnreset() {
-    let (c, a) = tcp_pair();
+    let (c, a) = tcp_pair_as::<Socket>();
     c.send(&[7u8; 4096], 0).unwrap();
     a.set_opt(opt::SoLinger, Some(Duration::ZERO)).unwrap();
     drop(a); // unread data + linger 0: RST
@@ -52,7 +41,7 @@ fn peer_reset_mid_stream_is_econnreset() {
 /// The client shuts its write side: the reader sees EOF (0) and can still send back.
 #[test]
 fn half_close_gives_eof_and_the_other_way_still_works() {
-    let (c, a) = tcp_pair();
+    let (c, a) = tcp_pair_as::<Socket>();
     c.send(b"request", 0).unwrap();
     c.shutdown(Shutdown::Write).unwrap();
     let mut buf = [0u8; 64];
@@ -72,7 +61,7 @@ fn half_close_gives_eof_and_the_other_way_still_works() {
 /// Writing to a closed peer with MSG_NOSIGNAL: EPIPE, and the process lives.
 #[test]
 fn send_to_closed_peer_with_msg_nosignal_is_epipe() {
-    let (c, a) = tcp_pair();
+    let (c, a) = tcp_pair_as::<Socket>();
     drop(a);
     // The first send may still be accepted (the peer answers it with RST); then EPIPE.
     let mut last = Ok(0);

@@ -30,7 +30,7 @@ use socklab::sys::{
 };
 use socklab::{Errno, Socket};
 
-use crate::common::{assert_errno, no_leak, v4_any};
+use crate::common::{assert_errno, no_leak, tcp_listener_pair};
 
 /// The two canaries: each byte of the arena holds one of them before a call.
 const CANARY: [u8; 2] = [0xA5, 0x5A];
@@ -154,21 +154,10 @@ where
     got
 }
 
-/// A listener, a connected client and the accepted end on 127.0.0.1.
-fn tcp_pair() -> (Socket, Socket, Socket) {
-    let lst = Socket::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    lst.bind(&v4_any()).unwrap();
-    lst.listen(1).unwrap();
-    let cli = Socket::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    cli.connect(&lst.getsockname().unwrap()).unwrap();
-    let (srv, _) = lst.accept().unwrap();
-    (lst, cli, srv)
-}
-
 #[test]
 fn socket_level_getters_write_only_their_value() {
     no_leak(|| {
-        let (lst, cli, _srv) = tcp_pair();
+        let (lst, cli, _srv) = tcp_listener_pair::<Socket>(false);
         cli.set_opt(SoReuseAddr, true).unwrap();
         assert!(check(&cli, SoReuseAddr));
         assert!(!check(&cli, SoReusePort));
@@ -215,7 +204,7 @@ fn peercred_writes_one_ucred() {
 #[test]
 fn ip_and_tcp_level_getters_write_only_their_value() {
     no_leak(|| {
-        let (_lst, cli, _srv) = tcp_pair();
+        let (_lst, cli, _srv) = tcp_listener_pair::<Socket>(false);
         cli.set_opt(TcpNoDelay, true).unwrap();
         assert!(check(&cli, TcpNoDelay));
         check(&cli, TcpQuickAck);
@@ -231,7 +220,7 @@ fn ip_and_tcp_level_getters_write_only_their_value() {
 #[test]
 fn tcp_info_writes_at_most_our_struct() {
     no_leak(|| {
-        let (_lst, cli, srv) = tcp_pair();
+        let (_lst, cli, srv) = tcp_listener_pair::<Socket>(false);
         cli.write(b"ping").unwrap();
         assert_eq!(srv.read(&mut [0u8; 8]).unwrap(), 4);
         // Fields change between calls (timers): check the writes, then the decoded state.
@@ -246,7 +235,7 @@ fn tcp_info_writes_at_most_our_struct() {
 #[test]
 fn name_getters_write_the_name_or_nothing() {
     no_leak(|| {
-        let (_lst, cli, _srv) = tcp_pair();
+        let (_lst, cli, _srv) = tcp_listener_pair::<Socket>(false);
         // TCP_CONGESTION: the kernel copies its whole char[16], NUL-padded.
         cli.set_opt(TcpCongestion, "reno".into()).unwrap();
         let (n, written) = check_writes(&cli, TcpCongestion);

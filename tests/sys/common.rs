@@ -13,7 +13,9 @@ static FD_LOCK: Mutex<()> = Mutex::new(());
 #[path = "../common/mod.rs"]
 mod shared;
 #[allow(unused_imports)] // not every binary uses both
-pub use shared::{fd_table, fd_table_diff, free_port, open_fds};
+pub use shared::{
+    fd_table, fd_table_diff, free_port, open_fds, tcp_listener_pair, tcp_pair, tcp_pair_as,
+};
 
 /// Runs `f` and asserts that it leaves as many fds open as it found. Serialized with every other
 /// `no_leak` body so concurrent tests cannot mask or fake a leak.
@@ -144,19 +146,6 @@ pub fn is_cloexec(fd: &impl std::os::fd::AsRawFd) -> bool {
 /// Whether `O_NONBLOCK` is set on `fd`, read with a raw `fcntl(F_GETFL)`.
 pub fn is_nonblocking(fd: &impl std::os::fd::AsRawFd) -> bool {
     raw_fcntl(fd, libc::F_GETFL) & libc::O_NONBLOCK != 0
-}
-
-/// A connected TCP pair on 127.0.0.1, port 0 (the listener is closed before returning):
-/// (client, accepted server side).
-pub fn tcp_pair() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
-    use socklab::sys::{self, AF_INET, SOCK_STREAM};
-    let lst = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::bind(&lst, &v4_any()).unwrap();
-    sys::listen(&lst, 1).unwrap();
-    let cli = sys::socket(AF_INET, SOCK_STREAM, 0).unwrap();
-    sys::connect(&cli, &sys::getsockname(&lst).unwrap()).unwrap();
-    let srv = sys::accept(&lst, None).unwrap();
-    (cli, srv)
 }
 
 /// The fd numbers the `SOL_SOCKET`/`SCM_RIGHTS` messages of a control buffer list, as written.

@@ -17,23 +17,10 @@ use socklab::sys::{
 };
 use socklab::{Errno, SockAddr, Socket};
 
-use crate::common::{assert_errno, no_leak, port_of, v4_any, v6_any};
+use crate::common::{assert_errno, no_leak, port_of, tcp_listener_pair, v4_any, v6_any};
 
 fn tcp4() -> Socket {
     Socket::socket(AF_INET, SOCK_STREAM, 0).unwrap()
-}
-
-/// A listener on 127.0.0.1:0 (with `SO_REUSEADDR` as given), a client connected to it, and the
-/// accepted end.
-fn tcp_pair(reuseaddr: bool) -> (Socket, Socket, Socket) {
-    let lst = tcp4();
-    lst.set_reuseaddr(reuseaddr).unwrap();
-    lst.bind(&v4_any()).unwrap();
-    lst.listen(1).unwrap();
-    let cli = tcp4();
-    cli.connect(&lst.getsockname().unwrap()).unwrap();
-    let (srv, _) = lst.accept().unwrap();
-    (lst, cli, srv)
 }
 
 /// The wildcard address of a family with `port`: these tests bind only, they send nothing.
@@ -238,7 +225,7 @@ fn so_error_reports_a_refused_nonblocking_connect() {
 #[test]
 fn tcp_info_on_a_loopback_connection() {
     no_leak(|| {
-        let (lst, cli, srv) = tcp_pair(false);
+        let (lst, cli, srv) = tcp_listener_pair::<Socket>(false);
         assert_eq!(lst.tcp_info().unwrap().state, TcpState::LISTEN);
         // Some request/response traffic so both ends have RTT samples from ACKs of data.
         let mut buf = [0u8; 64];
@@ -346,7 +333,7 @@ fn reuseaddr_rebinds_a_port_in_time_wait() {
         // The side that closes first keeps the 4-tuple in TIME_WAIT, holding its port. The
         // TIME_WAIT entry keeps the listener's SO_REUSEADDR: the rebind works only if both the
         // old server and the new socket set it (why servers always do).
-        let (lst, cli, srv) = tcp_pair(true);
+        let (lst, cli, srv) = tcp_listener_pair::<Socket>(true);
         let port = port_of(&lst.getsockname().unwrap());
         drop(lst);
         drop(srv); // the server closes first: its end goes to TIME_WAIT on `port`
@@ -608,7 +595,7 @@ fn tcp_maxseg_caps_the_connection_mss() {
 #[test]
 fn tcp_ulp_names_the_upper_layer_protocol() {
     no_leak(|| {
-        let (_lst, cli, _srv) = tcp_pair(false);
+        let (_lst, cli, _srv) = tcp_listener_pair::<Socket>(false);
         // No ULP: the kernel writes optlen 0 and no byte.
         assert_eq!(cli.get_opt(TcpUlp).unwrap(), "");
         // Names the kernel would cut, or C would end early, are refused before the call.

@@ -117,7 +117,7 @@ impl CompareArgs {
 pub fn run(args: &CompareArgs) -> ExitCode {
     let cfg = args.config();
     if let Err(msg) = cfg.validate() {
-        return usage_error(&msg);
+        return usage_error(&msg.to_string());
     }
     let mut stderr = std::io::stderr();
     // On a terminal the status line rewrites itself; in a log (CI, a file) each group is

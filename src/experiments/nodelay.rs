@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::nagle::write_write_read;
 
-use super::env::{ev, Claim, Evidence, Netns, Res};
+use super::claim::{kept, Claim, Evidence, Finding, Record, Res};
+use super::host::Netns;
 use super::{Outcome, Value, Verdict};
 
 pub(crate) const CLAIM: Claim = Claim {
@@ -36,36 +37,68 @@ fn median_ms(mut v: Vec<Duration>) -> f64 {
 /// for. Held when Nagle makes the exchange more than 5× slower (it is ~40 ms against tens of
 /// microseconds on loopback); nuanced when it did not stall this run.
 pub fn nagle() -> Outcome {
-    CLAIM.run_ns_or_host(measure)
+    CLAIM.run_ns_or_host(|ns, e| {
+        let x = kept(e, probe_exchanges(ns)?);
+        Ok(verdict(&x))
+    })
 }
 
-fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
+/// The exchange timed in each setting, and (in a namespace) the delayed ACKs the kernel sent
+/// during each.
+struct Exchanges {
+    /// Median exchange with `TCP_NODELAY` and without it, in ms.
+    fast: f64,
+    slow: f64,
+    /// `(with TCP_NODELAY, without)`.
+    delayed_acks: Option<(i64, i64)>,
+}
+
+impl Exchanges {
+    fn ratio(&self) -> f64 {
+        self.slow / self.fast
+    }
+}
+
+impl Record for Exchanges {
+    fn record(&self, e: &mut Evidence) {
+        e.push("exchanges_per_setting", ITERS);
+        e.push("nodelay_median_ms", Value::float(self.fast, "ms"));
+        e.push("nagle_median_ms", Value::float(self.slow, "ms"));
+        e.push("nagle_nodelay_ratio", Value::float(self.ratio(), ""));
+        if let Some((fast, slow)) = self.delayed_acks {
+            e.push("nodelay_delayed_acks", fast);
+            e.push("nagle_delayed_acks", slow);
+        }
+    }
+}
+
+fn probe_exchanges(ns: Option<&Netns>) -> Res<Exchanges> {
     let c0 = ns.map(Netns::counters);
     let nodelay = write_write_read(true, WARMUP, ITERS)?;
     let c1 = ns.map(Netns::counters);
     let nagle = write_write_read(false, WARMUP, ITERS)?;
     let c2 = ns.map(Netns::counters);
-    let (fast, slow) = (median_ms(nodelay), median_ms(nagle));
-    let ratio = slow / fast;
-    ev(e, "exchanges_per_setting", ITERS);
-    ev(e, "nodelay_median_ms", Value::float(fast, "ms"));
-    ev(e, "nagle_median_ms", Value::float(slow, "ms"));
-    ev(e, "nagle_nodelay_ratio", Value::float(ratio, ""));
-    let mut acks = None;
-    if let (Some(c0), Some(c1), Some(c2)) = (&c0, &c1, &c2) {
-        let key = "TcpExt.DelayedACKs";
-        let (d_fast, d_slow) = (c0.delta(c1, key), c1.delta(c2, key));
-        ev(e, "nodelay_delayed_acks", d_fast);
-        ev(e, "nagle_delayed_acks", d_slow);
-        acks = Some((d_fast, d_slow));
-    }
-    let stalled = ratio > 5.0;
-    let acks_note = acks.map_or(String::new(), |(f, s)| {
+    let key = "TcpExt.DelayedACKs";
+    let delayed_acks = match (&c0, &c1, &c2) {
+        (Some(c0), Some(c1), Some(c2)) => Some((c0.delta(c1, key), c1.delta(c2, key))),
+        _ => None,
+    };
+    Ok(Exchanges {
+        fast: median_ms(nodelay),
+        slow: median_ms(nagle),
+        delayed_acks,
+    })
+}
+
+/// Held when Nagle made the exchange more than 5× slower; nuanced when it did not stall.
+fn verdict(x: &Exchanges) -> Finding {
+    let (fast, slow, ratio) = (x.fast, x.slow, x.ratio());
+    let acks_note = x.delayed_acks.map_or(String::new(), |(f, s)| {
         format!(
             "; the kernel sent {s} delayed ACKs during the Nagle exchanges, {f} with TCP_NODELAY"
         )
     });
-    let (v, summary) = if stalled {
+    if ratio > 5.0 {
         (
             Verdict::Held,
             format!(
@@ -82,6 +115,5 @@ fn measure(ns: Option<&Netns>, e: &mut Evidence) -> Res<Outcome> {
                  ({ratio:.1}×){acks_note}"
             ),
         )
-    };
-    Ok(CLAIM.outcome(v, summary, std::mem::take(e)))
+    }
 }

@@ -1,0 +1,496 @@
+//! What a run measures: the [`Mode`]s, the [`Config`] the CLI fills, the [`Group`]s it expands
+//! to (mode × transport × size, each with its paths) and the checks that refuse a run that
+//! cannot be measured honestly ([`Config::validate`], [`ConfigError`]).
+
+use std::fmt;
+
+use super::paths::{self, PathName, Transport};
+use crate::sys;
+
+/// A measurement mode of the schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Send on one end, receive on the other, one thread: the pure path cost.
+    SameThread,
+    /// Blocking ping-pong against an echo thread; one op = one round trip.
+    Rtt,
+    /// One-way messages from a sender thread, counted at the receiver; one op = one message.
+    Stream,
+    /// `same-thread` in batches of `--batch` messages; `libc-mmsg` sends and receives each batch
+    /// with one `sendmmsg`/`recvmmsg`; one op = one message.
+    Batch,
+    /// Bare syscall cost, no transport: `getppid` and a `recv` failing with `EAGAIN`, inline,
+    /// through C frames, glibc, socklab and rustix ([`super::syscall`]); one op = one call. Not in the
+    /// default run.
+    Syscall,
+}
+
+impl Mode {
+    /// Every mode, in table order.
+    pub const ALL: [Mode; 5] = [
+        Mode::SameThread,
+        Mode::Rtt,
+        Mode::Stream,
+        Mode::Batch,
+        Mode::Syscall,
+    ];
+
+    /// The schema name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::SameThread => "same-thread",
+            Mode::Rtt => "rtt",
+            Mode::Stream => "stream",
+            Mode::Batch => "batch",
+            Mode::Syscall => "syscall",
+        }
+    }
+
+    /// The transports a mode runs on when `--transport` is not given (batching is a datagram
+    /// matter: `sendmmsg` on a stream is one `sendmsg` per message).
+    fn default_transports(self) -> &'static [Transport] {
+        match self {
+            Mode::Batch => &[Transport::Udp, Transport::UnixDgram],
+            Mode::Syscall => &[],
+            _ => &Transport::ALL,
+        }
+    }
+
+    /// Whether the mode can run on `t` (`syscall` has no transport: it makes no groups).
+    fn allows(self, t: Transport) -> bool {
+        match self {
+            Mode::Batch => !t.is_stream(),
+            Mode::Syscall => false,
+            _ => true,
+        }
+    }
+
+    /// The paths a mode runs when `--paths` is not given: every path that has the mode's
+    /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch, `libc-gso` only in stream,
+    /// where it is skipped with a note on transports other than udp).
+    pub fn default_paths(self) -> Vec<PathName> {
+        let mmsg = |p| matches!(p, PathName::LibcMmsg | PathName::CMmsg);
+        PathName::ALL
+            .into_iter()
+            .filter(|&p| self == Mode::Batch || !mmsg(p))
+            .filter(|&p| self == Mode::Stream || p != PathName::LibcGso)
+            .collect()
+    }
+}
+
+named_enum!(Mode, "mode");
+
+/// Where the threads of a run are pinned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pin {
+    /// Every thread on the first allowed CPU: no cross-core wakeups.
+    Same,
+    /// The measuring thread on the first allowed CPU, its peer (echo, sender) on the second.
+    Split,
+    /// No affinity calls: the scheduler decides.
+    None,
+}
+
+impl Pin {
+    /// Every pinning, in `--help` order.
+    pub const ALL: [Pin; 3] = [Pin::Same, Pin::Split, Pin::None];
+
+    /// The flag value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pin::Same => "same",
+            Pin::Split => "split",
+            Pin::None => "none",
+        }
+    }
+}
+
+named_enum!(Pin, "pin mode");
+
+/// The modes of a run without `--mode`.
+pub const DEFAULT_MODES: [Mode; 4] = [Mode::SameThread, Mode::Rtt, Mode::Batch, Mode::Stream];
+
+/// Largest `--batch`: the kernel's `UIO_MAXIOV`, the most messages one `sendmmsg` takes.
+pub const MAX_BATCH: usize = 1024;
+
+/// What to measure. `Default` is the `socklab compare` default run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Modes, in order; empty = [`DEFAULT_MODES`] (each skipped where no transport fits).
+    pub modes: Vec<Mode>,
+    /// Transports; empty = each mode's default.
+    pub transports: Vec<Transport>,
+    /// Message sizes in bytes.
+    pub sizes: Vec<usize>,
+    /// Paths; empty = each mode's default.
+    pub paths: Vec<PathName>,
+    /// Measured operations per path and row.
+    pub iters: u64,
+    /// Unrecorded operations per path before the first round.
+    pub warmup: u64,
+    /// Interleaved rounds the iterations are split into (the bootstrap's unit).
+    pub rounds: usize,
+    /// Thread pinning.
+    pub pin: Pin,
+    /// Messages per batch in `batch` mode.
+    pub batch: usize,
+    /// Hold `/dev/cpu_dma_latency` at 0 during the run.
+    pub dma_latency: bool,
+    /// Count `syscalls_per_op` under strace after the timed run.
+    pub count_syscalls: bool,
+    /// Operations per row in the strace run.
+    pub count_ops: u64,
+    /// Run the Nagle canary (when TCP is measured).
+    pub nagle: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            modes: Vec::new(),
+            transports: Vec::new(),
+            sizes: vec![64],
+            paths: Vec::new(),
+            iters: 20_000,
+            warmup: 2_000,
+            rounds: 50,
+            pin: Pin::Same,
+            batch: 32,
+            dma_latency: false,
+            count_syscalls: true,
+            count_ops: 200,
+            nagle: true,
+        }
+    }
+}
+
+/// One table section: a mode, transport and size, and the paths interleaved in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// The mode.
+    pub mode: Mode,
+    /// The transport.
+    pub transport: Transport,
+    /// Message size in bytes.
+    pub size: usize,
+    /// Paths, `c` first when present.
+    pub paths: Vec<PathName>,
+}
+
+/// `v` without repeats, first occurrence kept: `--mode rtt,rtt` runs rtt once.
+fn merged<T: PartialEq + Copy>(v: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.len());
+    for &x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+impl Config {
+    /// The transports `mode` runs on under this config (repeats merged).
+    fn transports_for(&self, mode: Mode) -> Vec<Transport> {
+        if self.transports.is_empty() {
+            mode.default_transports().to_vec()
+        } else {
+            let t = merged(&self.transports).into_iter();
+            t.filter(|&t| mode.allows(t)).collect()
+        }
+    }
+
+    /// The message sizes, repeats merged, in the order given.
+    pub fn sizes(&self) -> Vec<usize> {
+        merged(&self.sizes)
+    }
+
+    /// The modes of the run: the given ones (repeats merged), or the defaults that have a
+    /// transport.
+    pub fn modes(&self) -> Vec<Mode> {
+        if self.modes.is_empty() {
+            let fits = |m: &Mode| !self.transports_for(*m).is_empty();
+            DEFAULT_MODES.into_iter().filter(fits).collect()
+        } else {
+            merged(&self.modes)
+        }
+    }
+
+    /// The groups of the run, in order: modes × transports × sizes.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut out = Vec::new();
+        for mode in self.modes() {
+            let mut paths = if self.paths.is_empty() {
+                mode.default_paths()
+            } else {
+                self.paths.clone()
+            };
+            paths.sort();
+            paths.dedup();
+            for transport in self.transports_for(mode) {
+                for size in self.sizes() {
+                    out.push(Group {
+                        mode,
+                        transport,
+                        size,
+                        paths: paths.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Checks the flags: every error is one line naming the flag and the allowed values.
+    ///
+    /// # Errors
+    /// `--iters 0`, `--iters` below `--rounds` (a round without samples; one sample per round
+    /// gives a zero-width interval), a size of 0 or over the transport's maximum, `--pin split`
+    /// with fewer than two CPUs, a mode without a transport, a batch outside 1..=1024, a batch
+    /// whose messages do not fit the socket buffers ([`paths::queue_capacity`], probed on
+    /// loopback: a `sendmmsg` would block forever or the receiver would lose datagrams).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check_counts()?;
+        self.check_sizes()?;
+        self.check_batches_fit()?;
+        self.check_pin()
+    }
+
+    /// `--iters`, `--rounds` and `--batch`: each within its range, and samples in every round.
+    fn check_counts(&self) -> Result<(), ConfigError> {
+        if self.iters == 0 {
+            return Err(ConfigError::NoIters);
+        }
+        if self.rounds == 0 || self.count_ops == 0 {
+            return Err(ConfigError::NoRounds);
+        }
+        if self.iters < self.rounds as u64 {
+            return Err(ConfigError::ItersBelowRounds {
+                iters: self.iters,
+                rounds: self.rounds,
+            });
+        }
+        if !(1..=MAX_BATCH).contains(&self.batch) {
+            return Err(ConfigError::BatchOutOfRange(self.batch));
+        }
+        Ok(())
+    }
+
+    /// `--size`: at least one, and each within every transport's range; every mode (but
+    /// `syscall`) has a transport it can run on.
+    fn check_sizes(&self) -> Result<(), ConfigError> {
+        if self.sizes.is_empty() {
+            return Err(ConfigError::NoSize);
+        }
+        for mode in self.modes().into_iter().filter(|&m| m != Mode::Syscall) {
+            let transports = self.transports_for(mode);
+            if transports.is_empty() {
+                return Err(ConfigError::NoTransport(mode));
+            }
+            for transport in transports {
+                for &size in &self.sizes {
+                    if size == 0 || size > transport.max_size() {
+                        return Err(ConfigError::SizeOutOfRange { size, transport });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a batch group whose `--batch` messages of `--size` bytes a fresh pair cannot
+    /// queue (probed with [`paths::queue_capacity`]), when a path of the group sends the batch
+    /// before receiving it (`libc-mmsg`, `c-mmsg`).
+    fn check_batches_fit(&self) -> Result<(), ConfigError> {
+        let queues = |g: &Group| {
+            g.mode == Mode::Batch
+                && g.paths
+                    .iter()
+                    .any(|p| matches!(p, PathName::LibcMmsg | PathName::CMmsg))
+        };
+        for g in self.groups().iter().filter(|g| queues(g)) {
+            let (transport, size, batch) = (g.transport, g.size, self.batch);
+            let fit = paths::queue_capacity(transport, size, batch)
+                .map_err(|source| ConfigError::BatchProbe { transport, source })?;
+            if fit < batch {
+                return Err(ConfigError::BatchDoesNotFit {
+                    batch,
+                    size,
+                    transport,
+                    fit,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `--pin split` needs two CPUs this process may use.
+    fn check_pin(&self) -> Result<(), ConfigError> {
+        if self.pin == Pin::Split {
+            let cpus = sys::sched_getaffinity(0).map_or(1, |s| s.count());
+            if cpus < 2 {
+                return Err(ConfigError::SplitNeedsTwoCpus { cpus });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why [`Config::validate`] refuses a run: each prints as one line naming the flag and the
+/// allowed values (`--iters: must be at least 1`), as the CLI shows it with exit code 2.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `--iters 0`.
+    NoIters,
+    /// `--rounds 0` (or no operations per row for the strace count).
+    NoRounds,
+    /// Fewer iterations than rounds: a round without samples.
+    ItersBelowRounds {
+        /// `--iters`.
+        iters: u64,
+        /// `--rounds`.
+        rounds: usize,
+    },
+    /// `--batch` outside `1..=`[`MAX_BATCH`].
+    BatchOutOfRange(usize),
+    /// No `--size` at all.
+    NoSize,
+    /// A mode with no transport it can run on (`batch` given only stream transports).
+    NoTransport(Mode),
+    /// A size of 0, or above the transport's maximum ([`Transport::max_size`]).
+    SizeOutOfRange {
+        /// The size given.
+        size: usize,
+        /// The transport it does not fit.
+        transport: Transport,
+    },
+    /// Probing how many messages the socket buffers queue failed.
+    BatchProbe {
+        /// The transport probed.
+        transport: Transport,
+        /// The failing call.
+        source: sys::Error,
+    },
+    /// `--batch` messages of `--size` bytes do not fit the socket buffers: `sendmmsg` would
+    /// block or the receiver would lose datagrams.
+    BatchDoesNotFit {
+        /// `--batch`.
+        batch: usize,
+        /// `--size`.
+        size: usize,
+        /// The transport.
+        transport: Transport,
+        /// How many did queue before the receiver read.
+        fit: usize,
+    },
+    /// `--pin split` where this process may use fewer than two CPUs.
+    SplitNeedsTwoCpus {
+        /// The CPUs it may use.
+        cpus: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NoIters => f.write_str("--iters: must be at least 1"),
+            ConfigError::NoRounds => f.write_str("--rounds: must be at least 1"),
+            ConfigError::ItersBelowRounds { iters, rounds } => write!(
+                f,
+                "--iters: {iters} is below --rounds {rounds}: every interleaved round needs \
+                 samples (raise --iters or lower --rounds)"
+            ),
+            ConfigError::BatchOutOfRange(batch) => write!(
+                f,
+                "--batch: {batch} is out of range (allowed: 1..={MAX_BATCH})"
+            ),
+            ConfigError::NoSize => f.write_str("--size: give at least one value"),
+            ConfigError::NoTransport(mode) => write!(
+                f,
+                "--transport: mode {mode} needs a datagram transport (allowed: udp, unixdgram)"
+            ),
+            ConfigError::SizeOutOfRange { size, transport } => write!(
+                f,
+                "--size: {size} is out of range for {transport} (allowed: 1..={} for \
+                 datagrams, 1..={} for streams)",
+                paths::MAX_DATAGRAM,
+                paths::MAX_STREAM
+            ),
+            ConfigError::BatchProbe { transport, source } => {
+                write!(
+                    f,
+                    "--batch: probing the {transport} socket buffers: {source}"
+                )
+            }
+            ConfigError::BatchDoesNotFit {
+                batch,
+                size,
+                transport,
+                fit,
+            } => write!(
+                f,
+                "--batch: {batch} messages of {size} B do not fit the {transport} socket \
+                 buffers (only {fit} queue before the receiver reads; sendmmsg would block or \
+                 datagrams be lost): lower --batch or --size, or raise \
+                 net.core.wmem_max/rmem_max"
+            ),
+            ConfigError::SplitNeedsTwoCpus { cpus } => write!(
+                f,
+                "--pin: split needs 2 CPUs, this process may use {cpus} (allowed: same, none)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::BatchProbe { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_groups_are_valid() {
+        let cfg = Config::default();
+        cfg.validate().unwrap();
+        let groups = cfg.groups();
+        assert!(
+            groups.iter().all(|g| g.paths[0] == PathName::C),
+            "c first in every mode"
+        );
+        assert!(groups
+            .iter()
+            .all(|g| g.mode != Mode::Batch || !g.transport.is_stream()));
+    }
+
+    #[test]
+    fn bad_flags_name_the_flag() {
+        let bad = |f: fn(&mut Config)| {
+            let mut c = Config::default();
+            f(&mut c);
+            c.validate().unwrap_err().to_string()
+        };
+        assert!(bad(|c| c.iters = 0).starts_with("--iters"));
+        assert!(bad(|c| c.sizes = vec![0]).starts_with("--size"));
+        assert!(bad(|c| c.sizes = vec![65_508]).starts_with("--size"));
+        assert!(bad(|c| c.batch = 0).starts_with("--batch"));
+        let tcp_batch = |c: &mut Config| {
+            c.modes = vec![Mode::Batch];
+            c.transports = vec![Transport::Tcp];
+        };
+        assert!(bad(tcp_batch).starts_with("--transport"));
+        let tcp_only = Config {
+            transports: vec![Transport::Tcp],
+            sizes: vec![65_536],
+            ..Config::default()
+        };
+        tcp_only.validate().unwrap();
+        assert!(!tcp_only.modes().contains(&Mode::Batch));
+    }
+}

@@ -1,0 +1,129 @@
+//! [`PathName`]: the schema's path names (`c`, `libc-*`, `std`, …), which C loop is each path's
+//! twin, and which file of this folder implements each family.
+
+use super::Transport;
+
+/// A path name of the schema (`docs/compare-schema.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathName {
+    /// The C floor: `c/pingpong.c`'s `write()`/`read()` loops, linked in-process.
+    C,
+    /// The C twin of `libc-send-recv`: `c/twins.c`'s loops with `send()`/`recv()`.
+    CSendRecv,
+    /// The C twin of `libc-sendto-recvfrom`: `sendto()` to the same address / `recvfrom()`.
+    CSendtoRecvfrom,
+    /// The C twin of `libc-sendmsg-recvmsg`: `sendmsg()`/`recvmsg()` with one iovec.
+    CSendmsgRecvmsg,
+    /// The C twin of `libc-mmsg`: `sendmmsg()`/`recvmmsg()` over headers built once.
+    CMmsg,
+    /// The physical floor: the `c` loop with the `syscall` instruction inline (x86_64 only), timed
+    /// in C in same-thread, rtt and batch mode so that no function frame spans a syscall.
+    CInline,
+    /// [`sys::write`](crate::sys::write) / [`sys::read`](crate::sys::read).
+    LibcReadWrite,
+    /// [`sys::send`](crate::sys::send) / [`sys::recv`](crate::sys::recv) with flags 0.
+    LibcSendRecv,
+    /// [`sys::sendto`](crate::sys::sendto) / [`sys::recvfrom`](crate::sys::recvfrom): the peer address on UDP (as an unconnected C server
+    /// would send), a zero-length address elsewhere (connected sockets refuse one).
+    LibcSendtoRecvfrom,
+    /// `sendmsg(2)` / `recvmsg(2)` with one iovec through `socklab::sys`.
+    LibcSendmsgRecvmsg,
+    /// `sendmmsg(2)` / `recvmmsg(2)` through `socklab::sys`: `n` messages per call.
+    LibcMmsg,
+    /// UDP GSO/GRO (stream mode, UDP only): the sender hands the kernel up to [`GSO_SEGMENTS`](super::GSO_SEGMENTS)
+    /// datagrams per `sendmsg` with a `UDP_SEGMENT` cmsg; the receiver, with `UDP_GRO` on, gets
+    /// them coalesced in one `recvmsg` whose `UDP_GRO` cmsg gives the segment size.
+    LibcGso,
+    /// std: `TcpStream`/`UnixStream` `Read`/`Write`, `UdpSocket`/`UnixDatagram` `send`/`recv`.
+    Std,
+    /// `nix::sys::socket::{send, recv}`.
+    Nix,
+    /// `socket2::Socket` `send` / `Read::read` (its `recv`).
+    Socket2,
+    /// `rustix::net::{send, recv}`.
+    Rustix,
+}
+
+impl PathName {
+    /// Every path, in table order (`c` first: every ratio is to it).
+    pub const ALL: [PathName; 16] = [
+        PathName::C,
+        PathName::CSendRecv,
+        PathName::CSendtoRecvfrom,
+        PathName::CSendmsgRecvmsg,
+        PathName::CMmsg,
+        PathName::CInline,
+        PathName::LibcReadWrite,
+        PathName::LibcSendRecv,
+        PathName::LibcSendtoRecvfrom,
+        PathName::LibcSendmsgRecvmsg,
+        PathName::LibcMmsg,
+        PathName::LibcGso,
+        PathName::Std,
+        PathName::Nix,
+        PathName::Socket2,
+        PathName::Rustix,
+    ];
+
+    /// The schema name (`c`, `libc-read-write`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            PathName::C => "c",
+            PathName::CSendRecv => "c-send-recv",
+            PathName::CSendtoRecvfrom => "c-sendto-recvfrom",
+            PathName::CSendmsgRecvmsg => "c-sendmsg-recvmsg",
+            PathName::CMmsg => "c-mmsg",
+            PathName::CInline => "c-inline",
+            PathName::LibcReadWrite => "libc-read-write",
+            PathName::LibcSendRecv => "libc-send-recv",
+            PathName::LibcSendtoRecvfrom => "libc-sendto-recvfrom",
+            PathName::LibcSendmsgRecvmsg => "libc-sendmsg-recvmsg",
+            PathName::LibcMmsg => "libc-mmsg",
+            PathName::LibcGso => "libc-gso",
+            PathName::Std => "std",
+            PathName::Nix => "nix",
+            PathName::Socket2 => "socket2",
+            PathName::Rustix => "rustix",
+        }
+    }
+
+    /// Whether this is one of the C loops (`c`, its twins, `c-inline`).
+    pub fn is_c(self) -> bool {
+        matches!(
+            self,
+            PathName::C
+                | PathName::CSendRecv
+                | PathName::CSendtoRecvfrom
+                | PathName::CSendmsgRecvmsg
+                | PathName::CMmsg
+                | PathName::CInline
+        )
+    }
+
+    /// The C loop making the same syscalls as this path on `transport` (`ratio_to_twin`): each
+    /// `libc-*` path's `c-*` twin; std, nix, socket2 and rustix make `sendto`/`recvfrom` with
+    /// no address (send/recv), so `c-send-recv`, except std's `UnixDatagram::send`, which is
+    /// `write(2)` and has no twin. A C loop is its own twin; `None` where no C loop matches.
+    pub fn twin(self, transport: Transport) -> Option<PathName> {
+        Some(match self {
+            p if p.is_c() => p,
+            PathName::LibcReadWrite => PathName::C,
+            PathName::LibcSendRecv | PathName::Nix | PathName::Socket2 | PathName::Rustix => {
+                PathName::CSendRecv
+            }
+            PathName::Std if transport != Transport::UnixDgram => PathName::CSendRecv,
+            PathName::LibcSendtoRecvfrom => PathName::CSendtoRecvfrom,
+            PathName::LibcSendmsgRecvmsg => PathName::CSendmsgRecvmsg,
+            PathName::LibcMmsg => PathName::CMmsg,
+            _ => return None,
+        })
+    }
+
+    /// The space-separated list of every name, for error messages.
+    pub fn all_names() -> String {
+        let names: Vec<_> = PathName::ALL.iter().map(|p| p.name()).collect();
+        names.join(", ")
+    }
+}
+
+named_enum!(PathName, "path");

@@ -1,0 +1,170 @@
+//! [`run`]: one `socklab compare` run — its set-up, every group measured by the executor
+//! ([`super::harness`]) in the order the scheduler ([`super::schedule`]) gives, the rows, then
+//! what runs unpinned after the groups: the Nagle canary, the harness overhead, the strace count.
+
+use std::io;
+
+use super::config::{Config, Mode};
+use super::env::{self, DmaLatency, Env};
+use super::harness::{self, Cpus, Pinned, TraceOff};
+use super::paths::Transport;
+use super::schedule::Schedule;
+use super::syscall::{self, SyscallRow};
+use super::{canary, count, note_once, rows, Error, Nagle, Report, Row};
+
+/// What the groups of a run produced so far: their rows and the notes for the table.
+#[derive(Default)]
+struct Collected {
+    rows: Vec<Row>,
+    notes: Vec<String>,
+}
+
+/// Runs `cfg`: every group's paths interleaved round by round, then the Nagle canary, the
+/// harness overhead and (unless disabled) the strace count. `progress` gets one status line at
+/// a time (with an ETA).
+///
+/// # Errors
+/// A setup or measurement error: [`Error::Io`] from a path, [`Error::Sys`] from pinning or the
+/// canary, [`Error::Config`] for `--pin split` on one CPU.
+pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Report, Error> {
+    let dma = hold_dma_latency(cfg, progress);
+    let mut environment = capture_env(cfg, dma.is_some());
+    let pinned = Pinned::main_thread(cfg.pin)?;
+    let steal0 = env::steal_ticks();
+    let plan = Schedule::new(cfg);
+    let mut out = Collected::default();
+    for gi in 0..plan.groups().len() {
+        measure_group(&plan, gi, cfg, pinned.cpus, progress, &mut out)?;
+    }
+    let syscall_rows = syscall_mode(cfg, progress, &mut out.notes)?;
+    progress("\n");
+    // The canary and the strace child need no pinning: give the thread its CPUs back.
+    pinned.release()?;
+    environment.cpu_steal_pct = env::steal_pct(steal0, env::steal_ticks());
+    drop(dma);
+    let nagle = nagle_canary(cfg, &plan, progress)?;
+    let overhead_ns = harness::harness_overhead_ns();
+    count_syscalls(cfg, &mut out, progress);
+    Ok(Report {
+        env: environment,
+        rows: out.rows,
+        nagle,
+        overhead_ns,
+        notes: out.notes,
+        syscall_rows,
+    })
+}
+
+/// `--dma-latency`: holds `/dev/cpu_dma_latency` at 0 for the run, or says why not and goes on.
+fn hold_dma_latency(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Option<DmaLatency> {
+    if !cfg.dma_latency {
+        return None;
+    }
+    match DmaLatency::hold_zero() {
+        Ok(h) => Some(h),
+        Err(e) => {
+            progress(&format!(
+                "--dma-latency: /dev/cpu_dma_latency not set: {e}\n"
+            ));
+            None
+        }
+    }
+}
+
+/// The environment block, with a word on the call log when it is on.
+fn capture_env(cfg: &Config, dma_held: bool) -> Env {
+    let mut environment = Env::capture(cfg.pin.name(), dma_held.then_some(0));
+    if TraceOff::tracing() {
+        environment.trace = Some(
+            "on (SOCKLAB_TRACE or --trace): the setup calls are logged; switched off for the \
+             measured loops (warm-up and rounds) and the strace count child, whose timings and \
+             counts it would inflate"
+                .into(),
+        );
+    }
+    environment
+}
+
+/// Group number `gi` of the plan: its slots made (paths that cannot run it skipped with a
+/// note), measured, turned into rows, finished.
+fn measure_group(
+    plan: &Schedule<'_>,
+    gi: usize,
+    cfg: &Config,
+    cpus: Cpus,
+    progress: &mut dyn FnMut(&str),
+    out: &mut Collected,
+) -> Result<(), Error> {
+    let group = &plan.groups()[gi];
+    let mut slots = harness::slots(group, cfg.batch, cpus, &mut out.notes)?;
+    if let Some(note) = rows::no_c_note(group, &slots) {
+        note_once(&mut out.notes, note);
+    }
+    measure_rounds(plan, gi, &mut slots, cfg.warmup, progress)?;
+    out.rows.extend(rows::group_rows(group, cfg, &slots));
+    out.notes.extend(rows::gro_notes(group, &slots));
+    harness::finish(slots)?;
+    Ok(())
+}
+
+/// The measured loops of group `gi`, with the call log off: the warm-up, then each round in
+/// the scheduler's order, its status line first.
+fn measure_rounds(
+    plan: &Schedule<'_>,
+    gi: usize,
+    slots: &mut [harness::Slot],
+    warmup: u64,
+    progress: &mut dyn FnMut(&str),
+) -> io::Result<()> {
+    let _trace_off = TraceOff::new();
+    harness::warm_up(slots, warmup)?;
+    for round in plan.rounds(&plan.groups()[gi]) {
+        progress(&plan.status(gi, round));
+        harness::run_round(slots, round)?;
+    }
+    Ok(())
+}
+
+/// `--mode syscall`'s rows, measured with the call log off (none without that mode).
+fn syscall_mode(
+    cfg: &Config,
+    progress: &mut dyn FnMut(&str),
+    notes: &mut Vec<String>,
+) -> Result<Vec<SyscallRow>, Error> {
+    if !cfg.modes().contains(&Mode::Syscall) {
+        return Ok(Vec::new());
+    }
+    let _trace_off = TraceOff::new();
+    syscall::run(cfg, progress, notes)
+}
+
+/// The Nagle canary, when enabled and TCP was measured.
+fn nagle_canary(
+    cfg: &Config,
+    plan: &Schedule<'_>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Option<Nagle>, Error> {
+    let tcp = plan.groups().iter().any(|g| g.transport == Transport::Tcp);
+    if !(cfg.nagle && tcp) {
+        return Ok(None);
+    }
+    progress("nagle canary (write-write-read on TCP, with and without TCP_NODELAY)…\n");
+    canary::nagle_canary(canary::NAGLE_ITERS).map(Some)
+}
+
+/// `syscalls_per_op` and `calls` of every row, counted under strace unless disabled; a count
+/// that could not be made leaves them null and says why in a note.
+fn count_syscalls(cfg: &Config, out: &mut Collected, progress: &mut dyn FnMut(&str)) {
+    if !cfg.count_syscalls {
+        return;
+    }
+    progress("counting syscalls per op under strace…\n");
+    match count::count(cfg) {
+        Ok(counts) => count::apply(&mut out.rows, &counts),
+        Err(why) => {
+            progress(&format!("syscalls_per_op: null: {why}\n"));
+            out.notes
+                .push(format!("syscalls_per_op not counted: {why}"));
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The scheduler of a run: which group is measured when, how each path's operations are split
+//! into interleaved rounds, the order the paths take their turns in, and the progress line with
+//! its ETA. It decides and the executor ([`super::harness`]) runs, as hyperfine's scheduler
+//! drives its executor; nothing here touches a socket.
+
+use std::time::Instant;
+
+use super::{Config, Group, Mode};
+
+/// Batches of `n` messages that cover `k` messages.
+pub fn batches(k: u64, n: usize) -> u64 {
+    k.div_ceil(n as u64)
+}
+
+/// Operations of round `r` of `rounds` when `total` are split evenly (the first rounds take the
+/// rest).
+pub fn round_ops(total: u64, rounds: usize, r: usize) -> u64 {
+    let rounds = rounds as u64;
+    total / rounds + u64::from((r as u64) < total % rounds)
+}
+
+/// Operations every path of a `mode` group runs in round `r`: `--iters` split evenly over the
+/// rounds. Batch mode splits whole batches, so the total stays `--iters` rounded up to one
+/// batch.
+pub fn ops_in_round(cfg: &Config, mode: Mode, r: usize) -> u64 {
+    match mode {
+        Mode::Batch => {
+            let n = cfg.batch as u64;
+            round_ops(batches(cfg.iters, cfg.batch), cfg.rounds, r) * n
+        }
+        _ => round_ops(cfg.iters, cfg.rounds, r),
+    }
+}
+
+/// One interleaved round of a group: every path runs `ops` operations, in [`Round::order`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Round {
+    /// The round's index, from 0.
+    pub index: usize,
+    /// Operations each path runs in it.
+    pub ops: u64,
+}
+
+impl Round {
+    /// The turns of `n` paths in this round: every path once (ABCD), each round starting one
+    /// path later (BCDA…), so neither drift nor going first after a switch favours a path.
+    pub fn order(self, n: usize) -> impl Iterator<Item = usize> {
+        (0..n).map(move |i| (self.index + i) % n)
+    }
+}
+
+/// The plan of a run: its groups in order, each measured in `cfg.rounds` rounds, and the clock
+/// its ETA counts from (started when the plan is made, just before the first group).
+pub struct Schedule<'a> {
+    cfg: &'a Config,
+    groups: Vec<Group>,
+    started: Instant,
+}
+
+impl<'a> Schedule<'a> {
+    /// The plan of `cfg`: [`Config::groups`], in order; the ETA clock starts now.
+    pub fn new(cfg: &'a Config) -> Schedule<'a> {
+        Schedule {
+            cfg,
+            groups: cfg.groups(),
+            started: Instant::now(),
+        }
+    }
+
+    /// The groups, in the order they run.
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+
+    /// The rounds of `group`, in order.
+    pub fn rounds(&self, group: &Group) -> impl Iterator<Item = Round> + '_ {
+        let (cfg, mode) = (self.cfg, group.mode);
+        (0..cfg.rounds).map(move |index| Round {
+            index,
+            ops: ops_in_round(cfg, mode, index),
+        })
+    }
+
+    /// The progress line before round `round` of group number `gi`:
+    /// `[2/7] rtt udp 64B round 3/50 ETA 12s`, padded to overwrite a longer line.
+    pub fn status(&self, gi: usize, round: Round) -> String {
+        let group = &self.groups[gi];
+        format!(
+            "[{}/{}] {} {} {}B round {}/{} ETA {}   ",
+            gi + 1,
+            self.groups.len(),
+            group.mode,
+            group.transport,
+            group.size,
+            round.index + 1,
+            self.cfg.rounds,
+            self.eta(gi * self.cfg.rounds + round.index)
+        )
+    }
+
+    /// The time left after `done` of all group rounds, at the pace so far (`?` before the
+    /// first).
+    fn eta(&self, done: usize) -> String {
+        if done == 0 {
+            return String::from("?");
+        }
+        let total = self.groups.len() * self.cfg.rounds;
+        let per = self.started.elapsed().as_secs_f64() / done as f64;
+        format!("{:.0}s", per * (total - done) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_split_all_ops() {
+        for (total, rounds) in [(10, 3), (200, 20), (5, 20), (1, 1)] {
+            let sum: u64 = (0..rounds).map(|r| round_ops(total, rounds, r)).sum();
+            assert_eq!(sum, total);
+        }
+    }
+
+    #[test]
+    fn batch_rounds_are_whole_batches() {
+        let cfg = Config {
+            iters: 100,
+            rounds: 3,
+            batch: 32,
+            ..Config::default()
+        };
+        let ops: Vec<u64> = (0..3).map(|r| ops_in_round(&cfg, Mode::Batch, r)).collect();
+        assert_eq!(ops, [64, 32, 32], "4 batches of 32 cover 100 messages");
+        let ops: Vec<u64> = (0..3).map(|r| ops_in_round(&cfg, Mode::Rtt, r)).collect();
+        assert_eq!(ops, [34, 33, 33]);
+    }
+
+    #[test]
+    fn every_path_takes_one_turn_per_round_each_round_starting_later() {
+        let order = |index| Round { index, ops: 1 }.order(4).collect::<Vec<_>>();
+        assert_eq!(order(0), [0, 1, 2, 3]);
+        assert_eq!(order(1), [1, 2, 3, 0]);
+        assert_eq!(order(5), [1, 2, 3, 0]);
+    }
+
+    #[test]
+    fn the_status_line_names_the_group_and_round() {
+        let cfg = Config {
+            rounds: 4,
+            ..Config::default()
+        };
+        let plan = Schedule::new(&cfg);
+        let first = plan.rounds(&plan.groups()[0]).next().unwrap();
+        let g = &plan.groups()[0];
+        assert_eq!(
+            plan.status(0, first),
+            format!(
+                "[1/{}] {} {} {}B round 1/4 ETA ?   ",
+                plan.groups().len(),
+                g.mode,
+                g.transport,
+                g.size
+            )
+        );
+    }
+}
