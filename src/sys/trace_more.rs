@@ -35,7 +35,7 @@ fn set_arg(b: &Option<Vec<u8>>, nfds: c_int) -> String {
         .map_or_else(|| fmt::ptr(0), |b| fmt::fd_set(b, nfds))
 }
 
-/// Before select(2): the sets and the timeout (as pselect6's timespec).
+/// Before select(2): the sets and the timeout (as the timespec glibc passes pselect6).
 ///
 /// # Safety
 /// As for `raw::select`.
@@ -47,7 +47,7 @@ pub(crate) unsafe fn select_pre(
     // SAFETY: per the caller.
     let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
     // SAFETY: per the caller, `timeout` is NULL or readable.
-    let t = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_usec * 1000));
+    let t = unsafe { get(timeout) }.map(|t| fmt::select_timeval(t.tv_sec, t.tv_usec));
     (s, t)
 }
 
@@ -102,7 +102,7 @@ pub(crate) unsafe fn select(
         // SAFETY: per the caller; the kernel rewrote the sets.
         let after = sets.map(|p| unsafe { set_bytes(p, nfds) });
         // SAFETY: `timeout` is NULL or readable.
-        let left = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_usec * 1000));
+        let left = unsafe { get(timeout) }.map(|t| fmt::select_left(t.tv_sec, t.tv_usec));
         fmt::select_ret(ret, nfds, &after, left)
     });
     fmt::line_with("pselect6", &args, ret as i64, e, ok)
