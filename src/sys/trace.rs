@@ -82,6 +82,9 @@ mod imp {
     /// The cold path of `traced!`: decides where the line goes, makes the call (timed if asked),
     /// reads errno at once, formats and delivers the line, then puts errno back as the call left
     /// it (writing to stderr may change it; callers read it after the raw fn returns).
+    ///
+    /// A call made while this thread is already inside the hook — from a signal handler that
+    /// interrupted a traced call — is made bare: no line, no lock, no allocation.
     #[cold]
     #[inline(never)]
     pub(crate) fn call<P, R: Copy>(
@@ -89,6 +92,9 @@ mod imp {
         call: impl FnOnce() -> R,
         line: impl FnOnce(P, R, Errno) -> String,
     ) -> R {
+        let Some(_inside) = hook::enter() else {
+            return call();
+        };
         let Some(sink) = hook::sink() else {
             return call();
         };
