@@ -673,7 +673,9 @@ pub(crate) fn cpu_mask(bytes: &[u8]) -> String {
 /// are the set's bytes (bit `fd % 8` of byte `fd / 8`, as glibc's long words lay out on a
 /// little-endian machine).
 pub(crate) fn fd_set(bytes: &[u8], nfds: i32) -> String {
-    let fds: Vec<String> = (0..nfds.max(0) as usize)
+    // Only the bits `bytes` holds: nfds may be INT_MAX (the kernel caps it at the fd table).
+    let bits = (nfds.max(0) as usize).min(bytes.len() * 8);
+    let fds: Vec<String> = (0..bits)
         .filter(|fd| bytes.get(fd / 8).is_some_and(|b| b >> (fd % 8) & 1 == 1))
         .map(|fd| fd.to_string())
         .collect();

@@ -172,7 +172,7 @@ mod imp {
     ///
     /// # Safety
     /// A non-NULL `p` is readable for `n` `T`s.
-    unsafe fn read_array<T: Copy>(p: *const T, n: usize) -> Vec<T> {
+    pub(crate) unsafe fn read_array<T: Copy>(p: *const T, n: usize) -> Vec<T> {
         if p.is_null() {
             return Vec::new();
         }
@@ -384,7 +384,7 @@ mod imp {
             ret: c_int,
             e: Errno,
         ) -> String {
-            let pair = if ret == 0 {
+            let pair = if ret == 0 && !sv.is_null() {
                 // SAFETY: socketpair succeeded, so it wrote two ints at `sv` (valid for both,
                 // raw::socketpair's contract). Read unaligned: the kernel needs no alignment,
                 // and the contract does not promise it.

@@ -10,7 +10,7 @@ use std::slice;
 use libc::{epoll_event, fd_set, sigset_t, timespec, timeval};
 
 use super::fmt;
-use super::trace::get;
+use super::trace::{get, read_array};
 use super::Errno;
 
 /// The first `(nfds + 7) / 8` bytes of a set (at most an `fd_set`), or `None` for NULL.
@@ -147,12 +147,18 @@ pub(crate) unsafe fn epoll_wait(
     let evs = if ret < 0 || events.is_null() {
         fmt::ptr(events as usize)
     } else {
-        // SAFETY: the kernel wrote the first `ret` events.
-        let got = unsafe { slice::from_raw_parts(events, ret as usize) };
-        let items: Vec<String> = got
+        // The kernel writes at most `max` events; the line shows 32 and `...` (strace's -s 32).
+        let n = (ret as usize).min(max.max(0) as usize);
+        // SAFETY: the kernel wrote the first `n` (<= ret) events; read unaligned, by value.
+        let got = unsafe { read_array(events, n.min(33)) };
+        let mut items: Vec<String> = got
             .iter()
+            .take(32)
             .map(|ev| fmt::epoll_event(ev.events, ev.u64))
             .collect();
+        if n > 32 {
+            items.push("...".to_string());
+        }
         format!("[{}]", items.join(", "))
     };
     let mut args = vec![ep.to_string(), evs, max.to_string(), timeout.to_string()];
