@@ -5,6 +5,12 @@
 //! [`Errno::last`](super::Errno::last)). Nothing is added: no `SOCK_CLOEXEC`, no `MSG_NOSIGNAL`,
 //! no EINTR retry. The safe functions in [`socklab::sys`](super) are built on these.
 //!
+//! Async-signal safety: a call C lists as async-signal-safe (write(2), send(2)…) stays so here
+//! with the log off or without the `trace` feature. With the log on, a call in a signal handler
+//! that interrupted a traced call on the same thread is made untraced (no lock, no allocation);
+//! one that interrupted anything else builds its line on the heap, unless the handler wraps it
+//! in `socklab::trace::untraced` (see the trace module's "Signal handlers").
+//!
 //! ```
 //! use socklab::sys::{raw, Errno};
 //! // shutdown(fd, -1): only the raw layer can pass a `how` that is not SHUT_RD/WR/RDWR.

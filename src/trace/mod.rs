@@ -18,7 +18,7 @@
 //! - The log holds the first 32 bytes of every buffer, so its file is private: created with mode
 //!   0600, opened with `O_NOFOLLOW` (a symlink at the path is refused, dangling or not) and
 //!   `O_CLOEXEC`, and appended to only if it is a regular file owned by the process's effective
-//!   user. A path refused, or that cannot be opened, is reported in one line on stderr and the
+//!   user (an existing file keeps its mode). A path refused, or that cannot be opened, is reported in one line on stderr and the
 //!   log goes to stderr instead; a value socklab does not take is reported and the log stays
 //!   off. Reports are one write(2) to fd 2 whose failure is ignored (a closed stderr changes
 //!   nothing).
@@ -47,6 +47,14 @@
 //! pointer, where strace prints the buffer's stale contents. To tell the two apart the hook makes
 //! one untraced `getsockopt(fd, SOL_SOCKET, SO_TYPE)` per `MSG_TRUNC` receive, which strace run
 //! on a traced program will show.
+//!
+//! An option value that is a C struct with padding is read field by field, as strace prints it
+//! (`{len=1, filter=0x…}` for `SO_ATTACH_FILTER`, `{gr_interface=if_nametoindex("lo"),
+//! gr_group={…}}` for `MCAST_JOIN_GROUP`), or shown as its pointer (the source-filter multicast
+//! structs, which strace dumps), never dumped with its padding. Naming an interface index costs
+//! one if_indextoname(3), whose `socket`/`ioctl`/`close` strace will show. select(2)'s timeout is
+//! shown as the timespec glibc hands the pselect6 syscall (2.5 s of `tv_usec` carried into
+//! `tv_sec`); a timeval glibc refuses with `EINVAL` before any syscall is shown as given.
 //!
 //! # Cost
 //! When off, each call pays one relaxed atomic load and a branch that is never taken; the log is
