@@ -8,12 +8,30 @@
 //! network lost it: the peer retransmits. No privilege is needed to filter one's own UDP or Unix
 //! socket; Linux 6.18 answers `EPERM` for a TCP socket unless the caller has `CAP_NET_ADMIN`.
 
-use std::mem::size_of;
+use std::mem::{align_of, offset_of, size_of};
 use std::os::fd::{AsFd, AsRawFd};
 
 use libc::{sock_filter, sock_fprog};
 
 use super::{cvt, raw, Errno, Error, Result};
+
+/// `struct sock_fprog` with its padding spelled as a field, so every byte handed to the kernel
+/// (and read by the trace) is initialised. A `sock_fprog` literal leaves the bytes between `len`
+/// and `filter` uninitialised, and so would a zeroed one once moved: a typed copy of a struct
+/// does not keep its padding.
+#[repr(C)]
+struct SockFprog {
+    len: u16,
+    pad: [u8; align_of::<*const sock_filter>() - size_of::<u16>()],
+    filter: *const sock_filter,
+}
+
+const _: () = assert!(
+    size_of::<SockFprog>() == size_of::<sock_fprog>()
+        && align_of::<SockFprog>() == align_of::<sock_fprog>()
+        && offset_of!(SockFprog, len) == offset_of!(sock_fprog, len)
+        && offset_of!(SockFprog, filter) == offset_of!(sock_fprog, filter)
+);
 
 /// `setsockopt(sockfd, SOL_SOCKET, SO_ATTACH_FILTER, &{len, filter}, sizeof(struct sock_fprog))`
 /// — socket(7), filter(2) in BSD terms.
@@ -54,13 +72,15 @@ pub fn attach_filter(sockfd: impl AsFd, prog: &[sock_filter]) -> Result<()> {
         return Err(Error::new(Errno::EINVAL, "setsockopt", args())
             .with_note("a classic BPF program has at most BPF_MAXINSNS (4096) instructions"));
     };
-    let fprog = sock_fprog {
+    let fprog = SockFprog {
         len,
-        filter: prog.as_ptr().cast_mut(),
+        pad: [0; align_of::<*const sock_filter>() - size_of::<u16>()],
+        filter: prog.as_ptr(),
     };
-    let p: *const sock_fprog = &fprog;
-    // SAFETY: `p` points to a live sock_fprog, readable for its size; its `filter` points to
-    // `len` readable instructions (the slice), which the kernel only reads and copies.
+    let p: *const SockFprog = &fprog;
+    // SAFETY: `p` points to a live SockFprog, laid out as a sock_fprog (the assertion above)
+    // and initialised in all its bytes; its `filter` points to `len` readable instructions (the
+    // slice), which the kernel only reads and copies.
     let rc = unsafe {
         raw::setsockopt(
             fd,

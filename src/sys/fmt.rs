@@ -284,8 +284,64 @@ fn linger(bytes: &[u8]) -> String {
     )
 }
 
+/// An option value that is a C struct with padding, which the hook must not read as bytes: it
+/// reads the fields ([`sock_fprog`], [`group_req`]) or prints the pointer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Padded {
+    /// `struct sock_fprog`: `unsigned short len`, padding, `struct sock_filter *filter`.
+    Fprog,
+    /// `struct group_req`: `uint32_t gr_interface`, padding, `struct sockaddr_storage gr_group`.
+    GroupReq,
+    /// A padded struct the log does not decode (`group_source_req`, `group_filter`, the
+    /// `sock_fprog` or int of `PACKET_FANOUT_DATA`): its pointer. strace dumps these as bytes.
+    Pointer,
+}
+
+/// Whether setsockopt's value for `(level, name)` is a struct with padding, and which.
+pub(crate) fn padded_option(level: i32, name: i32) -> Option<Padded> {
+    use libc::*;
+    match (level, name) {
+        (SOL_SOCKET, SO_ATTACH_FILTER | SO_ATTACH_REUSEPORT_CBPF) => Some(Padded::Fprog),
+        (SOL_IP | SOL_IPV6, MCAST_JOIN_GROUP | MCAST_LEAVE_GROUP) => Some(Padded::GroupReq),
+        (
+            SOL_IP | SOL_IPV6,
+            MCAST_BLOCK_SOURCE
+            | MCAST_UNBLOCK_SOURCE
+            | MCAST_JOIN_SOURCE_GROUP
+            | MCAST_LEAVE_SOURCE_GROUP
+            | MCAST_MSFILTER,
+        ) => Some(Padded::Pointer),
+        (SOL_PACKET, PACKET_FANOUT_DATA) => Some(Padded::Pointer),
+        _ => None,
+    }
+}
+
+/// A `struct sock_fprog` as strace prints it without `-v`: `{len=1, filter=0x7ffd5feec390}`.
+pub(crate) fn sock_fprog(len: u16, filter: usize) -> String {
+    format!("{{len={len}, filter={}}}", ptr(filter))
+}
+
+/// A `struct group_req`: `{gr_interface=if_nametoindex("lo"), gr_group={sa_family=AF_INET, …}}`
+/// from the interface index and the bytes of `gr_group` (a `sockaddr_storage`).
+pub(crate) fn group_req(interface: u32, group: &[u8]) -> String {
+    format!(
+        "{{gr_interface={}, gr_group={}}}",
+        ifindex(interface),
+        sockaddr(1, Some(group))
+    )
+}
+
+/// An interface index as strace prints one: `if_nametoindex("lo")` when it names an interface,
+/// the number otherwise.
+pub(crate) fn ifindex(index: u32) -> String {
+    match crate::sys::trace::if_indextoname(index) {
+        Some(name) if index != 0 => format!("if_nametoindex({})", quote(name.as_bytes())),
+        _ => index.to_string(),
+    }
+}
+
 /// setsockopt(2)'s `optval`: `[1]`, `{l_onoff=1, l_linger=5}`, a quoted string, or the pointer.
-/// `val` is `None` when the pointer is NULL.
+/// `val` is `None` when the pointer is NULL. Never called for a [`padded_option`].
 pub(crate) fn setsockopt_val(level: i32, name: i32, p: usize, val: Option<&[u8]>) -> String {
     let Some(v) = val else { return ptr(p) };
     let n = v.len();
@@ -411,10 +467,8 @@ fn sockaddr_bytes(b: &[u8]) -> String {
 fn scope_id(ip: &Ipv6Addr, scope: u32) -> String {
     let link_local = ip.segments()[0] & 0xffc0 == 0xfe80;
     let mc_link_local = ip.octets()[0] == 0xff && ip.octets()[1] & 0xf == 2;
-    if (link_local || mc_link_local) && scope != 0 {
-        if let Some(name) = crate::sys::trace::if_indextoname(scope) {
-            return format!("if_nametoindex(\"{name}\")");
-        }
+    if link_local || mc_link_local {
+        return ifindex(scope);
     }
     scope.to_string()
 }
@@ -514,6 +568,44 @@ pub(crate) fn timespec(sec: i64, nsec: i64) -> String {
     format!("{{tv_sec={sec}, tv_nsec={nsec}}}")
 }
 
+/// A `timeval` as `{tv_sec=1, tv_usec=0}`.
+pub(crate) fn timeval(sec: i64, usec: i64) -> String {
+    format!("{{tv_sec={sec}, tv_usec={usec}}}")
+}
+
+/// The timespec glibc's select(3) hands the pselect6 syscall for a `timeval` (glibc 2.36,
+/// `sysdeps/unix/sysv/linux/select.c`): `tv_usec` read into an `int32_t`, whole seconds of it
+/// carried into `tv_sec`, saturating at `INT64_MAX` s and 999999999 ns. `None` when glibc
+/// refuses the value with `EINVAL` before any syscall (a negative `tv_sec` or `int32_t` usec).
+pub(crate) fn select_timeout(sec: i64, usec: i64) -> Option<(i64, i64)> {
+    const USEC_PER_SEC: i32 = 1_000_000;
+    let us = usec as i32; // glibc's `int32_t us = timeout->tv_usec`: the truncation is its
+    if sec < 0 || us < 0 {
+        return None;
+    }
+    let carry = i64::from(us / USEC_PER_SEC);
+    Some(match sec.checked_add(carry) {
+        Some(s) => (s, i64::from(us % USEC_PER_SEC) * 1000),
+        None => (i64::MAX, 999_999_999),
+    })
+}
+
+/// select's timeout as the pselect6 line shows it: the timespec glibc passes, or, when glibc
+/// refused the timeval before any syscall, the timeval itself (strace shows no line then).
+pub(crate) fn select_timeval(sec: i64, usec: i64) -> String {
+    select_timeout(sec, usec).map_or_else(|| timeval(sec, usec), |(s, ns)| timespec(s, ns))
+}
+
+/// The time select left, from the `timeval` glibc rewrote after the call (whole microseconds):
+/// as a timespec when `tv_usec` is a valid microsecond count, as the timeval otherwise.
+pub(crate) fn select_left(sec: i64, usec: i64) -> String {
+    if (0..1_000_000).contains(&usec) {
+        timespec(sec, usec * 1000)
+    } else {
+        timeval(sec, usec)
+    }
+}
+
 /// fcntl(2)'s command.
 pub(crate) fn fcntl_cmd(cmd: i32) -> String {
     xval(FCNTL_CMDS, cmd as i64, "F_???")
@@ -581,7 +673,9 @@ pub(crate) fn cpu_mask(bytes: &[u8]) -> String {
 /// are the set's bytes (bit `fd % 8` of byte `fd / 8`, as glibc's long words lay out on a
 /// little-endian machine).
 pub(crate) fn fd_set(bytes: &[u8], nfds: i32) -> String {
-    let fds: Vec<String> = (0..nfds.max(0) as usize)
+    // Only the bits `bytes` holds: nfds may be INT_MAX (the kernel caps it at the fd table).
+    let bits = (nfds.max(0) as usize).min(bytes.len() * 8);
+    let fds: Vec<String> = (0..bits)
         .filter(|fd| bytes.get(fd / 8).is_some_and(|b| b >> (fd % 8) & 1 == 1))
         .map(|fd| fd.to_string())
         .collect();
@@ -706,11 +800,12 @@ pub(crate) fn cmsgs(bytes: &[u8]) -> String {
         }
         item.push('}');
         items.push(item);
-        let next = (len + 7) & !7;
-        if len < HDR || next > rest.len() {
-            break;
+        // CMSG_NXTHDR's step, checked: a `cmsg_len` near usize::MAX must end the walk, not wrap
+        // to a step of 0 (which repeated the header) or overflow.
+        match len.checked_add(7).map(|n| n & !7) {
+            Some(next) if len >= HDR && next <= rest.len() => rest = &rest[next..],
+            _ => break,
         }
-        rest = &rest[next..];
     }
     format!("[{}]", items.join(", "))
 }
@@ -738,7 +833,7 @@ fn cmsg_data(level: i32, ty: i32, d: &[u8]) -> Option<String> {
         (libc::SOL_IP, libc::IP_PKTINFO) if d.len() >= 12 => {
             let index = ne_i32(d, 0)?;
             let ifindex = match crate::sys::trace::if_indextoname(index as u32) {
-                Some(name) if index != 0 => format!("if_nametoindex(\"{name}\")"),
+                Some(name) if index != 0 => format!("if_nametoindex({})", quote(name.as_bytes())),
                 _ => index.to_string(),
             };
             Some(format!(

@@ -124,14 +124,14 @@ pub mod raw {
 /// The trace line of each raw call of this module, as strace prints it. Each fn's safety
 /// contract is its raw twin's.
 #[cfg(feature = "trace")]
-mod line {
+pub(crate) mod line {
     use std::os::raw::{c_int, c_ulong};
 
     use super::{CapUserData, CapUserHeader, CAP_VERSION_3};
     use crate::sys::names::{CAP_NAMES, CLONE_FLAGS, IFF_FLAGS, IFREQ_REQUESTS};
     use crate::sys::{fmt, Errno};
 
-    pub(super) fn unshare(flags: c_int, ret: c_int, e: Errno) -> String {
+    pub(crate) fn unshare(flags: c_int, ret: c_int, e: Errno) -> String {
         let f = fmt::flags(CLONE_FLAGS, flags as i64, "CLONE_???");
         fmt::line("unshare", &[f], ret as i64, e)
     }
@@ -141,7 +141,7 @@ mod line {
     ///
     /// # Safety
     /// A non-NULL `ifr` points to a readable `ifreq`.
-    pub(super) unsafe fn ioctl_ifreq(
+    pub(crate) unsafe fn ioctl_ifreq(
         fd: c_int,
         request: c_ulong,
         ifr: *const libc::ifreq,
@@ -181,7 +181,7 @@ mod line {
 
     /// A capability set as strace prints it: `1<<CAP_NET_ADMIN|1<<CAP_NET_RAW`, `1<<63` for a
     /// bit without a name, `0` when empty.
-    pub(super) fn cap_set(v: u64) -> String {
+    pub(crate) fn cap_set(v: u64) -> String {
         if v == 0 {
             return "0".to_string();
         }
@@ -201,7 +201,7 @@ mod line {
     /// # Safety
     /// A non-NULL `hdr` is readable; when `show` and its version is 3, a non-NULL `data` is
     /// readable for two [`CapUserData`].
-    pub(super) unsafe fn caps(
+    pub(crate) unsafe fn caps(
         name: &str,
         hdr: *const CapUserHeader,
         data: *const CapUserData,

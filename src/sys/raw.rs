@@ -5,6 +5,12 @@
 //! [`Errno::last`](super::Errno::last)). Nothing is added: no `SOCK_CLOEXEC`, no `MSG_NOSIGNAL`,
 //! no EINTR retry. The safe functions in [`socklab::sys`](super) are built on these.
 //!
+//! Async-signal safety: a call C lists as async-signal-safe (write(2), send(2)…) stays so here
+//! with the log off or without the `trace` feature. With the log on, a call in a signal handler
+//! that interrupted a traced call on the same thread is made untraced (no lock, no allocation);
+//! one that interrupted anything else builds its line on the heap, unless the handler wraps it
+//! in `socklab::trace::untraced` (see the trace module's "Signal handlers").
+//!
 //! ```
 //! use socklab::sys::{raw, Errno};
 //! // shutdown(fd, -1): only the raw layer can pass a `how` that is not SHUT_RD/WR/RDWR.
@@ -388,10 +394,13 @@ pub unsafe fn recvmmsg(
 /// `setsockopt(sockfd, level, optname, optval, optlen)` — setsockopt(2).
 ///
 /// # Safety
-/// `optval` must be readable for `optlen` bytes (or NULL with `optlen` 0), and for this option
-/// the kernel must read no more than that and follow no pointer found in the value (it does for
-/// `SO_ATTACH_FILTER`'s `sock_fprog`: the program must be readable too).
-/// The trace reads at most the first 33 of them (strace's `-s 32` and its `...`).
+/// `optval` must point to `optlen` *initialised* bytes (or be NULL with `optlen` 0): a C struct
+/// with padding (`sock_fprog`, `group_req`) built from zeroed storage or with its padding
+/// spelled as a field, never a Rust literal, whose padding is uninitialised. For this option
+/// the kernel must read no more than `optlen` bytes and follow no pointer found in the value
+/// (it does for `SO_ATTACH_FILTER`'s `sock_fprog`: the program must be readable too).
+/// The trace reads at most the first 33 bytes (strace's `-s 32` and its `...`), and only the
+/// fields of the padded structs it knows (the rest of those it shows as the pointer).
 pub unsafe fn setsockopt(
     sockfd: c_int,
     level: c_int,
@@ -402,7 +411,7 @@ pub unsafe fn setsockopt(
     traced!(
         libc::setsockopt(sockfd, level, optname, optval, optlen),
         move |(), r, e| {
-            // SAFETY: `optval` is readable for `optlen` bytes or NULL (this fn's contract).
+            // SAFETY: `optval` is NULL or `optlen` initialised bytes (this fn's contract).
             unsafe { line::setsockopt(sockfd, level, optname, optval, optlen, r, e) }
         }
     )

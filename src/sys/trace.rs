@@ -82,6 +82,9 @@ mod imp {
     /// The cold path of `traced!`: decides where the line goes, makes the call (timed if asked),
     /// reads errno at once, formats and delivers the line, then puts errno back as the call left
     /// it (writing to stderr may change it; callers read it after the raw fn returns).
+    ///
+    /// A call made while this thread is already inside the hook — from a signal handler that
+    /// interrupted a traced call — is made bare: no line, no lock, no allocation.
     #[cold]
     #[inline(never)]
     pub(crate) fn call<P, R: Copy>(
@@ -89,6 +92,9 @@ mod imp {
         call: impl FnOnce() -> R,
         line: impl FnOnce(P, R, Errno) -> String,
     ) -> R {
+        let Some(_inside) = hook::enter() else {
+            return call();
+        };
         let Some(sink) = hook::sink() else {
             return call();
         };
@@ -157,7 +163,7 @@ mod imp {
     ///
     /// # Safety
     /// A non-NULL `p` is readable for `n` `T`s.
-    unsafe fn read_array<T: Copy>(p: *const T, n: usize) -> Vec<T> {
+    pub(crate) unsafe fn read_array<T: Copy>(p: *const T, n: usize) -> Vec<T> {
         if p.is_null() {
             return Vec::new();
         }
@@ -369,7 +375,7 @@ mod imp {
             ret: c_int,
             e: Errno,
         ) -> String {
-            let pair = if ret == 0 {
+            let pair = if ret == 0 && !sv.is_null() {
                 // SAFETY: socketpair succeeded, so it wrote two ints at `sv` (valid for both,
                 // raw::socketpair's contract). Read unaligned: the kernel needs no alignment,
                 // and the contract does not promise it.
@@ -649,16 +655,67 @@ mod imp {
             ret: c_int,
             e: Errno,
         ) -> String {
-            // SAFETY: `val` is readable for `len` bytes or NULL.
-            let v = unsafe { shown(val, len as usize) };
             let [l, n] = fmt::sockopt_level_name(level, name);
-            let v = fmt::setsockopt_val(level, name, val as usize, v);
+            // SAFETY: `val` is NULL or points to `len` initialised bytes.
+            let v = unsafe { setsockopt_val(level, name, val, len as usize) };
             fmt::line(
                 "setsockopt",
                 &[fd(s), l, n, v, len.to_string()],
                 ret as i64,
                 e,
             )
+        }
+
+        /// setsockopt's value. A struct with padding ([`fmt::padded_option`]) is read field by
+        /// field, never as bytes: its padding is not data, whatever the caller left there.
+        ///
+        /// # Safety
+        /// `val` is NULL or points to `len` initialised bytes.
+        unsafe fn setsockopt_val(
+            level: c_int,
+            name: c_int,
+            val: *const c_void,
+            len: usize,
+        ) -> String {
+            use fmt::Padded;
+            use libc::{group_req, sock_fprog};
+            use std::mem::offset_of;
+            let at = |off: usize| val.cast::<u8>().wrapping_add(off);
+            match fmt::padded_option(level, name) {
+                _ if val.is_null() => fmt::ptr(0),
+                Some(Padded::Fprog) if len == size_of::<sock_fprog>() => {
+                    // SAFETY: `len` bytes are readable, a whole sock_fprog: its two fields, read
+                    // unaligned as the kernel allows any address.
+                    let (n, filter) = unsafe {
+                        (
+                            at(offset_of!(sock_fprog, len))
+                                .cast::<u16>()
+                                .read_unaligned(),
+                            at(offset_of!(sock_fprog, filter))
+                                .cast::<usize>()
+                                .read_unaligned(),
+                        )
+                    };
+                    fmt::sock_fprog(n, filter)
+                }
+                Some(Padded::GroupReq) if len >= size_of::<group_req>() => {
+                    let group = offset_of!(group_req, gr_group);
+                    // SAFETY: as above, a whole group_req: its interface, then its group (a
+                    // sockaddr_storage, which has no padding) as bytes.
+                    let (interface, bytes) = unsafe {
+                        (
+                            at(offset_of!(group_req, gr_interface))
+                                .cast::<u32>()
+                                .read_unaligned(),
+                            slice::from_raw_parts(at(group), size_of::<group_req>() - group),
+                        )
+                    };
+                    fmt::group_req(interface, bytes)
+                }
+                Some(_) => fmt::ptr(val as usize),
+                // SAFETY: `val` is readable for `len` bytes, all initialised.
+                None => fmt::setsockopt_val(level, name, val as usize, unsafe { shown(val, len) }),
+            }
         }
 
         /// # Safety

@@ -10,7 +10,7 @@ use std::slice;
 use libc::{epoll_event, fd_set, sigset_t, timespec, timeval};
 
 use super::fmt;
-use super::trace::get;
+use super::trace::{get, read_array};
 use super::Errno;
 
 /// The first `(nfds + 7) / 8` bytes of a set (at most an `fd_set`), or `None` for NULL.
@@ -35,7 +35,7 @@ fn set_arg(b: &Option<Vec<u8>>, nfds: c_int) -> String {
         .map_or_else(|| fmt::ptr(0), |b| fmt::fd_set(b, nfds))
 }
 
-/// Before select(2): the sets and the timeout (as pselect6's timespec).
+/// Before select(2): the sets and the timeout (as the timespec glibc passes pselect6).
 ///
 /// # Safety
 /// As for `raw::select`.
@@ -47,7 +47,7 @@ pub(crate) unsafe fn select_pre(
     // SAFETY: per the caller.
     let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
     // SAFETY: per the caller, `timeout` is NULL or readable.
-    let t = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_usec * 1000));
+    let t = unsafe { get(timeout) }.map(|t| fmt::select_timeval(t.tv_sec, t.tv_usec));
     (s, t)
 }
 
@@ -102,7 +102,7 @@ pub(crate) unsafe fn select(
         // SAFETY: per the caller; the kernel rewrote the sets.
         let after = sets.map(|p| unsafe { set_bytes(p, nfds) });
         // SAFETY: `timeout` is NULL or readable.
-        let left = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_usec * 1000));
+        let left = unsafe { get(timeout) }.map(|t| fmt::select_left(t.tv_sec, t.tv_usec));
         fmt::select_ret(ret, nfds, &after, left)
     });
     fmt::line_with("pselect6", &args, ret as i64, e, ok)
@@ -147,12 +147,18 @@ pub(crate) unsafe fn epoll_wait(
     let evs = if ret < 0 || events.is_null() {
         fmt::ptr(events as usize)
     } else {
-        // SAFETY: the kernel wrote the first `ret` events.
-        let got = unsafe { slice::from_raw_parts(events, ret as usize) };
-        let items: Vec<String> = got
+        // The kernel writes at most `max` events; the line shows 32 and `...` (strace's -s 32).
+        let n = (ret as usize).min(max.max(0) as usize);
+        // SAFETY: the kernel wrote the first `n` (<= ret) events; read unaligned, by value.
+        let got = unsafe { read_array(events, n.min(33)) };
+        let mut items: Vec<String> = got
             .iter()
+            .take(32)
             .map(|ev| fmt::epoll_event(ev.events, ev.u64))
             .collect();
+        if n > 32 {
+            items.push("...".to_string());
+        }
         format!("[{}]", items.join(", "))
     };
     let mut args = vec![ep.to_string(), evs, max.to_string(), timeout.to_string()];

@@ -15,6 +15,15 @@
 //!   the C call alone. Unset, empty or `0`: off. The variable is read once, at the first call;
 //!   the file is opened then, so it takes the lowest free fd (later fds are one higher than in an
 //!   untraced run).
+//! - The log holds the first 32 bytes of every buffer, so its file is private: created with mode
+//!   0600, opened with `O_NOFOLLOW` (a symlink at the path is refused, dangling or not) and
+//!   `O_CLOEXEC`, and appended to only if it is a regular file owned by the process's effective
+//!   user (an existing file keeps its mode). A path refused, or that cannot be opened, is reported in one line on stderr and the
+//!   log goes to stderr instead; a value socklab does not take is reported and the log stays
+//!   off. Reports are one write(2) to fd 2 whose failure is ignored (a closed stderr changes
+//!   nothing).
+//! - In a process running with `AT_SECURE` (set-user-ID, set-group-ID, file capabilities) the
+//!   variable is ignored, as glibc's secure_getenv(3) ignores the environment there.
 //! - [`enable`] / [`disable`] switch the log on and off at run time; the CLI's global
 //!   `--trace` flag (`socklab --trace compare …`) calls [`enable`] before the subcommand runs.
 //! - [`capture`] records the calls the *current thread* makes inside a closure, whatever the
@@ -39,12 +48,32 @@
 //! an untraced `getsockopt(fd, SOL_SOCKET, SO_TYPE)` per `MSG_TRUNC` receive (and `SO_DOMAIN`
 //! for a socket that is not a stream), which strace run on a traced program will show.
 //!
+//! An option value that is a C struct with padding is read field by field, as strace prints it
+//! (`{len=1, filter=0x…}` for `SO_ATTACH_FILTER`, `{gr_interface=if_nametoindex("lo"),
+//! gr_group={…}}` for `MCAST_JOIN_GROUP`), or shown as its pointer (the source-filter multicast
+//! structs, which strace dumps), never dumped with its padding. Naming an interface index costs
+//! one if_indextoname(3), whose `socket`/`ioctl`/`close` strace will show. select(2)'s timeout is
+//! shown as the timespec glibc hands the pselect6 syscall (2.5 s of `tv_usec` carried into
+//! `tv_sec`); a timeval glibc refuses with `EINVAL` before any syscall is shown as given.
+//!
 //! # Cost
 //! When off, each call pays one relaxed atomic load and a branch that is never taken; the log is
 //! built in a `#[cold]` function only when on. Building without the `trace` feature
 //! (`default-features = false`) removes even that: `benches/trace_off.rs` measures the difference.
 //! Writing a line preserves `errno`, so code that reads `errno` after a raw call still sees the
 //! call's value.
+//!
+//! # Signal handlers
+//! C's async-signal-safe calls (write(2), send(2)…) stay async-signal-safe through socklab with
+//! the log off, or built without the `trace` feature. With the log on, a traced call builds its
+//! line on the heap and takes the sink's lock (the file's mutex, stderr's lock, the capture), so:
+//! - a call made in a signal handler that interrupted a traced call *on the same thread* (the
+//!   self-pipe trick: a handler writing one byte while the main loop waits in a traced `poll`)
+//!   is detected and made untraced: no line, no lock, no allocation, so no deadlock and no
+//!   panic, whatever the sink;
+//! - a call made in a handler that interrupted anything else is traced like any call: it
+//!   allocates, which is unsafe if the handler interrupted the allocator itself. Wrap a
+//!   handler's calls in [`untraced`] to keep it strictly async-signal-safe wherever it lands.
 //!
 //! # Layers
 //! The hook itself (the gate, the per-thread capture, the line's delivery, reading
@@ -95,13 +124,30 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     (r, scope.finish())
 }
 
+/// Runs `f` with the calls this thread makes untraced: no line, not even in a [`capture`], and
+/// nothing allocated or locked by the log. For a signal handler's calls, so that it stays
+/// async-signal-safe with the log on (see [Signal handlers](self#signal-handlers)); setting
+/// and restoring the thread's flag is itself async-signal-safe.
+///
+/// ```
+/// use socklab::{sys, trace};
+/// let (a, _b) = sys::socketpair(sys::AF_UNIX, sys::SOCK_STREAM, 0)?;
+/// let (n, lines) = trace::capture(|| trace::untraced(|| sys::write(&a, b"x")));
+/// assert_eq!((n?, lines.len()), (1, 0));
+/// # Ok::<(), socklab::Error>(())
+/// ```
+pub fn untraced<R>(f: impl FnOnce() -> R) -> R {
+    hook::untraced(f)
+}
+
 /// Checks `SOCKLAB_TRACE` without turning anything on: the CLI refuses a bad value with this
 /// one-line message (exit 2) before it runs. A library user with a bad value gets the same line
-/// on stderr at the first call, and no log.
+/// on stderr at the first call, and no log. Ignored (`Ok`) under `AT_SECURE`, as the hook
+/// ignores it there.
 ///
 /// # Errors
 /// The message naming the value and the allowed ones.
 pub fn check_env() -> Result<(), String> {
-    let var = std::env::var("SOCKLAB_TRACE").unwrap_or_default();
-    hook::parse(&var).map(drop)
+    let var = hook::env_var();
+    hook::parse_var(var.as_deref()).map(drop)
 }

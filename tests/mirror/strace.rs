@@ -11,6 +11,9 @@ use std::time::Instant;
 
 use crate::procs::{Proc, DEADLINE, STEP};
 
+#[path = "../common/strace_line.rs"]
+mod strace_line;
+
 /// The syscalls traced, as issue 4 asks: every network call plus read/write/close.
 pub const TRACE_SET: &str = "trace=%network,read,write,close";
 
@@ -152,22 +155,15 @@ pub fn parse(log: &str) -> Vec<Call> {
     calls
 }
 
-/// `name(args) = ret`, where strace pads before `=`. The split is at the last ` = ` whose left
-/// side ends with `)`: strings inside args are quoted, and a return text has no `) = `.
+/// `name(args) = ret`, as the shared reader splits it ([`strace_line::split_call`]).
 fn split_call(line: &str) -> Call {
-    let mut end = line.len();
-    while let Some(eq) = line[..end].rfind(" = ") {
-        let left = line[..eq].trim_end();
-        if let (Some(open), true) = (left.find('('), left.ends_with(')')) {
-            return Call {
-                name: left[..open].to_owned(),
-                args: left[open + 1..left.len() - 1].to_owned(),
-                ret: line[eq + 3..].to_owned(),
-            };
-        }
-        end = eq;
+    let (name, args, ret) = strace_line::split_call(line)
+        .unwrap_or_else(|| panic!("not an strace call line: {line:?}"));
+    Call {
+        name: name.to_owned(),
+        args: args.to_owned(),
+        ret: ret.to_owned(),
     }
-    panic!("not an strace call line: {line:?}")
 }
 
 /// The socket-related calls of a trace, normalized for comparison:

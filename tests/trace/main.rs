@@ -6,9 +6,12 @@
 mod common;
 
 mod capture;
+mod child;
 mod issue10;
+mod logfile;
 #[cfg(feature = "experiments")]
 mod ns;
 mod robust;
+mod signals;
 mod strace;
 mod tour;

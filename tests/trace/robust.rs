@@ -381,3 +381,222 @@ fn unaligned_pollfd_and_msghdr_arrays_trace() {
         drop(b);
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Option values that are structs with padding: decoded field by field, never dumped as bytes.
+// ---------------------------------------------------------------------------------------------
+
+/// `ret #k` as a one-instruction classic BPF program.
+fn ret_k(k: u32) -> [libc::sock_filter; 1] {
+    [libc::sock_filter {
+        code: (libc::BPF_RET | libc::BPF_K) as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    }]
+}
+
+/// `struct sock_fprog` is a 2-byte length, 6 bytes of padding and a pointer. The safe
+/// `attach_filter` used to build it as a Rust literal (padding uninitialised) and the hook
+/// dumped all 16 bytes, padding included; strace prints `{len=N, filter=0x…}`.
+#[test]
+fn sock_fprog_traces_as_len_and_filter_like_strace() {
+    no_leak(|| {
+        let (_a, b) = sys::socketpair(libc::AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let prog = ret_k(u32::MAX);
+        let (r, lines) = capture(|| sys::filter::attach_filter(&b, &prog));
+        r.unwrap();
+        let want = format!(
+            "setsockopt({}, SOL_SOCKET, SO_ATTACH_FILTER, {{len=1, filter={:#x}}}, 16) = 0",
+            n(&b),
+            prog.as_ptr() as usize
+        );
+        assert_eq!(lines, [want]);
+
+        // Through the raw call, from bytes whose padding a C caller left at 0xcd (initialised,
+        // as raw::setsockopt's contract asks): the same decoding, the padding never shown.
+        let mut v = [0xcdu8; 16];
+        v[..2].copy_from_slice(&1u16.to_ne_bytes());
+        v[8..].copy_from_slice(&(prog.as_ptr() as usize).to_ne_bytes());
+        let p = v.as_ptr();
+        // SAFETY: `p` points to 16 initialised bytes laid out as a sock_fprog whose `filter`
+        // is the live one-instruction program above; the kernel copies it.
+        let (r, lines) = capture(|| unsafe {
+            raw::setsockopt(
+                n(&b),
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                p.cast(),
+                16,
+            )
+        });
+        assert_eq!(r, 0);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains(", {len=1, filter=0x"), "{lines:?}");
+        assert!(!lines[0].contains("\\315"), "padding dumped: {lines:?}");
+        // A length other than sizeof(struct sock_fprog): the pointer, as strace prints it.
+        // SAFETY: as above; the kernel reads at most the 8 bytes offered (and refuses them).
+        let (r, lines) = capture(|| unsafe {
+            raw::setsockopt(n(&b), libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, p.cast(), 8)
+        });
+        assert_eq!(r, -1);
+        let want = format!(
+            "setsockopt({}, SOL_SOCKET, SO_ATTACH_FILTER, {:#x}, 8) = -1 EINVAL (Invalid argument)",
+            n(&b),
+            p as usize
+        );
+        assert_eq!(lines, [want]);
+    });
+}
+
+/// `struct group_req` (MCAST_JOIN_GROUP) has 4 bytes of padding after `gr_interface`: strace
+/// decodes it (`{gr_interface=…, gr_group={…}}`) and so must the hook, never dumping the
+/// padding. `struct group_source_req` (padded the same way), which strace dumps as bytes,
+/// shows its pointer.
+#[test]
+fn padded_multicast_structs_are_decoded_or_shown_as_pointers() {
+    no_leak(|| {
+        let u = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        // SAFETY: a NUL-terminated interface name.
+        let lo = unsafe { libc::if_nametoindex(c"lo".as_ptr()) };
+        assert_ne!(lo, 0, "no loopback interface");
+        // gr_interface at 0, 4 padding bytes, gr_group (a sockaddr_storage) at 8: 136 bytes.
+        let mut g = [0u8; 136];
+        g[..4].copy_from_slice(&lo.to_ne_bytes());
+        g[4..8].copy_from_slice(&[0xcd; 4]);
+        g[8..10].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
+        g[12..16].copy_from_slice(&[224, 1, 2, 3]);
+        let p = g.as_ptr();
+        for (name, cname) in [
+            (libc::MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP"),
+            (libc::MCAST_LEAVE_GROUP, "MCAST_LEAVE_GROUP"),
+        ] {
+            // SAFETY: `p` points to 136 initialised bytes laid out as a group_req (no pointer).
+            let (r, lines) =
+                capture(|| unsafe { raw::setsockopt(n(&u), libc::SOL_IP, name, p.cast(), 136) });
+            assert_eq!(r, 0, "{lines:?}");
+            let want = format!(
+                "setsockopt({}, SOL_IP, {cname}, {{gr_interface=if_nametoindex(\"lo\"), \
+                 gr_group={{sa_family=AF_INET, sin_port=htons(0), \
+                 sin_addr=inet_addr(\"224.1.2.3\")}}}}, 136) = 0",
+                n(&u)
+            );
+            assert_eq!(lines, [want]);
+        }
+        // group_source_req: interface, padding, then two sockaddr_storage: 264 bytes.
+        let s = [0xcdu8; 264];
+        let sp = s.as_ptr();
+        // SAFETY: `sp` points to 264 initialised bytes, the size of a group_source_req.
+        let (_, lines) = capture(|| unsafe {
+            raw::setsockopt(
+                n(&u),
+                libc::SOL_IP,
+                libc::MCAST_JOIN_SOURCE_GROUP,
+                sp.cast(),
+                264,
+            )
+        });
+        assert_eq!(lines.len(), 1);
+        let head = format!(
+            "setsockopt({}, SOL_IP, MCAST_JOIN_SOURCE_GROUP, {:#x}, 264) = -1 ",
+            n(&u),
+            sp as usize
+        );
+        assert!(lines[0].starts_with(&head), "{lines:?}");
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values that overflowed the hook's arithmetic.
+// ---------------------------------------------------------------------------------------------
+
+/// select(2)'s timeval, as glibc 2.36 turns it into pselect6's timespec: `tv_usec` truncated to
+/// 32 bits, carried into seconds (saturating at `INT64_MAX` s + 999999999 ns), and a negative
+/// field refused with `EINVAL` before any syscall (strace then shows no line; the trace prints
+/// the caller's timeval). The hook used to compute `tv_usec * 1000` and overflow.
+#[test]
+fn select_timeval_of_any_value_traces_as_glibc_passes_it() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(libc::AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::write(&a, b"x").unwrap();
+        let fd = n(&b);
+        let select = |sec: i64, usec: i64, watch: bool| {
+            let mut tv = libc::timeval {
+                tv_sec: sec,
+                tv_usec: usec,
+            };
+            // SAFETY: fd_set is an array of integers; all zero is the empty set.
+            let mut set: libc::fd_set = unsafe { zeroed() };
+            // SAFETY: `fd` is below FD_SETSIZE and `set` a live fd_set.
+            unsafe { libc::FD_SET(fd, &mut set) };
+            let (nfds, sp) = if watch {
+                (fd + 1, std::ptr::addr_of_mut!(set))
+            } else {
+                (0, std::ptr::null_mut())
+            };
+            let null = std::ptr::null_mut();
+            // SAFETY: the set is NULL or a live fd_set holding `nfds` bits; `tv` is a live
+            // timeval. `b` is readable, so a watched select returns at once.
+            capture(|| unsafe { raw::select(nfds, sp, null, null, &mut tv) })
+        };
+        let ready = |ts: &str| {
+            format!(
+                "pselect6({}, [{fd}], NULL, NULL, {ts}, NULL) = 1 (in [{fd}], left {{",
+                fd + 1
+            )
+        };
+        for (sec, usec, ts) in [
+            (1, 2_500_000, "{tv_sec=3, tv_nsec=500000000}"),
+            ((1 << 32) + 5, 0, "{tv_sec=4294967301, tv_nsec=0}"),
+            (0, (1 << 32) + 5, "{tv_sec=0, tv_nsec=5000}"),
+            (
+                i64::MAX,
+                2_500_000,
+                "{tv_sec=9223372036854775807, tv_nsec=999999999}",
+            ),
+        ] {
+            let (r, lines) = select(sec, usec, true);
+            assert_eq!(r, 1, "{lines:?}");
+            assert_eq!(lines.len(), 1);
+            assert!(lines[0].starts_with(&ready(ts)), "{sec} {usec}: {lines:?}");
+        }
+        for (sec, usec) in [(0, i64::MAX / 10), (-1, 0), (0, -1), (i64::MIN, i64::MIN)] {
+            let (r, lines) = select(sec, usec, false);
+            assert_eq!(r, -1);
+            let want = format!(
+                "pselect6(0, NULL, NULL, NULL, {{tv_sec={sec}, tv_usec={usec}}}, NULL) = \
+                 -1 EINVAL (Invalid argument)"
+            );
+            assert_eq!(lines, [want]);
+        }
+    });
+}
+
+/// Safe `sendmsg` with raw control bytes whose `cmsg_len` is `usize::MAX` (no SCM_RIGHTS):
+/// the send-side cmsg decoder computed `(len + 7) & !7` and overflowed (in release it wrapped to
+/// 0 and printed the same header 32 times). strace 6.1 loops forever on these bytes.
+#[test]
+fn cmsg_len_near_usize_max_traces_one_header() {
+    use std::io::IoSlice;
+    no_leak(|| {
+        let (a, _b) = sys::socketpair(libc::AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        for len in [usize::MAX, usize::MAX - 3, usize::MAX - 8] {
+            let mut control = [0u8; 32];
+            control[..8].copy_from_slice(&len.to_ne_bytes());
+            control[8..12].copy_from_slice(&libc::SOL_IP.to_ne_bytes());
+            control[12..16].copy_from_slice(&libc::IP_TOS.to_ne_bytes());
+            control[16] = 0x10;
+            let iov = [IoSlice::new(b"x")];
+            let (r, lines) = capture(|| sys::sendmsg(&a, None, &iov, Some(&control), 0));
+            assert_eq!(r.unwrap_err().code(), sys::Errno::EINVAL);
+            let want = format!(
+                "sendmsg({}, {{msg_name=NULL, msg_namelen=0, msg_iov=[{{iov_base=\"x\", \
+                 iov_len=1}}], msg_iovlen=1, msg_control=[{{cmsg_len={len}, cmsg_level=SOL_IP, \
+                 cmsg_type=IP_TOS, cmsg_data=[0x10]}}], msg_controllen=32, msg_flags=0}}, 0) = \
+                 -1 EINVAL (Invalid argument)",
+                n(&a)
+            );
+            assert_eq!(lines, [want]);
+        }
+    });
+}

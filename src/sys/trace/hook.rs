@@ -4,8 +4,16 @@
 //! `socklab::trace` (src/trace) is the public facade over it (`enable`, `capture`, the docs).
 //! The hook reads `SOCKLAB_TRACE` itself, once, at the first call that reaches its cold path: a
 //! program that never calls the facade is traced too, and `sys` cannot call up to ask.
+//!
+//! Re-entry: while a thread is inside the hook (a traced call's cold path, a capture starting or
+//! ending) a flag of its own is set ([`enter`]), and a traced call the thread makes meanwhile —
+//! from a signal handler that interrupted it — is made untraced: no line, no lock, no
+//! allocation. The flag is a `const`-initialised thread-local `Cell<bool>` without a destructor:
+//! reading and setting it is a plain TLS access, which allocates nothing and is
+//! async-signal-safe (on Linux, where std's thread-locals are the native ones).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -26,6 +34,37 @@ static CONFIG: OnceLock<Config> = OnceLock::new();
 thread_local! {
     /// The lines of the innermost capture running on this thread.
     static CAPTURED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+    /// Set while this thread is inside the hook (or inside [`untraced`]).
+    static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// This thread is inside the hook until the guard drops (see the module doc).
+pub(crate) struct Inside(());
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        INSIDE.with(|f| f.set(false));
+    }
+}
+
+/// Marks this thread as inside the hook, or `None` if it already is: a traced call made now
+/// interrupted the hook on this thread (a signal handler's) and must be made untraced.
+pub(crate) fn enter() -> Option<Inside> {
+    let nested = INSIDE.with(|f| f.replace(true));
+    (!nested).then_some(Inside(()))
+}
+
+/// Runs `f` with this thread's calls untraced (as nested ones are): no line, no lock, no
+/// allocation by the hook. Async-signal-safe in itself.
+pub(crate) fn untraced<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            INSIDE.with(|f| f.set(self.0));
+        }
+    }
+    let _restore = Restore(INSIDE.with(|f| f.replace(true)));
+    f()
 }
 
 /// Where printed lines go, from `SOCKLAB_TRACE`.
@@ -64,23 +103,102 @@ pub(crate) fn parse(var: &str) -> Result<(bool, Option<&str>, bool), String> {
     }
 }
 
+/// `SOCKLAB_TRACE` as the hook reads it: never in a process running with `AT_SECURE`
+/// (set-user-ID, set-group-ID or file capabilities), as glibc's secure_getenv(3) reads no
+/// variable there: a log of the first bytes of every buffer must not be something the invoking
+/// user can switch on in a privileged program.
+pub(crate) fn env_var() -> Option<OsString> {
+    // SAFETY: getauxval(3) reads the auxiliary vector; AT_SECURE is always present on Linux.
+    let at_secure = unsafe { libc::getauxval(libc::AT_SECURE) };
+    var_unless_secure(at_secure, || std::env::var_os("SOCKLAB_TRACE"))
+}
+
+/// The seam of [`env_var`]: `read()` unless `at_secure` (the auxv value) is non-zero.
+fn var_unless_secure(at_secure: u64, read: impl FnOnce() -> Option<OsString>) -> Option<OsString> {
+    if at_secure != 0 {
+        None
+    } else {
+        read()
+    }
+}
+
+/// [`parse`] of the variable's value (unset: off), refusing one that is not UTF-8.
+pub(crate) fn parse_var(
+    var: Option<&std::ffi::OsStr>,
+) -> Result<(bool, Option<&str>, bool), String> {
+    match var.map(|v| v.to_str()) {
+        None => Ok((false, None, false)),
+        Some(Some(v)) => parse(v),
+        Some(None) => Err(format!(
+            "SOCKLAB_TRACE={}: not valid UTF-8",
+            var.unwrap_or_default().to_string_lossy()
+        )),
+    }
+}
+
+/// Reports a problem with `SOCKLAB_TRACE` on stderr: `socklab: {msg}` in one write(2) to fd 2,
+/// its failure ignored and errno kept. Not `eprintln!`, which panics when stderr is closed: the
+/// log must never change what the traced program does.
+fn report(msg: &str) {
+    let line = format!("socklab: {msg}\n");
+    // SAFETY: __errno_location returns this thread's errno slot.
+    let saved = unsafe { *libc::__errno_location() };
+    // SAFETY: `line` is readable for its length; fd 2 is whatever the process has there (a
+    // closed fd fails with EBADF, which is ignored).
+    let _ = unsafe { libc::write(2, line.as_ptr().cast(), line.len()) };
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = saved };
+}
+
+/// Opens the log file: appended to, created 0600 (before the umask), never through a symlink
+/// (`O_NOFOLLOW`, also for a dangling link, where `O_CREAT` would create the link's target),
+/// without blocking (`O_NONBLOCK`: a FIFO with no reader fails instead of waiting), closed on
+/// exec; and only if it is a regular file owned by this process's effective user, checked on
+/// the open file (no race with the path). `O_NONBLOCK` stays set: it changes nothing for a
+/// regular file.
+fn open_log(path: &str) -> Result<File, String> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let f = File::options()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => "a symbolic link (refused)".to_string(),
+            Some(libc::ENXIO) => "a FIFO or socket with no reader (refused)".to_string(),
+            _ => e.to_string(),
+        })?;
+    let meta = f.metadata().map_err(|e| e.to_string())?;
+    if !meta.file_type().is_file() {
+        return Err("not a regular file (refused)".to_string());
+    }
+    // SAFETY: geteuid(2) takes no arguments and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if meta.uid() != euid {
+        return Err(format!(
+            "owned by uid {}, not by this process's effective uid {euid} (refused)",
+            meta.uid()
+        ));
+    }
+    Ok(f)
+}
+
 /// Reads `SOCKLAB_TRACE` once and opens the file it names.
 fn config() -> &'static Config {
     CONFIG.get_or_init(|| {
-        let var = std::env::var("SOCKLAB_TRACE").unwrap_or_default();
-        let (on, path, time) = parse(&var).unwrap_or_else(|msg| {
-            eprintln!("socklab: {msg}; tracing off");
+        let var = env_var();
+        let (on, path, time) = parse_var(var.as_deref()).unwrap_or_else(|msg| {
+            report(&format!("{msg}; tracing off"));
             (false, None, false)
         });
-        let file = path.and_then(
-            |p| match File::options().create(true).append(true).open(p) {
-                Ok(f) => Some(Mutex::new(f)),
-                Err(e) => {
-                    eprintln!("socklab: SOCKLAB_TRACE={p}: {e}; tracing to stderr");
-                    None
-                }
-            },
-        );
+        let file = path.and_then(|p| match open_log(p) {
+            Ok(f) => Some(Mutex::new(f)),
+            Err(e) => {
+                report(&format!("SOCKLAB_TRACE={p}: {e}; tracing to stderr"));
+                None
+            }
+        });
         if on {
             GATE.fetch_or(OUTPUT, Relaxed);
         }
@@ -91,6 +209,7 @@ fn config() -> &'static Config {
 
 /// Turns printing on or off (after reading `SOCKLAB_TRACE`, so the variable cannot undo it).
 pub(crate) fn set_output(on: bool) {
+    let _inside = enter();
     config();
     if on {
         GATE.fetch_or(OUTPUT, Relaxed);
@@ -101,6 +220,7 @@ pub(crate) fn set_output(on: bool) {
 
 /// Whether the log prints.
 pub(crate) fn output_on() -> bool {
+    let _inside = enter();
     config();
     GATE.load(Relaxed) & OUTPUT != 0
 }
@@ -115,6 +235,7 @@ pub(crate) struct Capture {
 impl Capture {
     /// Starts recording this thread's lines (nested inside any capture already running).
     pub(crate) fn start() -> Capture {
+        let _inside = enter();
         config();
         debug_assert!(
             GATE.load(Relaxed) & CAPTURES != CAPTURES,
@@ -128,12 +249,14 @@ impl Capture {
 
     /// The lines recorded since [`Capture::start`]; ends the capture.
     pub(crate) fn finish(self) -> Vec<String> {
+        let _inside = enter();
         CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default()
     }
 }
 
 impl Drop for Capture {
     fn drop(&mut self) {
+        let _inside = enter();
         GATE.fetch_sub(1, Relaxed);
         CAPTURED.with(|c| *c.borrow_mut() = self.outer.take());
     }
@@ -155,11 +278,16 @@ impl Sink {
 }
 
 /// The sink for a call on this thread, or `None` when the call is not traced. Called only from
-/// the cold path, after [`gate_open`] said yes.
+/// the cold path, after [`gate_open`] said yes, and [`enter`].
 pub(crate) fn sink() -> Option<Sink> {
     let cfg = config();
-    // try_with: a call from a thread-local destructor finds no capture rather than panicking.
-    let capturing = || CAPTURED.try_with(|c| c.borrow().is_some()).unwrap_or(false);
+    // try_with: a call from a thread-local destructor finds no capture rather than panicking;
+    // try_borrow: a capture's state in use on this thread is no capture (never a panic).
+    let capturing = || {
+        CAPTURED
+            .try_with(|c| c.try_borrow().is_ok_and(|c| c.is_some()))
+            .unwrap_or(false)
+    };
     if GATE.load(Relaxed) & CAPTURES != 0 && capturing() {
         return Some(Sink::Capture);
     }
@@ -171,7 +299,7 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
     match sink {
         Sink::Capture => {
             let _ = CAPTURED.try_with(|c| {
-                if let Some(v) = c.borrow_mut().as_mut() {
+                if let Ok(Some(v)) = c.try_borrow_mut().as_deref_mut() {
                     v.push(line);
                 }
             });
@@ -202,7 +330,30 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, parse_var, var_unless_secure};
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn at_secure_ignores_the_variable() {
+        for value in ["1", "/tmp/t.log", "yes"] {
+            let read = || Some(OsString::from(value));
+            assert_eq!(var_unless_secure(1, read), None, "{value}");
+            assert_eq!(var_unless_secure(0, read), Some(OsString::from(value)));
+        }
+        assert_eq!(var_unless_secure(0, || None), None);
+        // This test binary is not set-uid: the real auxv value lets the variable through.
+        // SAFETY: getauxval(3) reads the auxiliary vector.
+        assert_eq!(unsafe { libc::getauxval(libc::AT_SECURE) }, 0);
+    }
+
+    #[test]
+    fn parses_the_variable_as_read() {
+        assert_eq!(parse_var(None), Ok((false, None, false)));
+        assert_eq!(parse_var(Some(OsStr::new("1"))), Ok((true, None, false)));
+        let e = parse_var(Some(OsStr::from_bytes(b"/tmp/\xff"))).unwrap_err();
+        assert_eq!(e, "SOCKLAB_TRACE=/tmp/\u{fffd}: not valid UTF-8");
+    }
 
     #[test]
     fn parses_the_variable() {
