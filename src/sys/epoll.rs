@@ -7,7 +7,7 @@ use std::os::raw::c_int;
 use std::ptr;
 
 use super::signal::SigSet;
-use super::{cvt, fmt as sfmt, raw, Result};
+use super::{cvt, fmt as sfmt, raw, Args, Result};
 
 /// C's `struct epoll_event`: the `events` mask and the caller's 64-bit `data` (C's union; the
 /// usual choice is the fd, `ev.data.fd = fd`, which is [`EpollEvent::new`]`(events, fd as u64)`).
@@ -73,7 +73,7 @@ impl fmt::Debug for EpollEvent {
 pub fn epoll_create1(flags: c_int) -> Result<OwnedFd> {
     // SAFETY: epoll_create1(2) takes no pointers; the new fd is owned at once below.
     let fd = unsafe { raw::epoll_create1(flags) };
-    let fd = cvt(fd, "epoll_create1", || sfmt::epoll_flags(flags))?;
+    let fd = cvt(fd, "epoll_create1", || Args::epoll_create1(flags))?;
     // SAFETY: `fd` was just returned by a successful epoll_create1; nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -97,10 +97,7 @@ pub fn epoll_ctl(
     let ev = event.map_or(ptr::null_mut(), |e| &mut e.0 as *mut libc::epoll_event);
     // SAFETY: `ev` is NULL or an exclusively borrowed epoll_event the kernel only reads.
     let rc = unsafe { raw::epoll_ctl(ep, op, fd, ev) };
-    cvt(rc, "epoll_ctl", || {
-        format!("fd {ep}, {}, fd {fd}", sfmt::epoll_ctl_op(op))
-    })
-    .map(drop)
+    cvt(rc, "epoll_ctl", || Args::epoll_ctl(ep, op, fd)).map(drop)
 }
 
 /// `epoll_wait(epfd, events, maxevents, timeout)` — epoll_wait(2).
@@ -117,16 +114,12 @@ pub fn epoll_wait(epfd: impl AsFd, events: &mut [EpollEvent], timeout: c_int) ->
     let (ep, max) = (epfd.as_fd().as_raw_fd(), maxevents(events));
     // SAFETY: `events` is `max` writable epoll_events (repr(transparent)), borrowed for the call.
     let rc = unsafe { raw::epoll_wait(ep, events.as_mut_ptr().cast(), max, timeout) };
-    cvt(rc, "epoll_wait", || wait_args(ep, max, timeout)).map(|n| n as usize)
+    cvt(rc, "epoll_wait", || Args::epoll_wait(ep, max, timeout)).map(|n| n as usize)
 }
 
 /// epoll_wait's `maxevents`: the slice's length (capped at `INT_MAX`).
 fn maxevents(events: &[EpollEvent]) -> c_int {
     c_int::try_from(events.len()).unwrap_or(c_int::MAX)
-}
-
-fn wait_args(ep: c_int, max: c_int, timeout: c_int) -> String {
-    format!("fd {ep}, events, {max}, {timeout}")
 }
 
 /// `epoll_pwait(epfd, events, maxevents, timeout, sigmask)` — epoll_pwait(2): as
@@ -160,5 +153,5 @@ pub fn epoll_pwait(
     // SAFETY: `events` is `max` writable epoll_events; `m` is NULL or a SigSet's initialised
     // sigset_t, which the kernel only reads.
     let rc = unsafe { raw::epoll_pwait(ep, events.as_mut_ptr().cast(), max, timeout, m) };
-    cvt(rc, "epoll_pwait", || wait_args(ep, max, timeout)).map(|n| n as usize)
+    cvt(rc, "epoll_pwait", || Args::epoll_pwait(ep, max, timeout)).map(|n| n as usize)
 }

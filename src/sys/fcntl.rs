@@ -4,7 +4,7 @@
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::c_int;
 
-use super::{cvt, raw, Result};
+use super::{cvt, raw, Args, Result};
 
 /// The `fcntl` commands the safe layer offers: each takes an `int` argument or none, which is what
 /// makes them safe to call (the pointer-taking commands are left to [`raw::fcntl`]'s caller).
@@ -22,12 +22,12 @@ pub enum FcntlArg {
 }
 
 impl FcntlArg {
-    fn parts(self) -> (c_int, c_int, &'static str) {
+    fn parts(self) -> (c_int, c_int) {
         match self {
-            FcntlArg::GetFl => (libc::F_GETFL, 0, "F_GETFL"),
-            FcntlArg::SetFl(v) => (libc::F_SETFL, v, "F_SETFL"),
-            FcntlArg::GetFd => (libc::F_GETFD, 0, "F_GETFD"),
-            FcntlArg::SetFd(v) => (libc::F_SETFD, v, "F_SETFD"),
+            FcntlArg::GetFl => (libc::F_GETFL, 0),
+            FcntlArg::SetFl(v) => (libc::F_SETFL, v),
+            FcntlArg::GetFd => (libc::F_GETFD, 0),
+            FcntlArg::SetFd(v) => (libc::F_SETFD, v),
         }
     }
 }
@@ -52,12 +52,8 @@ impl FcntlArg {
 #[doc = man_links!(fcntl(2))]
 pub fn fcntl(fd: impl AsFd, cmd: FcntlArg) -> Result<c_int> {
     let fd = fd.as_fd().as_raw_fd();
-    let (c, arg, name) = cmd.parts();
+    let (c, arg) = cmd.parts();
     // SAFETY: every FcntlArg command takes an int argument or none, never a pointer.
     let rc = unsafe { raw::fcntl(fd, c, arg) };
-    cvt(rc, "fcntl", || match cmd {
-        // As strace shows them: the Get commands take no third argument.
-        FcntlArg::GetFl | FcntlArg::GetFd => format!("fd {fd}, {name}"),
-        FcntlArg::SetFl(_) | FcntlArg::SetFd(_) => format!("fd {fd}, {name}, {arg:#x}"),
-    })
+    cvt(rc, "fcntl", || Args::fcntl(fd, c, arg))
 }

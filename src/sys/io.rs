@@ -8,8 +8,9 @@ use std::os::raw::{c_int, c_void};
 use libc::{socklen_t, SOL_SOCKET};
 
 use super::consts::MSG_SOCK_DEVMEM;
+use super::errno::CallArgs;
 use super::written::wrote_reported;
-use super::{cvt, fmt, raw, Errno, Error, Result, SockAddr};
+use super::{cvt, fmt, raw, Args, Errno, Result, SockAddr};
 
 mod private {
     pub trait Sealed {}
@@ -165,15 +166,15 @@ pub(super) fn bytes_written(fd: c_int, flags: c_int, n: usize, cap: usize) -> us
 /// never copies into the buffer (leaving holes), so no byte of the buffer could be vouched
 /// for. `EINVAL` with a note; the raw calls pass the flag on.
 #[inline]
-pub(super) fn refuse_devmem(
+pub(super) fn refuse_devmem<A: CallArgs>(
     flags: c_int,
     call: &'static str,
-    args: impl FnOnce() -> String,
+    args: impl FnOnce() -> A,
 ) -> Result<()> {
     if flags & MSG_SOCK_DEVMEM == 0 {
         return Ok(());
     }
-    Err(Error::new(Errno::EINVAL, call, args()).with_note(
+    Err(args().into_error(Errno::EINVAL, call).with_note(
         "MSG_SOCK_DEVMEM: the kernel counts device-memory fragments it never copies into the \
          buffer; socklab's safe receives refuse it (use sys::raw)",
     ))
@@ -187,7 +188,7 @@ fn recv_with<'a, B: RecvBuf<'a>>(
     mut buf: B,
     (fd, flags): (c_int, c_int),
     call: &'static str,
-    args: impl Fn(usize) -> String,
+    args: impl Fn(usize) -> Args,
     f: impl FnOnce(*mut c_void, usize) -> isize,
 ) -> Result<B::Output> {
     let (p, cap) = buf.raw_parts();
@@ -226,7 +227,7 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
         buf,
         (fd, 0),
         "read",
-        |cap| format!("fd {fd}, buf, {cap}"),
+        |cap| Args::read(fd, cap),
         |p, cap| {
             // SAFETY: `p` is writable for `cap` bytes (RecvBuf::raw_parts of a live buffer).
             unsafe { raw::read(fd, p, cap) }
@@ -272,7 +273,7 @@ pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Resu
         buf,
         (fd, flags),
         "recv",
-        |cap| format!("fd {fd}, buf, {cap}, {}", fmt::msg_flags(flags)),
+        |cap| Args::recv(fd, cap, flags),
         |p, cap| {
             // SAFETY: `p` is writable for `cap` bytes (RecvBuf::raw_parts of a live buffer).
             unsafe { raw::recv(fd, p, cap, flags) }
@@ -310,7 +311,7 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 ) -> Result<(B::Output, Option<SockAddr>)> {
     let fd = sockfd.as_fd().as_raw_fd();
     let (out, addr) = SockAddr::try_init(|sa, salen| {
-        let args = |cap| format!("fd {fd}, buf, {cap}, {}, &addr", fmt::msg_flags(flags));
+        let args = |cap| Args::recvfrom(fd, cap, flags);
         recv_with(buf, (fd, flags), "recvfrom", args, |p, cap| {
             // SAFETY: `p` is writable for `cap` bytes; `sa`/`salen` are try_init's zeroed
             // storage and its size.
@@ -356,7 +357,7 @@ pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
 ) -> Result<B::Output> {
     let fd = sockfd.as_fd().as_raw_fd();
     src_addr.fill_into(|sa, salen| {
-        let args = |cap| format!("fd {fd}, buf, {cap}, {}, &addr", fmt::msg_flags(flags));
+        let args = |cap| Args::recvfrom(fd, cap, flags);
         recv_with(buf, (fd, flags), "recvfrom", args, |p, cap| {
             // SAFETY: `p` is writable for `cap` bytes; `sa`/`salen` are fill_into's zeroed
             // storage and a capacity within it.
@@ -386,7 +387,7 @@ pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
     let fd = fd.as_fd().as_raw_fd();
     // SAFETY: `buf` is readable for `buf.len()` bytes.
     let n = unsafe { raw::write(fd, buf.as_ptr().cast(), buf.len()) };
-    cvt(n, "write", || format!("fd {fd}, buf, {}", buf.len())).map(|n| n as usize)
+    cvt(n, "write", || Args::write(fd, buf.len())).map(|n| n as usize)
 }
 
 /// `send(sockfd, buf, len, flags)` — send(2).
@@ -411,10 +412,7 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: `buf` is readable for `buf.len()` bytes.
     let n = unsafe { raw::send(fd, buf.as_ptr().cast(), buf.len(), flags) };
-    cvt(n, "send", || {
-        format!("fd {fd}, buf, {}, {}", buf.len(), fmt::msg_flags(flags))
-    })
-    .map(|n| n as usize)
+    cvt(n, "send", || Args::send(fd, buf.len(), flags)).map(|n| n as usize)
 }
 
 /// `sendto(sockfd, buf, len, flags, dest_addr, addrlen)` — sendto(2).

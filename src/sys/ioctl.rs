@@ -4,7 +4,7 @@
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_ulong};
 
-use super::{cvt, fmt, raw, Result};
+use super::{cvt, raw, Args, Result};
 
 /// An ioctl request that writes one `int`: the only kind [`ioctl`] accepts, so the kernel can
 /// never write past the `int` Rust provides.
@@ -51,9 +51,7 @@ pub fn ioctl(fd: impl AsFd, request: IntIoctl) -> Result<c_int> {
     let mut value: c_int = 0;
     // SAFETY: every IntIoctl request writes at most one int, and `value` is a writable int.
     let rc = unsafe { raw::ioctl_int(fd, request.0, &mut value) };
-    cvt(rc, "ioctl", || {
-        format!("fd {fd}, {}", fmt::ioctl_int_req(request.0))
-    })?;
+    cvt(rc, "ioctl", || Args::ioctl(fd, request.0))?;
     Ok(value)
 }
 
@@ -73,5 +71,5 @@ pub fn sockatmark(sockfd: impl AsFd) -> Result<bool> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: sockatmark(3) takes no pointers.
     let rc = unsafe { raw::sockatmark(fd) };
-    cvt(rc, "sockatmark", || format!("fd {fd}")).map(|r| r == 1)
+    cvt(rc, "sockatmark", || Args::sockatmark(fd)).map(|r| r == 1)
 }

@@ -29,6 +29,7 @@ macro_rules! man_links {
 }
 
 mod addr;
+mod args;
 #[cfg(feature = "compare")]
 #[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod cfloor;
@@ -67,6 +68,7 @@ mod written;
 mod zeroed;
 
 pub use addr::{AddrLen, SockAddr};
+pub(crate) use args::Args;
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
 

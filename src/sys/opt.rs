@@ -36,32 +36,11 @@ use std::time::Duration;
 
 use libc::{linger, socklen_t, tcp_info, timeval, ucred};
 
-use super::{cvt, raw, Errno, Error, Result};
+use super::{cvt, raw, Args, Errno, Error, Result};
 
 // ---- names: the crate's one table (`sys/names.rs`) serves these errors and the trace ----
 
 pub use super::names::{level_name, optname};
-
-/// `name` when known, else the number: how levels and options appear in error messages.
-struct Sym(Option<&'static str>, c_int);
-
-impl fmt::Display for Sym {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(name) => f.write_str(name),
-            None => write!(f, "{}", self.1),
-        }
-    }
-}
-
-/// The arguments of a failed call as strace shows them: `fd 3, SOL_SOCKET, SO_RCVBUF, 4 bytes`.
-fn args(fd: c_int, level: c_int, name: c_int, len: usize) -> String {
-    let (l, n) = (
-        Sym(level_name(level), level),
-        Sym(optname(level, name), name),
-    );
-    format!("fd {fd}, {l}, {n}, {len} bytes")
-}
 
 // ---- the two calls, on a pointer and a length (every public fn goes through these) ----
 
@@ -78,13 +57,13 @@ unsafe fn set_raw(
 ) -> Result<()> {
     let Ok(optlen) = socklen_t::try_from(len) else {
         return Err(
-            Error::new(Errno::EINVAL, "setsockopt", args(fd, level, name, len))
+            Error::from_args(Errno::EINVAL, Args::setsockopt(fd, level, name, len))
                 .with_note("optlen does not fit in a socklen_t"),
         );
     };
     // SAFETY: the caller guarantees `optval` is readable for `len` (= `optlen`) bytes.
     let rc = unsafe { raw::setsockopt(fd, level, name, optval, optlen) };
-    cvt(rc, "setsockopt", || args(fd, level, name, len)).map(drop)
+    cvt(rc, "setsockopt", || Args::setsockopt(fd, level, name, len)).map(drop)
 }
 
 /// Runs getsockopt(2) into `cap` bytes at `optval`; returns the `optlen` the kernel wrote back.
@@ -103,7 +82,7 @@ unsafe fn get_raw(
     // SAFETY: `optval` is writable for `cap` >= `optlen` bytes (caller's guarantee), and
     // `optlen` is a live local the kernel may rewrite.
     let rc = unsafe { raw::getsockopt(fd, level, name, optval, &mut optlen) };
-    cvt(rc, "getsockopt", || args(fd, level, name, cap))?;
+    cvt(rc, "getsockopt", || Args::getsockopt(fd, level, name, cap))?;
     Ok(optlen as usize)
 }
 
@@ -300,10 +279,9 @@ fn check_len<T: Plain>(n: usize, fd: c_int, level: c_int, name: c_int) -> Result
         return Ok(());
     }
     Err(
-        Error::new(Errno::EINVAL, "getsockopt", args(fd, level, name, size)).with_note(format!(
-            "the kernel wrote {n} bytes; {} has {size}",
-            T::C_NAME
-        )),
+        Error::from_args(Errno::EINVAL, Args::getsockopt(fd, level, name, size)).with_note(
+            format!("the kernel wrote {n} bytes; {} has {size}", T::C_NAME),
+        ),
     )
 }
 
@@ -507,8 +485,8 @@ pub trait SetOpt: SockOpt {
 pub fn set_opt<O: SetOpt>(sockfd: impl AsFd, _opt: O, value: O::Value) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     let c = O::encode(value).map_err(|note| {
-        let a = args(fd, O::LEVEL, O::NAME, size_of::<O::C>());
-        Error::new(Errno::EINVAL, "setsockopt", a).with_note(note)
+        let a = Args::setsockopt(fd, O::LEVEL, O::NAME, size_of::<O::C>());
+        Error::from_args(Errno::EINVAL, a).with_note(note)
     })?;
     let p: *const O::C = &c;
     // SAFETY: `p` points to a live O::C, readable for size_of::<O::C>() bytes; `O: SockOpt`

@@ -8,7 +8,7 @@ use std::ops::Index;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::raw::{c_int, c_short};
 
-use super::{cvt, raw, Result};
+use super::{cvt, raw, Args, Result};
 
 /// One entry of poll's array: C's `struct pollfd`, borrowing the fd for as long as it lives.
 ///
@@ -474,7 +474,7 @@ pub fn poll<P: PollEntry>(fds: &mut (impl PollFds<P> + ?Sized), timeout: c_int) 
     // held by the PollSet, or vouched for by the `unsafe` that built the RawPollFd; a closed
     // number is the kernel's to report (POLLNVAL), not a memory hazard.
     let rc = unsafe { raw::poll(p, n as libc::nfds_t, timeout) };
-    cvt(rc, "poll", || format!("{n} fds, {timeout}")).map(|n| n as usize)
+    cvt(rc, "poll", || Args::poll(n, timeout)).map(|n| n as usize)
 }
 
 #[cfg(test)]

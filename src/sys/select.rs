@@ -19,7 +19,7 @@ use std::ptr;
 use libc::{timespec, timeval, FD_SETSIZE};
 
 use super::signal::SigSet;
-use super::{cvt, raw, Errno, Error, Result};
+use super::{cvt, raw, Args, Errno, Error, Result};
 
 // The kernel's whole-word copies of nfds <= FD_SETSIZE bits stay inside an fd_set.
 const _: () = assert!(
@@ -441,7 +441,7 @@ pub fn select(
     // the sets' lifetimes, held by a SelectSet, or vouched for by FdSet::set's caller. `t` is
     // NULL or an exclusively borrowed timeval.
     let rc = unsafe { raw::select(nfds, r, w, e, t) };
-    cvt(rc, "select", || format!("{nfds}, ...")).map(|n| n as usize)
+    cvt(rc, "select", || Args::select(nfds)).map(|n| n as usize)
 }
 
 /// `pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask)` — pselect(2).
@@ -488,5 +488,5 @@ pub fn pselect(
     // SAFETY: the sets and `nfds` as in `select`; `t` is NULL or a borrowed timespec and `m`
     // NULL or a SigSet's initialised sigset_t, both only read.
     let rc = unsafe { raw::pselect(nfds, r, w, e, t, m) };
-    cvt(rc, "pselect", || format!("{nfds}, ...")).map(|n| n as usize)
+    cvt(rc, "pselect", || Args::pselect(nfds)).map(|n| n as usize)
 }

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::raw::c_int;
 use std::ptr;
 
-use super::{cvt, fmt, raw, Result, SockAddr};
+use super::{cvt, raw, Args, Result, SockAddr};
 
 /// Takes ownership of an fd a successful call just returned.
 fn owned(fd: c_int) -> OwnedFd {
@@ -34,13 +34,7 @@ fn owned(fd: c_int) -> OwnedFd {
 pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> Result<OwnedFd> {
     // SAFETY: socket(2) takes no pointers; the fd it returns is wrapped in an OwnedFd at once.
     let fd = unsafe { raw::socket(domain, ty, protocol) };
-    cvt(fd, "socket", || socket_args(domain, ty, protocol)).map(owned)
-}
-
-/// socket(2)'s arguments in an error, named as strace names them: `AF_INET, SOCK_STREAM,
-/// IPPROTO_IP`, `0x2f /* AF_??? */` for a family without a name.
-fn socket_args(domain: c_int, ty: c_int, protocol: c_int) -> String {
-    fmt::socket_args(domain, ty, protocol).join(", ")
+    cvt(fd, "socket", || Args::socket(domain, ty, protocol)).map(owned)
 }
 
 /// `socketpair(domain, type, protocol, sv)` — socketpair(2).
@@ -64,7 +58,7 @@ pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd,
     let mut sv = [-1 as c_int; 2];
     // SAFETY: `sv` is writable for the two ints socketpair(2) writes.
     let rc = unsafe { raw::socketpair(domain, ty, protocol, sv.as_mut_ptr()) };
-    cvt(rc, "socketpair", || socket_args(domain, ty, protocol))?;
+    cvt(rc, "socketpair", || Args::socketpair(domain, ty, protocol))?;
     Ok((owned(sv[0]), owned(sv[1])))
 }
 
@@ -116,7 +110,7 @@ pub fn listen(sockfd: impl AsFd, backlog: c_int) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: listen(2) takes no pointers.
     let rc = unsafe { raw::listen(fd, backlog) };
-    cvt(rc, "listen", || format!("fd {fd}, {backlog}")).map(drop)
+    cvt(rc, "listen", || Args::listen(fd, backlog)).map(drop)
 }
 
 /// The shared body of accept/accept4: `None` passes C's `NULL, NULL`; `Some(out)` lets the
@@ -133,15 +127,6 @@ fn accept_with(
             *out = peer;
             Ok(fd)
         }
-    }
-}
-
-/// How the address arguments of accept/accept4 read in an error message.
-fn accept_args(addr: &Option<&mut SockAddr>) -> &'static str {
-    if addr.is_some() {
-        "&addr"
-    } else {
-        "NULL, NULL"
     }
 }
 
@@ -171,12 +156,12 @@ fn accept_args(addr: &Option<&mut SockAddr>) -> &'static str {
 #[doc = man_links!(accept(2))]
 pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
-    let args = accept_args(&addr);
+    let with_addr = addr.is_some();
     accept_with(addr, |p, len| {
         // SAFETY: `p` and `len` are both NULL, or try_init's zeroed storage and its size; the
         // returned fd is wrapped at once.
         let rc = unsafe { raw::accept(fd, p, len) };
-        cvt(rc, "accept", || format!("fd {fd}, {args}")).map(owned)
+        cvt(rc, "accept", || Args::accept(fd, with_addr)).map(owned)
     })
 }
 
@@ -201,15 +186,12 @@ pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd>
 #[doc = man_links!(accept4(2))]
 pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
-    let args = accept_args(&addr);
+    let with_addr = addr.is_some();
     accept_with(addr, |p, len| {
         // SAFETY: `p` and `len` are both NULL, or try_init's zeroed storage and its size;
         // `flags` is an int the kernel validates; the returned fd is wrapped at once.
         let rc = unsafe { raw::accept4(fd, p, len, flags) };
-        cvt(rc, "accept4", || {
-            format!("fd {fd}, {args}, {}", fmt::sock_flags(flags))
-        })
-        .map(owned)
+        cvt(rc, "accept4", || Args::accept4(fd, with_addr, flags)).map(owned)
     })
 }
 
@@ -279,10 +261,7 @@ pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
     // SAFETY: shutdown(2) takes no pointers.
     let rc = unsafe { raw::shutdown(fd, how_c) };
     // Named as C and strace spell it (`SHUT_WR`), not as std's enum (`Write`).
-    cvt(rc, "shutdown", || {
-        format!("fd {fd}, {}", fmt::shut_how(how_c))
-    })
-    .map(drop)
+    cvt(rc, "shutdown", || Args::shutdown(fd, how_c)).map(drop)
 }
 
 /// `close(fd)` — close(2).
@@ -305,19 +284,19 @@ pub fn close(fd: OwnedFd) -> Result<()> {
     let raw_fd = fd.into_raw_fd();
     // SAFETY: `raw_fd` came out of an OwnedFd that no longer exists, so this is its only close.
     let rc = unsafe { raw::close(raw_fd) };
-    cvt(rc, "close", || format!("fd {raw_fd}")).map(drop)
+    cvt(rc, "close", || Args::close(raw_fd)).map(drop)
 }
 
 /// The shared body of getsockname/getpeername: both fill an address through the same pointers.
 fn name_call(
     fd: c_int,
-    call: &'static str,
+    (call, args): (&'static str, fn(c_int) -> Args),
     f: unsafe fn(c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> c_int,
 ) -> Result<SockAddr> {
     SockAddr::try_init(|p, len| {
         // SAFETY: `p`/`len` come from SockAddr::try_init: a zeroed storage and its size.
         let rc = unsafe { f(fd, p, len) };
-        cvt(rc, call, || format!("fd {fd}")).map(drop)
+        cvt(rc, call, || args(fd)).map(drop)
     })
     .map(|((), a)| a)
 }
@@ -340,7 +319,11 @@ fn name_call(
 /// ```
 #[doc = man_links!(getsockname(2))]
 pub fn getsockname(sockfd: impl AsFd) -> Result<SockAddr> {
-    name_call(sockfd.as_fd().as_raw_fd(), "getsockname", raw::getsockname)
+    name_call(
+        sockfd.as_fd().as_raw_fd(),
+        ("getsockname", Args::getsockname),
+        raw::getsockname,
+    )
 }
 
 /// `getpeername(sockfd, addr, addrlen)` — getpeername(2).
@@ -359,7 +342,11 @@ pub fn getsockname(sockfd: impl AsFd) -> Result<SockAddr> {
 /// ```
 #[doc = man_links!(getpeername(2))]
 pub fn getpeername(sockfd: impl AsFd) -> Result<SockAddr> {
-    name_call(sockfd.as_fd().as_raw_fd(), "getpeername", raw::getpeername)
+    name_call(
+        sockfd.as_fd().as_raw_fd(),
+        ("getpeername", Args::getpeername),
+        raw::getpeername,
+    )
 }
 
 /// `accept(sockfd, addr, addrlen)` — accept(2) with the address capacity the caller chose.
@@ -399,7 +386,7 @@ pub fn accept_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<OwnedFd> {
         // SAFETY: `p`/`len` come from fill_into: a zeroed storage and a capacity within it;
         // the returned fd is wrapped at once.
         let rc = unsafe { raw::accept(fd, p, len) };
-        cvt(rc, "accept", || format!("fd {fd}, &addr")).map(owned)
+        cvt(rc, "accept", || Args::accept(fd, true)).map(owned)
     })
 }
 
@@ -413,10 +400,7 @@ pub fn accept4_into(sockfd: impl AsFd, addr: &mut SockAddr, flags: c_int) -> Res
     addr.fill_into(|p, len| {
         // SAFETY: as in accept_into; `flags` is an int the kernel validates.
         let rc = unsafe { raw::accept4(fd, p, len, flags) };
-        cvt(rc, "accept4", || {
-            format!("fd {fd}, &addr, {}", fmt::sock_flags(flags))
-        })
-        .map(owned)
+        cvt(rc, "accept4", || Args::accept4(fd, true, flags)).map(owned)
     })
 }
 
@@ -439,7 +423,7 @@ pub fn getsockname_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
     name_into(
         sockfd.as_fd().as_raw_fd(),
         addr,
-        "getsockname",
+        ("getsockname", Args::getsockname),
         raw::getsockname,
     )
 }
@@ -453,7 +437,7 @@ pub fn getpeername_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
     name_into(
         sockfd.as_fd().as_raw_fd(),
         addr,
-        "getpeername",
+        ("getpeername", Args::getpeername),
         raw::getpeername,
     )
 }
@@ -462,12 +446,12 @@ pub fn getpeername_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
 fn name_into(
     fd: c_int,
     addr: &mut SockAddr,
-    call: &'static str,
+    (call, args): (&'static str, fn(c_int) -> Args),
     f: unsafe fn(c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> c_int,
 ) -> Result<()> {
     addr.fill_into(|p, len| {
         // SAFETY: `p`/`len` come from fill_into: a zeroed storage and a capacity within it.
         let rc = unsafe { f(fd, p, len) };
-        cvt(rc, call, || format!("fd {fd}")).map(drop)
+        cvt(rc, call, || args(fd)).map(drop)
     })
 }

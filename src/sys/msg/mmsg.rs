@@ -12,7 +12,7 @@ use libc::{iovec, mmsghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::super::fmt::msg_flags;
 use super::super::io::{bytes_written, refuse_devmem};
-use super::super::{cvt, raw, Errno, Error, Result, SockAddr};
+use super::super::{cvt, raw, Args, Errno, Error, Result, SockAddr};
 use super::STORAGE_LEN;
 use super::{controllen_of, new_msghdr, to_timespec, written_addr, zeroed_storage, CmsgBuffer};
 
@@ -363,10 +363,8 @@ pub fn sendmmsg(
         .enumerate()
         .find_map(|(i, c)| Some((i, c.unvouched_rights()?)));
     if let Some((i, why)) = unvouched {
-        let args = format!("fd {fd}, msgvec, {vlen}, {}", msg_flags(flags));
-        return Err(
-            Error::new(Errno::EINVAL, "sendmmsg", args).with_note(format!("slot {i}: {why}"))
-        );
+        let args = Args::sendmmsg(fd, vlen, flags);
+        return Err(Error::from_args(Errno::EINVAL, args).with_note(format!("slot {i}: {why}")));
     }
     msgvec.prepare(vlen, false);
     // SAFETY: `prepare` just wrote `vlen` mmsghdrs (vlen <= slots, checked) whose name, iovec
@@ -375,9 +373,7 @@ pub fn sendmmsg(
     // length, and valid control bytes). The batch is exclusively borrowed for the call; the
     // kernel only writes the `msg_len` fields.
     let n = unsafe { raw::sendmmsg(fd, msgvec.hdrs.as_mut_ptr(), vlen as c_uint, flags) };
-    let n = cvt(n, "sendmmsg", || {
-        format!("fd {fd}, msgvec, {vlen}, {}", msg_flags(flags))
-    })? as usize;
+    let n = cvt(n, "sendmmsg", || Args::sendmmsg(fd, vlen, flags))? as usize;
     msgvec.count = n;
     Ok(n)
 }
@@ -432,12 +428,7 @@ pub fn recvmmsg(
     // (or NULL/0). The batch is exclusively borrowed for the call. `tsp` is NULL or points to
     // the local `ts`, readable and writable.
     let n = unsafe { raw::recvmmsg(fd, msgvec.hdrs.as_mut_ptr(), vlen as c_uint, flags, tsp) };
-    let args = || {
-        let timeout = timeout.map_or("NULL".to_string(), |d| format!("{d:?}"));
-        let flags = msg_flags(flags);
-        format!("fd {fd}, msgvec, {vlen}, {flags}, {timeout}")
-    };
-    let n = cvt(n, "recvmmsg", args)? as usize;
+    let n = cvt(n, "recvmmsg", || Args::recvmmsg(fd, vlen, flags, timeout))? as usize;
     let b = &mut *msgvec;
     // With MSG_TRUNC, msg_len is not a write count (see bytes_written); one SO_TYPE (and
     // SO_DOMAIN) read tells for the whole batch: `full` is what the kernel wrote for a message

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use libc::{iovec, msghdr, sockaddr_storage, socklen_t, timespec};
 
-use super::fmt::msg_flags;
+use super::args::MsgArgs;
 use super::io::{bytes_written, refuse_devmem};
-use super::{cvt, raw, Errno, Error, Result, SockAddr};
+use super::{cvt, raw, Args, Errno, Error, Result, SockAddr};
 
 mod cmsg;
 mod mmsg;
@@ -250,22 +250,29 @@ pub unsafe fn sendmsg_unchecked(
     send_msg(fd, addr, iov, control.unwrap_or(&[]), flags)
 }
 
-/// sendmsg's arguments in an error, as strace shows them.
-fn sendmsg_args(
+/// The total length of `iov`, as the errors show it (`msg_iovlen=2 (12 bytes)`).
+fn total(iov: &[impl std::ops::Deref<Target = [u8]>]) -> usize {
+    iov.iter().map(|s| s.len()).sum()
+}
+
+/// sendmsg's arguments in an error with no address (`msg_name=NULL`): integers, formatted on
+/// display.
+fn sendmsg_args(fd: c_int, iov: &[IoSlice<'_>], controllen: usize, flags: c_int) -> Args {
+    Args::sendmsg(fd, iov.len(), total(iov), controllen, flags)
+}
+
+/// sendmsg's arguments in an error with an address, as strace shows them: as text, since an
+/// address of up to 128 bytes does not fit in the integers an error keeps.
+fn sendmsg_named(
     fd: c_int,
-    addr: Option<&SockAddr>,
+    addr: &SockAddr,
     iov: &[IoSlice<'_>],
     controllen: usize,
     flags: c_int,
 ) -> String {
-    let bytes: usize = iov.iter().map(|s| s.len()).sum();
-    let name = addr.map_or("NULL".to_string(), |a| a.to_string());
-    format!(
-        "fd {fd}, {{msg_name={name}, msg_iovlen={} ({bytes} bytes), msg_controllen={}}}, {}",
-        iov.len(),
-        controllen,
-        msg_flags(flags)
-    )
+    let (iovlen, bytes) = (iov.len() as u64, total(iov) as u64);
+    let msg = MsgArgs::new(addr, iovlen, bytes, controllen as u64, flags);
+    format!("fd {fd}, {msg}")
 }
 
 /// The `EINVAL` a safe send returns for control data with fd numbers nothing vouches for.
@@ -276,8 +283,13 @@ fn refused(
     controllen: usize,
     flags: c_int,
 ) -> Error {
-    let args = sendmsg_args(fd, addr, iov, controllen, flags);
-    Error::new(Errno::EINVAL, "sendmsg", args)
+    match addr {
+        None => Error::from_args(Errno::EINVAL, sendmsg_args(fd, iov, controllen, flags)),
+        Some(a) => {
+            let args = sendmsg_named(fd, a, iov, controllen, flags);
+            Error::new(Errno::EINVAL, "sendmsg", args)
+        }
+    }
 }
 
 /// The one sendmsg(2) call of this module: builds the `msghdr` and converts the result.
@@ -290,7 +302,7 @@ fn send_msg(
 ) -> Result<usize> {
     if let Some(a) = addr {
         a.check_whole("sendmsg", || {
-            sendmsg_args(fd, addr, iov, control.len(), flags)
+            sendmsg_named(fd, a, iov, control.len(), flags)
         })?;
     }
     let (name, namelen) = match addr {
@@ -309,9 +321,12 @@ fn send_msg(
     // `iov.len()` iovecs (each IoSlice is a valid iovec), `control` for its length. sendmsg(2)
     // only reads through them, so the `*mut` casts are never written through.
     let n = unsafe { raw::sendmsg(fd, &msg, flags) };
-    cvt(n, "sendmsg", || {
-        sendmsg_args(fd, addr, iov, control.len(), flags)
-    })
+    match addr {
+        None => cvt(n, "sendmsg", || sendmsg_args(fd, iov, control.len(), flags)),
+        Some(a) => cvt(n, "sendmsg", || {
+            sendmsg_named(fd, a, iov, control.len(), flags)
+        }),
+    }
     .map(|n| n as usize)
 }
 
@@ -398,14 +413,9 @@ pub fn recvmsg_into(
     }
 }
 
-/// recvmsg's arguments in an error, as strace shows them.
-fn recvmsg_args(fd: c_int, iov: &[IoSliceMut<'_>], controllen: usize, flags: c_int) -> String {
-    let bytes: usize = iov.iter().map(|s| s.len()).sum();
-    format!(
-        "fd {fd}, {{msg_iovlen={} ({bytes} bytes), msg_controllen={controllen}}}, {}",
-        iov.len(),
-        msg_flags(flags)
-    )
+/// recvmsg's arguments in an error: integers, formatted on display.
+fn recvmsg_args(fd: c_int, iov: &[IoSliceMut<'_>], controllen: usize, flags: c_int) -> Args {
+    Args::recvmsg(fd, iov.len(), total(iov), controllen, flags)
 }
 
 /// The body of recvmsg/recvmsg_into: `name` is `msg_name` and the in-out `msg_namelen` (`None`
