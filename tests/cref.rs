@@ -292,7 +292,7 @@ udp_socket.close()
 #[test]
 fn c_udp_server_prints_exactly_like_the_python_seed() {
     if Command::new("python3").arg("-V").output().is_err() {
-        eprintln!("skipped: python3 not found, cannot run the Python seed server");
+        common::skip("python3 not found, cannot run the Python seed server");
         return;
     }
     let message = "같은 출력, tuple (1, 2)";
@@ -324,7 +324,7 @@ fn cout_line() -> usize {
 /// build.rs could not build it.
 fn asan_exchange(message: &str) -> Option<(Output, Output)> {
     if TCP_SERVER_ASAN.is_empty() {
-        eprintln!("skipped: no AddressSanitizer build (g++ -fsanitize=address failed in build.rs)");
+        common::skip("no AddressSanitizer build (g++ -fsanitize=address failed in build.rs)");
         return None;
     }
     // Leak checking is off: it is not what this test is about, and it needs ptrace-like

@@ -32,7 +32,7 @@ fn run(f: fn() -> Outcome) -> Outcome {
         Verdict::Failed(err) => panic!("{}: broke off: {err}\n{o}", o.id),
         Verdict::CannotRun(why) => {
             assert!(!is_root(), "{}: cannot run as root: {why}\n{o}", o.id);
-            eprintln!("{}: cannot run here (not root): {why}", o.id);
+            common::skip(format_args!("{}: cannot run here (not root): {why}", o.id));
         }
         _ => assert!(!o.evidence.is_empty(), "a verdict without figures: {o}"),
     }
@@ -100,7 +100,10 @@ fn in_netns(o: &Outcome) -> bool {
         None => true,
         Some(why) => {
             assert!(!is_root(), "{}: root but no namespace: {why}", o.id);
-            eprintln!("{}: namespace parts skipped (not root): {why}", o.id);
+            common::skip(format_args!(
+                "{}: the namespace parts (not root): {why}",
+                o.id
+            ));
             false
         }
     }
@@ -299,7 +302,9 @@ fn udp_unordered_reports_the_arrival_order() {
     let Some(order) = o.get("reordered_arrival_order") else {
         let why = text(&o, "reordering_path");
         assert!(!is_root(), "root, but no reordering path: {why}\n{o}");
-        eprintln!("udp_unordered: no reordering path here: {why}");
+        common::skip(format_args!(
+            "udp_unordered: no reordering path here: {why}"
+        ));
         assert_eq!(o.verdict, Verdict::Nuanced, "{o}");
         return;
     };
@@ -461,7 +466,7 @@ fn layers_show_each_header() {
         assert_eq!(int(&o, "l2_ethertype"), 0x0800);
     } else {
         assert!(!is_root(), "root, but the three views did not run: {o}");
-        eprintln!("layers: {}", text(&o, "three_views"));
+        common::skip(format_args!("layers: {}", text(&o, "three_views")));
     }
     assert_eq!(o.verdict, Verdict::Nuanced, "{o}");
 }
@@ -532,7 +537,10 @@ fn icmp_echo_decodes_the_reply() {
         let k = |what: &str| format!("{p}_{what}");
         if text(&o, &k("socket")) != "ok" {
             assert!(!is_root(), "root, but no {p} ICMP socket: {o}");
-            eprintln!("icmp_echo: no {p} socket here: {}", text(&o, &k("socket")));
+            common::skip(format_args!(
+                "icmp_echo: no {p} socket here: {}",
+                text(&o, &k("socket"))
+            ));
             continue;
         }
         let Some(rtt) = o.num(&k("rtt_us")) else {
@@ -727,7 +735,7 @@ fn ns_calls_refuse_what_would_be_unsound() {
 fn capabilities_are_per_thread() {
     let before = ns::has_effective(ns::CAP_NET_RAW).unwrap();
     if !before {
-        eprintln!("capabilities_are_per_thread: skipped, the process lacks CAP_NET_RAW");
+        common::skip("capabilities_are_per_thread: the process lacks CAP_NET_RAW");
         return;
     }
     std::thread::spawn(|| {

@@ -104,7 +104,7 @@ pub fn have_python() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipped: python3 not found (the .ci/run script installs it)");
+        crate::common::skip("python3 not found (the .ci/run script installs it)");
     }
     ok
 }

@@ -13,7 +13,10 @@ static FD_LOCK: Mutex<()> = Mutex::new(());
 #[path = "../common/mod.rs"]
 mod shared;
 #[allow(unused_imports)] // not every binary uses both
-pub use shared::{fd_table, fd_table_diff, free_port, open_fds};
+pub use shared::{
+    ci_value_is_set, fd_table, fd_table_diff, free_port, not_on_this_platform, open_fds, skip,
+    skip_if_not_ci, under_ci,
+};
 
 /// Runs `f` and asserts that it leaves as many fds open as it found. Serialized with every other
 /// `no_leak` body so concurrent tests cannot mask or fake a leak.
