@@ -184,7 +184,7 @@ fn a_traced_run_switches_the_log_off_and_says_so() {
         .count();
     assert_eq!(traced, 0, "measured calls were logged: {err}");
     if err.contains("syscalls_per_op: null") {
-        eprintln!("skipped the count check: strace could not trace here");
+        common::skip("the count check: strace could not trace here");
         return;
     }
     for row in doc["rows"].as_array().unwrap() {
@@ -220,7 +220,7 @@ fn split_pinning_needs_two_cpus() {
                 assert_eq!(err.lines().count(), 1, "{err:?}");
                 assert!(err.contains("--pin") && err.contains("same, none"), "{err}");
             }
-            Err(e) => eprintln!("skipped: taskset not runnable ({e})"),
+            Err(e) => common::skip(format_args!("taskset not runnable ({e})")),
         }
     } else {
         drop(_g);
@@ -451,7 +451,7 @@ fn batch_rows_carry_the_batch_size() {
 fn counted_syscalls_are_per_op() {
     let _g = serial();
     if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("skipped: strace is not installed, syscalls_per_op would be null");
+        common::skip("strace is not installed, syscalls_per_op would be null");
         return;
     }
     let (doc, err) = compare_json(&[
@@ -468,7 +468,7 @@ fn counted_syscalls_are_per_op() {
         "unixdgram",
     ]);
     if let Some(why) = err.lines().find(|l| l.contains("syscalls_per_op: null")) {
-        eprintln!("skipped: strace could not trace here: {why}");
+        common::skip(format_args!("strace could not trace here: {why}"));
         return;
     }
     let rows = doc["rows"].as_array().unwrap();
@@ -500,7 +500,7 @@ fn every_slot_runs_and_closes_its_fds() {
                 let mut slot = match Slot::new(mode, t, 100, 4, p, Cpus::default()) {
                     Ok(slot) => slot,
                     Err(e) if p == PathName::CInline && !cfg!(target_arch = "x86_64") => {
-                        eprintln!("skipped c-inline: {e}");
+                        common::not_on_this_platform(format_args!("c-inline: {e}"));
                         continue;
                     }
                     Err(e) if p == PathName::LibcGso && t != Transport::Udp => {

@@ -14,6 +14,10 @@ use socklab::compare::count::{self, child_entry};
 use socklab::compare::paths::{PathName, Transport};
 use socklab::compare::{Config, Mode};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::skip;
+
 /// Set in the re-executed copy of this binary that plays the program being interrupted.
 const PARENT_ROLE: &str = "SOCKLAB_COUNT_TEST_PARENT";
 
@@ -31,7 +35,7 @@ fn main() {
         return;
     }
     if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("skipped: strace is not installed (apt-get install strace)");
+        skip("strace is not installed (apt-get install strace)");
         return;
     }
     let tests: [(&str, fn()); 3] = [
@@ -104,7 +108,7 @@ fn counts_from_a_program_not_named_socklab() {
         String::from_utf8_lossy(&out.stderr)
     );
     if stdout.contains("strace run failed") {
-        eprintln!("skipped: strace could not trace here: {stdout}");
+        skip(format_args!("strace could not trace here: {stdout}"));
         return;
     }
     // write+read and send+recv (glibc: sendto+recvfrom): two calls per same-thread op.
@@ -158,7 +162,9 @@ fn sigint_mid_count_leaves_nothing_behind() {
     // Wait until strace and its tracee both run, and the tracee has had time to trace.
     while group(pgid).len() < 3 {
         if let Some(st) = child.try_wait().unwrap() {
-            eprintln!("skipped: the count ended before it could be interrupted ({st})");
+            skip(format_args!(
+                "the count ended before it could be interrupted ({st})"
+            ));
             return;
         }
         assert!(
@@ -207,7 +213,7 @@ fn a_program_without_child_entry_is_told() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     if stdout.contains("strace run failed") {
-        eprintln!("skipped: strace could not trace here: {stdout}");
+        skip(format_args!("strace could not trace here: {stdout}"));
         return;
     }
     let want = "the child did not count: this program does not call \

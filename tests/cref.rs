@@ -291,7 +291,7 @@ udp_socket.close()
 #[test]
 fn c_udp_server_prints_exactly_like_the_python_seed() {
     if Command::new("python3").arg("-V").output().is_err() {
-        eprintln!("skipped: python3 not found, cannot run the Python seed server");
+        common::skip("python3 not found, cannot run the Python seed server");
         return;
     }
     let message = "같은 출력, tuple (1, 2)";
@@ -325,7 +325,9 @@ fn asan_exchange(message: &str) -> Option<(Output, Output)> {
     let exe = match cbuild::tcp_server_asan() {
         Ok(exe) => exe,
         Err(why) => {
-            eprintln!("skipped: no AddressSanitizer build of the seed server: {why}");
+            common::skip(format_args!(
+                "no AddressSanitizer build of the seed server: {why}"
+            ));
             return None;
         }
     };

@@ -20,7 +20,13 @@
 //!   seccomp, which watch the kernel boundary, still do.
 //! - glibc's own semantics are kept where glibc adds any: `send`/`recv` are `sendto`/`recvfrom`
 //!   with no address (as glibc makes them), `sched_getaffinity` zeroes the tail of the mask and
-//!   returns 0.
+//!   returns 0, `fcntl(F_GETOWN)` is asked as `F_GETOWN_EX` (its `-pgid` would read as an error).
+//!
+//! A raw result in -4095..=-1 is taken as `-errno` (`ret` below): sound only for calls whose
+//! success is never in that range. Audited for every call here: fds, byte and message counts,
+//! ready counts and 0 are non-negative; `sched_getaffinity`'s byte count too; `fcntl`'s results
+//! are flags, fds, a signal number, a pipe size or a lease type, except `F_GETOWN`'s `-pgid`,
+//! handled as glibc does.
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
 compile_error!(
@@ -273,9 +279,41 @@ pub(crate) mod libc {
         sys!(SYS_poll, fds, nfds, timeout) as c_int
     }
 
-    /// fcntl(2) with an `int` argument (what `raw::fcntl` takes).
+    /// `F_GETOWN_EX` and `F_OWNER_PGRP` (<linux/fcntl.h>), which the `libc` crate leaves out
+    /// for glibc targets.
+    const F_GETOWN_EX: c_int = 16;
+    const F_OWNER_PGRP: c_int = 2;
+
+    /// The kernel's `struct f_owner_ex`.
+    #[repr(C)]
+    struct FOwnerEx {
+        kind: c_int,
+        pid: pid_t,
+    }
+
+    /// fcntl(2) with an `int` argument (what `raw::fcntl` takes), as glibc makes it.
+    ///
+    /// `F_GETOWN` is the one command whose success can be negative: `-pgid` for a process
+    /// group, which falls in the kernel's -4095..-1 error range whenever the pgid is below 4096
+    /// (any pgid in a new PID namespace). So, as glibc does (`__fcntl64_nocancel_adjusted`), it
+    /// is asked as `F_GETOWN_EX`, whose result is 0 or `-errno`, and `-pid` returned for
+    /// `F_OWNER_PGRP`; an error of `F_GETOWN_EX` is the call's error (glibc does not fall back).
     #[inline(always)]
     pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
+        if cmd == F_GETOWN {
+            let mut owner = FOwnerEx { kind: 0, pid: 0 };
+            // The kernel writes one `struct f_owner_ex` there: `owner`, a live local of that
+            // type. `sys!` sets errno and gives -1 on failure.
+            let owner_ptr: *mut FOwnerEx = &mut owner;
+            if sys!(SYS_fcntl, fd, F_GETOWN_EX, owner_ptr) < 0 {
+                return -1;
+            }
+            return if owner.kind == F_OWNER_PGRP {
+                -owner.pid
+            } else {
+                owner.pid
+            };
+        }
         sys!(SYS_fcntl, fd, cmd, arg) as c_int
     }
 

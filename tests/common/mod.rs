@@ -1,16 +1,57 @@
 //! The helpers every test binary shares (included with `#[path]`): the process's open fd count,
-//! free loopback ports and connected loopback TCP pairs. `tests/sys/common.rs` re-exports them
-//! for the binaries that use it.
+//! free loopback ports, connected loopback TCP pairs, and [`skip`], the one rule for a test that
+//! cannot run here. `tests/sys/common.rs` re-exports them for the binaries that use it.
 
 #![allow(dead_code)] // not every binary uses every helper
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsStr;
+use std::fmt::Display;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::os::raw::c_int;
 use std::sync::Mutex;
 
 use socklab::sys::{self, opt, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_STREAM};
+
+/// Says that a test, or a part of one, does not run here for want of `why` — a privilege, a
+/// tool or a file that `.ci/run` provides (root, strace, g++, valgrind, tc, nft, python3,
+/// /etc/services) — and lets the caller skip it. On a developer's machine it prints
+/// `skipped: {why}` and returns; under CI ([`under_ci`]) it panics instead, so a CI run never
+/// passes a test that did not run. Every skip in the tests goes through here (or through
+/// [`not_on_this_platform`] for what no setup can provide).
+#[track_caller]
+pub fn skip(why: impl Display) {
+    skip_if_not_ci(under_ci(), why);
+}
+
+/// [`skip`]'s rule with the CI setting given (its unit test drives both sides).
+#[track_caller]
+pub fn skip_if_not_ci(ci: bool, why: impl Display) {
+    if ci {
+        panic!("cannot skip under CI (CI is set): {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+/// Whether the tests run under CI: `CI` is set to anything but empty, `0` or `false` (CI
+/// services set `CI=true`; `.ci/run` sets it when the machine does not).
+pub fn under_ci() -> bool {
+    ci_value_is_set(std::env::var_os("CI").as_deref())
+}
+
+/// [`under_ci`]'s reading of the variable's value.
+pub fn ci_value_is_set(value: Option<&OsStr>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// Says that a part of a test does not run because the running kernel or CPU lacks `why` (a
+/// `CONFIG_` option such as the tls ULP, a qdisc module, an x86_64-only path): no package
+/// provides it, so this prints and never fails, under CI too. Anything `.ci/run` can install
+/// or grant goes through [`skip`] instead.
+pub fn not_on_this_platform(why: impl Display) {
+    eprintln!("skipped, not on this platform: {why}");
+}
 
 /// The number of open fds of this process, from /proc/self/fd.
 pub fn open_fds() -> usize {

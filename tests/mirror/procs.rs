@@ -103,7 +103,7 @@ pub fn have_python() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipped: python3 not found (apt-get install python3)");
+        crate::common::skip("python3 not found (apt-get install python3)");
     }
     ok
 }

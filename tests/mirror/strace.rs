@@ -24,7 +24,7 @@ pub fn available() -> bool {
         Ok(out) if out.status.success() => true,
         found => {
             if std::env::var("SOCKLAB_SKIP_STRACE").as_deref() == Ok("1") {
-                eprintln!("skipped: strace not runnable and SOCKLAB_SKIP_STRACE=1");
+                crate::common::skip("strace not runnable and SOCKLAB_SKIP_STRACE=1");
                 return false;
             }
             panic!(

@@ -1,5 +1,5 @@
 //! Helpers shared by the net tests: a `socklab serve` child that stops (SIGTERM) on drop, fd
-//! counts, root checks.
+//! counts, root checks, and the suite's skip rule (tests/common/mod.rs).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -10,6 +10,7 @@ use socklab::sys::signal;
 #[path = "../common/mod.rs"]
 mod shared;
 pub use shared::tcp_pair_as;
+pub use shared::{not_on_this_platform, skip};
 
 /// The socklab binary under test.
 pub fn bin() -> &'static str {

@@ -10,7 +10,7 @@ use socklab::sys::signal::{self, SigAction, SIGPIPE, SIGUSR1};
 use socklab::sys::{self, opt, Errno, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
 use socklab::{SockAddr, Socket};
 
-use super::common::{is_root, tcp_pair_as};
+use super::common::{is_root, skip, tcp_pair_as};
 
 fn loopback() -> SockAddr {
     SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -187,7 +187,7 @@ fn so_rcvtimeo_expiry_is_eagain() {
 #[test]
 fn connect_to_a_blackhole_times_out() {
     if !is_root() {
-        eprintln!("skipped: needs root (a private network namespace and an nft rule)");
+        skip("needs root (a private network namespace and an nft rule)");
         return;
     }
     if std::process::Command::new("nft")
@@ -195,7 +195,7 @@ fn connect_to_a_blackhole_times_out() {
         .output()
         .is_err()
     {
-        eprintln!("skipped: nft is not installed (apt-get install nftables)");
+        skip("nft is not installed (apt-get install nftables)");
         return;
     }
     let r = std::thread::spawn(|| {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::common::{bin, is_root, Served};
+use super::common::{bin, is_root, not_on_this_platform, skip, Served};
 
 /// Runs `ip`/`tc`/`nft`…; panics with the command's stderr on failure.
 fn run(args: &[&str]) -> String {
@@ -101,12 +101,14 @@ fn f(v: &Value, k: &str) -> f64 {
 #[test]
 fn serve_and_clients_across_a_veth_link() {
     if !is_root() {
-        eprintln!("skipped: needs root (ip netns add, tc, nft)");
+        skip("needs root (ip netns add, tc, nft)");
         return;
     }
     for tool in ["ip", "tc", "nft"] {
         if Command::new(tool).arg("-V").output().is_err() {
-            eprintln!("skipped: {tool} is not installed (apt-get install iproute2 nftables)");
+            skip(format_args!(
+                "{tool} is not installed (apt-get install iproute2 nftables)"
+            ));
             return;
         }
     }
@@ -238,10 +240,11 @@ fn serve_and_clients_across_a_veth_link() {
             f(&ping, "median_ns") / 1e3
         )
     } else {
-        format!(
-            "netem: skipped, `tc qdisc add … netem delay 5ms` was refused: {}",
+        not_on_this_platform(format_args!(
+            "netem (sch_netem): `tc qdisc add … netem delay 5ms` was refused: {}",
             String::from_utf8_lossy(&netem.stderr).trim()
-        )
+        ));
+        "netem: not on this platform".to_owned()
     };
     eprintln!(
         "two hosts (veth between two netns):\n{}\n{netem_note}",

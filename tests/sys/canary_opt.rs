@@ -252,7 +252,7 @@ fn name_getters_write_the_name_or_nothing() {
             assert_eq!((n, &written[..4]), (16, &b"tls\0"[..]));
             assert_eq!(check(&cli, TcpUlp), "tls");
         } else {
-            eprintln!("skip: no tls ULP in this kernel; only the empty-name case ran");
+            crate::common::not_on_this_platform("the tls ULP; only the empty-name case ran");
         }
     });
 }

@@ -14,7 +14,8 @@ static FD_LOCK: Mutex<()> = Mutex::new(());
 mod shared;
 #[allow(unused_imports)] // not every binary uses both
 pub use shared::{
-    fd_table, fd_table_diff, free_port, open_fds, tcp_listener_pair, tcp_pair, tcp_pair_as,
+    ci_value_is_set, fd_table, fd_table_diff, free_port, not_on_this_platform, open_fds, skip,
+    skip_if_not_ci, tcp_listener_pair, tcp_pair, tcp_pair_as, under_ci,
 };
 
 /// Runs `f` and asserts that it leaves as many fds open as it found. Serialized with every other

@@ -16,5 +16,6 @@ mod netdb;
 mod opt;
 mod raw;
 mod services;
+mod skip;
 mod small;
 mod transports;

@@ -536,9 +536,9 @@ fn priority_keeps_all_32_bits() {
         // An HTB class id (major 1, minor 2) needs CAP_NET_ADMIN, as the experiments use it.
         match s.set_opt(SoPriority, 0x1_0002) {
             Ok(()) => assert_eq!(s.get_opt(SoPriority).unwrap(), 0x1_0002),
-            Err(e) if e.code() == Errno::EPERM => {
-                eprintln!("skip: SO_PRIORITY above 6 needs CAP_NET_ADMIN ({e})")
-            }
+            Err(e) if e.code() == Errno::EPERM => crate::common::skip(format_args!(
+                "SO_PRIORITY above 6 needs CAP_NET_ADMIN ({e})"
+            )),
             Err(e) => panic!("{e}"),
         }
         // Above INT_MAX the kernel sees a negative int and keeps the same 32 bits.
@@ -628,7 +628,7 @@ fn tcp_ulp_names_the_upper_layer_protocol() {
         match cli.set_opt(TcpUlp, "tls".into()) {
             Ok(()) => assert_eq!(cli.get_opt(TcpUlp).unwrap(), "tls"),
             Err(e) if e.code() == Errno::ENOENT => {
-                eprintln!("skip: this kernel has no tls ULP (CONFIG_TLS): {e}")
+                crate::common::not_on_this_platform(format_args!("the tls ULP (CONFIG_TLS): {e}"))
             }
             Err(e) => panic!("{e}"),
         }

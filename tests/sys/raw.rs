@@ -326,3 +326,96 @@ fn sched_getaffinity_with_a_size_that_is_not_whole_longs_is_einval() {
     let rc = unsafe { raw::sched_setaffinity(0, 128, ptr) };
     fails_with(rc, Errno::EINVAL);
 }
+
+/// Set in the copy of this test binary that runs inside a new PID namespace.
+const PIDNS_CHILD: &str = "SOCKLAB_TEST_IN_PIDNS";
+
+/// `fcntl(F_GETOWN)` of a socket owned by a process group returns `-pgid`: a success, however
+/// small the pgid. In a new PID namespace pids are small, so `-pgid` falls in -4095..-1, the
+/// range a raw syscall uses for `-errno`: glibc asks `F_GETOWN_EX` instead and returns `-pgid`;
+/// the `inline-syscalls` backend must do the same (it returned -1 with errno ENOENT for pgid 2).
+/// The namespace part runs in a copy of this binary under `unshare --pid --fork` (root).
+#[test]
+fn fcntl_getown_of_a_small_process_group_is_minus_the_pgid() {
+    if std::env::var_os(PIDNS_CHILD).is_some() {
+        return getown_in_a_new_pid_namespace();
+    }
+    // Failure stays failure: F_GETOWN of an fd that is not open.
+    // SAFETY: F_GETOWN takes no argument (the int is ignored); fd -1 is never open.
+    fails_with(unsafe { raw::fcntl(-1, libc::F_GETOWN, 0) }, Errno::EBADF);
+    let out = no_leak(|| {
+        std::process::Command::new("unshare")
+            .args(["--pid", "--fork", "--kill-child", "--"])
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "raw::fcntl_getown_of_a_small_process_group_is_minus_the_pgid",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(PIDNS_CHILD, "1")
+            .output()
+    });
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            crate::common::skip(format_args!("unshare (util-linux) is not runnable: {e}"));
+            return;
+        }
+    };
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    if !out.status.success() && stderr.starts_with("unshare: ") {
+        crate::common::skip(format_args!(
+            "needs root for a PID namespace: {}",
+            stderr.trim()
+        ));
+        return;
+    }
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("F_GETOWN of process group "), "{stdout}");
+}
+
+/// The namespace half: a child in a process group of its own (pgid = its pid here, a small
+/// number) owns a socket; `raw::fcntl(F_GETOWN)` must say `-pgid`, as glibc's `fcntl` does.
+fn getown_in_a_new_pid_namespace() {
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new("sleep")
+        .arg("60")
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pgid = child.id() as c_int;
+    assert!(
+        (2..4096).contains(&pgid),
+        "pid {pgid} in a new PID namespace"
+    );
+    let fd = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+    let raw_fd = fd.as_raw_fd();
+    // SAFETY: F_SETOWN takes an int argument; `raw_fd` is the socket opened above.
+    let rc = unsafe { raw::fcntl(raw_fd, libc::F_SETOWN, -pgid) };
+    assert_eq!(rc, 0, "F_SETOWN: {:?}", Errno::last());
+    // SAFETY: F_GETOWN takes no argument (the int is ignored); `raw_fd` is open.
+    let got = unsafe { raw::fcntl(raw_fd, libc::F_GETOWN, 0) };
+    let errno = Errno::last();
+    // SAFETY: glibc's own fcntl, the reference: F_GETOWN takes no argument; `raw_fd` is open.
+    let glibc = unsafe { libc::fcntl(raw_fd, libc::F_GETOWN) };
+    assert_eq!(
+        (got, glibc),
+        (-pgid, -pgid),
+        "raw::fcntl(F_GETOWN) vs glibc for pgid {pgid} (errno after raw: {errno:?})"
+    );
+    // The same child as a process (F_OWNER_PID): its pid, positive.
+    // SAFETY: as above, F_SETOWN with an int, F_GETOWN with none, on the open `raw_fd`.
+    let (set, got) = unsafe {
+        (
+            raw::fcntl(raw_fd, libc::F_SETOWN, pgid),
+            raw::fcntl(raw_fd, libc::F_GETOWN, 0),
+        )
+    };
+    assert_eq!((set, got), (0, pgid), "{:?}", Errno::last());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    println!("F_GETOWN of process group {pgid}: {got}");
+}

@@ -56,11 +56,9 @@ fn root(name: &str) -> bool {
     if unsafe { libc::geteuid() } == 0 {
         return true;
     }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{name} needs root, which CI has"
-    );
-    eprintln!("skipping {name}: needs root to give a file to another user");
+    crate::common::skip(format_args!(
+        "{name}: needs root to give a file to another user"
+    ));
     false
 }
 

@@ -96,7 +96,7 @@ fn unshare_and_the_new_namespace_lo() {
                         line,
                         "unshare(CLONE_NEWNET) = -1 EPERM (Operation not permitted)"
                     );
-                    eprintln!("skipped the namespace part: unshare(CLONE_NEWNET) needs root");
+                    super::common::skip("the namespace part: unshare(CLONE_NEWNET) needs root");
                     return;
                 }
             }

@@ -90,7 +90,9 @@ pub fn strace_available(name: &str) -> bool {
         return true;
     }
     if std::env::var_os("SOCKLAB_SKIP_STRACE").is_some_and(|v| v == "1") {
-        eprintln!("skipping {name}: strace is not installed (SOCKLAB_SKIP_STRACE=1)");
+        super::common::skip(format_args!(
+            "{name}: strace is not installed (SOCKLAB_SKIP_STRACE=1)"
+        ));
         return false;
     }
     panic!(
