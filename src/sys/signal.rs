@@ -3,7 +3,7 @@
 //! from a poll loop), kill(2) and pthread_kill(3), and getrlimit(2)/setrlimit(2) for the fd limit.
 //!
 //! The raw twins (`unsafe fn`s with C's exact signatures) live in [`raw`] here, as in
-//! [`ns`](super::ns). These calls are not socket calls and are not traced.
+//! `sys::ns` (feature `experiments`). These calls are not socket calls and are not traced.
 
 use std::mem;
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
