@@ -810,6 +810,135 @@ causes! {
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
+    use std::path::{Path, PathBuf};
+
+    /// Rows no `sys` function documents, with why.
+    const UNDOCUMENTED: &[&str] = &[
+        "raw_pointer", // EFAULT: only `sys::raw` can pass a bad pointer; its fns link the safe ones
+        "none",        // EHWPOISON: no socket call returns it
+    ];
+
+    /// Public free functions of `sys` that are not one C call, with why.
+    const NOT_A_CALL: &[&str] = &[
+        "shut_how",      // the `SHUT_*` constant of a `Shutdown`: no call (links shutdown(2))
+        "interrupts",    // reads socklab's own counter of caught signals
+        "has_effective", // a bit test on capget's answer (its errors are capget's)
+        "level_name",    // constant names, as `opt::optname`
+        "optname",
+    ];
+
+    /// Files of `sys` whose public fns are not C socket-API calls: our own C floor (no man
+    /// pages), the inline-syscall layer (private), the trace hook and formatter (private).
+    const SKIPPED: &[&str] = &[
+        "cfloor.rs",
+        "syscall.rs",
+        "trace.rs",
+        "trace_more.rs",
+        "fmt.rs",
+    ];
+
+    struct Item {
+        file: String,
+        name: String,
+        raw: bool,
+        result: bool,
+        doc: Vec<String>,
+    }
+
+    fn sys_files() -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    if !p.ends_with("trace") {
+                        walk(&p, out);
+                    }
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sys"),
+            &mut out,
+        );
+        out.sort();
+        out.retain(|p| !SKIPPED.contains(&p.file_name().unwrap().to_str().unwrap()));
+        out
+    }
+
+    /// Every public free fn of a file: at the top level, or in a `raw` module (all of raw.rs).
+    fn items(path: &Path) -> Vec<Item> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let mut out = Vec::new();
+        let mut in_raw_mod = false;
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with("pub mod raw {") || line.starts_with("pub(super) mod raw {") {
+                in_raw_mod = true;
+            } else if in_raw_mod && *line == "}" {
+                in_raw_mod = false;
+            }
+            let indent = if in_raw_mod { "    " } else { "" };
+            let Some(rest) = line.strip_prefix(indent) else {
+                continue;
+            };
+            let Some(sig) = ["pub fn ", "pub unsafe fn ", "pub const fn "]
+                .iter()
+                .find_map(|p| rest.strip_prefix(p))
+            else {
+                continue;
+            };
+            let name: String = sig
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let mut head = String::new();
+            for l in &lines[i..] {
+                head.push_str(l);
+                if l.contains('{') || l.ends_with(';') {
+                    break;
+                }
+            }
+            let mut j = i;
+            while j > 0 && {
+                let t = lines[j - 1].trim_start();
+                t.starts_with("///") || t.starts_with("#[")
+            } {
+                j -= 1;
+            }
+            out.push(Item {
+                file: file.clone(),
+                name,
+                raw: in_raw_mod || file == "raw.rs",
+                result: head.contains("-> Result<"),
+                doc: lines[j..i].iter().map(|l| l.trim().to_owned()).collect(),
+            });
+        }
+        out
+    }
+
+    /// The C name in a first doc line: `` /// `bind(sockfd, addr, addrlen)` — bind(2). ``.
+    fn c_name(first: &str) -> Option<&str> {
+        let rest = first.strip_prefix("/// `")?;
+        let end = rest.find('(')?;
+        let name = &rest[..end];
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            .then_some(name)
+    }
+
+    /// The codes a piece of doc text names in backticks: `` `EINVAL` ``, `` `EAI_NONAME` ``.
+    fn codes_named(text: &str) -> BTreeSet<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| crate::explain::Code::parse(w).is_some_and(|c| c.name() == *w))
+            .map(str::to_owned)
+            .collect()
+    }
 
     fn table() -> BTreeMap<&'static str, &'static CallErrors> {
         CALLS.iter().map(|c| (c.key, c)).collect()
@@ -848,5 +977,88 @@ mod tests {
             }
             assert_eq!(doc, want, "errors_doc!({key})");
         }
+    }
+
+    /// Every public fn of `sys` and `sys::raw`: its first doc line names the C call, it links
+    /// the man page and carries the C name as a doc alias where its own name differs; every
+    /// safe-layer fn that returns a `Result` takes its `# Errors` from the table (no hand-written
+    /// list), and any errno its other docs name is one the table gives that call. And every row
+    /// of the table is documented by some function.
+    #[test]
+    fn every_sys_fn_documents_its_call_and_the_tables_errors() {
+        let table = table();
+        let mut used = BTreeSet::new();
+        let mut problems = Vec::new();
+        let mut seen = 0;
+        for path in sys_files() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Keys used anywhere (methods such as `SockAddr::unix` included).
+            for part in text.split("errors_doc!(").skip(1) {
+                used.insert(part[..part.find(')').unwrap()].to_owned());
+            }
+            for it in items(&path) {
+                seen += 1;
+                let at = format!("{}: {}", it.file, it.name);
+                let doc = &it.doc;
+                let first = doc.first().map(String::as_str).unwrap_or("");
+                let has = |s: &str| doc.iter().any(|l| l.contains(s));
+                let errors_key = doc.iter().find_map(|l| {
+                    let rest = l.strip_prefix("#[doc = errors_doc!(")?;
+                    Some(rest[..rest.find(')')?].to_owned())
+                });
+                if NOT_A_CALL.contains(&it.name.as_str()) {
+                    if it.result && errors_key.is_none() {
+                        problems.push(format!("{at}: a Result without errors_doc!"));
+                    }
+                    continue;
+                }
+                match c_name(first) {
+                    None => problems.push(format!("{at}: first doc line names no C call: {first}")),
+                    Some(c) if c != it.name => {
+                        if !has(&format!("#[doc(alias = \"{c}\")]")) {
+                            problems.push(format!("{at}: no #[doc(alias = \"{c}\")]"));
+                        }
+                    }
+                    Some(_) => {}
+                }
+                if !has("#[doc = man_links!(") {
+                    problems.push(format!("{at}: no man_links!"));
+                }
+                if it.raw || !it.result {
+                    continue;
+                }
+                let Some(key) = errors_key else {
+                    problems.push(format!("{at}: returns a Result without errors_doc!"));
+                    continue;
+                };
+                let Some(row) = table.get(key.as_str()) else {
+                    problems.push(format!("{at}: errors_doc!({key}) is not in the table"));
+                    continue;
+                };
+                if has("/// # Errors") {
+                    problems.push(format!("{at}: a hand-written # Errors beside errors_doc!"));
+                }
+                // What the prose says about errors (after the generated list, up to the next
+                // section) names only codes the table gives this call.
+                let start = doc.iter().position(|l| l.contains("errors_doc!")).unwrap();
+                let prose: String = doc[start + 1..]
+                    .iter()
+                    .take_while(|l| !l.starts_with("/// #"))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                for code in codes_named(&prose) {
+                    if !row.errors.iter().any(|(c, _)| *c == code) {
+                        problems.push(format!("{at}: names `{code}`, not in the table for {key}"));
+                    }
+                }
+            }
+        }
+        assert!(seen > 100, "found only {seen} fns: is the scan broken?");
+        for c in CALLS {
+            if !used.contains(c.key) && !UNDOCUMENTED.contains(&c.key) {
+                problems.push(format!("table row {} is documented by no function", c.key));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }
