@@ -515,7 +515,7 @@ causes! {
         Errno::EDESTADDRREQ: "`msg_name` is NULL (`addr` `None`) on an unconnected datagram socket",
         Errno::EHOSTUNREACH: ehostunreach!(),
         Errno::EINTR: eintr!(),
-        Errno::EINVAL: concat!("malformed control data (a `cmsg_len` past the buffer, an unknown `SCM_*` type); socklab, before the call: an `SCM_RIGHTS` message in raw control bytes or one pushed with the safe `CmsgBuffer::push` (fd numbers nothing vouches for), or a truncated `SockAddr` as `addr`"),
+        Errno::EINVAL: "malformed control data (a `cmsg_len` past the buffer, an unknown `SCM_*` type); socklab, before the call: an `SCM_RIGHTS` message in raw control bytes or one pushed with the safe `CmsgBuffer::push` (fd numbers nothing vouches for), or a truncated `SockAddr` as `addr`",
         Errno::EISCONN: eisconn_sendto!(),
         Errno::EMSGSIZE: concat!(emsgsize_send!(), ", or more than `IOV_MAX` (1024) iovecs"),
         Errno::ENETUNREACH: enetunreach!(),
