@@ -417,7 +417,6 @@ pub fn capset(data: &[CapUserData; 2]) -> Result<()> {
 ///
 #[doc = errors_doc!(capget)]
 #[doc = man_links!(capget(2))]
-#[doc(alias = "capget")]
 pub fn has_effective(cap: u32) -> Result<bool> {
     let caps = capget(0)?;
     let word = caps.get(cap as usize / 32).map_or(0, |d| d.effective);
