@@ -145,10 +145,9 @@ impl SockAddr {
     ///
     /// The length counts the terminating NUL, as std and most C code do.
     ///
-    /// # Errors
-    /// `ENAMETOOLONG` if `path` does not fit in `sun_path` with its NUL (at most 107 bytes on
-    /// Linux) — the error names both lengths; nothing is truncated. `EINVAL` if `path` is empty
-    /// or contains a NUL byte.
+    #[doc = errors_doc!(sockaddr_unix)]
+    ///
+    /// The `ENAMETOOLONG` error names both lengths; nothing is truncated.
     ///
     /// ```
     /// use socklab::sys::{Errno, SockAddr};

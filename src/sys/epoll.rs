@@ -53,8 +53,7 @@ impl fmt::Debug for EpollEvent {
 
 /// `epoll_create1(flags)` — epoll_create1(2). `flags` is 0 or `EPOLL_CLOEXEC`, as given.
 ///
-/// # Errors
-/// `EINVAL` (unknown flags), `EMFILE`, `ENFILE`, `ENOMEM`.
+#[doc = errors_doc!(epoll_create1)]
 ///
 /// # Example
 /// ```
@@ -70,6 +69,7 @@ impl fmt::Debug for EpollEvent {
 /// assert_eq!(events[0].fd(), b.as_raw_fd());
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(epoll_create1(2))]
 pub fn epoll_create1(flags: c_int) -> Result<OwnedFd> {
     // SAFETY: epoll_create1(2) takes no pointers; the new fd is owned at once below.
     let fd = unsafe { raw::epoll_create1(flags) };
@@ -81,12 +81,11 @@ pub fn epoll_create1(flags: c_int) -> Result<OwnedFd> {
 /// `epoll_ctl(epfd, op, fd, event)` — epoll_ctl(2). `op` is `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD` or
 /// `EPOLL_CTL_DEL`; `event` may be `None` (NULL) for `EPOLL_CTL_DEL`.
 ///
-/// # Errors
-/// `EEXIST` (ADD twice), `ENOENT` (MOD/DEL of an fd not registered), `EPERM` (a regular file),
-/// `EINVAL`, `EBADF`, `ELOOP`, `ENOMEM`, `ENOSPC`.
+#[doc = errors_doc!(epoll_ctl)]
 ///
 /// # Example
 /// See [`epoll_create1`].
+#[doc = man_links!(epoll_ctl(2))]
 pub fn epoll_ctl(
     epfd: impl AsFd,
     op: c_int,
@@ -105,11 +104,11 @@ pub fn epoll_ctl(
 /// `maxevents` is `events.len()` (must be > 0); `timeout` in milliseconds, -1 forever. Returns
 /// how many entries at the front of `events` the kernel filled. Never retries `EINTR`.
 ///
-/// # Errors
-/// `EINVAL` (`events` empty, `epfd` not an epoll fd), `EINTR`, `EBADF`.
+#[doc = errors_doc!(epoll_wait)]
 ///
 /// # Example
 /// See [`epoll_create1`].
+#[doc = man_links!(epoll_wait(2))]
 pub fn epoll_wait(epfd: impl AsFd, events: &mut [EpollEvent], timeout: c_int) -> Result<usize> {
     let (ep, max) = (epfd.as_fd().as_raw_fd(), maxevents(events));
     // SAFETY: `events` is `max` writable epoll_events (repr(transparent)), borrowed for the call.
@@ -127,8 +126,7 @@ fn maxevents(events: &[EpollEvent]) -> c_int {
 /// NULL, keeping the thread's; strace shows `epoll_pwait(..., NULL, 8)`). A signal blocked in
 /// the thread and left out of `sigmask` can interrupt only the wait (`EINTR`).
 ///
-/// # Errors
-/// As [`epoll_wait`].
+#[doc = errors_doc!(epoll_pwait)]
 ///
 /// # Example
 /// ```

@@ -37,8 +37,7 @@ impl FcntlArg {
 /// Returns C's return value: the flags for the `Get` commands, 0 for the `Set` ones. Flags are set
 /// exactly as given, so `SetFl(O_NONBLOCK)` clears every other status flag — as in C.
 ///
-/// # Errors
-/// `EBADF`.
+#[doc = errors_doc!(fcntl)]
 ///
 /// # Example
 /// ```

@@ -39,10 +39,7 @@ const _: () = assert!(
 /// Rust builds the `struct sock_fprog` from the slice (its length and pointer), so the two
 /// cannot disagree. The kernel copies the program; `prog` need not outlive the call.
 ///
-/// # Errors
-/// `EINVAL` (an invalid program: a jump out of range, no final `ret`, more than `BPF_MAXINSNS`
-/// instructions — the last refused before the call, with a note), `EPERM` (a TCP socket without
-/// `CAP_NET_ADMIN`, on recent kernels), `ENOMEM`, `EBADF`.
+#[doc = errors_doc!(setsockopt_so_attach_filter)]
 ///
 /// # Example
 /// ```
@@ -97,9 +94,7 @@ pub fn attach_filter(sockfd: impl AsFd, prog: &[sock_filter]) -> Result<()> {
 /// the filter [`attach_filter`] put on the socket (the kernel ignores the value; C passes a dummy
 /// `int`, and so does this).
 ///
-/// # Errors
-/// `ENOENT` (no filter attached), `EPERM` (the filter was locked with `SO_LOCK_FILTER`),
-/// `EBADF`, `ENOTSOCK`.
+#[doc = errors_doc!(setsockopt_so_detach_filter)]
 ///
 /// # Example
 /// ```

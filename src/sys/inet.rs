@@ -15,21 +15,25 @@ pub const INET_ADDRSTRLEN: usize = 16;
 pub const INET6_ADDRSTRLEN: usize = 46;
 
 /// `htons(hostshort)` — byteorder(3): host to network (big-endian) order.
+#[doc = man_links!(htons(3))]
 pub const fn htons(hostshort: u16) -> u16 {
     hostshort.to_be()
 }
 
 /// `ntohs(netshort)` — byteorder(3): network to host order.
+#[doc = man_links!(ntohs(3))]
 pub const fn ntohs(netshort: u16) -> u16 {
     u16::from_be(netshort)
 }
 
 /// `htonl(hostlong)` — byteorder(3): `htonl(INADDR_LOOPBACK)` is `s_addr` for 127.0.0.1.
+#[doc = man_links!(htonl(3))]
 pub const fn htonl(hostlong: u32) -> u32 {
     hostlong.to_be()
 }
 
 /// `ntohl(netlong)` — byteorder(3).
+#[doc = man_links!(ntohl(3))]
 pub const fn ntohl(netlong: u32) -> u32 {
     u32::from_be(netlong)
 }
@@ -48,8 +52,7 @@ fn addr_size(call: &'static str, af: c_int) -> Result<usize> {
 /// Returns C's three outcomes as `Ok(Some(addr))` (1), `Ok(None)` (0: `src` is not an `af`
 /// address) and `Err` (-1: `EAFNOSUPPORT`).
 ///
-/// # Errors
-/// `EAFNOSUPPORT` for a family other than `AF_INET`/`AF_INET6`.
+#[doc = errors_doc!(inet_pton)]
 ///
 /// # Example
 /// ```
@@ -59,6 +62,7 @@ fn addr_size(call: &'static str, af: c_int) -> Result<usize> {
 /// assert!(inet_pton(AF_INET6, "::1")?.unwrap().is_loopback());
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(inet_pton(3))]
 pub fn inet_pton(af: c_int, src: &str) -> Result<Option<IpAddr>> {
     let size = addr_size("inet_pton", af)?;
     let Ok(c_src) = CString::new(src) else {
@@ -78,9 +82,7 @@ pub fn inet_pton(af: c_int, src: &str) -> Result<Option<IpAddr>> {
 /// `inet_ntop(af, src, dst, size)` — inet_ntop(3): an address's bytes (network order, as in
 /// `sin_addr`/`sin6_addr`) to text. Rust provides the `INET6_ADDRSTRLEN` buffer.
 ///
-/// # Errors
-/// `EAFNOSUPPORT` for another family; `EINVAL` (from socklab) if `src` is not 4 bytes for
-/// `AF_INET` or 16 for `AF_INET6` (C would read past a short buffer).
+#[doc = errors_doc!(inet_ntop)]
 ///
 /// # Example
 /// ```
@@ -88,6 +90,7 @@ pub fn inet_pton(af: c_int, src: &str) -> Result<Option<IpAddr>> {
 /// assert_eq!(inet_ntop(AF_INET, &[127, 0, 0, 1])?, "127.0.0.1");
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(inet_ntop(3))]
 pub fn inet_ntop(af: c_int, src: &[u8]) -> Result<String> {
     let size = addr_size("inet_ntop", af)?;
     if src.len() != size {

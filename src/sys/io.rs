@@ -206,8 +206,7 @@ fn recv_with<'a, B: RecvBuf<'a>>(
 /// `&mut [MaybeUninit<u8>]`, the filled prefix and the count (see [`RecvBuf`]). Never retries
 /// `EINTR`.
 ///
-/// # Errors
-/// `EAGAIN` (non-blocking, nothing to read), `EINTR`, `ECONNRESET`, `ENOTCONN`, `EBADF`…
+#[doc = errors_doc!(read)]
 ///
 /// # Example
 /// ```
@@ -220,6 +219,7 @@ fn recv_with<'a, B: RecvBuf<'a>>(
 /// assert_eq!((got, n), (&mut b"hello".to_owned()[..], 5));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(read(2))]
 #[inline]
 pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
     let fd = fd.as_fd().as_raw_fd();
@@ -242,9 +242,7 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
 /// of bytes written (a datagram's full length on UDP; bytes discarded unwritten on TCP): the
 /// `MaybeUninit` form's `filled` is what the kernel wrote, see [`RecvBuf`].
 ///
-/// # Errors
-/// `EAGAIN`, `ENOTCONN` (a stream socket that is not connected), `ECONNREFUSED`, `EINTR`…;
-/// `EINVAL` with a note, before any call, for `MSG_SOCK_DEVMEM` in `flags` (see [`RecvBuf`]).
+#[doc = errors_doc!(recv)]
 ///
 /// # Example
 /// ```
@@ -266,6 +264,7 @@ pub fn read<'a, B: RecvBuf<'a>>(fd: impl AsFd, buf: B) -> Result<B::Output> {
 /// assert_eq!((&filled[..], n), (&b"0123"[..], 10));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(recv(2))]
 #[inline]
 pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Result<B::Output> {
     let fd = sockfd.as_fd().as_raw_fd();
@@ -287,8 +286,7 @@ pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Resu
 /// address, or `None` when the kernel wrote no address (a connected stream socket reports
 /// length 0).
 ///
-/// # Errors
-/// As [`recv`].
+#[doc = errors_doc!(recvfrom)]
 ///
 /// # Example
 /// ```
@@ -303,6 +301,7 @@ pub fn recv<'a, B: RecvBuf<'a>>(sockfd: impl AsFd, buf: B, flags: c_int) -> Resu
 /// assert_eq!((&buf[..n], from), (&b"ping"[..], Some(sys::getsockname(&a)?)));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(recvfrom(2))]
 #[inline]
 pub fn recvfrom<'a, B: RecvBuf<'a>>(
     sockfd: impl AsFd,
@@ -333,8 +332,7 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 /// [`is_truncated`](SockAddr::is_truncated), and refused by `sendto` (see
 /// [`accept_into`](super::accept_into)).
 ///
-/// # Errors
-/// As [`recv`].
+#[doc = errors_doc!(recvfrom)]
 ///
 /// # Example
 /// ```
@@ -349,6 +347,8 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 /// assert_eq!(cliaddr.capacity(), AddrLen::INET); // offered again by the next call
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(recvfrom(2))]
+#[doc(alias = "recvfrom")]
 pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
     sockfd: impl AsFd,
     buf: B,
@@ -372,8 +372,7 @@ pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
 /// No `MSG_NOSIGNAL` exists for write(2): writing to a stream whose peer closed raises `SIGPIPE`
 /// (Rust programs ignore it by default, so you see `EPIPE`).
 ///
-/// # Errors
-/// `EPIPE`, `EAGAIN`, `EINTR`, `ECONNRESET`, `EDESTADDRREQ` (an unconnected datagram socket)…
+#[doc = errors_doc!(write)]
 ///
 /// # Example
 /// ```
@@ -382,6 +381,7 @@ pub fn recvfrom_into<'a, B: RecvBuf<'a>>(
 /// assert_eq!(sys::write(&a, b"record")?, 6);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(write(2))]
 #[inline]
 pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
     let fd = fd.as_fd().as_raw_fd();
@@ -395,8 +395,7 @@ pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
 /// `flags` pass as given: add `MSG_NOSIGNAL` yourself to get `EPIPE` instead of `SIGPIPE`
 /// (std adds it silently).
 ///
-/// # Errors
-/// `EPIPE`, `EAGAIN`, `EMSGSIZE`, `ENOTCONN`, `EDESTADDRREQ`, `EINTR`…
+#[doc = errors_doc!(send)]
 ///
 /// # Example
 /// ```
@@ -407,6 +406,7 @@ pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize> {
 /// assert_eq!(err.code(), Errno::EPIPE);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(send(2))]
 #[inline]
 pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
@@ -420,10 +420,7 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 /// `dest_addr`/`addrlen` travel as one [`SockAddr`]; to send on a connected socket without an
 /// address use [`send`] (or [`raw::sendto`] with NULL).
 ///
-/// # Errors
-/// `EMSGSIZE` (a UDP datagram over 65507 bytes), `EISCONN`, `EAFNOSUPPORT`, `EAGAIN`, `EINTR`…;
-/// `EINVAL` with a note, before any call, for a truncated `dest_addr`
-/// ([`SockAddr::is_truncated`]).
+#[doc = errors_doc!(sendto)]
 ///
 /// # Example
 /// ```
@@ -436,6 +433,7 @@ pub fn send(sockfd: impl AsFd, buf: &[u8], flags: c_int) -> Result<usize> {
 /// assert_eq!(err.code(), Errno::EMSGSIZE);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sendto(2))]
 #[inline]
 pub fn sendto(sockfd: impl AsFd, buf: &[u8], flags: c_int, dest_addr: &SockAddr) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();

@@ -35,8 +35,7 @@ pub const SIOCATMARK: IntIoctl = IntIoctl(0x8905);
 /// Rust adds: returns the `int` instead of filling C's out-argument; `request` is an
 /// [`IntIoctl`] (`FIONREAD`, `SIOCINQ`, `SIOCOUTQ`, `SIOCOUTQNSD`, `SIOCATMARK`).
 ///
-/// # Errors
-/// `ENOTTY`/`EINVAL` (a request the fd's type does not support), `EBADF`.
+#[doc = errors_doc!(ioctl)]
 ///
 /// # Example
 /// ```
@@ -46,6 +45,7 @@ pub const SIOCATMARK: IntIoctl = IntIoctl(0x8905);
 /// assert_eq!(sys::ioctl(&b, FIONREAD)?, 5);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(ioctl(2), tcp(7))]
 pub fn ioctl(fd: impl AsFd, request: IntIoctl) -> Result<c_int> {
     let fd = fd.as_fd().as_raw_fd();
     let mut value: c_int = 0;
@@ -57,8 +57,7 @@ pub fn ioctl(fd: impl AsFd, request: IntIoctl) -> Result<c_int> {
 
 /// `sockatmark(sockfd)` — sockatmark(3): whether the next byte to read is the TCP urgent mark.
 ///
-/// # Errors
-/// `EBADF`, `ENOTTY`/`EINVAL` (not a socket supporting it).
+#[doc = errors_doc!(sockatmark)]
 ///
 /// # Example
 /// ```
@@ -67,6 +66,7 @@ pub fn ioctl(fd: impl AsFd, request: IntIoctl) -> Result<c_int> {
 /// assert!(sys::sockatmark(&udp).is_err()); // UDP has no urgent data
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sockatmark(3))]
 pub fn sockatmark(sockfd: impl AsFd) -> Result<bool> {
     let fd = sockfd.as_fd().as_raw_fd();
     // SAFETY: sockatmark(3) takes no pointers.

@@ -28,6 +28,10 @@ macro_rules! man_links {
     };
 }
 
+// The `(call, errno) → cause` table and `errors_doc!`, before every module whose docs use it.
+#[macro_use]
+pub(crate) mod causes;
+
 mod addr;
 mod args;
 #[cfg(feature = "compare")]

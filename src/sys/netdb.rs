@@ -86,6 +86,7 @@ impl fmt::Debug for Eai {
 /// use socklab::sys::{gai_strerror, EAI_NONAME};
 /// assert_eq!(gai_strerror(EAI_NONAME), "Name or service not known");
 /// ```
+#[doc = man_links!(gai_strerror(3))]
 pub fn gai_strerror(errcode: c_int) -> String {
     // SAFETY: gai_strerror takes no pointers and returns a static NUL-terminated string (glibc
     // returns "Unknown error" for codes it does not know, never NULL; checked anyway).
@@ -277,10 +278,11 @@ fn shown(s: Option<&str>) -> String {
 /// `socket(p->ai_family, p->ai_socktype, p->ai_protocol)` + `bind(fd, p->ai_addr,
 /// p->ai_addrlen)` ports to the same syscalls.
 ///
-/// # Errors
-/// The `EAI_*` code as [`Error::eai`], displayed as
+#[doc = errors_doc!(getaddrinfo)]
+///
+/// An `EAI_*` code is kept as [`Error::eai`] and prints as
 /// `getaddrinfo("nowhere.invalid", "http"): EAI_NONAME (Name or service not known)`;
-/// `EAI_SYSTEM` also carries the errno. `EINVAL` (from socklab) for a NUL inside a string.
+/// with `EAI_SYSTEM` the [`Error`] carries the errno too.
 ///
 /// # Example
 /// ```
@@ -293,6 +295,7 @@ fn shown(s: Option<&str>) -> String {
 /// assert_eq!((p.ai_addr().to_string(), p.ai_addrlen()), ("127.0.0.1:80".to_string(), 16));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getaddrinfo(3))]
 pub fn getaddrinfo(
     node: Option<&str>,
     service: Option<&str>,
@@ -322,6 +325,7 @@ pub fn getaddrinfo(
 }
 
 /// `freeaddrinfo(res)` — freeaddrinfo(3): frees the list now (dropping it does the same).
+#[doc = man_links!(freeaddrinfo(3))]
 pub fn freeaddrinfo(res: AddrInfoList) {
     drop(res)
 }
@@ -331,9 +335,7 @@ pub fn freeaddrinfo(res: AddrInfoList) {
 /// Rust adds: `NI_MAXHOST`/`NI_MAXSERV` buffers are provided and the two strings returned.
 /// `flags`: `NI_NUMERICHOST`, `NI_NUMERICSERV`, `NI_NAMEREQD`, `NI_DGRAM`…
 ///
-/// # Errors
-/// As [`getaddrinfo`]: the `EAI_*` code (`EAI_FAMILY` for a non-IP address, `EAI_NONAME`);
-/// `EINVAL` with a note, before any call, for a truncated `addr` ([`SockAddr::is_truncated`]).
+#[doc = errors_doc!(getnameinfo)]
 ///
 /// # Example
 /// ```
@@ -343,6 +345,7 @@ pub fn freeaddrinfo(res: AddrInfoList) {
 /// assert_eq!((host.as_str(), serv.as_str()), ("127.0.0.1", "8080"));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getnameinfo(3))]
 pub fn getnameinfo(addr: &SockAddr, flags: c_int) -> Result<(String, String)> {
     addr.check_whole("getnameinfo", || format!("{addr}, {flags:#x}"))?;
     let mut host = [0 as c_char; libc::NI_MAXHOST as usize];

@@ -63,6 +63,7 @@ pub mod raw {
     /// `CLONE_FILES` gives the thread a private copy of the fd table: fds that other threads
     /// own (`OwnedFd`s) then stop meaning the same thing here, which breaks Rust's I/O safety.
     /// The caller must not pass it while such fds may cross into this thread.
+    #[doc = man_links!(unshare(2))]
     pub unsafe fn unshare(flags: c_int) -> c_int {
         traced!(libc::unshare(flags), move |(), r, e| {
             super::line::unshare(flags, r, e)
@@ -79,6 +80,8 @@ pub mod raw {
     /// memory it points to must be valid for all the request reads and writes there: for
     /// `SIOCETHTOOL`, what the ethtool command in its first `u32` names (one `ethtool_value`
     /// for `ETHTOOL_GGSO`; arrays sized by counts inside the struct for others).
+    #[doc = man_links!(ioctl(2), netdevice(7))]
+    #[doc(alias = "ioctl")]
     pub unsafe fn ioctl_ifreq(fd: c_int, request: c_ulong, ifr: *mut libc::ifreq) -> c_int {
         // The request's C type differs between libcs (`unsigned long` in glibc, `int` in musl).
         traced!(libc::ioctl(fd, request as _, ifr), move |(), r, e| {
@@ -94,6 +97,7 @@ pub mod raw {
     /// the kernel writes its own there and fails with `EINVAL`); `datap` must be NULL or
     /// writable for as many [`CapUserData`] as the version uses: one for
     /// `_LINUX_CAPABILITY_VERSION_1`, two for versions 2 and 3.
+    #[doc = man_links!(capget(2))]
     pub unsafe fn capget(hdrp: *mut CapUserHeader, datap: *mut CapUserData) -> c_int {
         traced!(
             libc::syscall(libc::SYS_capget, hdrp, datap) as c_int,
@@ -110,6 +114,7 @@ pub mod raw {
     /// `hdrp` must point to a readable and writable header (written back for an unknown
     /// `version`, as for [`capget`]); `datap` must be readable for as many [`CapUserData`] as
     /// the version uses: one for `_LINUX_CAPABILITY_VERSION_1`, two for versions 2 and 3.
+    #[doc = man_links!(capset(2))]
     pub unsafe fn capset(hdrp: *mut CapUserHeader, datap: *const CapUserData) -> c_int {
         traced!(
             libc::syscall(libc::SYS_capset, hdrp, datap) as c_int,
@@ -246,9 +251,7 @@ pub(crate) mod line {
 /// Rust refuses one flag before the call: `CLONE_FILES` (see [`raw::unshare`] for why), with
 /// `EINVAL` and a note. The other flags pass as given.
 ///
-/// # Errors
-/// `EPERM` (`CLONE_NEWNET` needs `CAP_SYS_ADMIN`), `EINVAL` (flags the kernel does not take in
-/// a multithreaded process, such as `CLONE_NEWUSER`), `ENOMEM`, `ENOSPC` (namespace limit).
+#[doc = errors_doc!(unshare)]
 ///
 /// # Example
 /// ```
@@ -293,9 +296,7 @@ fn ifreq_named(call: &'static str, name: &str) -> Result<libc::ifreq> {
 ///
 /// Rust takes the interface name and returns `ifr.ifr_flags` instead of a filled `ifreq`.
 ///
-/// # Errors
-/// `ENODEV` (no such interface in this thread's namespace), `EINVAL` (a name longer than
-/// `IFNAMSIZ - 1`), `ENOTTY` (an fd that is not a socket).
+#[doc = errors_doc!(ioctl_siocgifflags)]
 ///
 /// # Example
 /// ```
@@ -323,8 +324,7 @@ pub fn ioctl_siocgifflags(fd: impl AsFd, name: &str) -> Result<c_short> {
 /// `ioctl(fd, SIOCSIFFLAGS, &ifr)` — netdevice(7): sets the flags of interface `name`, exactly
 /// `flags` (read them with [`ioctl_siocgifflags`] and OR `IFF_UP` in to bring it up).
 ///
-/// # Errors
-/// `EPERM` (needs `CAP_NET_ADMIN` in the namespace), `ENODEV`, `EINVAL`.
+#[doc = errors_doc!(ioctl_siocsifflags)]
 ///
 /// # Example
 /// ```no_run
@@ -355,8 +355,7 @@ pub fn ioctl_siocsifflags(fd: impl AsFd, name: &str, flags: c_short) -> Result<(
 /// words instead of filling an array. A capability `c` is in a set when bit `c % 32` of word
 /// `c / 32` is set; see [`has_effective`].
 ///
-/// # Errors
-/// `ESRCH` (no such thread), `EINVAL` (a header version the kernel does not know).
+#[doc = errors_doc!(capget)]
 ///
 /// # Example
 /// ```
@@ -385,8 +384,7 @@ pub fn capget(pid: c_int) -> Result<[CapUserData; 2]> {
 /// Only the calling thread's sets change (Linux keeps capabilities per thread). Dropping a
 /// capability from `effective` while keeping it in `permitted` lets the thread raise it again.
 ///
-/// # Errors
-/// `EPERM` (adding to `permitted`, or an `effective` bit outside `permitted`).
+#[doc = errors_doc!(capset)]
 ///
 /// # Example
 /// ```
@@ -417,8 +415,8 @@ pub fn capset(data: &[CapUserData; 2]) -> Result<()> {
 /// Whether capability `cap` (`CAP_NET_RAW`…) is in the calling thread's effective set, read
 /// with [`capget`].
 ///
-/// # Errors
-/// As [`capget`].
+#[doc = errors_doc!(capget)]
+#[doc = man_links!(capget(2))]
 pub fn has_effective(cap: u32) -> Result<bool> {
     let caps = capget(0)?;
     let word = caps.get(cap as usize / 32).map_or(0, |d| d.effective);
@@ -461,9 +459,7 @@ pub const ETHTOOL_SGRO: u32 = 0x2c;
 /// (`ETHTOOL_[GS]{SG,TSO,GSO,GRO}`) are accepted: other commands make the kernel read or write a
 /// larger struct than `ethtool_value`, which is refused with `EINVAL` and a note before the call.
 ///
-/// # Errors
-/// `EOPNOTSUPP` (the driver cannot change it), `EPERM` (setting needs `CAP_NET_ADMIN`),
-/// `ENODEV`, `EINVAL`.
+#[doc = errors_doc!(ioctl_siocethtool)]
 ///
 /// # Example
 /// ```

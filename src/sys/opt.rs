@@ -104,10 +104,10 @@ unsafe fn get_raw(
 ///   counters through one (use [`filter::attach_filter`](super::filter::attach_filter) for
 ///   filters).
 ///
-/// # Errors
-/// `ENOPROTOOPT` (an option the level does not know), `EINVAL` (a wrong `optlen` or value),
-/// `ENOTSOCK`, `EBADF`, `EPERM`/`EACCES` (privileged options)… The message names the level and
-/// option: `setsockopt(fd 3, SOL_SOCKET, SO_REUSEADDR, 1 bytes): EINVAL (Invalid argument)`.
+#[doc = errors_doc!(setsockopt)]
+///
+/// The message names the level and option:
+/// `setsockopt(fd 3, SOL_SOCKET, SO_REUSEADDR, 1 bytes): EINVAL (Invalid argument)`.
 ///
 /// # Example
 /// ```
@@ -130,6 +130,7 @@ unsafe fn get_raw(
 /// sys::setsockopt(&fd, SOL_SOCKET, libc::SO_REUSEADDR, &1i32.to_ne_bytes())?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(setsockopt(2))]
 pub unsafe fn setsockopt(
     sockfd: impl AsFd,
     level: c_int,
@@ -160,9 +161,7 @@ pub unsafe fn setsockopt(
 ///   addresses it finds in the value);
 /// - every byte pattern the kernel may write is fine for the caller (true of a `[u8]`).
 ///
-/// # Errors
-/// `ENOPROTOOPT` (an option the level does not know), `EINVAL` (a length the option refuses),
-/// `ENOTSOCK`, `EBADF`…
+#[doc = errors_doc!(getsockopt)]
 ///
 /// # Example
 /// ```
@@ -184,6 +183,7 @@ pub unsafe fn setsockopt(
 /// sys::getsockopt(&fd, SOL_SOCKET, libc::SO_TYPE, &mut val)?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getsockopt(2))]
 pub unsafe fn getsockopt(
     sockfd: impl AsFd,
     level: c_int,
@@ -298,8 +298,7 @@ fn check_len<T: Plain>(n: usize, fd: c_int, level: c_int, name: c_int) -> Result
 /// `size_of::<T>()` of them). A typed [`SockOpt`] makes that promise once, and [`set_opt`] is
 /// safe.
 ///
-/// # Errors
-/// As [`setsockopt`].
+#[doc = errors_doc!(setsockopt)]
 ///
 /// # Example
 /// ```
@@ -314,6 +313,8 @@ fn check_len<T: Plain>(n: usize, fd: c_int, level: c_int, name: c_int) -> Result
 /// assert_eq!((back.l_onoff, back.l_linger), (1, 0));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(setsockopt(2))]
+#[doc(alias = "setsockopt")]
 pub unsafe fn setsockopt_plain<T: Plain>(
     sockfd: impl AsFd,
     level: c_int,
@@ -343,9 +344,7 @@ pub unsafe fn setsockopt_plain<T: Plain>(
 /// (`TCP_ZEROCOPY_RECEIVE`). A typed [`SockOpt`] makes that promise once, and [`get_opt`] is
 /// safe.
 ///
-/// # Errors
-/// As [`getsockopt`], plus `EINVAL` with a note when the kernel wrote a different length than
-/// `T`'s size (asking `SO_LINGER`'s `linger` of an `int` option, say).
+#[doc = errors_doc!(getsockopt)]
 ///
 /// # Example
 /// ```
@@ -360,6 +359,8 @@ pub unsafe fn setsockopt_plain<T: Plain>(
 /// assert_eq!(err.unwrap_err().code(), Errno::EINVAL);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getsockopt(2))]
+#[doc(alias = "getsockopt")]
 pub unsafe fn getsockopt_plain<T: Plain>(
     sockfd: impl AsFd,
     level: c_int,
@@ -467,9 +468,7 @@ pub trait SetOpt: SockOpt {
 /// Rust adds the conversion from `value` to the option's C type, which is exact: a value C
 /// cannot hold is refused before the call, never rounded.
 ///
-/// # Errors
-/// As [`setsockopt`]; `EINVAL` with a note when `value` has no exact C form (for example
-/// `Some(Duration::ZERO)` as a timeout, which C would read as "no timeout").
+#[doc = errors_doc!(setsockopt)]
 ///
 /// # Example
 /// ```
@@ -482,6 +481,8 @@ pub trait SetOpt: SockOpt {
 /// assert_eq!(sys::get_opt(&fd, SoRcvTimeo)?, Some(Duration::from_secs(2)));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(setsockopt(2))]
+#[doc(alias = "setsockopt")]
 pub fn set_opt<O: SetOpt>(sockfd: impl AsFd, _opt: O, value: O::Value) -> Result<()> {
     let fd = sockfd.as_fd().as_raw_fd();
     let c = O::encode(value).map_err(|note| {
@@ -501,8 +502,7 @@ pub fn set_opt<O: SetOpt>(sockfd: impl AsFd, _opt: O, value: O::Value) -> Result
 /// see which bytes the kernel wrote: the bytes of `optval` past the returned length are left as
 /// they were). No length check: compare the result with `size_of::<O::C>()` yourself.
 ///
-/// # Errors
-/// As [`getsockopt`].
+#[doc = errors_doc!(getsockopt)]
 ///
 /// # Example
 /// ```
@@ -514,6 +514,8 @@ pub fn set_opt<O: SetOpt>(sockfd: impl AsFd, _opt: O, value: O::Value) -> Result
 /// assert!(name.contains(&0)); // NUL-terminated inside
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getsockopt(2))]
+#[doc(alias = "getsockopt")]
 pub fn get_opt_into<O: GetOpt>(sockfd: impl AsFd, _opt: O, optval: &mut O::C) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     let p: *mut O::C = optval;
@@ -530,8 +532,7 @@ pub fn get_opt_into<O: GetOpt>(sockfd: impl AsFd, _opt: O, optval: &mut O::C) ->
 /// reports, which may differ from what was set (see each option's docs: `SO_RCVBUF` is doubled,
 /// timeouts are kept in jiffies).
 ///
-/// # Errors
-/// As [`getsockopt_plain`].
+#[doc = errors_doc!(getsockopt)]
 ///
 /// # Example
 /// ```
@@ -540,6 +541,8 @@ pub fn get_opt_into<O: GetOpt>(sockfd: impl AsFd, _opt: O, optval: &mut O::C) ->
 /// assert_eq!(sys::get_opt(&a, SoType)?, SOCK_SEQPACKET);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getsockopt(2))]
+#[doc(alias = "getsockopt")]
 pub fn get_opt<O: GetOpt>(sockfd: impl AsFd, opt: O) -> Result<O::Value> {
     let fd = sockfd.as_fd();
     let mut c = zeroed_plain::<O::C>();

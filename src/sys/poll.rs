@@ -451,8 +451,7 @@ impl<F: AsFd> PollFds<RawPollFd> for PollSet<F> {}
 /// or borrows, as for a read: every fd in `fds` is borrowed ([`PollFd`]), held by the
 /// [`PollSet`], or vouched for by the `unsafe` that put its number in a [`RawPollFd`].
 ///
-/// # Errors
-/// `EINTR`, `EINVAL` (more fds than `RLIMIT_NOFILE`), `ENOMEM`.
+#[doc = errors_doc!(poll)]
 ///
 /// # Example
 /// ```

@@ -43,6 +43,7 @@ use super::trace_more as more;
 /// # Safety
 /// Always safe to call; `unsafe` only because the fd it returns is not owned by anything: the
 /// caller must close it exactly once.
+#[doc = man_links!(socket(2))]
 pub unsafe fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
     traced!(libc::socket(domain, ty, protocol), move |(), r, e| {
         line::socket(domain, ty, protocol, r, e)
@@ -53,6 +54,7 @@ pub unsafe fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
 ///
 /// # Safety
 /// `sv` must be valid for writing two `c_int`s; the caller owns (must close) both fds.
+#[doc = man_links!(socketpair(2))]
 pub unsafe fn socketpair(domain: c_int, ty: c_int, protocol: c_int, sv: *mut c_int) -> c_int {
     traced!(
         libc::socketpair(domain, ty, protocol, sv),
@@ -69,6 +71,7 @@ pub unsafe fn socketpair(domain: c_int, ty: c_int, protocol: c_int, sv: *mut c_i
 /// `addr` must be readable for `min(addrlen, sizeof(sockaddr_storage))` bytes: the kernel rejects
 /// a longer `addrlen` with `EINVAL` before reading, copies the `addrlen` bytes of any other, and
 /// rejects a length too short for the family with `EINVAL`. The trace reads no more.
+#[doc = man_links!(bind(2))]
 pub unsafe fn bind(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
     traced!(libc::bind(sockfd, addr, addrlen), move |(), r, e| {
         // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
@@ -82,6 +85,7 @@ pub unsafe fn bind(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> 
 /// # Safety
 /// Always safe to call; `unsafe` for uniformity with the rest of this module (the fd is a raw
 /// integer the caller vouches for).
+#[doc = man_links!(listen(2))]
 pub unsafe fn listen(sockfd: c_int, backlog: c_int) -> c_int {
     traced!(libc::listen(sockfd, backlog), move |(), r, e| {
         line::ints("listen", &[sockfd, backlog], r, e)
@@ -93,6 +97,7 @@ pub unsafe fn listen(sockfd: c_int, backlog: c_int) -> c_int {
 /// # Safety
 /// Either both pointers are NULL, or `addrlen` points to a readable and writable `socklen_t`
 /// holding the size of the writable buffer at `addr`. The caller owns the returned fd.
+#[doc = man_links!(accept(2))]
 pub unsafe fn accept(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t) -> c_int {
     traced!(
         libc::accept(sockfd, addr, addrlen),
@@ -109,6 +114,7 @@ pub unsafe fn accept(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t
 ///
 /// # Safety
 /// As for [`accept`].
+#[doc = man_links!(accept4(2))]
 pub unsafe fn accept4(
     sockfd: c_int,
     addr: *mut sockaddr,
@@ -130,6 +136,7 @@ pub unsafe fn accept4(
 ///
 /// # Safety
 /// As for [`bind`]: `addr` must be readable for `min(addrlen, sizeof(sockaddr_storage))` bytes.
+#[doc = man_links!(connect(2))]
 pub unsafe fn connect(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
     traced!(libc::connect(sockfd, addr, addrlen), move |(), r, e| {
         // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
@@ -142,6 +149,7 @@ pub unsafe fn connect(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) 
 ///
 /// # Safety
 /// Always safe to call; `unsafe` for uniformity with the rest of this module.
+#[doc = man_links!(shutdown(2))]
 pub unsafe fn shutdown(sockfd: c_int, how: c_int) -> c_int {
     traced!(libc::shutdown(sockfd, how), move |(), r, e| {
         line::shutdown(sockfd, how, r, e)
@@ -153,6 +161,7 @@ pub unsafe fn shutdown(sockfd: c_int, how: c_int) -> c_int {
 /// # Safety
 /// `fd` must not be owned by anything that will close it again (an `OwnedFd`, a `File`…):
 /// closing it here and there is a double close, which may close an unrelated, reused fd.
+#[doc = man_links!(close(2))]
 pub unsafe fn close(fd: c_int) -> c_int {
     traced!(libc::close(fd), move |(), r, e| line::ints(
         "close",
@@ -167,6 +176,7 @@ pub unsafe fn close(fd: c_int) -> c_int {
 /// # Safety
 /// `addrlen` must point to a readable and writable `socklen_t` holding the size of the writable
 /// buffer at `addr`.
+#[doc = man_links!(getsockname(2))]
 pub unsafe fn getsockname(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t) -> c_int {
     traced!(
         libc::getsockname(sockfd, addr, addrlen),
@@ -183,6 +193,7 @@ pub unsafe fn getsockname(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
 ///
 /// # Safety
 /// As for [`getsockname`].
+#[doc = man_links!(getpeername(2))]
 pub unsafe fn getpeername(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t) -> c_int {
     traced!(
         libc::getpeername(sockfd, addr, addrlen),
@@ -199,6 +210,7 @@ pub unsafe fn getpeername(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
 ///
 /// # Safety
 /// `buf` must be writable for `count` bytes.
+#[doc = man_links!(read(2))]
 #[inline] // the data path: lets the syscall inline into callers in other crates
 pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
     traced!(libc::read(fd, buf, count), move |(), r, e| {
@@ -211,6 +223,7 @@ pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
 ///
 /// # Safety
 /// `buf` must be readable for `count` bytes.
+#[doc = man_links!(write(2))]
 #[inline]
 pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
     traced!(libc::write(fd, buf, count), move |(), r, e| {
@@ -223,6 +236,7 @@ pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
 ///
 /// # Safety
 /// `buf` must be readable for `len` bytes.
+#[doc = man_links!(send(2))]
 #[inline]
 pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int) -> ssize_t {
     traced!(libc::send(sockfd, buf, len, flags), move |(), r, e| {
@@ -237,6 +251,7 @@ pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int)
 ///
 /// # Safety
 /// `buf` must be writable for `len` bytes.
+#[doc = man_links!(recv(2))]
 #[inline]
 pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -> ssize_t {
     traced!(libc::recv(sockfd, buf, len, flags), move |(), r, e| {
@@ -255,6 +270,7 @@ pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -
 /// `buf` must be readable for `len` bytes; `dest_addr` must be NULL (with `addrlen` 0) or
 /// readable for `min(addrlen, sizeof(sockaddr_storage))` bytes (a longer `addrlen` is refused
 /// with `EINVAL` unread, as for [`bind`]).
+#[doc = man_links!(sendto(2))]
 #[inline]
 pub unsafe fn sendto(
     sockfd: c_int,
@@ -280,6 +296,7 @@ pub unsafe fn sendto(
 /// # Safety
 /// `buf` must be writable for `len` bytes; `src_addr` and `addrlen` are both NULL, or `addrlen`
 /// points to a readable and writable `socklen_t` holding the size of the buffer at `src_addr`.
+#[doc = man_links!(recvfrom(2))]
 #[inline]
 pub unsafe fn recvfrom(
     sockfd: c_int,
@@ -320,6 +337,7 @@ pub unsafe fn recvfrom(
 /// `msg` must point to a valid `msghdr` whose iovecs and control buffer are readable for the
 /// lengths it states, and whose name is NULL or readable for `min(msg_namelen,
 /// sizeof(sockaddr_storage))` bytes (the kernel reads no more).
+#[doc = man_links!(sendmsg(2))]
 #[inline]
 pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_t {
     traced!(libc::sendmsg(sockfd, msg, flags), move |(), r, e| {
@@ -334,6 +352,7 @@ pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_
 /// # Safety
 /// `msg` must point to a valid, writable `msghdr` whose name, iovec and control buffers are
 /// writable for the lengths it states.
+#[doc = man_links!(recvmsg(2))]
 #[inline]
 pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t {
     traced!(
@@ -353,6 +372,7 @@ pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t 
 ///
 /// # Safety
 /// `msgvec` must point to `vlen` writable `mmsghdr`s, each valid as for [`sendmsg`].
+#[doc = man_links!(sendmmsg(2))]
 #[inline]
 pub unsafe fn sendmmsg(sockfd: c_int, msgvec: *mut mmsghdr, vlen: c_uint, flags: c_int) -> c_int {
     traced!(
@@ -371,6 +391,7 @@ pub unsafe fn sendmmsg(sockfd: c_int, msgvec: *mut mmsghdr, vlen: c_uint, flags:
 /// # Safety
 /// `msgvec` must point to `vlen` writable `mmsghdr`s, each valid as for [`recvmsg`]; `timeout`
 /// is NULL or points to a readable and writable `timespec`.
+#[doc = man_links!(recvmmsg(2))]
 #[inline]
 pub unsafe fn recvmmsg(
     sockfd: c_int,
@@ -401,6 +422,7 @@ pub unsafe fn recvmmsg(
 /// (it does for `SO_ATTACH_FILTER`'s `sock_fprog`: the program must be readable too).
 /// The trace reads at most the first 33 bytes (strace's `-s 32` and its `...`), and only the
 /// fields of the padded structs it knows (the rest of those it shows as the pointer).
+#[doc = man_links!(setsockopt(2))]
 pub unsafe fn setsockopt(
     sockfd: c_int,
     level: c_int,
@@ -426,6 +448,7 @@ pub unsafe fn setsockopt(
 /// when `optlen` is a byte count (most options), but `*optlen` × 8 for `SO_GET_FILTER`, whose
 /// `optlen` counts BPF instructions. Pointers inside the value must be valid for what the kernel
 /// does with them (`TCP_ZEROCOPY_RECEIVE` writes through them).
+#[doc = man_links!(getsockopt(2))]
 pub unsafe fn getsockopt(
     sockfd: c_int,
     level: c_int,
@@ -448,6 +471,7 @@ pub unsafe fn getsockopt(
 ///
 /// # Safety
 /// `fds` must point to `nfds` readable and writable `pollfd`s.
+#[doc = man_links!(poll(2))]
 pub unsafe fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int {
     traced!(libc::poll(fds, nfds, timeout), move |(), r, e| {
         // SAFETY: `fds` points to `nfds` readable pollfds (this fn's contract).
@@ -463,6 +487,7 @@ pub unsafe fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int {
 /// # Safety
 /// `cmd` must be a command whose argument is an `int` or none; commands that take a pointer
 /// (`F_GETLK`, `F_SETOWN_EX`…) are undefined behaviour here.
+#[doc = man_links!(fcntl(2))]
 pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
     traced!(libc::fcntl(fd, cmd, arg), move |(), r, e| {
         line::fcntl(fd, cmd, arg, r, e)
@@ -475,6 +500,7 @@ pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
 ///
 /// # Safety
 /// `mask` must be readable for `cpusetsize` bytes (the kernel copies that many).
+#[doc = man_links!(sched_setaffinity(2))]
 pub unsafe fn sched_setaffinity(pid: pid_t, cpusetsize: size_t, mask: *const cpu_set_t) -> c_int {
     traced!(
         libc::sched_setaffinity(pid, cpusetsize, mask),
@@ -493,6 +519,7 @@ pub unsafe fn sched_setaffinity(pid: pid_t, cpusetsize: size_t, mask: *const cpu
 ///
 /// # Safety
 /// `mask` must be writable for `cpusetsize` bytes.
+#[doc = man_links!(sched_getaffinity(2))]
 pub unsafe fn sched_getaffinity(pid: pid_t, cpusetsize: size_t, mask: *mut cpu_set_t) -> c_int {
     traced!(
         libc::sched_getaffinity(pid, cpusetsize, mask),
@@ -522,6 +549,7 @@ pub use super::ns::raw::{capget, capset, ioctl_ifreq, unshare};
 /// `node` and `service` are NULL or NUL-terminated strings; `hints` is NULL or points to a
 /// readable `addrinfo` whose pointer fields are NULL; `res` is writable. On success the caller
 /// owns `*res` and must free it once with [`freeaddrinfo`].
+#[doc = man_links!(getaddrinfo(3))]
 pub unsafe fn getaddrinfo(
     node: *const libc::c_char,
     service: *const libc::c_char,
@@ -535,6 +563,7 @@ pub unsafe fn getaddrinfo(
 ///
 /// # Safety
 /// `res` was returned by [`getaddrinfo`] and is not used or freed again.
+#[doc = man_links!(freeaddrinfo(3))]
 pub unsafe fn freeaddrinfo(res: *mut libc::addrinfo) {
     libc::freeaddrinfo(res)
 }
@@ -545,6 +574,7 @@ pub unsafe fn freeaddrinfo(res: *mut libc::addrinfo) {
 /// # Safety
 /// `addr` is readable for `addrlen` bytes; `host` is NULL or writable for `hostlen` bytes, `serv`
 /// NULL or writable for `servlen` bytes.
+#[doc = man_links!(getnameinfo(3))]
 pub unsafe fn getnameinfo(
     addr: *const sockaddr,
     addrlen: socklen_t,
@@ -561,6 +591,7 @@ pub unsafe fn getnameinfo(
 ///
 /// # Safety
 /// Always safe to call; the returned pointer must not be written or freed.
+#[doc = man_links!(gai_strerror(3))]
 pub unsafe fn gai_strerror(errcode: c_int) -> *const libc::c_char {
     libc::gai_strerror(errcode)
 }
@@ -570,6 +601,7 @@ pub unsafe fn gai_strerror(errcode: c_int) -> *const libc::c_char {
 ///
 /// # Safety
 /// `src` is NUL-terminated; `dst` is writable for 4 bytes (`AF_INET`) or 16 (`AF_INET6`).
+#[doc = man_links!(inet_pton(3))]
 pub unsafe fn inet_pton(af: c_int, src: *const libc::c_char, dst: *mut c_void) -> c_int {
     c::inet_pton(af, src, dst)
 }
@@ -579,6 +611,7 @@ pub unsafe fn inet_pton(af: c_int, src: *const libc::c_char, dst: *mut c_void) -
 ///
 /// # Safety
 /// `src` is readable for 4 bytes (`AF_INET`) or 16 (`AF_INET6`); `dst` writable for `size`.
+#[doc = man_links!(inet_ntop(3))]
 pub unsafe fn inet_ntop(
     af: c_int,
     src: *const c_void,
@@ -617,6 +650,7 @@ mod c {
 /// An `fd_set` covers `0 <= nfds <= FD_SETSIZE`. (The kernel caps `nfds` at the size of the
 /// process's fd table and copies nothing for a negative one, so it may touch less, never more.)
 /// `timeout` is NULL or a readable and writable `timeval`.
+#[doc = man_links!(select(2))]
 pub unsafe fn select(
     nfds: c_int,
     readfds: *mut libc::fd_set,
@@ -652,6 +686,7 @@ pub unsafe fn select(
 /// The sets as for [`select`] (whole `unsigned long`s covering `nfds` bits); `timeout` is NULL
 /// or a readable `timespec` (not written), `sigmask` NULL or a readable `sigset_t` (glibc
 /// hands the kernel its first 8 bytes).
+#[doc = man_links!(pselect(2))]
 pub unsafe fn pselect(
     nfds: c_int,
     readfds: *mut libc::fd_set,
@@ -687,6 +722,7 @@ pub unsafe fn pselect(
 ///
 /// # Safety
 /// Always safe to call; the caller owns (must close) the returned fd.
+#[doc = man_links!(epoll_create1(2))]
 pub unsafe fn epoll_create1(flags: c_int) -> c_int {
     traced!(libc::epoll_create1(flags), move |(), r, e| {
         more::epoll_create1(flags, r, e)
@@ -697,6 +733,7 @@ pub unsafe fn epoll_create1(flags: c_int) -> c_int {
 ///
 /// # Safety
 /// `event` is NULL (allowed for `EPOLL_CTL_DEL`) or points to a readable `epoll_event`.
+#[doc = man_links!(epoll_ctl(2))]
 pub unsafe fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut libc::epoll_event) -> c_int {
     traced!(libc::epoll_ctl(epfd, op, fd, event), move |(), r, e| {
         // SAFETY: `event` is NULL or readable (this fn's contract).
@@ -708,6 +745,7 @@ pub unsafe fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut libc::epo
 ///
 /// # Safety
 /// `events` is writable for `maxevents` `epoll_event`s.
+#[doc = man_links!(epoll_wait(2))]
 pub unsafe fn epoll_wait(
     epfd: c_int,
     events: *mut libc::epoll_event,
@@ -727,6 +765,7 @@ pub unsafe fn epoll_wait(
 ///
 /// # Safety
 /// As for [`epoll_wait`]; `sigmask` is NULL or a readable `sigset_t`.
+#[doc = man_links!(epoll_pwait(2))]
 pub unsafe fn epoll_pwait(
     epfd: c_int,
     events: *mut libc::epoll_event,
@@ -749,6 +788,7 @@ pub unsafe fn epoll_pwait(
 ///
 /// # Safety
 /// Always safe to call; `unsafe` for uniformity with the rest of this module.
+#[doc = man_links!(sockatmark(3))]
 pub unsafe fn sockatmark(sockfd: c_int) -> c_int {
     traced!(c::sockatmark(sockfd), move |(), r, e| {
         // The syscall returned 0 and wrote `r` to the int (or failed: -1).
@@ -764,6 +804,8 @@ pub unsafe fn sockatmark(sockfd: c_int) -> c_int {
 /// # Safety
 /// `request` must be one that writes (at most) one `int` to `argp`, and `argp` writable for it;
 /// any other request is undefined behaviour here.
+#[doc = man_links!(ioctl(2), tcp(7))]
+#[doc(alias = "ioctl")]
 pub unsafe fn ioctl_int(fd: c_int, request: libc::c_ulong, argp: *mut c_int) -> c_int {
     traced!(libc::ioctl(fd, request as _, argp), move |(), r, e| {
         // SAFETY: `argp` is readable as an int (this fn's contract); written on success.

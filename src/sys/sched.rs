@@ -101,8 +101,7 @@ impl fmt::Debug for CpuSet {
 /// `cpusetsize` is `size_of::<CpuSet>()` (128 bytes, like `sizeof(cpu_set_t)`). `pid` 0 is the
 /// calling **thread** (Linux affinity is per thread; a thread spawned afterwards inherits it).
 ///
-/// # Errors
-/// `EINVAL` (no CPU of the mask is online and allowed), `ESRCH` (no such thread), `EPERM`.
+#[doc = errors_doc!(sched_setaffinity)]
 ///
 /// # Example
 /// ```
@@ -132,9 +131,7 @@ pub fn sched_setaffinity(pid: pid_t, mask: &CpuSet) -> Result<()> {
 ///
 /// Returns the mask instead of filling C's out-parameter. `pid` 0 is the calling thread.
 ///
-/// # Errors
-/// `ESRCH` (no such thread), `EINVAL` (a mask smaller than the kernel's, never with 1024 bits on
-/// current kernels).
+#[doc = errors_doc!(sched_getaffinity)]
 ///
 /// # Example
 /// ```

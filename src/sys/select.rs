@@ -404,9 +404,7 @@ fn check_nfds(call: &'static str, nfds: c_int) -> Result<()> {
 /// of ready fds (0 on timeout). glibc makes this as the pselect6 syscall, which is what strace
 /// and the socklab log show. Never retries `EINTR`.
 ///
-/// # Errors
-/// `EINVAL` (from socklab) for `nfds > FD_SETSIZE`; `EBADF` (a closed fd in a set), `EINTR`,
-/// `EINVAL` (negative `nfds`, bad timeout), `ENOMEM`.
+#[doc = errors_doc!(select)]
 ///
 /// # Example
 /// ```
@@ -451,8 +449,7 @@ pub fn select(
 /// thread and left out of `sigmask`, the signal can interrupt only the wait, with no race
 /// between checking a flag and waiting.
 ///
-/// # Errors
-/// As [`select`].
+#[doc = errors_doc!(pselect)]
 ///
 /// # Example
 /// ```

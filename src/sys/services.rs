@@ -30,6 +30,7 @@ pub(super) mod raw {
     /// # Safety
     /// `name` must be a NUL-terminated string; `proto` NULL or NUL-terminated. No other thread
     /// may call a `getserv*` function until the caller is done reading the result.
+    #[doc = man_links!(getservbyname(3))]
     pub unsafe fn getservbyname(name: *const c_char, proto: *const c_char) -> *mut servent {
         // SAFETY: the caller upholds getservbyname(3)'s contract (this fn's).
         unsafe { libc::getservbyname(name, proto) }
@@ -43,6 +44,7 @@ pub(super) mod raw {
     /// # Safety
     /// `name` NUL-terminated, `proto` NULL or NUL-terminated, `result_buf` and `result` valid
     /// for writing, `buf` valid for writing `buflen` bytes.
+    #[doc = man_links!(getservbyname_r(3))]
     pub unsafe fn getservbyname_r(
         name: *const c_char,
         proto: *const c_char,
@@ -89,9 +91,7 @@ unsafe fn owned(p: *const c_char) -> String {
 /// `ERANGE`, so no static storage is shared), the port in host byte order, and `Ok(None)` for a
 /// name the database does not have (C's NULL).
 ///
-/// # Errors
-/// `EINVAL` (with a note) when `name` or `proto` holds a NUL byte; an error number
-/// `getservbyname_r` returns (`ENOENT` is "no database" on some libcs and is reported as such).
+#[doc = errors_doc!(getservbyname)]
 ///
 /// # Example
 /// ```
@@ -102,6 +102,8 @@ unsafe fn owned(p: *const c_char) -> String {
 /// assert_eq!(sys::getservbyname("no-such-service-x", Some("tcp"))?, None);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getservbyname(3))]
+#[doc(alias = "getservbyname_r")]
 pub fn getservbyname(name: &str, proto: Option<&str>) -> Result<Option<Servent>> {
     let args = || format!("{name:?}, {proto:?}");
     let nul =

@@ -3,7 +3,7 @@
 //! from a poll loop), kill(2) and pthread_kill(3), and getrlimit(2)/setrlimit(2) for the fd limit.
 //!
 //! The raw twins (`unsafe fn`s with C's exact signatures) live in [`raw`] here, as in
-//! [`ns`](super::ns). These calls are not socket calls and are not traced.
+//! `sys::ns` (feature `experiments`). These calls are not socket calls and are not traced.
 
 use std::mem;
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
@@ -25,6 +25,7 @@ pub mod raw {
     ///
     /// # Safety
     /// `set` must point to a writable `sigset_t`.
+    #[doc = man_links!(sigemptyset(3))]
     pub unsafe fn sigemptyset(set: *mut libc::sigset_t) -> c_int {
         libc::sigemptyset(set)
     }
@@ -33,6 +34,7 @@ pub mod raw {
     ///
     /// # Safety
     /// `set` must point to a `sigset_t` initialised by `sigemptyset`/`sigfillset`.
+    #[doc = man_links!(sigaddset(3))]
     pub unsafe fn sigaddset(set: *mut libc::sigset_t, signum: c_int) -> c_int {
         libc::sigaddset(set, signum)
     }
@@ -43,6 +45,7 @@ pub mod raw {
     /// `act` and `oldact` must each be NULL or point to a valid `struct sigaction` (readable,
     /// respectively writable); a handler in `act` must be async-signal-safe for the program's
     /// lifetime.
+    #[doc = man_links!(sigaction(2))]
     pub unsafe fn sigaction(
         signum: c_int,
         act: *const libc::sigaction,
@@ -56,6 +59,7 @@ pub mod raw {
     ///
     /// # Safety
     /// `set` and `oldset` must each be NULL or point to a valid `sigset_t`.
+    #[doc = man_links!(pthread_sigmask(3))]
     pub unsafe fn pthread_sigmask(
         how: c_int,
         set: *const libc::sigset_t,
@@ -69,6 +73,7 @@ pub mod raw {
     /// # Safety
     /// `mask` must point to a valid `sigset_t`; `fd` must be -1 or a signalfd the caller owns.
     /// The caller owns (must close) a new fd.
+    #[doc = man_links!(signalfd(2))]
     pub unsafe fn signalfd(fd: c_int, mask: *const libc::sigset_t, flags: c_int) -> c_int {
         libc::signalfd(fd, mask, flags)
     }
@@ -77,6 +82,7 @@ pub mod raw {
     ///
     /// # Safety
     /// Always safe as far as memory goes; `unsafe` for symmetry with the other raw calls.
+    #[doc = man_links!(kill(2))]
     pub unsafe fn kill(pid: libc::pid_t, sig: c_int) -> c_int {
         libc::kill(pid, sig)
     }
@@ -85,6 +91,7 @@ pub mod raw {
     ///
     /// # Safety
     /// `thread` must be a thread of this process that has not been joined or detached-and-ended.
+    #[doc = man_links!(pthread_kill(3))]
     pub unsafe fn pthread_kill(thread: libc::pthread_t, sig: c_int) -> c_int {
         libc::pthread_kill(thread, sig)
     }
@@ -93,6 +100,7 @@ pub mod raw {
     ///
     /// # Safety
     /// `rlim` must point to a writable `struct rlimit`.
+    #[doc = man_links!(getrlimit(2))]
     pub unsafe fn getrlimit(resource: libc::__rlimit_resource_t, rlim: *mut libc::rlimit) -> c_int {
         libc::getrlimit(resource, rlim)
     }
@@ -101,6 +109,7 @@ pub mod raw {
     ///
     /// # Safety
     /// `rlim` must point to a readable `struct rlimit`.
+    #[doc = man_links!(setrlimit(2))]
     pub unsafe fn setrlimit(
         resource: libc::__rlimit_resource_t,
         rlim: *const libc::rlimit,
@@ -123,10 +132,12 @@ impl AsRef<libc::sigset_t> for SigSet {
 }
 
 impl SigSet {
-    /// `sigemptyset(&set)` then `sigaddset(&set, s)` for each signal.
+    /// `sigemptyset(&set)` then `sigaddset(&set, s)` for each signal — sigsetops(3).
     ///
-    /// # Errors
-    /// `EINVAL` for a number that is not a signal.
+    #[doc = errors_doc!(sigaddset)]
+    #[doc = man_links!(sigsetops(3))]
+    #[doc(alias = "sigemptyset")]
+    #[doc(alias = "sigaddset")]
     pub fn of(signals: &[c_int]) -> Result<SigSet> {
         let mut set: libc::sigset_t = super::zeroed::zeroed();
         // SAFETY: `set` is a live, writable sigset_t.
@@ -171,9 +182,7 @@ pub fn interrupts() -> u32 {
 /// Rust offers the three dispositions of [`SigAction`] rather than a function pointer, so no
 /// handler that is not async-signal-safe can be installed through the safe layer.
 ///
-/// # Errors
-/// `EINVAL` (`SIGKILL`, `SIGSTOP`, or not a signal); also, with a note and before the call,
-/// [`SigAction::Interrupt`] for a fault signal (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`).
+#[doc = errors_doc!(sigaction)]
 ///
 /// # Example
 /// ```
@@ -181,6 +190,7 @@ pub fn interrupts() -> u32 {
 /// sigaction(SIGUSR2, SigAction::Ignore)?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sigaction(2))]
 pub fn sigaction(signum: c_int, action: SigAction) -> Result<()> {
     // A fault signal whose handler returns re-runs the faulting instruction forever.
     const FAULTS: [c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
@@ -219,8 +229,10 @@ pub fn sigaction(signum: c_int, action: SigAction) -> Result<()> {
 /// `pthread_sigmask(how, &set, &old)` — pthread_sigmask(3), for the calling thread; returns the
 /// old mask. Threads spawned afterwards inherit the new mask.
 ///
-/// # Errors
-/// `EINVAL` (a bad `how`). The pthread call returns the error; Rust turns it into an [`Error`].
+#[doc = errors_doc!(pthread_sigmask)]
+///
+/// The pthread call returns the error number instead of setting `errno`; Rust turns it into an
+/// [`Error`].
 ///
 /// # Example
 /// ```
@@ -232,6 +244,7 @@ pub fn sigaction(signum: c_int, action: SigAction) -> Result<()> {
 /// }).join().unwrap()?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(pthread_sigmask(3))]
 pub fn pthread_sigmask(how: c_int, set: &SigSet) -> Result<SigSet> {
     let mut old = *set;
     // SAFETY: `set.0` is an initialised sigset_t and `old.0` a writable one.
@@ -250,8 +263,7 @@ pub fn pthread_sigmask(how: c_int, set: &SigSet) -> Result<SigSet> {
 /// `mask` is pending. The signals must also be blocked (with [`pthread_sigmask`] in every
 /// thread) or their default action still runs.
 ///
-/// # Errors
-/// `EINVAL` (bad flags), `EMFILE`, `ENFILE`, `ENOMEM`.
+#[doc = errors_doc!(signalfd)]
 ///
 /// # Example
 /// ```
@@ -259,6 +271,7 @@ pub fn pthread_sigmask(how: c_int, set: &SigSet) -> Result<SigSet> {
 /// let fd = signalfd(&SigSet::of(&[SIGUSR2])?, SFD_CLOEXEC)?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(signalfd(2))]
 pub fn signalfd(mask: &SigSet, flags: c_int) -> Result<OwnedFd> {
     // SAFETY: `mask.0` is an initialised sigset_t; fd -1 asks for a new fd, which we own.
     let fd = unsafe { raw::signalfd(-1, &mask.0, flags) };
@@ -267,10 +280,13 @@ pub fn signalfd(mask: &SigSet, flags: c_int) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Reads one `struct signalfd_siginfo` (128 bytes) from a signalfd and returns its `ssi_signo`.
+/// `read(fd, &info, sizeof info)` — read(2) on a signalfd(2): one `struct signalfd_siginfo`
+/// (128 bytes), of which Rust returns `ssi_signo`.
 ///
-/// # Errors
-/// As [`read`](super::read) (`EAGAIN` on a non-blocking signalfd with nothing pending).
+#[doc = errors_doc!(read_signalfd)]
+#[doc = man_links!(read(2), signalfd(2))]
+#[doc(alias = "read")]
+#[doc(alias = "signalfd_siginfo")]
 pub fn read_signalfd(fd: impl AsFd) -> Result<c_int> {
     let mut info = [0u8; mem::size_of::<libc::signalfd_siginfo>()];
     let n = super::read(fd.as_fd(), &mut info[..])?;
@@ -286,8 +302,7 @@ pub fn read_signalfd(fd: impl AsFd) -> Result<c_int> {
 
 /// `kill(pid, sig)` — kill(2).
 ///
-/// # Errors
-/// `ESRCH` (no such process), `EPERM`, `EINVAL`.
+#[doc = errors_doc!(kill)]
 ///
 /// # Example
 /// ```
@@ -295,6 +310,7 @@ pub fn read_signalfd(fd: impl AsFd) -> Result<c_int> {
 /// kill(std::process::id() as i32, 0)?; // signal 0: only checks that the process exists
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(kill(2))]
 pub fn kill(pid: libc::pid_t, sig: c_int) -> Result<()> {
     // SAFETY: kill(2) takes no pointers.
     let rc = unsafe { raw::kill(pid, sig) };
@@ -307,8 +323,9 @@ pub fn kill(pid: libc::pid_t, sig: c_int) -> Result<()> {
 /// thread has not been joined or detached, so its `pthread_t` cannot be reused (a thread that
 /// already ended but is unjoined still answers, with 0 or `ESRCH`).
 ///
-/// # Errors
-/// `EINVAL` (bad signal), `ESRCH`. The pthread call returns the error; Rust turns it into an
+#[doc = errors_doc!(pthread_kill)]
+///
+/// The pthread call returns the error number instead of setting `errno`; Rust turns it into an
 /// [`Error`].
 ///
 /// # Example
@@ -319,6 +336,7 @@ pub fn kill(pid: libc::pid_t, sig: c_int) -> Result<()> {
 /// t.join().unwrap();
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(pthread_kill(3))]
 pub fn pthread_kill<T>(thread: &std::thread::JoinHandle<T>, sig: c_int) -> Result<()> {
     use std::os::unix::thread::JoinHandleExt;
     let t = thread.as_pthread_t();
@@ -337,8 +355,7 @@ pub fn pthread_kill<T>(thread: &std::thread::JoinHandle<T>, sig: c_int) -> Resul
 
 /// `getrlimit(resource, &rlim)` — getrlimit(2): `(soft, hard)`.
 ///
-/// # Errors
-/// `EINVAL`.
+#[doc = errors_doc!(getrlimit)]
 ///
 /// # Example
 /// ```
@@ -348,6 +365,7 @@ pub fn pthread_kill<T>(thread: &std::thread::JoinHandle<T>, sig: c_int) -> Resul
 /// setrlimit(RLIMIT_NOFILE, soft, hard)?; // unchanged: always allowed
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getrlimit(2))]
 pub fn getrlimit(resource: libc::__rlimit_resource_t) -> Result<(u64, u64)> {
     let mut r = libc::rlimit {
         rlim_cur: 0,
@@ -361,8 +379,8 @@ pub fn getrlimit(resource: libc::__rlimit_resource_t) -> Result<(u64, u64)> {
 
 /// `setrlimit(resource, &{soft, hard})` — setrlimit(2).
 ///
-/// # Errors
-/// `EPERM` (raising the hard limit without `CAP_SYS_RESOURCE`), `EINVAL` (soft above hard).
+#[doc = errors_doc!(setrlimit)]
+#[doc = man_links!(setrlimit(2))]
 pub fn setrlimit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> Result<()> {
     let r = libc::rlimit {
         rlim_cur: soft,

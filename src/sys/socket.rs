@@ -21,8 +21,7 @@ fn owned(fd: c_int) -> OwnedFd {
 /// passed as given: add `SOCK_CLOEXEC` or `SOCK_NONBLOCK` yourself if you want them (std adds
 /// `SOCK_CLOEXEC` silently; socklab does not).
 ///
-/// # Errors
-/// `EAFNOSUPPORT`, `EPROTONOSUPPORT`, `EINVAL` (bad type or flags), `EMFILE`, `EACCES`…
+#[doc = errors_doc!(socket)]
 ///
 /// # Example
 /// ```
@@ -41,8 +40,7 @@ pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> Result<OwnedFd> {
 ///
 /// Rust returns C's `sv[0]` and `sv[1]` as a pair of [`OwnedFd`]s instead of filling an array.
 ///
-/// # Errors
-/// `EOPNOTSUPP` (a domain without pairs, e.g. `AF_INET`), `EAFNOSUPPORT`, `EMFILE`…
+#[doc = errors_doc!(socketpair)]
 ///
 /// # Example
 /// ```
@@ -67,10 +65,7 @@ pub fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> Result<(OwnedFd,
 /// Rust adds: `addr` and `addrlen` travel together as one [`SockAddr`]. No `SO_REUSEADDR` is
 /// set (std's `TcpListener::bind` sets it; C's `bind` does not).
 ///
-/// # Errors
-/// `EADDRINUSE`, `EACCES` (a port below 1024 without privilege), `EADDRNOTAVAIL`, `EINVAL`
-/// (already bound, or a wrong length for the family)…; `EINVAL` with a note, before any call,
-/// for a truncated `addr` ([`SockAddr::is_truncated`]).
+#[doc = errors_doc!(bind)]
 ///
 /// # Example
 /// ```
@@ -94,8 +89,7 @@ pub fn bind(sockfd: impl AsFd, addr: &SockAddr) -> Result<()> {
 /// The backlog is passed as given (the kernel caps it at `net.core.somaxconn`); std always uses
 /// 128, socklab uses what you write.
 ///
-/// # Errors
-/// `EOPNOTSUPP` (a datagram socket), `EADDRINUSE` (an unbound socket whose autobind fails)…
+#[doc = errors_doc!(listen)]
 ///
 /// # Example
 /// ```
@@ -136,9 +130,7 @@ fn accept_with(
 /// into `a` (left as it was if the call fails). The new fd comes back as an [`OwnedFd`] without
 /// `CLOEXEC` (std uses `accept4(SOCK_CLOEXEC)`; use [`accept4`] for that).
 ///
-/// # Errors
-/// `EINVAL` (not listening), `EAGAIN` (non-blocking, nothing pending), `EINTR`, `EMFILE`,
-/// `ECONNABORTED`…
+#[doc = errors_doc!(accept)]
 ///
 /// # Example
 /// ```
@@ -169,8 +161,7 @@ pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd>
 ///
 /// As [`accept`], with `flags` (`SOCK_CLOEXEC`, `SOCK_NONBLOCK`) passed as given.
 ///
-/// # Errors
-/// As [`accept`], plus `EINVAL` for unknown flags.
+#[doc = errors_doc!(accept4)]
 ///
 /// # Example
 /// ```
@@ -200,9 +191,7 @@ pub fn accept4(sockfd: impl AsFd, addr: Option<&mut SockAddr>, flags: c_int) -> 
 /// Passed through once: on `EINTR` a stream connect goes on in the background, so socklab
 /// returns the error and lets you decide (poll for writability, then read `SO_ERROR`).
 ///
-/// # Errors
-/// `ECONNREFUSED`, `EINPROGRESS` (non-blocking), `EISCONN`, `ENETUNREACH`, `EINTR`, `EINVAL`…;
-/// `EINVAL` with a note, before any call, for a truncated `addr` ([`SockAddr::is_truncated`]).
+#[doc = errors_doc!(connect)]
 ///
 /// # Example
 /// ```
@@ -242,8 +231,7 @@ pub fn shut_how(how: Shutdown) -> c_int {
 /// `how` is std's [`Shutdown`] (`SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`), so the safe layer cannot pass
 /// an invalid one; [`raw::shutdown`] can, to see the kernel's `EINVAL`.
 ///
-/// # Errors
-/// `ENOTCONN` (a stream socket that is not connected), `ENOTSOCK`, `EBADF`.
+#[doc = errors_doc!(shutdown)]
 ///
 /// # Example
 /// ```
@@ -270,8 +258,7 @@ pub fn shutdown(sockfd: impl AsFd, how: Shutdown) -> Result<()> {
 /// dropping an `OwnedFd` (which ignores close's result), it reports the error. The fd is released
 /// even when close fails (Linux never leaves it open), so there is nothing to retry.
 ///
-/// # Errors
-/// `EIO`, `EINTR` (the fd is closed all the same on Linux).
+#[doc = errors_doc!(close)]
 ///
 /// # Example
 /// ```
@@ -306,8 +293,7 @@ fn name_call(
 /// Returns the address instead of filling C's out-parameters. Reading the port back after binding
 /// port 0 is how socklab's tests find a free port.
 ///
-/// # Errors
-/// `EBADF`, `ENOTSOCK`.
+#[doc = errors_doc!(getsockname)]
 ///
 /// # Example
 /// ```
@@ -330,8 +316,7 @@ pub fn getsockname(sockfd: impl AsFd) -> Result<SockAddr> {
 ///
 /// Returns the peer's address instead of filling C's out-parameters.
 ///
-/// # Errors
-/// `ENOTCONN` (not connected), `EBADF`, `ENOTSOCK`.
+#[doc = errors_doc!(getpeername)]
 ///
 /// # Example
 /// ```
@@ -364,8 +349,7 @@ pub fn getpeername(sockfd: impl AsFd) -> Result<SockAddr> {
 /// nor passes the cut address (see [`SockAddr`]'s *Truncation*). The same holds for every
 /// `*_into` call.
 ///
-/// # Errors
-/// As [`accept`].
+#[doc = errors_doc!(accept)]
 ///
 /// # Example
 /// ```
@@ -380,6 +364,8 @@ pub fn getpeername(sockfd: impl AsFd) -> Result<SockAddr> {
 /// assert_eq!((cliaddr.len(), cliaddr), (16, sys::getsockname(&cli)?));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(accept(2))]
+#[doc(alias = "accept")]
 pub fn accept_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
     addr.fill_into(|p, len| {
@@ -393,8 +379,9 @@ pub fn accept_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<OwnedFd> {
 /// `accept4(sockfd, addr, addrlen, flags)` — accept4(2) with the caller's address capacity (see
 /// [`accept_into`]); `flags` as given.
 ///
-/// # Errors
-/// As [`accept4`].
+#[doc = errors_doc!(accept4)]
+#[doc = man_links!(accept4(2))]
+#[doc(alias = "accept4")]
 pub fn accept4_into(sockfd: impl AsFd, addr: &mut SockAddr, flags: c_int) -> Result<OwnedFd> {
     let fd = sockfd.as_fd().as_raw_fd();
     addr.fill_into(|p, len| {
@@ -407,8 +394,7 @@ pub fn accept4_into(sockfd: impl AsFd, addr: &mut SockAddr, flags: c_int) -> Res
 /// `getsockname(sockfd, addr, addrlen)` — getsockname(2) into the caller's buffer and capacity
 /// (see [`accept_into`]); [`getsockname`] offers 128 bytes.
 ///
-/// # Errors
-/// As [`getsockname`].
+#[doc = errors_doc!(getsockname)]
 ///
 /// # Example
 /// ```
@@ -419,6 +405,8 @@ pub fn accept4_into(sockfd: impl AsFd, addr: &mut SockAddr, flags: c_int) -> Res
 /// assert_eq!(a.to_string(), "0.0.0.0:0");
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(getsockname(2))]
+#[doc(alias = "getsockname")]
 pub fn getsockname_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
     name_into(
         sockfd.as_fd().as_raw_fd(),
@@ -431,8 +419,9 @@ pub fn getsockname_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
 /// `getpeername(sockfd, addr, addrlen)` — getpeername(2) into the caller's buffer and capacity
 /// (see [`accept_into`]).
 ///
-/// # Errors
-/// As [`getpeername`].
+#[doc = errors_doc!(getpeername)]
+#[doc = man_links!(getpeername(2))]
+#[doc(alias = "getpeername")]
 pub fn getpeername_into(sockfd: impl AsFd, addr: &mut SockAddr) -> Result<()> {
     name_into(
         sockfd.as_fd().as_raw_fd(),

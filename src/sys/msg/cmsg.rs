@@ -30,6 +30,8 @@ const CMSG_HDR: usize = cmsg_align(size_of::<cmsghdr>());
 /// // One SCM_RIGHTS message carrying two fds, on 64-bit Linux: 16-byte header + 8 bytes.
 /// assert_eq!(socklab::sys::cmsg_space(2 * std::mem::size_of::<libc::c_int>()), 24);
 /// ```
+#[doc = man_links!(CMSG_SPACE(3))]
+#[doc(alias = "CMSG_SPACE")]
 pub const fn cmsg_space(len: usize) -> usize {
     CMSG_HDR + cmsg_align(len)
 }
@@ -40,6 +42,8 @@ pub const fn cmsg_space(len: usize) -> usize {
 /// ```
 /// assert_eq!(socklab::sys::cmsg_len(4), 20); // 64-bit Linux: 16-byte header + one int
 /// ```
+#[doc = man_links!(CMSG_LEN(3))]
+#[doc(alias = "CMSG_LEN")]
 pub const fn cmsg_len(len: usize) -> usize {
     CMSG_HDR + len
 }

@@ -333,11 +333,9 @@ impl fmt::Debug for MmsgMsg<'_> {
 /// non-blocking socket filled up); each one's `msg_len` is then in the batch. Never retries
 /// `EINTR`.
 ///
-/// # Errors
-/// As [`sendmsg`](super::sendmsg), for the first message (a failure after some were sent
-/// returns their count); `EINVAL` with a note if `vlen` exceeds the batch's slots, or if one of
-/// the first `vlen` slots holds `SCM_RIGHTS` pushed with the safe [`CmsgBuffer::push`]
-/// (socklab's checks, before any call).
+#[doc = errors_doc!(sendmmsg)]
+///
+/// A failure after the first message was sent is not an error: the count sent so far comes back.
 ///
 /// # Example
 /// ```
@@ -350,6 +348,7 @@ impl fmt::Debug for MmsgMsg<'_> {
 /// assert_eq!(batch.get(1).unwrap().msg_len(), 3);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sendmmsg(2))]
 pub fn sendmmsg(
     sockfd: impl AsFd,
     msgvec: &mut MmsgBatch,
@@ -390,10 +389,7 @@ pub fn sendmmsg(
 /// `MSG_DONTWAIT` (or `MSG_WAITFORONE` to block for the first message only).
 /// The time left, which the kernel writes back into C's `timeout`, is not returned.
 ///
-/// # Errors
-/// As [`recvmsg`](super::recvmsg) (`EAGAIN` with `MSG_DONTWAIT` on an empty socket); `EINVAL`
-/// with a note if `vlen` exceeds the batch's slots or `flags` holds `MSG_SOCK_DEVMEM`
-/// (socklab's checks).
+#[doc = errors_doc!(recvmmsg)]
 ///
 /// # Example
 /// ```
@@ -407,6 +403,7 @@ pub fn sendmmsg(
 /// assert_eq!(batch.get(0).unwrap().bytes(), b"datagram");
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(recvmmsg(2))]
 pub fn recvmmsg(
     sockfd: impl AsFd,
     msgvec: &mut MmsgBatch,

@@ -129,11 +129,7 @@ impl RecvMsg {
 /// it. Send fds with [`sendmsg_cmsg`] and [`CmsgBuffer::push_fds`], or raw numbers with the
 /// `unsafe` [`sendmsg_unchecked`].
 ///
-/// # Errors
-/// As [`sendto`](super::sendto), plus `EINVAL` (malformed control data), `EMSGSIZE` (more than
-/// `IOV_MAX` iovecs)…; `EINVAL` with a note, before any call, if `control` holds an
-/// `SOL_SOCKET`/`SCM_RIGHTS` message or `addr` is truncated ([`SockAddr::is_truncated`]):
-/// socklab's checks.
+#[doc = errors_doc!(sendmsg)]
 ///
 /// # Example
 /// ```
@@ -147,6 +143,7 @@ impl RecvMsg {
 /// assert_eq!((r.bytes, &x, &y[..7]), (12, b"hello", &b", world"[..]));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sendmsg(2))]
 pub fn sendmsg(
     sockfd: impl AsFd,
     addr: Option<&SockAddr>,
@@ -171,10 +168,7 @@ pub fn sendmsg(
 /// its `SCM_RIGHTS` messages (fds borrowed by [`CmsgBuffer::push_fds`], or received and still
 /// owned by it): this is how safe code passes fds.
 ///
-/// # Errors
-/// As [`sendmsg`]; `EBADF` for an fd the buffer gave up with [`CmsgBuffer::take_fds`]; `EINVAL`
-/// with a note, before any call, if `control` holds raw `SCM_RIGHTS` numbers pushed with the
-/// safe [`CmsgBuffer::push`] (socklab's check).
+#[doc = errors_doc!(sendmsg)]
 ///
 /// # Example
 /// Pass an fd over a Unix socket (`SCM_RIGHTS`):
@@ -198,6 +192,7 @@ pub fn sendmsg(
 /// # Ok::<(), socklab::Error>(())
 /// ```
 #[doc(alias = "sendmsg")]
+#[doc = man_links!(sendmsg(2), cmsg(3))]
 pub fn sendmsg_cmsg(
     sockfd: impl AsFd,
     addr: Option<&SockAddr>,
@@ -220,8 +215,7 @@ pub fn sendmsg_cmsg(
 /// the caller owns or borrows for the call (I/O safety: the kernel passes whatever file has
 /// that number, to another process if the peer is one).
 ///
-/// # Errors
-/// As [`sendmsg`]: `EBADF` for a number that is not an open fd.
+#[doc = errors_doc!(sendmsg)]
 ///
 /// # Example
 /// ```
@@ -239,6 +233,8 @@ pub fn sendmsg_cmsg(
 /// assert_eq!(n, 1);
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(sendmsg(2), cmsg(3))]
+#[doc(alias = "sendmsg")]
 pub unsafe fn sendmsg_unchecked(
     sockfd: impl AsFd,
     addr: Option<&SockAddr>,
@@ -341,10 +337,7 @@ fn send_msg(
 /// are owned by `control` at once (see [`CmsgBuffer::take_fds`]): none can leak. Never retries
 /// `EINTR`.
 ///
-/// # Errors
-/// As [`recvfrom`](super::recvfrom): `EAGAIN`, `EINTR`, `ENOTCONN`, `ECONNREFUSED`…; `EINVAL`
-/// with a note, before any call, for `MSG_SOCK_DEVMEM` in `flags` (see
-/// [`RecvBuf`](super::RecvBuf)).
+#[doc = errors_doc!(recvmsg)]
 ///
 /// # Example
 /// A datagram longer than the iovecs, with `MSG_TRUNC`: C's value is its length, `filled`
@@ -361,6 +354,7 @@ fn send_msg(
 /// assert_eq!((&x, &y), (b"01", b"234"));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(recvmsg(2))]
 pub fn recvmsg(
     sockfd: impl AsFd,
     iov: &mut [IoSliceMut<'_>],
@@ -380,8 +374,7 @@ pub fn recvmsg(
 /// truncated (C: `msg_namelen > sizeof addr`), in `addr` and in [`RecvMsg::addr`]: see
 /// [`accept_into`](super::accept_into).
 ///
-/// # Errors
-/// As [`recvmsg`].
+#[doc = errors_doc!(recvmsg)]
 ///
 /// # Example
 /// ```
@@ -394,6 +387,8 @@ pub fn recvmsg(
 /// assert_eq!((r.bytes, r.addr), (7, None));
 /// # Ok::<(), socklab::Error>(())
 /// ```
+#[doc = man_links!(recvmsg(2))]
+#[doc(alias = "recvmsg")]
 pub fn recvmsg_into(
     sockfd: impl AsFd,
     name: Option<&mut SockAddr>,
