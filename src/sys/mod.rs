@@ -32,6 +32,7 @@ mod addr;
 mod args;
 #[cfg(feature = "compare")]
 #[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
+#[path = "../compare/cfloor.rs"]
 pub mod cfloor;
 mod cmsg_typed;
 mod consts;
@@ -39,6 +40,7 @@ mod epoll;
 mod errno;
 mod fcntl;
 pub mod filter;
+#[path = "trace/fmt.rs"]
 pub(crate) mod fmt;
 mod inet;
 mod io;
@@ -61,6 +63,7 @@ mod socket;
 mod syscall;
 pub(crate) mod trace;
 #[cfg(feature = "trace")]
+#[path = "trace/line/multiplex.rs"]
 mod trace_more;
 #[cfg(feature = "trace")]
 pub(crate) use trace_more::pid_prefix as trace_pid_prefix;

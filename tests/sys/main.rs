@@ -17,5 +17,6 @@ mod opt;
 mod raw;
 mod services;
 mod skip;
+#[path = "ioctl.rs"]
 mod small;
 mod transports;

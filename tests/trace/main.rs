@@ -7,6 +7,7 @@ mod common;
 
 mod capture;
 mod child;
+#[path = "multiplex.rs"]
 mod issue10;
 mod logfile;
 #[cfg(feature = "experiments")]
