@@ -40,8 +40,6 @@ mod epoll;
 mod errno;
 mod fcntl;
 pub mod filter;
-#[path = "trace/fmt.rs"]
-pub(crate) mod fmt;
 mod inet;
 mod io;
 mod ioctl;
@@ -62,11 +60,6 @@ mod socket;
 #[cfg(feature = "inline-syscalls")]
 mod syscall;
 pub(crate) mod trace;
-#[cfg(feature = "trace")]
-#[path = "trace/line/multiplex.rs"]
-mod trace_more;
-#[cfg(feature = "trace")]
-pub(crate) use trace_more::pid_prefix as trace_pid_prefix;
 mod written;
 mod zeroed;
 
@@ -74,6 +67,9 @@ pub use addr::{AddrLen, SockAddr};
 pub(crate) use args::Args;
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
+
+// strace's notation (the tracer's), which the errors print their arguments in too.
+use trace::fmt;
 
 // Messages (msg/: the calls in mod.rs, control data in cmsg.rs, the batch in mmsg.rs):
 // sendmsg/recvmsg with control data, sendmmsg/recvmmsg with a reusable batch.

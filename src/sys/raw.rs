@@ -32,11 +32,11 @@ use ::libc::{cpu_set_t, pid_t, ssize_t, timespec};
 use super::syscall::libc;
 
 pub use super::services::raw::{getservbyname, getservbyname_r};
+#[cfg(feature = "trace")]
+use super::trace::line;
+#[cfg(feature = "trace")]
+use super::trace::read::{get, namelen};
 use super::trace::traced;
-#[cfg(feature = "trace")]
-use super::trace::{get, line, namelen};
-#[cfg(feature = "trace")]
-use super::trace_more as more;
 
 /// `socket(domain, type, protocol)` — socket(2). Returns a new fd or -1.
 ///
@@ -628,11 +628,11 @@ pub unsafe fn select(
         libc::select(nfds, readfds, writefds, exceptfds, timeout),
         // SAFETY: this fn's contract: the sets are readable for `nfds` bits and more (whole
         // words), `timeout` is NULL or readable.
-        pre = unsafe { more::select_pre(nfds, [readfds, writefds, exceptfds], timeout) },
+        pre = unsafe { line::select_pre(nfds, [readfds, writefds, exceptfds], timeout) },
         move |pre, r, e| {
             // SAFETY: as above; the kernel rewrote the sets and the timeout.
             unsafe {
-                more::select(
+                line::select(
                     nfds,
                     [readfds, writefds, exceptfds],
                     pre,
@@ -664,12 +664,12 @@ pub unsafe fn pselect(
         libc::pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask),
         // SAFETY: this fn's contract: the sets are readable for `nfds` bits and more (whole
         // words), `timeout` is NULL or readable.
-        pre = unsafe { more::pselect_pre(nfds, [readfds, writefds, exceptfds], timeout) },
+        pre = unsafe { line::pselect_pre(nfds, [readfds, writefds, exceptfds], timeout) },
         move |pre, r, e| {
             let sig = Some(sigmask as usize);
             // SAFETY: as above; the kernel rewrote the sets.
             unsafe {
-                more::select(
+                line::select(
                     nfds,
                     [readfds, writefds, exceptfds],
                     pre,
@@ -689,7 +689,7 @@ pub unsafe fn pselect(
 /// Always safe to call; the caller owns (must close) the returned fd.
 pub unsafe fn epoll_create1(flags: c_int) -> c_int {
     traced!(libc::epoll_create1(flags), move |(), r, e| {
-        more::epoll_create1(flags, r, e)
+        line::epoll_create1(flags, r, e)
     })
 }
 
@@ -700,7 +700,7 @@ pub unsafe fn epoll_create1(flags: c_int) -> c_int {
 pub unsafe fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut libc::epoll_event) -> c_int {
     traced!(libc::epoll_ctl(epfd, op, fd, event), move |(), r, e| {
         // SAFETY: `event` is NULL or readable (this fn's contract).
-        unsafe { more::epoll_ctl(epfd, op, fd, event, r, e) }
+        unsafe { line::epoll_ctl(epfd, op, fd, event, r, e) }
     })
 }
 
@@ -718,7 +718,7 @@ pub unsafe fn epoll_wait(
         libc::epoll_wait(epfd, events, maxevents, timeout),
         move |(), r, e| {
             // SAFETY: the kernel wrote the first `r` events (this fn's contract).
-            unsafe { more::epoll_wait(epfd, events, maxevents, timeout, None, r, e) }
+            unsafe { line::epoll_wait(epfd, events, maxevents, timeout, None, r, e) }
         }
     )
 }
@@ -739,7 +739,7 @@ pub unsafe fn epoll_pwait(
         move |(), r, e| {
             let sig = Some(sigmask as usize);
             // SAFETY: the kernel wrote the first `r` events (this fn's contract).
-            unsafe { more::epoll_wait(epfd, events, maxevents, timeout, sig, r, e) }
+            unsafe { line::epoll_wait(epfd, events, maxevents, timeout, sig, r, e) }
         }
     )
 }
@@ -754,7 +754,7 @@ pub unsafe fn sockatmark(sockfd: c_int) -> c_int {
         // The syscall returned 0 and wrote `r` to the int (or failed: -1).
         // (glibc's int is on its own stack: its address is unknown here, printed as NULL.)
         let (v, ret) = if r >= 0 { (Ok(r), 0) } else { (Err(0), -1) };
-        more::ioctl_int(sockfd, crate::sys::SIOCATMARK.request(), v, ret, e)
+        line::ioctl_int(sockfd, crate::sys::SIOCATMARK.request(), v, ret, e)
     })
 }
 
@@ -771,6 +771,6 @@ pub unsafe fn ioctl_int(fd: c_int, request: libc::c_ulong, argp: *mut c_int) -> 
             0 => unsafe { get(argp) }.ok_or(0),
             _ => Err(argp as usize),
         };
-        more::ioctl_int(fd, request, v, r, e)
+        line::ioctl_int(fd, request, v, r, e)
     })
 }

@@ -318,7 +318,7 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
                 }
                 None => {
                     // On stderr, as strace -f: `[pid N] ` for threads and forked children.
-                    if let Some(prefix) = crate::sys::trace_pid_prefix() {
+                    if let Some(prefix) = pid_prefix() {
                         line.insert_str(0, &prefix);
                     }
                     let _ = std::io::stderr().lock().write_all(line.as_bytes());
@@ -326,6 +326,19 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
             }
         }
     }
+}
+
+/// The `[pid N] ` prefix `strace -f` prints on stderr for threads and forked children, for the
+/// line the calling thread is about to print (see [`fmt::pid_prefix`](super::fmt::pid_prefix)). Costs a getpid and a
+/// gettid per line, only when the log prints to stderr. Unlike strace, the main thread's own
+/// lines stay unprefixed while other threads run (knowing would need a read of /proc, extra
+/// syscalls in the trace being studied).
+fn pid_prefix() -> Option<String> {
+    static MAIN: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    // SAFETY: getpid(2) and gettid(2) take no arguments and cannot fail.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    let main = *MAIN.get_or_init(|| pid);
+    super::fmt::pid_prefix(pid, tid, main)
 }
 
 #[cfg(test)]

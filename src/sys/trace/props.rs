@@ -29,8 +29,8 @@ use libc::{cmsghdr, iovec, mmsghdr, msghdr, pollfd, sockaddr, sockaddr_storage, 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use super::{line, msg_view, Data};
-use crate::sys::trace_more as more;
+use super::line;
+use super::read::{msg_view, Data};
 use crate::sys::{fmt, Errno};
 
 #[path = "../../../tests/common/strace_line.rs"]
@@ -566,20 +566,20 @@ proptest! {
         let mut tv = before.map(|(s, u)| libc::timeval { tv_sec: s, tv_usec: u });
         let tvp = tv.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut libc::timeval);
         // SAFETY: the sets are NULL or fd_sets, the timeval NULL or live.
-        let pre = unsafe { more::select_pre(nfds, ptrs, tvp) };
+        let pre = unsafe { line::select_pre(nfds, ptrs, tvp) };
         if let Some(t) = tv.as_mut() {
             (t.tv_sec, t.tv_usec) = left; // glibc rewrites the timeval
         }
         // SAFETY: as above.
-        let l = unsafe { more::select(nfds, ptrs, pre, tvp, None, ret, e) };
+        let l = unsafe { line::select(nfds, ptrs, pre, tvp, None, ret, e) };
         check(&l, "pselect6")?;
         let ts = before.map(|(s, n)| libc::timespec { tv_sec: s, tv_nsec: n });
         let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
         let mask = sigmask.as_ref().map_or(0, |m| m.as_ptr() as usize);
         // SAFETY: as above; the timespec is NULL or live, the sigmask NULL or 128 bytes.
-        let pre = unsafe { more::pselect_pre(nfds, ptrs, tsp) };
+        let pre = unsafe { line::pselect_pre(nfds, ptrs, tsp) };
         // SAFETY: as above.
-        let l = unsafe { more::select(nfds, ptrs, pre, std::ptr::null(), Some(mask), ret, e) };
+        let l = unsafe { line::select(nfds, ptrs, pre, std::ptr::null(), Some(mask), ret, e) };
         check(&l, "pselect6")?;
     }
 
@@ -602,11 +602,11 @@ proptest! {
         ret in full_i32(),
         e in errno(),
     ) {
-        check(&more::epoll_create1(a, ret, e), "epoll_create1")?;
+        check(&line::epoll_create1(a, ret, e), "epoll_create1")?;
         let ev = event.map(|(events, u64)| libc::epoll_event { events, u64 });
         let evp = ev.as_ref().map_or(std::ptr::null(), |v| v as *const libc::epoll_event);
         // SAFETY: `evp` is NULL or a live epoll_event.
-        check(&unsafe { more::epoll_ctl(a, b, c, evp, ret, e) }, "epoll_ctl")?;
+        check(&unsafe { line::epoll_ctl(a, b, c, evp, ret, e) }, "epoll_ctl")?;
         let events: Vec<libc::epoll_event> =
             evs.iter().map(|&(events, u64)| libc::epoll_event { events, u64 }).collect();
         // The contract: the buffer holds `maxevents` events; the kernel wrote `ret` of them.
@@ -616,10 +616,10 @@ proptest! {
         for (name, sig) in [("epoll_wait", None), ("epoll_pwait", Some(mask))] {
             // SAFETY: `p` holds `max` (or more) events, or is NULL; the sigmask is NULL or 128
             // bytes.
-            let l = unsafe { more::epoll_wait(a, p, max, b, sig, ret, e) };
+            let l = unsafe { line::epoll_wait(a, p, max, b, sig, ret, e) };
             check(&l, name)?;
         }
-        check(&more::ioctl_int(a, req, value, ret, e), "ioctl")?;
+        check(&line::ioctl_int(a, req, value, ret, e), "ioctl")?;
     }
 
     /// The pure formatters on any bytes and values.
@@ -918,10 +918,10 @@ fn known_overflows_stay_fixed() {
         };
         let null = std::ptr::null_mut();
         // SAFETY: NULL sets; `tv` is a live timeval.
-        let pre = unsafe { more::select_pre(1, [null; 3], &tv) };
+        let pre = unsafe { line::select_pre(1, [null; 3], &tv) };
         tv.tv_usec = us; // as glibc might leave it
                          // SAFETY: as above.
-        let l = unsafe { more::select(1, [null; 3], pre, &tv, None, 1, e) };
+        let l = unsafe { line::select(1, [null; 3], pre, &tv, None, 1, e) };
         strace_line::parse(&l).unwrap();
     }
     // nfds = INT_MAX over a 128-byte set: as many bits as the set holds, not 2^31 iterations.
