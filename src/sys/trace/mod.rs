@@ -59,22 +59,6 @@ macro_rules! traced {
 
 pub(crate) use traced;
 
-/// The name of interface `index` (if_indextoname(3)), for `sin6_scope_id` in
-/// [`crate::sys::fmt`] (compiled with it, so also without the `trace` feature, where only the
-/// log's sockaddr decoding, and so nothing, calls it).
-#[cfg_attr(not(feature = "trace"), allow(dead_code))]
-pub(crate) fn if_indextoname(index: u32) -> Option<String> {
-    let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
-    // SAFETY: `name` is writable for IF_NAMESIZE bytes, the size if_indextoname requires.
-    let p = unsafe { libc::if_indextoname(index, name.as_mut_ptr()) };
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: on success if_indextoname wrote a NUL-terminated name into `name`.
-    let s = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
-    Some(s.to_string_lossy().into_owned())
-}
-
 #[cfg(feature = "trace")]
 fn errno() -> c_int {
     // SAFETY: __errno_location returns this thread's errno slot, valid for the thread's life.

@@ -43,6 +43,12 @@ const STORAGE: usize = size_of::<sockaddr_storage>();
 /// The control buffer, in `u64`s so a `cmsghdr` can be written at any 8-byte offset.
 const CONTROL_WORDS: usize = 16;
 
+/// The interfaces the formatter's own properties see: a name for every odd index (up to
+/// IFNAMSIZ - 1 bytes, as the kernel's), none for the rest. The builders look up the host's.
+fn ifname(index: u32) -> Option<String> {
+    (index % 2 == 1).then(|| format!("if{index}"))
+}
+
 /// `cases` per property, or `PROPTEST_CASES` when set (an explicit count would override it).
 fn config(cases: u32) -> ProptestConfig {
     let env = std::env::var("PROPTEST_CASES").ok();
@@ -344,7 +350,7 @@ proptest! {
         let p: *const sockaddr = std::ptr::addr_of!(st).cast();
         for len in (0..=STORAGE as u32).chain([long, u32::MAX]) {
             let shown = &bytes[..(len as usize).min(STORAGE)];
-            check_arg(&fmt::sockaddr(p as usize, Some(shown)))?;
+            check_arg(&fmt::sockaddr(p as usize, Some(shown), &ifname))?;
             // SAFETY: `p` is readable for min(len, sizeof(sockaddr_storage)) bytes.
             let l = unsafe { line::with_addr("bind", s, p, len, ret, e) };
             check(&l, "bind")?;
@@ -456,7 +462,7 @@ proptest! {
             if matches!(data, Data::Unwritten) {
                 prop_assert!(v.iov.iter().all(|i| i.bytes.is_none()));
             }
-            let text = fmt::msghdr(&v);
+            let text = fmt::msghdr(&v, &ifname);
             prop_assert!(text.starts_with("{msg_name="), "{}", text);
             check_arg(&text)?;
         }
@@ -653,8 +659,8 @@ proptest! {
             check_arg(&o)?;
         }
         check_arg(&fmt::sock_fprog(len16, p))?;
-        check_arg(&fmt::group_req(u, &storage))?;
-        check_arg(&fmt::ifindex(u))?;
+        check_arg(&fmt::group_req(u, &storage, &ifname))?;
+        check_arg(&fmt::ifindex(u, &ifname))?;
         check_arg(&fmt::cpu_mask(&bytes))?;
         for a in fmt::socket_args(v, w, x) {
             check_arg(&a)?;
@@ -696,9 +702,9 @@ proptest! {
         check_arg(&fmt::epoll_event(u, word))?;
         check_arg(&fmt::ioctl_int_req(word))?;
         check_arg(&fmt::sigset(&bytes))?;
-        check_arg(&fmt::cmsgs(&bytes))?;
-        check_arg(&fmt::sockaddr(p, Some(&bytes)))?;
-        check_arg(&fmt::sockaddr(p, Some(&storage)))?;
+        check_arg(&fmt::cmsgs(&bytes, &ifname))?;
+        check_arg(&fmt::sockaddr(p, Some(&bytes), &ifname))?;
+        check_arg(&fmt::sockaddr(p, Some(&storage), &ifname))?;
         if let Some(prefix) = fmt::pid_prefix(v, w, x) {
             prop_assert!(prefix.starts_with("[pid ") && prefix.ends_with("] "), "{}", prefix);
         }
@@ -724,7 +730,7 @@ proptest! {
         }
         b.extend_from_slice(&data);
         b.truncate(cut.min(b.len()));
-        let text = fmt::cmsgs(&b);
+        let text = fmt::cmsgs(&b, &ifname);
         check_arg(&text)?;
         prop_assert!(text.matches("cmsg_len=").count() <= headers.len().max(1) + b.len() / 16);
     }
@@ -889,9 +895,9 @@ fn received_control_padding_is_never_read() {
         "padding the kernel never wrote was read: {held:02x?}"
     );
     assert!(
-        fmt::msghdr(&view).contains("SCM_RIGHTS"),
+        fmt::msghdr(&view, &ifname).contains("SCM_RIGHTS"),
         "{}",
-        fmt::msghdr(&view)
+        fmt::msghdr(&view, &ifname)
     );
 }
 
@@ -905,7 +911,7 @@ fn known_overflows_stay_fixed() {
         b.extend_from_slice(&libc::SOL_IP.to_ne_bytes());
         b.extend_from_slice(&libc::IP_TOS.to_ne_bytes());
         b.extend_from_slice(&[0x10; 16]);
-        assert_eq!(fmt::cmsgs(&b).matches("cmsg_len").count(), 1);
+        assert_eq!(fmt::cmsgs(&b, &ifname).matches("cmsg_len").count(), 1);
     }
     for (s, us) in [
         (0, i64::MAX / 10),

@@ -11,6 +11,22 @@ use libc::{msghdr, sockaddr, sockaddr_storage, socklen_t};
 
 use super::fmt;
 
+/// The name of interface `index` (if_indextoname(3)): the lookup the line builders pass to
+/// [`fmt`] for `sin6_scope_id`, `gr_interface` and `ipi_ifindex`, the one place the log asks
+/// the host about its interfaces. glibc makes it as `socket`/`ioctl(SIOCGIFNAME)`/`close` on a
+/// scratch socket, untraced here but seen by strace.
+pub(crate) fn if_indextoname(index: u32) -> Option<String> {
+    let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `name` is writable for IF_NAMESIZE bytes, the size if_indextoname requires.
+    let p = unsafe { libc::if_indextoname(index, name.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: on success if_indextoname wrote a NUL-terminated name into `name`.
+    let s = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+    Some(s.to_string_lossy().into_owned())
+}
+
 /// `len` bytes at `p`, or `None` for NULL.
 ///
 /// # Safety
@@ -92,7 +108,7 @@ pub(crate) unsafe fn addr(addr: *const sockaddr, len: socklen_t) -> String {
     let len = (len as usize).min(size_of::<sockaddr_storage>());
     // SAFETY: the caller guarantees `addr` is readable for this (clamped) `len`.
     let b = unsafe { bytes(addr.cast(), len) };
-    fmt::sockaddr(addr as usize, b)
+    fmt::sockaddr(addr as usize, b, &if_indextoname)
 }
 
 /// An address the kernel wrote and its in-out length: `{sa_family=…}, [128 => 16]` after

@@ -16,7 +16,8 @@ use libc::{mmsghdr, msghdr, sockaddr, socklen_t, timespec};
 pub(crate) use multiplex::*;
 
 use super::fmt;
-use super::read::{self, bytes, get, msg_view, out_addr, read_array, shown, wrote_reported, Data};
+use super::read::{self, bytes, get, if_indextoname, msg_view, out_addr, read_array, shown};
+use super::read::{wrote_reported, Data};
 use crate::sys::Errno;
 
 /// The fd, as strace prints it.
@@ -180,7 +181,7 @@ pub(crate) unsafe fn sendmsg(
     // SAFETY: `msg` points to a valid msghdr (or is NULL); read unaligned, by value.
     let m = match unsafe { get(msg) } {
         // SAFETY: its buffers are readable for the lengths it states.
-        Some(m) => fmt::msghdr(&unsafe { msg_view(&m, None, Data::Sent) }),
+        Some(m) => fmt::msghdr(&unsafe { msg_view(&m, None, Data::Sent) }, &if_indextoname),
         None => fmt::ptr(0),
     };
     fmt::line("sendmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
@@ -203,7 +204,7 @@ pub(crate) unsafe fn recvmsg(
         (Some(m), b) => {
             let data = Data::received(s, flags, ret as usize);
             // SAFETY: the kernel wrote its name and, per `data`, its iovecs' bytes.
-            fmt::msghdr(&unsafe { msg_view(&m, b, data) })
+            fmt::msghdr(&unsafe { msg_view(&m, b, data) }, &if_indextoname)
         }
     };
     fmt::line("recvmsg", &[fd(s), m, fmt::msg_flags(flags)], ret as i64, e)
@@ -232,7 +233,7 @@ pub(crate) unsafe fn sendmmsg(
             .collect();
         let sent = if ret > 0 { ret as usize } else { 0 };
         let lens: Vec<u32> = hdrs.iter().take(sent).map(|h| h.msg_len).collect();
-        fmt::mmsghdrs(&msgs, &lens)
+        fmt::mmsghdrs(&msgs, &lens, &if_indextoname)
     };
     let args = [fd(s), v, vlen.to_string(), fmt::msg_flags(flags)];
     fmt::line("sendmmsg", &args, ret as i64, e)
@@ -294,7 +295,7 @@ pub(crate) unsafe fn recvmmsg(
             })
             .collect();
         let lens: Vec<u32> = hdrs.iter().map(|h| h.msg_len).collect();
-        fmt::mmsghdrs(&msgs, &lens)
+        fmt::mmsghdrs(&msgs, &lens, &if_indextoname)
     };
     let ts = |t: timespec| fmt::timespec(t.tv_sec, t.tv_nsec);
     let ts_arg = ts_before.map_or_else(|| fmt::ptr(timeout as usize), ts);
@@ -368,7 +369,7 @@ unsafe fn setsockopt_val(level: c_int, name: c_int, val: *const c_void, len: usi
                     slice::from_raw_parts(at(group), size_of::<group_req>() - group),
                 )
             };
-            fmt::group_req(interface, bytes)
+            fmt::group_req(interface, bytes, &if_indextoname)
         }
         Some(_) => fmt::ptr(val as usize),
         // SAFETY: `val` is readable for `len` bytes, all initialised.
