@@ -30,10 +30,6 @@ macro_rules! man_links {
 
 mod addr;
 mod args;
-#[cfg(feature = "compare")]
-#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
-#[path = "../compare/cfloor.rs"]
-pub mod cfloor;
 mod cmsg_typed;
 mod consts;
 mod epoll;
