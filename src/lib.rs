@@ -73,8 +73,12 @@
 //! compare with `Errno::EADDRINUSE`, and `Display` prints the call, its arguments and the errno
 //! as strace does: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
 #![deny(missing_docs)]
-// `unsafe` only in the modules that opt in (CONVENTIONS.md): `sys` and `compare::cfloor`.
+// `unsafe` only in the modules that opt in (CONVENTIONS.md): `sys` and `compare::cfloor`. There,
+// every unsafe operation is in its own `unsafe {}` (also inside an `unsafe fn`) with a
+// `// SAFETY:` comment: the compiler and clippy check both.
 #![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "compare")]

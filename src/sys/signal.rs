@@ -26,7 +26,8 @@ pub mod raw {
     /// # Safety
     /// `set` must point to a writable `sigset_t`.
     pub unsafe fn sigemptyset(set: *mut libc::sigset_t) -> c_int {
-        libc::sigemptyset(set)
+        // SAFETY: `set` points to a writable sigset_t (# Safety above), all sigemptyset(3) writes.
+        unsafe { libc::sigemptyset(set) }
     }
 
     /// `sigaddset(set, signum)` — sigsetops(3). Returns 0 or -1 (`EINVAL` for a bad signal).
@@ -34,7 +35,9 @@ pub mod raw {
     /// # Safety
     /// `set` must point to a `sigset_t` initialised by `sigemptyset`/`sigfillset`.
     pub unsafe fn sigaddset(set: *mut libc::sigset_t, signum: c_int) -> c_int {
-        libc::sigaddset(set, signum)
+        // SAFETY: `set` points to a sigset_t that sigemptyset or sigfillset initialised
+        // (# Safety above); a bad `signum` is refused with EINVAL.
+        unsafe { libc::sigaddset(set, signum) }
     }
 
     /// `sigaction(signum, act, oldact)` — sigaction(2). Returns 0 or -1.
@@ -48,7 +51,9 @@ pub mod raw {
         act: *const libc::sigaction,
         oldact: *mut libc::sigaction,
     ) -> c_int {
-        libc::sigaction(signum, act, oldact)
+        // SAFETY: `act` is NULL or a readable sigaction whose handler stays async-signal-safe,
+        // `oldact` NULL or writable (# Safety above).
+        unsafe { libc::sigaction(signum, act, oldact) }
     }
 
     /// `pthread_sigmask(how, set, oldset)` — pthread_sigmask(3). Returns 0 or an errno value
@@ -61,7 +66,9 @@ pub mod raw {
         set: *const libc::sigset_t,
         oldset: *mut libc::sigset_t,
     ) -> c_int {
-        libc::pthread_sigmask(how, set, oldset)
+        // SAFETY: `set` is NULL or a readable sigset_t and `oldset` NULL or a writable one
+        // (# Safety above).
+        unsafe { libc::pthread_sigmask(how, set, oldset) }
     }
 
     /// `signalfd(fd, mask, flags)` — signalfd(2). Returns an fd or -1.
@@ -70,7 +77,9 @@ pub mod raw {
     /// `mask` must point to a valid `sigset_t`; `fd` must be -1 or a signalfd the caller owns.
     /// The caller owns (must close) a new fd.
     pub unsafe fn signalfd(fd: c_int, mask: *const libc::sigset_t, flags: c_int) -> c_int {
-        libc::signalfd(fd, mask, flags)
+        // SAFETY: `mask` is a readable sigset_t and `fd` is -1 or a signalfd the caller owns
+        // (# Safety above); the caller owns a new fd.
+        unsafe { libc::signalfd(fd, mask, flags) }
     }
 
     /// `kill(pid, sig)` — kill(2). Returns 0 or -1.
@@ -78,7 +87,8 @@ pub mod raw {
     /// # Safety
     /// Always safe as far as memory goes; `unsafe` for symmetry with the other raw calls.
     pub unsafe fn kill(pid: libc::pid_t, sig: c_int) -> c_int {
-        libc::kill(pid, sig)
+        // SAFETY: kill(2) reads and writes no caller memory.
+        unsafe { libc::kill(pid, sig) }
     }
 
     /// `pthread_kill(thread, sig)` — pthread_kill(3). Returns 0 or an errno value.
@@ -86,7 +96,9 @@ pub mod raw {
     /// # Safety
     /// `thread` must be a thread of this process that has not been joined or detached-and-ended.
     pub unsafe fn pthread_kill(thread: libc::pthread_t, sig: c_int) -> c_int {
-        libc::pthread_kill(thread, sig)
+        // SAFETY: `thread` is a thread of this process that has not been joined nor ended detached
+        // (# Safety above), so its pthread_t is still valid.
+        unsafe { libc::pthread_kill(thread, sig) }
     }
 
     /// `getrlimit(resource, rlim)` — getrlimit(2). Returns 0 or -1.
@@ -94,7 +106,8 @@ pub mod raw {
     /// # Safety
     /// `rlim` must point to a writable `struct rlimit`.
     pub unsafe fn getrlimit(resource: libc::__rlimit_resource_t, rlim: *mut libc::rlimit) -> c_int {
-        libc::getrlimit(resource, rlim)
+        // SAFETY: `rlim` points to a writable rlimit (# Safety above), all getrlimit(2) writes.
+        unsafe { libc::getrlimit(resource, rlim) }
     }
 
     /// `setrlimit(resource, rlim)` — setrlimit(2). Returns 0 or -1.
@@ -105,7 +118,8 @@ pub mod raw {
         resource: libc::__rlimit_resource_t,
         rlim: *const libc::rlimit,
     ) -> c_int {
-        libc::setrlimit(resource, rlim)
+        // SAFETY: `rlim` points to a readable rlimit (# Safety above), all setrlimit(2) reads.
+        unsafe { libc::setrlimit(resource, rlim) }
     }
 }
 

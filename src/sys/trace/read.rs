@@ -140,7 +140,7 @@ pub(crate) unsafe fn out_addr(
 /// # Safety
 /// A non-NULL `msg` points to a readable msghdr.
 pub(crate) unsafe fn namelen(msg: *const msghdr) -> Option<socklen_t> {
-    // SAFETY: per the caller.
+    // SAFETY: the caller guarantees a non-NULL `msg` is a readable msghdr (# Safety above).
     unsafe { get(msg) }.map(|m| m.msg_namelen)
 }
 
@@ -248,9 +248,9 @@ pub(crate) unsafe fn msg_view<'a>(m: &'a msghdr, before: Option<u32>, data: Data
         iovlen: m.msg_iovlen,
         control: (m.msg_control as usize, m.msg_controllen),
         control_bytes: match data {
-            // SAFETY: a sent msg_control is readable for msg_controllen bytes; capped at
-            // 64 KiB, more than any cmsg chain.
             Data::Sent => {
+                // SAFETY: a sent msg_control is readable for msg_controllen bytes; capped at
+                // 64 KiB, more than any cmsg chain.
                 unsafe { bytes(m.msg_control, m.msg_controllen.min(1 << 16)) }.map(Cow::Borrowed)
             }
             // SAFETY: after a receive the kernel wrote the cmsgs within msg_controllen (all

@@ -64,7 +64,8 @@ pub(crate) unsafe fn with_addr(
     ret: c_int,
     e: Errno,
 ) -> String {
-    // SAFETY: per the caller.
+    // SAFETY: the caller guarantees `addr` is NULL or readable for min(len,
+    // sizeof(sockaddr_storage)) bytes (# Safety above), all `read::addr` reads.
     let a = unsafe { read::addr(addr, len) };
     fmt::line(name, &[fd(s), a, len.to_string()], ret as i64, e)
 }
@@ -93,7 +94,8 @@ pub(crate) unsafe fn accept(
     ret: c_int,
     e: Errno,
 ) -> String {
-    // SAFETY: per the caller.
+    // SAFETY: raw::accept's contract (ours): both NULL, or `addrlen` readable and `addr`
+    // holding the address the kernel wrote when the call succeeded, all `out_addr` reads.
     let [a, l] = unsafe { out_addr(addr, addrlen, before, ret != -1) };
     let mut args = vec![fd(s), a, l];
     if let Some(f) = flags {
@@ -134,7 +136,8 @@ pub(crate) unsafe fn recv(
         args.push(fmt::msg_flags(f));
     }
     if let Some((addr, addrlen)) = from {
-        // SAFETY: per the caller.
+        // SAFETY: raw::recvfrom's contract (ours): both NULL, or `addrlen` readable and
+        // `addr` holding the address the kernel wrote on success, all `out_addr` reads.
         args.extend(unsafe { out_addr(addr, addrlen, before, ret >= 0) });
     }
     fmt::line(name, &args, ret as i64, e)
@@ -428,8 +431,8 @@ pub(crate) unsafe fn affinity(
     ret: c_int,
     e: Errno,
 ) -> String {
-    // SAFETY: per the caller, when `show` a non-NULL mask is readable for `size` bytes.
     let bits = if show {
+        // SAFETY: per the caller, when `show` a non-NULL mask is readable for `size` bytes.
         unsafe { bytes(mask.cast(), size) }
     } else {
         None

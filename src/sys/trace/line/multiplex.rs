@@ -81,9 +81,10 @@ pub(crate) unsafe fn select_pre(
     sets: [*mut fd_set; 3],
     timeout: *const timeval,
 ) -> (Sets, Option<String>) {
-    // SAFETY: per the caller.
+    // SAFETY: the raw contract (ours) makes each set NULL or readable for `nfds` bits (in
+    // whole words, more than `set_bytes` reads).
     let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
-    // SAFETY: per the caller, `timeout` is NULL or readable.
+    // SAFETY: the raw contract (ours) makes `timeout` NULL or readable.
     let t = unsafe { get(timeout) }.map(|t| fmt::select_timeval(t.tv_sec, t.tv_usec));
     (s, t)
 }
@@ -97,9 +98,10 @@ pub(crate) unsafe fn pselect_pre(
     sets: [*mut fd_set; 3],
     timeout: *const timespec,
 ) -> (Sets, Option<String>) {
-    // SAFETY: per the caller.
+    // SAFETY: the raw contract (ours) makes each set NULL or readable for `nfds` bits (in
+    // whole words, more than `set_bytes` reads).
     let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
-    // SAFETY: per the caller, `timeout` is NULL or readable.
+    // SAFETY: the raw contract (ours) makes `timeout` NULL or readable.
     let t = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_nsec));
     (s, t)
 }
