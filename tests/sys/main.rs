@@ -10,6 +10,7 @@ mod canary_opt;
 mod canary_recv;
 mod errors;
 mod filter;
+mod ioctl;
 mod msg;
 mod multiplex;
 mod netdb;
@@ -17,6 +18,4 @@ mod opt;
 mod raw;
 mod services;
 mod skip;
-#[path = "ioctl.rs"]
-mod small;
 mod transports;

@@ -5,11 +5,11 @@
 #[path = "../sys/common.rs"]
 mod common;
 
+mod addrlen;
 mod capture;
 mod child;
-#[path = "multiplex.rs"]
-mod issue10;
 mod logfile;
+mod multiplex;
 #[cfg(feature = "experiments")]
 mod ns;
 mod robust;
