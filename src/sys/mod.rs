@@ -1,5 +1,6 @@
 //! `socklab::sys`: one safe function per C socket call, named and ordered like C, built on the
-//! `unsafe` C-signature twins in [`raw`]. Every `unsafe` block of the crate lives in this folder.
+//! `unsafe` C-signature twins in [`raw`]. One of the two modules of the crate that may use
+//! `unsafe` (with the C floor's FFI in `compare`), each block with its `// SAFETY:` comment.
 //!
 //! The contract, for every function here:
 //! - the name and argument order are C's (`bind(sockfd, addr)`, `recv(sockfd, buf, flags)`);
