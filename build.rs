@@ -1,6 +1,6 @@
 //! Build script: compiles C only for the feature that needs it.
 //! - `compare`: the C floor (`c/pingpong.c`, its twins `c/twins.c`, the bare-syscall loops
-//!   `c/bare.c`) into a static library linked into the crate (`sys::cfloor`). C only: no C++
+//!   `c/bare.c`) into a static library linked into the crate (`compare::cfloor`). C only: no C++
 //!   compiler is ever needed to build the crate.
 //!
 //! Without it (a library user's `default-features = false`, or `trace`, `net`, `experiments`) it

@@ -24,7 +24,7 @@
 //! | (none) | `sys`, `sys::raw`, `Socket`: needs `libc` alone | no |
 //! | `trace` (default) | `socklab::trace`, the strace-format call log | no |
 //! | `net` | `socklab::net` (serve, pingpong, stream) and `socklab::measure` | no |
-//! | `compare` | `socklab::compare` (the harness), `socklab::measure` and `sys::cfloor` (the C floor) | C only: `c/pingpong.c`, `c/twins.c`, `c/bare.c` |
+//! | `compare` | `socklab::compare` (the harness), `socklab::measure` and `compare::cfloor` (the C floor's FFI) | C only: `c/pingpong.c`, `c/twins.c`, `c/bare.c` |
 //! | `experiments` | `socklab::experiments` and `sys::ns` (unshare, capabilities, interface ioctls) | no |
 //! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments` and `net` | as those |
 //! | `inline-syscalls` | `sys::raw` issues the syscall instruction inline (Linux x86_64) instead of calling glibc | no |
@@ -73,8 +73,12 @@
 //! compare with `Errno::EADDRINUSE`, and `Display` prints the call, its arguments and the errno
 //! as strace does: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
 #![deny(missing_docs)]
-// Every `unsafe` of the crate lives in `sys` (CONVENTIONS.md): the compiler checks it.
+// `unsafe` only in the modules that opt in (CONVENTIONS.md): `sys` and `compare::cfloor`. There,
+// every unsafe operation is in its own `unsafe {}` (also inside an `unsafe fn`) with a
+// `// SAFETY:` comment: the compiler and clippy check both.
 #![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "compare")]

@@ -1,11 +1,11 @@
-//! Tests of the C floor (`c/pingpong.c` through `socklab::sys::cfloor`): round trips against a
+//! Tests of the C floor (`c/pingpong.c` through `socklab::compare::cfloor`): round trips against a
 //! C echo thread, same-thread pairs, timed loops and exact errors, over Unix, TCP and UDP pairs.
 
 #[path = "common/mod.rs"]
 mod common;
 
 use common::tcp_pair_as;
-use socklab::sys::cfloor;
+use socklab::compare::cfloor;
 use std::io::{self, ErrorKind};
 use std::net::{Shutdown, TcpStream, UdpSocket};
 use std::os::fd::OwnedFd;

@@ -59,6 +59,9 @@ macro_rules! named_enum {
 }
 
 pub mod canary;
+// The C floor's FFI: the one module of compare that opts in to `unsafe` (CONVENTIONS.md).
+#[allow(unsafe_code)]
+pub mod cfloor;
 pub mod config;
 pub mod count;
 /// The environment block, shared with `socklab::net` (it lives in [`crate::measure`]).

@@ -17,7 +17,7 @@ use super::paths::{self, Transport};
 use super::schedule::{round_ops, Round};
 use super::stats::{Recorder, Summary};
 use super::{Config, Error};
-use crate::sys::cfloor::bare::{self, How};
+use crate::compare::cfloor::bare::{self, How};
 use crate::sys::{self, Errno};
 
 /// Calls per timed sample: a sample of one ~150 ns call would be mostly timestamp.

@@ -1,5 +1,6 @@
 //! `socklab::sys`: one safe function per C socket call, named and ordered like C, built on the
-//! `unsafe` C-signature twins in [`raw`]. Every `unsafe` block of the crate lives in this folder.
+//! `unsafe` C-signature twins in [`raw`]. One of the two modules of the crate that may use
+//! `unsafe` (with the C floor's FFI in `compare`), each block with its `// SAFETY:` comment.
 //!
 //! The contract, for every function here:
 //! - the name and argument order are C's (`bind(sockfd, addr)`, `recv(sockfd, buf, flags)`);
@@ -34,16 +35,12 @@ pub(crate) mod causes;
 
 mod addr;
 mod args;
-#[cfg(feature = "compare")]
-#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
-pub mod cfloor;
 mod cmsg_typed;
 mod consts;
 mod epoll;
 mod errno;
 mod fcntl;
 pub mod filter;
-pub(crate) mod fmt;
 mod inet;
 mod io;
 mod ioctl;
@@ -64,10 +61,6 @@ mod socket;
 #[cfg(feature = "inline-syscalls")]
 mod syscall;
 pub(crate) mod trace;
-#[cfg(feature = "trace")]
-mod trace_more;
-#[cfg(feature = "trace")]
-pub(crate) use trace_more::pid_prefix as trace_pid_prefix;
 mod written;
 mod zeroed;
 
@@ -75,6 +68,9 @@ pub use addr::{AddrLen, SockAddr};
 pub(crate) use args::Args;
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
+
+// strace's notation (the tracer's), which the errors print their arguments in too.
+use trace::fmt;
 
 // Messages (msg/: the calls in mod.rs, control data in cmsg.rs, the batch in mmsg.rs):
 // sendmsg/recvmsg with control data, sendmmsg/recvmmsg with a reusable batch.

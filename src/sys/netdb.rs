@@ -364,8 +364,8 @@ pub fn getnameinfo(addr: &SockAddr, flags: c_int) -> Result<(String, String)> {
         )
     };
     gai_cvt(rc, "getnameinfo", || format!("{addr}, {flags:#x}"))?;
-    // SAFETY: on success both buffers hold NUL-terminated strings (zero-initialized besides).
     let s = |b: &[c_char]| {
+        // SAFETY: on success both buffers hold NUL-terminated strings (zero-initialized besides).
         unsafe { CStr::from_ptr(b.as_ptr()) }
             .to_string_lossy()
             .into_owned()

@@ -65,9 +65,12 @@ pub mod raw {
     /// The caller must not pass it while such fds may cross into this thread.
     #[doc = man_links!(unshare(2))]
     pub unsafe fn unshare(flags: c_int) -> c_int {
-        traced!(libc::unshare(flags), move |(), r, e| {
-            super::line::unshare(flags, r, e)
-        })
+        traced!(
+            // SAFETY: unshare(2) reads and writes no caller memory; the caller keeps CLONE_FILES
+            // away from fds other threads own (# Safety above).
+            unsafe { libc::unshare(flags) },
+            move |(), r, e| super::line::unshare(flags, r, e)
+        )
     }
 
     /// `ioctl(fd, request, ifr)` — ioctl(2), for the interface requests that take a
@@ -84,10 +87,15 @@ pub mod raw {
     #[doc(alias = "ioctl")]
     pub unsafe fn ioctl_ifreq(fd: c_int, request: c_ulong, ifr: *mut libc::ifreq) -> c_int {
         // The request's C type differs between libcs (`unsigned long` in glibc, `int` in musl).
-        traced!(libc::ioctl(fd, request as _, ifr), move |(), r, e| {
-            // SAFETY: `ifr` points to a readable ifreq (this fn's contract).
-            unsafe { super::line::ioctl_ifreq(fd, request, ifr, r, e) }
-        })
+        traced!(
+            // SAFETY: `ifr` is a readable and writable ifreq, `request` takes one, and whatever
+            // `ifr_data` points to is valid for what the request does there (# Safety above).
+            unsafe { libc::ioctl(fd, request as _, ifr) },
+            move |(), r, e| {
+                // SAFETY: `ifr` points to a readable ifreq (this fn's contract).
+                unsafe { super::line::ioctl_ifreq(fd, request, ifr, r, e) }
+            }
+        )
     }
 
     /// `capget(hdrp, datap)` — capget(2), through syscall(2) as glibc does not wrap it.
@@ -100,7 +108,9 @@ pub mod raw {
     #[doc = man_links!(capget(2))]
     pub unsafe fn capget(hdrp: *mut CapUserHeader, datap: *mut CapUserData) -> c_int {
         traced!(
-            libc::syscall(libc::SYS_capget, hdrp, datap) as c_int,
+            // SAFETY: `hdrp` is a readable and writable header and `datap` NULL or writable for the
+            // data words its version uses (# Safety above).
+            unsafe { libc::syscall(libc::SYS_capget, hdrp, datap) as c_int },
             move |(), r, e| {
                 // SAFETY: this fn's contract; the kernel wrote `datap` only on success.
                 unsafe { super::line::caps("capget", hdrp, datap, r == 0, r, e) }
@@ -117,7 +127,9 @@ pub mod raw {
     #[doc = man_links!(capset(2))]
     pub unsafe fn capset(hdrp: *mut CapUserHeader, datap: *const CapUserData) -> c_int {
         traced!(
-            libc::syscall(libc::SYS_capset, hdrp, datap) as c_int,
+            // SAFETY: `hdrp` is a readable and writable header and `datap` readable for the data
+            // words its version uses (# Safety above).
+            unsafe { libc::syscall(libc::SYS_capset, hdrp, datap) as c_int },
             move |(), r, e| {
                 // SAFETY: this fn's contract: `datap` is readable for two words (version 3).
                 unsafe { super::line::caps("capset", hdrp, datap, true, r, e) }

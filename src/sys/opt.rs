@@ -198,78 +198,8 @@ pub unsafe fn getsockopt(
 
 // ---- level 2: plain C values ----
 
-/// A C type socket options travel as: an integer, a byte array or a C struct of integers
-/// (`c_int`, `u32`, `u64`, `[u8; N]`, `linger`, `timeval`, `ucred`, `tcp_info`).
-///
-/// socklab reads such a value from bytes the kernel wrote, so the trait is `unsafe`. Implement
-/// it for a C struct of your own (`group_req`, `tpacket_req3`, `tls12_crypto_info_aes_gcm_128`)
-/// to use it with [`SockOpt`]:
-///
-/// ```
-/// use socklab::sys::Plain;
-/// /// `struct tpacket_req3` from <linux/if_packet.h>.
-/// #[repr(C)]
-/// #[derive(Copy, Clone, Default)]
-/// struct TpacketReq3 {
-///     tp_block_size: u32, tp_block_nr: u32, tp_frame_size: u32, tp_frame_nr: u32,
-///     tp_retire_blk_tov: u32, tp_sizeof_priv: u32, tp_feature_req_word: u32,
-/// }
-/// // SAFETY: #[repr(C)], seven u32s: every byte pattern is a valid value; no padding.
-/// unsafe impl Plain for TpacketReq3 {
-///     const C_NAME: &'static str = "struct tpacket_req3";
-/// }
-/// ```
-///
-/// # Safety
-/// Implementing `Plain` promises that `Self`:
-/// - has a fixed C layout (`#[repr(C)]`, `#[repr(transparent)]`, an integer or an array of them);
-/// - is valid for every byte pattern of `size_of::<Self>()` bytes, all-zero included (no
-///   `bool`, `char`, enum, reference, `NonZero*`, `Box`…), since its bytes come from the kernel.
-///
-/// Padding is allowed (libc's `tcp_info` has a byte of it) in a type that is only read. A type
-/// that is set is handed to the kernel, and printed by the trace, byte for byte, so
-/// [`SockOpt`]'s and [`setsockopt_plain`]'s contracts ask for one without padding: spell the
-/// padding as a field, as `group_req` needs after `gr_interface`.
-///
-/// Whether the kernel may write more than `size_of::<Self>()` bytes, or follow pointers, is a
-/// property of the option, not of the type: that is [`SockOpt`]'s promise.
-pub unsafe trait Plain: Copy {
-    /// The type as C spells it (`"struct linger"`), for error messages.
-    const C_NAME: &'static str = "the option's C type";
-    /// Whether a shorter answer from the kernel is a whole value, the bytes it did not write
-    /// staying zero: `tcp_info`, which grows with new kernels (an older one writes a prefix),
-    /// and byte arrays (a name shorter than the buffer). `false`: the kernel must write exactly
-    /// `size_of::<Self>()` bytes, or the getters fail with `EINVAL`.
-    const PARTIAL: bool = false;
-}
-
-macro_rules! plain {
-    ($($t:ty = $c:literal $(, partial $p:literal)?;)*) => {$(
-        // SAFETY: an integer type or a libc #[repr(C)] struct whose fields are all integers:
-        // every byte pattern is a valid value.
-        unsafe impl Plain for $t {
-            const C_NAME: &'static str = $c;
-            $(const PARTIAL: bool = $p;)?
-        }
-    )*};
-}
-plain! {
-    c_int = "int";
-    u32 = "unsigned int";
-    u64 = "__u64";
-    linger = "struct linger";
-    timeval = "struct timeval";
-    ucred = "struct ucred";
-    // tcp_info grows with new kernels; an older kernel writes a prefix of it.
-    tcp_info = "struct tcp_info", partial true;
-}
-
-// SAFETY: an array of bytes; every byte pattern is a valid value and it has no padding.
-unsafe impl<const N: usize> Plain for [u8; N] {
-    const C_NAME: &'static str = "char[]";
-    // A name (TCP_CONGESTION, TCP_ULP) comes back as long as the kernel has it.
-    const PARTIAL: bool = true;
-}
+// `Plain` lives beside `Zeroable` (sys/zeroed.rs): both say which bytes make a valid C value.
+pub use super::zeroed::Plain;
 
 /// The length check of the plain getters: `EINVAL` with a note unless the kernel wrote all of a
 /// `T` (or, for a [`Plain::PARTIAL`] type, no more than a `T`).

@@ -32,11 +32,11 @@ use ::libc::{cpu_set_t, pid_t, ssize_t, timespec};
 use super::syscall::libc;
 
 pub use super::services::raw::{getservbyname, getservbyname_r};
+#[cfg(feature = "trace")]
+use super::trace::line;
+#[cfg(feature = "trace")]
+use super::trace::read::{get, namelen};
 use super::trace::traced;
-#[cfg(feature = "trace")]
-use super::trace::{get, line, namelen};
-#[cfg(feature = "trace")]
-use super::trace_more as more;
 
 /// `socket(domain, type, protocol)` — socket(2). Returns a new fd or -1.
 ///
@@ -45,9 +45,12 @@ use super::trace_more as more;
 /// caller must close it exactly once.
 #[doc = man_links!(socket(2))]
 pub unsafe fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
-    traced!(libc::socket(domain, ty, protocol), move |(), r, e| {
-        line::socket(domain, ty, protocol, r, e)
-    })
+    traced!(
+        // SAFETY: socket(2) reads and writes no caller memory; the caller takes ownership of the fd
+        // it returns (# Safety above).
+        unsafe { libc::socket(domain, ty, protocol) },
+        move |(), r, e| line::socket(domain, ty, protocol, r, e)
+    )
 }
 
 /// `socketpair(domain, type, protocol, sv)` — socketpair(2). Writes two fds to `sv[0]`, `sv[1]`.
@@ -57,7 +60,9 @@ pub unsafe fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
 #[doc = man_links!(socketpair(2))]
 pub unsafe fn socketpair(domain: c_int, ty: c_int, protocol: c_int, sv: *mut c_int) -> c_int {
     traced!(
-        libc::socketpair(domain, ty, protocol, sv),
+        // SAFETY: `sv` is writable for the two ints socketpair(2) writes (# Safety above); the
+        // caller owns both fds.
+        unsafe { libc::socketpair(domain, ty, protocol, sv) },
         move |(), r, e| {
             // SAFETY: `sv` is valid for two ints (this fn's contract); read only after success.
             unsafe { line::socketpair(domain, ty, protocol, sv, r, e) }
@@ -73,11 +78,16 @@ pub unsafe fn socketpair(domain: c_int, ty: c_int, protocol: c_int, sv: *mut c_i
 /// rejects a length too short for the family with `EINVAL`. The trace reads no more.
 #[doc = man_links!(bind(2))]
 pub unsafe fn bind(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
-    traced!(libc::bind(sockfd, addr, addrlen), move |(), r, e| {
-        // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
-        // fn's contract), all `with_addr` reads.
-        unsafe { line::with_addr("bind", sockfd, addr, addrlen, r, e) }
-    })
+    traced!(
+        // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes
+        // (# Safety above), all bind(2) reads.
+        unsafe { libc::bind(sockfd, addr, addrlen) },
+        move |(), r, e| {
+            // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
+            // fn's contract), all `with_addr` reads.
+            unsafe { line::with_addr("bind", sockfd, addr, addrlen, r, e) }
+        }
+    )
 }
 
 /// `listen(sockfd, backlog)` — listen(2).
@@ -87,9 +97,12 @@ pub unsafe fn bind(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> 
 /// integer the caller vouches for).
 #[doc = man_links!(listen(2))]
 pub unsafe fn listen(sockfd: c_int, backlog: c_int) -> c_int {
-    traced!(libc::listen(sockfd, backlog), move |(), r, e| {
-        line::ints("listen", &[sockfd, backlog], r, e)
-    })
+    traced!(
+        // SAFETY: listen(2) reads and writes no caller memory; `sockfd` is any integer, vouched for
+        // by the caller.
+        unsafe { libc::listen(sockfd, backlog) },
+        move |(), r, e| line::ints("listen", &[sockfd, backlog], r, e)
+    )
 }
 
 /// `accept(sockfd, addr, addrlen)` — accept(2). `addr` and `addrlen` may both be NULL.
@@ -100,7 +113,10 @@ pub unsafe fn listen(sockfd: c_int, backlog: c_int) -> c_int {
 #[doc = man_links!(accept(2))]
 pub unsafe fn accept(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t) -> c_int {
     traced!(
-        libc::accept(sockfd, addr, addrlen),
+        // SAFETY: both pointers are NULL, or `addrlen` is a readable and writable socklen_t holding
+        // the size of the writable buffer at `addr` (# Safety above): all accept(2) touches; the
+        // caller owns the new fd.
+        unsafe { libc::accept(sockfd, addr, addrlen) },
         // SAFETY: a non-NULL `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
         move |before, r, e| {
@@ -122,7 +138,9 @@ pub unsafe fn accept4(
     flags: c_int,
 ) -> c_int {
     traced!(
-        libc::accept4(sockfd, addr, addrlen, flags),
+        // SAFETY: `addr` and `addrlen` are as accept's contract requires (# Safety above); `flags`
+        // are bits, not memory.
+        unsafe { libc::accept4(sockfd, addr, addrlen, flags) },
         // SAFETY: a non-NULL `addrlen` is readable (accept's contract).
         pre = unsafe { get(addrlen) },
         move |before, r, e| {
@@ -138,11 +156,16 @@ pub unsafe fn accept4(
 /// As for [`bind`]: `addr` must be readable for `min(addrlen, sizeof(sockaddr_storage))` bytes.
 #[doc = man_links!(connect(2))]
 pub unsafe fn connect(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) -> c_int {
-    traced!(libc::connect(sockfd, addr, addrlen), move |(), r, e| {
-        // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
-        // fn's contract), all `with_addr` reads.
-        unsafe { line::with_addr("connect", sockfd, addr, addrlen, r, e) }
-    })
+    traced!(
+        // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes
+        // (# Safety above), all connect(2) reads.
+        unsafe { libc::connect(sockfd, addr, addrlen) },
+        move |(), r, e| {
+            // SAFETY: `addr` is readable for min(addrlen, sizeof(sockaddr_storage)) bytes (this
+            // fn's contract), all `with_addr` reads.
+            unsafe { line::with_addr("connect", sockfd, addr, addrlen, r, e) }
+        }
+    )
 }
 
 /// `shutdown(sockfd, how)` — shutdown(2). Any `how`, including ones the kernel rejects.
@@ -151,9 +174,12 @@ pub unsafe fn connect(sockfd: c_int, addr: *const sockaddr, addrlen: socklen_t) 
 /// Always safe to call; `unsafe` for uniformity with the rest of this module.
 #[doc = man_links!(shutdown(2))]
 pub unsafe fn shutdown(sockfd: c_int, how: c_int) -> c_int {
-    traced!(libc::shutdown(sockfd, how), move |(), r, e| {
-        line::shutdown(sockfd, how, r, e)
-    })
+    traced!(
+        // SAFETY: shutdown(2) reads and writes no caller memory; a `how` it does not take is
+        // refused with EINVAL.
+        unsafe { libc::shutdown(sockfd, how) },
+        move |(), r, e| line::shutdown(sockfd, how, r, e)
+    )
 }
 
 /// `close(fd)` — close(2).
@@ -163,12 +189,12 @@ pub unsafe fn shutdown(sockfd: c_int, how: c_int) -> c_int {
 /// closing it here and there is a double close, which may close an unrelated, reused fd.
 #[doc = man_links!(close(2))]
 pub unsafe fn close(fd: c_int) -> c_int {
-    traced!(libc::close(fd), move |(), r, e| line::ints(
-        "close",
-        &[fd],
-        r,
-        e
-    ))
+    traced!(
+        // SAFETY: the caller guarantees nothing else owns `fd` (# Safety above), so this is not a
+        // double close.
+        unsafe { libc::close(fd) },
+        move |(), r, e| line::ints("close", &[fd], r, e)
+    )
 }
 
 /// `getsockname(sockfd, addr, addrlen)` — getsockname(2).
@@ -179,7 +205,9 @@ pub unsafe fn close(fd: c_int) -> c_int {
 #[doc = man_links!(getsockname(2))]
 pub unsafe fn getsockname(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t) -> c_int {
     traced!(
-        libc::getsockname(sockfd, addr, addrlen),
+        // SAFETY: `addrlen` points to a readable and writable socklen_t holding the size of the
+        // writable buffer at `addr` (# Safety above).
+        unsafe { libc::getsockname(sockfd, addr, addrlen) },
         // SAFETY: `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
         move |before, r, e| {
@@ -196,7 +224,9 @@ pub unsafe fn getsockname(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
 #[doc = man_links!(getpeername(2))]
 pub unsafe fn getpeername(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut socklen_t) -> c_int {
     traced!(
-        libc::getpeername(sockfd, addr, addrlen),
+        // SAFETY: `addrlen` is a readable and writable socklen_t sizing the writable buffer at
+        // `addr` (getsockname's contract, # Safety above).
+        unsafe { libc::getpeername(sockfd, addr, addrlen) },
         // SAFETY: `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
         move |before, r, e| {
@@ -213,10 +243,14 @@ pub unsafe fn getpeername(sockfd: c_int, addr: *mut sockaddr, addrlen: *mut sock
 #[doc = man_links!(read(2))]
 #[inline] // the data path: lets the syscall inline into callers in other crates
 pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
-    traced!(libc::read(fd, buf, count), move |(), r, e| {
-        // SAFETY: `buf` is valid for `count` bytes; the kernel wrote `r` of them on success.
-        unsafe { line::recv("read", fd, buf, count, None, None, None, r, e) }
-    })
+    traced!(
+        // SAFETY: `buf` is writable for `count` bytes (# Safety above), the most read(2) writes.
+        unsafe { libc::read(fd, buf, count) },
+        move |(), r, e| {
+            // SAFETY: `buf` is valid for `count` bytes; the kernel wrote `r` of them on success.
+            unsafe { line::recv("read", fd, buf, count, None, None, None, r, e) }
+        }
+    )
 }
 
 /// `write(fd, buf, count)` — write(2).
@@ -226,10 +260,14 @@ pub unsafe fn read(fd: c_int, buf: *mut c_void, count: size_t) -> ssize_t {
 #[doc = man_links!(write(2))]
 #[inline]
 pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
-    traced!(libc::write(fd, buf, count), move |(), r, e| {
-        // SAFETY: `buf` is readable for `count` bytes (this fn's contract).
-        unsafe { line::send("write", fd, buf, count, None, None, r, e) }
-    })
+    traced!(
+        // SAFETY: `buf` is readable for `count` bytes (# Safety above), the most write(2) reads.
+        unsafe { libc::write(fd, buf, count) },
+        move |(), r, e| {
+            // SAFETY: `buf` is readable for `count` bytes (this fn's contract).
+            unsafe { line::send("write", fd, buf, count, None, None, r, e) }
+        }
+    )
 }
 
 /// `send(sockfd, buf, len, flags)` — send(2).
@@ -239,12 +277,17 @@ pub unsafe fn write(fd: c_int, buf: *const c_void, count: size_t) -> ssize_t {
 #[doc = man_links!(send(2))]
 #[inline]
 pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int) -> ssize_t {
-    traced!(libc::send(sockfd, buf, len, flags), move |(), r, e| {
-        // SAFETY: `buf` is readable for `len` bytes. glibc makes send(2) as sendto(2) with no
-        // address, and that is the call the kernel (and strace) sees.
-        let to = Some((std::ptr::null(), 0));
-        unsafe { line::send("sendto", sockfd, buf, len, Some(flags), to, r, e) }
-    })
+    traced!(
+        // SAFETY: `buf` is readable for `len` bytes (# Safety above), the most send(2) reads.
+        unsafe { libc::send(sockfd, buf, len, flags) },
+        move |(), r, e| {
+            // glibc makes send(2) as sendto(2) with no address, the call the kernel (and strace)
+            // sees.
+            let to = Some((std::ptr::null(), 0));
+            // SAFETY: `buf` is readable for `len` bytes (this fn's contract); `to` is NULL.
+            unsafe { line::send("sendto", sockfd, buf, len, Some(flags), to, r, e) }
+        }
+    )
 }
 
 /// `recv(sockfd, buf, len, flags)` — recv(2).
@@ -254,14 +297,20 @@ pub unsafe fn send(sockfd: c_int, buf: *const c_void, len: size_t, flags: c_int)
 #[doc = man_links!(recv(2))]
 #[inline]
 pub unsafe fn recv(sockfd: c_int, buf: *mut c_void, len: size_t, flags: c_int) -> ssize_t {
-    traced!(libc::recv(sockfd, buf, len, flags), move |(), r, e| {
-        // SAFETY: `buf` is valid for `len` bytes (this fn's contract); `line::recv` shows only
-        // the bytes the kernel wrote (min(r, len), none when `wrote_reported` says MSG_TRUNC
-        // wrote none). glibc makes recv(2) as recvfrom(2) with NULL address pointers, the call
-        // the kernel sees.
-        let from = Some((std::ptr::null(), std::ptr::null()));
-        unsafe { line::recv("recvfrom", sockfd, buf, len, Some(flags), from, None, r, e) }
-    })
+    traced!(
+        // SAFETY: `buf` is writable for `len` bytes (# Safety above), the most recv(2) writes (also
+        // with MSG_TRUNC, which only changes the count returned).
+        unsafe { libc::recv(sockfd, buf, len, flags) },
+        move |(), r, e| {
+            // glibc makes recv(2) as recvfrom(2) with NULL address pointers, the call the kernel
+            // sees.
+            let from = Some((std::ptr::null(), std::ptr::null()));
+            // SAFETY: `buf` is valid for `len` bytes (this fn's contract); `line::recv` shows only
+            // the bytes the kernel wrote (min(r, len), none when `wrote_reported` says MSG_TRUNC
+            // wrote none).
+            unsafe { line::recv("recvfrom", sockfd, buf, len, Some(flags), from, None, r, e) }
+        }
+    )
 }
 
 /// `sendto(sockfd, buf, len, flags, dest_addr, addrlen)` — sendto(2).
@@ -281,7 +330,9 @@ pub unsafe fn sendto(
     addrlen: socklen_t,
 ) -> ssize_t {
     traced!(
-        libc::sendto(sockfd, buf, len, flags, dest_addr, addrlen),
+        // SAFETY: `buf` is readable for `len` bytes and `dest_addr` is NULL or readable for
+        // min(addrlen, sizeof(sockaddr_storage)) bytes (# Safety above).
+        unsafe { libc::sendto(sockfd, buf, len, flags, dest_addr, addrlen) },
         move |(), r, e| {
             let to = Some((dest_addr, addrlen));
             // SAFETY: `buf` is readable for `len` bytes and `dest_addr` is NULL or readable for
@@ -307,7 +358,10 @@ pub unsafe fn recvfrom(
     addrlen: *mut socklen_t,
 ) -> ssize_t {
     traced!(
-        libc::recvfrom(sockfd, buf, len, flags, src_addr, addrlen),
+        // SAFETY: `buf` is writable for `len` bytes; `src_addr` and `addrlen` are both NULL, or
+        // `addrlen` is a readable and writable length sizing the buffer at `src_addr`
+        // (# Safety above).
+        unsafe { libc::recvfrom(sockfd, buf, len, flags, src_addr, addrlen) },
         // SAFETY: a non-NULL `addrlen` is readable (this fn's contract).
         pre = unsafe { get(addrlen) },
         move |before, r, e| {
@@ -340,10 +394,15 @@ pub unsafe fn recvfrom(
 #[doc = man_links!(sendmsg(2))]
 #[inline]
 pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_t {
-    traced!(libc::sendmsg(sockfd, msg, flags), move |(), r, e| {
-        // SAFETY: `msg` and its buffers are readable as this fn's contract states.
-        unsafe { line::sendmsg(sockfd, msg, flags, r, e) }
-    })
+    traced!(
+        // SAFETY: `msg` is a valid msghdr whose name, iovecs and control buffer are readable for
+        // the lengths it states (# Safety above), all sendmsg(2) reads.
+        unsafe { libc::sendmsg(sockfd, msg, flags) },
+        move |(), r, e| {
+            // SAFETY: `msg` and its buffers are readable as this fn's contract states.
+            unsafe { line::sendmsg(sockfd, msg, flags, r, e) }
+        }
+    )
 }
 
 /// `recvmsg(sockfd, msg, flags)` — recvmsg(2). The kernel rewrites `msg_namelen`,
@@ -356,7 +415,9 @@ pub unsafe fn sendmsg(sockfd: c_int, msg: *const msghdr, flags: c_int) -> ssize_
 #[inline]
 pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t {
     traced!(
-        libc::recvmsg(sockfd, msg, flags),
+        // SAFETY: `msg` is a valid, writable msghdr whose name, iovec and control buffers are
+        // writable for the lengths it states (# Safety above), all recvmsg(2) writes.
+        unsafe { libc::recvmsg(sockfd, msg, flags) },
         // SAFETY: `msg` points to a valid msghdr (this fn's contract).
         pre = unsafe { namelen(msg) },
         move |before, r, e| {
@@ -376,7 +437,9 @@ pub unsafe fn recvmsg(sockfd: c_int, msg: *mut msghdr, flags: c_int) -> ssize_t 
 #[inline]
 pub unsafe fn sendmmsg(sockfd: c_int, msgvec: *mut mmsghdr, vlen: c_uint, flags: c_int) -> c_int {
     traced!(
-        libc::sendmmsg(sockfd, msgvec, vlen, flags),
+        // SAFETY: `msgvec` points to `vlen` writable mmsghdrs (the kernel writes each msg_len),
+        // each valid as for sendmsg (# Safety above).
+        unsafe { libc::sendmmsg(sockfd, msgvec, vlen, flags) },
         move |(), r, e| {
             // SAFETY: `msgvec` holds `vlen` valid mmsghdrs (this fn's contract).
             unsafe { line::sendmmsg(sockfd, msgvec, vlen, flags, r, e) }
@@ -401,7 +464,9 @@ pub unsafe fn recvmmsg(
     timeout: *mut timespec,
 ) -> c_int {
     traced!(
-        libc::recvmmsg(sockfd, msgvec, vlen, flags, timeout),
+        // SAFETY: `msgvec` points to `vlen` writable mmsghdrs, each valid as for recvmsg, and
+        // `timeout` is NULL or a readable and writable timespec (# Safety above).
+        unsafe { libc::recvmmsg(sockfd, msgvec, vlen, flags, timeout) },
         // SAFETY: `msgvec` holds `vlen` valid mmsghdrs; `timeout` is NULL or readable.
         pre = unsafe { line::recvmmsg_pre(msgvec, vlen, timeout) },
         move |pre, r, e| {
@@ -431,7 +496,9 @@ pub unsafe fn setsockopt(
     optlen: socklen_t,
 ) -> c_int {
     traced!(
-        libc::setsockopt(sockfd, level, optname, optval, optlen),
+        // SAFETY: `optval` is NULL or `optlen` initialised bytes, and for this option the kernel
+        // reads no more and follows no pointer the caller has not made valid (# Safety above).
+        unsafe { libc::setsockopt(sockfd, level, optname, optval, optlen) },
         move |(), r, e| {
             // SAFETY: `optval` is NULL or `optlen` initialised bytes (this fn's contract).
             unsafe { line::setsockopt(sockfd, level, optname, optval, optlen, r, e) }
@@ -457,7 +524,9 @@ pub unsafe fn getsockopt(
     optlen: *mut socklen_t,
 ) -> c_int {
     traced!(
-        libc::getsockopt(sockfd, level, optname, optval, optlen),
+        // SAFETY: `optlen` is a readable and writable socklen_t and `optval` is writable for all
+        // the kernel writes for this option given `*optlen` (# Safety above).
+        unsafe { libc::getsockopt(sockfd, level, optname, optval, optlen) },
         // SAFETY: `optlen` is readable (this fn's contract).
         pre = unsafe { get(optlen) },
         move |before, r, e| {
@@ -473,10 +542,15 @@ pub unsafe fn getsockopt(
 /// `fds` must point to `nfds` readable and writable `pollfd`s.
 #[doc = man_links!(poll(2))]
 pub unsafe fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int {
-    traced!(libc::poll(fds, nfds, timeout), move |(), r, e| {
-        // SAFETY: `fds` points to `nfds` readable pollfds (this fn's contract).
-        unsafe { line::poll(fds, nfds, timeout, r, e) }
-    })
+    traced!(
+        // SAFETY: `fds` points to `nfds` readable and writable pollfds (# Safety above): poll(2)
+        // reads the requests and writes each `revents`.
+        unsafe { libc::poll(fds, nfds, timeout) },
+        move |(), r, e| {
+            // SAFETY: `fds` points to `nfds` readable pollfds (this fn's contract).
+            unsafe { line::poll(fds, nfds, timeout, r, e) }
+        }
+    )
 }
 
 /// `fcntl(fd, cmd, arg)` — fcntl(2), for the commands whose third argument is an `int` or absent
@@ -489,9 +563,12 @@ pub unsafe fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int {
 /// (`F_GETLK`, `F_SETOWN_EX`…) are undefined behaviour here.
 #[doc = man_links!(fcntl(2))]
 pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
-    traced!(libc::fcntl(fd, cmd, arg), move |(), r, e| {
-        line::fcntl(fd, cmd, arg, r, e)
-    })
+    traced!(
+        // SAFETY: `cmd` takes an int or no argument (# Safety above), so the int passed to the
+        // variadic fcntl is all it reads.
+        unsafe { libc::fcntl(fd, cmd, arg) },
+        move |(), r, e| line::fcntl(fd, cmd, arg, r, e)
+    )
 }
 
 /// `sched_setaffinity(pid, cpusetsize, mask)` — sched_setaffinity(2). Returns 0 or -1.
@@ -503,7 +580,9 @@ pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
 #[doc = man_links!(sched_setaffinity(2))]
 pub unsafe fn sched_setaffinity(pid: pid_t, cpusetsize: size_t, mask: *const cpu_set_t) -> c_int {
     traced!(
-        libc::sched_setaffinity(pid, cpusetsize, mask),
+        // SAFETY: `mask` is readable for `cpusetsize` bytes (# Safety above), all the kernel copies
+        // in.
+        unsafe { libc::sched_setaffinity(pid, cpusetsize, mask) },
         move |(), r, e| {
             // SAFETY: `mask` is readable for `cpusetsize` bytes (this fn's contract).
             unsafe { line::affinity("sched_setaffinity", pid, cpusetsize, mask, true, r, e) }
@@ -522,7 +601,9 @@ pub unsafe fn sched_setaffinity(pid: pid_t, cpusetsize: size_t, mask: *const cpu
 #[doc = man_links!(sched_getaffinity(2))]
 pub unsafe fn sched_getaffinity(pid: pid_t, cpusetsize: size_t, mask: *mut cpu_set_t) -> c_int {
     traced!(
-        libc::sched_getaffinity(pid, cpusetsize, mask),
+        // SAFETY: `mask` is writable for `cpusetsize` bytes (# Safety above): the kernel's copy and
+        // glibc's zeroed tail stay inside it.
+        unsafe { libc::sched_getaffinity(pid, cpusetsize, mask) },
         move |(), r, e| {
             // SAFETY: `mask` is valid for `cpusetsize` bytes (this fn's contract), and after
             // success all of them are written (the kernel's copy plus glibc's zeroing).
@@ -556,7 +637,9 @@ pub unsafe fn getaddrinfo(
     hints: *const libc::addrinfo,
     res: *mut *mut libc::addrinfo,
 ) -> c_int {
-    libc::getaddrinfo(node, service, hints, res)
+    // SAFETY: `node` and `service` are NULL or NUL-terminated, `hints` is NULL or a readable
+    // addrinfo whose pointers are NULL, and `res` is writable (# Safety above).
+    unsafe { libc::getaddrinfo(node, service, hints, res) }
 }
 
 /// `freeaddrinfo(res)` — freeaddrinfo(3).
@@ -565,7 +648,8 @@ pub unsafe fn getaddrinfo(
 /// `res` was returned by [`getaddrinfo`] and is not used or freed again.
 #[doc = man_links!(freeaddrinfo(3))]
 pub unsafe fn freeaddrinfo(res: *mut libc::addrinfo) {
-    libc::freeaddrinfo(res)
+    // SAFETY: `res` came from getaddrinfo and is neither used nor freed again (# Safety above).
+    unsafe { libc::freeaddrinfo(res) }
 }
 
 /// `getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags)` — getnameinfo(3). Returns 0
@@ -584,7 +668,9 @@ pub unsafe fn getnameinfo(
     servlen: socklen_t,
     flags: c_int,
 ) -> c_int {
-    libc::getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags)
+    // SAFETY: `addr` is readable for `addrlen` bytes; `host` and `serv` are NULL or writable for
+    // `hostlen` and `servlen` bytes (# Safety above).
+    unsafe { libc::getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags) }
 }
 
 /// `gai_strerror(errcode)` — gai_strerror(3): a static, NUL-terminated message.
@@ -593,7 +679,8 @@ pub unsafe fn getnameinfo(
 /// Always safe to call; the returned pointer must not be written or freed.
 #[doc = man_links!(gai_strerror(3))]
 pub unsafe fn gai_strerror(errcode: c_int) -> *const libc::c_char {
-    libc::gai_strerror(errcode)
+    // SAFETY: gai_strerror(3) takes an int and returns a static string; it reads no caller memory.
+    unsafe { libc::gai_strerror(errcode) }
 }
 
 /// `inet_pton(af, src, dst)` — inet_pton(3). Returns 1, 0 (`src` is not an address of `af`), or
@@ -603,7 +690,9 @@ pub unsafe fn gai_strerror(errcode: c_int) -> *const libc::c_char {
 /// `src` is NUL-terminated; `dst` is writable for 4 bytes (`AF_INET`) or 16 (`AF_INET6`).
 #[doc = man_links!(inet_pton(3))]
 pub unsafe fn inet_pton(af: c_int, src: *const libc::c_char, dst: *mut c_void) -> c_int {
-    c::inet_pton(af, src, dst)
+    // SAFETY: `src` is NUL-terminated and `dst` is writable for the 4 or 16 bytes `af` needs
+    // (# Safety above).
+    unsafe { c::inet_pton(af, src, dst) }
 }
 
 /// `inet_ntop(af, src, dst, size)` — inet_ntop(3). Returns `dst`, or NULL with `errno`
@@ -618,7 +707,9 @@ pub unsafe fn inet_ntop(
     dst: *mut libc::c_char,
     size: socklen_t,
 ) -> *const libc::c_char {
-    c::inet_ntop(af, src, dst, size)
+    // SAFETY: `src` is readable for the 4 or 16 bytes of `af`'s address and `dst` writable for
+    // `size` bytes (# Safety above).
+    unsafe { c::inet_ntop(af, src, dst, size) }
 }
 
 /// The C library functions the `libc` crate does not declare for Linux (glibc exports them).
@@ -659,14 +750,17 @@ pub unsafe fn select(
     timeout: *mut libc::timeval,
 ) -> c_int {
     traced!(
-        libc::select(nfds, readfds, writefds, exceptfds, timeout),
+        // SAFETY: each set is NULL or readable and writable for `nfds` bits rounded up to whole
+        // unsigned longs, and `timeout` is NULL or a readable and writable timeval
+        // (# Safety above).
+        unsafe { libc::select(nfds, readfds, writefds, exceptfds, timeout) },
         // SAFETY: this fn's contract: the sets are readable for `nfds` bits and more (whole
         // words), `timeout` is NULL or readable.
-        pre = unsafe { more::select_pre(nfds, [readfds, writefds, exceptfds], timeout) },
+        pre = unsafe { line::select_pre(nfds, [readfds, writefds, exceptfds], timeout) },
         move |pre, r, e| {
             // SAFETY: as above; the kernel rewrote the sets and the timeout.
             unsafe {
-                more::select(
+                line::select(
                     nfds,
                     [readfds, writefds, exceptfds],
                     pre,
@@ -696,15 +790,18 @@ pub unsafe fn pselect(
     sigmask: *const libc::sigset_t,
 ) -> c_int {
     traced!(
-        libc::pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask),
+        // SAFETY: the sets are NULL or readable and writable in whole unsigned longs covering
+        // `nfds` bits, `timeout` is NULL or a readable timespec and `sigmask` NULL or a readable
+        // sigset_t (# Safety above).
+        unsafe { libc::pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask) },
         // SAFETY: this fn's contract: the sets are readable for `nfds` bits and more (whole
         // words), `timeout` is NULL or readable.
-        pre = unsafe { more::pselect_pre(nfds, [readfds, writefds, exceptfds], timeout) },
+        pre = unsafe { line::pselect_pre(nfds, [readfds, writefds, exceptfds], timeout) },
         move |pre, r, e| {
             let sig = Some(sigmask as usize);
             // SAFETY: as above; the kernel rewrote the sets.
             unsafe {
-                more::select(
+                line::select(
                     nfds,
                     [readfds, writefds, exceptfds],
                     pre,
@@ -724,9 +821,11 @@ pub unsafe fn pselect(
 /// Always safe to call; the caller owns (must close) the returned fd.
 #[doc = man_links!(epoll_create1(2))]
 pub unsafe fn epoll_create1(flags: c_int) -> c_int {
-    traced!(libc::epoll_create1(flags), move |(), r, e| {
-        more::epoll_create1(flags, r, e)
-    })
+    traced!(
+        // SAFETY: epoll_create1(2) reads and writes no caller memory; the caller owns the new fd.
+        unsafe { libc::epoll_create1(flags) },
+        move |(), r, e| line::epoll_create1(flags, r, e)
+    )
 }
 
 /// `epoll_ctl(epfd, op, fd, event)` — epoll_ctl(2).
@@ -735,10 +834,15 @@ pub unsafe fn epoll_create1(flags: c_int) -> c_int {
 /// `event` is NULL (allowed for `EPOLL_CTL_DEL`) or points to a readable `epoll_event`.
 #[doc = man_links!(epoll_ctl(2))]
 pub unsafe fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut libc::epoll_event) -> c_int {
-    traced!(libc::epoll_ctl(epfd, op, fd, event), move |(), r, e| {
-        // SAFETY: `event` is NULL or readable (this fn's contract).
-        unsafe { more::epoll_ctl(epfd, op, fd, event, r, e) }
-    })
+    traced!(
+        // SAFETY: `event` is NULL or a readable epoll_event (# Safety above), all epoll_ctl(2)
+        // reads.
+        unsafe { libc::epoll_ctl(epfd, op, fd, event) },
+        move |(), r, e| {
+            // SAFETY: `event` is NULL or readable (this fn's contract).
+            unsafe { line::epoll_ctl(epfd, op, fd, event, r, e) }
+        }
+    )
 }
 
 /// `epoll_wait(epfd, events, maxevents, timeout)` — epoll_wait(2).
@@ -753,10 +857,12 @@ pub unsafe fn epoll_wait(
     timeout: c_int,
 ) -> c_int {
     traced!(
-        libc::epoll_wait(epfd, events, maxevents, timeout),
+        // SAFETY: `events` is writable for `maxevents` epoll_events (# Safety above), the most
+        // epoll_wait(2) writes.
+        unsafe { libc::epoll_wait(epfd, events, maxevents, timeout) },
         move |(), r, e| {
             // SAFETY: the kernel wrote the first `r` events (this fn's contract).
-            unsafe { more::epoll_wait(epfd, events, maxevents, timeout, None, r, e) }
+            unsafe { line::epoll_wait(epfd, events, maxevents, timeout, None, r, e) }
         }
     )
 }
@@ -774,11 +880,13 @@ pub unsafe fn epoll_pwait(
     sigmask: *const libc::sigset_t,
 ) -> c_int {
     traced!(
-        libc::epoll_pwait(epfd, events, maxevents, timeout, sigmask),
+        // SAFETY: `events` is writable for `maxevents` epoll_events and `sigmask` is NULL or a
+        // readable sigset_t (# Safety above).
+        unsafe { libc::epoll_pwait(epfd, events, maxevents, timeout, sigmask) },
         move |(), r, e| {
             let sig = Some(sigmask as usize);
             // SAFETY: the kernel wrote the first `r` events (this fn's contract).
-            unsafe { more::epoll_wait(epfd, events, maxevents, timeout, sig, r, e) }
+            unsafe { line::epoll_wait(epfd, events, maxevents, timeout, sig, r, e) }
         }
     )
 }
@@ -790,12 +898,17 @@ pub unsafe fn epoll_pwait(
 /// Always safe to call; `unsafe` for uniformity with the rest of this module.
 #[doc = man_links!(sockatmark(3))]
 pub unsafe fn sockatmark(sockfd: c_int) -> c_int {
-    traced!(c::sockatmark(sockfd), move |(), r, e| {
-        // The syscall returned 0 and wrote `r` to the int (or failed: -1).
-        // (glibc's int is on its own stack: its address is unknown here, printed as NULL.)
-        let (v, ret) = if r >= 0 { (Ok(r), 0) } else { (Err(0), -1) };
-        more::ioctl_int(sockfd, crate::sys::SIOCATMARK.request(), v, ret, e)
-    })
+    traced!(
+        // SAFETY: sockatmark(3) takes an fd and reads no caller memory (the int glibc hands its
+        // ioctl is glibc's own).
+        unsafe { c::sockatmark(sockfd) },
+        move |(), r, e| {
+            // The syscall returned 0 and wrote `r` to the int (or failed: -1).
+            // (glibc's int is on its own stack: its address is unknown here, printed as NULL.)
+            let (v, ret) = if r >= 0 { (Ok(r), 0) } else { (Err(0), -1) };
+            line::ioctl_int(sockfd, crate::sys::SIOCATMARK.request(), v, ret, e)
+        }
+    )
 }
 
 /// `ioctl(fd, request, argp)` — ioctl(2), for the requests whose argument is an `int *` the
@@ -807,12 +920,17 @@ pub unsafe fn sockatmark(sockfd: c_int) -> c_int {
 #[doc = man_links!(ioctl(2), tcp(7))]
 #[doc(alias = "ioctl")]
 pub unsafe fn ioctl_int(fd: c_int, request: libc::c_ulong, argp: *mut c_int) -> c_int {
-    traced!(libc::ioctl(fd, request as _, argp), move |(), r, e| {
-        // SAFETY: `argp` is readable as an int (this fn's contract); written on success.
-        let v = match r {
-            0 => unsafe { get(argp) }.ok_or(0),
-            _ => Err(argp as usize),
-        };
-        more::ioctl_int(fd, request, v, r, e)
-    })
+    traced!(
+        // SAFETY: `request` writes at most one int to `argp`, which is writable for it
+        // (# Safety above).
+        unsafe { libc::ioctl(fd, request as _, argp) },
+        move |(), r, e| {
+            let v = match r {
+                // SAFETY: `argp` is readable as an int (this fn's contract); written on success.
+                0 => unsafe { get(argp) }.ok_or(0),
+                _ => Err(argp as usize),
+            };
+            line::ioctl_int(fd, request, v, r, e)
+        }
+    )
 }

@@ -27,7 +27,8 @@ pub mod raw {
     /// `set` must point to a writable `sigset_t`.
     #[doc = man_links!(sigemptyset(3))]
     pub unsafe fn sigemptyset(set: *mut libc::sigset_t) -> c_int {
-        libc::sigemptyset(set)
+        // SAFETY: `set` points to a writable sigset_t (# Safety above), all sigemptyset(3) writes.
+        unsafe { libc::sigemptyset(set) }
     }
 
     /// `sigaddset(set, signum)` — sigsetops(3). Returns 0 or -1 (`EINVAL` for a bad signal).
@@ -36,7 +37,9 @@ pub mod raw {
     /// `set` must point to a `sigset_t` initialised by `sigemptyset`/`sigfillset`.
     #[doc = man_links!(sigaddset(3))]
     pub unsafe fn sigaddset(set: *mut libc::sigset_t, signum: c_int) -> c_int {
-        libc::sigaddset(set, signum)
+        // SAFETY: `set` points to a sigset_t that sigemptyset or sigfillset initialised
+        // (# Safety above); a bad `signum` is refused with EINVAL.
+        unsafe { libc::sigaddset(set, signum) }
     }
 
     /// `sigaction(signum, act, oldact)` — sigaction(2). Returns 0 or -1.
@@ -51,7 +54,9 @@ pub mod raw {
         act: *const libc::sigaction,
         oldact: *mut libc::sigaction,
     ) -> c_int {
-        libc::sigaction(signum, act, oldact)
+        // SAFETY: `act` is NULL or a readable sigaction whose handler stays async-signal-safe,
+        // `oldact` NULL or writable (# Safety above).
+        unsafe { libc::sigaction(signum, act, oldact) }
     }
 
     /// `pthread_sigmask(how, set, oldset)` — pthread_sigmask(3). Returns 0 or an errno value
@@ -65,7 +70,9 @@ pub mod raw {
         set: *const libc::sigset_t,
         oldset: *mut libc::sigset_t,
     ) -> c_int {
-        libc::pthread_sigmask(how, set, oldset)
+        // SAFETY: `set` is NULL or a readable sigset_t and `oldset` NULL or a writable one
+        // (# Safety above).
+        unsafe { libc::pthread_sigmask(how, set, oldset) }
     }
 
     /// `signalfd(fd, mask, flags)` — signalfd(2). Returns an fd or -1.
@@ -75,7 +82,9 @@ pub mod raw {
     /// The caller owns (must close) a new fd.
     #[doc = man_links!(signalfd(2))]
     pub unsafe fn signalfd(fd: c_int, mask: *const libc::sigset_t, flags: c_int) -> c_int {
-        libc::signalfd(fd, mask, flags)
+        // SAFETY: `mask` is a readable sigset_t and `fd` is -1 or a signalfd the caller owns
+        // (# Safety above); the caller owns a new fd.
+        unsafe { libc::signalfd(fd, mask, flags) }
     }
 
     /// `kill(pid, sig)` — kill(2). Returns 0 or -1.
@@ -84,7 +93,8 @@ pub mod raw {
     /// Always safe as far as memory goes; `unsafe` for symmetry with the other raw calls.
     #[doc = man_links!(kill(2))]
     pub unsafe fn kill(pid: libc::pid_t, sig: c_int) -> c_int {
-        libc::kill(pid, sig)
+        // SAFETY: kill(2) reads and writes no caller memory.
+        unsafe { libc::kill(pid, sig) }
     }
 
     /// `pthread_kill(thread, sig)` — pthread_kill(3). Returns 0 or an errno value.
@@ -93,7 +103,9 @@ pub mod raw {
     /// `thread` must be a thread of this process that has not been joined or detached-and-ended.
     #[doc = man_links!(pthread_kill(3))]
     pub unsafe fn pthread_kill(thread: libc::pthread_t, sig: c_int) -> c_int {
-        libc::pthread_kill(thread, sig)
+        // SAFETY: `thread` is a thread of this process that has not been joined nor ended detached
+        // (# Safety above), so its pthread_t is still valid.
+        unsafe { libc::pthread_kill(thread, sig) }
     }
 
     /// `getrlimit(resource, rlim)` — getrlimit(2). Returns 0 or -1.
@@ -102,7 +114,8 @@ pub mod raw {
     /// `rlim` must point to a writable `struct rlimit`.
     #[doc = man_links!(getrlimit(2))]
     pub unsafe fn getrlimit(resource: libc::__rlimit_resource_t, rlim: *mut libc::rlimit) -> c_int {
-        libc::getrlimit(resource, rlim)
+        // SAFETY: `rlim` points to a writable rlimit (# Safety above), all getrlimit(2) writes.
+        unsafe { libc::getrlimit(resource, rlim) }
     }
 
     /// `setrlimit(resource, rlim)` — setrlimit(2). Returns 0 or -1.
@@ -114,7 +127,8 @@ pub mod raw {
         resource: libc::__rlimit_resource_t,
         rlim: *const libc::rlimit,
     ) -> c_int {
-        libc::setrlimit(resource, rlim)
+        // SAFETY: `rlim` points to a readable rlimit (# Safety above), all setrlimit(2) reads.
+        unsafe { libc::setrlimit(resource, rlim) }
     }
 }
 

@@ -81,6 +81,7 @@
 //! needs nothing above it; this module is its public face.
 
 use crate::sys::trace::hook;
+pub use crate::sys::trace::hook::EnvError;
 
 /// Turns the log on at run time, to the destination `SOCKLAB_TRACE` names (stderr if unset).
 ///
@@ -140,14 +141,26 @@ pub fn untraced<R>(f: impl FnOnce() -> R) -> R {
     hook::untraced(f)
 }
 
-/// Checks `SOCKLAB_TRACE` without turning anything on: the CLI refuses a bad value with this
-/// one-line message (exit 2) before it runs. A library user with a bad value gets the same line
-/// on stderr at the first call, and no log. Ignored (`Ok`) under `AT_SECURE`, as the hook
-/// ignores it there.
+/// Checks `SOCKLAB_TRACE` without turning anything on: the CLI refuses a bad value with the
+/// error's one-line message (exit 2) before it runs. A library user with a bad value gets the
+/// same line on stderr at the first call, and no log. Ignored (`Ok`) under `AT_SECURE`, as the
+/// hook ignores it there.
 ///
 /// # Errors
-/// The message naming the value and the allowed ones.
-pub fn check_env() -> Result<(), String> {
+/// [`EnvError`]: an option other than `,time`, a value that is not empty, `0`, `1` or a path
+/// containing `/`, or one that is not UTF-8; its `Display` names the value and the allowed ones.
+///
+/// # Example
+/// ```
+/// use socklab::trace::{self, EnvError};
+/// std::env::set_var("SOCKLAB_TRACE", "yes"); // a word, not a path: refused
+/// let err = trace::check_env().unwrap_err();
+/// assert_eq!(err, EnvError::UnknownValue { value: "yes".into() });
+/// assert!(err.to_string().starts_with("SOCKLAB_TRACE=yes: not a value socklab takes"));
+/// std::env::set_var("SOCKLAB_TRACE", "./t.log,time");
+/// assert_eq!(trace::check_env(), Ok(()));
+/// ```
+pub fn check_env() -> Result<(), EnvError> {
     let var = hook::env_var();
     hook::parse_var(var.as_deref()).map(drop)
 }

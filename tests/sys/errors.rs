@@ -639,3 +639,16 @@ fn socket_connect_does_not_retry_eintr() {
         assert_eq!(e.args(), format!("fd {}, {name}", second.as_raw_fd()));
     });
 }
+
+#[test]
+fn perror_line_is_cs() {
+    no_leak(|| {
+        let (a, _b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let e = sys::recv(&a, &mut [0u8; 4], sys::MSG_DONTWAIT).unwrap_err();
+        assert_eq!(
+            e.perror_line("recv"),
+            "recv: Resource temporarily unavailable\n"
+        );
+        assert_eq!(e.perror_line(""), "Resource temporarily unavailable\n");
+    })
+}

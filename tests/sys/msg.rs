@@ -847,3 +847,43 @@ mod raw_control_never_passes_fds {
         }
     }
 }
+
+#[test]
+fn cmsg_len_and_scm_credentials_typed() {
+    use socklab::sys::Ucred;
+    use std::os::unix::fs::MetadataExt;
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::set_opt(&b, sys::opt::SoPassCred, true).unwrap();
+        let me = std::fs::metadata("/proc/self").unwrap();
+        let creds = Ucred {
+            pid: std::process::id() as i32,
+            uid: me.uid(),
+            gid: me.gid(),
+        };
+        let mut out = CmsgBuffer::new();
+        out.push_ucred(&creds);
+        sys::sendmsg(&a, None, &[IoSlice::new(b"c")], Some(out.as_bytes()), 0).unwrap();
+        let mut cbuf = CmsgBuffer::with_capacity(64);
+        let mut data = [0u8; 4];
+        sys::recvmsg(&b, &mut [IoSliceMut::new(&mut data)], Some(&mut cbuf), 0).unwrap();
+        let c = cbuf.iter().next().unwrap();
+        assert_eq!(c.cmsg_len(), sys::cmsg_len(12));
+        assert_eq!(c.cmsg_len(), 28);
+        let got = c.ucred().unwrap();
+        assert_eq!(
+            (got.pid, got.uid, got.gid),
+            (creds.pid, creds.uid, creds.gid)
+        );
+        assert_eq!(c.rights(), None);
+
+        let (x, _y) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let mut out = CmsgBuffer::new();
+        out.push_fds(&[std::os::fd::AsFd::as_fd(&x)]);
+        let c = out.iter().next().unwrap();
+        assert_eq!(
+            (c.cmsg_len(), c.rights()),
+            (20, Some(vec![std::os::fd::AsRawFd::as_raw_fd(&x)]))
+        );
+    })
+}

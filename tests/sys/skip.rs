@@ -3,13 +3,16 @@
 
 use std::ffi::OsStr;
 
-use crate::common::{ci_value_is_set, skip_if_not_ci};
+use crate::common::{ci_value_is_set, fd_lock, skip_if_not_ci};
 
 #[test]
 fn skip_fails_under_ci_and_only_prints_elsewhere() {
     // Outside CI: the message, and the caller goes on to skip.
     skip_if_not_ci(false, "strace is not installed");
-    // Under CI: a failure that names what was missing.
+    // Under CI: a failure that names what was missing. The panic's backtrace (RUST_BACKTRACE)
+    // opens /proc/self/maps and the binary: hold the fd lock so no other test's fd count sees
+    // those short-lived fds as a leak.
+    let _fds = fd_lock();
     let err = std::panic::catch_unwind(|| skip_if_not_ci(true, "strace is not installed"))
         .expect_err("under CI a skip fails the test");
     let msg = err

@@ -821,3 +821,26 @@ fn sys_calls_take_any_as_fd() {
         );
     });
 }
+
+#[test]
+fn recv_takes_arrays_and_vecs() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::write(&a, b"one").unwrap();
+        sys::write(&a, b"two!").unwrap();
+        let mut buf = [0xa5u8; 8];
+        let n = sys::recv(&b, &mut buf, 0).unwrap();
+        assert_eq!(&buf, b"one\xa5\xa5\xa5\xa5\xa5", "{n}");
+        let mut v = vec![0xa5u8; 3];
+        let n = sys::recv(&b, &mut v, 0).unwrap();
+        assert_eq!(
+            (n, &v[..]),
+            (3, &b"two"[..]),
+            "a Vec offers its len, not capacity"
+        );
+        sys::write(&a, b"uninit").unwrap();
+        let mut u = [std::mem::MaybeUninit::<u8>::uninit(); 16];
+        let (got, n) = sys::read(&b, &mut u).unwrap();
+        assert_eq!((&got[..], n), (&b"uninit"[..], 6));
+    })
+}

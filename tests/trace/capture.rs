@@ -1,7 +1,7 @@
 //! `trace::capture` line by line: the exact strace-format line each kind of call produces, with
 //! the fd numbers the calls returned, plus errno preservation and per-thread isolation.
 
-use std::net::{Shutdown, SocketAddr};
+use std::net::{Shutdown, SocketAddr, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use socklab::sys::{self, raw, Errno, SockAddr};
@@ -169,6 +169,31 @@ fn sendto_recvfrom_v6() {
             format!("recvfrom({}, \"x\", 8, 0, {sin6}, [128 => 28]) = 1", n(&s))
         );
     });
+}
+
+/// A link-local IPv6 address names its interface as strace prints it (`if_nametoindex("lo")`,
+/// looked up by the hook, never by the formatter); an index that names no interface stays a
+/// number.
+#[test]
+fn link_local_scope_ids_name_their_interface() {
+    no_leak(|| {
+        // SAFETY: the argument is a NUL-terminated C string literal.
+        let lo = unsafe { libc::if_nametoindex(c"lo".as_ptr()) };
+        assert_ne!(lo, 0, "no interface lo");
+        let named = "if_nametoindex(\"lo\")".to_string();
+        for (scope, shown) in [(lo, named), (u32::MAX, u32::MAX.to_string())] {
+            let s = sys::socket(AF_INET6, SOCK_DGRAM, 0).unwrap();
+            let ip = "fe80::1".parse().unwrap();
+            let a = SockAddr::from(SocketAddr::V6(SocketAddrV6::new(ip, 0, 0, scope)));
+            let (_, line) = one(|| sys::bind(&s, &a));
+            let want = format!(
+                "bind({}, {{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), \
+                 inet_pton(AF_INET6, \"fe80::1\", &sin6_addr), sin6_scope_id={shown}}}, 28) = ",
+                n(&s)
+            );
+            assert!(line.starts_with(&want), "{line}\nwant {want}…");
+        }
+    })
 }
 
 #[test]

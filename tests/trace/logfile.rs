@@ -2,7 +2,7 @@
 //! once per process): a refused or unopenable value is reported on stderr without panicking
 //! when stderr is closed, and the log file is private (it holds the first 32 bytes of every
 //! buffer): created 0600, never through a symlink, appended only when it is a regular file
-//! of this user.
+//! of this user. On stderr, a thread other than the main one gets strace -f's `[pid N] `.
 
 use std::ffi::OsStr;
 use std::os::fd::AsRawFd;
@@ -227,4 +227,58 @@ fn trace_env_is_ignored_in_a_set_group_id_program() {
     let mut cmd = child::command_of(&copy, "logfile::child", "first-call");
     cmd.env("SOCKLAB_TRACE", "1");
     assert!(stderr_of("plain copy", cmd).contains(SOCKET_LINE));
+}
+
+/// Set in the child process of [`threads_get_strace_f_prefixes`].
+const PID_ENV: &str = "SOCKLAB_TEST_PID_CHILD";
+
+#[test]
+#[ignore = "run in a child process by logfile::threads_get_strace_f_prefixes"]
+fn pid_child() {
+    if std::env::var_os(PID_ENV).is_none() {
+        return;
+    }
+    // A socket from a second thread, which prints its tid on stdout for the parent to check.
+    let t = std::thread::spawn(|| {
+        // SAFETY: gettid(2) takes no arguments and cannot fail.
+        println!("tid {}", unsafe { libc::gettid() });
+        drop(sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap());
+    });
+    t.join().unwrap();
+}
+
+/// With `SOCKLAB_TRACE=1` the log goes to stderr; a thread other than the main one gets
+/// strace -f's `[pid N] ` prefix (N = its tid, `%5u`).
+#[test]
+fn threads_get_strace_f_prefixes() {
+    let out = super::common::no_leak(|| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "logfile::pid_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--quiet",
+            ])
+            .env(PID_ENV, "1")
+            .env("SOCKLAB_TRACE", "1")
+            .output()
+    })
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tid: u32 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("tid ")?.trim().parse().ok())
+        .expect("the child's tid");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let want = format!("[pid {tid:>5}] socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = ");
+    assert!(
+        stderr.lines().any(|l| l.starts_with(&want)),
+        "no {want:?} in {stderr}"
+    );
 }

@@ -5,10 +5,11 @@
 #[path = "../sys/common.rs"]
 mod common;
 
+mod addrlen;
 mod capture;
 mod child;
-mod issue10;
 mod logfile;
+mod multiplex;
 #[cfg(feature = "experiments")]
 mod ns;
 mod robust;

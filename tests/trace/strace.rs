@@ -175,3 +175,199 @@ fn tour_matches_strace() {
         }
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calls the tour does not make, against a live strace: control messages, select, epoll, poll,
+// the int ioctls and chosen address capacities.
+// ---------------------------------------------------------------------------------------------
+
+/// Set (to a scratch dir) in the child process run under strace.
+const LIVE_ENV: &str = "SOCKLAB_TEST_LIVE_DIR";
+
+/// What strace records for [`live_child`], plus openat to find the trace file's fd.
+const LIVE_SET: &str = "trace=%network,read,write,close,pselect6,poll,epoll_create1,epoll_ctl,\
+     epoll_wait,epoll_pwait,ioctl,openat";
+
+/// The calls whose log lines the live test compares with strace: SCM_RIGHTS and
+/// SCM_CREDENTIALS received on a Unix socket, IP_PKTINFO/IP_TTL/IP_TOS on UDP, select (as
+/// pselect6), epoll, poll with a -1 slot, the int ioctls, and `[16]` address capacities.
+#[test]
+#[ignore = "run in a child process by strace::live_lines_match_strace"]
+fn live_child() {
+    if std::env::var_os(LIVE_ENV).is_none() {
+        return;
+    }
+    use socklab::sys::{self, AddrLen, CmsgBuffer, EpollEvent, FdSet, PollSet, SockAddr};
+    use socklab::sys::{AF_INET, AF_UNIX, EPOLLET, EPOLLIN, EPOLL_CLOEXEC, EPOLL_CTL_ADD};
+    use socklab::sys::{EPOLL_CTL_DEL, FIONREAD, POLLIN, SIOCOUTQ, SOCK_DGRAM};
+    use socklab::sys::{IPPROTO_IP, IP_PKTINFO, IP_RECVTOS, IP_RECVTTL, IP_TOS};
+    use std::io::{IoSlice, IoSliceMut};
+    use std::net::SocketAddr;
+    use std::os::fd::AsFd;
+
+    use super::capture::n;
+
+    // SCM_RIGHTS + SCM_CREDENTIALS.
+    let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+    sys::set_opt(&b, sys::opt::SoPassCred, true).unwrap();
+    let (x, _y) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+    let mut out = CmsgBuffer::new();
+    out.push_fds(&[x.as_fd()]);
+    sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"fd")], &out, 0).unwrap();
+    let mut cbuf = CmsgBuffer::with_capacity(128);
+    let mut data = [0u8; 8];
+    sys::recvmsg(&b, &mut [IoSliceMut::new(&mut data)], Some(&mut cbuf), 0).unwrap();
+    for fd in cbuf.take_fds() {
+        sys::close(fd).unwrap(); // through sys, so logged (a drop closes without a log line)
+    }
+
+    // IP_PKTINFO, IP_TTL, IP_TOS on UDP over loopback, into an IPv4-sized name.
+    let u = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+    sys::bind(&u, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+    for (opt, v) in [
+        (IP_PKTINFO, 1),
+        (IP_RECVTTL, 1),
+        (IP_RECVTOS, 1),
+        (IP_TOS, 0x10),
+    ] {
+        // SAFETY: each of these IPPROTO_IP options takes an int: the kernel reads 4 bytes and
+        // follows no pointer.
+        unsafe { sys::setsockopt_plain(&u, IPPROTO_IP, opt, &v) }.unwrap();
+    }
+    let me = sys::getsockname(&u).unwrap();
+    sys::sendto(&u, b"udp", 0, &me).unwrap();
+    let mut name = SockAddr::with_capacity(AddrLen::INET);
+    let mut cbuf = CmsgBuffer::with_capacity(128);
+    let mut iov = [IoSliceMut::new(&mut data)];
+    sys::recvmsg_into(&u, Some(&mut name), &mut iov, Some(&mut cbuf), 0).unwrap();
+
+    // select, epoll, poll, ioctl.
+    sys::write(&a, b"s").unwrap();
+    let mut r = FdSet::new();
+    r.insert(b.as_fd()).unwrap();
+    sys::select(n(&b) + 1, Some(&mut r), None, None, None).unwrap();
+    let ep = sys::epoll_create1(EPOLL_CLOEXEC).unwrap();
+    let mut ev = EpollEvent::new((EPOLLIN | EPOLLET) as u32, n(&b) as u64);
+    sys::epoll_ctl(&ep, EPOLL_CTL_ADD, &b, Some(&mut ev)).unwrap();
+    let mut evs = [EpollEvent::empty(); 4];
+    sys::epoll_wait(&ep, &mut evs, -1).unwrap();
+    sys::epoll_pwait(&ep, &mut evs, 0, None).unwrap();
+    sys::epoll_ctl(&ep, EPOLL_CTL_DEL, &b, None).unwrap();
+    let mut p = PollSet::new();
+    p.push(b.as_fd(), POLLIN);
+    p.push_empty(POLLIN);
+    sys::poll(&mut p, 0).unwrap();
+    sys::ioctl(&b, FIONREAD).unwrap();
+    sys::ioctl(&a, SIOCOUTQ).unwrap();
+    sys::recvfrom_into(&u, &mut [0u8; 4], sys::MSG_DONTWAIT, &mut name).unwrap_err();
+}
+
+/// One strace line: the tid, and the call with strace's padding before ` = ` removed.
+fn tid_and_call(line: &str) -> Option<(String, String)> {
+    let (tid, rest) = line.split_once(' ')?;
+    let rest = rest.trim_start();
+    let at = rest.rfind(" = ")?;
+    let head = rest[..at].trim_end();
+    Some((tid.to_string(), format!("{head}{}", &rest[at..])))
+}
+
+#[test]
+fn live_lines_match_strace() {
+    if !strace_available("live_lines_match_strace") {
+        return;
+    }
+    // The whole test holds the fd-count lock: spawning opens pipes, and reading the logs and
+    // removing the scratch directory open files, which the other tests would count as leaks.
+    let _fds = super::common::fd_lock();
+    let dir = std::env::temp_dir().join(format!("socklab-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (slog, tlog) = (dir.join("strace.log"), dir.join("socklab.log"));
+    let out = super::common::fd_count_unchanged(|| {
+        Command::new("strace")
+            .args(["-f", "-qq", "-e", LIVE_SET, "-e", "signal=none", "-o"])
+            .arg(&slog)
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "strace::live_child",
+                "--exact",
+                "--ignored",
+                "--test-threads=1",
+                "--quiet",
+            ])
+            .env(LIVE_ENV, &dir)
+            .env("SOCKLAB_TRACE", &tlog)
+            .output()
+    })
+    .expect("run strace");
+    let strace_text = std::fs::read_to_string(&slog).unwrap();
+    let ours: Vec<String> = std::fs::read_to_string(&tlog)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // strace's lines of the thread that made socklab's first call, from it to socklab's last,
+    // without the writes to the trace file: must be socklab's lines, one for one.
+    let lines: Vec<(String, String)> = strace_text.lines().filter_map(tid_and_call).collect();
+    let trace_fd = lines
+        .iter()
+        .find(|(_, l)| l.starts_with("openat(") && l.contains("socklab.log"))
+        .and_then(|(_, l)| l.rsplit(" = ").next()?.parse::<i32>().ok())
+        .expect("the trace file's openat");
+    let start = lines
+        .iter()
+        .position(|(_, l)| *l == ours[0])
+        .expect("first line in strace");
+    let tid = lines[start].0.clone();
+    // Set aside too: the log's own if_indextoname(3) (decoding `ipi_ifindex`), which glibc makes
+    // as socket(AF_UNIX)/ioctl(SIOCGIFNAME)/close on a scratch socket.
+    let mut theirs: Vec<&String> = Vec::new();
+    let mut scratch = None;
+    for (t, l) in &lines[start..] {
+        if *t != tid || l.starts_with(&format!("write({trace_fd}, ")) {
+            continue;
+        }
+        if l.starts_with("socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC, 0) = ") && !ours.contains(l) {
+            scratch = l.rsplit(" = ").next().map(str::to_owned);
+            continue;
+        }
+        if let Some(fd) = &scratch {
+            if l.starts_with(&format!("ioctl({fd}, SIOCGIFNAME, ")) {
+                continue;
+            }
+            if *l == format!("close({fd}) = 0") {
+                scratch = None;
+                continue;
+            }
+        }
+        theirs.push(l);
+        if theirs.len() == ours.len() {
+            break;
+        }
+    }
+    let ours: Vec<&String> = ours.iter().collect();
+    assert_eq!(theirs, ours, "strace (left) vs SOCKLAB_TRACE (right)");
+    let joined: String = ours
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for needle in [
+        "cmsg_type=SCM_RIGHTS, cmsg_data=[",
+        "cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=",
+        "cmsg_type=IP_PKTINFO, cmsg_data={ipi_ifindex=if_nametoindex(\"lo\")",
+        "cmsg_data=[0x10]",
+        "pselect6(",
+        "epoll_wait(",
+        "{fd=-1}",
+        "FIONREAD",
+        ", [16]",
+    ] {
+        assert!(joined.contains(needle), "no {needle:?} in {joined}");
+    }
+}

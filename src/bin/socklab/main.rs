@@ -90,8 +90,8 @@ fn main() -> ExitCode {
         }
     };
     #[cfg(feature = "trace")]
-    if let Err(msg) = socklab::trace::check_env() {
-        return usage_error(&msg);
+    if let Err(e) = socklab::trace::check_env() {
+        return usage_error(&e.to_string());
     }
     if cli.trace {
         if let Err(msg) = enable_trace() {

@@ -14,7 +14,7 @@ use super::config::{Group, Mode};
 use super::paths::{self, Path, PathName, Transport};
 use super::schedule::{batches, Round};
 use super::stats::Recorder;
-use crate::sys::cfloor::twins;
+use crate::compare::cfloor::twins;
 use crate::sys::{self, opt::SoRcvTimeo};
 
 mod cpus;

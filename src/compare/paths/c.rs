@@ -6,8 +6,9 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use super::{End, Path, PathName};
-use crate::sys::cfloor::twins::{self, Call};
-use crate::sys::{cfloor, SockAddr};
+use crate::compare::cfloor;
+use crate::compare::cfloor::twins::{self, Call};
+use crate::sys::SockAddr;
 
 /// Wraps `end` in the C loop `path` names.
 ///

@@ -79,16 +79,67 @@ pub(crate) fn gate_open() -> bool {
     GATE.load(Relaxed) != 0
 }
 
+/// A value of `SOCKLAB_TRACE` socklab refuses ([`check_env`](crate::trace::check_env)'s error).
+/// `Display` is one line: what the CLI prints (exit 2), and what the log reports on stderr at a
+/// program's first call, staying off.
+// Defined here, where the hook parses the variable (sys cannot name a type of the layer above
+// it); `socklab::trace` re-exports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnvError {
+    /// An option after the comma other than `time` (`1,fast`).
+    UnknownOption {
+        /// The whole value.
+        value: String,
+        /// What follows the comma.
+        option: String,
+    },
+    /// A target that is not empty, `0`, `1` or a path containing a `/` (`yes`, `2`, `t.log`).
+    UnknownValue {
+        /// The whole value.
+        value: String,
+    },
+    /// A value that is not UTF-8.
+    NotUtf8 {
+        /// The value as the environment holds it.
+        value: OsString,
+    },
+}
+
+impl std::fmt::Display for EnvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EnvError::UnknownOption { value, option } => write!(
+                f,
+                "SOCKLAB_TRACE={value}: unknown option '{option}' (allowed: ,time)"
+            ),
+            EnvError::UnknownValue { value } => write!(
+                f,
+                "SOCKLAB_TRACE={value}: not a value socklab takes (allowed: empty, 0, 1, a file \
+                 path containing '/', each optionally followed by ,time)"
+            ),
+            EnvError::NotUtf8 { value } => write!(
+                f,
+                "SOCKLAB_TRACE={}: not valid UTF-8",
+                value.to_string_lossy()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EnvError {}
+
 /// Parses `SOCKLAB_TRACE`: `(on, file, time)`. Allowed: empty, `0`, `1`, a file path containing
 /// a `/` (`./t.log`, `/tmp/t.log`), each optionally followed by `,time`. Anything else (`true`,
 /// `yes`, `2`, `t.log`) is refused: a bare word used to become a file of that name.
-pub(crate) fn parse(var: &str) -> Result<(bool, Option<&str>, bool), String> {
+pub(crate) fn parse(var: &str) -> Result<(bool, Option<&str>, bool), EnvError> {
     let (target, time) = match var.split_once(',') {
         Some((t, "time")) => (t.trim(), true),
         Some((_, opt)) => {
-            return Err(format!(
-                "SOCKLAB_TRACE={var}: unknown option '{opt}' (allowed: ,time)"
-            ))
+            return Err(EnvError::UnknownOption {
+                value: var.to_string(),
+                option: opt.to_string(),
+            })
         }
         None => (var.trim(), false),
     };
@@ -96,10 +147,9 @@ pub(crate) fn parse(var: &str) -> Result<(bool, Option<&str>, bool), String> {
         "" | "0" => Ok((false, None, time)),
         "1" => Ok((true, None, time)),
         path if path.contains('/') => Ok((true, Some(path), time)),
-        _ => Err(format!(
-            "SOCKLAB_TRACE={var}: not a value socklab takes (allowed: empty, 0, 1, a file path \
-             containing '/', each optionally followed by ,time)"
-        )),
+        _ => Err(EnvError::UnknownValue {
+            value: var.to_string(),
+        }),
     }
 }
 
@@ -125,14 +175,13 @@ fn var_unless_secure(at_secure: u64, read: impl FnOnce() -> Option<OsString>) ->
 /// [`parse`] of the variable's value (unset: off), refusing one that is not UTF-8.
 pub(crate) fn parse_var(
     var: Option<&std::ffi::OsStr>,
-) -> Result<(bool, Option<&str>, bool), String> {
+) -> Result<(bool, Option<&str>, bool), EnvError> {
     match var.map(|v| v.to_str()) {
         None => Ok((false, None, false)),
         Some(Some(v)) => parse(v),
-        Some(None) => Err(format!(
-            "SOCKLAB_TRACE={}: not valid UTF-8",
-            var.unwrap_or_default().to_string_lossy()
-        )),
+        Some(None) => Err(EnvError::NotUtf8 {
+            value: var.unwrap_or_default().to_os_string(),
+        }),
     }
 }
 
@@ -318,7 +367,7 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
                 }
                 None => {
                     // On stderr, as strace -f: `[pid N] ` for threads and forked children.
-                    if let Some(prefix) = crate::sys::trace_pid_prefix() {
+                    if let Some(prefix) = pid_prefix() {
                         line.insert_str(0, &prefix);
                     }
                     let _ = std::io::stderr().lock().write_all(line.as_bytes());
@@ -328,9 +377,22 @@ pub(crate) fn emit(sink: Sink, mut line: String, elapsed: Option<Duration>) {
     }
 }
 
+/// The `[pid N] ` prefix `strace -f` prints on stderr for threads and forked children, for the
+/// line the calling thread is about to print (see [`fmt::pid_prefix`](super::fmt::pid_prefix)). Costs a getpid and a
+/// gettid per line, only when the log prints to stderr. Unlike strace, the main thread's own
+/// lines stay unprefixed while other threads run (knowing would need a read of /proc, extra
+/// syscalls in the trace being studied).
+fn pid_prefix() -> Option<String> {
+    static MAIN: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    // SAFETY: getpid(2) and gettid(2) take no arguments and cannot fail.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    let main = *MAIN.get_or_init(|| pid);
+    super::fmt::pid_prefix(pid, tid, main)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{parse, parse_var, var_unless_secure};
+    use super::{parse, parse_var, var_unless_secure, EnvError};
     use std::ffi::{OsStr, OsString};
     use std::os::unix::ffi::OsStrExt;
 
@@ -352,7 +414,10 @@ mod tests {
         assert_eq!(parse_var(None), Ok((false, None, false)));
         assert_eq!(parse_var(Some(OsStr::new("1"))), Ok((true, None, false)));
         let e = parse_var(Some(OsStr::from_bytes(b"/tmp/\xff"))).unwrap_err();
-        assert_eq!(e, "SOCKLAB_TRACE=/tmp/\u{fffd}: not valid UTF-8");
+        assert_eq!(
+            e.to_string(),
+            "SOCKLAB_TRACE=/tmp/\u{fffd}: not valid UTF-8"
+        );
     }
 
     #[test]
@@ -368,8 +433,45 @@ mod tests {
         );
         assert_eq!(parse("./t.log"), Ok((true, Some("./t.log"), false)));
         for bad in ["true", "yes", "on", "2", "t.log", "1,fast", "stderr"] {
-            let e = parse(bad).unwrap_err();
+            let e = parse(bad).unwrap_err().to_string();
             assert!(e.starts_with(&format!("SOCKLAB_TRACE={bad}: ")), "{e}");
         }
+    }
+
+    #[test]
+    fn refusals_are_typed_and_print_one_line() {
+        let allowed = "(allowed: empty, 0, 1, a file path containing '/', each optionally \
+                       followed by ,time)";
+        let e = parse("yes").unwrap_err();
+        assert_eq!(
+            e,
+            EnvError::UnknownValue {
+                value: "yes".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("SOCKLAB_TRACE=yes: not a value socklab takes {allowed}")
+        );
+        let e = parse("1,fast").unwrap_err();
+        assert_eq!(
+            e,
+            EnvError::UnknownOption {
+                value: "1,fast".into(),
+                option: "fast".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "SOCKLAB_TRACE=1,fast: unknown option 'fast' (allowed: ,time)"
+        );
+        let e = parse_var(Some(OsStr::from_bytes(b"/tmp/\xff"))).unwrap_err();
+        assert_eq!(
+            e,
+            EnvError::NotUtf8 {
+                value: OsStr::from_bytes(b"/tmp/\xff").into()
+            }
+        );
+        assert!(std::error::Error::source(&e).is_none());
     }
 }

@@ -29,8 +29,8 @@ use libc::{cmsghdr, iovec, mmsghdr, msghdr, pollfd, sockaddr, sockaddr_storage, 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use super::{line, msg_view, Data};
-use crate::sys::trace_more as more;
+use super::line;
+use super::read::{msg_view, Data};
 use crate::sys::{fmt, Errno};
 
 #[path = "../../../tests/common/strace_line.rs"]
@@ -42,6 +42,12 @@ const POOL: usize = 256;
 const STORAGE: usize = size_of::<sockaddr_storage>();
 /// The control buffer, in `u64`s so a `cmsghdr` can be written at any 8-byte offset.
 const CONTROL_WORDS: usize = 16;
+
+/// The interfaces the formatter's own properties see: a name for every odd index (up to
+/// IFNAMSIZ - 1 bytes, as the kernel's), none for the rest. The builders look up the host's.
+fn ifname(index: u32) -> Option<String> {
+    (index % 2 == 1).then(|| format!("if{index}"))
+}
 
 /// `cases` per property, or `PROPTEST_CASES` when set (an explicit count would override it).
 fn config(cases: u32) -> ProptestConfig {
@@ -344,7 +350,7 @@ proptest! {
         let p: *const sockaddr = std::ptr::addr_of!(st).cast();
         for len in (0..=STORAGE as u32).chain([long, u32::MAX]) {
             let shown = &bytes[..(len as usize).min(STORAGE)];
-            check_arg(&fmt::sockaddr(p as usize, Some(shown)))?;
+            check_arg(&fmt::sockaddr(p as usize, Some(shown), &ifname))?;
             // SAFETY: `p` is readable for min(len, sizeof(sockaddr_storage)) bytes.
             let l = unsafe { line::with_addr("bind", s, p, len, ret, e) };
             check(&l, "bind")?;
@@ -456,7 +462,7 @@ proptest! {
             if matches!(data, Data::Unwritten) {
                 prop_assert!(v.iov.iter().all(|i| i.bytes.is_none()));
             }
-            let text = fmt::msghdr(&v);
+            let text = fmt::msghdr(&v, &ifname);
             prop_assert!(text.starts_with("{msg_name="), "{}", text);
             check_arg(&text)?;
         }
@@ -566,20 +572,20 @@ proptest! {
         let mut tv = before.map(|(s, u)| libc::timeval { tv_sec: s, tv_usec: u });
         let tvp = tv.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut libc::timeval);
         // SAFETY: the sets are NULL or fd_sets, the timeval NULL or live.
-        let pre = unsafe { more::select_pre(nfds, ptrs, tvp) };
+        let pre = unsafe { line::select_pre(nfds, ptrs, tvp) };
         if let Some(t) = tv.as_mut() {
             (t.tv_sec, t.tv_usec) = left; // glibc rewrites the timeval
         }
         // SAFETY: as above.
-        let l = unsafe { more::select(nfds, ptrs, pre, tvp, None, ret, e) };
+        let l = unsafe { line::select(nfds, ptrs, pre, tvp, None, ret, e) };
         check(&l, "pselect6")?;
         let ts = before.map(|(s, n)| libc::timespec { tv_sec: s, tv_nsec: n });
         let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
         let mask = sigmask.as_ref().map_or(0, |m| m.as_ptr() as usize);
         // SAFETY: as above; the timespec is NULL or live, the sigmask NULL or 128 bytes.
-        let pre = unsafe { more::pselect_pre(nfds, ptrs, tsp) };
+        let pre = unsafe { line::pselect_pre(nfds, ptrs, tsp) };
         // SAFETY: as above.
-        let l = unsafe { more::select(nfds, ptrs, pre, std::ptr::null(), Some(mask), ret, e) };
+        let l = unsafe { line::select(nfds, ptrs, pre, std::ptr::null(), Some(mask), ret, e) };
         check(&l, "pselect6")?;
     }
 
@@ -602,11 +608,11 @@ proptest! {
         ret in full_i32(),
         e in errno(),
     ) {
-        check(&more::epoll_create1(a, ret, e), "epoll_create1")?;
+        check(&line::epoll_create1(a, ret, e), "epoll_create1")?;
         let ev = event.map(|(events, u64)| libc::epoll_event { events, u64 });
         let evp = ev.as_ref().map_or(std::ptr::null(), |v| v as *const libc::epoll_event);
         // SAFETY: `evp` is NULL or a live epoll_event.
-        check(&unsafe { more::epoll_ctl(a, b, c, evp, ret, e) }, "epoll_ctl")?;
+        check(&unsafe { line::epoll_ctl(a, b, c, evp, ret, e) }, "epoll_ctl")?;
         let events: Vec<libc::epoll_event> =
             evs.iter().map(|&(events, u64)| libc::epoll_event { events, u64 }).collect();
         // The contract: the buffer holds `maxevents` events; the kernel wrote `ret` of them.
@@ -616,10 +622,10 @@ proptest! {
         for (name, sig) in [("epoll_wait", None), ("epoll_pwait", Some(mask))] {
             // SAFETY: `p` holds `max` (or more) events, or is NULL; the sigmask is NULL or 128
             // bytes.
-            let l = unsafe { more::epoll_wait(a, p, max, b, sig, ret, e) };
+            let l = unsafe { line::epoll_wait(a, p, max, b, sig, ret, e) };
             check(&l, name)?;
         }
-        check(&more::ioctl_int(a, req, value, ret, e), "ioctl")?;
+        check(&line::ioctl_int(a, req, value, ret, e), "ioctl")?;
     }
 
     /// The pure formatters on any bytes and values.
@@ -653,8 +659,8 @@ proptest! {
             check_arg(&o)?;
         }
         check_arg(&fmt::sock_fprog(len16, p))?;
-        check_arg(&fmt::group_req(u, &storage))?;
-        check_arg(&fmt::ifindex(u))?;
+        check_arg(&fmt::group_req(u, &storage, &ifname))?;
+        check_arg(&fmt::ifindex(u, &ifname))?;
         check_arg(&fmt::cpu_mask(&bytes))?;
         for a in fmt::socket_args(v, w, x) {
             check_arg(&a)?;
@@ -696,9 +702,9 @@ proptest! {
         check_arg(&fmt::epoll_event(u, word))?;
         check_arg(&fmt::ioctl_int_req(word))?;
         check_arg(&fmt::sigset(&bytes))?;
-        check_arg(&fmt::cmsgs(&bytes))?;
-        check_arg(&fmt::sockaddr(p, Some(&bytes)))?;
-        check_arg(&fmt::sockaddr(p, Some(&storage)))?;
+        check_arg(&fmt::cmsgs(&bytes, &ifname))?;
+        check_arg(&fmt::sockaddr(p, Some(&bytes), &ifname))?;
+        check_arg(&fmt::sockaddr(p, Some(&storage), &ifname))?;
         if let Some(prefix) = fmt::pid_prefix(v, w, x) {
             prop_assert!(prefix.starts_with("[pid ") && prefix.ends_with("] "), "{}", prefix);
         }
@@ -724,7 +730,7 @@ proptest! {
         }
         b.extend_from_slice(&data);
         b.truncate(cut.min(b.len()));
-        let text = fmt::cmsgs(&b);
+        let text = fmt::cmsgs(&b, &ifname);
         check_arg(&text)?;
         prop_assert!(text.matches("cmsg_len=").count() <= headers.len().max(1) + b.len() / 16);
     }
@@ -889,9 +895,9 @@ fn received_control_padding_is_never_read() {
         "padding the kernel never wrote was read: {held:02x?}"
     );
     assert!(
-        fmt::msghdr(&view).contains("SCM_RIGHTS"),
+        fmt::msghdr(&view, &ifname).contains("SCM_RIGHTS"),
         "{}",
-        fmt::msghdr(&view)
+        fmt::msghdr(&view, &ifname)
     );
 }
 
@@ -905,7 +911,7 @@ fn known_overflows_stay_fixed() {
         b.extend_from_slice(&libc::SOL_IP.to_ne_bytes());
         b.extend_from_slice(&libc::IP_TOS.to_ne_bytes());
         b.extend_from_slice(&[0x10; 16]);
-        assert_eq!(fmt::cmsgs(&b).matches("cmsg_len").count(), 1);
+        assert_eq!(fmt::cmsgs(&b, &ifname).matches("cmsg_len").count(), 1);
     }
     for (s, us) in [
         (0, i64::MAX / 10),
@@ -918,10 +924,10 @@ fn known_overflows_stay_fixed() {
         };
         let null = std::ptr::null_mut();
         // SAFETY: NULL sets; `tv` is a live timeval.
-        let pre = unsafe { more::select_pre(1, [null; 3], &tv) };
+        let pre = unsafe { line::select_pre(1, [null; 3], &tv) };
         tv.tv_usec = us; // as glibc might leave it
                          // SAFETY: as above.
-        let l = unsafe { more::select(1, [null; 3], pre, &tv, None, 1, e) };
+        let l = unsafe { line::select(1, [null; 3], pre, &tv, None, 1, e) };
         strace_line::parse(&l).unwrap();
     }
     // nfds = INT_MAX over a 128-byte set: as many bits as the set holds, not 2^31 iterations.

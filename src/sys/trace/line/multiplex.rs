@@ -1,17 +1,54 @@
-//! The log lines of the calls issue 10 added (select/pselect6, epoll, int ioctls): `unsafe`
-//! readers of their arguments handing bytes to `crate::sys::fmt`, kept apart from `trace.rs`.
+//! The lines of the multiplexing calls: poll, select and pselect (both as the pselect6 syscall
+//! glibc makes), epoll. `unsafe` readers of their arguments handing bytes to [`fmt`].
 //!
 //! Each fn's safety contract is its raw twin's: the raw fn's caller guarantees what is read.
-#![allow(clippy::too_many_arguments)]
 
-use std::os::raw::{c_int, c_ulong};
+use std::os::raw::c_int;
 use std::slice;
 
-use libc::{epoll_event, fd_set, sigset_t, timespec, timeval};
+use libc::{epoll_event, fd_set, pollfd, sigset_t, timespec, timeval};
 
-use super::fmt;
-use super::trace::{get, read_array};
-use super::Errno;
+use crate::sys::trace::fmt;
+use crate::sys::trace::read::{get, read_array};
+use crate::sys::Errno;
+
+/// # Safety
+/// As for `raw::poll`.
+pub(crate) unsafe fn poll(
+    fds: *const pollfd,
+    nfds: libc::nfds_t,
+    timeout: c_int,
+    ret: c_int,
+    e: Errno,
+) -> String {
+    // SAFETY: `fds` is NULL or points to `nfds` pollfds; we read the first (at most 33).
+    let all = unsafe { read_array(fds, (nfds as usize).min(33)) };
+    let list = |f: &dyn Fn(&pollfd) -> Option<String>| {
+        let items: Vec<String> = all.iter().filter_map(f).take(32).collect();
+        let more = if all.iter().filter_map(f).count() > 32 {
+            ", ..."
+        } else {
+            ""
+        };
+        format!("[{}{more}]", items.join(", "))
+    };
+    let arr = if fds.is_null() {
+        fmt::ptr(0)
+    } else {
+        list(&|p| Some(fmt::pollfd_in(p.fd, p.events)))
+    };
+    let ok = match ret {
+        0 => Some("0 (Timeout)".to_string()),
+        r if r > 0 => Some(format!(
+            "{r} ({})",
+            list(&|p| (p.revents != 0)
+                .then(|| { format!("{{fd={}, revents={}}}", p.fd, fmt::poll_events(p.revents)) }))
+        )),
+        _ => None,
+    };
+    let args = [arr, nfds.to_string(), timeout.to_string()];
+    fmt::line_with("poll", &args, ret as i64, e, ok)
+}
 
 /// The first `(nfds + 7) / 8` bytes of a set (at most an `fd_set`), or `None` for NULL.
 ///
@@ -44,9 +81,10 @@ pub(crate) unsafe fn select_pre(
     sets: [*mut fd_set; 3],
     timeout: *const timeval,
 ) -> (Sets, Option<String>) {
-    // SAFETY: per the caller.
+    // SAFETY: the raw contract (ours) makes each set NULL or readable for `nfds` bits (in
+    // whole words, more than `set_bytes` reads).
     let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
-    // SAFETY: per the caller, `timeout` is NULL or readable.
+    // SAFETY: the raw contract (ours) makes `timeout` NULL or readable.
     let t = unsafe { get(timeout) }.map(|t| fmt::select_timeval(t.tv_sec, t.tv_usec));
     (s, t)
 }
@@ -60,9 +98,10 @@ pub(crate) unsafe fn pselect_pre(
     sets: [*mut fd_set; 3],
     timeout: *const timespec,
 ) -> (Sets, Option<String>) {
-    // SAFETY: per the caller.
+    // SAFETY: the raw contract (ours) makes each set NULL or readable for `nfds` bits (in
+    // whole words, more than `set_bytes` reads).
     let s = sets.map(|p| unsafe { set_bytes(p, nfds) });
-    // SAFETY: per the caller, `timeout` is NULL or readable.
+    // SAFETY: the raw contract (ours) makes `timeout` NULL or readable.
     let t = unsafe { get(timeout) }.map(|t| fmt::timespec(t.tv_sec, t.tv_nsec));
     (s, t)
 }
@@ -179,89 +218,6 @@ pub(crate) unsafe fn epoll_wait(
     fmt::line(name, &args, ret as i64, e)
 }
 
-/// `ioctl(4, FIONREAD, [1]) = 0`: the int when the call wrote it (`Ok`), else the pointer.
-pub(crate) fn ioctl_int(
-    fd: c_int,
-    req: c_ulong,
-    value: Result<c_int, usize>,
-    ret: c_int,
-    e: Errno,
-) -> String {
-    let v = value.map_or_else(fmt::ptr, |v| format!("[{v}]"));
-    fmt::line(
-        "ioctl",
-        &[fd.to_string(), fmt::ioctl_int_req(req), v],
-        ret as i64,
-        e,
-    )
-}
-
 /// Keeps `sigset_t` named for the readers above (a sigset is read as its first 8 bytes, the
 /// kernel's `sigsetsize`).
 const _: () = assert!(size_of::<sigset_t>() >= 8);
-
-/// The `[pid N] ` prefix `strace -f` prints on stderr for threads and forked children, for the
-/// line the calling thread is about to print (see [`fmt::pid_prefix`]). Costs a getpid and a
-/// gettid per line, only when the log prints to stderr. Unlike strace, the main thread's own
-/// lines stay unprefixed while other threads run (knowing would need a read of /proc, extra
-/// syscalls in the trace being studied).
-pub(crate) fn pid_prefix() -> Option<String> {
-    static MAIN: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
-    // SAFETY: getpid(2) and gettid(2) take no arguments and cannot fail.
-    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
-    let main = *MAIN.get_or_init(|| pid);
-    fmt::pid_prefix(pid, tid, main)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pid_prefix_like_strace_f() {
-        assert_eq!(fmt::pid_prefix(100, 100, 100), None);
-        assert_eq!(
-            fmt::pid_prefix(100, 101, 100).as_deref(),
-            Some("[pid   101] ")
-        );
-        assert_eq!(
-            fmt::pid_prefix(250, 250, 100).as_deref(),
-            Some("[pid   250] ")
-        );
-        assert_eq!(
-            fmt::pid_prefix(1, 123456, 1).as_deref(),
-            Some("[pid 123456] ")
-        );
-    }
-
-    #[test]
-    fn cmsg_chains_decode_like_strace() {
-        let mut b = Vec::new();
-        let hdr = |b: &mut Vec<u8>, len: usize, level: i32, ty: i32| {
-            b.extend_from_slice(&len.to_ne_bytes());
-            b.extend_from_slice(&level.to_ne_bytes());
-            b.extend_from_slice(&ty.to_ne_bytes());
-        };
-        hdr(&mut b, 28, libc::SOL_SOCKET, libc::SCM_CREDENTIALS);
-        for v in [2266i32, 0, 0] {
-            b.extend_from_slice(&v.to_ne_bytes());
-        }
-        b.extend_from_slice(&[0; 4]);
-        hdr(&mut b, 24, libc::SOL_SOCKET, libc::SCM_RIGHTS);
-        for v in [5i32, 6] {
-            b.extend_from_slice(&v.to_ne_bytes());
-        }
-        hdr(&mut b, 17, libc::SOL_IP, libc::IP_TOS);
-        b.extend_from_slice(&[0x10, 0, 0, 0, 0, 0, 0, 0]);
-        hdr(&mut b, 36, libc::SOL_IPV6, 0x32);
-        b.extend_from_slice(&[0; 24]);
-        // strace 6.1's text for the same bytes (checked on a C program).
-        assert_eq!(
-            fmt::cmsgs(&b),
-            "[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=2266, uid=0, gid=0}}, \
-             {cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5, 6]}, \
-             {cmsg_len=17, cmsg_level=SOL_IP, cmsg_type=IP_TOS, cmsg_data=[0x10]}, \
-             {cmsg_len=36, cmsg_level=SOL_IPV6, cmsg_type=0x32}]"
-        );
-    }
-}

@@ -1,27 +1,27 @@
 //! strace's notation as pure functions: quoting with `-s 32`, flag and constant tables, sockaddrs,
 //! socket options and msghdrs, built from bytes the sys layer already read behind the pointers.
 //!
-//! Compiled with or without the `trace` feature: the log (`crate::sys::trace`) prints whole lines
-//! with it, and [`Error`](crate::Error)s name their constants with it (`socket(0x2f /* AF_??? */,
+//! Compiled with or without the `trace` feature: the log (the builders of `trace::line`) prints
+//! whole lines with it, and [`Error`](crate::Error)s name their constants with it (`socket(0x2f /* AF_??? */,
 //! SOCK_STREAM, IPPROTO_IP)`, `recv(fd 3, buf, 16, MSG_DONTWAIT)`). Without the log, the functions
 //! only it uses are dead code, hence the `allow` below.
 //!
 //! Everything here follows the output of strace 6.1 (checked by running it on C programs that make
 //! each call; `tests/trace/` compares whole lines against a live strace). Nothing here is `unsafe`:
-//! `crate::sys::trace` reads the caller's memory and hands slices to these functions.
+//! `trace::read` reads the caller's memory and hands slices to these functions.
 
 #![cfg_attr(not(feature = "trace"), allow(dead_code))]
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::names::{self, Table};
-use super::names::{ACCESS_MODES, FAMILIES, FCNTL_CMDS, FD_FLAGS, INET_PROTOCOLS, MSG_FLAGS};
-use super::names::{
+use crate::sys::names::{self, Table};
+use crate::sys::names::{ACCESS_MODES, FAMILIES, FCNTL_CMDS, FD_FLAGS, INET_PROTOCOLS, MSG_FLAGS};
+use crate::sys::names::{
     EPOLL_CREATE_FLAGS, EPOLL_CTL_OPS, EPOLL_EVENTS, INT_IOCTLS, IP_CMSG_TYPES, SCM_TYPES, SIGNALS,
 };
-use super::names::{OPEN_FLAGS, POLL_EVENTS, SHUT_HOWS, SOCK_FLAGS, SOCK_TYPES, SOL_LEVELS};
-use super::Errno;
+use crate::sys::names::{OPEN_FLAGS, POLL_EVENTS, SHUT_HOWS, SOCK_FLAGS, SOCK_TYPES, SOL_LEVELS};
+use crate::sys::Errno;
 
 /// strace's default `-s`: strings longer than this are cut and followed by `...`.
 pub(crate) const MAX_STR: usize = 32;
@@ -204,7 +204,7 @@ pub(crate) fn shut_how(v: i32) -> String {
 /// 6.1 names them for (socket, IP, IPv6, TCP), from the table [`opt::optname`] reads, with
 /// strace's `_OLD` spellings at SOL_SOCKET.
 ///
-/// [`opt::optname`]: super::opt::optname
+/// [`opt::optname`]: crate::sys::opt::optname
 pub(crate) fn sockopt_level_name(level: i32, name: i32) -> [String; 2] {
     let lvl = xval(SOL_LEVELS, level as i64, "SOL_??");
     let old = match level {
@@ -323,21 +323,30 @@ pub(crate) fn sock_fprog(len: u16, filter: usize) -> String {
 
 /// A `struct group_req`: `{gr_interface=if_nametoindex("lo"), gr_group={sa_family=AF_INET, …}}`
 /// from the interface index and the bytes of `gr_group` (a `sockaddr_storage`).
-pub(crate) fn group_req(interface: u32, group: &[u8]) -> String {
+pub(crate) fn group_req(interface: u32, group: &[u8], ifname: IfName<'_>) -> String {
     format!(
         "{{gr_interface={}, gr_group={}}}",
-        ifindex(interface),
-        sockaddr(1, Some(group))
+        ifindex(interface, ifname),
+        sockaddr(1, Some(group), ifname)
     )
+}
+
+/// The name of an interface index, for the lines that print one (`sin6_scope_id`,
+/// `gr_interface`, `ipi_ifindex`): the hook passes its lookup of the host's interfaces
+/// (if_indextoname(3)), the tests a fixed table. Nothing in this module asks the host anything,
+/// so what it prints depends on its arguments alone.
+pub(crate) type IfName<'a> = &'a dyn Fn(u32) -> Option<String>;
+
+/// `if_nametoindex("lo")` when `index` (not 0) names an interface.
+fn if_named(index: u32, ifname: IfName<'_>) -> Option<String> {
+    let name = ifname(index).filter(|_| index != 0)?;
+    Some(format!("if_nametoindex({})", quote(name.as_bytes())))
 }
 
 /// An interface index as strace prints one: `if_nametoindex("lo")` when it names an interface,
 /// the number otherwise.
-pub(crate) fn ifindex(index: u32) -> String {
-    match crate::sys::trace::if_indextoname(index) {
-        Some(name) if index != 0 => format!("if_nametoindex({})", quote(name.as_bytes())),
-        _ => index.to_string(),
-    }
+pub(crate) fn ifindex(index: u32, ifname: IfName<'_>) -> String {
+    if_named(index, ifname).unwrap_or_else(|| index.to_string())
 }
 
 /// setsockopt(2)'s `optval`: `[1]`, `{l_onoff=1, l_linger=5}`, a quoted string, or the pointer.
@@ -401,14 +410,14 @@ pub(crate) fn inout(before: u32, after: u32) -> String {
 
 /// A socket address from the bytes at its pointer, given the length that is valid (strace reads at
 /// most `sizeof(sockaddr_storage)`). `p` is printed instead when the length is below 2.
-pub(crate) fn sockaddr(p: usize, bytes: Option<&[u8]>) -> String {
+pub(crate) fn sockaddr(p: usize, bytes: Option<&[u8]>, ifname: IfName<'_>) -> String {
     match bytes {
-        Some(b) if p != 0 && b.len() >= 2 => sockaddr_bytes(b),
+        Some(b) if p != 0 && b.len() >= 2 => sockaddr_bytes(b, ifname),
         _ => ptr(p),
     }
 }
 
-fn sockaddr_bytes(b: &[u8]) -> String {
+fn sockaddr_bytes(b: &[u8], ifname: IfName<'_>) -> String {
     let fam = u16::from_ne_bytes([b[0], b[1]]) as i32;
     let mut s = format!("{{sa_family={}", family(fam as i64));
     let len = b.len();
@@ -439,7 +448,7 @@ fn sockaddr_bytes(b: &[u8]) -> String {
                     let given = &b[sin6_min..len.min(sin6_min + 4)];
                     id[..given.len()].copy_from_slice(given);
                     let scope = u32::from_ne_bytes(id);
-                    let _ = write!(s, ", sin6_scope_id={}", scope_id(&ip, scope));
+                    let _ = write!(s, ", sin6_scope_id={}", scope_id(&ip, scope, ifname));
                 }
             }
             libc::AF_UNIX => {
@@ -464,11 +473,11 @@ fn sockaddr_bytes(b: &[u8]) -> String {
 }
 
 /// `sin6_scope_id`: strace names the interface for link-local addresses.
-fn scope_id(ip: &Ipv6Addr, scope: u32) -> String {
+fn scope_id(ip: &Ipv6Addr, scope: u32, ifname: IfName<'_>) -> String {
     let link_local = ip.segments()[0] & 0xffc0 == 0xfe80;
     let mc_link_local = ip.octets()[0] == 0xff && ip.octets()[1] & 0xf == 2;
     if link_local || mc_link_local {
-        return ifindex(scope);
+        return ifindex(scope, ifname);
     }
     scope.to_string()
 }
@@ -507,8 +516,11 @@ pub(crate) struct Iov<'a> {
 
 /// `{msg_name=…, msg_namelen=16, msg_iov=[{iov_base="ab", iov_len=2}], msg_iovlen=1,
 /// msg_controllen=0, msg_flags=0}`.
-pub(crate) fn msghdr(m: &Msg<'_>) -> String {
-    let mut s = format!("{{msg_name={}, msg_namelen=", sockaddr(m.name.0, m.name.1));
+pub(crate) fn msghdr(m: &Msg<'_>, ifname: IfName<'_>) -> String {
+    let mut s = format!(
+        "{{msg_name={}, msg_namelen=",
+        sockaddr(m.name.0, m.name.1, ifname)
+    );
     if let Some(before) = m.namelen_before.filter(|b| *b != m.namelen) {
         let _ = write!(s, "{before} => ");
     }
@@ -529,7 +541,7 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
         let c = m
             .control_bytes
             .as_deref()
-            .map_or_else(|| ptr(m.control.0), cmsgs);
+            .map_or_else(|| ptr(m.control.0), |c| cmsgs(c, ifname));
         let _ = write!(s, ", msg_control={c}");
     }
     let _ = write!(
@@ -543,7 +555,7 @@ pub(crate) fn msghdr(m: &Msg<'_>) -> String {
 
 /// An `mmsghdr` vector: `[{msg_hdr={…}, msg_len=3}, …]`; `lens` holds the `msg_len`s to print
 /// (the first `ret` entries after a successful call).
-pub(crate) fn mmsghdrs(msgs: &[Msg<'_>], lens: &[u32]) -> String {
+pub(crate) fn mmsghdrs(msgs: &[Msg<'_>], lens: &[u32], ifname: IfName<'_>) -> String {
     let mut s = String::from("[");
     for (i, m) in msgs.iter().enumerate() {
         if i > 0 {
@@ -553,7 +565,7 @@ pub(crate) fn mmsghdrs(msgs: &[Msg<'_>], lens: &[u32]) -> String {
             s.push_str("...");
             break;
         }
-        let _ = write!(s, "{{msg_hdr={}", msghdr(m));
+        let _ = write!(s, "{{msg_hdr={}", msghdr(m, ifname));
         if let Some(len) = lens.get(i) {
             let _ = write!(s, ", msg_len={len}");
         }
@@ -777,7 +789,7 @@ fn ne_i32(b: &[u8], off: usize) -> Option<i32> {
 /// decoded where strace decodes it: `SCM_RIGHTS` (the fds), `SCM_CREDENTIALS` (`{pid=…, uid=…,
 /// gid=…}`), `IP_PKTINFO`, `IP_TTL`, `IP_TOS`; other messages (IPv6's, which strace 6.1 does
 /// not decode either) show their header only.
-pub(crate) fn cmsgs(bytes: &[u8]) -> String {
+pub(crate) fn cmsgs(bytes: &[u8], ifname: IfName<'_>) -> String {
     const HDR: usize = 16; // CMSG_LEN(0) on 64-bit Linux: size_t len + two ints
     let mut items = Vec::new();
     let mut rest = bytes;
@@ -795,7 +807,7 @@ pub(crate) fn cmsgs(bytes: &[u8]) -> String {
             "{{cmsg_len={len}, cmsg_level={}, cmsg_type={ty_name}",
             xval(SOL_LEVELS, level as i64, "SOL_???")
         );
-        if let Some(d) = cmsg_data(level, ty, data) {
+        if let Some(d) = cmsg_data(level, ty, data, ifname) {
             let _ = write!(item, ", cmsg_data={d}");
         }
         item.push('}');
@@ -811,7 +823,7 @@ pub(crate) fn cmsgs(bytes: &[u8]) -> String {
 }
 
 /// The data of one control message, for the kinds strace decodes.
-fn cmsg_data(level: i32, ty: i32, d: &[u8]) -> Option<String> {
+fn cmsg_data(level: i32, ty: i32, d: &[u8], ifname: IfName<'_>) -> Option<String> {
     let ipv4 = |off: usize| -> Option<String> {
         let b: [u8; 4] = d.get(off..off + 4)?.try_into().ok()?;
         Some(format!("inet_addr(\"{}\")", Ipv4Addr::from(b)))
@@ -832,10 +844,8 @@ fn cmsg_data(level: i32, ty: i32, d: &[u8]) -> Option<String> {
         )),
         (libc::SOL_IP, libc::IP_PKTINFO) if d.len() >= 12 => {
             let index = ne_i32(d, 0)?;
-            let ifindex = match crate::sys::trace::if_indextoname(index as u32) {
-                Some(name) if index != 0 => format!("if_nametoindex({})", quote(name.as_bytes())),
-                _ => index.to_string(),
-            };
+            // An int: a number that names no interface prints signed, as strace does.
+            let ifindex = if_named(index as u32, ifname).unwrap_or_else(|| index.to_string());
             Some(format!(
                 "{{ipi_ifindex={ifindex}, ipi_spec_dst={}, ipi_addr={}}}",
                 ipv4(4)?,
@@ -865,6 +875,11 @@ pub(crate) fn pid_prefix(pid: i32, tid: i32, main: i32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tests' interfaces: only index 1, `eth9` (no host is asked).
+    fn eth9(index: u32) -> Option<String> {
+        (index == 1).then(|| "eth9".to_string())
+    }
 
     #[test]
     fn cpu_masks_like_strace() {
@@ -965,23 +980,35 @@ mod tests {
 
     #[test]
     fn sockaddrs() {
-        assert_eq!(sockaddr(0, None), "NULL");
-        assert_eq!(sockaddr(0x1000, Some(&[2])), "0x1000");
+        assert_eq!(sockaddr(0, None, &eth9), "NULL");
+        assert_eq!(sockaddr(0x1000, Some(&[2]), &eth9), "0x1000");
         let short_in = [libc::AF_INET as u8, 0, 0x98];
         assert_eq!(
-            sockaddr(1, Some(&short_in)),
+            sockaddr(1, Some(&short_in), &eth9),
             r#"{sa_family=AF_INET, sa_data="\230"}"#
         );
         let unnamed = [libc::AF_UNIX as u8, 0];
-        assert_eq!(sockaddr(1, Some(&unnamed)), "{sa_family=AF_UNIX}");
+        assert_eq!(sockaddr(1, Some(&unnamed), &eth9), "{sa_family=AF_UNIX}");
         let mut v6 = vec![libc::AF_INET6 as u8, 0, 0, 1, 0, 0, 0, 5];
         v6.extend([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        v6.extend(1u32.to_ne_bytes());
-        assert_eq!(
-            sockaddr(1, Some(&v6)),
-            "{sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(5), \
-             inet_pton(AF_INET6, \"fe80::1\", &sin6_addr), sin6_scope_id=if_nametoindex(\"lo\")}"
-        );
+        let with_scope = |scope: u32| {
+            let mut b = v6.clone();
+            b.extend(scope.to_ne_bytes());
+            sockaddr(1, Some(&b), &eth9)
+        };
+        let line = |scope: &str| {
+            format!(
+                "{{sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(5), \
+                 inet_pton(AF_INET6, \"fe80::1\", &sin6_addr), sin6_scope_id={scope}}}"
+            )
+        };
+        // The name comes from the lookup passed in, whatever the host's interfaces are.
+        assert_eq!(with_scope(1), line("if_nametoindex(\"eth9\")"));
+        assert_eq!(with_scope(2), line("2"));
+        assert_eq!(with_scope(0), line("0"));
+        let none = |_: u32| None;
+        assert_eq!(ifindex(1, &none), "1");
+        assert_eq!(ifindex(0, &|_| Some("lo".into())), "0");
     }
 
     #[test]
@@ -1000,5 +1027,61 @@ mod tests {
             "0x802 (flags O_RDWR|O_NONBLOCK)"
         );
         assert_eq!(poll_events(libc::POLLIN | libc::POLLOUT), "POLLIN|POLLOUT");
+    }
+
+    #[test]
+    fn pid_prefix_like_strace_f() {
+        assert_eq!(pid_prefix(100, 100, 100), None);
+        assert_eq!(pid_prefix(100, 101, 100).as_deref(), Some("[pid   101] "));
+        assert_eq!(pid_prefix(250, 250, 100).as_deref(), Some("[pid   250] "));
+        assert_eq!(pid_prefix(1, 123456, 1).as_deref(), Some("[pid 123456] "));
+    }
+
+    #[test]
+    fn cmsg_chains_decode_like_strace() {
+        let mut b = Vec::new();
+        let hdr = |b: &mut Vec<u8>, len: usize, level: i32, ty: i32| {
+            b.extend_from_slice(&len.to_ne_bytes());
+            b.extend_from_slice(&level.to_ne_bytes());
+            b.extend_from_slice(&ty.to_ne_bytes());
+        };
+        hdr(&mut b, 28, libc::SOL_SOCKET, libc::SCM_CREDENTIALS);
+        for v in [2266i32, 0, 0] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        b.extend_from_slice(&[0; 4]);
+        hdr(&mut b, 24, libc::SOL_SOCKET, libc::SCM_RIGHTS);
+        for v in [5i32, 6] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        hdr(&mut b, 17, libc::SOL_IP, libc::IP_TOS);
+        b.extend_from_slice(&[0x10, 0, 0, 0, 0, 0, 0, 0]);
+        hdr(&mut b, 36, libc::SOL_IPV6, 0x32);
+        b.extend_from_slice(&[0; 24]);
+        // strace 6.1's text for the same bytes (checked on a C program).
+        assert_eq!(
+            cmsgs(&b, &eth9),
+            "[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=2266, uid=0, gid=0}}, \
+             {cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5, 6]}, \
+             {cmsg_len=17, cmsg_level=SOL_IP, cmsg_type=IP_TOS, cmsg_data=[0x10]}, \
+             {cmsg_len=36, cmsg_level=SOL_IPV6, cmsg_type=0x32}]"
+        );
+        // IP_PKTINFO's interface: named by the lookup passed in; an int, so printed signed
+        // when it names none.
+        let pktinfo = |index: i32| {
+            let mut b = Vec::new();
+            hdr(&mut b, 28, libc::SOL_IP, libc::IP_PKTINFO);
+            b.extend_from_slice(&index.to_ne_bytes());
+            b.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 2]);
+            cmsgs(&b, &eth9)
+        };
+        let want = |ifindex: &str| {
+            format!(
+                "[{{cmsg_len=28, cmsg_level=SOL_IP, cmsg_type=IP_PKTINFO, cmsg_data={{ipi_ifindex={ifindex}, \
+                 ipi_spec_dst=inet_addr(\"127.0.0.1\"), ipi_addr=inet_addr(\"127.0.0.2\")}}}}]"
+            )
+        };
+        assert_eq!(pktinfo(1), want("if_nametoindex(\"eth9\")"));
+        assert_eq!(pktinfo(-3), want("-3"));
     }
 }

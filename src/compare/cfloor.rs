@@ -2,8 +2,13 @@
 //! and round trips compiled with `-O2` by build.rs) and safe wrappers taking `impl AsFd` and slices.
 //!
 //! Every Rust socket path is benchmarked against these loops in the same run: they are the
-//! "what C would do" baseline. Unlike the rest of `socklab::sys`, the C side retries `EINTR`
-//! (it is a benchmark loop, not a syscall wrapper).
+//! "what C would do" baseline. Unlike `socklab::sys`, the C side retries `EINTR` (it is a
+//! benchmark loop, not a syscall wrapper), its calls are not traced (C calls libc directly),
+//! and errors are `io::Error`s, as for every path compare measures.
+//!
+//! The one module of `compare` that opts in to `unsafe` (`#[allow(unsafe_code)]` where
+//! `compare/mod.rs` declares it; the crate denies it everywhere else but `sys`): each FFI call
+//! sits in its own `unsafe {}` with the `// SAFETY:` comment saying why its contract holds.
 //!
 //! Conventions shared by every function (see `c/pingpong.h`): the descriptors are connected
 //! blocking sockets; `is_stream` selects "write all / read until `len` bytes" (`SOCK_STREAM`) or
@@ -157,7 +162,7 @@ fn iters_arg(iters: u64) -> io::Result<libc::c_longlong> {
 ///
 /// # Example
 /// ```
-/// use socklab::sys::cfloor;
+/// use socklab::compare::cfloor;
 /// use std::os::unix::net::UnixStream;
 ///
 /// let (a, b) = UnixStream::pair()?;
@@ -190,7 +195,7 @@ pub fn send_msg(fd: impl AsFd, buf: &[u8], is_stream: bool) -> io::Result<()> {
 ///
 /// # Example
 /// ```
-/// use socklab::sys::cfloor;
+/// use socklab::compare::cfloor;
 /// use std::os::unix::net::UnixDatagram;
 ///
 /// let (a, b) = UnixDatagram::pair()?;
@@ -223,7 +228,7 @@ pub fn recv_msg(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<us
 ///
 /// # Example
 /// ```
-/// use socklab::sys::cfloor;
+/// use socklab::compare::cfloor;
 /// use std::io::{Read, Write};
 /// use std::os::unix::net::UnixStream;
 ///
@@ -262,7 +267,7 @@ pub fn rtt_once(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<()
 ///
 /// # Example
 /// ```
-/// use socklab::sys::cfloor;
+/// use socklab::compare::cfloor;
 /// use std::os::unix::net::UnixDatagram;
 ///
 /// let (tx, rx) = UnixDatagram::pair()?;
@@ -291,7 +296,7 @@ pub fn pair_once(tx: impl AsFd, rx: impl AsFd, buf: &mut [u8], is_stream: bool) 
 ///
 /// # Example
 /// ```
-/// use socklab::sys::cfloor;
+/// use socklab::compare::cfloor;
 /// use std::os::unix::net::UnixStream;
 ///
 /// let (a, b) = UnixStream::pair()?;
@@ -325,7 +330,7 @@ pub fn rtt_loop(
 ///
 /// # Example
 /// ```
-/// use socklab::sys::cfloor;
+/// use socklab::compare::cfloor;
 /// use std::os::unix::net::UnixStream;
 ///
 /// let (tx, rx) = UnixStream::pair()?;
@@ -360,7 +365,7 @@ pub fn pair_loop(
 ///
 /// # Example
 /// ```
-/// use socklab::sys::cfloor;
+/// use socklab::compare::cfloor;
 /// use std::os::unix::net::UnixDatagram;
 ///
 /// let (a, b) = UnixDatagram::pair()?;
@@ -868,7 +873,7 @@ pub mod bare {
     ///
     /// # Example
     /// ```
-    /// use socklab::sys::cfloor::bare::{self, Call, How};
+    /// use socklab::compare::cfloor::bare::{self, Call, How};
     /// let sock = std::net::UdpSocket::bind("127.0.0.1:0")?;
     /// let t = bare::time_loop(Call::RecvEagain, How::Glibc, &sock, &mut [0; 64], 100)?;
     /// assert!(t.as_nanos() > 0);

@@ -1,0 +1,103 @@
+//! The tracer of [`raw`](super::raw), all in this folder:
+//! - here, the `traced!` macro every raw call goes through and its cold path [`call`], which
+//!   makes the call, keeps its errno and hands the line to the hook;
+//! - [`hook`]: the state that decides where a line goes (the gate, this thread's capture,
+//!   stderr or the file `SOCKLAB_TRACE` names) and its delivery;
+//! - [`read`]: the `unsafe` readers that turn a call's pointers into bytes and values, reading
+//!   no more than the raw contract guarantees;
+//! - [`line`]: one line builder per raw call (`line/multiplex.rs`: poll, select, epoll);
+//! - [`fmt`]: strace's notation as pure functions, which the errors of `sys` print with too;
+//! - `props.rs`: property tests of every builder and decoder.
+//!
+//! The constant names both the notation and the public `opt::optname` read are the sys-wide
+//! table `sys::names`. `socklab::trace` is the public facade over the hook; nothing here
+//! reaches up to it. Without the `trace` feature `traced!` expands to the bare C call and only
+//! [`fmt`] is compiled.
+
+pub(crate) mod fmt;
+#[cfg(feature = "trace")]
+pub(crate) mod hook;
+#[cfg(feature = "trace")]
+pub(crate) mod line;
+#[cfg(all(test, feature = "trace"))]
+mod props;
+#[cfg(feature = "trace")]
+pub(crate) mod read;
+
+#[cfg(feature = "trace")]
+use std::os::raw::c_int;
+#[cfg(feature = "trace")]
+use std::time::Instant;
+
+#[cfg(feature = "trace")]
+use crate::sys::Errno;
+
+/// `traced!(c_call, [pre = before_call,] |pre, ret, errno| line)`: makes `c_call`, and when the
+/// log is on (one relaxed load and a branch when it is off) builds `line` in the cold path. `pre`
+/// reads in-out values (an `addrlen`) before the call; it runs only when tracing.
+#[cfg(feature = "trace")]
+macro_rules! traced {
+    ($call:expr, pre = $pre:expr, $line:expr) => {
+        if $crate::sys::trace::hook::gate_open() {
+            $crate::sys::trace::call(move || $pre, move || $call, $line)
+        } else {
+            $call
+        }
+    };
+    ($call:expr, $line:expr) => {
+        traced!($call, pre = (), $line)
+    };
+}
+
+/// Without the `trace` feature: the C call alone.
+#[cfg(not(feature = "trace"))]
+macro_rules! traced {
+    ($call:expr, $($rest:tt)*) => {
+        $call
+    };
+}
+
+pub(crate) use traced;
+
+#[cfg(feature = "trace")]
+fn errno() -> c_int {
+    // SAFETY: __errno_location returns this thread's errno slot, valid for the thread's life.
+    unsafe { *libc::__errno_location() }
+}
+
+#[cfg(feature = "trace")]
+fn set_errno(v: c_int) {
+    // SAFETY: as in `errno`; writing an int there is what C's `errno = v` does.
+    unsafe { *libc::__errno_location() = v }
+}
+
+/// The cold path of `traced!`: decides where the line goes, makes the call (timed if asked),
+/// reads errno at once, formats and delivers the line, then puts errno back as the call left
+/// it (writing to stderr may change it; callers read it after the raw fn returns).
+///
+/// A call made while this thread is already inside the hook — from a signal handler that
+/// interrupted a traced call — is made bare: no line, no lock, no allocation.
+#[cfg(feature = "trace")]
+#[cold]
+#[inline(never)]
+pub(crate) fn call<P, R: Copy>(
+    pre: impl FnOnce() -> P,
+    call: impl FnOnce() -> R,
+    line: impl FnOnce(P, R, Errno) -> String,
+) -> R {
+    let Some(_inside) = hook::enter() else {
+        return call();
+    };
+    let Some(sink) = hook::sink() else {
+        return call();
+    };
+    let p = pre();
+    let start = sink.timed().then(Instant::now);
+    let ret = call();
+    let elapsed = start.map(|s| s.elapsed());
+    let saved = errno();
+    let text = line(p, ret, Errno::from_raw(saved));
+    hook::emit(sink, text, elapsed);
+    set_errno(saved);
+    ret
+}
