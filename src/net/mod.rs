@@ -207,6 +207,15 @@ pub enum NetError {
         /// The allowed names, comma-separated.
         allowed: &'static str,
     },
+    /// A flag the transport cannot honour (`--verify` over UDP).
+    NotFor {
+        /// The flag (`--verify`).
+        flag: &'static str,
+        /// The transport asked for.
+        transport: Transport,
+        /// Why not, and what to use instead.
+        why: &'static str,
+    },
     /// A system call failed: the call, its arguments and the errno, as strace prints them.
     Sys(crate::Error),
     /// The peer broke the protocol (short echo, wrong bytes, no answer).
@@ -227,7 +236,10 @@ impl NetError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            NetError::AddrFamily { .. } | NetError::OutOfRange { .. } | NetError::Unknown { .. }
+            NetError::AddrFamily { .. }
+                | NetError::OutOfRange { .. }
+                | NetError::Unknown { .. }
+                | NetError::NotFor { .. }
         )
     }
 }
@@ -268,6 +280,11 @@ impl fmt::Display for NetError {
                 name,
                 allowed,
             } => write!(f, "unknown {what} '{name}' (allowed: {allowed})"),
+            NetError::NotFor {
+                flag,
+                transport,
+                why,
+            } => write!(f, "{flag} is not for {transport}: {why}"),
             NetError::Protocol(m) => f.write_str(m),
             NetError::NoEcho { within, after: 0 } => write!(
                 f,
@@ -381,6 +398,17 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown transport 'quic' (allowed: tcp, udp, unix)"
+        );
+        let e = client::stream(&client::StreamConfig {
+            verify: true,
+            ..client::StreamConfig::new(ip.clone(), Transport::Udp)
+        })
+        .unwrap_err();
+        assert!(e.is_usage(), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "--verify is not for udp: a UDP server counts datagrams, nothing comes back whole to \
+             checksum (use tcp or unix)"
         );
         let e = "loud".parse::<serve::Mode>().unwrap_err();
         assert_eq!(e.to_string(), "unknown mode 'loud' (allowed: echo, sink)");

@@ -180,13 +180,11 @@ fn check_stream(cfg: &StreamConfig) -> Result<(), NetError> {
         }
     }
     if cfg.verify && cfg.transport == Transport::Udp {
-        return Err(NetError::OutOfRange {
+        return Err(NetError::NotFor {
             flag: "--verify",
-            value: "udp".into(),
-            transport: Some(Transport::Udp),
-            allowed: "tcp or unix: a UDP server counts datagrams, no stream comes back whole \
-                      to checksum"
-                .into(),
+            transport: Transport::Udp,
+            why: "a UDP server counts datagrams, nothing comes back whole to checksum (use tcp \
+                  or unix)",
         });
     }
     check_timing(cfg.timeout, cfg.interval)
