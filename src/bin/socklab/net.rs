@@ -174,6 +174,9 @@ pub struct StreamArgs {
     /// per-byte work, reported as verify_s. Default: one fixed message, no byte touched
     #[arg(long)]
     verify: bool,
+    /// TCP: set TCP_NODELAY (as iperf3 -N); by default Nagle's algorithm coalesces sends
+    #[arg(long)]
+    nodelay: bool,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -386,6 +389,7 @@ pub fn stream(a: &StreamArgs) -> ExitCode {
         seconds: a.seconds,
         rate_mbit: a.rate,
         verify: a.verify,
+        nodelay: a.nodelay,
         timeout: a.run.timeout,
         interval: a.run.interval,
         ..defaults

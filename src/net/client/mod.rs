@@ -22,20 +22,20 @@
 //!
 //! # What `stream` counts, and where
 //! - **TCP / Unix**: the client sends one fixed message (its bytes drawn once) in blocking
-//!   `send`s for `seconds`, then `shutdown(SHUT_WR)`; a second thread reads what comes back
-//!   (nothing from a sink; every byte from an echo server, so neither side stalls on a full
-//!   buffer) until the server closes. The server closes only after reading our FIN, which comes
-//!   after every byte: so at that moment the receiver has read all `sent` bytes, and the elapsed
-//!   time runs from the first send to that close (not to the last send, which only filled a
-//!   buffer). With `verify` every message is fresh random bytes and both directions are
-//!   checksummed (FNV-1a 64); the time that took is reported (`verify_s`).
+//!   `send`s (TCP: Nagle's algorithm on, as iperf3, unless `nodelay`) for `seconds`, then
+//!   `shutdown(SHUT_WR)`; a second thread reads what comes back (nothing from a sink; every
+//!   byte from an echo server, so neither side stalls on a full buffer) until the server
+//!   closes. The server closes only after reading our FIN, which comes after every byte: so at
+//!   that moment the receiver has read all `sent` bytes, and the elapsed time runs from the
+//!   first send to that close (not to the last send, which only filled a buffer). With
+//!   `verify` every message is fresh random bytes and both directions are checksummed (FNV-1a
+//!   64); the time that took is reported (`verify_s`).
 //! - **UDP**: the server counts per peer; before sending, the client resets its counters
 //!   ([`OP_RESET`](super::serve::OP_RESET)), after sending it asks for them
-//!   ([`OP_STAT`](super::serve::OP_STAT)): `lost` = sent − received by
-//!   the server, and `mbit_s` is the received bytes over the server's first-to-last-datagram
-//!   time. Echoes are not read while sending (the kernel drops what overflows the client's
-//!   buffer; that is not the link's loss, which the server counts) and are drained before
-//!   asking.
+//!   ([`OP_STAT`](super::serve::OP_STAT)): `lost` = sent − received by the server, and
+//!   `mbit_s` is the received bytes over the server's first-to-last-datagram time. Echoes are
+//!   not read while sending (the kernel drops what overflows the client's buffer; that is not
+//!   the link's loss, which the server counts) and are drained before asking.
 
 mod pingpong;
 mod stream;
@@ -64,7 +64,8 @@ pub const DRAIN: Duration = Duration::from_secs(60);
 pub const UDP_LOSS_FLOOR: Duration = Duration::from_millis(50);
 
 /// `socket` + `connect` with a deadline: a non-blocking `connect`, `poll(POLLOUT, timeout)`,
-/// then `getsockopt(SO_ERROR)`, then back to blocking. UDP "connects" at once.
+/// then `getsockopt(SO_ERROR)`, then back to blocking, with `TCP_NODELAY` for TCP (what a round
+/// trip needs; [`stream`] turns it off again unless asked). UDP "connects" at once.
 ///
 /// # Errors
 /// The connect error the kernel gave (`ECONNREFUSED`, `ENETUNREACH`…), or `ETIMEDOUT` built

@@ -39,11 +39,14 @@ pub struct StreamConfig {
     pub timeout: Duration,
     /// Report every `interval` (`-i`); `None`: no interval reports.
     pub interval: Option<Duration>,
+    /// TCP: set `TCP_NODELAY` (iperf3's `-N`); off by default, as iperf3 (Nagle's algorithm and
+    /// the kernel's autocorking coalesce what the sender hands over).
+    pub nodelay: bool,
 }
 
 impl StreamConfig {
     /// 16 KiB messages (UDP: 1400 B) for 5 s, unpaced, unverified, a [`RECV_TIMEOUT`] send
-    /// timeout, no interval reports.
+    /// timeout, no interval reports, Nagle's algorithm on (TCP).
     pub fn new(to: Endpoint, transport: Transport) -> StreamConfig {
         StreamConfig {
             to,
@@ -58,6 +61,7 @@ impl StreamConfig {
             verify: false,
             timeout: RECV_TIMEOUT,
             interval: None,
+            nodelay: false,
         }
     }
 }
@@ -218,6 +222,11 @@ pub fn stream_with<M: Monitor<StreamInterval> + ?Sized>(
         stream_udp(cfg, &s, mon)
     } else {
         s.set_opt(opt::SoRcvTimeo, Some(timeout))?;
+        if cfg.transport == Transport::Tcp && !cfg.nodelay {
+            // connect() sets TCP_NODELAY (pingpong's need); a bulk sender keeps the kernel's
+            // default, as iperf3 does: with it each 16 KiB send would leave as its own segment.
+            s.set_nodelay(false)?;
+        }
         stream_bytes(cfg, &s, mon)
     }
 }
