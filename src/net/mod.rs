@@ -5,8 +5,11 @@
 //! - [`Endpoint`]: the one address syntax of every subcommand — `IP:PORT`, `[v6%zone]:PORT`,
 //!   `/path` or `@name` (an optional `unix:` prefix).
 //! - [`serve`]: a single-threaded poll(2) loop that echoes or discards what many clients send.
-//! - [`client`]: [`pingpong`](client::pingpong) (round-trip percentiles) and
-//!   [`stream`](client::stream) (throughput at the receiver, UDP loss).
+//! - [`client`]: [`pingpong`](client::pingpong) (round-trip percentiles, lost and late UDP
+//!   round trips) and [`stream`](client::stream) (throughput at the receiver, UDP loss), each
+//!   bounded by a timeout so a peer that does not answer ends the run with an error.
+//! - [`monitor`]: what a running client reports (intervals, progress) and how its caller stops
+//!   it early (Ctrl-C) with what was measured so far.
 //!
 //! Everything is built on [`crate::sys`] and [`Socket`](crate::Socket): the calls show up in
 //! `SOCKLAB_TRACE=1`'s log like any other socklab program's.
@@ -29,7 +32,7 @@
 //! let (stop_tx, stop_rx) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0)?;
 //! let t = std::thread::spawn(move || server.run(stop_rx.as_fd()));
 //! let row = client::pingpong(&client::PingpongConfig {
-//!     to, transport: Transport::Tcp, size: 64, iters: 100, warmup: 10,
+//!     iters: Some(100), warmup: 10, ..client::PingpongConfig::new(to, Transport::Tcp)
 //! })?;
 //! assert_eq!(row.received, 100);
 //! assert!(row.min_ns <= row.median_ns && row.median_ns <= row.p99_ns);
@@ -40,6 +43,7 @@
 //! ```
 
 pub mod client;
+pub mod monitor;
 pub mod serve;
 
 use std::fmt;
@@ -142,7 +146,7 @@ pub const MAX_STREAM_MSG: usize = 1 << 20;
 /// The largest `--iters` (the samples go into a fixed-size histogram; this bounds the run's
 /// length).
 pub const MAX_ITERS: u64 = 10_000_000;
-/// The longest `--seconds` of a stream run.
+/// The longest `--seconds` of a run (and `--timeout`).
 pub const MAX_SECONDS: f64 = 3600.0;
 
 impl fmt::Display for Transport {
@@ -203,10 +207,27 @@ pub enum NetError {
         /// The allowed names, comma-separated.
         allowed: &'static str,
     },
+    /// A flag the transport cannot honour (`--verify` over UDP).
+    NotFor {
+        /// The flag (`--verify`).
+        flag: &'static str,
+        /// The transport asked for.
+        transport: Transport,
+        /// Why not, and what to use instead.
+        why: &'static str,
+    },
     /// A system call failed: the call, its arguments and the errno, as strace prints them.
     Sys(crate::Error),
     /// The peer broke the protocol (short echo, wrong bytes, no answer).
     Protocol(String),
+    /// Nothing came back within the timeout: the peer does not echo (a sink, another
+    /// service), or stopped answering.
+    NoEcho {
+        /// The timeout that ran out.
+        within: std::time::Duration,
+        /// Answers received before (warm-up included): 0 when the peer never echoed.
+        after: u64,
+    },
 }
 
 impl NetError {
@@ -215,7 +236,10 @@ impl NetError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            NetError::AddrFamily { .. } | NetError::OutOfRange { .. } | NetError::Unknown { .. }
+            NetError::AddrFamily { .. }
+                | NetError::OutOfRange { .. }
+                | NetError::Unknown { .. }
+                | NetError::NotFor { .. }
         )
     }
 }
@@ -256,7 +280,22 @@ impl fmt::Display for NetError {
                 name,
                 allowed,
             } => write!(f, "unknown {what} '{name}' (allowed: {allowed})"),
+            NetError::NotFor {
+                flag,
+                transport,
+                why,
+            } => write!(f, "{flag} is not for {transport}: {why}"),
             NetError::Protocol(m) => f.write_str(m),
+            NetError::NoEcho { within, after: 0 } => write!(
+                f,
+                "no echo within {}: is the server in --mode echo?",
+                client::human(*within)
+            ),
+            NetError::NoEcho { within, after } => write!(
+                f,
+                "no echo within {} after {after} answered round trips: the server stopped answering",
+                client::human(*within)
+            ),
             NetError::Sys(e) => write!(f, "{e}"),
         }
     }
@@ -359,6 +398,17 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown transport 'quic' (allowed: tcp, udp, unix)"
+        );
+        let e = client::stream(&client::StreamConfig {
+            verify: true,
+            ..client::StreamConfig::new(ip.clone(), Transport::Udp)
+        })
+        .unwrap_err();
+        assert!(e.is_usage(), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "--verify is not for udp: a UDP server counts datagrams, nothing comes back whole to \
+             checksum (use tcp or unix)"
         );
         let e = "loud".parse::<serve::Mode>().unwrap_err();
         assert_eq!(e.to_string(), "unknown mode 'loud' (allowed: echo, sink)");

@@ -3,6 +3,7 @@
 #![cfg(feature = "cli")]
 
 mod badinput;
+mod clients;
 mod common;
 mod faults;
 mod load;

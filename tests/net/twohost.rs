@@ -142,7 +142,16 @@ fn serve_and_clients_across_a_veth_link() {
     // udp: RTT, then a paced stream into the sink (loss counted at the receiver).
     let mut measure = |name: &str, rate: &str| -> (Value, Value) {
         let ping = link.client(&["pingpong", "--to", &tcp, "--iters", "1000"]);
-        let st = link.client(&["stream", "--to", &tcp, "--seconds", "2", "--size", "16384"]);
+        let st = link.client(&[
+            "stream",
+            "--to",
+            &tcp,
+            "--seconds",
+            "2",
+            "--size",
+            "16384",
+            "--verify",
+        ]);
         assert_eq!(st["checksum_ok"], Value::Bool(true), "{st}");
         assert_eq!(st["echoed_bytes"], st["sent_bytes"], "{st}");
         table.push(format!(

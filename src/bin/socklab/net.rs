@@ -1,15 +1,25 @@
 //! The `serve`, `pingpong` and `stream` subcommands: flags parsed into `socklab::net`'s types,
 //! run, printed.
 
+use std::fmt::Display;
+use std::io::IsTerminal;
 use std::os::fd::AsFd;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use socklab::net::monitor::{Monitor, MAX_INTERVAL, MIN_INTERVAL};
 use socklab::net::{self, client, serve, Endpoint, NetError, Transport};
-use socklab::sys::signal::{self, SigSet, SFD_CLOEXEC, SIGINT, SIGTERM, SIG_BLOCK};
+use socklab::sys::signal::{self, SigAction, SigSet, SFD_CLOEXEC, SIGINT, SIGTERM, SIG_BLOCK};
 
-use crate::output::{emit, or_exit};
+use crate::output::{emit, or_exit, Export};
 use crate::parse::{count, parse_positive, parse_warmup};
+
+/// Exit code of a run Ctrl-C ended after printing what it measured: 128 + SIGINT, what a shell
+/// reports for a C tool killed by SIGINT.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// `--iters` (pingpong): 1..=10 000 000 (an 8–16 B sample each).
 fn parse_iters(s: &str) -> Result<u64, String> {
@@ -47,6 +57,25 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     parse_positive_f64(s, 1e6, "Mbit/s")
 }
 
+/// `--timeout`: seconds above 0, at most an hour.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    parse_positive_f64(s, net::MAX_SECONDS, "seconds").map(Duration::from_secs_f64)
+}
+
+/// `-i`: 0.1..=60 seconds, as iperf3.
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let (lo, hi) = (MIN_INTERVAL.as_secs_f64(), MAX_INTERVAL.as_secs_f64());
+    match s.trim().parse::<f64>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(Duration::from_secs_f64(v)),
+        Ok(v) => Err(format!(
+            "{v} is out of range (allowed: {lo}..={hi} seconds)"
+        )),
+        Err(_) => Err(format!(
+            "'{s}' is not a number (allowed: {lo}..={hi} seconds)"
+        )),
+    }
+}
+
 fn parse_transport(s: &str) -> Result<Transport, String> {
     s.parse().map_err(|e: NetError| e.to_string())
 }
@@ -79,6 +108,25 @@ pub struct ServeArgs {
     rcvbuf: Option<usize>,
 }
 
+/// What `pingpong` and `stream` share: how long to wait, interval reports, the outputs.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Seconds a receive (pingpong's echo) or a send (stream into a server that stopped reading)
+    /// may wait before the run ends with an error
+    #[arg(long, value_name = "SECS", default_value = "3", value_parser = parse_timeout)]
+    timeout: Duration,
+    /// Report every SECS seconds while running (0.1..=60, as iperf3 -i); in --json, as
+    /// "intervals"
+    #[arg(short = 'i', long = "interval", value_name = "SECS", value_parser = parse_interval)]
+    interval: Option<Duration>,
+    /// Print {socklab_version, env, rows} instead of the text line
+    #[arg(long)]
+    json: bool,
+    /// Also write the --json document to FILE (the text line still goes to stdout)
+    #[arg(long, value_name = "FILE")]
+    export_json: Option<PathBuf>,
+}
+
 /// `socklab pingpong`.
 #[derive(Args)]
 pub struct PingpongArgs {
@@ -91,15 +139,17 @@ pub struct PingpongArgs {
     /// Bytes per message (udp: 8..=65507, tcp/unix: 1..=1048576)
     #[arg(long, default_value = "64", value_parser = parse_size)]
     size: usize,
-    /// Timed round trips (1..=10000000)
-    #[arg(long, default_value = "10000", value_parser = parse_iters)]
-    iters: u64,
+    /// Timed round trips (1..=10000000) [default: 10000; none with --seconds]
+    #[arg(long, value_parser = parse_iters)]
+    iters: Option<u64>,
+    /// Time bound of the timed round trips; with --iters, whichever ends first
+    #[arg(long, value_parser = parse_seconds)]
+    seconds: Option<f64>,
     /// Untimed round trips first
     #[arg(long, default_value = "100", value_parser = parse_warmup)]
     warmup: u64,
-    /// Print {socklab_version, env, rows} instead of the text line
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// `socklab stream`.
@@ -120,9 +170,15 @@ pub struct StreamArgs {
     /// Pace the sender at R Mbit/s of payload [default: unpaced]
     #[arg(long, value_parser = parse_rate)]
     rate: Option<f64>,
-    /// Print {socklab_version, env, rows} instead of the text line
+    /// Send fresh random bytes and checksum both ways (tcp/unix against --mode echo); costs
+    /// per-byte work, reported as verify_s. Default: one fixed message, no byte touched
     #[arg(long)]
-    json: bool,
+    verify: bool,
+    /// TCP: set TCP_NODELAY (as iperf3 -N); by default Nagle's algorithm coalesces sends
+    #[arg(long)]
+    nodelay: bool,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// A library error as the CLI reports it: usage errors exit 2, the rest 1.
@@ -169,40 +225,178 @@ pub fn serve(a: &ServeArgs) -> ExitCode {
     }
 }
 
+/// What a running pingpong/stream shows: interval lines on stdout (text mode), a progress bar
+/// on stderr when it is a terminal and the run has lasted a second, and Ctrl-C as a stop.
+struct Live {
+    /// Print each interval as a line (text mode; in --json they are in the document).
+    lines: bool,
+    /// stderr is a terminal: a progress bar may be drawn.
+    tty: bool,
+    bar: Option<ProgressBar>,
+    /// SIGINTs counted before the run.
+    interrupts: u32,
+    /// stdout failed while printing an interval: stop, and exit with this code.
+    closed: Option<ExitCode>,
+}
+
+impl Live {
+    /// Installs the SIGINT handler (counts, no `SA_RESTART`: a blocked call returns `EINTR`, and
+    /// the run ends with what it measured).
+    fn start(run: &RunArgs) -> Result<Live, NetError> {
+        signal::sigaction(SIGINT, SigAction::Interrupt)?;
+        Ok(Live {
+            lines: !run.json,
+            tty: std::io::stderr().is_terminal(),
+            bar: None,
+            interrupts: signal::interrupts(),
+            closed: None,
+        })
+    }
+
+    fn done(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl<I: Display> Monitor<I> for Live {
+    fn stop(&self) -> bool {
+        self.closed.is_some() || signal::interrupts() != self.interrupts
+    }
+
+    fn interval(&mut self, report: &I) {
+        if !self.lines || self.closed.is_some() {
+            return;
+        }
+        let line = format!("{report}\n");
+        let r = match &self.bar {
+            Some(b) => b.suspend(|| emit(&line)),
+            None => emit(&line),
+        };
+        self.closed = r.err();
+    }
+
+    fn progress(&mut self, elapsed: Duration, done: f64) {
+        if !self.tty || elapsed < Duration::from_secs(1) {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            // A fixed width, short of the terminal's: the ^C a terminal echoes must not wrap
+            // the line, or the bar could not clear itself.
+            let style = ProgressStyle::with_template("[{bar:40}] {percent:>3}% {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr())
+                .with_style(style)
+        });
+        // The time left from the run's own pace (by count or by time), not the bar's estimate.
+        let t = elapsed.as_secs_f64();
+        let left = if done > 0.0 {
+            t * (1.0 - done) / done
+        } else {
+            f64::NAN
+        };
+        bar.set_message(format!("{t:.0} s, ~{left:.0} s left"));
+        bar.set_position((done * 1000.0) as u64);
+    }
+}
+
+/// Runs `f` with a [`Live`] monitor and prints its row: the text line (or `--json`), the
+/// `--export-json` file; exit 0, or 130 when Ctrl-C ended it, or the code of what failed.
+fn run_client<R, F>(run: &RunArgs, interrupted: fn(&R) -> bool, f: F) -> ExitCode
+where
+    R: Display + serde::Serialize,
+    F: FnOnce(&mut Live) -> Result<R, NetError>,
+{
+    let export = match run
+        .export_json
+        .as_deref()
+        .map(|p| Export::create("--export-json", p))
+    {
+        Some(Err(code)) => return code,
+        Some(Ok(x)) => Some(x),
+        None => None,
+    };
+    let result = Live::start(run).and_then(|mut live| {
+        let r = f(&mut live);
+        live.done();
+        match live.closed {
+            Some(code) => Ok(Err(code)),
+            None => r.map(Ok),
+        }
+    });
+    let row = match result {
+        Ok(Ok(row)) => row,
+        Ok(Err(closed)) => {
+            if let Some(x) = export {
+                x.discard();
+            }
+            return closed;
+        }
+        Err(e) => {
+            if let Some(x) = export {
+                x.discard();
+            }
+            return fail(e);
+        }
+    };
+    let stopped = interrupted(&row);
+    let line = format!("{row}\n");
+    let doc = net::json(vec![row]);
+    if let Some(x) = export {
+        if let Err(code) = x.write(&doc) {
+            return code;
+        }
+    }
+    match emit(if run.json { &doc } else { &line }) {
+        Err(code) => code,
+        Ok(()) if stopped => ExitCode::from(EXIT_INTERRUPTED),
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
 /// `socklab pingpong`.
 pub fn pingpong(a: &PingpongArgs) -> ExitCode {
     let cfg = client::PingpongConfig {
-        to: a.to.clone(),
-        transport: a.transport.unwrap_or_else(|| Transport::default_for(&a.to)),
         size: a.size,
-        iters: a.iters,
+        iters: a.iters.or(if a.seconds.is_some() {
+            None
+        } else {
+            Some(10_000)
+        }),
         warmup: a.warmup,
+        seconds: a.seconds,
+        timeout: a.run.timeout,
+        interval: a.run.interval,
+        ..client::PingpongConfig::new(
+            a.to.clone(),
+            a.transport.unwrap_or_else(|| Transport::default_for(&a.to)),
+        )
     };
-    match client::pingpong(&cfg) {
-        Ok(r) if a.json => or_exit(emit(&net::json(vec![r]))),
-        Ok(r) => or_exit(emit(&format!("{r}\n"))),
-        Err(e) => fail(e),
-    }
+    run_client(
+        &a.run,
+        |r: &client::PingpongRow| r.interrupted,
+        |live| client::pingpong_with(&cfg, live),
+    )
 }
 
 /// `socklab stream`.
 pub fn stream(a: &StreamArgs) -> ExitCode {
     let transport = a.transport.unwrap_or_else(|| Transport::default_for(&a.to));
-    let size = a.size.unwrap_or(if transport == Transport::Udp {
-        1400
-    } else {
-        16384
-    });
+    let defaults = client::StreamConfig::new(a.to.clone(), transport);
     let cfg = client::StreamConfig {
-        to: a.to.clone(),
-        transport,
-        size,
+        size: a.size.unwrap_or(defaults.size),
         seconds: a.seconds,
         rate_mbit: a.rate,
+        verify: a.verify,
+        nodelay: a.nodelay,
+        timeout: a.run.timeout,
+        interval: a.run.interval,
+        ..defaults
     };
-    match client::stream(&cfg) {
-        Ok(r) if a.json => or_exit(emit(&net::json(vec![r]))),
-        Ok(r) => or_exit(emit(&format!("{r}\n"))),
-        Err(e) => fail(e),
-    }
+    run_client(
+        &a.run,
+        |r: &client::StreamRow| r.interrupted,
+        |live| client::stream_with(&cfg, live),
+    )
 }

@@ -33,3 +33,50 @@ pub fn usage_error(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
 }
+
+/// A file a run writes its results to beside stdout (`--export-json FILE`), opened before the
+/// run so a path that cannot be written is bad input (exit 2) and not a lost run, and removed
+/// again when the run fails, so no empty or partial file is left behind. Any subcommand's
+/// exports (JSON, Markdown, CSV) go through it.
+pub struct Export {
+    flag: &'static str,
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl Export {
+    /// Creates (truncates) `path` for `flag`; a failure is a usage error naming both.
+    pub fn create(flag: &'static str, path: &std::path::Path) -> Result<Export, ExitCode> {
+        match std::fs::File::create(path) {
+            Ok(file) => Ok(Export {
+                flag,
+                path: path.to_owned(),
+                file,
+            }),
+            Err(e) => Err(usage_error(&format!(
+                "{flag}: cannot create {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Writes `text` and closes the file; a failed write prints one line and gives exit 1.
+    pub fn write(mut self, text: &str) -> Result<(), ExitCode> {
+        match self.file.write_all(text.as_bytes()) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                eprintln!(
+                    "socklab: {}: writing {}: {e}",
+                    self.flag,
+                    self.path.display()
+                );
+                Err(ExitCode::FAILURE)
+            }
+        }
+    }
+
+    /// The run failed: remove the file it would have held.
+    pub fn discard(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
