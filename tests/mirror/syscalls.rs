@@ -19,7 +19,7 @@ fn traced(server: &Path, proto: Proto, message: &str) -> (Vec<String>, Vec<u8>) 
     assert_clean("C client", &client);
     let out = proc.finish();
     assert_clean(&format!("strace {}", server.display()), &out);
-    let calls = strace::socket_calls(&strace::parse(&log.read()), port);
+    let calls = strace::socket_calls(&log.read(), port);
     (calls, out.stdout)
 }
 
@@ -136,12 +136,12 @@ fn seed_goes_on_after_a_failed_bind_where_the_mirror_stops() {
         // The seed never exits: read the log once listen() is in it, then kill it (drop).
         let upto_listen = log.wait_for("listen(");
         drop(seed);
-        let seed = strace::socket_calls(&strace::parse(&upto_listen), port);
+        let seed = strace::socket_calls(&upto_listen, port);
 
         let log = strace::LogFile::new("mirror-eaddrinuse");
         let out = strace::spawn(&log, &example("cpp_tcp_server"), &args).finish();
         assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-        let mirror = strace::socket_calls(&strace::parse(&log.read()), port);
+        let mirror = strace::socket_calls(&log.read(), port);
 
         let failed_bind = "bind(S0, {sa_family=AF_INET, sin_port=htons(PORT), \
              sin_addr=inet_addr(\"0.0.0.0\")}, 16) = -1 EADDRINUSE (Address already in use)";
