@@ -130,8 +130,9 @@ impl Report {
         self.differences().is_empty()
     }
 
-    /// Values set aside as ignored by the kernel ([`Line::ignored`]) that differ between two
-    /// matching lines: one note each, `sendmsg msg_flags: pollserver MSG_OOB|0x…, beej 0 …`.
+    /// Values set aside as `<ignored>` ([`Line::ignored`]) that differ between two matching
+    /// lines: one note each, `sendmsg: pollserver.c msg_flags=MSG_DONTROUTE / beej msg_flags=0
+    /// (…)`.
     pub fn ignored(&self) -> Vec<String> {
         let mut notes = Vec::new();
         for row in &self.rows {
@@ -139,15 +140,23 @@ impl Report {
                 let (a, b) = (&self.left.lines[i], &self.right.lines[j]);
                 if a.ignored != b.ignored {
                     let call = a.text.split('(').next().unwrap_or("");
-                    let show = |v: &[(String, String)]| {
-                        v.iter()
+                    let show = |v: &[(String, String)]| match v {
+                        [] => "none".to_owned(),
+                        v => v
+                            .iter()
                             .map(|(k, x)| format!("{k}={x}"))
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                    };
+                    let fields = a.ignored.iter().chain(&b.ignored).map(|(k, _)| k.as_str());
+                    let why = if fields.clone().any(|k| k == "data.u64") {
+                        "the upper half of epoll's data, which C's `ev.data.fd = fd` leaves \
+                         uninitialised and the program does not read"
+                    } else {
+                        "ignored by the kernel on this call; C often leaves it uninitialised"
                     };
                     notes.push(format!(
-                        "{call}: {} {} / {} {} (the kernel ignores it; C often leaves it \
-                         uninitialised): not a difference",
+                        "{call}: {} {} / {} {} ({why}): not a difference",
                         self.left.name,
                         show(&a.ignored),
                         self.right.name,
@@ -166,7 +175,7 @@ impl Report {
         let lines = self.rows.iter().filter(|r| !self.startup(**r)).count();
         let ignored = self.ignored().len();
         let also = if ignored > 0 {
-            format!(" ({ignored} value(s) the kernel ignores differ, noted above)")
+            format!(" ({ignored} ignored value(s) differ, noted above)")
         } else {
             String::new()
         };

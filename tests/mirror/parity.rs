@@ -110,6 +110,18 @@ fn a_c_program_against_itself_and_against_its_port_is_identical() {
     })
 }
 
+#[test]
+fn help_has_an_example() {
+    let out = parity(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for needle in [
+        "--drive", "--serve", "--pipe", "--filter", "--keep", "Example", "{port}",
+    ] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
+}
+
 /// Runs `socklab parity ARGS` and asserts: exit 2, nothing on stdout, one stderr line saying
 /// `says`.
 #[track_caller]

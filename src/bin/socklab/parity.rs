@@ -24,19 +24,23 @@ command's stdin, kept open until the command ends. Every wait ends after --timeo
 message saying what it waited for.
 
 Normalised (the same on both sides): fds a traced call created (S0 sockets, E0 epoll, F0
-received), {port} (PORT) and ephemeral ports (PEER), pids (P0, P1; the lines of each process
-together), select's time left, signal times, netlink sequence numbers, pointers. Values the
-kernel ignores and C leaves uninitialised (sendmsg's msg_flags, an AF_UNSPEC sa_data) are
-shown as <ignored> and noted when they differ. Dropped: calls not on a traced fd, and the
+received), {port} (PORT) and ports the kernel chose (PEER), pids (P0, P1; the lines of each
+process together), select's time left, signal times, netlink sequence numbers, pointers.
+Values the kernel ignores and C leaves uninitialised (sendmsg's msg_flags, an AF_UNSPEC
+sa_data, epoll data's upper half) are shown as <ignored> and noted when they differ. Dropped: calls not on a traced fd, and the
 runtimes' start-up calls (--keep shows them, marked ~, not counted). Strings are compared up
 to -s bytes. C's stdout is fully buffered in a pipe where Rust's is line-buffered: run the C
 program under `stdbuf -oL` to compare its writes.
 
 Exit status: 0 identical, 1 different, 2 bad input or a run that failed.
 
-Example (a Beej chat server and its port, driven by the seed's C client):
-  socklab parity --drive 'tcp_client {port} hello' \\
-      -- stdbuf -oL ./pollserver {port} -- ./target/release/examples/beej_pollserver {port}";
+Example (a Beej chat server and its port, driven by socklab's C client, c/tcp_client.c):
+  socklab parity --drive './tcp_client {port} hello' \\
+      -- stdbuf -oL ./pollserver {port} -- ./target/debug/examples/beej_pollserver {port}
+
+A client that reads stdin, fed by a server that types into it (--pipe):
+  socklab parity --pipe --serve './typing_server {port}' \\
+      -- stdbuf -oL ./selectclient 127.0.0.1 {port} -- ./selectclient-rs 127.0.0.1 {port}";
 
 #[derive(Args)]
 pub struct ParityArgs {
