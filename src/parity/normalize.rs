@@ -197,41 +197,16 @@ const IO: &[&str] = &[
     "read", "write", "readv", "writev", "close", "fcntl", "ioctl", "dup", "dup2", "dup3",
 ];
 const PROC: &[&str] = &["clone", "clone3", "fork", "vfork", "wait4", "kill"];
-/// The calls whose first argument is an fd.
-const FIRST_FD: &[&str] = &[
-    "bind",
-    "connect",
-    "listen",
-    "accept",
-    "accept4",
-    "getsockname",
-    "getpeername",
-    "sendto",
-    "recvfrom",
-    "sendmsg",
-    "recvmsg",
-    "sendmmsg",
-    "recvmmsg",
-    "setsockopt",
-    "getsockopt",
-    "shutdown",
-    "send",
-    "recv",
-    "read",
-    "write",
-    "readv",
-    "writev",
-    "close",
-    "fcntl",
-    "ioctl",
-    "dup",
-    "dup2",
-    "dup3",
-    "epoll_ctl",
-    "epoll_wait",
-    "epoll_pwait",
-    "epoll_pwait2",
-];
+/// Whether the first argument of call `name` is an fd: every network call but the ones that
+/// make sockets, every I/O call, and epoll's calls on an epoll fd.
+fn first_fd(name: &str) -> bool {
+    (NET.contains(&name) && !matches!(name, "socket" | "socketpair" | "socketcall"))
+        || IO.contains(&name)
+        || matches!(
+            name,
+            "epoll_ctl" | "epoll_wait" | "epoll_pwait" | "epoll_pwait2"
+        )
+}
 
 /// How to normalise one run's log.
 #[derive(Clone, Debug)]
@@ -447,7 +422,7 @@ impl State<'_> {
         let name = call.name.as_str();
         let filter = self.opts.filter;
         let fd = call.first_int();
-        let on_ours = FIRST_FD.contains(&name) && fd.is_some_and(|fd| fds.0.contains_key(&fd));
+        let on_ours = first_fd(name) && fd.is_some_and(|fd| fds.0.contains_key(&fd));
         let class = if NET.contains(&name) {
             Some(Class::Net)
         } else if POLL.contains(&name) {
@@ -474,7 +449,7 @@ impl State<'_> {
         // fds named after it.
         let args = split_top(&call.args);
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        if FIRST_FD.contains(&name) {
+        if first_fd(name) {
             rename_arg(&mut args, 0, fds);
         }
         if name == "epoll_ctl" {

@@ -293,14 +293,23 @@ fn port_pair() -> Result<Option<u16>, crate::Error> {
 /// Whether a TCP socket listens on `port`, or a UDP socket is bound to it
 /// (`/proc/net/{tcp,tcp6,udp,udp6}`).
 pub fn port_ready(port: u16) -> bool {
+    tcp_listening(port) || udp_bound(port)
+}
+
+/// Whether a TCP socket of this network namespace listens on `port` (`/proc/net/tcp`, `tcp6`:
+/// state `0A`, LISTEN).
+pub fn tcp_listening(port: u16) -> bool {
+    in_tables(&["/proc/net/tcp", "/proc/net/tcp6"], port, true)
+}
+
+/// Whether a UDP socket of this network namespace is bound to `port` (`/proc/net/udp`, `udp6`).
+pub fn udp_bound(port: u16) -> bool {
+    in_tables(&["/proc/net/udp", "/proc/net/udp6"], port, false)
+}
+
+fn in_tables(tables: &[&str], port: u16, listen_only: bool) -> bool {
     let want = format!(":{port:04X}");
-    let tables = [
-        ("/proc/net/tcp", true),
-        ("/proc/net/tcp6", true),
-        ("/proc/net/udp", false),
-        ("/proc/net/udp6", false),
-    ];
-    tables.iter().any(|(table, listen_only)| {
+    tables.iter().any(|table| {
         let text = std::fs::read_to_string(table).unwrap_or_default();
         text.lines().skip(1).any(|line| {
             // "  sl  local_address rem_address   st ...": "0: 0100007F:1F90 00000000:0000 0A"
