@@ -15,6 +15,8 @@
 //!   server and two clients that run socklab's calls across a link.
 //! - `measure` (features `compare` or `net`): what both measurements share — the environment
 //!   block, the latency histogram and its percentiles, the seeded PRNG.
+//! - `parity` (feature `parity`): `socklab parity` as a library — a C program and its port run
+//!   under strace with the same traffic, their socket calls normalised and compared.
 //! - [`Socket`]: an owning RAII type with the same-named methods, `Read`/`Write`, and conversions
 //!   to and from std's socket types. Its conveniences (EINTR retry) are named in its docs.
 //!
@@ -26,7 +28,8 @@
 //! | `net` | `socklab::net` (serve, pingpong, stream) and `socklab::measure` | no |
 //! | `compare` | `socklab::compare` (the harness), `socklab::measure` and `compare::cfloor` (the C floor's FFI) | C only: `c/pingpong.c`, `c/twins.c`, `c/bare.c` |
 //! | `experiments` | `socklab::experiments` and `sys::ns` (unshare, capabilities, interface ioctls) | no |
-//! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments` and `net` | as those |
+//! | `parity` | `socklab::parity`: two programs under strace with the same traffic, their socket calls compared (needs strace at run time) | no |
+//! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments`, `net` and `parity` | as those |
 //! | `inline-syscalls` | `sys::raw` issues the syscall instruction inline (Linux x86_64) instead of calling glibc | no |
 //!
 //! A library user who writes `socklab = { version = "0.1", default-features = false }` (add
@@ -98,6 +101,9 @@ pub mod nagle;
 #[cfg(feature = "net")]
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net;
+#[cfg(feature = "parity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "parity")))]
+pub mod parity;
 pub mod socket;
 #[allow(unsafe_code)]
 pub mod sys;

@@ -59,6 +59,32 @@ pub fn port(name: &str) -> PathBuf {
     program(&format!("ports/{name}.c"), Flags::AsWritten).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// `c/ports/<name>.c` with the one line containing `line` left out, compiled as written: a port
+/// with one deliberate difference, for the test that `socklab parity` finds it. The copy is
+/// written under the target directory (`c-variants/`) and cached like every other build.
+pub fn port_without(name: &str, line: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("c/ports").join(format!("{name}.c"));
+    let text = std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    let hits = text.lines().filter(|l| l.contains(line)).count();
+    assert_eq!(
+        hits,
+        1,
+        "{line:?} is not exactly one line of {}",
+        src.display()
+    );
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains(line)).collect();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-variants");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut key = DefaultHasher::new();
+    line.hash(&mut key);
+    let copy = dir.join(format!("{name}-without-{:016x}.c", key.finish()));
+    let tmp = copy.with_extension(format!("c.{}", std::process::id()));
+    std::fs::write(&tmp, kept.join("\n") + "\n").unwrap();
+    std::fs::rename(&tmp, &copy).unwrap();
+    compile_path(&copy, Flags::AsWritten).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// `c/<src>` compiled with `flags`, built at most once per process (and reused from the cache
 /// when an earlier run built the same source with the same flags and compiler).
 pub fn program(src: &str, flags: Flags) -> Result<PathBuf, String> {
@@ -102,27 +128,41 @@ fn args(flags: Flags) -> Vec<&'static str> {
 
 /// Compiles `c/<src>` into the cache, or finds it there.
 fn compile(src: &str, flags: Flags) -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Relative to the crate root, as the compiler is run from there: ASan and gdb then name the
     // source `c/tcp_server.cpp`, which the tests match.
-    let rel = Path::new("c").join(src);
+    compile_path(&Path::new("c").join(src), flags)
+}
+
+/// Compiles `rel` (relative to the crate root, or absolute) into the cache, or finds it there.
+fn compile_path(rel: &Path, flags: Flags) -> Result<PathBuf, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = rel.to_string_lossy().into_owned();
+    let src = src.strip_prefix("c/").unwrap_or(&src);
     let cpp = src.ends_with(".cpp");
     let cc = compiler(cpp);
     let args = args(flags);
 
     let mut key = DefaultHasher::new();
     (&cc, &args).hash(&mut key);
-    for input in inputs(root, &rel)? {
+    for input in inputs(root, rel)? {
         std::fs::read(&input)
             .map_err(|e| format!("reading {}: {e}", input.display()))?
             .hash(&mut key);
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-programs");
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let stem = src
+    let stem = Path::new(src)
+        .file_name()
+        .map_or(src.to_owned(), |f| f.to_string_lossy().into_owned());
+    let parent = Path::new(src)
+        .parent()
+        .and_then(Path::file_name)
+        .map(|p| format!("{}-", p.to_string_lossy()))
+        .unwrap_or_default();
+    let stem = format!("{parent}{stem}")
         .trim_end_matches(".cpp")
         .trim_end_matches(".c")
-        .replace('/', "-");
+        .to_owned();
     let exe = dir.join(format!("{stem}-{flags:?}-{:016x}", key.finish()).to_lowercase());
     if exe.exists() {
         return Ok(exe);
@@ -138,7 +178,7 @@ fn compile(src: &str, flags: Flags) -> Result<PathBuf, String> {
         .args(&args)
         .arg("-o")
         .arg(&tmp)
-        .arg(&rel)
+        .arg(rel)
         .output()
         .map_err(|e| {
             let pkg = if cpp { "g++" } else { "gcc" };

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use socklab::sys::{self, opt, SockAddr, AF_INET, SOCK_CLOEXEC, SOCK_STREAM};
 
 /// Says that a test, or a part of one, does not run here for want of `why` — a privilege, a
-/// tool or a file that `.ci/run` provides (root, strace, g++, valgrind, tc, nft, python3,
+/// tool or a file that CI installs or grants (root, strace, g++, valgrind, tc, nft, python3,
 /// /etc/services) — and lets the caller skip it. On a developer's machine it prints
 /// `skipped: {why}` and returns; under CI ([`under_ci`]) it panics instead, so a CI run never
 /// passes a test that did not run. Every skip in the tests goes through here (or through
@@ -35,7 +35,7 @@ pub fn skip_if_not_ci(ci: bool, why: impl Display) {
 }
 
 /// Whether the tests run under CI: `CI` is set to anything but empty, `0` or `false` (CI
-/// services set `CI=true`; `.ci/run` sets it when the machine does not).
+/// services set `CI=true`; the project's CI script sets it when the machine does not).
 pub fn under_ci() -> bool {
     ci_value_is_set(std::env::var_os("CI").as_deref())
 }
@@ -47,7 +47,7 @@ pub fn ci_value_is_set(value: Option<&OsStr>) -> bool {
 
 /// Says that a part of a test does not run because the running kernel or CPU lacks `why` (a
 /// `CONFIG_` option such as the tls ULP, a qdisc module, an x86_64-only path): no package
-/// provides it, so this prints and never fails, under CI too. Anything `.ci/run` can install
+/// provides it, so this prints and never fails, under CI too. Anything CI can install
 /// or grant goes through [`skip`] instead.
 pub fn not_on_this_platform(why: impl Display) {
     eprintln!("skipped, not on this platform: {why}");

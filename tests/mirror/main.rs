@@ -1,5 +1,7 @@
 //! Integration tests of the seed mirrors: syscall parity under strace, output parity, the
-//! client × server interop matrix (Rust, C/C++, Python), and the NUL-overread difference.
+//! client × server interop matrix (Rust, C/C++, Python), and the NUL-overread difference; the
+//! ports of public C programs checked with `socklab::parity` (`ports.rs`), and the
+//! `socklab parity` command line (`parity.rs`, with the `cli` feature).
 //!
 //! The servers run as separate processes on a free port each ([`procs::free_port`]); readiness
 //! is read from /proc/net (a probe connection would use up the seed server's only accept()).
@@ -16,5 +18,7 @@ mod strace;
 mod cli;
 mod interop;
 mod output;
+#[cfg(feature = "cli")] // the `socklab parity` binary
+mod parity;
 mod ports;
 mod syscalls;

@@ -155,21 +155,13 @@ pub fn held_socket() -> std::os::fd::OwnedFd {
     fd
 }
 
-/// Whether some socket of `proto` is bound to `port` (TCP: listening), from /proc/net.
+/// Whether some socket of `proto` is bound to `port` (TCP: listening), from /proc/net
+/// (`socklab::parity`'s reading of the tables).
 pub fn port_ready(proto: Proto, port: u16) -> bool {
-    let (tables, listen_only) = match proto {
-        Proto::Tcp => (["/proc/net/tcp", "/proc/net/tcp6"], true),
-        Proto::Udp => (["/proc/net/udp", "/proc/net/udp6"], false),
-    };
-    let want = format!(":{port:04X}");
-    tables.iter().any(|table| {
-        let text = std::fs::read_to_string(table).unwrap_or_default();
-        text.lines().skip(1).any(|line| {
-            // "  sl  local_address rem_address   st ...": "0: 0100007F:1F90 00000000:0000 0A"
-            let f: Vec<&str> = line.split_whitespace().collect();
-            f.len() > 3 && f[1].ends_with(&want) && (!listen_only || f[3] == "0A")
-        })
-    })
+    match proto {
+        Proto::Tcp => socklab::parity::tcp_listening(port),
+        Proto::Udp => socklab::parity::udp_bound(port),
+    }
 }
 
 /// A spawned process in a process group of its own, so that drop can kill it together with

@@ -1,6 +1,6 @@
 //! The `socklab` command line: parses flags into the library's types, runs, prints. No logic of
 //! its own (see `socklab::compare` for the harness). One module per subcommand family
-//! (`compare`, `net`, `experiments`, `learn`), the shared number parsers (`parse`) and the
+//! (`compare`, `net`, `experiments`, `learn`, `parity`), the shared number parsers (`parse`) and the
 //! one way to write stdout and exit (`output`).
 #![deny(unsafe_code)]
 
@@ -13,6 +13,7 @@ mod experiments;
 mod learn;
 mod net;
 mod output;
+mod parity;
 mod parse;
 
 use output::usage_error;
@@ -57,6 +58,11 @@ enum Cmd {
     /// Throughput counted at the receiver (and UDP loss) against `socklab serve`, either mode.
     #[command(allow_negative_numbers = true)]
     Stream(net::StreamArgs),
+    /// Run two commands (a C program and its port) under strace with the same traffic and
+    /// compare their socket calls side by side: fds, ports, pids, times and pointers
+    /// normalised; exit 0 when identical, 1 when not, 2 on bad input
+    #[command(after_help = parity::AFTER_HELP)]
+    Parity(parity::ParityArgs),
 }
 
 /// `--trace`: turns the call log on for the whole run.
@@ -106,5 +112,6 @@ fn main() -> ExitCode {
         Cmd::Serve(args) => net::serve(args),
         Cmd::Pingpong(args) => net::pingpong(args),
         Cmd::Stream(args) => net::stream(args),
+        Cmd::Parity(args) => parity::run(args),
     }
 }
