@@ -1,6 +1,8 @@
 //! Integration tests of `socklab::sys` and `Socket`, one file per topic (one binary keeps link
 //! time down). Every test binds port 0 and checks it leaks no fds.
 
+#[path = "../common/cbuild.rs"]
+mod cbuild;
 mod common;
 
 mod addr;
