@@ -166,7 +166,7 @@ fn main() {
                             // printf("pollserver: new connection from %s on socket %d\n",
                             //     inet_ntop(remoteaddr.ss_family, get_in_addr(...), ...), newfd);
                             let ip = sys::inet_ntop(
-                                remoteaddr.family().into(),
+                                remoteaddr.family(),
                                 get_in_addr(&remoteaddr),
                             );
                             println!(
