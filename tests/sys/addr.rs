@@ -157,10 +157,7 @@ fn abstract_and_unnamed_round_trip() {
         assert_eq!(empty_name.to_string(), "@");
 
         let u = SockAddr::unix_unnamed();
-        assert_eq!(
-            (u.family(), u.len() as usize),
-            (AF_UNIX, SUN_PATH_OFFSET)
-        );
+        assert_eq!((u.family(), u.len() as usize), (AF_UNIX, SUN_PATH_OFFSET));
         assert!(u.is_unnamed());
         assert_eq!((u.as_unix_path(), u.as_abstract_name()), (None, None));
         assert!(!SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 1))).is_unnamed());

@@ -138,7 +138,11 @@ fn perror_line_of_a_resolver_error_is_gai_strerror_for_every_code() {
     for eai in codes {
         let e = socklab::Error::gai(eai, Errno::EMFILE, "getaddrinfo", "\"x\", NULL");
         let c = c_gai_strerror(eai.raw());
-        assert_eq!(e.perror_line("getaddrinfo"), format!("getaddrinfo: {c}\n"), "{eai:?}");
+        assert_eq!(
+            e.perror_line("getaddrinfo"),
+            format!("getaddrinfo: {c}\n"),
+            "{eai:?}"
+        );
         assert_eq!(e.perror_line(""), format!("{c}\n"), "{eai:?}");
     }
     assert_eq!(c_gai_strerror(sys::EAI_SYSTEM), "System error");
@@ -171,19 +175,20 @@ fn eai_system_prints_what_c_prints() {
         text
     };
     let c = run(&mut Command::new(c_prog));
-    let rust = run(
-        Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "netdb::eai_system_prints_what_c_prints"])
-            .args(["--nocapture", "--test-threads=1"])
-            .env(NOFILE_CHILD, "1"),
-    );
+    let rust = run(Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "netdb::eai_system_prints_what_c_prints"])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(NOFILE_CHILD, "1"));
     let want = format!(
         "getnameinfo: System error\nrv {} errno {}\n",
         sys::EAI_SYSTEM,
         libc::EMFILE
     );
     assert_eq!(c, want, "the C program");
-    assert!(rust.contains(&want), "socklab printed:\n{rust}\nC printed:\n{c}");
+    assert!(
+        rust.contains(&want),
+        "socklab printed:\n{rust}\nC printed:\n{c}"
+    );
 }
 
 /// The child half: the call under `RLIMIT_NOFILE` 0, printed as `c/gai_system.c` prints it.
@@ -206,7 +211,11 @@ fn getnameinfo_without_fds() {
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &old) }, 0);
     let e = r.expect_err("getnameinfo resolved with no fd to open");
     let rv = e.eai().map_or(0, Eai::raw);
-    let line = format!("{}rv {rv} errno {}\n", e.perror_line("getnameinfo"), e.errno());
+    let line = format!(
+        "{}rv {rv} errno {}\n",
+        e.perror_line("getnameinfo"),
+        e.errno()
+    );
     // One write: the test harness's own output must not split the line.
     print!("{line}");
 }

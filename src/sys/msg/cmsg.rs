@@ -28,7 +28,7 @@ const CMSG_HDR: usize = cmsg_align(size_of::<cmsghdr>());
 ///
 /// ```
 /// // One SCM_RIGHTS message carrying two fds, on 64-bit Linux: 16-byte header + 8 bytes.
-/// assert_eq!(socklab::sys::cmsg_space(2 * std::mem::size_of::<libc::c_int>()), 24);
+/// assert_eq!(socklab::sys::cmsg_space(2 * size_of::<std::ffi::c_int>()), 24);
 /// ```
 #[doc = man_links!(CMSG_SPACE(3))]
 #[doc(alias = "CMSG_SPACE")]
