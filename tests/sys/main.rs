@@ -17,6 +17,7 @@ mod msg;
 mod multiplex;
 mod netdb;
 mod opt;
+mod porting;
 mod raw;
 mod services;
 mod skip;
