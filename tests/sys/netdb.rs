@@ -36,7 +36,7 @@ fn passive_wildcard_entries_carry_what_socket_and_bind_need() {
             let want = if p.ai_family() == AF_INET { 16 } else { 28 };
             assert_eq!(p.ai_addrlen(), want, "{p:?}");
             assert_eq!(p.ai_addr().len(), p.ai_addrlen());
-            assert_eq!(p.ai_addr().family() as i32, p.ai_family());
+            assert_eq!(p.ai_addr().family(), p.ai_family());
             // The C loop: socket(ai_family, ai_socktype, ai_protocol) + bind(ai_addr, ai_addrlen).
             let fd = sys::socket(p.ai_family(), p.ai_socktype(), p.ai_protocol()).unwrap();
             if p.ai_family() == AF_INET6 {
