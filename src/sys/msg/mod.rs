@@ -18,7 +18,7 @@ mod cmsg;
 mod mmsg;
 
 use cmsg::has_scm_rights;
-pub use cmsg::{cmsg_len, cmsg_space, Cmsg, CmsgBuffer, CmsgIter};
+pub use cmsg::{cmsg_len, cmsg_space, Cmsg, CmsgBuffer, CmsgIter, CmsgIterMut, CmsgMut};
 pub use mmsg::{recvmmsg, sendmmsg, MmsgBatch, MmsgMsg};
 
 /// A `msghdr` from zeroed storage with every field written: the one place this module builds
