@@ -113,7 +113,7 @@ fn main() {
 
     // printf("listener: got packet from %s\n",
     //     inet_ntop(their_addr.ss_family, get_in_addr((struct sockaddr *)&their_addr), s, sizeof s));
-    let s = sys::inet_ntop(their_addr.family().into(), get_in_addr(&their_addr));
+    let s = sys::inet_ntop(their_addr.family(), get_in_addr(&their_addr));
     println!(
         "listener: got packet from {}",
         s.as_deref().unwrap_or("(null)")

@@ -165,10 +165,7 @@ fn main() {
                             add_to_pfds(&mut pfds, newfd);
                             // printf("pollserver: new connection from %s on socket %d\n",
                             //     inet_ntop(remoteaddr.ss_family, get_in_addr(...), ...), newfd);
-                            let ip = sys::inet_ntop(
-                                remoteaddr.family().into(),
-                                get_in_addr(&remoteaddr),
-                            );
+                            let ip = sys::inet_ntop(remoteaddr.family(), get_in_addr(&remoteaddr));
                             println!(
                                 "pollserver: new connection from {} on socket {n}",
                                 ip.as_deref().unwrap_or("(null)")

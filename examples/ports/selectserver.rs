@@ -28,7 +28,7 @@ fn inet_ntop2(addr: &SockAddr) -> Option<String> {
     //                           case AF_INET6: src = &(sa6->sin6_addr); ... default: return NULL; }
     let src = addr.in_addr()?;
     // return inet_ntop(sas->ss_family, src, buf, size);
-    sys::inet_ntop(addr.family().into(), src).ok()
+    sys::inet_ntop(addr.family(), src).ok()
 }
 
 // int get_listener_socket(const char *port) // socklab: was (void)

@@ -6,6 +6,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::mem::{self, size_of};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::raw::c_int;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -228,11 +229,26 @@ impl SockAddr {
 
     /// The address family (`AF_INET`, `AF_INET6`, `AF_UNIX`, or `AF_UNSPEC` for an empty one).
     /// A truncated address has its family if the kernel wrote it (a capacity of 2 bytes or more).
-    pub fn family(&self) -> sa_family_t {
+    ///
+    /// A `c_int`, as the `AF_*` constants are: C compares `ss_family` (an `unsigned short`,
+    /// promoted to `int`) with them and passes it where an `int` family goes, and so does this,
+    /// with no cast. The stored `sa_family_t` is [`as_storage`](SockAddr::as_storage)`().ss_family`.
+    ///
+    /// ```
+    /// use socklab::sys::{self, SockAddr, AF_INET, AF_INET6, SOCK_DGRAM};
+    /// let addr = SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap());
+    /// if addr.family() == AF_INET { // C: if (addr.ss_family == AF_INET)
+    ///     let fd = sys::socket(addr.family(), SOCK_DGRAM, 0)?; // socket(addr.ss_family, ...)
+    ///     sys::bind(&fd, &addr)?;
+    /// }
+    /// assert_ne!(addr.family(), AF_INET6);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    pub fn family(&self) -> c_int {
         if self.written() < size_of::<sa_family_t>() {
-            return AF_UNSPEC as sa_family_t;
+            return AF_UNSPEC;
         }
-        self.storage.ss_family
+        c_int::from(self.storage.ss_family)
     }
 
     /// The length, C's `addrlen`: of an address built from a value, its length; of a buffer
@@ -345,7 +361,7 @@ impl SockAddr {
     /// The IPv4 address, if this is an `AF_INET` address of full length (not truncated).
     pub fn as_socket_v4(&self) -> Option<SocketAddrV4> {
         if self.is_truncated()
-            || self.family() != AF_INET as sa_family_t
+            || self.family() != AF_INET
             || (self.len as usize) < size_of::<sockaddr_in>()
         {
             return None;
@@ -362,7 +378,7 @@ impl SockAddr {
     /// length (not truncated). `sin6_flowinfo` is passed through as stored, as std does.
     pub fn as_socket_v6(&self) -> Option<SocketAddrV6> {
         if self.is_truncated()
-            || self.family() != AF_INET6 as sa_family_t
+            || self.family() != AF_INET6
             || (self.len as usize) < size_of::<sockaddr_in6>()
         {
             return None;
@@ -387,7 +403,7 @@ impl SockAddr {
     /// `sun_path`'s used bytes, if this is a whole `AF_UNIX` address (empty for an unnamed
     /// one). A truncated one has none: its first bytes are another, valid-looking path.
     fn sun_path(&self) -> Option<&[u8]> {
-        if self.is_truncated() || self.family() != AF_UNIX as sa_family_t {
+        if self.is_truncated() || self.family() != AF_UNIX {
             return None;
         }
         let bytes = self.as_bytes();

@@ -1,5 +1,6 @@
-//! Typed control messages on top of `msg`'s [`Cmsg`]/[`CmsgBuffer`]: `cmsg_len` as C reads it,
-//! `SCM_CREDENTIALS` as a `ucred`, `SCM_RIGHTS` fd numbers (kept apart from msg.rs on purpose).
+//! Typed control messages on top of `msg`'s [`Cmsg`]/[`CmsgBuffer`]: `cmsg_len` as C reads it
+//! ([`Cmsg::len_field`]), `SCM_CREDENTIALS` as a `ucred`, `SCM_RIGHTS` fd numbers (kept apart
+//! from msg.rs on purpose).
 
 use std::os::raw::c_int;
 
@@ -11,11 +12,44 @@ use super::{cmsg_len, Cmsg, CmsgBuffer};
 pub type Ucred = ucred;
 
 impl Cmsg<'_> {
-    /// `cmsg_len`: `CMSG_LEN` of the data, what C checks (`cmsg->cmsg_len ==
-    /// CMSG_LEN(sizeof(int))`). For a message the kernel truncated (`MSG_CTRUNC`) this counts
-    /// the bytes that arrived, not the length the header states.
-    pub fn cmsg_len(&self) -> usize {
+    /// C's `cmsg->cmsg_len`: the length field of the message's header, header plus data
+    /// without the trailing padding — what C checks with `cmsg->cmsg_len ==
+    /// CMSG_LEN(sizeof(int))`, here `c.len_field() == sys::cmsg_len(size_of::<c_int>())`.
+    ///
+    /// A header in a [`CmsgBuffer`] always states the bytes it holds: the kernel writes a
+    /// message it cut to fit (`MSG_CTRUNC`) with the length it kept (an `SCM_RIGHTS` cut to one
+    /// fd says `CMSG_LEN(4)`, 20), and [`push`](CmsgBuffer::push) writes `CMSG_LEN` of the data.
+    /// So this is `CMSG_LEN(cmsg_data.len())`, and for a cut message it is less than
+    /// [`cmsg_len`](super::cmsg_len)`(n)` (C's `CMSG_LEN(n)`) of the `n` bytes sent.
+    ///
+    /// ```
+    /// use socklab::sys::{self, CmsgBuffer, AF_UNIX, SOCK_DGRAM};
+    /// use std::io::{IoSlice, IoSliceMut};
+    /// use std::os::fd::AsFd;
+    /// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let mut out = CmsgBuffer::new();
+    /// out.push_fds(&[a.as_fd(), b.as_fd()]); // two fds: CMSG_LEN(8) = 24
+    /// sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"x")], &out, 0)?;
+    /// let mut cut = CmsgBuffer::with_capacity(sys::cmsg_len(4)); // room for one fd
+    /// let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut [0u8; 1])], Some(&mut cut), 0)?;
+    /// assert!(r.is_control_truncated());
+    /// let c = cut.iter().next().unwrap();
+    /// assert_eq!((c.len_field(), sys::cmsg_len(8)), (20, 24)); // what arrived, what was sent
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    #[doc(alias = "cmsg_len")]
+    pub fn len_field(&self) -> usize {
         cmsg_len(self.cmsg_data.len())
+    }
+
+    /// C's `cmsg->cmsg_len`: the same value as [`len_field`](Cmsg::len_field).
+    #[deprecated(
+        note = "named like `sys::cmsg_len` (C's CMSG_LEN macro, the length for a data size), \
+                which differs from this header field for a message the kernel cut \
+                (MSG_CTRUNC); use `Cmsg::len_field`"
+    )]
+    pub fn cmsg_len(&self) -> usize {
+        self.len_field()
     }
 
     /// The credentials of an `SCM_CREDENTIALS` message (`SOL_SOCKET`, full `ucred`), else `None`.

@@ -71,3 +71,86 @@ pub const NI_MAXSERV: usize = 32;
 pub use libc::{FD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_NONBLOCK};
 // The C structs whose values socket programs write by hand.
 pub use libc::{sigset_t, timespec, timeval};
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    /// The names a file re-exports from `libc`: its `pub use libc::` items (a braced list or
+    /// one name) at the start of a line.
+    fn reexported(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for part in text.split("\npub use libc::").skip(1) {
+            let list = &part[..part.find(';').expect("a use ends with ;")];
+            let list = list.trim_start_matches('{').trim_end_matches('}');
+            out.extend(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        out
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// A doc example shows a port, which needs no `libc` dependency for what `socklab::sys`
+    /// re-exports: every doc line spells such a name `socklab::sys::…` (or imports it from
+    /// there), never `libc::…`. Names `sys` lacks (`libc::SO_COOKIE`, `libc::linger`) stay.
+    #[test]
+    fn doc_examples_take_reexported_names_from_sys() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let read = |f: &str| std::fs::read_to_string(src.join("sys").join(f)).unwrap();
+        let mut path_of = BTreeMap::new();
+        for (file, path) in [
+            ("consts.rs", "socklab::sys"),
+            ("mod.rs", "socklab::sys"),
+            ("signal.rs", "socklab::sys::signal"),
+        ] {
+            for name in reexported(&read(file)) {
+                path_of.insert(name, path);
+            }
+        }
+        assert!(
+            path_of.contains_key("SO_REUSEADDR") && path_of.contains_key("SIGINT"),
+            "the scan found no re-exports: {path_of:?}"
+        );
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut problems = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                let t = line.trim_start();
+                if !(t.starts_with("///") || t.starts_with("//!")) {
+                    continue;
+                }
+                for part in t.split("libc::").skip(1) {
+                    let name: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if let Some(path) = path_of.get(&name) {
+                        let at = f.strip_prefix(&src).unwrap().display();
+                        problems.push(format!(
+                            "src/{at}:{}: libc::{name} is {path}::{name}",
+                            i + 1
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}

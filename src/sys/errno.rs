@@ -348,18 +348,23 @@ impl Error {
     }
 
     /// The message C's `perror(s)` prints for this error, newline included:
-    /// `recv: Connection reset by peer\n` (for a resolver error, `gai_strerror`'s text, as C code
-    /// prints with `fprintf(stderr, "%s: %s\n", s, gai_strerror(rv))`).
+    /// `recv: Connection reset by peer\n`. For a resolver error it is what C code prints with
+    /// `fprintf(stderr, "%s: %s\n", s, gai_strerror(rv))`: `gai_strerror`'s text for every
+    /// code, `EAI_SYSTEM` included (`"System error"`; its errno is [`errno`](Error::errno), as
+    /// C reads `errno` apart).
     ///
     /// ```
-    /// use socklab::sys::{Errno, Error};
+    /// use socklab::sys::{Eai, Errno, Error};
     /// let e = Error::new(Errno::ECONNRESET, "recv", "fd 4, buf, 256, 0");
     /// assert_eq!(e.perror_line("recv"), "recv: Connection reset by peer\n");
+    /// let e = Error::gai(Eai::EAI_SYSTEM, Errno::EMFILE, "getnameinfo", "127.0.0.1:80, 0x8");
+    /// assert_eq!(e.perror_line("getnameinfo"), "getnameinfo: System error\n");
+    /// assert_eq!(e.code(), Errno::EMFILE);
     /// ```
     pub fn perror_line(&self, s: &str) -> String {
         let what = match self.eai() {
-            Some(e) if e != Eai::EAI_SYSTEM => e.description(),
-            _ => self.code().description(),
+            Some(e) => e.description(),
+            None => self.code().description(),
         };
         if s.is_empty() {
             format!("{what}\n")

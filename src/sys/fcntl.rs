@@ -41,11 +41,11 @@ impl FcntlArg {
 ///
 /// # Example
 /// ```
-/// use socklab::sys::{self, FcntlArg, AF_INET, SOCK_STREAM, SOCK_CLOEXEC};
+/// use socklab::sys::{self, FcntlArg, AF_INET, FD_CLOEXEC, O_NONBLOCK, SOCK_CLOEXEC, SOCK_STREAM};
 /// let fd = sys::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)?;
-/// assert_eq!(sys::fcntl(&fd, FcntlArg::GetFd)? & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+/// assert_eq!(sys::fcntl(&fd, FcntlArg::GetFd)? & FD_CLOEXEC, FD_CLOEXEC);
 /// let fl = sys::fcntl(&fd, FcntlArg::GetFl)?;
-/// sys::fcntl(&fd, FcntlArg::SetFl(fl | libc::O_NONBLOCK))?;
+/// sys::fcntl(&fd, FcntlArg::SetFl(fl | O_NONBLOCK))?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
 #[doc = man_links!(fcntl(2))]

@@ -130,7 +130,7 @@ impl SockAddr {
         if self.is_truncated() {
             return None;
         }
-        let (off, n) = match self.family() as c_int {
+        let (off, n) = match self.family() {
             AF_INET => (std::mem::offset_of!(sockaddr_in, sin_addr), 4),
             AF_INET6 => (std::mem::offset_of!(sockaddr_in6, sin6_addr), 16),
             _ => return None,

@@ -326,10 +326,12 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 /// shown by strace as `[16]`) and holds the sender after the call, with the length the kernel
 /// reported (0 if it wrote none). [`recvfrom`] offers 128 bytes.
 ///
-/// The capacity stays for the next call: C's loop that sets `len = sizeof cliaddr;` before
-/// each `recvfrom` is this call in a loop on the same `SockAddr`. A sender's address longer
-/// than the capacity comes back truncated — C's `len > sizeof cliaddr`; here
-/// [`is_truncated`](SockAddr::is_truncated), and refused by `sendto` (see
+/// C's `len = clilen;` before each `recvfrom` of a loop is
+/// [`src_addr.set_capacity(clilen)`](SockAddr::set_capacity) (the loop below). The capacity
+/// also stays from one call to the next (`len` does not shrink to the last sender's length,
+/// as C's would without that line), so the line may be left out; keep it in a line-for-line
+/// port. A sender's address longer than the capacity comes back truncated — C's
+/// `len > clilen`; here [`is_truncated`](SockAddr::is_truncated), and refused by `sendto` (see
 /// [`accept_into`](super::accept_into)).
 ///
 #[doc = errors_doc!(recvfrom)]
@@ -345,6 +347,36 @@ pub fn recvfrom<'a, B: RecvBuf<'a>>(
 /// let n = sys::recvfrom_into(&fd, &mut [0u8; 64], 0, &mut cliaddr)?;
 /// assert_eq!((n, cliaddr), (4, sys::getsockname(&fd)?));
 /// assert_eq!(cliaddr.capacity(), AddrLen::INET); // offered again by the next call
+/// # Ok::<(), socklab::Error>(())
+/// ```
+///
+/// A UDP echo loop (Stevens' `dg_echo`), line for line:
+/// ```
+/// use socklab::sys::{self, AddrLen, SockAddr, AF_INET, SOCK_DGRAM};
+/// let lo = SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap());
+/// let sockfd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
+/// sys::bind(&sockfd, &lo)?;
+/// let clients = [sys::socket(AF_INET, SOCK_DGRAM, 0)?, sys::socket(AF_INET, SOCK_DGRAM, 0)?];
+/// for (c, msg) in clients.iter().zip([&b"one"[..], b"two"]) {
+///     sys::sendto(c, msg, 0, &sys::getsockname(&sockfd)?)?;
+/// }
+///
+/// let clilen = AddrLen::INET; // socklen_t clilen = sizeof(cliaddr);
+/// let mut pcliaddr = SockAddr::with_capacity(clilen); // struct sockaddr_in cliaddr;
+/// let mut mesg = [0u8; 1024]; // char mesg[MAXLINE];
+/// for _ in 0..clients.len() { // for ( ; ; ) {
+///     pcliaddr.set_capacity(clilen); // len = clilen;
+///     // n = recvfrom(sockfd, mesg, MAXLINE, 0, pcliaddr, &len);
+///     let n = sys::recvfrom_into(&sockfd, &mut mesg[..], 0, &mut pcliaddr)?;
+///     // sendto(sockfd, mesg, n, 0, pcliaddr, len);
+///     sys::sendto(&sockfd, &mesg[..n], 0, &pcliaddr)?;
+/// }
+///
+/// for (c, msg) in clients.iter().zip([&b"one"[..], b"two"]) {
+///     let mut back = [0u8; 16];
+///     let n = sys::recv(c, &mut back[..], 0)?;
+///     assert_eq!(&back[..n], msg); // each echo went to its sender
+/// }
 /// # Ok::<(), socklab::Error>(())
 /// ```
 #[doc = man_links!(recvfrom(2))]

@@ -77,7 +77,8 @@ use trace::fmt;
 pub use libc::{MSG_CMSG_CLOEXEC, SCM_CREDENTIALS, SCM_RIGHTS};
 pub use msg::{
     cmsg_len, cmsg_space, recvmmsg, recvmsg, recvmsg_into, sendmmsg, sendmsg, sendmsg_cmsg,
-    sendmsg_unchecked, Cmsg, CmsgBuffer, CmsgIter, MmsgBatch, MmsgMsg, RecvMsg,
+    sendmsg_unchecked, Cmsg, CmsgBuffer, CmsgIter, CmsgIterMut, CmsgMut, MmsgBatch, MmsgMsg,
+    RecvMsg,
 };
 
 pub use fcntl::{fcntl, FcntlArg};

@@ -156,8 +156,8 @@ fn opt_level(level: c_int) -> Option<&'static OptLevel> {
 /// socklab does not name.
 ///
 /// ```
-/// use socklab::sys::opt::level_name;
-/// assert_eq!(level_name(libc::IPPROTO_TCP), Some("IPPROTO_TCP"));
+/// use socklab::sys::{opt::level_name, IPPROTO_TCP};
+/// assert_eq!(level_name(IPPROTO_TCP), Some("IPPROTO_TCP"));
 /// assert_eq!(level_name(-7), None);
 /// ```
 pub fn level_name(level: c_int) -> Option<&'static str> {
@@ -169,9 +169,9 @@ pub fn level_name(level: c_int) -> Option<&'static str> {
 /// are both 1), hence the level.
 ///
 /// ```
-/// use socklab::sys::opt::optname;
-/// assert_eq!(optname(libc::SOL_SOCKET, 1), Some("SO_DEBUG"));
-/// assert_eq!(optname(libc::IPPROTO_TCP, 1), Some("TCP_NODELAY"));
+/// use socklab::sys::{opt::optname, IPPROTO_TCP, SOL_SOCKET};
+/// assert_eq!(optname(SOL_SOCKET, 1), Some("SO_DEBUG"));
+/// assert_eq!(optname(IPPROTO_TCP, 1), Some("TCP_NODELAY"));
 /// ```
 pub fn optname(level: c_int, optname: c_int) -> Option<&'static str> {
     opt_level(level).and_then(|l| lookup(l.options, optname as i64))

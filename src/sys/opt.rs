@@ -111,13 +111,13 @@ unsafe fn get_raw(
 ///
 /// # Example
 /// ```
-/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET, Errno};
+/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, Errno};
 /// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
 /// // SAFETY: SO_REUSEADDR's value is an int read as 4 bytes, with no pointer in it.
-/// unsafe { sys::setsockopt(&fd, SOL_SOCKET, libc::SO_REUSEADDR, &1i32.to_ne_bytes())? };
+/// unsafe { sys::setsockopt(&fd, SOL_SOCKET, SO_REUSEADDR, &1i32.to_ne_bytes())? };
 /// // One byte is too short for an int option (the kernel reads nothing):
 /// // SAFETY: as above; the kernel checks optlen before reading.
-/// let err = unsafe { sys::setsockopt(&fd, SOL_SOCKET, libc::SO_REUSEADDR, &[1]) }.unwrap_err();
+/// let err = unsafe { sys::setsockopt(&fd, SOL_SOCKET, SO_REUSEADDR, &[1]) }.unwrap_err();
 /// assert_eq!(err.code(), Errno::EINVAL);
 /// assert!(err.to_string().contains("SOL_SOCKET, SO_REUSEADDR, 1 bytes): EINVAL"));
 /// # Ok::<(), socklab::Error>(())
@@ -125,9 +125,9 @@ unsafe fn get_raw(
 ///
 /// Without `unsafe` it does not compile:
 /// ```compile_fail,E0133
-/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET};
+/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR};
 /// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
-/// sys::setsockopt(&fd, SOL_SOCKET, libc::SO_REUSEADDR, &1i32.to_ne_bytes())?;
+/// sys::setsockopt(&fd, SOL_SOCKET, SO_REUSEADDR, &1i32.to_ne_bytes())?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
 #[doc = man_links!(setsockopt(2))]
@@ -165,11 +165,11 @@ pub unsafe fn setsockopt(
 ///
 /// # Example
 /// ```
-/// use socklab::sys::{self, AF_INET, SOCK_DGRAM, SOL_SOCKET};
+/// use socklab::sys::{self, AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_TYPE};
 /// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
 /// let mut val = [0u8; 4];
 /// // SAFETY: SO_TYPE is an int; its optlen is a byte count and the kernel writes at most 4.
-/// let n = unsafe { sys::getsockopt(&fd, SOL_SOCKET, libc::SO_TYPE, &mut val)? };
+/// let n = unsafe { sys::getsockopt(&fd, SOL_SOCKET, SO_TYPE, &mut val)? };
 /// assert_eq!(n, 4);
 /// assert_eq!(i32::from_ne_bytes(val), SOCK_DGRAM);
 /// # Ok::<(), socklab::Error>(())
@@ -177,10 +177,10 @@ pub unsafe fn setsockopt(
 ///
 /// Without `unsafe` it does not compile:
 /// ```compile_fail,E0133
-/// use socklab::sys::{self, AF_INET, SOCK_DGRAM, SOL_SOCKET};
+/// use socklab::sys::{self, AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_TYPE};
 /// let fd = sys::socket(AF_INET, SOCK_DGRAM, 0)?;
 /// let mut val = [0u8; 4];
-/// sys::getsockopt(&fd, SOL_SOCKET, libc::SO_TYPE, &mut val)?;
+/// sys::getsockopt(&fd, SOL_SOCKET, SO_TYPE, &mut val)?;
 /// # Ok::<(), socklab::Error>(())
 /// ```
 #[doc = man_links!(getsockopt(2))]
@@ -232,13 +232,13 @@ fn check_len<T: Plain>(n: usize, fd: c_int, level: c_int, name: c_int) -> Result
 ///
 /// # Example
 /// ```
-/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET};
+/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_LINGER};
 /// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
 /// let lin = libc::linger { l_onoff: 1, l_linger: 0 }; // close() sends RST
 /// // SAFETY: SO_LINGER's value is a struct linger (two ints, no pointer) in both directions.
 /// let back: libc::linger = unsafe {
-///     sys::setsockopt_plain(&fd, SOL_SOCKET, libc::SO_LINGER, &lin)?;
-///     sys::getsockopt_plain(&fd, SOL_SOCKET, libc::SO_LINGER)?
+///     sys::setsockopt_plain(&fd, SOL_SOCKET, SO_LINGER, &lin)?;
+///     sys::getsockopt_plain(&fd, SOL_SOCKET, SO_LINGER)?
 /// };
 /// assert_eq!((back.l_onoff, back.l_linger), (1, 0));
 /// # Ok::<(), socklab::Error>(())
@@ -278,14 +278,15 @@ pub unsafe fn setsockopt_plain<T: Plain>(
 ///
 /// # Example
 /// ```
-/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET, Errno};
+/// use socklab::sys::{self, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_TYPE, Errno};
+/// use std::ffi::c_int;
 /// let fd = sys::socket(AF_INET, SOCK_STREAM, 0)?;
 /// // SAFETY: SO_TYPE is an int with a byte-count optlen: the kernel writes at most 4 bytes.
-/// let ty: libc::c_int = unsafe { sys::getsockopt_plain(&fd, SOL_SOCKET, libc::SO_TYPE)? };
+/// let ty: c_int = unsafe { sys::getsockopt_plain(&fd, SOL_SOCKET, SO_TYPE)? };
 /// assert_eq!(ty, SOCK_STREAM);
 /// // SO_TYPE is an int: the kernel writes 4 bytes, not a linger's 8.
 /// // SAFETY: as above; it writes at most 4 of the 8 bytes.
-/// let err = unsafe { sys::getsockopt_plain::<libc::linger>(&fd, SOL_SOCKET, libc::SO_TYPE) };
+/// let err = unsafe { sys::getsockopt_plain::<libc::linger>(&fd, SOL_SOCKET, SO_TYPE) };
 /// assert_eq!(err.unwrap_err().code(), Errno::EINVAL);
 /// # Ok::<(), socklab::Error>(())
 /// ```
@@ -318,15 +319,16 @@ pub unsafe fn getsockopt_plain<T: Plain>(
 ///
 /// Your own option is an `unsafe impl`:
 /// ```
-/// use socklab::sys::{self, GetOpt, SockOpt, AF_INET, SOCK_STREAM};
+/// use socklab::sys::{self, GetOpt, SockOpt, AF_INET, SOCK_STREAM, SOL_SOCKET};
+/// use std::ffi::c_int;
 /// /// `SO_COOKIE` (`SOL_SOCKET`, `__u64`, read-only): the socket's unique cookie.
 /// #[derive(Copy, Clone, Debug)]
 /// struct SoCookie;
 /// // SAFETY: sk_getsockopt copies min(optlen, 8) bytes of a u64 for SO_COOKIE and writes that
 /// // length back; setsockopt refuses it (ENOPROTOOPT); no pointer is involved either way.
 /// unsafe impl SockOpt for SoCookie {
-///     const LEVEL: libc::c_int = libc::SOL_SOCKET;
-///     const NAME: libc::c_int = libc::SO_COOKIE;
+///     const LEVEL: c_int = SOL_SOCKET;
+///     const NAME: c_int = libc::SO_COOKIE; // not among socklab::sys's constants
 ///     type C = u64;
 ///     type Value = u64;
 /// }
@@ -342,14 +344,15 @@ pub unsafe fn getsockopt_plain<T: Plain>(
 ///
 /// A plain `impl` does not compile:
 /// ```compile_fail,E0200
-/// use socklab::sys::SockOpt;
+/// use socklab::sys::{SockOpt, SOL_SOCKET};
+/// use std::ffi::c_int;
 /// #[derive(Copy, Clone)]
 /// struct SoGetFilter;
 /// impl SockOpt for SoGetFilter {
-///     const LEVEL: libc::c_int = libc::SOL_SOCKET;
-///     const NAME: libc::c_int = libc::SO_GET_FILTER; // optlen counts 8-byte instructions
-///     type C = libc::c_int;
-///     type Value = libc::c_int;
+///     const LEVEL: c_int = SOL_SOCKET;
+///     const NAME: c_int = libc::SO_GET_FILTER; // optlen counts 8-byte instructions
+///     type C = c_int;
+///     type Value = c_int;
 /// }
 /// ```
 ///

@@ -12,10 +12,10 @@
 //! in `socklab::trace::untraced` (see the trace module's "Signal handlers").
 //!
 //! ```
-//! use socklab::sys::{raw, Errno};
+//! use socklab::sys::{raw, Errno, AF_INET, SOCK_STREAM};
 //! // shutdown(fd, -1): only the raw layer can pass a `how` that is not SHUT_RD/WR/RDWR.
 //! // SAFETY: socket(2) takes no pointers; this example owns and closes the fd it returns.
-//! let fd = unsafe { raw::socket(libc::AF_INET, libc::SOCK_STREAM, 0) };
+//! let fd = unsafe { raw::socket(AF_INET, SOCK_STREAM, 0) };
 //! assert!(fd >= 0);
 //! // SAFETY: shutdown(2) takes no pointers; `fd` is the socket created above.
 //! let rc = unsafe { raw::shutdown(fd, -1) };

@@ -165,11 +165,11 @@ pub fn accept(sockfd: impl AsFd, addr: Option<&mut SockAddr>) -> Result<OwnedFd>
 ///
 /// # Example
 /// ```
-/// use socklab::sys::{self, SockAddr, AF_INET, SOCK_STREAM, SOCK_NONBLOCK, Errno};
+/// use socklab::sys::{self, SockAddr, AF_INET, O_NONBLOCK, SOCK_STREAM, SOCK_NONBLOCK, Errno};
 /// let lst = sys::socket(AF_INET, SOCK_STREAM, 0)?;
 /// sys::bind(&lst, &SockAddr::from("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()))?;
 /// sys::listen(&lst, 1)?;
-/// sys::fcntl(&lst, sys::FcntlArg::SetFl(libc::O_NONBLOCK))?;
+/// sys::fcntl(&lst, sys::FcntlArg::SetFl(O_NONBLOCK))?;
 /// let err = sys::accept4(&lst, None, SOCK_NONBLOCK).unwrap_err();
 /// assert_eq!(err.code(), Errno::EAGAIN);
 /// # Ok::<(), socklab::Error>(())

@@ -1,5 +1,6 @@
 //! The C and C++ programs of `c/` that tests run (the seed's server and its C mirrors, the
-//! public C programs in `c/ports/`), compiled here at test time with gcc/g++ into a cache under
+//! public C programs in `c/ports/`, small C references such as `gai_system.c` that print what
+//! C prints), compiled here at test time with gcc/g++ into a cache under
 //! the target directory — not by build.rs, so neither a library user's build nor
 //! `cargo install` compiles them. Included with `#[path]` by the binaries that run them.
 //!

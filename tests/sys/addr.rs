@@ -6,7 +6,7 @@ use std::mem::size_of;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
 
-use libc::{sa_family_t, sockaddr_in, sockaddr_in6, sockaddr_storage, sockaddr_un};
+use libc::{sockaddr_in, sockaddr_in6, sockaddr_storage, sockaddr_un};
 use socklab::sys::{self, AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM};
 use socklab::{Errno, SockAddr};
 
@@ -14,10 +14,6 @@ use crate::common::{abstract_name, assert_errno, no_leak, unix_path, v4_any, v6_
 
 /// `offsetof(sockaddr_un, sun_path)`: a Unix address's length with no path.
 const SUN_PATH_OFFSET: usize = 2;
-
-fn family(f: i32) -> sa_family_t {
-    f as sa_family_t
-}
 
 /// A deterministic spread of ports: the edges plus a stride across the range.
 fn ports() -> impl Iterator<Item = u16> {
@@ -42,7 +38,7 @@ fn v4_round_trips_and_displays_like_std() {
             for port in ports() {
                 let std_addr = SocketAddrV4::new(ip, port);
                 let a = SockAddr::from(std_addr);
-                assert_eq!(a.family(), family(AF_INET));
+                assert_eq!(a.family(), AF_INET);
                 assert_eq!(a.len() as usize, size_of::<sockaddr_in>());
                 assert_eq!(a.as_socket_v4(), Some(std_addr));
                 assert_eq!(a.as_socket(), Some(SocketAddr::V4(std_addr)));
@@ -74,7 +70,7 @@ fn v6_round_trips_scope_id_and_flowinfo() {
                 let (flow, scope) = (i as u32 * 0x1_0101, (i as u32) % 5);
                 let std_addr = SocketAddrV6::new(ip, port, flow, scope);
                 let a = SockAddr::from(std_addr);
-                assert_eq!(a.family(), family(AF_INET6));
+                assert_eq!(a.family(), AF_INET6);
                 assert_eq!(a.len() as usize, size_of::<sockaddr_in6>());
                 let back = a.as_socket_v6().unwrap();
                 assert_eq!(back, std_addr);
@@ -126,7 +122,7 @@ fn unix_path_round_trips_with_the_nul_counted() {
             "/tmp/with space/é.sock",
         ] {
             let a = SockAddr::unix(path).unwrap();
-            assert_eq!(a.family(), family(AF_UNIX));
+            assert_eq!(a.family(), AF_UNIX);
             assert_eq!(a.len() as usize, SUN_PATH_OFFSET + path.len() + 1);
             assert_eq!(a.as_unix_path(), Some(Path::new(path)));
             assert_eq!(a.as_abstract_name(), None);
@@ -161,10 +157,7 @@ fn abstract_and_unnamed_round_trip() {
         assert_eq!(empty_name.to_string(), "@");
 
         let u = SockAddr::unix_unnamed();
-        assert_eq!(
-            (u.family(), u.len() as usize),
-            (family(AF_UNIX), SUN_PATH_OFFSET)
-        );
+        assert_eq!((u.family(), u.len() as usize), (AF_UNIX, SUN_PATH_OFFSET));
         assert!(u.is_unnamed());
         assert_eq!((u.as_unix_path(), u.as_abstract_name()), (None, None));
         assert!(!SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 1))).is_unnamed());
@@ -271,7 +264,7 @@ fn decoding_rejects_the_wrong_family_and_short_lengths() {
         assert_eq!(v4.as_abstract_name(), None);
 
         let short4 = SockAddr::from_parts(*v4.as_storage(), 15).unwrap();
-        assert_eq!(short4.family(), family(AF_INET));
+        assert_eq!(short4.family(), AF_INET);
         assert_eq!((short4.as_socket_v4(), short4.as_socket()), (None, None));
         assert_eq!(short4.to_string(), "{family 2, len 15}");
         let short6 = SockAddr::from_parts(*v6.as_storage(), 27).unwrap();
@@ -283,7 +276,7 @@ fn decoding_rejects_the_wrong_family_and_short_lengths() {
 
         // Shorter than sa_family itself: no family at all.
         let one = SockAddr::from_parts(*v4.as_storage(), 1).unwrap();
-        assert_eq!(one.family(), family(AF_UNSPEC));
+        assert_eq!(one.family(), AF_UNSPEC);
         assert!(!one.is_empty());
         let none = SockAddr::from_parts(*v4.as_storage(), 0).unwrap();
         assert!(none.is_empty());
@@ -296,7 +289,7 @@ fn decoding_rejects_the_wrong_family_and_short_lengths() {
 fn empty_is_a_full_length_unspec_buffer() {
     no_leak(|| {
         let e = SockAddr::empty();
-        assert_eq!(e.family(), family(AF_UNSPEC));
+        assert_eq!(e.family(), AF_UNSPEC);
         assert_eq!(e.len() as usize, size_of::<sockaddr_storage>());
         assert!(e.as_bytes().iter().all(|&b| b == 0));
         assert!(!e.is_empty());
@@ -350,7 +343,7 @@ fn kernel_filled_unix_addresses_decode_to_what_was_bound() {
 fn kernel_filled_ip_addresses_equal_the_std_built_ones() {
     no_leak(|| {
         for any in [v4_any(), v6_any()] {
-            let fd = sys::socket(i32::from(any.family()), SOCK_DGRAM, 0).unwrap();
+            let fd = sys::socket(any.family(), SOCK_DGRAM, 0).unwrap();
             sys::bind(&fd, &any).unwrap();
             let got = sys::getsockname(&fd).unwrap();
             let rebuilt = SockAddr::from(got.as_socket().unwrap());

@@ -69,7 +69,7 @@ fn a_short_capacity_truncates_and_failure_leaves_the_buffer() {
             &whole.as_bytes()[..16],
             "the bytes written"
         );
-        assert_eq!(short.family() as i32, AF_INET6);
+        assert_eq!(short.family(), AF_INET6);
         assert_eq!(short.as_socket(), None, "a cut sockaddr_in6 is not decoded");
         assert_ne!(short, whole);
         assert_eq!(short.to_string(), "{family 10, len 28, truncated to 16}");
@@ -89,7 +89,7 @@ fn a_short_capacity_truncates_and_failure_leaves_the_buffer() {
         let mut keep = SockAddr::with_capacity(AddrLen::INET6);
         let e = sys::getpeername_into(&fd, &mut keep).unwrap_err();
         assert_eq!(e.code(), Errno::ENOTCONN);
-        assert_eq!((keep.len(), keep.family() as i32), (28, sys::AF_UNSPEC));
+        assert_eq!((keep.len(), keep.family()), (28, sys::AF_UNSPEC));
     })
 }
 
@@ -210,7 +210,7 @@ fn every_into_call_reports_truncation_and_every_reader_refuses_it() {
             assert!(a.is_truncated(), "{what}");
             assert_eq!(a.capacity(), cap, "{what}");
             assert_eq!(a.as_bytes(), &whole.as_bytes()[..18], "{what}");
-            assert_eq!(a.family() as i32, AF_UNIX, "{what}");
+            assert_eq!(a.family(), AF_UNIX, "{what}");
             assert_eq!(
                 (a.as_abstract_name(), a.is_unnamed()),
                 (None, false),

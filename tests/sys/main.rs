@@ -1,6 +1,8 @@
 //! Integration tests of `socklab::sys` and `Socket`, one file per topic (one binary keeps link
 //! time down). Every test binds port 0 and checks it leaks no fds.
 
+#[path = "../common/cbuild.rs"]
+mod cbuild;
 mod common;
 
 mod addr;
@@ -15,6 +17,7 @@ mod msg;
 mod multiplex;
 mod netdb;
 mod opt;
+mod porting;
 mod raw;
 mod services;
 mod skip;

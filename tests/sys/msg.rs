@@ -868,8 +868,8 @@ fn cmsg_len_and_scm_credentials_typed() {
         let mut data = [0u8; 4];
         sys::recvmsg(&b, &mut [IoSliceMut::new(&mut data)], Some(&mut cbuf), 0).unwrap();
         let c = cbuf.iter().next().unwrap();
-        assert_eq!(c.cmsg_len(), sys::cmsg_len(12));
-        assert_eq!(c.cmsg_len(), 28);
+        assert_eq!(c.len_field(), sys::cmsg_len(12));
+        assert_eq!(c.len_field(), 28);
         let got = c.ucred().unwrap();
         assert_eq!(
             (got.pid, got.uid, got.gid),
@@ -882,8 +882,178 @@ fn cmsg_len_and_scm_credentials_typed() {
         out.push_fds(&[std::os::fd::AsFd::as_fd(&x)]);
         let c = out.iter().next().unwrap();
         assert_eq!(
-            (c.cmsg_len(), c.rights()),
+            (c.len_field(), c.rights()),
             (20, Some(vec![std::os::fd::AsRawFd::as_raw_fd(&x)]))
         );
+    })
+}
+
+/// The `cmsg_len` a header states, read from the bytes (`CMSG_FIRSTHDR`/`CMSG_NXTHDR` order).
+fn header_len_fields(control: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while control.len() >= at + cmsg_len(0) {
+        let len = usize::from_ne_bytes(control[at..at + 8].try_into().unwrap());
+        out.push(len);
+        if len < cmsg_len(0) {
+            break;
+        }
+        at += len.next_multiple_of(8);
+    }
+    out
+}
+
+/// `Cmsg::len_field()` is C's `cmsg->cmsg_len`, also for messages the kernel cut to fit
+/// (`MSG_CTRUNC`: it writes the length it kept into the header); `sys::cmsg_len(n)` is C's
+/// `CMSG_LEN(n)`, the length `n` data bytes would need. The deprecated `Cmsg::cmsg_len()`, named
+/// like the latter, keeps compiling and returns the former.
+#[test]
+fn len_field_is_the_headers_cmsg_len_for_whole_and_cut_messages() {
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::set_opt(&b, sys::opt::SoPassCred, true).unwrap();
+        let ps = pairs(2);
+        let mut out = CmsgBuffer::new();
+        out.push_fds(&[ps[0].0.as_fd(), ps[1].0.as_fd()]);
+        let mut byte = [0u8; 1];
+        // Whole: SCM_CREDENTIALS (28) then SCM_RIGHTS with two fds (24). Cut: room for the
+        // credentials and one fd (the kernel states 20); the credentials cut to 8 of 12 bytes
+        // (24); nothing but the credentials' header (16).
+        for (cap, want) in [
+            (cmsg_space(12) + cmsg_space(2 * INT), vec![28, 24]),
+            (cmsg_space(12) + cmsg_len(INT), vec![28, 20]),
+            (cmsg_len(8), vec![24]),
+            (cmsg_len(0), vec![16]),
+        ] {
+            sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
+            let mut cbuf = CmsgBuffer::with_capacity(cap);
+            let r =
+                sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(&mut cbuf), 0).unwrap();
+            assert_eq!(
+                r.is_control_truncated(),
+                want != [28, 24],
+                "cap {cap}: {r:?}"
+            );
+            let states = header_len_fields(cbuf.as_bytes());
+            assert_eq!(states, want, "cap {cap}: the headers the kernel wrote");
+            let got: Vec<usize> = cbuf.iter().map(|c| c.len_field()).collect();
+            assert_eq!(got, states, "cap {cap}");
+            #[allow(deprecated)]
+            let old: Vec<usize> = cbuf.iter().map(|c| c.cmsg_len()).collect();
+            assert_eq!(old, states, "cap {cap}: the deprecated name");
+            if let Some(rights) = cbuf.iter().find(|c| c.rights().is_some()) {
+                let n = rights.cmsg_data.len() / INT;
+                assert_eq!(rights.len_field(), cmsg_len(n * INT));
+                assert_eq!(cbuf.fds().len(), n);
+            }
+        }
+    })
+}
+
+/// C's receive loop, `for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))`, reading
+/// each message and taking the fds of the `SCM_RIGHTS` one, in one pass over the buffer:
+/// `iter_mut` hands each message the fds it carried (none is left in the buffer), and the
+/// buffer's copy of their numbers becomes -1 as the message is dropped, so sending the buffer
+/// again passes nothing (`EBADF`), as after `take_fds`.
+#[test]
+fn iter_mut_takes_each_messages_fds_in_the_loop_that_reads_it() {
+    use std::os::fd::AsRawFd;
+    no_leak(|| {
+        let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        sys::set_opt(&b, sys::opt::SoPassCred, true).unwrap();
+        let ps = pairs(2);
+        let mut out = CmsgBuffer::new();
+        out.push_fds(&[ps[0].0.as_fd(), ps[1].0.as_fd()]);
+        // An outgoing buffer's fds are borrowed, not the buffer's: iter_mut hands out none and
+        // leaves the numbers as they are.
+        for mut c in out.iter_mut() {
+            assert!(c.take_fds().is_empty());
+        }
+        assert_eq!(
+            out.iter().next().unwrap().rights(),
+            Some(vec![ps[0].0.as_raw_fd(), ps[1].0.as_raw_fd()])
+        );
+        let mut byte = [0u8; 1];
+        let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(12) + cmsg_space(2 * INT));
+        let mut recv = |cbuf: &mut CmsgBuffer| {
+            sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"F")], &out, 0).unwrap();
+            sys::recvmsg(&b, &mut [IoSliceMut::new(&mut byte)], Some(cbuf), 0).unwrap();
+        };
+
+        recv(&mut cbuf);
+        let mut seen = Vec::new();
+        let mut passed = Vec::new();
+        for mut cmsg in cbuf.iter_mut() {
+            seen.push((cmsg.cmsg_level, cmsg.cmsg_type, cmsg.len_field()));
+            if cmsg.cmsg_level == SOL_SOCKET
+                && cmsg.cmsg_type == SCM_RIGHTS
+                && cmsg.len_field() == cmsg_len(2 * INT)
+            {
+                // C: memcpy(fds, CMSG_DATA(cmsg), sizeof fds) -- the numbers, then the fds
+                let numbers = cmsg.as_cmsg().rights().unwrap();
+                assert_eq!(cmsg.fds().len(), 2);
+                passed = cmsg.take_fds();
+                let taken: Vec<_> = passed.iter().map(|f| f.as_raw_fd()).collect();
+                assert_eq!(
+                    taken, numbers,
+                    "the fds are the numbers the message carried"
+                );
+            } else {
+                assert!(cmsg.fds().is_empty());
+                assert_eq!(
+                    cmsg.as_cmsg().ucred().map(|u| u.pid),
+                    Some(std::process::id() as i32)
+                );
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                (SOL_SOCKET, sys::SCM_CREDENTIALS, cmsg_len(12)),
+                (SOL_SOCKET, SCM_RIGHTS, cmsg_len(2 * INT))
+            ]
+        );
+        assert_eq!(passed.len(), 2);
+        same_socket(&passed[0], &ps[0].1, b"first");
+        same_socket(&passed[1], &ps[1].1, b"second");
+        assert!(
+            cbuf.fds().is_empty() && cbuf.take_fds().is_empty(),
+            "all taken"
+        );
+        let rights = cbuf.iter().find_map(|c| c.rights()).unwrap();
+        assert_eq!(rights, [-1, -1], "the buffer no longer names the fds");
+        drop(passed);
+        // The buffer sent on (an echo): the taken numbers are gone, the kernel refuses them.
+        let e = sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"E")], &cbuf, 0).unwrap_err();
+        assert_eq!(e.code(), Errno::EBADF, "{e}");
+
+        // A message pushed after a receive carries no fds: those received go to their own.
+        recv(&mut cbuf);
+        cbuf.push(SOL_SOCKET, SCM_RIGHTS, &(-1i32).to_ne_bytes());
+        let got: Vec<(i32, usize)> = cbuf
+            .iter_mut()
+            .map(|c| (c.cmsg_type, c.fds().len()))
+            .collect();
+        assert_eq!(
+            got,
+            [(sys::SCM_CREDENTIALS, 0), (SCM_RIGHTS, 2), (SCM_RIGHTS, 0)]
+        );
+        cbuf.clear();
+
+        // Fds a message carried but the loop did not take close with it; so do those of the
+        // messages after a loop that stops early (no_leak checks), and none stays in the buffer.
+        recv(&mut cbuf);
+        for cmsg in cbuf.iter_mut() {
+            if cmsg.cmsg_type == SCM_RIGHTS {
+                assert_eq!(cmsg.fds().len(), 2);
+            }
+        }
+        assert_eq!(cbuf.iter().find_map(|c| c.rights()).unwrap(), [-1, -1]);
+        recv(&mut cbuf);
+        let first = cbuf.iter_mut().next().unwrap();
+        assert_eq!(first.cmsg_type, sys::SCM_CREDENTIALS);
+        drop(first);
+        assert!(cbuf.fds().is_empty());
+        assert_eq!(cbuf.iter().find_map(|c| c.rights()).unwrap(), [-1, -1]);
     })
 }

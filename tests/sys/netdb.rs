@@ -1,7 +1,10 @@
 //! Name resolution and address text: getaddrinfo entries reproduce C's socket/bind arguments,
 //! EAI errors are their own kind, getnameinfo, inet_pton/inet_ntop, byte order.
 
+use std::ffi::CStr;
 use std::net::{IpAddr, Ipv4Addr};
+use std::os::raw::c_int;
+use std::process::Command;
 
 use socklab::sys::{self, AddrInfoHints, Eai, Errno, SockAddr};
 use socklab::sys::{AF_INET, AF_INET6, AF_UNSPEC, AI_CANONNAME, AI_NUMERICHOST, AI_PASSIVE};
@@ -33,7 +36,7 @@ fn passive_wildcard_entries_carry_what_socket_and_bind_need() {
             let want = if p.ai_family() == AF_INET { 16 } else { 28 };
             assert_eq!(p.ai_addrlen(), want, "{p:?}");
             assert_eq!(p.ai_addr().len(), p.ai_addrlen());
-            assert_eq!(p.ai_addr().family() as i32, p.ai_family());
+            assert_eq!(p.ai_addr().family(), p.ai_family());
             // The C loop: socket(ai_family, ai_socktype, ai_protocol) + bind(ai_addr, ai_addrlen).
             let fd = sys::socket(p.ai_family(), p.ai_socktype(), p.ai_protocol()).unwrap();
             if p.ai_family() == AF_INET6 {
@@ -102,10 +105,119 @@ fn eai_system_carries_its_errno() {
         e.to_string(),
         "getaddrinfo(\"x\", NULL): EAI_SYSTEM (System error): EMFILE (Too many open files)"
     );
-    assert_eq!(
-        e.perror_line("getaddrinfo"),
-        "getaddrinfo: Too many open files\n"
+}
+
+/// C's `gai_strerror(rv)`, read from glibc itself.
+fn c_gai_strerror(rv: c_int) -> String {
+    // SAFETY: gai_strerror(3) takes an int and returns a static NUL-terminated string (glibc
+    // returns "Unknown error" for a code it does not know, never NULL).
+    let p = unsafe { libc::gai_strerror(rv) };
+    assert!(!p.is_null(), "gai_strerror({rv}) returned NULL");
+    // SAFETY: `p` is non-NULL and points to a static NUL-terminated string.
+    unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned()
+}
+
+/// C prints a resolver error as `fprintf(stderr, "prog: %s\n", gai_strerror(rv))`, for every
+/// code: `EAI_SYSTEM` prints "System error" (the errno is the program's to read apart), and
+/// `perror_line` prints the same line.
+#[test]
+fn perror_line_of_a_resolver_error_is_gai_strerror_for_every_code() {
+    let codes = [
+        Eai::EAI_BADFLAGS,
+        Eai::EAI_NONAME,
+        Eai::EAI_AGAIN,
+        Eai::EAI_FAIL,
+        Eai::EAI_NODATA,
+        Eai::EAI_FAMILY,
+        Eai::EAI_SOCKTYPE,
+        Eai::EAI_SERVICE,
+        Eai::EAI_MEMORY,
+        Eai::EAI_SYSTEM,
+        Eai::EAI_OVERFLOW,
+    ];
+    for eai in codes {
+        let e = socklab::Error::gai(eai, Errno::EMFILE, "getaddrinfo", "\"x\", NULL");
+        let c = c_gai_strerror(eai.raw());
+        assert_eq!(
+            e.perror_line("getaddrinfo"),
+            format!("getaddrinfo: {c}\n"),
+            "{eai:?}"
+        );
+        assert_eq!(e.perror_line(""), format!("{c}\n"), "{eai:?}");
+    }
+    assert_eq!(c_gai_strerror(sys::EAI_SYSTEM), "System error");
+}
+
+/// Set in the copy of this test binary that calls getnameinfo with no fd left to open.
+const NOFILE_CHILD: &str = "SOCKLAB_TEST_GETNAMEINFO_NOFILE";
+
+/// A real `EAI_SYSTEM`: getnameinfo(`NI_NAMEREQD`) with `RLIMIT_NOFILE` at 0 (glibc cannot open
+/// /etc/hosts), in C (`c/gai_system.c`) and through socklab (a copy of this binary: the limit is
+/// process-wide). Both print the same line and see the same errno.
+#[test]
+fn eai_system_prints_what_c_prints() {
+    if std::env::var_os(NOFILE_CHILD).is_some() {
+        return getnameinfo_without_fds();
+    }
+    let c_prog = match crate::cbuild::program("gai_system.c", crate::cbuild::Flags::Strict) {
+        Ok(p) => p,
+        Err(e) => return crate::common::skip(format_args!("cannot build c/gai_system.c: {e}")),
+    };
+    let run = |cmd: &mut Command| {
+        let out = no_leak(|| cmd.output()).unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{cmd:?}: {}\n{text}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let c = run(&mut Command::new(c_prog));
+    let rust = run(Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "netdb::eai_system_prints_what_c_prints"])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(NOFILE_CHILD, "1"));
+    let want = format!(
+        "getnameinfo: System error\nrv {} errno {}\n",
+        sys::EAI_SYSTEM,
+        libc::EMFILE
     );
+    assert_eq!(c, want, "the C program");
+    assert!(
+        rust.contains(&want),
+        "socklab printed:\n{rust}\nC printed:\n{c}"
+    );
+}
+
+/// The child half: the call under `RLIMIT_NOFILE` 0, printed as `c/gai_system.c` prints it.
+fn getnameinfo_without_fds() {
+    let a = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 3490)));
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `old` is a writable rlimit.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut old) }, 0);
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: old.rlim_max,
+    };
+    // SAFETY: `none` is a readable rlimit; lowering the soft limit only.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &none) }, 0);
+    let r = sys::getnameinfo(&a, sys::NI_NAMEREQD);
+    // SAFETY: `old` is a readable rlimit, the one read above.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &old) }, 0);
+    let e = r.expect_err("getnameinfo resolved with no fd to open");
+    let rv = e.eai().map_or(0, Eai::raw);
+    let line = format!(
+        "{}rv {rv} errno {}\n",
+        e.perror_line("getnameinfo"),
+        e.errno()
+    );
+    // One write: the test harness's own output must not split the line.
+    print!("{line}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Control messages (ancillary data): [`CmsgBuffer`], its [`Cmsg`] iterator and C's
-//! `CMSG_SPACE`/`CMSG_LEN`; `SCM_RIGHTS` fds received are owned as `OwnedFd`.
+//! Control messages (ancillary data): [`CmsgBuffer`], its [`Cmsg`] iterator (and [`CmsgMut`],
+//! each message with the fds it carried) and C's `CMSG_SPACE`/`CMSG_LEN`; `SCM_RIGHTS` fds
+//! received are owned as `OwnedFd`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -28,7 +29,7 @@ const CMSG_HDR: usize = cmsg_align(size_of::<cmsghdr>());
 ///
 /// ```
 /// // One SCM_RIGHTS message carrying two fds, on 64-bit Linux: 16-byte header + 8 bytes.
-/// assert_eq!(socklab::sys::cmsg_space(2 * std::mem::size_of::<libc::c_int>()), 24);
+/// assert_eq!(socklab::sys::cmsg_space(2 * size_of::<std::ffi::c_int>()), 24);
 /// ```
 #[doc = man_links!(CMSG_SPACE(3))]
 #[doc(alias = "CMSG_SPACE")]
@@ -67,8 +68,9 @@ pub const fn cmsg_len(len: usize) -> usize {
 ///
 /// **fds are never leaked**: every fd the kernel installs through `SCM_RIGHTS` (or
 /// `SCM_PIDFD`) is wrapped in an [`OwnedFd`] as soon as the call returns. Take them with
-/// [`take_fds`](CmsgBuffer::take_fds); the ones you leave are closed by the next receive into
-/// this buffer or when it drops.
+/// [`take_fds`](CmsgBuffer::take_fds), or message by message with
+/// [`iter_mut`](CmsgBuffer::iter_mut) (C's `CMSG_FIRSTHDR`/`CMSG_NXTHDR` loop); the ones you
+/// leave are closed by the next receive into this buffer or when it drops.
 ///
 /// **fds are never forged (I/O safety)**: an fd number in an `SCM_RIGHTS` message makes the
 /// kernel pass whatever file has that number when the message is sent. So the buffer only
@@ -283,6 +285,61 @@ impl<'fd> CmsgBuffer<'fd> {
         }
     }
 
+    /// The control messages, each with the fds it carried, which leave the buffer: C's
+    /// `CMSG_FIRSTHDR`/`CMSG_NXTHDR` loop that reads each message and takes the fds of the
+    /// `SCM_RIGHTS` one, in one pass ([`iter`](Self::iter) borrows the buffer, so
+    /// [`take_fds`](Self::take_fds) needs a second).
+    ///
+    /// Every fd of the last receive goes to the [`CmsgMut`] of the message that listed it:
+    /// [`take_fds`](CmsgMut::take_fds) hands them over, and those not taken close when the
+    /// message is dropped (or the iterator is, for the messages it did not reach). Once a
+    /// message is dropped its numbers in the buffer are `-1`, as after
+    /// [`take_fds`](Self::take_fds): sent again, the buffer passes no file that reused them
+    /// (the kernel answers `EBADF`). Messages pushed to send carry no fds here: the ones pushed
+    /// with [`push_fds`](Self::push_fds) are borrowed, not the buffer's.
+    ///
+    /// # Example
+    /// ```
+    /// use socklab::sys::{self, cmsg_len, cmsg_space, CmsgBuffer, AF_UNIX, SCM_RIGHTS};
+    /// use socklab::sys::{SOCK_DGRAM, SOL_SOCKET};
+    /// use std::ffi::c_int;
+    /// use std::io::{IoSlice, IoSliceMut};
+    /// use std::os::fd::AsFd;
+    /// let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let (x, y) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0)?;
+    /// let mut out = CmsgBuffer::new();
+    /// out.push_fds(&[x.as_fd()]);
+    /// sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"fd")], &out, 0)?;
+    ///
+    /// let mut control = CmsgBuffer::with_capacity(cmsg_space(size_of::<c_int>()));
+    /// sys::recvmsg(&b, &mut [IoSliceMut::new(&mut [0u8; 8])], Some(&mut control), 0)?;
+    /// let mut fd = None; // int fd = -1;
+    /// // for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg))
+    /// for mut cmsg in control.iter_mut() {
+    ///     if cmsg.cmsg_level == SOL_SOCKET
+    ///         && cmsg.cmsg_type == SCM_RIGHTS
+    ///         && cmsg.len_field() == cmsg_len(size_of::<c_int>())
+    ///     {
+    ///         fd = cmsg.take_fds().pop(); // memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+    ///     }
+    /// }
+    /// let fd = fd.expect("an fd was passed"); // an OwnedFd: closes on drop
+    /// sys::write(&fd, b"via the passed fd")?;
+    /// assert_eq!(sys::read(&y, &mut [0u8; 64][..])?, 17);
+    /// # Ok::<(), socklab::Error>(())
+    /// ```
+    #[doc(alias = "CMSG_FIRSTHDR")]
+    #[doc(alias = "CMSG_NXTHDR")]
+    pub fn iter_mut(&mut self) -> CmsgIterMut<'_> {
+        let fds = mem::take(&mut self.fds).into_iter();
+        let received = mem::replace(&mut self.received, 0);
+        CmsgIterMut {
+            rest: self.as_bytes_mut(),
+            received,
+            fds,
+        }
+    }
+
     /// The fds received with the last receive (`SCM_RIGHTS`, `SCM_PIDFD`), still owned here.
     pub fn fds(&self) -> &[OwnedFd] {
         &self.fds
@@ -355,7 +412,12 @@ impl<'fd> CmsgBuffer<'fd> {
 
 /// Whether a cmsg carries fds the kernel installed (`SOL_SOCKET` `SCM_RIGHTS`/`SCM_PIDFD`).
 fn carries_fds(c: &Cmsg<'_>) -> bool {
-    c.cmsg_level == libc::SOL_SOCKET && matches!(c.cmsg_type, libc::SCM_RIGHTS | SCM_PIDFD)
+    carries_fds_type(c.cmsg_level, c.cmsg_type)
+}
+
+/// [`carries_fds`] by level and type.
+fn carries_fds_type(level: c_int, ty: c_int) -> bool {
+    level == libc::SOL_SOCKET && matches!(ty, libc::SCM_RIGHTS | SCM_PIDFD)
 }
 
 /// The byte ranges of `control` holding the data of its fd-carrying messages.
@@ -433,41 +495,196 @@ pub struct CmsgIter<'a> {
     bytes: &'a [u8],
 }
 
+/// Where one message lies in bytes that start at its header, as `CMSG_NXTHDR` walks them.
+struct Hdr {
+    level: c_int,
+    ty: c_int,
+    /// The data: `CMSG_LEN(0)..cmsg_len`, cut to the bytes there are.
+    data: Range<usize>,
+    /// Where the next header starts: `CMSG_ALIGN(cmsg_len)`, or the end.
+    next: usize,
+}
+
+/// The message at the start of `b`, or `None` when no header fits or its `cmsg_len` is shorter
+/// than a header (the walk ends there). Headers are read unaligned-safe (from bytes).
+fn parse_hdr(b: &[u8]) -> Option<Hdr> {
+    if b.len() < size_of::<cmsghdr>() {
+        return None;
+    }
+    let field = |off: usize, n: usize| &b[off..off + n];
+    let len_bytes = field(offset_of!(cmsghdr, cmsg_len), size_of::<usize>());
+    let cmsg_len = usize::from_ne_bytes(len_bytes.try_into().ok()?);
+    let int = |off| c_int::from_ne_bytes(field(off, 4).try_into().expect("4 bytes"));
+    if cmsg_len < CMSG_HDR {
+        return None;
+    }
+    // A header stating more than the bytes there are (caller bytes may say anything): keep
+    // what is there.
+    let data_end = cmsg_len.min(b.len());
+    // Aligning a length past the end could overflow; an aligned one may pass the end.
+    let next = if cmsg_len >= b.len() {
+        b.len()
+    } else {
+        cmsg_align(cmsg_len).min(b.len())
+    };
+    Some(Hdr {
+        level: int(offset_of!(cmsghdr, cmsg_level)),
+        ty: int(offset_of!(cmsghdr, cmsg_type)),
+        data: CMSG_HDR.min(data_end)..data_end,
+        next,
+    })
+}
+
 impl<'a> Iterator for CmsgIter<'a> {
     type Item = Cmsg<'a>;
 
     fn next(&mut self) -> Option<Cmsg<'a>> {
         let b = self.bytes;
-        if b.len() < size_of::<cmsghdr>() {
-            return None;
-        }
-        let field = |off: usize, n: usize| &b[off..off + n];
-        let len_bytes = field(offset_of!(cmsghdr, cmsg_len), size_of::<usize>());
-        let cmsg_len = usize::from_ne_bytes(len_bytes.try_into().ok()?);
-        let int = |off| c_int::from_ne_bytes(field(off, 4).try_into().expect("4 bytes"));
-        let (level, ty) = (
-            int(offset_of!(cmsghdr, cmsg_level)),
-            int(offset_of!(cmsghdr, cmsg_type)),
-        );
-        if cmsg_len < CMSG_HDR {
+        let Some(h) = parse_hdr(b) else {
             self.bytes = &[];
             return None;
-        }
-        // A truncated message (MSG_CTRUNC) states its full length; keep what was written.
-        let data_end = cmsg_len.min(b.len());
-        let data = b.get(CMSG_HDR..data_end).unwrap_or(&[]);
-        // Aligning a length past the end could overflow (caller bytes may say anything).
-        let next = if cmsg_len >= b.len() {
-            b.len()
-        } else {
-            cmsg_align(cmsg_len)
         };
-        self.bytes = b.get(next..).unwrap_or(&[]);
+        self.bytes = &b[h.next..];
         Some(Cmsg {
-            cmsg_level: level,
-            cmsg_type: ty,
-            cmsg_data: data,
+            cmsg_level: h.level,
+            cmsg_type: h.ty,
+            cmsg_data: &b[h.data],
         })
+    }
+}
+
+/// The iterator of [`CmsgBuffer::iter_mut`]: each message with the fds it carried. Dropped
+/// before the end, it drops the messages it did not reach (their fds close, their numbers in
+/// the buffer become `-1`).
+pub struct CmsgIterMut<'a> {
+    /// The bytes not walked yet, from the next header on.
+    rest: &'a mut [u8],
+    /// How many bytes of `rest` are the last receive's (whose fds `fds` holds).
+    received: usize,
+    /// The received fds not handed out yet, in the order their messages list them.
+    fds: std::vec::IntoIter<OwnedFd>,
+}
+
+impl<'a> Iterator for CmsgIterMut<'a> {
+    type Item = CmsgMut<'a>;
+
+    fn next(&mut self) -> Option<CmsgMut<'a>> {
+        let Some(h) = parse_hdr(self.rest) else {
+            self.rest = &mut [];
+            return None;
+        };
+        let (msg, tail) = mem::take(&mut self.rest).split_at_mut(h.next);
+        self.rest = tail;
+        // The fds of this message: the numbers of its data within the received bytes, as
+        // `finish_recv` adopted them (every non-negative one, in order).
+        let owned = if carries_fds_type(h.level, h.ty) {
+            h.data.start..h.data.end.min(self.received).max(h.data.start)
+        } else {
+            0..0
+        };
+        self.received = self.received.saturating_sub(h.next);
+        let n = msg[owned.clone()]
+            .chunks_exact(size_of::<RawFd>())
+            .filter(|c| RawFd::from_ne_bytes((*c).try_into().expect("4 bytes")) >= 0)
+            .count();
+        let fds = self.fds.by_ref().take(n).collect();
+        Some(CmsgMut {
+            cmsg_level: h.level,
+            cmsg_type: h.ty,
+            msg,
+            data: h.data,
+            owned,
+            fds,
+        })
+    }
+}
+
+impl Drop for CmsgIterMut<'_> {
+    fn drop(&mut self) {
+        // Each message not reached: its fds close and its numbers become -1 (CmsgMut's drop).
+        for _ in self.by_ref() {}
+    }
+}
+
+impl fmt::Debug for CmsgIterMut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CmsgIterMut")
+            .field("rest", &self.rest.len())
+            .field("fds", &self.fds.as_slice())
+            .finish()
+    }
+}
+
+/// One control message of [`CmsgBuffer::iter_mut`] and the fds it carried, which are its own:
+/// [`take_fds`](CmsgMut::take_fds) hands them over; those left close when it drops. Once it
+/// drops, the buffer's copy of their numbers is `-1`.
+pub struct CmsgMut<'a> {
+    /// `cmsg_level`: `SOL_SOCKET`, `IPPROTO_IP`…
+    pub cmsg_level: c_int,
+    /// `cmsg_type`: `SCM_RIGHTS`, `SCM_CREDENTIALS`, `IP_PKTINFO`…
+    pub cmsg_type: c_int,
+    /// The message in the buffer: header, data, padding.
+    msg: &'a mut [u8],
+    /// The data within `msg`.
+    data: Range<usize>,
+    /// The bytes of `msg` holding the numbers of the fds this message took from the buffer
+    /// (empty if none): set to -1 on drop.
+    owned: Range<usize>,
+    /// Those fds, until taken.
+    fds: Vec<OwnedFd>,
+}
+
+impl CmsgMut<'_> {
+    /// The message as [`CmsgBuffer::iter`] yields it (for [`ucred`](Cmsg::ucred),
+    /// [`rights`](Cmsg::rights)…): the numbers in its data are those received.
+    pub fn as_cmsg(&self) -> Cmsg<'_> {
+        Cmsg {
+            cmsg_level: self.cmsg_level,
+            cmsg_type: self.cmsg_type,
+            cmsg_data: &self.msg[self.data.clone()],
+        }
+    }
+
+    /// The data, C's `CMSG_DATA(cmsg)` (the numbers as received, for `SCM_RIGHTS`).
+    pub fn cmsg_data(&self) -> &[u8] {
+        &self.msg[self.data.clone()]
+    }
+
+    /// C's `cmsg->cmsg_len`: see [`Cmsg::len_field`].
+    pub fn len_field(&self) -> usize {
+        self.as_cmsg().len_field()
+    }
+
+    /// The fds this message carried (`SCM_RIGHTS`, `SCM_PIDFD`), still its own.
+    pub fn fds(&self) -> &[OwnedFd] {
+        &self.fds
+    }
+
+    /// Takes the fds this message carried, in its order (empty for other messages, or once
+    /// taken).
+    pub fn take_fds(&mut self) -> Vec<OwnedFd> {
+        mem::take(&mut self.fds)
+    }
+}
+
+impl Drop for CmsgMut<'_> {
+    fn drop(&mut self) {
+        // The fds left the buffer when this message got them: its numbers must not name them
+        // (or whatever reuses them once closed) if the buffer is sent again.
+        for fd in self.msg[self.owned.clone()].chunks_exact_mut(size_of::<RawFd>()) {
+            fd.copy_from_slice(&(-1 as RawFd).to_ne_bytes());
+        }
+    }
+}
+
+impl fmt::Debug for CmsgMut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CmsgMut")
+            .field("cmsg_level", &self.cmsg_level)
+            .field("cmsg_type", &self.cmsg_type)
+            .field("cmsg_data", &self.cmsg_data())
+            .field("fds", &self.fds)
+            .finish()
     }
 }
 
@@ -483,6 +700,19 @@ mod tests {
             assert_eq!(cmsg_space(len), space as usize, "CMSG_SPACE({len})");
             assert_eq!(cmsg_len(len), clen as usize, "CMSG_LEN({len})");
         }
+    }
+
+    /// A `cmsg_len` short of the end whose aligned value passes it (caller bytes, cut): the walk
+    /// keeps the data there is and ends, as `CMSG_NXTHDR` finds no room for another header.
+    #[test]
+    fn a_length_aligned_past_the_end_ends_the_walk() {
+        let mut b = vec![0u8; 22];
+        b[..8].copy_from_slice(&21usize.to_ne_bytes());
+        b[16..22].copy_from_slice(b"abcdef");
+        let got: Vec<_> = (CmsgIter { bytes: &b }).collect();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].cmsg_data, b"abcde");
+        assert!(!has_scm_rights(&b));
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod cmsg;
 mod mmsg;
 
 use cmsg::has_scm_rights;
-pub use cmsg::{cmsg_len, cmsg_space, Cmsg, CmsgBuffer, CmsgIter};
+pub use cmsg::{cmsg_len, cmsg_space, Cmsg, CmsgBuffer, CmsgIter, CmsgIterMut, CmsgMut};
 pub use mmsg::{recvmmsg, sendmmsg, MmsgBatch, MmsgMsg};
 
 /// A `msghdr` from zeroed storage with every field written: the one place this module builds
@@ -182,7 +182,7 @@ pub fn sendmsg(
 /// out.push_fds(&[x.as_fd()]); // `out` borrows `x` until it is dropped
 /// sys::sendmsg_cmsg(&a, None, &[IoSlice::new(b"fd")], &out, 0)?;
 ///
-/// let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(size_of::<libc::c_int>()));
+/// let mut cbuf = CmsgBuffer::with_capacity(cmsg_space(size_of::<std::ffi::c_int>()));
 /// let mut data = [0u8; 8];
 /// let r = sys::recvmsg(&b, &mut [IoSliceMut::new(&mut data)], Some(&mut cbuf), 0)?;
 /// assert_eq!((r.bytes, r.is_control_truncated()), (2, false));
