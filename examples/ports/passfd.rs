@@ -60,8 +60,8 @@ fn recv_fd(sock: &OwnedFd) -> Option<OwnedFd> {
     // cmsg = CMSG_FIRSTHDR(&msg);
     // if (cmsg == NULL || cmsg->cmsg_len != CMSG_LEN(sizeof(int)) ||
     //     cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) return -1;
-    let cmsg = control.iter().next()?;
-    if cmsg.cmsg_len() != cmsg_len(size_of::<i32>())
+    let mut cmsg = control.iter_mut().next()?;
+    if cmsg.len_field() != cmsg_len(size_of::<i32>())
         || cmsg.cmsg_level != SOL_SOCKET
         || cmsg.cmsg_type != SCM_RIGHTS
     {
@@ -69,7 +69,7 @@ fn recv_fd(sock: &OwnedFd) -> Option<OwnedFd> {
     }
     // memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
     // return fd;
-    control.take_fds().pop()
+    cmsg.take_fds().pop()
 }
 
 // void worker(int sock)
