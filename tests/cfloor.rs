@@ -1,6 +1,6 @@
 //! Tests of the C floor (`c/pingpong.c`, and `c/twins.c`'s stream sender and GSO twin, through
-//! `socklab::sys::cfloor`): round trips against a
-//! C echo thread, same-thread pairs, timed loops and exact errors, over Unix, TCP and UDP pairs.
+//! `socklab::sys::cfloor`): round trips against a C echo thread, same-thread pairs, timed loops
+//! and exact errors, over Unix, TCP and UDP pairs.
 
 #[path = "common/mod.rs"]
 mod common;
