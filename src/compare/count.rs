@@ -32,7 +32,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::harness::{Cpus, Slot};
+use super::harness::{self, Cpus, Slot};
 use super::schedule::batches;
 use super::{Config, Mode, Row};
 
@@ -57,9 +57,11 @@ const HARNESS_CALLS: &[&str] = &[
 /// Unrecorded ops per row in the traced child before its first marker.
 pub const CHILD_WARMUP: u64 = 10;
 
-/// The row key the child prints and the parent matches: `mode transport size path`.
-fn key(mode: Mode, transport: &str, size: usize, path: &str) -> String {
-    format!("{mode} {transport} {size} {path}")
+/// The row key the child prints and the parent matches: `mode transport size path`, and
+/// ` batch=N` for a batched path's batch-mode row.
+fn key(mode: Mode, transport: &str, size: usize, path: &str, batch: Option<usize>) -> String {
+    let batch = batch.map_or(String::new(), |n| format!(" batch={n}"));
+    format!("{mode} {transport} {size} {path}{batch}")
 }
 
 /// One row's count.
@@ -84,15 +86,8 @@ pub struct Counted {
 /// A setup or socket error.
 pub fn child(cfg: &Config) -> io::Result<()> {
     for g in cfg.groups() {
-        for &path in &g.paths {
-            let slot = Slot::new(
-                g.mode,
-                g.transport,
-                g.size,
-                cfg.batch,
-                path,
-                Cpus::default(),
-            );
+        for (path, n) in harness::slot_plan(&g, cfg.batch) {
+            let slot = Slot::new(g.mode, g.transport, g.size, n, path, Cpus::default());
             let mut slot = match slot {
                 Err(e) if e.kind() == io::ErrorKind::Unsupported => continue,
                 s => s?,
@@ -106,7 +101,8 @@ pub fn child(cfg: &Config) -> io::Result<()> {
             settle();
             let _ = std::os::unix::process::parent_id(); // getppid(): window closes
             r?;
-            println!("{}", key(g.mode, g.transport.name(), g.size, path.name()));
+            let batch = slot.batch_label();
+            println!("{}", key(g.mode, g.transport.name(), g.size, path.name(), batch));
             slot.finish()?;
         }
     }
@@ -119,12 +115,23 @@ fn settle() {
     std::thread::sleep(std::time::Duration::from_millis(5));
 }
 
-/// Operations one row of the child performs for `cfg.count_ops` requested.
-fn ops(mode: Mode, cfg: &Config) -> u64 {
+/// Operations one row of the child performs for `cfg.count_ops` requested: whole batches of
+/// `batch` (the row's own, or `cfg.batch` for a per-call path) in batch mode.
+fn ops(mode: Mode, batch: Option<usize>, cfg: &Config) -> u64 {
+    let n = batch.unwrap_or(cfg.batch);
     match mode {
-        Mode::Batch => batches(cfg.count_ops, cfg.batch) * cfg.batch as u64,
+        Mode::Batch => batches(cfg.count_ops, n) * n as u64,
         _ => cfg.count_ops,
     }
+}
+
+/// The mode and the batch of a row key ([`key`]).
+fn parse_key(key: &str) -> (Mode, Option<usize>) {
+    let mode = key.split(' ').next().and_then(|m| m.parse().ok());
+    let batch = key
+        .rsplit_once(" batch=")
+        .and_then(|(_, n)| n.parse().ok());
+    (mode.unwrap_or(Mode::SameThread), batch)
 }
 
 /// The environment variable that makes [`child_entry`] run the traced child: the rows to run,
@@ -136,21 +143,23 @@ pub const CHILD_ENV: &str = "SOCKLAB_COUNT_CHILD";
 const CHILD_HELLO: &str = "socklab count child";
 
 /// The child's part of `cfg` as one line, read back by [`decode`]: the groups (modes,
-/// transports, sizes, paths), `iters` = `cfg.count_ops`, and the batch size. Each value is a
-/// [`Mode`]/[`Transport`](super::paths::Transport)/[`PathName`](super::paths::PathName) name or
-/// a number, so `;`, `=` and `,` never occur inside one.
+/// transports, sizes, paths), `iters` = `cfg.count_ops`, the batch size and the batch sweep.
+/// Each value is a [`Mode`]/[`Transport`](super::paths::Transport)/
+/// [`PathName`](super::paths::PathName) name or a number, so `;`, `=` and `,` never occur
+/// inside one.
 pub fn encode(cfg: &Config) -> String {
     fn list<T: ToString>(v: &[T]) -> String {
         v.iter().map(T::to_string).collect::<Vec<_>>().join(",")
     }
     format!(
-        "modes={};transports={};sizes={};paths={};iters={};batch={}",
+        "modes={};transports={};sizes={};paths={};iters={};batch={};batches={}",
         list(&cfg.modes()),
         list(&cfg.transports),
         list(&cfg.sizes),
         list(&cfg.paths),
         cfg.count_ops,
-        cfg.batch
+        cfg.batch,
+        list(&cfg.batches)
     )
 }
 
@@ -185,7 +194,15 @@ pub fn decode(spec: &str) -> Result<Config, SpecError> {
 }
 
 /// The fields of [`encode`]'s line, each required.
-const FIELDS: [&str; 6] = ["modes", "transports", "sizes", "paths", "iters", "batch"];
+const FIELDS: [&str; 7] = [
+    "modes",
+    "transports",
+    "sizes",
+    "paths",
+    "iters",
+    "batch",
+    "batches",
+];
 
 /// Sets `cfg`'s field `k` from its value `v`.
 fn decode_field(cfg: &mut Config, k: &str, v: &str) -> Result<(), SpecError> {
@@ -212,6 +229,7 @@ fn decode_field(cfg: &mut Config, k: &str, v: &str) -> Result<(), SpecError> {
         "paths" => cfg.paths = list(v).map_err(SpecError::Name)?,
         "iters" => cfg.iters = num("iters", v)?,
         "batch" => cfg.batch = num("batch", v)?,
+        "batches" => cfg.batches = list(v).map_err(SpecError::Size)?,
         _ => return Err(SpecError::UnknownField(k.to_owned())),
     }
     Ok(())
@@ -238,7 +256,7 @@ pub enum SpecError {
     },
     /// A mode, transport or path that is none of its kind's.
     Name(super::NameError),
-    /// A size that is not a number.
+    /// A size or batch size that is not a number.
     Size(std::num::ParseIntError),
     /// The config the spec gives fails [`Config::validate`].
     Invalid(super::ConfigError),
@@ -340,8 +358,8 @@ pub fn count(cfg: &Config) -> Result<Vec<Counted>, CountError> {
     }
     let windows = parse_trace(&trace);
     let counted = keys.zip(windows).map(|(key, window)| {
-        let mode = key.split(' ').next().and_then(|m| m.parse().ok());
-        let n = ops(mode.unwrap_or(Mode::SameThread), cfg) as f64;
+        let (mode, batch) = parse_key(key);
+        let n = ops(mode, batch, cfg) as f64;
         summarize(key, &window, n)
     });
     Ok(counted.collect())
@@ -516,7 +534,13 @@ pub fn parse_trace(text: &str) -> Vec<BTreeMap<String, u64>> {
 /// Writes each count into its row (`syscalls_per_op`, `calls`).
 pub fn apply(rows: &mut [Row], counts: &[Counted]) {
     for row in rows {
-        let k = key(row.mode, row.transport.name(), row.size, row.path.name());
+        let k = key(
+            row.mode,
+            row.transport.name(),
+            row.size,
+            row.path.name(),
+            row.batch,
+        );
         if let Some(c) = counts.iter().find(|c| c.key == k) {
             row.syscalls_per_op = Some(c.per_op);
             row.calls = c.calls.clone();
@@ -570,21 +594,39 @@ mod tests {
             paths: vec![PathName::C, PathName::LibcMmsg],
             count_ops: 123,
             batch: 7,
+            batches: vec![2, 7, 4],
             ..Config::default()
         };
         let spec = encode(&cfg);
         assert_eq!(
             spec,
             "modes=rtt,batch;transports=udp,unixdgram;sizes=64,1024;paths=c,libc-mmsg;\
-             iters=123;batch=7"
+             iters=123;batch=7;batches=2,7,4"
         );
         let child = decode(&spec).unwrap();
         assert_eq!(child.groups(), cfg.groups());
         assert_eq!((child.iters, child.count_ops, child.batch), (123, 123, 7));
+        assert_eq!(child.batches, [2, 7, 4]);
         assert!(!child.count_syscalls, "the child must not count again");
         // The defaults (empty lists) resolve the same way in the child.
         let d = Config::default();
         assert_eq!(decode(&encode(&d)).unwrap().groups(), d.groups());
+    }
+
+    #[test]
+    fn row_keys_carry_the_batch_of_batched_rows() {
+        let k = key(Mode::Batch, "udp", 64, "libc-mmsg", Some(16));
+        assert_eq!(k, "batch udp 64 libc-mmsg batch=16");
+        assert_eq!(parse_key(&k), (Mode::Batch, Some(16)));
+        let cfg = Config {
+            count_ops: 100,
+            batch: 32,
+            ..Config::default()
+        };
+        assert_eq!(ops(Mode::Batch, Some(16), &cfg), 112, "7 batches of 16");
+        assert_eq!(ops(Mode::Batch, None, &cfg), 128, "4 batches of 32");
+        let k = key(Mode::Rtt, "udp", 64, "c", None);
+        assert_eq!(parse_key(&k), (Mode::Rtt, None));
     }
 
     #[test]

@@ -19,15 +19,22 @@ pub fn round_ops(total: u64, rounds: usize, r: usize) -> u64 {
     total / rounds + u64::from((r as u64) < total % rounds)
 }
 
+/// The fewest messages a stream round holds: 32 full GSO sends of
+/// [`GSO_SEGMENTS`](super::paths::GSO_SEGMENTS), so that a round of `libc-gso` is a rate and not
+/// a handful of calls (at 64 B a GSO send is ~2 µs, a 400-message round six of them).
+pub const STREAM_ROUND_MIN: u64 = 32 * super::paths::GSO_SEGMENTS as u64;
+
 /// Operations every path of a `mode` group runs in round `r`: `--iters` split evenly over the
-/// rounds. Batch mode splits whole batches, so the total stays `--iters` rounded up to one
-/// batch.
+/// rounds. Batch mode splits whole batches of the largest batch ([`Config::max_batch`]), so the
+/// total stays `--iters` rounded up to one batch. A stream round holds at least
+/// [`STREAM_ROUND_MIN`] messages (more than `--iters` in all when the rounds would be shorter).
 pub fn ops_in_round(cfg: &Config, mode: Mode, r: usize) -> u64 {
     match mode {
         Mode::Batch => {
-            let n = cfg.batch as u64;
-            round_ops(batches(cfg.iters, cfg.batch), cfg.rounds, r) * n
+            let n = cfg.max_batch();
+            round_ops(batches(cfg.iters, n), cfg.rounds, r) * n as u64
         }
+        Mode::Stream => round_ops(cfg.iters, cfg.rounds, r).max(STREAM_ROUND_MIN),
         _ => round_ops(cfg.iters, cfg.rounds, r),
     }
 }
@@ -134,6 +141,30 @@ mod tests {
         assert_eq!(ops, [64, 32, 32], "4 batches of 32 cover 100 messages");
         let ops: Vec<u64> = (0..3).map(|r| ops_in_round(&cfg, Mode::Rtt, r)).collect();
         assert_eq!(ops, [34, 33, 33]);
+        // A sweep: whole batches of its largest batch.
+        let sweep = Config {
+            batches: vec![1, 4, 64],
+            ..cfg.clone()
+        };
+        let ops: Vec<u64> = (0..3)
+            .map(|r| ops_in_round(&sweep, Mode::Batch, r))
+            .collect();
+        assert_eq!(ops, [64, 64, 0], "2 batches of 64 cover 100 messages");
+    }
+
+    #[test]
+    fn stream_rounds_hold_many_gso_sends() {
+        let cfg = Config {
+            iters: 1000,
+            rounds: 4,
+            ..Config::default()
+        };
+        assert_eq!(ops_in_round(&cfg, Mode::Stream, 0), STREAM_ROUND_MIN);
+        let long = Config {
+            iters: 40 * STREAM_ROUND_MIN,
+            ..cfg
+        };
+        assert_eq!(ops_in_round(&long, Mode::Stream, 3), 10 * STREAM_ROUND_MIN);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `same-thread` | `a.pair_once(&mut *b, buf)`: send on `a`, receive on `b`, one thread |
 //! | `rtt` | `b` runs [`Path::echo`] on a thread ([`spawn_echo`]); `a.rtt_once(buf)` |
-//! | `stream` | `a.send_msg(buf)` on one thread, `b.recv_msg(buf)` on another |
+//! | `stream` | `a.send_stream(buf, k)` on a sender thread, `b.recv_count(buf)` until `k` arrived |
 //! | `batch` | `a.batch_once(&mut *b, buf, n)`: `n` messages, per call or one `*mmsg` each way |
 //!
 //! One file per family of paths, each with a `wrap` that [`make`] calls for the family's names:
@@ -18,10 +18,10 @@
 //! |---|---|
 //! | `transport.rs` | [`Transport`] and the connected pair every path gets ([`connect_pair`]) |
 //! | `name.rs` | [`PathName`]: the schema names and each path's C twin |
-//! | `c.rs` | `c`, `c-send-recv`, `c-sendto-recvfrom`, `c-sendmsg-recvmsg`, `c-mmsg`, `c-inline` |
+//! | `c.rs` | `c`, `c-send-recv`, `c-sendto-recvfrom`, `c-sendmsg-recvmsg`, `c-mmsg`, `c-inline`, `c-gso` |
 //! | `libc.rs` | `libc-read-write`, `libc-send-recv`, `libc-sendto-recvfrom`, `libc-sendmsg-recvmsg` |
 //! | `mmsg.rs` | `libc-mmsg` |
-//! | `gso.rs` | `libc-gso` |
+//! | `gso.rs` | `libc-gso` (and the segment count `c-gso` shares) |
 //! | `std_net.rs`, `nix.rs`, `socket2.rs`, `rustix.rs` | `std`, `nix`, `socket2`, `rustix` |
 //!
 //! A new family is a new file: its `wrap(end) -> io::Result<Box<dyn Path>>`, its names in
@@ -300,9 +300,13 @@ pub fn make(
 fn wrap(path: PathName, end: End) -> io::Result<Box<dyn Path>> {
     use PathName as P;
     match path {
-        P::C | P::CSendRecv | P::CSendtoRecvfrom | P::CSendmsgRecvmsg | P::CMmsg | P::CInline => {
-            c::wrap(path, end)
-        }
+        P::C
+        | P::CSendRecv
+        | P::CSendtoRecvfrom
+        | P::CSendmsgRecvmsg
+        | P::CMmsg
+        | P::CInline
+        | P::CGso => c::wrap(path, end),
         P::LibcReadWrite | P::LibcSendRecv | P::LibcSendtoRecvfrom | P::LibcSendmsgRecvmsg => {
             libc::wrap(path, end)
         }
