@@ -328,7 +328,10 @@ impl Config {
             });
         }
         let sweep = self.batches.iter();
-        if let Some(&bad) = sweep.chain([&self.batch]).find(|b| !(1..=MAX_BATCH).contains(*b)) {
+        if let Some(&bad) = sweep
+            .chain([&self.batch])
+            .find(|b| !(1..=MAX_BATCH).contains(*b))
+        {
             return Err(ConfigError::BatchOutOfRange(bad));
         }
         Ok(())
@@ -360,8 +363,7 @@ impl Config {
     /// pair cannot queue (probed with [`paths::queue_capacity`]), when a path of the group
     /// sends the batch before receiving it (the batched paths: `libc-mmsg`, `c-mmsg`).
     fn check_batches_fit(&self) -> Result<(), ConfigError> {
-        let queues =
-            |g: &Group| g.mode == Mode::Batch && g.paths.iter().any(|p| p.is_batched());
+        let queues = |g: &Group| g.mode == Mode::Batch && g.paths.iter().any(|p| p.is_batched());
         for g in self.groups().iter().filter(|g| queues(g)) {
             let batch = g.batches.iter().copied().max().unwrap_or(self.batch);
             let (transport, size) = (g.transport, g.size);

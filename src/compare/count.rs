@@ -102,7 +102,10 @@ pub fn child(cfg: &Config) -> io::Result<()> {
             let _ = std::os::unix::process::parent_id(); // getppid(): window closes
             r?;
             let batch = slot.batch_label();
-            println!("{}", key(g.mode, g.transport.name(), g.size, path.name(), batch));
+            println!(
+                "{}",
+                key(g.mode, g.transport.name(), g.size, path.name(), batch)
+            );
             slot.finish()?;
         }
     }
@@ -128,9 +131,7 @@ fn ops(mode: Mode, batch: Option<usize>, cfg: &Config) -> u64 {
 /// The mode and the batch of a row key ([`key`]).
 fn parse_key(key: &str) -> (Mode, Option<usize>) {
     let mode = key.split(' ').next().and_then(|m| m.parse().ok());
-    let batch = key
-        .rsplit_once(" batch=")
-        .and_then(|(_, n)| n.parse().ok());
+    let batch = key.rsplit_once(" batch=").and_then(|(_, n)| n.parse().ok());
     (mode.unwrap_or(Mode::SameThread), batch)
 }
 

@@ -177,7 +177,10 @@ mod tests {
             .map(|(i, &y)| (i as f64 + 1.0, y))
             .collect();
         let (a, b, r2) = least_squares(&pts).unwrap();
-        assert!((a - 2.2).abs() < 1e-12 && (b - 0.6).abs() < 1e-12, "{a} {b}");
+        assert!(
+            (a - 2.2).abs() < 1e-12 && (b - 0.6).abs() < 1e-12,
+            "{a} {b}"
+        );
         assert!((r2.unwrap() - 0.6).abs() < 1e-12);
         assert_eq!(least_squares(&[(1.0, 1.0), (1.0, 2.0)]), None);
         assert_eq!(least_squares(&[(1.0, 2.0), (3.0, 2.0)]).unwrap().2, None);

@@ -239,7 +239,10 @@ fn env_json(e: &Env) -> J {
 pub fn json(r: &Report) -> String {
     let mut env = env_json(&r.env);
     if let J::Obj(fields) = &mut env {
-        let at = fields.iter().position(|(k, _)| *k == "pin").map_or(0, |i| i + 1);
+        let at = fields
+            .iter()
+            .position(|(k, _)| *k == "pin")
+            .map_or(0, |i| i + 1);
         fields.insert(at, ("pin_by_mode", pins_json(&r.pins)));
     }
     let mut top = vec![
@@ -467,7 +470,9 @@ fn fit_tables(fits: &[Fit], out: &mut String) {
                 Some(b) => format!("{} ({b})", f.path),
                 None => f.path.to_string(),
             };
-            let eq = f.crossover().map_or("-".into(), |b| format!("{:.1} KiB", b / 1024.0));
+            let eq = f
+                .crossover()
+                .map_or("-".into(), |b| format!("{:.1} KiB", b / 1024.0));
             let _ = writeln!(
                 out,
                 "  {:<11} {:<9} {:<22} {:>9} {:>9} {:>6}  {eq}",

@@ -68,7 +68,11 @@ impl Recorder {
 /// nearest rank, min and max over the rounds; `count` is what the rows call `iters` (stream:
 /// the messages delivered). NaN figures for no rounds.
 pub fn round_summary(per_round: &[f64], count: u64) -> Summary {
-    let mut v: Vec<f64> = per_round.iter().copied().filter(|x| x.is_finite()).collect();
+    let mut v: Vec<f64> = per_round
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     v.sort_by(f64::total_cmp);
     let rank = |q: f64| {
         let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1)) - 1;

@@ -856,8 +856,7 @@ pub mod twins {
             let mut seg: libc::c_int = 0;
             // SAFETY: `self.raw` is live and exclusively borrowed; C writes only into its own
             // buffers and `seg`, a live local; `fd` borrowed for the call.
-            let ret =
-                unsafe { sl_c_gso_recv(self.raw.as_ptr(), fd.as_fd().as_raw_fd(), &mut seg) };
+            let ret = unsafe { sl_c_gso_recv(self.raw.as_ptr(), fd.as_fd().as_raw_fd(), &mut seg) };
             #[allow(clippy::useless_conversion)]
             let ret = libc::c_longlong::from(ret);
             let n = check(ret)?;
