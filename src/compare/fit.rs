@@ -9,7 +9,8 @@
 //!   paths): `t(batch) = per_msg + per_call / batch` per message. `per_call_ns` is the fixed cost
 //!   a batch shares out (the syscall entry and exit, the `mmsghdr` walk set-up), `per_msg_ns`
 //!   what every message still costs; at `batch = per_call / per_msg` the shared part equals the
-//!   per-message part, and every doubling past it gains less than a third.
+//!   per-message part, and every doubling past it gains less than a third; past
+//!   [`Fit::doubling_gains_less_than`]`(0.05)`, less than 5%: batching has stopped paying.
 //!
 //! `r2` is the coefficient of determination of the fit over its own points (null when every
 //! point has the same time). Each fit names the rows it was made from (`sizes` / `batches`), so
@@ -66,6 +67,15 @@ impl Fit {
     /// The fitted time at `x` (a size in bytes, or a batch size).
     pub fn predict(&self, x: usize) -> f64 {
         self.intercept_ns + self.slope_ns * transform(self.over, x)
+    }
+
+    /// A batch fit: the batch past which doubling it makes each message less than `gain`
+    /// cheaper (`(1 + p/n) / (1 + p/2n) < 1 + gain`, `p = per_call / per_msg`, so
+    /// `n = p (1 - gain) / (2 gain)`): where batching stops paying. `None` for a size fit or
+    /// unless both terms are positive.
+    pub fn doubling_gains_less_than(&self, gain: f64) -> Option<f64> {
+        let p = self.crossover().filter(|_| self.over == Over::Batch)?;
+        Some(p * (1.0 - gain) / (2.0 * gain))
     }
 
     /// Where the two terms are equal: the size in bytes at which per-byte work equals the fixed
@@ -210,5 +220,11 @@ mod tests {
         };
         assert_eq!(b.crossover(), Some(4.0));
         assert_eq!(b.predict(4), 1000.0);
+        // Doubling 38 → 76 saves 5% per message: t(38)/t(76) = 1.05.
+        let n = b.doubling_gains_less_than(0.05).unwrap();
+        assert!((n - 38.0).abs() < 1e-9, "{n}");
+        let t = |n: f64| 500.0 + 2000.0 / n;
+        assert!((t(n) / t(2.0 * n) - 1.05).abs() < 1e-12);
+        assert_eq!(f.doubling_gains_less_than(0.05), None);
     }
 }

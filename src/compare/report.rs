@@ -494,14 +494,17 @@ fn fit_tables(fits: &[Fit], out: &mut String) {
         );
         let _ = writeln!(
             out,
-            "  {:<9} {:>6} {:<22} {:>9} {:>9} {:>6}  per-call share = per-msg work at batch",
-            "transport", "size", "path", "per msg", "per call", "R²"
+            "  {:<9} {:>6} {:<22} {:>9} {:>9} {:>6} {:>10} {:>10}",
+            "transport", "size", "path", "per msg", "per call", "R²", "equal at", "<5% past"
         );
         for f in by(Over::Batch) {
             let eq = f.crossover().map_or("-".into(), |b| format!("{b:.1}"));
+            let stop = f
+                .doubling_gains_less_than(0.05)
+                .map_or("-".into(), |b| format!("{b:.1}"));
             let _ = writeln!(
                 out,
-                "  {:<9} {:>6} {:<22} {:>9} {:>9} {:>6}  {eq}",
+                "  {:<9} {:>6} {:<22} {:>9} {:>9} {:>6} {eq:>10} {stop:>10}",
                 f.transport.name(),
                 format!("{} B", f.size.unwrap_or(0)),
                 f.path.name(),
@@ -512,8 +515,9 @@ fn fit_tables(fits: &[Fit], out: &mut String) {
         }
         let _ = writeln!(
             out,
-            "  past that batch the shared per-call part is under half of each message's cost: \
-             each doubling gains less than a third"
+            "  equal at: the batch at which the per-call share equals each message's own work \
+             (per_call / per_msg); <5% past: the batch past which doubling it saves less than 5% \
+             per message, where batching stops paying"
         );
     }
 }
