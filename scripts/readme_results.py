@@ -77,12 +77,29 @@ def rate(x):
 
 
 def stream_table(rows):
-    print("| stream | path | delivered | ratio_to_c · twin | lost |")
-    print("|---|---|---|---|---|")
+    cols = []
     for r in rows:
-        lost = f"{r['lost']} of {r['sent']} ({100 * r['lost'] / max(r['sent'], 1):.1f}%)"
-        print(f"| {r['transport']} {r['size']} B | `{r['path']}` | {rate(r['msgs_per_s'])} | "
-              f"{fmt(r['ratio_to_c'])} · {fmt(r['ratio_to_twin'])} | {lost} |")
+        if (r["transport"], r["size"]) not in cols:
+            cols.append((r["transport"], r["size"]))
+    paths = []
+    for r in rows:
+        if r["path"] not in paths:
+            paths.append(r["path"])
+    by = {(r["transport"], r["size"], r["path"]): r for r in rows}
+    head = " | ".join(f"stream {t} {s} B" for t, s in cols)
+    print(f"| path (delivered · ratio_to_c · ratio_to_twin · lost) | {head} |")
+    print("|---" * (len(cols) + 1) + "|")
+    for p in paths:
+        cells = []
+        for t, s in cols:
+            r = by.get((t, s, p))
+            if r is None:
+                cells.append("")
+                continue
+            lost = f"{100 * r['lost'] / max(r['sent'], 1):.1f}%"
+            cells.append(f"{rate(r['msgs_per_s'])} · {fmt(r['ratio_to_c'])} · "
+                         f"{fmt(r['ratio_to_twin'])} · {lost}")
+        print(f"| `{p}` | " + " | ".join(cells) + " |")
 
 
 def fit_table(fits):

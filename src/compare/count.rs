@@ -33,7 +33,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::harness::{self, Cpus, Slot};
-use super::schedule::batches;
 use super::{Config, Mode, Row};
 
 /// Syscalls of the harness itself, not of a path: thread hand-offs (futex), the markers,
@@ -92,20 +91,20 @@ pub fn child(cfg: &Config) -> io::Result<()> {
                 Err(e) if e.kind() == io::ErrorKind::Unsupported => continue,
                 s => s?,
             };
-            slot.run(CHILD_WARMUP, false)?;
+            slot.run(slot.scaled(CHILD_WARMUP), false)?;
             // Let the peer thread reach its next blocking call before each marker: a call it
             // starts just after a marker would count on the wrong side (±1 per window).
             settle();
+            let k = slot.scaled(cfg.iters);
             let _ = std::os::unix::process::parent_id(); // getppid(): window opens
-            let r = slot.run(cfg.iters, false);
+            let r = slot.run(k, false);
             settle();
             let _ = std::os::unix::process::parent_id(); // getppid(): window closes
             r?;
             let batch = slot.batch_label();
-            println!(
-                "{}",
-                key(g.mode, g.transport.name(), g.size, path.name(), batch)
-            );
+            let ops = slot.messages_for(k);
+            let row = key(g.mode, g.transport.name(), g.size, path.name(), batch);
+            println!("{row}{OPS}{ops}");
             slot.finish()?;
         }
     }
@@ -118,21 +117,17 @@ fn settle() {
     std::thread::sleep(std::time::Duration::from_millis(5));
 }
 
-/// Operations one row of the child performs for `cfg.count_ops` requested: whole batches of
-/// `batch` (the row's own, or `cfg.batch` for a per-call path) in batch mode.
-fn ops(mode: Mode, batch: Option<usize>, cfg: &Config) -> u64 {
-    let n = batch.unwrap_or(cfg.batch);
-    match mode {
-        Mode::Batch => batches(cfg.count_ops, n) * n as u64,
-        _ => cfg.count_ops,
-    }
-}
+/// What follows a row's key on the child's line: the operations (messages) it ran, which
+/// `syscalls_per_op` divides by (whole batches in batch mode, a GSO path's segments per send in
+/// stream mode: [`Slot::messages_for`], [`Slot::scaled`]).
+const OPS: &str = " ops=";
 
-/// The mode and the batch of a row key ([`key`]).
-fn parse_key(key: &str) -> (Mode, Option<usize>) {
-    let mode = key.split(' ').next().and_then(|m| m.parse().ok());
-    let batch = key.rsplit_once(" batch=").and_then(|(_, n)| n.parse().ok());
-    (mode.unwrap_or(Mode::SameThread), batch)
+/// A child's line: the row key and the operations it ran (`None` for a line without them).
+fn parse_line(line: &str) -> (&str, Option<u64>) {
+    match line.rsplit_once(OPS) {
+        Some((key, n)) => (key, n.parse().ok()),
+        None => (line, None),
+    }
 }
 
 /// The environment variable that makes [`child_entry`] run the traced child: the rows to run,
@@ -358,9 +353,9 @@ pub fn count(cfg: &Config) -> Result<Vec<Counted>, CountError> {
         return Err(CountError::NoChildEntry);
     }
     let windows = parse_trace(&trace);
-    let counted = keys.zip(windows).map(|(key, window)| {
-        let (mode, batch) = parse_key(key);
-        let n = ops(mode, batch, cfg) as f64;
+    let counted = keys.zip(windows).map(|(line, window)| {
+        let (key, ops) = parse_line(line);
+        let n = ops.unwrap_or(cfg.count_ops).max(1) as f64;
         summarize(key, &window, n)
     });
     Ok(counted.collect())
@@ -615,19 +610,32 @@ mod tests {
     }
 
     #[test]
-    fn row_keys_carry_the_batch_of_batched_rows() {
+    fn row_keys_carry_the_batch_and_lines_the_ops() {
         let k = key(Mode::Batch, "udp", 64, "libc-mmsg", Some(16));
         assert_eq!(k, "batch udp 64 libc-mmsg batch=16");
-        assert_eq!(parse_key(&k), (Mode::Batch, Some(16)));
-        let cfg = Config {
-            count_ops: 100,
-            batch: 32,
-            ..Config::default()
-        };
-        assert_eq!(ops(Mode::Batch, Some(16), &cfg), 112, "7 batches of 16");
-        assert_eq!(ops(Mode::Batch, None, &cfg), 128, "4 batches of 32");
+        let line = format!("{k}{OPS}112");
+        assert_eq!(parse_line(&line), (k.as_str(), Some(112)));
         let k = key(Mode::Rtt, "udp", 64, "c", None);
-        assert_eq!(parse_key(&k), (Mode::Rtt, None));
+        assert_eq!(parse_line(&k), (k.as_str(), None));
+    }
+
+    /// What the child runs per row: whole batches, and a GSO path's segments per scheduled op.
+    #[test]
+    fn the_child_counts_messages_per_row() {
+        let slot = |mode, path, n| Slot::new(mode, Transport::Udp, 64, n, path, Cpus::default());
+        let mmsg = slot(Mode::Batch, PathName::LibcMmsg, 16).unwrap();
+        assert_eq!(mmsg.messages_for(mmsg.scaled(100)), 112, "7 batches of 16");
+        mmsg.finish().unwrap();
+        let gso = slot(Mode::Stream, PathName::CGso, 1).unwrap();
+        assert_eq!(
+            gso.messages_for(gso.scaled(100)),
+            6400,
+            "64 datagrams per send"
+        );
+        gso.finish().unwrap();
+        let per_msg = slot(Mode::Stream, PathName::C, 1).unwrap();
+        assert_eq!(per_msg.messages_for(per_msg.scaled(100)), 100);
+        per_msg.finish().unwrap();
     }
 
     #[test]

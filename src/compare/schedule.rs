@@ -19,16 +19,19 @@ pub fn round_ops(total: u64, rounds: usize, r: usize) -> u64 {
     total / rounds + u64::from((r as u64) < total % rounds)
 }
 
-/// The fewest messages a stream round holds: 32 full GSO sends of
-/// [`GSO_SEGMENTS`](super::paths::GSO_SEGMENTS), so that a round of `libc-gso` is a rate and not
-/// a handful of calls (at 64 B a GSO send is ~2 µs, a 400-message round six of them).
-pub const STREAM_ROUND_MIN: u64 = 32 * super::paths::GSO_SEGMENTS as u64;
+/// The fewest send calls a stream round holds. Stream mode counts send calls, not messages: a
+/// round is 2048 messages of a per-message path and 2048 GSO sends of up to
+/// [`GSO_SEGMENTS`](super::paths::GSO_SEGMENTS) datagrams each of `libc-gso` and `c-gso`
+/// ([`Slot::scaled`](super::harness::Slot::scaled)), so every path's round lasts milliseconds and
+/// a GSO rate is not a handful of 4 µs calls (a 2048-message GSO round is ~130 µs at 64 B, and
+/// one wake-up of the receiver moves it by a third).
+pub const STREAM_ROUND_MIN: u64 = 2048;
 
 /// The fewest rounds a stream group runs (when `--rounds` allows): enough for the bootstrap.
 pub const STREAM_MIN_ROUNDS: usize = 10;
 
 /// The rounds of a `mode` group: `--rounds`, except stream, whose rounds hold at least
-/// [`STREAM_ROUND_MIN`] messages each: `--iters / STREAM_ROUND_MIN` rounds, at least
+/// [`STREAM_ROUND_MIN`] send calls each: `--iters / STREAM_ROUND_MIN` rounds, at least
 /// [`STREAM_MIN_ROUNDS`] and at most `--rounds`. (The default run's 20 000 messages per path
 /// make ten stream rounds of 2048: rounds long enough for a GSO rate, a stream group as long as
 /// before.)
@@ -45,7 +48,7 @@ pub fn rounds_in(cfg: &Config, mode: Mode) -> usize {
 /// Operations every path of a `mode` group runs in round `r` of [`rounds_in`]: `--iters` split
 /// evenly over the rounds. Batch mode splits whole batches of the largest batch
 /// ([`Config::max_batch`]), so the total stays `--iters` rounded up to one batch. A stream round
-/// holds at least [`STREAM_ROUND_MIN`] messages (more than `--iters` in all when they would be
+/// holds at least [`STREAM_ROUND_MIN`] send calls (more than `--iters` in all when they would be
 /// shorter).
 pub fn ops_in_round(cfg: &Config, mode: Mode, r: usize) -> u64 {
     let rounds = rounds_in(cfg, mode);

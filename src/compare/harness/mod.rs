@@ -70,6 +70,8 @@ pub struct Slot {
     pub sent: u64,
     /// Stream mode: messages received, over the recorded rounds.
     pub received: u64,
+    /// Stream mode: messages per scheduled op ([`paths::messages_per_send`]); 1 otherwise.
+    per_op: u64,
 }
 
 impl Slot {
@@ -104,6 +106,10 @@ impl Slot {
             stream: Vec::new(),
             sent: 0,
             received: 0,
+            per_op: match mode {
+                Mode::Stream => paths::messages_per_send(path, transport, size),
+                _ => 1,
+            },
         };
         slot.start_peer(transport, size, cpus.peer)?;
         Ok(slot)
@@ -223,6 +229,23 @@ impl Slot {
         Ok(())
     }
 
+    /// The operations the slot runs for `ops` scheduled ones: in stream mode the scheduler
+    /// counts send calls, so a GSO path runs [`paths::messages_per_send`] messages per op (its
+    /// rounds then last about as long as a per-message path's, and hold as many sends); 1:1
+    /// otherwise.
+    pub fn scaled(&self, ops: u64) -> u64 {
+        ops.saturating_mul(self.per_op)
+    }
+
+    /// The messages [`Slot::run`]`(k)` moves: `k` rounded up to whole batches in batch mode,
+    /// `k` otherwise.
+    pub fn messages_for(&self, k: u64) -> u64 {
+        match self.mode {
+            Mode::Batch => batches(k, self.batch) * self.batch as u64,
+            _ => k,
+        }
+    }
+
     /// The messages per batch of this slot's batch-mode samples (1 outside batch mode).
     pub fn batch(&self) -> usize {
         if self.mode == Mode::Batch {
@@ -315,18 +338,18 @@ pub fn slots(
 /// # Errors
 /// The first failing call.
 pub fn warm_up(slots: &mut [Slot], k: u64) -> io::Result<()> {
-    slots.iter_mut().try_for_each(|s| s.run(k, false))
+    slots.iter_mut().try_for_each(|s| s.run(s.scaled(k), false))
 }
 
-/// One round: each slot, in the round's order, runs `round.ops` recorded operations and closes
-/// its round of samples.
+/// One round: each slot, in the round's order, runs `round.ops` recorded operations
+/// ([`Slot::scaled`]) and closes its round of samples.
 ///
 /// # Errors
 /// The first failing call.
 pub fn run_round(slots: &mut [Slot], round: Round) -> io::Result<()> {
     for i in round.order(slots.len()) {
         let s = &mut slots[i];
-        s.run(round.ops, true)?;
+        s.run(s.scaled(round.ops), true)?;
         s.rec.end_round();
     }
     Ok(())

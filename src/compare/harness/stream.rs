@@ -4,7 +4,7 @@
 //! The unit of a stream measurement is the round: how many messages arrived, and how fast. A
 //! round's rate is taken from the return of its first receive call to the return of its last,
 //! over the messages delivered after the first call: the sender thread's wake-up at the start
-//! of the round (tens of µs across CPUs, as long as a whole round of GSO sends) and the final
+//! of the round (tens of µs across CPUs, the time of a dozen GSO sends) and the final
 //! wait for datagrams that were lost stay out of it.
 
 use std::io;

@@ -273,6 +273,17 @@ fn not_in_family(path: PathName, family: &str) -> io::Error {
     )
 }
 
+/// The messages one send call of [`Path::send_stream`] carries on `transport` at most: a GSO
+/// path's segments per `sendmsg` (64 at 64 B, 46 at 1400 B: [`GSO_SEGMENTS`] within one UDP
+/// payload) on udp, 1 for every other path. Stream mode counts its rounds in send calls, so a
+/// round of `libc-gso` or `c-gso` holds this many times the messages of a per-message path's.
+pub fn messages_per_send(path: PathName, transport: Transport, size: usize) -> u64 {
+    match (path.only_in(), transport) {
+        (Some(super::Mode::Stream), Transport::Udp) => gso::segments(size) as u64,
+        _ => 1,
+    }
+}
+
 /// Makes a connected pair on `transport` for messages of `size` bytes and wraps both ends in
 /// `path`: `(a, b)` = (client, server). See the [module docs](self) for the mode operations.
 ///
