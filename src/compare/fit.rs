@@ -216,7 +216,7 @@ mod tests {
             over: Over::Batch,
             intercept_ns: 500.0,
             slope_ns: 2000.0,
-            ..f
+            ..f.clone()
         };
         assert_eq!(b.crossover(), Some(4.0));
         assert_eq!(b.predict(4), 1000.0);
