@@ -6,6 +6,8 @@
 #include "pingpong.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -204,6 +206,17 @@ long long sl_c_twin_echo(int call, int fd, unsigned char *buf, size_t cap, int i
     }
 }
 
+int sl_c_twin_send_stream(int call, int fd, const unsigned char *buf, size_t len, int is_stream,
+                          const void *to, unsigned int tolen, long long k)
+{
+    for (long long i = 0; i < k; i++) {
+        int err = send_all(call, fd, buf, len, is_stream, to, tolen);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
 static inline long long now_ns(void)
 {
     struct timespec ts;
@@ -343,4 +356,137 @@ long sl_c_mmsg_one(struct sl_c_mmsg *m, int fd, unsigned char *buf, size_t len, 
     if (r < 0)
         return -err;
     return r == 1 ? (long)h->msg_len : -EIO;
+}
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+
+/* The largest UDP payload the receive buffer takes: GRO coalesces up to one. */
+#define SL_C_GSO_RX 65536
+
+struct sl_c_gso {
+    size_t size;
+    unsigned int segs;
+    unsigned char *tx;
+    unsigned char *rx;
+    /* The UDP_SEGMENT control message, built once: a cmsghdr and the u16 segment size. */
+    union {
+        char buf[CMSG_SPACE(sizeof(unsigned short))];
+        struct cmsghdr align;
+    } tx_cmsg;
+    /* Room for the UDP_GRO control message (an int), as libc-gso's cmsg_space(4). */
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } rx_cmsg;
+};
+
+void sl_c_gso_free(struct sl_c_gso *g)
+{
+    if (!g)
+        return;
+    free(g->tx);
+    free(g->rx);
+    free(g);
+}
+
+struct sl_c_gso *sl_c_gso_new(size_t size, unsigned int segs)
+{
+    if (size == 0 || size > 0xffff || segs == 0)
+        return NULL;
+    struct sl_c_gso *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->size = size;
+    g->segs = segs;
+    g->tx = malloc(size * segs);
+    g->rx = malloc(SL_C_GSO_RX);
+    if (!g->tx || !g->rx) {
+        sl_c_gso_free(g);
+        return NULL;
+    }
+    memset(g->tx, 0xA5, size * segs);
+    struct msghdr m = {0};
+    m.msg_control = g->tx_cmsg.buf;
+    m.msg_controllen = sizeof g->tx_cmsg.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(unsigned short));
+    unsigned short seg = (unsigned short)size;
+    memcpy(CMSG_DATA(c), &seg, sizeof seg);
+    return g;
+}
+
+int sl_c_gso_send(struct sl_c_gso *g, int fd, long long k)
+{
+    struct iovec iov = {g->tx, 0};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = g->tx_cmsg.buf;
+    m.msg_controllen = sizeof g->tx_cmsg.buf;
+    while (k > 0) {
+        unsigned int n = k < (long long)g->segs ? (unsigned int)k : g->segs;
+        iov.iov_len = (size_t)n * g->size;
+        if (sendmsg(fd, &m, 0) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        k -= n;
+    }
+    return 0;
+}
+
+long sl_c_gso_recv(struct sl_c_gso *g, int fd, int *segment)
+{
+    for (;;) {
+        struct iovec iov = {g->rx, SL_C_GSO_RX};
+        struct msghdr m = {0};
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = g->rx_cmsg.buf;
+        m.msg_controllen = sizeof g->rx_cmsg.buf;
+        ssize_t got = recvmsg(fd, &m, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+                c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+                int seg;
+                memcpy(&seg, CMSG_DATA(c), sizeof seg);
+                if (seg > 0) {
+                    *segment = seg;
+                    return (long)(((size_t)got + (size_t)seg - 1) / (size_t)seg);
+                }
+            }
+        }
+        return 1;
+    }
+}
+
+long sl_c_gso_one(int fd, unsigned char *buf, size_t len, int receive)
+{
+    struct iovec iov = {buf, len};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    for (;;) {
+        ssize_t n = receive ? recvmsg(fd, &m, 0) : sendmsg(fd, &m, 0);
+        if (n >= 0)
+            return (long)n;
+        if (errno != EINTR)
+            return -errno;
+    }
 }

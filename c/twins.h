@@ -39,6 +39,11 @@ int sl_c_twin_pair_once(int call, int tx, int rx, unsigned char *buf, size_t len
 long long sl_c_twin_echo(int call, int fd, unsigned char *buf, size_t cap, int is_stream,
                          const void *to, unsigned int tolen);
 
+/* stream mode's sender: k messages of len bytes with `call`'s send syscall, back to back (the
+   loop socklab's per-message paths run in Rust). Returns 0 or the first error as -errno. */
+int sl_c_twin_send_stream(int call, int fd, const unsigned char *buf, size_t len, int is_stream,
+                          const void *to, unsigned int tolen, long long k);
+
 /* `samples` timed samples of `per` pairs each (send on tx, receive on rx, `call`'s syscalls),
    with no function call spanning a syscall for SL_C_CALL_INLINE: stamps[0..=samples] receive
    clock_gettime(CLOCK_MONOTONIC) in ns before the first and after each sample. Returns 0, the
@@ -62,6 +67,26 @@ int sl_c_mmsg_recv(struct sl_c_mmsg *m, int fd, unsigned int n);
 /* One message with sendmmsg/recvmmsg of one header pointed at buf (len bytes) for that call:
    returns its msg_len (a received length, or the bytes sent), or -errno. */
 long sl_c_mmsg_one(struct sl_c_mmsg *m, int fd, unsigned char *buf, size_t len, int receive);
+
+/* c-gso: UDP GSO on send, GRO on receive (the twin of socklab's libc-gso). The caller sets
+   UDP_GRO on the receiving socket; the C side owns its buffers, built once: segs copies of a
+   size-byte payload (0xA5), the UDP_SEGMENT control message, a 64 KiB receive buffer and room
+   for the UDP_GRO control message. */
+struct sl_c_gso;
+/* Buffers for datagrams of size bytes (1..=65535) sent segs (>= 1) per sendmsg; NULL if out of
+   memory or an argument is out of range. Free with sl_c_gso_free. */
+struct sl_c_gso *sl_c_gso_new(size_t size, unsigned int segs);
+void sl_c_gso_free(struct sl_c_gso *g);
+/* k datagrams in sendmsg() calls of up to segs segments each, every call with the UDP_SEGMENT
+   control message (no address: a connected socket). Returns 0 or -errno. */
+int sl_c_gso_send(struct sl_c_gso *g, int fd, long long k);
+/* One recvmsg() into the 64 KiB buffer with room for the UDP_GRO control message: returns the
+   datagrams it holds (its length over the segment size the cmsg gives, 1 without one, and then
+   *segment is left alone) or -errno. */
+long sl_c_gso_recv(struct sl_c_gso *g, int fd, int *segment);
+/* One plain sendmsg()/recvmsg() (receive != 0) of buf, one iovec, no address, no control data:
+   libc-gso's single calls outside stream mode. Returns the byte count or -errno. */
+long sl_c_gso_one(int fd, unsigned char *buf, size_t len, int receive);
 
 #ifdef __cplusplus
 }

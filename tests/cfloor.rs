@@ -1,5 +1,6 @@
-//! Tests of the C floor (`c/pingpong.c` through `socklab::compare::cfloor`): round trips against a
-//! C echo thread, same-thread pairs, timed loops and exact errors, over Unix, TCP and UDP pairs.
+//! Tests of the C floor (`c/pingpong.c`, and `c/twins.c`'s stream sender and GSO twin, through
+//! `socklab::compare::cfloor`): round trips against a C echo thread, same-thread pairs, timed
+//! loops and exact errors, over Unix, TCP and UDP pairs.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -246,4 +247,83 @@ fn send_msg_recv_msg_errors() {
         cfloor::send_msg(&a, &vec![0; 4 << 20], false),
         libc::EMSGSIZE,
     );
+}
+
+/// `c/twins.c`'s stream sender: `k` messages back to back with the twin's syscalls, every one
+/// arriving whole, and the first error returned.
+#[test]
+fn twin_send_stream_sends_k_messages() {
+    use cfloor::twins::{self, Call};
+    let (a, b) = UnixDatagram::pair().unwrap();
+    twins::send_stream(Call::SendtoRecvfrom, &a, &pattern(40), false, None, 5).unwrap();
+    let mut buf = [0; 64];
+    for _ in 0..5 {
+        let n = twins::recv_msg(Call::SendtoRecvfrom, &b, &mut buf, false).unwrap();
+        assert_eq!(buf[..n], pattern(40)[..]);
+    }
+    b.set_nonblocking(true).unwrap();
+    assert_errno(
+        twins::recv_msg(Call::SendtoRecvfrom, &b, &mut buf, false),
+        libc::EAGAIN,
+    );
+    // A stream: 3 messages of 10 KiB arrive as 30 KiB in order.
+    let (a, mut b) = UnixStream::pair().unwrap();
+    twins::send_stream(Call::SendRecv, &a, &pattern(10 * 1024), true, None, 3).unwrap();
+    let mut got = vec![0; 30 * 1024];
+    std::io::Read::read_exact(&mut b, &mut got).unwrap();
+    assert_eq!(got[20 * 1024..], pattern(10 * 1024)[..]);
+    // k = 0 sends nothing; a closed peer is EPIPE.
+    twins::send_stream(Call::ReadWrite, &a, &[1; 8], true, None, 0).unwrap();
+    drop(b);
+    assert_errno(
+        twins::send_stream(Call::ReadWrite, &a, &[1; 8], true, None, 1),
+        libc::EPIPE,
+    );
+}
+
+/// `c-gso`: `sendmsg` with a `UDP_SEGMENT` cmsg of up to `segs` datagrams, `recvmsg` with
+/// `UDP_GRO` on counting the datagrams in each coalesced receive; every datagram arrives.
+#[test]
+fn c_gso_sends_segments_and_counts_gro_batches() {
+    use cfloor::twins::Gso;
+    use socklab::sys::{self, opt::UdpGro};
+    let (a, b) = udp_pair();
+    sys::set_opt(&b, UdpGro, true).unwrap();
+    let mut g = Gso::new(100, 8).unwrap();
+    assert_eq!((g.size(), g.segments()), (100, 8));
+    g.send(&a, 20).unwrap(); // 8 + 8 + 4
+    let (mut datagrams, mut recvs, mut seg) = (0, 0, None);
+    b.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    while datagrams < 20 {
+        let (n, s) = g.recv(&b).unwrap();
+        datagrams += n;
+        recvs += 1;
+        seg = seg.or(s);
+    }
+    assert_eq!(datagrams, 20);
+    assert!(recvs <= 20, "{recvs}");
+    // GRO reports the segment size once it coalesces (one skb per GSO send on loopback).
+    if recvs < 20 {
+        assert_eq!(seg, Some(100));
+    }
+    // Without UDP_GRO each datagram is its own receive, with no segment size.
+    let (a, b) = udp_pair();
+    g.send(&a, 3).unwrap();
+    for _ in 0..3 {
+        assert_eq!(g.recv(&b).unwrap(), (1, None));
+    }
+    // The single calls outside stream mode: one plain sendmsg / recvmsg.
+    let (a, b) = udp_pair();
+    assert_eq!(cfloor::twins::gso_send_one(&a, &pattern(33)).unwrap(), 33);
+    let mut buf = [0; 64];
+    assert_eq!(cfloor::twins::gso_recv_one(&b, &mut buf).unwrap(), 33);
+    assert_eq!(buf[..33], pattern(33)[..]);
+    // Out-of-range sizes are refused before C runs.
+    assert_errno(Gso::new(0, 8).map(drop), libc::EINVAL);
+    assert_errno(Gso::new(70_000, 1).map(drop), libc::EINVAL);
+    assert_errno(Gso::new(64, 0).map(drop), libc::EINVAL);
+    // A socket that is not connected cannot send without an address.
+    let lone = UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert_errno(g.send(&lone, 1), libc::EDESTADDRREQ);
 }

@@ -36,9 +36,10 @@ fn socket_lines(out: &Output) -> Vec<String> {
 #[test]
 fn trace_flag_prints_the_call_log_on_stderr() {
     for out in [compare(&["--trace"], &[]), compare(&[], &["--trace"])] {
-        // Two UDP sockets per path: one line each, with the fd the call returned.
+        // Two UDP sockets per path (c, libc-send-recv and its twin c-send-recv, which compare
+        // adds): one line each, with the fd the call returned.
         let lines = socket_lines(&out);
-        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines.len(), 6, "{lines:?}");
         for l in &lines {
             let fd = l.rsplit(" = ").next().unwrap();
             assert!(fd.parse::<u32>().is_ok_and(|fd| fd > 2), "{l}");

@@ -256,18 +256,34 @@ fn check_row(row: &Value) -> String {
     );
     assert!(["tcp", "udp", "unix", "unixdgram"].contains(&row["transport"].as_str().unwrap()));
     let path = row["path"].as_str().unwrap().to_string();
+    let stream_keys = ["msgs_per_s", "mbit_s", "sent", "lost"];
     if mode == "stream" {
-        assert!(row["mbit_s"].is_number() && row["lost"].is_u64(), "{row}");
-    } else {
         assert!(
-            row.get("mbit_s").is_none() && row.get("lost").is_none(),
+            row["msgs_per_s"].is_number() && row["mbit_s"].is_number(),
             "{row}"
         );
+        let (sent, lost) = (row["sent"].as_u64().unwrap(), row["lost"].as_u64().unwrap());
+        assert!(lost <= sent, "{row}");
+        // iters = messages delivered; the rate is the median round's.
+        assert_eq!(row["iters"].as_u64().unwrap(), sent - lost, "{row}");
+        let median = row["median_ns"].as_f64().unwrap();
+        let rate = row["msgs_per_s"].as_f64().unwrap();
+        assert!((rate * median / 1e9 - 1.0).abs() < 1e-9, "{row}");
+        let size = row["size"].as_f64().unwrap();
+        let mbit = row["mbit_s"].as_f64().unwrap();
+        assert!(
+            (mbit - rate * size * 8.0 / 1e6).abs() <= 1e-9 * mbit,
+            "{row}"
+        );
+    } else {
+        for k in stream_keys {
+            assert!(row.get(k).is_none(), "{k} outside stream: {row}");
+        }
     }
     let batch = row.get("batch");
     assert_eq!(
         batch.is_some(),
-        mode == "batch" && path == "libc-mmsg",
+        mode == "batch" && (path == "libc-mmsg" || path == "c-mmsg"),
         "{row}"
     );
     // A C loop is its own twin; a row with a c-inline row beside it has a floor ratio.
@@ -289,7 +305,54 @@ fn twin_of(path: &str, transport: &str) -> Option<&'static str> {
         "libc-sendto-recvfrom" => Some("c-sendto-recvfrom"),
         "libc-sendmsg-recvmsg" => Some("c-sendmsg-recvmsg"),
         "libc-mmsg" => Some("c-mmsg"),
+        "libc-gso" => Some("c-gso"),
         _ => None,
+    }
+}
+
+/// Every key of `v`'s objects, recursively, with the path of objects it sits in (`env.pin`,
+/// `rows[].median_ns`); the keys of `env.pin_by_mode` are mode names.
+fn keys_of(v: &Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let here = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                out.push(here.clone());
+                if at != "env.pin_by_mode" && k != "pin_by_mode" {
+                    keys_of(x, &here, out);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|x| keys_of(x, &format!("{at}[]"), out)),
+        _ => {}
+    }
+}
+
+/// Every key `--json` printed is documented in `docs/compare-schema.md` (as `"key"` in its
+/// example or `` `key` `` in its text).
+#[track_caller]
+fn assert_documented(doc: &Value) {
+    let schema = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/compare-schema.md"
+    ))
+    .unwrap();
+    let mut keys = Vec::new();
+    keys_of(doc, "", &mut keys);
+    for path in keys {
+        let key = path.rsplit('.').next().unwrap().trim_end_matches("[]");
+        let quoted = format!("\"{key}\"");
+        let ticked = format!("`{key}`");
+        assert!(
+            schema.contains(&quoted) || schema.contains(&ticked),
+            "{path} is not in docs/compare-schema.md"
+        );
     }
 }
 
@@ -323,6 +386,16 @@ fn json_follows_the_schema() {
     }
     assert!(env["cpus"].as_u64().unwrap() >= 1);
     assert_eq!(env["pin"], "same");
+    assert_eq!(
+        env["pin_by_mode"],
+        serde_json::json!({"same-thread": "same", "rtt": "same"})
+    );
+    assert_eq!(
+        doc["fits"],
+        serde_json::json!([]),
+        "one size: nothing to fit"
+    );
+    assert_documented(&doc);
     assert!(env["cpu_dma_latency"].is_null(), "not requested, so null");
     let started = env["started_at"].as_str().unwrap();
     assert!(started.len() == 20 && started.ends_with('Z') && &started[10..11] == "T");
@@ -439,8 +512,10 @@ fn batch_rows_carry_the_batch_size() {
     ]);
     let rows = doc["rows"].as_array().unwrap();
     let paths: Vec<String> = rows.iter().map(check_row).collect();
-    assert_eq!(paths, ["c", "libc-mmsg", "rustix"]);
-    assert_eq!(rows[1]["batch"], 8);
+    // c-send-recv and c-mmsg come with them: the twins of rustix and libc-mmsg.
+    assert_eq!(paths, ["c", "c-send-recv", "c-mmsg", "libc-mmsg", "rustix"]);
+    assert_eq!(rows[2]["batch"], 8);
+    assert_eq!(rows[3]["batch"], 8);
     assert!(
         rows.iter().all(|r| r["syscalls_per_op"].is_null()),
         "--no-count"
@@ -503,7 +578,7 @@ fn every_slot_runs_and_closes_its_fds() {
                         common::not_on_this_platform(format_args!("c-inline: {e}"));
                         continue;
                     }
-                    Err(e) if p == PathName::LibcGso && t != Transport::Udp => {
+                    Err(e) if p.only_in() == Some(Mode::Stream) && t != Transport::Udp => {
                         assert_eq!(e.kind(), std::io::ErrorKind::Unsupported, "{t}: {e}");
                         continue;
                     }
@@ -512,12 +587,16 @@ fn every_slot_runs_and_closes_its_fds() {
                 slot.run(20, true)
                     .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
                 slot.rec.end_round();
-                let got = slot.rec.summary().count;
                 if mode == Mode::Stream {
+                    let got = slot.received;
                     assert_eq!(slot.sent, 20, "{t} {p}");
-                    assert_eq!(slot.received, got, "{t} {p}");
+                    assert_eq!(slot.stream.len(), 1, "{t} {p}: one round");
+                    let round = slot.stream[0];
+                    assert_eq!((round.sent, round.received), (20, got), "{t} {p}");
                     assert!(got == 20 || t == Transport::Udp, "{t} {p}: {got} of 20");
+                    assert!(got == 0 || round.ns_per_msg().unwrap() > 0.0, "{t} {p}");
                 } else {
+                    let got = slot.rec.summary().count;
                     assert!(got >= 20, "{mode} {t} {p}: {got}");
                 }
                 slot.finish()
@@ -647,14 +726,25 @@ fn gso_stream_rows() {
     assert_eq!(
         names,
         [
+            "udp c",
+            "udp c-sendto-recvfrom",
+            "udp c-gso",
             "udp libc-sendto-recvfrom",
             "udp libc-gso",
+            "unix c",
+            "unix c-sendto-recvfrom",
             "unix libc-sendto-recvfrom"
         ]
     );
-    let gso = &rows[1];
-    assert!(gso["iters"].as_u64().unwrap() > 0, "{gso}");
-    assert!(gso["lost"].as_u64().unwrap() < 2000, "{gso}");
+    // Rounds hold at least 2048 send calls: 2000 asked over 4 rounds run as 4 × 2048 messages
+    // of a per-message path, 4 × 2048 sends of 46 datagrams of 1400 B of a GSO path.
+    assert_eq!(rows[3]["sent"], 4 * 2048, "{}", rows[3]);
+    for gso in [&rows[2], &rows[4]] {
+        assert!(gso["iters"].as_u64().unwrap() > 0, "{gso}");
+        assert_eq!(gso["sent"], 4 * 2048 * 46, "{gso}");
+    }
+    let m = |i: usize| rows[i]["median_ns"].as_f64().unwrap();
+    close(&rows[4]["ratio_to_twin"], m(4) / m(2), "libc-gso to c-gso");
     let out = socklab(&[
         "compare",
         "--iters",
@@ -674,16 +764,356 @@ fn gso_stream_rows() {
         "libc-sendto-recvfrom,libc-gso",
     ]);
     let table = String::from_utf8_lossy(&out.stdout);
-    let note = table
-        .lines()
-        .find(|l| l.starts_with("note: libc-gso udp 64 B:"))
-        .unwrap_or_else(|| panic!("no gso note: {table}"));
+    for (gso, per_msg) in [
+        ("libc-gso", "libc-sendto-recvfrom"),
+        ("c-gso", "c-sendto-recvfrom"),
+    ] {
+        let note = table
+            .lines()
+            .find(|l| l.starts_with(&format!("note: {gso} udp 64 B:")))
+            .unwrap_or_else(|| panic!("no {gso} note: {table}"));
+        assert!(
+            note.contains(&format!("datagrams/s vs {per_msg}")),
+            "{note}"
+        );
+        assert!(
+            note.contains("segment size 64 B"),
+            "GRO coalesced nothing: {note}"
+        );
+    }
     assert!(
-        note.contains("datagrams/s vs libc-sendto-recvfrom"),
-        "{note}"
+        table.lines().any(|l| l
+            .starts_with("note: gso gain udp 64 B: libc-gso/libc-sendto-recvfrom")
+            && l.contains("vs c-gso/c-sendto-recvfrom")),
+        "{table}"
+    );
+}
+
+/// `--paths` without `c` or the twins (the run a new user tries first) still gets both
+/// ratios: `c` and each path's twin are measured beside it, and no "no c row" note.
+#[test]
+fn given_paths_get_c_and_their_twins() {
+    let _g = serial();
+    let (doc, err) = compare_json(&[
+        "--iters",
+        "300",
+        "--warmup",
+        "10",
+        "--rounds",
+        "3",
+        "--no-count",
+        "--no-nagle",
+        "--mode",
+        "stream,rtt",
+        "--transport",
+        "udp",
+        "--paths",
+        "libc-sendto-recvfrom,libc-gso",
+    ]);
+    let out = socklab(&[
+        "compare",
+        "--iters",
+        "300",
+        "--warmup",
+        "10",
+        "--rounds",
+        "3",
+        "--no-count",
+        "--mode",
+        "rtt",
+        "--transport",
+        "udp",
+        "--paths",
+        "libc-send-recv",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(!table.contains("no c row"), "{table}");
+    assert!(!err.contains("no c row"), "{err}");
+    let rows = doc["rows"].as_array().unwrap();
+    for row in rows {
+        let path = check_row(row);
+        assert!(row["ratio_to_c"].is_number(), "{row}");
+        assert!(row["ratio_to_twin"].is_number(), "{path}: {row}");
+    }
+    let stream: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["mode"] == "stream")
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stream,
+        [
+            "c",
+            "c-sendto-recvfrom",
+            "c-gso",
+            "libc-sendto-recvfrom",
+            "libc-gso"
+        ]
+    );
+}
+
+/// Stream mode's default pinning gives the sender and the receiver a CPU each (on one CPU it
+/// falls back to one, with a note); `--pin same` is still there, labelled as measuring the
+/// scheduler too; the env block records the pinning of each mode.
+#[test]
+fn stream_pins_two_cpus_by_default() {
+    let _g = serial();
+    let args = [
+        "--iters",
+        "100",
+        "--warmup",
+        "10",
+        "--rounds",
+        "2",
+        "--no-count",
+        "--no-nagle",
+        "--mode",
+        "same-thread,stream",
+        "--transport",
+        "unixdgram",
+        "--paths",
+        "c",
+    ];
+    let cpus = socklab::sys::sched_getaffinity(0).unwrap().count();
+    let (doc, _) = compare_json(&args);
+    let env = &doc["env"];
+    let stream_pin = if cpus >= 2 { "split" } else { "same" };
+    assert_eq!(
+        env["pin_by_mode"],
+        serde_json::json!({"same-thread": "same", "stream": stream_pin})
+    );
+    assert_eq!(env["pin"], if cpus >= 2 { "per-mode" } else { "same" });
+    let mut same = args.to_vec();
+    same.extend(["--pin", "same"]);
+    let (doc, _) = compare_json(&same);
+    assert_eq!(
+        doc["env"]["pin_by_mode"],
+        serde_json::json!({"same-thread": "same", "stream": "same"})
+    );
+    assert_eq!(doc["env"]["pin"], "same");
+    let mut all = vec!["compare"];
+    all.extend(same);
+    let out = socklab(&all);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("sender and receiver on one CPU: measures the scheduler too"),
+        "{table}"
     );
     assert!(
-        note.contains("segment size 64 B"),
-        "GRO coalesced nothing: {note}"
+        table.contains("note: stream: pin same puts the sender and the receiver on one CPU"),
+        "{table}"
     );
+    if cpus >= 2 {
+        let mut one = vec![
+            "-c",
+            "0",
+            env!("CARGO_BIN_EXE_socklab"),
+            "compare",
+            "--json",
+        ];
+        one.extend(args);
+        match Command::new("taskset").args(&one).output() {
+            Ok(out) => {
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(doc["env"]["pin_by_mode"]["stream"], "same");
+                assert_eq!(doc["env"]["cpus"], 1);
+            }
+            Err(e) => eprintln!("skipped the one-CPU fallback: taskset not runnable ({e})"),
+        }
+    }
+}
+
+/// `(intercept, slope, r²)` of the least-squares line through `points`, computed here
+/// independently of `socklab::compare::fit`.
+fn ols(points: &[(f64, f64)]) -> (f64, f64, f64) {
+    let n = points.len() as f64;
+    let (sx, sy): (f64, f64) = points
+        .iter()
+        .fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
+    let sxx: f64 = points.iter().map(|p| p.0 * p.0).sum();
+    let sxy: f64 = points.iter().map(|p| p.0 * p.1).sum();
+    let b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    let a = (sy - b * sx) / n;
+    let mean = sy / n;
+    let tot: f64 = points.iter().map(|p| (p.1 - mean).powi(2)).sum();
+    let res: f64 = points.iter().map(|p| (p.1 - a - b * p.0).powi(2)).sum();
+    (a, b, 1.0 - res / tot)
+}
+
+#[track_caller]
+fn close(got: &Value, want: f64, what: &str) {
+    let got = got.as_f64().unwrap_or_else(|| panic!("{what}: {got}"));
+    let tol = 1e-6 * want.abs().max(1.0);
+    assert!((got - want).abs() <= tol, "{what}: {got} vs {want}");
+}
+
+/// `--size` with three sizes: one fit per mode, transport and path, `t = fixed + per_kib ×
+/// size`, recomputed here from the rows it names; the table prints them with R².
+#[test]
+fn a_size_sweep_fits_cost_per_kib() {
+    let _g = serial();
+    let args = [
+        "--iters",
+        "300",
+        "--warmup",
+        "20",
+        "--rounds",
+        "3",
+        "--no-count",
+        "--no-nagle",
+        "--mode",
+        "same-thread,stream",
+        "--transport",
+        "unix",
+        "--size",
+        "64,1024,4096",
+        "--paths",
+        "libc-read-write",
+    ];
+    let (doc, _) = compare_json(&args);
+    assert_documented(&doc);
+    let rows = doc["rows"].as_array().unwrap();
+    rows.iter().for_each(|r| drop(check_row(r)));
+    let fits = doc["fits"].as_array().unwrap();
+    let mut seen = Vec::new();
+    for f in fits {
+        assert_eq!(f["over"], "size", "{f}");
+        assert_eq!(f["sizes"], serde_json::json!([64, 1024, 4096]), "{f}");
+        let pts: Vec<(f64, f64)> = [64, 1024, 4096]
+            .iter()
+            .map(|&size| {
+                let r = rows
+                    .iter()
+                    .find(|r| {
+                        r["mode"] == f["mode"]
+                            && r["transport"] == f["transport"]
+                            && r["path"] == f["path"]
+                            && r["size"] == size
+                    })
+                    .unwrap_or_else(|| panic!("no row of size {size} for {f}"));
+                (f64::from(size) / 1024.0, r["median_ns"].as_f64().unwrap())
+            })
+            .collect();
+        let (a, b, r2) = ols(&pts);
+        close(&f["fixed_ns"], a, "fixed_ns");
+        close(&f["per_kib_ns"], b, "per_kib_ns");
+        close(&f["r2"], r2, "r2");
+        match f["equal_at_bytes"].as_f64() {
+            Some(x) => close(&f["equal_at_bytes"], 1024.0 * a / b, &format!("{x}")),
+            None => assert!(a <= 0.0 || b <= 0.0, "{f}"),
+        }
+        seen.push(format!(
+            "{} {}",
+            f["mode"].as_str().unwrap(),
+            f["path"].as_str().unwrap()
+        ));
+    }
+    assert_eq!(
+        seen,
+        [
+            "same-thread c",
+            "same-thread libc-read-write",
+            "stream c",
+            "stream libc-read-write"
+        ]
+    );
+    let mut all = vec!["compare"];
+    all.extend(args);
+    let table = String::from_utf8_lossy(&socklab(&all).stdout).into_owned();
+    assert!(
+        table.contains("cost per size: t(size) = fixed + per_kib × size"),
+        "{table}"
+    );
+    assert!(table.contains("R²"), "{table}");
+}
+
+/// `--batch 1,4,16` in batch mode: one group, the batched paths once per batch size
+/// (interleaved), the per-call paths once, and a fit per batched path of
+/// `t = per_msg + per_call / batch`, recomputed here from its rows.
+#[test]
+fn a_batch_sweep_fits_cost_per_call() {
+    let _g = serial();
+    let (doc, _) = compare_json(&[
+        "--iters",
+        "256",
+        "--warmup",
+        "16",
+        "--rounds",
+        "2",
+        "--no-count",
+        "--mode",
+        "batch",
+        "--transport",
+        "udp",
+        "--batch",
+        "1,4,16",
+        "--paths",
+        "libc-mmsg,libc-sendto-recvfrom",
+    ]);
+    assert_documented(&doc);
+    let rows = doc["rows"].as_array().unwrap();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let p = check_row(r);
+            match r.get("batch") {
+                Some(b) => format!("{p} {b}"),
+                None => p,
+            }
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "c",
+            "c-sendto-recvfrom",
+            "c-mmsg 1",
+            "c-mmsg 4",
+            "c-mmsg 16",
+            "libc-sendto-recvfrom",
+            "libc-mmsg 1",
+            "libc-mmsg 4",
+            "libc-mmsg 16"
+        ]
+    );
+    // libc-mmsg (n) is compared with c-mmsg (n).
+    for i in 6..9 {
+        let own = rows[i]["median_ns"].as_f64().unwrap();
+        close(
+            &rows[i]["ratio_to_twin"],
+            own / rows[i - 4]["median_ns"].as_f64().unwrap(),
+            "ratio_to_twin",
+        );
+    }
+    let fits = doc["fits"].as_array().unwrap();
+    let paths: Vec<&str> = fits.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["c-mmsg", "libc-mmsg"]);
+    for f in fits {
+        assert_eq!(
+            (&f["over"], &f["size"]),
+            (&"batch".into(), &64.into()),
+            "{f}"
+        );
+        assert_eq!(f["batches"], serde_json::json!([1, 4, 16]), "{f}");
+        let pts: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r["path"] == f["path"])
+            .map(|r| {
+                let n = r["batch"].as_f64().unwrap();
+                (1.0 / n, r["median_ns"].as_f64().unwrap())
+            })
+            .collect();
+        let (a, b, r2) = ols(&pts);
+        close(&f["per_msg_ns"], a, "per_msg_ns");
+        close(&f["per_call_ns"], b, "per_call_ns");
+        close(&f["r2"], r2, "r2");
+        if a > 0.0 && b > 0.0 {
+            close(&f["equal_at_batch"], b / a, "equal_at_batch");
+        }
+    }
 }

@@ -386,7 +386,8 @@ pub fn echo(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<u64> {
 
 /// The C twins of `c/twins.h`: the same message loops as the floor above, making the syscalls of
 /// each socklab `libc-*` path, plus the physical floor (`write`/`read` as an inline `syscall`
-/// instruction, x86_64 only) and the `sendmmsg`/`recvmmsg` batch.
+/// instruction, x86_64 only), the `sendmmsg`/`recvmmsg` batch, stream mode's sender loop and
+/// the UDP GSO/GRO twin ([`twins::Gso`]).
 pub mod twins {
     use std::io;
     use std::os::fd::{AsFd, AsRawFd};
@@ -413,6 +414,12 @@ pub mod twins {
     /// Opaque `struct sl_c_mmsg` of `c/twins.h`.
     #[repr(C)]
     pub struct RawMmsg {
+        _private: [u8; 0],
+    }
+
+    /// Opaque `struct sl_c_gso` of `c/twins.h`.
+    #[repr(C)]
+    pub struct RawGso {
         _private: [u8; 0],
     }
 
@@ -494,6 +501,63 @@ pub mod twins {
             samples: libc::c_longlong,
             stamps: *mut libc::c_longlong,
         ) -> libc::c_int;
+
+        /// `sl_c_twin_send_stream(call, fd, buf, len, is_stream, to, tolen, k)` — stream mode's
+        /// sender: `k` messages of `len` bytes back to back; 0 or the first error as `-errno`.
+        ///
+        /// # Safety
+        /// `buf` readable for `len` bytes; `to` as in [`sl_c_twin_send_msg`].
+        #[allow(clippy::too_many_arguments)]
+        pub fn sl_c_twin_send_stream(
+            call: libc::c_int,
+            fd: libc::c_int,
+            buf: *const u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+            to: *const libc::c_void,
+            tolen: libc::c_uint,
+            k: libc::c_longlong,
+        ) -> libc::c_int;
+
+        /// `sl_c_gso_new(size, segs)` — `c-gso`'s buffers; NULL without memory or for `size`
+        /// outside 1..=65535, `segs` 0.
+        pub fn sl_c_gso_new(size: libc::size_t, segs: libc::c_uint) -> *mut RawGso;
+
+        /// `sl_c_gso_free(g)`.
+        ///
+        /// # Safety
+        /// `g` from [`sl_c_gso_new`] (or NULL), freed once.
+        pub fn sl_c_gso_free(g: *mut RawGso);
+
+        /// `sl_c_gso_send(g, fd, k)` — `k` datagrams in `sendmsg`s of up to `segs` segments,
+        /// each with the `UDP_SEGMENT` cmsg; 0 or `-errno`.
+        ///
+        /// # Safety
+        /// `g` live, from [`sl_c_gso_new`].
+        pub fn sl_c_gso_send(g: *mut RawGso, fd: libc::c_int, k: libc::c_longlong) -> libc::c_int;
+
+        /// `sl_c_gso_recv(g, fd, segment)` — one `recvmsg` with room for the `UDP_GRO` cmsg:
+        /// the datagrams received, or `-errno`; `*segment` set when the cmsg came.
+        ///
+        /// # Safety
+        /// `g` live, from [`sl_c_gso_new`]; `segment` writable.
+        pub fn sl_c_gso_recv(
+            g: *mut RawGso,
+            fd: libc::c_int,
+            segment: *mut libc::c_int,
+        ) -> libc::c_long;
+
+        /// `sl_c_gso_one(fd, buf, len, receive)` — one plain `sendmsg`/`recvmsg` of `buf`;
+        /// the byte count or `-errno`.
+        ///
+        /// # Safety
+        /// `buf` valid for `len` bytes (written if `receive`).
+        pub fn sl_c_gso_one(
+            fd: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            receive: libc::c_int,
+        ) -> libc::c_long;
 
         /// `sl_c_mmsg_new(n, len)` — headers and buffers for batches; NULL without memory.
         pub fn sl_c_mmsg_new(n: libc::c_uint, len: libc::size_t) -> *mut RawMmsg;
@@ -654,6 +718,39 @@ pub mod twins {
         check(ret)
     }
 
+    /// `sl_c_twin_send_stream` — stream mode's sender: `k` whole messages of `buf` on `fd`,
+    /// back to back, with `call`'s send syscall (the C loop of socklab's per-message paths).
+    ///
+    /// # Errors
+    /// The first failing call's errno; `EINVAL` for `k` beyond `i64`.
+    pub fn send_stream(
+        call: Call,
+        fd: impl AsFd,
+        buf: &[u8],
+        is_stream: bool,
+        to: Option<&SockAddr>,
+        k: u64,
+    ) -> io::Result<()> {
+        let k = super::iters_arg(k)?;
+        let (to, tolen) = to_parts(to)?;
+        let fd = fd.as_fd().as_raw_fd();
+        // SAFETY: `buf` is a live slice readable for `buf.len()` bytes (C only reads it); `to`
+        // is NULL or a live SockAddr readable for `tolen` bytes; `fd` is borrowed for the call.
+        let ret = unsafe {
+            sl_c_twin_send_stream(
+                call as i32,
+                fd,
+                buf.as_ptr(),
+                buf.len(),
+                is_stream.into(),
+                to,
+                tolen,
+                k,
+            )
+        };
+        check(ret.into()).map(drop)
+    }
+
     /// `sl_c_twin_pair_stamps` — `stamps.len() - 1` samples of `per` pairs, timed in C:
     /// `stamps[i]` is `CLOCK_MONOTONIC` in ns before sample `i` (and after sample `i - 1`).
     /// With [`Call::Inline`] no function frame spans a syscall.
@@ -695,6 +792,117 @@ pub mod twins {
             )
         };
         check(ret.into()).map(drop)
+    }
+
+    /// The `c-gso` twin: UDP GSO on send, GRO on receive, from C over C-owned buffers built
+    /// once (`segs` copies of a `size`-byte payload, the `UDP_SEGMENT` cmsg, a 64 KiB receive
+    /// buffer and room for the `UDP_GRO` cmsg), as socklab's `libc-gso` holds its own. The
+    /// receiving socket needs `UDP_GRO` set (`sys::set_opt(fd, UdpGro, true)`) for GRO.
+    pub struct Gso {
+        raw: NonNull<RawGso>,
+        size: usize,
+        segs: usize,
+    }
+
+    // SAFETY: the C state is plain heap memory owned by this value alone (no thread-local or
+    // shared state), so moving it to another thread is sound.
+    unsafe impl Send for Gso {}
+
+    impl Gso {
+        /// Buffers for datagrams of `size` bytes, `segs` per `sendmsg`.
+        ///
+        /// # Errors
+        /// `EINVAL` for `size` outside 1..=65535 or `segs` outside 1..=`u32::MAX`; `ENOMEM`
+        /// when C's allocation fails.
+        pub fn new(size: usize, segs: usize) -> io::Result<Gso> {
+            let einval = || io::Error::from_raw_os_error(libc::EINVAL);
+            if !(1..=0xffff).contains(&size) {
+                return Err(einval());
+            }
+            let cs = u32::try_from(segs)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(einval)?;
+            // SAFETY: sl_c_gso_new only allocates and fills its own buffers; NULL is checked.
+            let raw = unsafe { sl_c_gso_new(size, cs) };
+            let raw =
+                NonNull::new(raw).ok_or_else(|| io::Error::from_raw_os_error(libc::ENOMEM))?;
+            Ok(Gso { raw, size, segs })
+        }
+
+        /// The datagram (segment) size.
+        pub fn size(&self) -> usize {
+            self.size
+        }
+
+        /// Datagrams per `sendmsg` at most.
+        pub fn segments(&self) -> usize {
+            self.segs
+        }
+
+        /// `sl_c_gso_send` — `k` datagrams on the connected `fd`, `segments()` per `sendmsg`.
+        ///
+        /// # Errors
+        /// `sendmsg`'s errno; `EINVAL` for `k` beyond `i64`.
+        pub fn send(&mut self, fd: impl AsFd, k: u64) -> io::Result<()> {
+            let k = super::iters_arg(k)?;
+            // SAFETY: `self.raw` is live (freed only in Drop) and exclusively borrowed; C reads
+            // only its own buffers; `fd` borrowed for the call.
+            let ret = unsafe { sl_c_gso_send(self.raw.as_ptr(), fd.as_fd().as_raw_fd(), k) };
+            check(ret.into()).map(drop)
+        }
+
+        /// `sl_c_gso_recv` — one `recvmsg`: the datagrams it holds and the segment size the
+        /// `UDP_GRO` cmsg gave (`(1, None)` for a datagram the kernel did not coalesce).
+        ///
+        /// # Errors
+        /// `recvmsg`'s errno.
+        pub fn recv(&mut self, fd: impl AsFd) -> io::Result<(u64, Option<usize>)> {
+            let mut seg: libc::c_int = 0;
+            // SAFETY: `self.raw` is live and exclusively borrowed; C writes only into its own
+            // buffers and `seg`, a live local; `fd` borrowed for the call.
+            let ret = unsafe { sl_c_gso_recv(self.raw.as_ptr(), fd.as_fd().as_raw_fd(), &mut seg) };
+            #[allow(clippy::useless_conversion)]
+            let ret = libc::c_longlong::from(ret);
+            let n = check(ret)?;
+            Ok((n, usize::try_from(seg).ok().filter(|&s| s > 0)))
+        }
+    }
+
+    impl Drop for Gso {
+        fn drop(&mut self) {
+            // SAFETY: `raw` came from sl_c_gso_new and is freed here exactly once.
+            unsafe { sl_c_gso_free(self.raw.as_ptr()) }
+        }
+    }
+
+    /// `sl_c_gso_one` sending — one plain `sendmsg` of `buf` (one iovec, no address, no
+    /// control data): `libc-gso`'s single send outside stream mode. Returns the bytes sent.
+    ///
+    /// # Errors
+    /// `sendmsg`'s errno.
+    pub fn gso_send_one(fd: impl AsFd, buf: &[u8]) -> io::Result<usize> {
+        let fd = fd.as_fd().as_raw_fd();
+        // SAFETY: with `receive == 0` C only reads `buf`, a live slice of `buf.len()` bytes;
+        // `fd` is borrowed for the call.
+        let ret = unsafe { sl_c_gso_one(fd, buf.as_ptr().cast_mut(), buf.len(), 0) };
+        #[allow(clippy::useless_conversion)]
+        let ret = libc::c_longlong::from(ret);
+        check(ret).map(|n| usize::try_from(n).unwrap_or(buf.len()))
+    }
+
+    /// `sl_c_gso_one` receiving — one plain `recvmsg` into `buf`; returns the bytes read.
+    ///
+    /// # Errors
+    /// `recvmsg`'s errno.
+    pub fn gso_recv_one(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+        let fd = fd.as_fd().as_raw_fd();
+        // SAFETY: `buf` is a live slice writable for `buf.len()` bytes, the most recvmsg
+        // writes; `fd` is borrowed for the call.
+        let ret = unsafe { sl_c_gso_one(fd, buf.as_mut_ptr(), buf.len(), 1) };
+        #[allow(clippy::useless_conversion)]
+        let ret = libc::c_longlong::from(ret);
+        check(ret).map(|n| usize::try_from(n).unwrap_or(0))
     }
 
     /// The `c-mmsg` twin's batch: C-owned `mmsghdr`s, iovecs, names and buffers for up to `n`

@@ -66,24 +66,25 @@ impl Mode {
     }
 
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
-    /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch, `libc-gso` only in stream,
-    /// where it is skipped with a note on transports other than udp).
+    /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch, `libc-gso` and `c-gso` only
+    /// in stream, where they are skipped with a note on transports other than udp:
+    /// [`PathName::only_in`]).
     pub fn default_paths(self) -> Vec<PathName> {
-        let mmsg = |p| matches!(p, PathName::LibcMmsg | PathName::CMmsg);
         PathName::ALL
             .into_iter()
-            .filter(|&p| self == Mode::Batch || !mmsg(p))
-            .filter(|&p| self == Mode::Stream || p != PathName::LibcGso)
+            .filter(|p| p.only_in().is_none_or(|m| m == self))
             .collect()
     }
 }
 
 named_enum!(Mode, "mode");
 
-/// Where the threads of a run are pinned.
+/// Where the threads of a run are pinned ([`Config::pin`] for same-thread, rtt and batch,
+/// [`Config::stream_pin`] for stream).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pin {
-    /// Every thread on the first allowed CPU: no cross-core wakeups.
+    /// Every thread on the first allowed CPU: no cross-core wakeups. In stream mode the sender
+    /// and the receiver then take turns on one CPU, so the figures measure the scheduler too.
     Same,
     /// The measuring thread on the first allowed CPU, its peer (echo, sender) on the second.
     Split,
@@ -130,10 +131,18 @@ pub struct Config {
     pub warmup: u64,
     /// Interleaved rounds the iterations are split into (the bootstrap's unit).
     pub rounds: usize,
-    /// Thread pinning.
+    /// Thread pinning of same-thread, rtt, batch and syscall mode.
     pub pin: Pin,
-    /// Messages per batch in `batch` mode.
+    /// Thread pinning of stream mode: [`Pin::Split`] by default (sender and receiver on two
+    /// CPUs: the rate of the path, not of the scheduler's turns); where this process may use one
+    /// CPU only, `Split` here runs as [`Pin::Same`] with a note.
+    pub stream_pin: Pin,
+    /// Messages per batch in `batch` mode; with a sweep ([`Config::batches`]), the batch of the
+    /// per-call paths' samples (a row per message either way).
     pub batch: usize,
+    /// A batch sweep: every batch size here runs for the batched paths (`libc-mmsg`, `c-mmsg`)
+    /// in one interleaved group, each a row with its `batch`; empty = [`Config::batch`] alone.
+    pub batches: Vec<usize>,
     /// Hold `/dev/cpu_dma_latency` at 0 during the run.
     pub dma_latency: bool,
     /// Count `syscalls_per_op` under strace after the timed run.
@@ -155,7 +164,9 @@ impl Default for Config {
             warmup: 2_000,
             rounds: 50,
             pin: Pin::Same,
+            stream_pin: Pin::Split,
             batch: 32,
+            batches: Vec::new(),
             dma_latency: false,
             count_syscalls: true,
             count_ops: 200,
@@ -173,8 +184,11 @@ pub struct Group {
     pub transport: Transport,
     /// Message size in bytes.
     pub size: usize,
-    /// Paths, `c` first when present.
+    /// Paths, `c` first.
     pub paths: Vec<PathName>,
+    /// Batch mode: the batch sizes each batched path ([`PathName::is_batched`]) runs at, one
+    /// slot and row each; empty in the other modes.
+    pub batches: Vec<usize>,
 }
 
 /// `v` without repeats, first occurrence kept: `--mode rtt,rtt` runs rtt once.
@@ -204,6 +218,49 @@ impl Config {
         merged(&self.sizes)
     }
 
+    /// The batch sizes of batch mode: [`Config::batches`] (repeats merged, in the order
+    /// given), or [`Config::batch`] alone.
+    pub fn batch_sizes(&self) -> Vec<usize> {
+        if self.batches.is_empty() {
+            vec![self.batch]
+        } else {
+            merged(&self.batches)
+        }
+    }
+
+    /// The largest batch of the run (the per-call paths' and every batch size): batch-mode
+    /// rounds are whole batches of it.
+    pub fn max_batch(&self) -> usize {
+        self.batch_sizes().into_iter().fold(self.batch, usize::max)
+    }
+
+    /// The pinning of `mode`'s threads: [`Config::stream_pin`] for stream, [`Config::pin`]
+    /// otherwise (before the one-CPU fallback of `split` in stream mode).
+    pub fn pin_for(&self, mode: Mode) -> Pin {
+        if mode == Mode::Stream {
+            self.stream_pin
+        } else {
+            self.pin
+        }
+    }
+
+    /// The paths of one group of `mode` on `transport`: `--paths` (or the mode's defaults) plus
+    /// what the ratios are taken to, `c` and each path's C twin on `transport` (so neither
+    /// `ratio_to_c` nor `ratio_to_twin` is null for want of a row), in table order.
+    fn group_paths(&self, mode: Mode, transport: Transport) -> Vec<PathName> {
+        let mut paths = if self.paths.is_empty() {
+            mode.default_paths()
+        } else {
+            self.paths.clone()
+        };
+        let twins: Vec<PathName> = paths.iter().filter_map(|p| p.twin(transport)).collect();
+        paths.push(PathName::C);
+        paths.extend(twins);
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// The modes of the run: the given ones (repeats merged), or the defaults that have a
     /// transport.
     pub fn modes(&self) -> Vec<Mode> {
@@ -215,24 +272,25 @@ impl Config {
         }
     }
 
-    /// The groups of the run, in order: modes × transports × sizes.
+    /// The groups of the run, in order: modes × transports × sizes, each with `c` and the C
+    /// twins of its paths added.
     pub fn groups(&self) -> Vec<Group> {
         let mut out = Vec::new();
         for mode in self.modes() {
-            let mut paths = if self.paths.is_empty() {
-                mode.default_paths()
+            let batches = if mode == Mode::Batch {
+                self.batch_sizes()
             } else {
-                self.paths.clone()
+                Vec::new()
             };
-            paths.sort();
-            paths.dedup();
             for transport in self.transports_for(mode) {
+                let paths = self.group_paths(mode, transport);
                 for size in self.sizes() {
                     out.push(Group {
                         mode,
                         transport,
                         size,
                         paths: paths.clone(),
+                        batches: batches.clone(),
                     });
                 }
             }
@@ -269,8 +327,12 @@ impl Config {
                 rounds: self.rounds,
             });
         }
-        if !(1..=MAX_BATCH).contains(&self.batch) {
-            return Err(ConfigError::BatchOutOfRange(self.batch));
+        let sweep = self.batches.iter();
+        if let Some(&bad) = sweep
+            .chain([&self.batch])
+            .find(|b| !(1..=MAX_BATCH).contains(*b))
+        {
+            return Err(ConfigError::BatchOutOfRange(bad));
         }
         Ok(())
     }
@@ -297,18 +359,14 @@ impl Config {
         Ok(())
     }
 
-    /// Refuses a batch group whose `--batch` messages of `--size` bytes a fresh pair cannot
-    /// queue (probed with [`paths::queue_capacity`]), when a path of the group sends the batch
-    /// before receiving it (`libc-mmsg`, `c-mmsg`).
+    /// Refuses a batch group whose largest `--batch` of messages of `--size` bytes a fresh
+    /// pair cannot queue (probed with [`paths::queue_capacity`]), when a path of the group
+    /// sends the batch before receiving it (the batched paths: `libc-mmsg`, `c-mmsg`).
     fn check_batches_fit(&self) -> Result<(), ConfigError> {
-        let queues = |g: &Group| {
-            g.mode == Mode::Batch
-                && g.paths
-                    .iter()
-                    .any(|p| matches!(p, PathName::LibcMmsg | PathName::CMmsg))
-        };
+        let queues = |g: &Group| g.mode == Mode::Batch && g.paths.iter().any(|p| p.is_batched());
         for g in self.groups().iter().filter(|g| queues(g)) {
-            let (transport, size, batch) = (g.transport, g.size, self.batch);
+            let batch = g.batches.iter().copied().max().unwrap_or(self.batch);
+            let (transport, size) = (g.transport, g.size);
             let fit = paths::queue_capacity(transport, size, batch)
                 .map_err(|source| ConfigError::BatchProbe { transport, source })?;
             if fit < batch {
@@ -323,7 +381,8 @@ impl Config {
         Ok(())
     }
 
-    /// `--pin split` needs two CPUs this process may use.
+    /// `--pin split` needs two CPUs this process may use ([`Config::stream_pin`]'s default
+    /// `split` falls back to `same` with a note instead).
     fn check_pin(&self) -> Result<(), ConfigError> {
         if self.pin == Pin::Split {
             let cpus = sys::sched_getaffinity(0).map_or(1, |s| s.count());

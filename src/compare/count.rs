@@ -32,8 +32,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::harness::{Cpus, Slot};
-use super::schedule::batches;
+use super::harness::{self, Cpus, Slot};
 use super::{Config, Mode, Row};
 
 /// Syscalls of the harness itself, not of a path: thread hand-offs (futex), the markers,
@@ -57,9 +56,11 @@ const HARNESS_CALLS: &[&str] = &[
 /// Unrecorded ops per row in the traced child before its first marker.
 pub const CHILD_WARMUP: u64 = 10;
 
-/// The row key the child prints and the parent matches: `mode transport size path`.
-fn key(mode: Mode, transport: &str, size: usize, path: &str) -> String {
-    format!("{mode} {transport} {size} {path}")
+/// The row key the child prints and the parent matches: `mode transport size path`, and
+/// ` batch=N` for a batched path's batch-mode row.
+fn key(mode: Mode, transport: &str, size: usize, path: &str, batch: Option<usize>) -> String {
+    let batch = batch.map_or(String::new(), |n| format!(" batch={n}"));
+    format!("{mode} {transport} {size} {path}{batch}")
 }
 
 /// One row's count.
@@ -84,29 +85,26 @@ pub struct Counted {
 /// A setup or socket error.
 pub fn child(cfg: &Config) -> io::Result<()> {
     for g in cfg.groups() {
-        for &path in &g.paths {
-            let slot = Slot::new(
-                g.mode,
-                g.transport,
-                g.size,
-                cfg.batch,
-                path,
-                Cpus::default(),
-            );
+        for (path, n) in harness::slot_plan(&g, cfg.batch) {
+            let slot = Slot::new(g.mode, g.transport, g.size, n, path, Cpus::default());
             let mut slot = match slot {
                 Err(e) if e.kind() == io::ErrorKind::Unsupported => continue,
                 s => s?,
             };
-            slot.run(CHILD_WARMUP, false)?;
+            slot.run(slot.scaled(CHILD_WARMUP), false)?;
             // Let the peer thread reach its next blocking call before each marker: a call it
             // starts just after a marker would count on the wrong side (±1 per window).
             settle();
+            let k = slot.scaled(cfg.iters);
             let _ = std::os::unix::process::parent_id(); // getppid(): window opens
-            let r = slot.run(cfg.iters, false);
+            let r = slot.run(k, false);
             settle();
             let _ = std::os::unix::process::parent_id(); // getppid(): window closes
             r?;
-            println!("{}", key(g.mode, g.transport.name(), g.size, path.name()));
+            let batch = slot.batch_label();
+            let ops = slot.messages_for(k);
+            let row = key(g.mode, g.transport.name(), g.size, path.name(), batch);
+            println!("{row}{OPS}{ops}");
             slot.finish()?;
         }
     }
@@ -119,11 +117,16 @@ fn settle() {
     std::thread::sleep(std::time::Duration::from_millis(5));
 }
 
-/// Operations one row of the child performs for `cfg.count_ops` requested.
-fn ops(mode: Mode, cfg: &Config) -> u64 {
-    match mode {
-        Mode::Batch => batches(cfg.count_ops, cfg.batch) * cfg.batch as u64,
-        _ => cfg.count_ops,
+/// What follows a row's key on the child's line: the operations (messages) it ran, which
+/// `syscalls_per_op` divides by (whole batches in batch mode, a GSO path's segments per send in
+/// stream mode: [`Slot::messages_for`], [`Slot::scaled`]).
+const OPS: &str = " ops=";
+
+/// A child's line: the row key and the operations it ran (`None` for a line without them).
+fn parse_line(line: &str) -> (&str, Option<u64>) {
+    match line.rsplit_once(OPS) {
+        Some((key, n)) => (key, n.parse().ok()),
+        None => (line, None),
     }
 }
 
@@ -136,21 +139,23 @@ pub const CHILD_ENV: &str = "SOCKLAB_COUNT_CHILD";
 const CHILD_HELLO: &str = "socklab count child";
 
 /// The child's part of `cfg` as one line, read back by [`decode`]: the groups (modes,
-/// transports, sizes, paths), `iters` = `cfg.count_ops`, and the batch size. Each value is a
-/// [`Mode`]/[`Transport`](super::paths::Transport)/[`PathName`](super::paths::PathName) name or
-/// a number, so `;`, `=` and `,` never occur inside one.
+/// transports, sizes, paths), `iters` = `cfg.count_ops`, the batch size and the batch sweep.
+/// Each value is a [`Mode`]/[`Transport`](super::paths::Transport)/
+/// [`PathName`](super::paths::PathName) name or a number, so `;`, `=` and `,` never occur
+/// inside one.
 pub fn encode(cfg: &Config) -> String {
     fn list<T: ToString>(v: &[T]) -> String {
         v.iter().map(T::to_string).collect::<Vec<_>>().join(",")
     }
     format!(
-        "modes={};transports={};sizes={};paths={};iters={};batch={}",
+        "modes={};transports={};sizes={};paths={};iters={};batch={};batches={}",
         list(&cfg.modes()),
         list(&cfg.transports),
         list(&cfg.sizes),
         list(&cfg.paths),
         cfg.count_ops,
-        cfg.batch
+        cfg.batch,
+        list(&cfg.batches)
     )
 }
 
@@ -185,7 +190,15 @@ pub fn decode(spec: &str) -> Result<Config, SpecError> {
 }
 
 /// The fields of [`encode`]'s line, each required.
-const FIELDS: [&str; 6] = ["modes", "transports", "sizes", "paths", "iters", "batch"];
+const FIELDS: [&str; 7] = [
+    "modes",
+    "transports",
+    "sizes",
+    "paths",
+    "iters",
+    "batch",
+    "batches",
+];
 
 /// Sets `cfg`'s field `k` from its value `v`.
 fn decode_field(cfg: &mut Config, k: &str, v: &str) -> Result<(), SpecError> {
@@ -212,6 +225,7 @@ fn decode_field(cfg: &mut Config, k: &str, v: &str) -> Result<(), SpecError> {
         "paths" => cfg.paths = list(v).map_err(SpecError::Name)?,
         "iters" => cfg.iters = num("iters", v)?,
         "batch" => cfg.batch = num("batch", v)?,
+        "batches" => cfg.batches = list(v).map_err(SpecError::Size)?,
         _ => return Err(SpecError::UnknownField(k.to_owned())),
     }
     Ok(())
@@ -238,7 +252,7 @@ pub enum SpecError {
     },
     /// A mode, transport or path that is none of its kind's.
     Name(super::NameError),
-    /// A size that is not a number.
+    /// A size or batch size that is not a number.
     Size(std::num::ParseIntError),
     /// The config the spec gives fails [`Config::validate`].
     Invalid(super::ConfigError),
@@ -339,9 +353,9 @@ pub fn count(cfg: &Config) -> Result<Vec<Counted>, CountError> {
         return Err(CountError::NoChildEntry);
     }
     let windows = parse_trace(&trace);
-    let counted = keys.zip(windows).map(|(key, window)| {
-        let mode = key.split(' ').next().and_then(|m| m.parse().ok());
-        let n = ops(mode.unwrap_or(Mode::SameThread), cfg) as f64;
+    let counted = keys.zip(windows).map(|(line, window)| {
+        let (key, ops) = parse_line(line);
+        let n = ops.unwrap_or(cfg.count_ops).max(1) as f64;
         summarize(key, &window, n)
     });
     Ok(counted.collect())
@@ -516,7 +530,13 @@ pub fn parse_trace(text: &str) -> Vec<BTreeMap<String, u64>> {
 /// Writes each count into its row (`syscalls_per_op`, `calls`).
 pub fn apply(rows: &mut [Row], counts: &[Counted]) {
     for row in rows {
-        let k = key(row.mode, row.transport.name(), row.size, row.path.name());
+        let k = key(
+            row.mode,
+            row.transport.name(),
+            row.size,
+            row.path.name(),
+            row.batch,
+        );
         if let Some(c) = counts.iter().find(|c| c.key == k) {
             row.syscalls_per_op = Some(c.per_op);
             row.calls = c.calls.clone();
@@ -570,21 +590,52 @@ mod tests {
             paths: vec![PathName::C, PathName::LibcMmsg],
             count_ops: 123,
             batch: 7,
+            batches: vec![2, 7, 4],
             ..Config::default()
         };
         let spec = encode(&cfg);
         assert_eq!(
             spec,
             "modes=rtt,batch;transports=udp,unixdgram;sizes=64,1024;paths=c,libc-mmsg;\
-             iters=123;batch=7"
+             iters=123;batch=7;batches=2,7,4"
         );
         let child = decode(&spec).unwrap();
         assert_eq!(child.groups(), cfg.groups());
         assert_eq!((child.iters, child.count_ops, child.batch), (123, 123, 7));
+        assert_eq!(child.batches, [2, 7, 4]);
         assert!(!child.count_syscalls, "the child must not count again");
         // The defaults (empty lists) resolve the same way in the child.
         let d = Config::default();
         assert_eq!(decode(&encode(&d)).unwrap().groups(), d.groups());
+    }
+
+    #[test]
+    fn row_keys_carry_the_batch_and_lines_the_ops() {
+        let k = key(Mode::Batch, "udp", 64, "libc-mmsg", Some(16));
+        assert_eq!(k, "batch udp 64 libc-mmsg batch=16");
+        let line = format!("{k}{OPS}112");
+        assert_eq!(parse_line(&line), (k.as_str(), Some(112)));
+        let k = key(Mode::Rtt, "udp", 64, "c", None);
+        assert_eq!(parse_line(&k), (k.as_str(), None));
+    }
+
+    /// What the child runs per row: whole batches, and a GSO path's segments per scheduled op.
+    #[test]
+    fn the_child_counts_messages_per_row() {
+        let slot = |mode, path, n| Slot::new(mode, Transport::Udp, 64, n, path, Cpus::default());
+        let mmsg = slot(Mode::Batch, PathName::LibcMmsg, 16).unwrap();
+        assert_eq!(mmsg.messages_for(mmsg.scaled(100)), 112, "7 batches of 16");
+        mmsg.finish().unwrap();
+        let gso = slot(Mode::Stream, PathName::CGso, 1).unwrap();
+        assert_eq!(
+            gso.messages_for(gso.scaled(100)),
+            6400,
+            "64 datagrams per send"
+        );
+        gso.finish().unwrap();
+        let per_msg = slot(Mode::Stream, PathName::C, 1).unwrap();
+        assert_eq!(per_msg.messages_for(per_msg.scaled(100)), 100);
+        per_msg.finish().unwrap();
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! - [`paths`]: the measured paths, one file per family, and the socket pair they run on (also
 //!   used by `benches/`).
 //! - [`rows`]: the results of one group as [`Row`]s: ratios to `c`, twin and floor, stream rates.
+//! - [`fit`]: how cost grows, least squares over the sizes (`fixed + per_kib × size`) and the
+//!   batch sizes (`per_msg + per_call / batch`) of a run.
 //! - [`count`]: `syscalls_per_op`, counted by re-running each row briefly under `strace -f`.
 //! - [`stats`]: HDR histograms, per-round samples, the seeded paired bootstrap of `ratio_ci95`.
 //! - [`syscall`]: `--mode syscall`, the bare cost of one syscall through each frame.
@@ -64,6 +66,7 @@ pub mod canary;
 pub mod cfloor;
 pub mod config;
 pub mod count;
+pub mod fit;
 /// The environment block, shared with `socklab::net` (it lives in [`crate::measure`]).
 pub use crate::measure::env;
 mod error;
@@ -120,9 +123,9 @@ pub struct Row {
     pub path: PathName,
     /// Message size in bytes.
     pub size: usize,
-    /// `Some(n)` for `libc-mmsg` in batch mode.
+    /// `Some(n)` for a batched path (`libc-mmsg`, `c-mmsg`) in batch mode: its batch size.
     pub batch: Option<usize>,
-    /// Latencies.
+    /// Latencies (stream mode: ns per delivered message, over the rounds).
     pub summary: stats::Summary,
     /// `median_ns / c's median_ns` in the same group; `None` without a `c` row.
     pub ratio_to_c: Option<f64>,
@@ -138,9 +141,14 @@ pub struct Row {
     pub syscalls_per_op: Option<f64>,
     /// The syscalls seen per op, e.g. `sendto+recvfrom` (table only).
     pub calls: String,
-    /// Throughput at the receiver (stream mode).
+    /// Stream mode: messages delivered per second at the receiver, the median round's rate
+    /// (`1e9 / median_ns`).
+    pub msgs_per_s: Option<f64>,
+    /// Stream mode: `msgs_per_s` in payload Mbit/s.
     pub mbit_s: Option<f64>,
-    /// Messages sent minus received (stream mode).
+    /// Stream mode: messages the sender sent in the recorded rounds.
+    pub sent: Option<u64>,
+    /// Stream mode: messages sent minus received.
     pub lost: Option<u64>,
 }
 
@@ -170,4 +178,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The `--mode syscall` rows (empty without that mode).
     pub syscall_rows: Vec<syscall::SyscallRow>,
+    /// Each mode of the run with the pinning its threads ran with (`env.pin_by_mode`).
+    pub pins: Vec<harness::ModePin>,
+    /// How cost grows: least-squares fits over the sizes (three or more) and the batch sizes
+    /// (three or more, batched paths) of the run.
+    pub fits: Vec<fit::Fit>,
 }

@@ -5,9 +5,11 @@
 use std::fmt::Write;
 
 use super::env::Env;
+use super::fit::{Fit, Over};
+use super::harness::ModePin;
 use super::paths::PathName;
 use super::syscall::{SysCall, SyscallRow};
-use super::{Mode, Nagle, Report, Row};
+use super::{Mode, Nagle, Pin, Report, Row};
 
 /// A JSON value, enough for the report.
 enum J {
@@ -95,8 +97,8 @@ fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// One row as the schema's object; `batch` only on `libc-mmsg` batch rows, `mbit_s` and `lost`
-/// only on stream rows.
+/// One row as the schema's object; `batch` only on the batched paths' batch rows,
+/// `msgs_per_s`, `mbit_s`, `sent` and `lost` only on stream rows.
 fn row_json(r: &Row) -> J {
     let s = &r.summary;
     let mut f = vec![
@@ -125,10 +127,56 @@ fn row_json(r: &Row) -> J {
         ("syscalls_per_op", J::opt_num(r.syscalls_per_op)),
     ]);
     if r.mode == Mode::Stream {
+        f.push(("msgs_per_s", J::opt_num(r.msgs_per_s)));
         f.push(("mbit_s", J::opt_num(r.mbit_s)));
+        f.push(("sent", r.sent.map_or(J::Null, J::Int)));
         f.push(("lost", r.lost.map_or(J::Null, J::Int)));
     }
     J::Obj(f)
+}
+
+/// One fit as the schema's object: its rows' keys, `over`, the points' x (`sizes` or
+/// `batches`), the two terms under their names, `r2` and where the terms are equal.
+fn fit_json(x: &Fit) -> J {
+    let mut f = vec![
+        ("mode", J::Str(x.mode.name().into())),
+        ("transport", J::Str(x.transport.name().into())),
+        ("path", J::Str(x.path.name().into())),
+        ("over", J::Str(x.over.name().into())),
+    ];
+    let xs = J::Arr(x.xs.iter().map(|&v| J::Int(v as u64)).collect());
+    match x.over {
+        Over::Size => {
+            if let Some(b) = x.batch {
+                f.push(("batch", J::Int(b as u64)));
+            }
+            f.extend([
+                ("sizes", xs),
+                ("fixed_ns", J::Num(x.intercept_ns)),
+                ("per_kib_ns", J::Num(x.slope_ns)),
+                ("r2", J::opt_num(x.r2)),
+                ("equal_at_bytes", J::opt_num(x.crossover())),
+            ]);
+        }
+        Over::Batch => f.extend([
+            ("size", J::Int(x.size.unwrap_or(0) as u64)),
+            ("batches", xs),
+            ("per_msg_ns", J::Num(x.intercept_ns)),
+            ("per_call_ns", J::Num(x.slope_ns)),
+            ("r2", J::opt_num(x.r2)),
+            ("equal_at_batch", J::opt_num(x.crossover())),
+        ]),
+    }
+    J::Obj(f)
+}
+
+/// `env.pin_by_mode`: each mode of the run and the pinning its threads ran with.
+fn pins_json(pins: &[ModePin]) -> J {
+    J::Obj(
+        pins.iter()
+            .map(|p| (p.mode.name(), J::Str(p.pin.name().into())))
+            .collect(),
+    )
 }
 
 /// A `--mode syscall` row: `transport` and `size` null, the call in `call`, one op = one call.
@@ -185,11 +233,18 @@ fn env_json(e: &Env) -> J {
     ])
 }
 
-/// The JSON document (`socklab compare --json`). Beyond the schema's keys it adds
-/// `env.cpu_steal_pct`, `harness_overhead_ns` and `nagle` (the canary, kept out of `rows`
-/// because its pattern is not one of the schema's paths).
+/// The JSON document (`socklab compare --json`, `docs/compare-schema.md`): the env block (with
+/// `pin_by_mode`), the rows, the fits, `harness_overhead_ns` and `nagle` (the canary, kept out
+/// of `rows` because its pattern is not one of the schema's paths).
 pub fn json(r: &Report) -> String {
-    let env = env_json(&r.env);
+    let mut env = env_json(&r.env);
+    if let J::Obj(fields) = &mut env {
+        let at = fields
+            .iter()
+            .position(|(k, _)| *k == "pin")
+            .map_or(0, |i| i + 1);
+        fields.insert(at, ("pin_by_mode", pins_json(&r.pins)));
+    }
     let mut top = vec![
         ("socklab_version", J::Str(env!("CARGO_PKG_VERSION").into())),
         ("env", env),
@@ -203,6 +258,7 @@ pub fn json(r: &Report) -> String {
                     .collect(),
             ),
         ),
+        ("fits", J::Arr(r.fits.iter().map(fit_json).collect())),
         ("harness_overhead_ns", J::Num(r.overhead_ns)),
     ];
     if let Some(n) = &r.nagle {
@@ -262,7 +318,7 @@ fn env_block(r: &Report, out: &mut String) {
     let _ = writeln!(out, "  cpu             {} ({} cpus)", e.cpu_model, e.cpus);
     let _ = writeln!(out, "  virtualization  {}", e.virtualization);
     let _ = writeln!(out, "  clocksource     {}", e.clocksource);
-    let _ = writeln!(out, "  pin             {}", e.pin);
+    let _ = writeln!(out, "  pin             {}", pin_line(r));
     let _ = writeln!(out, "  cpu_dma_latency {dma}");
     let _ = writeln!(out, "  cpu steal       {steal} during the run");
     let _ = writeln!(out, "  started_at      {}", e.started_at);
@@ -295,8 +351,35 @@ fn env_block(r: &Report, out: &mut String) {
     );
 }
 
+/// The env block's pin line: each mode's pinning and CPUs (`same-thread, rtt, batch: same
+/// (cpu 0); stream: split (receiver cpu 0, sender cpu 1)`), or the env's word without modes.
+fn pin_line(r: &Report) -> String {
+    if r.pins.is_empty() {
+        return r.env.pin.clone();
+    }
+    let cpus = |p: &ModePin| match (p.pin, p.cpus.main, p.cpus.peer) {
+        (Pin::None, ..) => "unpinned".to_string(),
+        (_, Some(m), Some(q)) if m == q => format!("cpu {m}"),
+        (_, Some(m), Some(q)) => format!("cpu {m}, its peer thread cpu {q}"),
+        _ => "unpinned".to_string(),
+    };
+    let mut parts: Vec<(Vec<&str>, String)> = Vec::new();
+    for p in &r.pins {
+        let what = format!("{} ({})", p.pin, cpus(p));
+        match parts.iter_mut().find(|(_, w)| *w == what) {
+            Some((modes, _)) => modes.push(p.mode.name()),
+            None => parts.push((vec![p.mode.name()], what)),
+        }
+    }
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|(modes, what)| format!("{}: {what}", modes.join(", ")))
+        .collect();
+    parts.join("; ")
+}
+
 /// The human table: env block, then one section per group; ratios are to `c` in the same
-/// section, measured interleaved.
+/// section, measured interleaved; then the fits, when the run had three sizes or batch sizes.
 pub fn table(r: &Report) -> String {
     let mut out = String::new();
     env_block(r, &mut out);
@@ -305,10 +388,12 @@ pub fn table(r: &Report) -> String {
         let group = (row.mode, row.transport, row.size);
         if last != Some(group) {
             last = Some(group);
-            group_header(row, &mut out);
+            let pin = r.pins.iter().find(|p| p.mode == row.mode).map(|p| p.pin);
+            group_header(row, pin, &mut out);
         }
         row_line(row, &mut out);
     }
+    fit_tables(&r.fits, &mut out);
     syscall_table(r, &mut out);
     if let Some(n) = &r.nagle {
         nagle_line(n, &mut out);
@@ -317,14 +402,25 @@ pub fn table(r: &Report) -> String {
     out
 }
 
-/// A group's title (mode, transport, size and what one op is) and its column heads.
-fn group_header(row: &Row, out: &mut String) {
+/// A group's title (mode, transport, size, what one op is; stream: where its threads ran) and
+/// its column heads.
+fn group_header(row: &Row, pin: Option<Pin>, out: &mut String) {
     let op = match row.mode {
-        Mode::Rtt => " (one op = one round trip)",
-        Mode::Batch => " (one op = one message)",
-        Mode::Stream => " (one op = one message at the receiver)",
-        Mode::SameThread => " (one op = send + receive)",
-        Mode::Syscall => "",
+        Mode::Rtt => " (one op = one round trip)".to_string(),
+        Mode::Batch => " (one op = one message)".to_string(),
+        Mode::Stream => {
+            let threads = match pin {
+                Some(Pin::Split) => "sender and receiver on two CPUs",
+                Some(Pin::Same) => "sender and receiver on one CPU: measures the scheduler too",
+                _ => "threads unpinned",
+            };
+            format!(
+                " (one op = one message delivered; times are ns per delivered message over the \
+                 rounds; {threads})"
+            )
+        }
+        Mode::SameThread => " (one op = send + receive)".to_string(),
+        Mode::Syscall => String::new(),
     };
     let _ = writeln!(out, "\n{} {} {} B{op}", row.mode, row.transport, row.size);
     let _ = write!(
@@ -333,9 +429,97 @@ fn group_header(row: &Row, out: &mut String) {
         "path", "median", "p99", "p99.9", "min", "ratio", "ci95", "twin", "floor", "sys/op"
     );
     if row.mode == Mode::Stream {
-        let _ = write!(out, " {:>9} {:>6}", "Mbit/s", "lost");
+        let _ = write!(out, " {:>10} {:>9} {:>13}", "msgs/s", "Mbit/s", "lost");
     }
     let _ = writeln!(out, "  calls");
+}
+
+/// `12.3M`, `456k`, `789`: a rate for the table.
+fn fmt_rate(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+/// The fits of the run: one section over the sizes, one over the batch sizes.
+fn fit_tables(fits: &[Fit], out: &mut String) {
+    let by = |o: Over| fits.iter().filter(move |f| f.over == o);
+    let list = |xs: &[usize]| {
+        let v: Vec<String> = xs.iter().map(usize::to_string).collect();
+        v.join(", ")
+    };
+    let r2 = |f: &Fit| f.r2.map_or("-".into(), |v| format!("{v:.3}"));
+    if let Some(first) = by(Over::Size).next() {
+        let _ = writeln!(
+            out,
+            "\ncost per size: t(size) = fixed + per_kib × size, least squares over the medians at \
+             {} B",
+            list(&first.xs)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<11} {:<9} {:<22} {:>9} {:>9} {:>6}  per-byte work = fixed at",
+            "mode", "transport", "path", "fixed", "per KiB", "R²"
+        );
+        for f in by(Over::Size) {
+            let name = match f.batch {
+                Some(b) => format!("{} ({b})", f.path),
+                None => f.path.to_string(),
+            };
+            let eq = f
+                .crossover()
+                .map_or("-".into(), |b| format!("{:.1} KiB", b / 1024.0));
+            let _ = writeln!(
+                out,
+                "  {:<11} {:<9} {:<22} {:>9} {:>9} {:>6}  {eq}",
+                f.mode.name(),
+                f.transport.name(),
+                name,
+                fmt_ns(f.intercept_ns),
+                fmt_ns(f.slope_ns),
+                r2(f)
+            );
+        }
+    }
+    if let Some(first) = by(Over::Batch).next() {
+        let _ = writeln!(
+            out,
+            "\ncost per batch: t(batch) = per_msg + per_call / batch (per message), least squares \
+             over the medians at batch {}",
+            list(&first.xs)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<9} {:>6} {:<22} {:>9} {:>9} {:>6} {:>10} {:>10}",
+            "transport", "size", "path", "per msg", "per call", "R²", "equal at", "<5% past"
+        );
+        for f in by(Over::Batch) {
+            let eq = f.crossover().map_or("-".into(), |b| format!("{b:.1}"));
+            let stop = f
+                .doubling_gains_less_than(0.05)
+                .map_or("-".into(), |b| format!("{b:.1}"));
+            let _ = writeln!(
+                out,
+                "  {:<9} {:>6} {:<22} {:>9} {:>9} {:>6} {eq:>10} {stop:>10}",
+                f.transport.name(),
+                format!("{} B", f.size.unwrap_or(0)),
+                f.path.name(),
+                fmt_ns(f.intercept_ns),
+                fmt_ns(f.slope_ns),
+                r2(f)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  equal at: the batch at which the per-call share equals each message's own work \
+             (per_call / per_msg); <5% past: the batch past which doubling it saves less than 5% \
+             per message, where batching stops paying"
+        );
+    }
 }
 
 /// One row: the latencies, the ratios (`-` where there is none), stream's rate and loss, the
@@ -368,9 +552,14 @@ fn row_line(row: &Row, out: &mut String) {
         sys
     );
     if row.mode == Mode::Stream {
+        let rate = row.msgs_per_s.map_or("-".into(), fmt_rate);
         let mbit = row.mbit_s.map_or("-".into(), |m| format!("{m:.1}"));
-        let lost = row.lost.map_or("-".into(), |l| l.to_string());
-        let _ = write!(out, " {mbit:>9} {lost:>6}");
+        let lost = match (row.lost, row.sent) {
+            (Some(l), Some(s)) if s > 0 => format!("{l} ({:.1}%)", l as f64 * 100.0 / s as f64),
+            (Some(l), _) => l.to_string(),
+            _ => "-".into(),
+        };
+        let _ = write!(out, " {rate:>10} {mbit:>9} {lost:>13}");
     }
     let _ = writeln!(out, "  {}", row.calls);
 }
@@ -490,6 +679,12 @@ const PATH_NOTES: &[(PathName, &str)] = &[
     (
         PathName::LibcMmsg,
         "one sendmmsg and one recvmmsg per batch; its row is per message (sys/op = 2 / batch)",
+    ),
+    (
+        PathName::LibcGso,
+        "libc-gso and its twin c-gso send up to 64 datagrams per sendmsg (UDP_SEGMENT) and \
+         receive them coalesced (UDP_GRO); on loopback the kernel never segments, so their gain \
+         is the per-datagram syscall and stack work saved, not a NIC's offload",
     ),
     (
         PathName::Rustix,

@@ -4,13 +4,13 @@
 
 use std::io;
 
-use super::config::{Config, Mode};
+use super::config::{Config, Mode, Pin};
 use super::env::{self, DmaLatency, Env};
-use super::harness::{self, Cpus, Pinned, TraceOff};
+use super::harness::{self, ModePin, Pinned, TraceOff};
 use super::paths::Transport;
 use super::schedule::Schedule;
 use super::syscall::{self, SyscallRow};
-use super::{canary, count, note_once, rows, Error, Nagle, Report, Row};
+use super::{canary, count, fit, note_once, rows, Error, Nagle, Report, Row};
 
 /// What the groups of a run produced so far: their rows and the notes for the table.
 #[derive(Default)]
@@ -28,13 +28,23 @@ struct Collected {
 /// canary, [`Error::Config`] for `--pin split` on one CPU.
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Report, Error> {
     let dma = hold_dma_latency(cfg, progress);
-    let mut environment = capture_env(cfg, dma.is_some());
-    let pinned = Pinned::main_thread(cfg.pin)?;
+    let (pins, pin_notes) = harness::mode_pins(cfg)?;
+    let mut environment = capture_env(cfg, &pins, dma.is_some());
+    let mut pinned = Pinned::main_thread(Pin::None)?;
     let steal0 = env::steal_ticks();
     let plan = Schedule::new(cfg);
-    let mut out = Collected::default();
+    let mut out = Collected {
+        notes: pin_notes,
+        ..Collected::default()
+    };
     for gi in 0..plan.groups().len() {
-        measure_group(&plan, gi, cfg, pinned.cpus, progress, &mut out)?;
+        let mode = plan.groups()[gi].mode;
+        let here = pins.iter().find(|p| p.mode == mode).map(|p| p.cpus);
+        pinned.switch(here.unwrap_or_default())?;
+        measure_group(&plan, gi, cfg, &pinned, progress, &mut out)?;
+    }
+    if let Some(p) = pins.iter().find(|p| p.mode == Mode::Syscall) {
+        pinned.switch(p.cpus)?;
     }
     let syscall_rows = syscall_mode(cfg, progress, &mut out.notes)?;
     progress("\n");
@@ -45,6 +55,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Report, Error
     let nagle = nagle_canary(cfg, &plan, progress)?;
     let overhead_ns = harness::harness_overhead_ns();
     count_syscalls(cfg, &mut out, progress);
+    let fits = fit::fits(&out.rows);
     Ok(Report {
         env: environment,
         rows: out.rows,
@@ -52,7 +63,19 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Report, Error
         overhead_ns,
         notes: out.notes,
         syscall_rows,
+        pins,
+        fits,
     })
+}
+
+/// `env.pin`: the modes' common pinning, or `per-mode` when they differ (the default run: one
+/// CPU for same-thread, rtt and batch, two for stream; `env.pin_by_mode` has each).
+pub fn pin_label(pins: &[ModePin]) -> String {
+    match pins {
+        [first, rest @ ..] if rest.iter().any(|p| p.pin != first.pin) => "per-mode".into(),
+        [first, ..] => first.pin.name().into(),
+        [] => Pin::None.name().into(),
+    }
 }
 
 /// `--dma-latency`: holds `/dev/cpu_dma_latency` at 0 for the run, or says why not and goes on.
@@ -72,8 +95,13 @@ fn hold_dma_latency(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Option<DmaL
 }
 
 /// The environment block, with a word on the call log when it is on.
-fn capture_env(cfg: &Config, dma_held: bool) -> Env {
-    let mut environment = Env::capture(cfg.pin.name(), dma_held.then_some(0));
+fn capture_env(cfg: &Config, pins: &[ModePin], dma_held: bool) -> Env {
+    let label = if pins.is_empty() {
+        cfg.pin.name().to_string()
+    } else {
+        pin_label(pins)
+    };
+    let mut environment = Env::capture(&label, dma_held.then_some(0));
     if TraceOff::tracing() {
         environment.trace = Some(
             "on (SOCKLAB_TRACE or --trace): the setup calls are logged; switched off for the \
@@ -91,18 +119,19 @@ fn measure_group(
     plan: &Schedule<'_>,
     gi: usize,
     cfg: &Config,
-    cpus: Cpus,
+    pinned: &Pinned,
     progress: &mut dyn FnMut(&str),
     out: &mut Collected,
 ) -> Result<(), Error> {
     let group = &plan.groups()[gi];
-    let mut slots = harness::slots(group, cfg.batch, cpus, &mut out.notes)?;
+    let mut slots = harness::slots(group, cfg.batch, pinned.cpus, &mut out.notes)?;
     if let Some(note) = rows::no_c_note(group, &slots) {
         note_once(&mut out.notes, note);
     }
     measure_rounds(plan, gi, &mut slots, cfg.warmup, progress)?;
-    out.rows.extend(rows::group_rows(group, cfg, &slots));
-    out.notes.extend(rows::gro_notes(group, &slots));
+    let rows = rows::group_rows(group, &slots);
+    out.notes.extend(rows::gro_notes(group, &slots, &rows));
+    out.rows.extend(rows);
     harness::finish(slots)?;
     Ok(())
 }

@@ -19,16 +19,46 @@ pub fn round_ops(total: u64, rounds: usize, r: usize) -> u64 {
     total / rounds + u64::from((r as u64) < total % rounds)
 }
 
-/// Operations every path of a `mode` group runs in round `r`: `--iters` split evenly over the
-/// rounds. Batch mode splits whole batches, so the total stays `--iters` rounded up to one
-/// batch.
+/// The fewest send calls a stream round holds. Stream mode counts send calls, not messages: a
+/// round is 2048 messages of a per-message path and 2048 GSO sends of up to
+/// [`GSO_SEGMENTS`](super::paths::GSO_SEGMENTS) datagrams each of `libc-gso` and `c-gso`
+/// ([`Slot::scaled`](super::harness::Slot::scaled)), so every path's round lasts milliseconds and
+/// a GSO rate is not a handful of 4 µs calls (a 2048-message GSO round is ~130 µs at 64 B, and
+/// one wake-up of the receiver moves it by a third).
+pub const STREAM_ROUND_MIN: u64 = 2048;
+
+/// The fewest rounds a stream group runs (when `--rounds` allows): enough for the bootstrap.
+pub const STREAM_MIN_ROUNDS: usize = 10;
+
+/// The rounds of a `mode` group: `--rounds`, except stream, whose rounds hold at least
+/// [`STREAM_ROUND_MIN`] send calls each: `--iters / STREAM_ROUND_MIN` rounds, at least
+/// [`STREAM_MIN_ROUNDS`] and at most `--rounds`. (The default run's 20 000 messages per path
+/// make ten stream rounds of 2048: rounds long enough for a GSO rate, a stream group as long as
+/// before.)
+pub fn rounds_in(cfg: &Config, mode: Mode) -> usize {
+    match mode {
+        Mode::Stream => {
+            let fit = usize::try_from(cfg.iters / STREAM_ROUND_MIN).unwrap_or(usize::MAX);
+            fit.max(STREAM_MIN_ROUNDS).min(cfg.rounds)
+        }
+        _ => cfg.rounds,
+    }
+}
+
+/// Operations every path of a `mode` group runs in round `r` of [`rounds_in`]: `--iters` split
+/// evenly over the rounds. Batch mode splits whole batches of the largest batch
+/// ([`Config::max_batch`]), so the total stays `--iters` rounded up to one batch. A stream round
+/// holds at least [`STREAM_ROUND_MIN`] send calls (more than `--iters` in all when they would be
+/// shorter).
 pub fn ops_in_round(cfg: &Config, mode: Mode, r: usize) -> u64 {
+    let rounds = rounds_in(cfg, mode);
     match mode {
         Mode::Batch => {
-            let n = cfg.batch as u64;
-            round_ops(batches(cfg.iters, cfg.batch), cfg.rounds, r) * n
+            let n = cfg.max_batch();
+            round_ops(batches(cfg.iters, n), rounds, r) * n as u64
         }
-        _ => round_ops(cfg.iters, cfg.rounds, r),
+        Mode::Stream => round_ops(cfg.iters, rounds, r).max(STREAM_ROUND_MIN),
+        _ => round_ops(cfg.iters, rounds, r),
     }
 }
 
@@ -72,10 +102,10 @@ impl<'a> Schedule<'a> {
         &self.groups
     }
 
-    /// The rounds of `group`, in order.
+    /// The rounds of `group`, in order ([`rounds_in`] of them).
     pub fn rounds(&self, group: &Group) -> impl Iterator<Item = Round> + '_ {
         let (cfg, mode) = (self.cfg, group.mode);
-        (0..cfg.rounds).map(move |index| Round {
+        (0..rounds_in(cfg, mode)).map(move |index| Round {
             index,
             ops: ops_in_round(cfg, mode, index),
         })
@@ -85,6 +115,10 @@ impl<'a> Schedule<'a> {
     /// `[2/7] rtt udp 64B round 3/50 ETA 12s`, padded to overwrite a longer line.
     pub fn status(&self, gi: usize, round: Round) -> String {
         let group = &self.groups[gi];
+        let before: usize = self.groups[..gi]
+            .iter()
+            .map(|g| rounds_in(self.cfg, g.mode))
+            .sum();
         format!(
             "[{}/{}] {} {} {}B round {}/{} ETA {}   ",
             gi + 1,
@@ -93,8 +127,8 @@ impl<'a> Schedule<'a> {
             group.transport,
             group.size,
             round.index + 1,
-            self.cfg.rounds,
-            self.eta(gi * self.cfg.rounds + round.index)
+            rounds_in(self.cfg, group.mode),
+            self.eta(before + round.index)
         )
     }
 
@@ -104,9 +138,13 @@ impl<'a> Schedule<'a> {
         if done == 0 {
             return String::from("?");
         }
-        let total = self.groups.len() * self.cfg.rounds;
+        let total: usize = self
+            .groups
+            .iter()
+            .map(|g| rounds_in(self.cfg, g.mode))
+            .sum();
         let per = self.started.elapsed().as_secs_f64() / done as f64;
-        format!("{:.0}s", per * (total - done) as f64)
+        format!("{:.0}s", per * total.saturating_sub(done) as f64)
     }
 }
 
@@ -134,6 +172,38 @@ mod tests {
         assert_eq!(ops, [64, 32, 32], "4 batches of 32 cover 100 messages");
         let ops: Vec<u64> = (0..3).map(|r| ops_in_round(&cfg, Mode::Rtt, r)).collect();
         assert_eq!(ops, [34, 33, 33]);
+        // A sweep: whole batches of its largest batch.
+        let sweep = Config {
+            batches: vec![1, 4, 64],
+            ..cfg.clone()
+        };
+        let ops: Vec<u64> = (0..3)
+            .map(|r| ops_in_round(&sweep, Mode::Batch, r))
+            .collect();
+        assert_eq!(ops, [64, 64, 0], "2 batches of 64 cover 100 messages");
+    }
+
+    #[test]
+    fn stream_rounds_hold_many_gso_sends() {
+        let cfg = Config {
+            iters: 1000,
+            rounds: 4,
+            ..Config::default()
+        };
+        assert_eq!(rounds_in(&cfg, Mode::Stream), 4);
+        assert_eq!(ops_in_round(&cfg, Mode::Stream, 0), STREAM_ROUND_MIN);
+        // The default: 20 000 messages in ten rounds of 2048 (the rest of the modes: 50).
+        let d = Config::default();
+        assert_eq!(rounds_in(&d, Mode::Stream), STREAM_MIN_ROUNDS);
+        assert_eq!(rounds_in(&d, Mode::Rtt), 50);
+        assert_eq!(ops_in_round(&d, Mode::Stream, 9), STREAM_ROUND_MIN);
+        // Many messages: --rounds rounds of more than the minimum.
+        let long = Config {
+            iters: 200_000,
+            ..d
+        };
+        assert_eq!(rounds_in(&long, Mode::Stream), 50);
+        assert_eq!(ops_in_round(&long, Mode::Stream, 3), 4000);
     }
 
     #[test]

@@ -63,6 +63,31 @@ impl Recorder {
     }
 }
 
+/// The summary of per-round figures (stream mode: ns per delivered message, one per round):
+/// median (the mean of the middle two for an even count, as [`median`]), p99 and p99.9 by
+/// nearest rank, min and max over the rounds; `count` is what the rows call `iters` (stream:
+/// the messages delivered). NaN figures for no rounds.
+pub fn round_summary(per_round: &[f64], count: u64) -> Summary {
+    let mut v: Vec<f64> = per_round
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
+    v.sort_by(f64::total_cmp);
+    let rank = |q: f64| {
+        let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1)) - 1;
+        v.get(i).copied().unwrap_or(f64::NAN)
+    };
+    Summary {
+        count,
+        median_ns: median(&mut v.clone()),
+        p99_ns: rank(0.99),
+        p999_ns: rank(0.999),
+        min_ns: v.first().copied().unwrap_or(f64::NAN),
+        max_ns: v.last().copied().unwrap_or(f64::NAN),
+    }
+}
+
 /// The median of a sorted, non-empty slice; the mean of the middle two for an even length.
 fn median_sorted(v: &[u64]) -> f64 {
     let mid = v.len() / 2;
@@ -172,6 +197,17 @@ mod tests {
         let p: Vec<Vec<u64>> = (0..20).map(|i| vec![100 + i; 3]).collect();
         let [lo, hi] = ratio_ci95(&p, &c).unwrap();
         assert!(lo >= 1.0 && hi <= 1.19 && lo < hi, "{lo} {hi}");
+    }
+
+    #[test]
+    fn round_summaries() {
+        let s = round_summary(&[30.0, 10.0, 20.0, 40.0], 400);
+        assert_eq!(s.count, 400);
+        assert_eq!((s.median_ns, s.min_ns, s.max_ns), (25.0, 10.0, 40.0));
+        assert_eq!((s.p99_ns, s.p999_ns), (40.0, 40.0));
+        let many: Vec<f64> = (1..=200).map(f64::from).collect();
+        assert_eq!(round_summary(&many, 1).p99_ns, 198.0);
+        assert!(round_summary(&[], 0).median_ns.is_nan());
     }
 
     #[test]

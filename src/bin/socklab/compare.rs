@@ -37,7 +37,7 @@ fn parse_compare_size(s: &str) -> Result<usize, String> {
     whole(s, "1..=65507 for datagrams, 1..=65536 for streams").map(|v| v as usize)
 }
 
-/// `compare --batch`: the range is checked by `Config::validate`.
+/// `compare --batch` (each value of the list): the range is checked by `Config::validate`.
 fn parse_compare_batch(s: &str) -> Result<usize, String> {
     whole(s, "1..=1024").map(|v| v as usize)
 }
@@ -53,10 +53,12 @@ pub struct CompareArgs {
     /// Transports, comma-separated [default: each mode's: all; batch: udp,unixdgram]
     #[arg(long, value_delimiter = ',', value_parser = parse_transport)]
     transport: Vec<Transport>,
-    /// Message sizes in bytes, comma-separated (1..=65507 datagrams, 1..=65536 streams)
+    /// Message sizes in bytes, comma-separated (1..=65507 datagrams, 1..=65536 streams); three
+    /// or more print a fit per path and mode: t(size) = fixed + per_kib × size
     #[arg(long, value_delimiter = ',', default_value = "64", value_parser = parse_compare_size)]
     size: Vec<usize>,
-    /// Paths, comma-separated [default: every path the mode has]
+    /// Paths, comma-separated; c and each path's C twin are added, the ratios' references
+    /// [default: every path the mode has]
     #[arg(long, value_delimiter = ',', value_parser = parse_path)]
     paths: Vec<PathName>,
     /// Measured operations per path and row (1..=1000000: ~16 B per sample and path)
@@ -65,18 +67,21 @@ pub struct CompareArgs {
     /// Unrecorded operations per path before the first round
     #[arg(long, default_value_t = Config::default().warmup, value_parser = parse_warmup)]
     warmup: u64,
-    /// Pinning: same (one core), split (two cores), none
-    #[arg(long, default_value = "same", value_parser = parse_pin)]
-    pin: Pin,
+    /// Pinning of every mode: same (one CPU; in stream mode the sender and the receiver then
+    /// take turns, so it measures the scheduler too), split (the peer thread on a second CPU),
+    /// none [default: same, and split for stream (same, with a note, on one CPU)]
+    #[arg(long, value_parser = parse_pin)]
+    pin: Option<Pin>,
     /// Modes, comma-separated [default: same-thread,rtt,batch,stream]
     #[arg(long, value_delimiter = ',', value_parser = parse_mode)]
     mode: Vec<Mode>,
     /// Print the JSON document (docs/compare-schema.md in the crate) instead of the table
     #[arg(long)]
     json: bool,
-    /// Messages per batch in batch mode (1..=1024)
-    #[arg(long, default_value_t = Config::default().batch, value_parser = parse_compare_batch)]
-    batch: usize,
+    /// Messages per batch in batch mode (1..=1024); a list (1,2,4,…,256) sweeps them in one
+    /// interleaved group and prints a fit per batched path: t(batch) = per_msg + per_call / batch
+    #[arg(long, value_delimiter = ',', default_value = "32", value_parser = parse_compare_batch)]
+    batch: Vec<usize>,
     /// Interleaved rounds the iterations are split into
     #[arg(long, default_value_t = Config::default().rounds, value_parser = parse_positive)]
     rounds: usize,
@@ -94,6 +99,15 @@ pub struct CompareArgs {
 impl CompareArgs {
     fn config(&self) -> Config {
         let d = Config::default();
+        // One --batch value is the batch; a list is a sweep, the per-call paths' samples
+        // holding the largest.
+        let (batch, batches) = match self.batch[..] {
+            [one] => (one, Vec::new()),
+            _ => (
+                self.batch.iter().copied().max().unwrap_or(d.batch),
+                self.batch.clone(),
+            ),
+        };
         Config {
             modes: self.mode.clone(),
             transports: self.transport.clone(),
@@ -103,8 +117,10 @@ impl CompareArgs {
             warmup: self.warmup,
             // The strace child runs each row's `--iters` ops straight through, in no rounds.
             rounds: self.rounds,
-            pin: self.pin,
-            batch: self.batch,
+            pin: self.pin.unwrap_or(d.pin),
+            stream_pin: self.pin.unwrap_or(d.stream_pin),
+            batch,
+            batches,
             dma_latency: self.dma_latency,
             count_syscalls: !self.no_count,
             count_ops: d.count_ops,

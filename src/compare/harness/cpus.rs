@@ -1,11 +1,12 @@
-//! Where the executor's threads run: the CPUs of a [`Pin`] setting, pinning a thread to one,
-//! and the measuring thread pinned for a run and given its CPUs back after it.
+//! Where the executor's threads run: the CPUs of a [`Pin`] setting, each mode's pinning for a
+//! run ([`mode_pins`]), pinning a thread to one CPU, and the measuring thread pinned mode by mode
+//! and given its CPUs back after the run.
 
-use super::super::{ConfigError, Error, Pin};
+use super::super::{Config, ConfigError, Error, Mode, Pin};
 use crate::sys::{self, CpuSet};
 
 /// The CPUs the run pins to: `(measuring thread, peer thread)`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cpus {
     /// The CPU of the measuring (main) thread, `None` unpinned.
     pub main: Option<usize>,
@@ -46,8 +47,57 @@ impl Cpus {
     }
 }
 
-/// The measuring thread pinned to [`Cpus::main`] for a run; [`Pinned::release`] (or dropping
-/// it) gives the thread the CPUs it had before.
+/// How one mode's threads run: the pinning used (after the one-CPU fallback) and its CPUs;
+/// the env block's `pin_by_mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModePin {
+    /// The mode.
+    pub mode: Mode,
+    /// The pinning its groups ran with.
+    pub pin: Pin,
+    /// Its CPUs: the measuring thread's and the peer's (echo, sender).
+    pub cpus: Cpus,
+}
+
+/// Each mode of `cfg` with its pinning ([`Config::pin_for`]) and CPUs, plus the notes a reader
+/// needs: stream mode on one CPU (the default `split` where this process may use one CPU, or
+/// `--pin same`) measures the scheduler's turns between sender and receiver too.
+///
+/// # Errors
+/// [`Cpus::for_pin`]'s: `sched_getaffinity`'s error, or `split` asked for every mode with one
+/// CPU ([`Config::validate`] refuses that first).
+pub fn mode_pins(cfg: &Config) -> Result<(Vec<ModePin>, Vec<String>), Error> {
+    let cpus_allowed = sys::sched_getaffinity(0)?.count();
+    let mut notes = Vec::new();
+    let mut out = Vec::new();
+    for mode in cfg.modes() {
+        let mut pin = cfg.pin_for(mode);
+        if mode == Mode::Stream && pin == Pin::Split && cpus_allowed < 2 {
+            pin = Pin::Same;
+            notes.push(format!(
+                "stream: this process may use {cpus_allowed} CPU, so its sender and receiver \
+                 share it (pin same instead of split): the figures measure the scheduler's turns \
+                 between them too"
+            ));
+        } else if mode == Mode::Stream && pin == Pin::Same {
+            notes.push(
+                "stream: pin same puts the sender and the receiver on one CPU, so every message \
+                 waits for the scheduler to switch between them: the figures measure the \
+                 scheduler too (the default, split, gives each its own CPU)"
+                    .into(),
+            );
+        }
+        out.push(ModePin {
+            mode,
+            pin,
+            cpus: Cpus::for_pin(pin)?,
+        });
+    }
+    Ok((out, notes))
+}
+
+/// The measuring thread pinned for a run, mode by mode ([`Pinned::switch`]); [`Pinned::release`]
+/// (or dropping it) gives the thread the CPUs it had before.
 pub struct Pinned {
     /// The CPUs of the run.
     pub cpus: Cpus,
@@ -68,6 +118,23 @@ impl Pinned {
             cpus,
             before: Some(before),
         })
+    }
+
+    /// Re-pins the thread for another mode's CPUs: to `cpus.main`, or back to the CPUs it had
+    /// before for `None` (`--pin none`).
+    ///
+    /// # Errors
+    /// `sched_setaffinity`'s error.
+    pub fn switch(&mut self, cpus: Cpus) -> sys::Result<()> {
+        if cpus == self.cpus {
+            return Ok(());
+        }
+        self.cpus = cpus;
+        match (cpus.main, &self.before) {
+            (Some(_), _) => Cpus::pin_here(cpus.main),
+            (None, Some(before)) => sys::sched_setaffinity(0, before),
+            (None, None) => Ok(()),
+        }
     }
 
     /// Gives the thread its CPUs back (what comes after the measured loops needs no pinning).

@@ -21,12 +21,14 @@ mod cpus;
 mod stream;
 mod trace_off;
 
-pub use cpus::{Cpus, Pinned};
+pub use cpus::{mode_pins, Cpus, ModePin, Pinned};
+pub use stream::StreamRound;
 pub(crate) use trace_off::TraceOff;
 
 /// How long a datagram receiver in `stream` mode waits before it asks whether the sender is done
-/// (a datagram lost on loopback never arrives, so the round ends on this timeout).
-const STREAM_DGRAM_TIMEOUT: Duration = Duration::from_millis(5);
+/// (a datagram lost on loopback never arrives, so the round ends on this timeout; it falls
+/// after the round's last delivery, outside the time the rate is taken over).
+const STREAM_DGRAM_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// Nanoseconds between two instants, for the histograms.
 #[inline]
@@ -60,14 +62,16 @@ pub struct Slot {
     buf: Vec<u8>,
     /// `c-inline`'s timestamps, taken in C.
     stamps: Vec<i64>,
-    /// Samples.
+    /// Samples (every mode but stream, whose unit is the round: [`Slot::stream`]).
     pub rec: Recorder,
-    /// Stream mode: messages the sender reported sent.
+    /// Stream mode: each recorded round as the receiver saw it.
+    pub stream: Vec<StreamRound>,
+    /// Stream mode: messages the sender reported sent, over the recorded rounds.
     pub sent: u64,
-    /// Stream mode: messages received.
+    /// Stream mode: messages received, over the recorded rounds.
     pub received: u64,
-    /// Stream mode: time from each round's start to its last message.
-    pub busy: Duration,
+    /// Stream mode: messages per scheduled op ([`paths::messages_per_send`]); 1 otherwise.
+    per_op: u64,
 }
 
 impl Slot {
@@ -99,9 +103,13 @@ impl Slot {
             buf: vec![0x5Au8; size],
             stamps: Vec::new(),
             rec: Recorder::new(),
+            stream: Vec::new(),
             sent: 0,
             received: 0,
-            busy: Duration::ZERO,
+            per_op: match mode {
+                Mode::Stream => paths::messages_per_send(path, transport, size),
+                _ => 1,
+            },
         };
         slot.start_peer(transport, size, cpus.peer)?;
         Ok(slot)
@@ -221,6 +229,39 @@ impl Slot {
         Ok(())
     }
 
+    /// The operations the slot runs for `ops` scheduled ones: in stream mode the scheduler
+    /// counts send calls, so a GSO path runs [`paths::messages_per_send`] messages per op (its
+    /// rounds then last about as long as a per-message path's, and hold as many sends); 1:1
+    /// otherwise.
+    pub fn scaled(&self, ops: u64) -> u64 {
+        ops.saturating_mul(self.per_op)
+    }
+
+    /// The messages [`Slot::run`]`(k)` moves: `k` rounded up to whole batches in batch mode,
+    /// `k` otherwise.
+    pub fn messages_for(&self, k: u64) -> u64 {
+        match self.mode {
+            Mode::Batch => batches(k, self.batch) * self.batch as u64,
+            _ => k,
+        }
+    }
+
+    /// The messages per batch of this slot's batch-mode samples (1 outside batch mode).
+    pub fn batch(&self) -> usize {
+        if self.mode == Mode::Batch {
+            self.batch
+        } else {
+            1
+        }
+    }
+
+    /// The `batch` of this slot's row: its batch size for a batched path
+    /// ([`PathName::is_batched`]) in batch mode, `None` otherwise (the per-call paths' rows are
+    /// per message whatever their samples' batch).
+    pub fn batch_label(&self) -> Option<usize> {
+        (self.mode == Mode::Batch && self.path.is_batched()).then_some(self.batch)
+    }
+
     /// The receiving end's GRO statistics (`libc-gso`: `(recvmsg calls, datagrams, last segment
     /// size)`); `None` for other paths, or where this thread does not hold the receiver.
     pub fn gro_stats(&self) -> Option<(u64, u64, usize)> {
@@ -252,7 +293,23 @@ fn thread_panicked() -> io::Error {
     io::Error::other("a peer thread panicked")
 }
 
-/// Makes the slots of `group`, skipping (with a note) the paths that cannot run it.
+/// The slots of `group` to make, in table order: `(path, batch)` — one per path, and in batch
+/// mode one per batch size of [`Group::batches`] for each batched path (the per-call paths'
+/// samples hold `batch` messages).
+pub fn slot_plan(group: &Group, batch: usize) -> Vec<(PathName, usize)> {
+    let mut out = Vec::new();
+    for &p in &group.paths {
+        if group.mode == Mode::Batch && p.is_batched() && !group.batches.is_empty() {
+            out.extend(group.batches.iter().map(|&n| (p, n)));
+        } else {
+            out.push((p, batch));
+        }
+    }
+    out
+}
+
+/// Makes the slots of `group` ([`slot_plan`]), skipping (with a note) the paths that cannot run
+/// it.
 ///
 /// # Errors
 /// A setup error other than `Unsupported`.
@@ -263,9 +320,9 @@ pub fn slots(
     notes: &mut Vec<String>,
 ) -> io::Result<Vec<Slot>> {
     let mut out = Vec::new();
-    for &p in &group.paths {
+    for (p, n) in slot_plan(group, batch) {
         let g = group;
-        match Slot::new(g.mode, g.transport, g.size, batch, p, cpus) {
+        match Slot::new(g.mode, g.transport, g.size, n, p, cpus) {
             Ok(s) => out.push(s),
             Err(e) if e.kind() == io::ErrorKind::Unsupported => {
                 super::note_once(notes, format!("skipped {e}"));
@@ -281,18 +338,18 @@ pub fn slots(
 /// # Errors
 /// The first failing call.
 pub fn warm_up(slots: &mut [Slot], k: u64) -> io::Result<()> {
-    slots.iter_mut().try_for_each(|s| s.run(k, false))
+    slots.iter_mut().try_for_each(|s| s.run(s.scaled(k), false))
 }
 
-/// One round: each slot, in the round's order, runs `round.ops` recorded operations and closes
-/// its round of samples.
+/// One round: each slot, in the round's order, runs `round.ops` recorded operations
+/// ([`Slot::scaled`]) and closes its round of samples.
 ///
 /// # Errors
 /// The first failing call.
 pub fn run_round(slots: &mut [Slot], round: Round) -> io::Result<()> {
     for i in round.order(slots.len()) {
         let s = &mut slots[i];
-        s.run(round.ops, true)?;
+        s.run(s.scaled(round.ops), true)?;
         s.rec.end_round();
     }
     Ok(())
@@ -340,14 +397,41 @@ mod tests {
                 mode,
                 transport,
                 size: 32,
-                paths: vec![PathName::C, PathName::LibcReadWrite, PathName::Std],
+                paths: vec![
+                    PathName::C,
+                    PathName::LibcReadWrite,
+                    PathName::LibcMmsg,
+                    PathName::Std,
+                ],
+                batches: if mode == Mode::Batch {
+                    vec![2, 8]
+                } else {
+                    Vec::new()
+                },
             };
             let mut notes = Vec::new();
             let mut slots = slots(&group, 4, Cpus::default(), &mut notes).unwrap();
+            if mode == Mode::Batch {
+                let labels: Vec<_> = slots.iter().map(|s| (s.path, s.batch_label())).collect();
+                assert_eq!(
+                    labels,
+                    [
+                        (PathName::C, None),
+                        (PathName::LibcReadWrite, None),
+                        (PathName::LibcMmsg, Some(2)),
+                        (PathName::LibcMmsg, Some(8)),
+                        (PathName::Std, None)
+                    ]
+                );
+            }
             for s in &mut slots {
                 s.run(10, true).unwrap();
                 s.rec.end_round();
-                assert!(s.rec.summary().count >= 10, "{mode} {}", s.path);
+                let count = match mode {
+                    Mode::Stream => s.received,
+                    _ => s.rec.summary().count,
+                };
+                assert!(count >= 10, "{mode} {}", s.path);
             }
             for s in slots {
                 s.finish().unwrap();

@@ -1,22 +1,26 @@
 //! The C loops, linked in-process: the floor `c` ([`cfloor`]: `c/pingpong.c`), its twins with
 //! the same syscalls as each `libc-*` path (`c/twins.c`: `c-send-recv`, `c-sendto-recvfrom`,
-//! `c-sendmsg-recvmsg`, `c-mmsg`) and the inline-syscall floor `c-inline`.
+//! `c-sendmsg-recvmsg`, `c-mmsg`, `c-gso`) and the inline-syscall floor `c-inline`. In stream
+//! mode each sends its `k` messages in one C loop (`twins::send_stream`, `twins::Gso::send`), as
+//! the `libc-*` paths do in a Rust one.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use super::{End, Path, PathName};
+use super::{gso, End, Path, PathName};
 use crate::compare::cfloor;
 use crate::compare::cfloor::twins::{self, Call};
-use crate::sys::SockAddr;
+use crate::sys::{self, SockAddr};
 
 /// Wraps `end` in the C loop `path` names.
 ///
 /// # Errors
-/// `Unsupported` for `c-inline` where the inline floor is not built (x86_64 Linux only);
-/// `twins::Mmsg::new`'s error; `InvalidInput` for a path that is not a C loop.
+/// `Unsupported` for `c-inline` where the inline floor is not built (x86_64 Linux only) and for
+/// `c-gso` off udp; `twins::Mmsg::new`'s and `twins::Gso::new`'s errors, `setsockopt(UDP_GRO)`'s;
+/// `InvalidInput` for a path that is not a C loop.
 pub(super) fn wrap(path: PathName, end: End) -> io::Result<Box<dyn Path>> {
     let stream = end.stream();
+    let transport = end.transport;
     let End { fd, peer, size, .. } = end;
     let twin = |call, fd| -> Box<dyn Path> {
         let peer = (call == Call::SendtoRecvfrom).then_some(peer);
@@ -45,6 +49,18 @@ pub(super) fn wrap(path: PathName, end: End) -> io::Result<Box<dyn Path>> {
             fd,
             stream,
         }),
+        PathName::CGso => {
+            gso::udp_only(path, transport)?;
+            // As libc-gso: GRO on at both ends, set up through socklab::sys.
+            sys::set_opt(&fd, sys::opt::UdpGro, true)?;
+            Box::new(CGso {
+                g: twins::Gso::new(size, gso::segments(size))?,
+                fd,
+                recvs: 0,
+                datagrams: 0,
+                seg: 0,
+            })
+        }
         other => return Err(super::not_in_family(other, "c")),
     })
 }
@@ -86,6 +102,10 @@ impl Path for CFloor {
     }
     fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
         cfloor::echo(&self.fd, buf, self.stream)
+    }
+    /// `k` × `write()` in one C loop (`c/twins.c`'s read/write sender: the floor's syscalls).
+    fn send_stream(&mut self, buf: &[u8], k: u64) -> io::Result<()> {
+        twins::send_stream(Call::ReadWrite, &self.fd, buf, self.stream, None, k)
     }
 }
 
@@ -146,6 +166,11 @@ impl Path for CTwin {
         let to = self.peer.as_ref();
         twins::echo(self.call, &self.fd, buf, self.stream, to)
     }
+    /// `k` messages with `call`'s send syscall in one C loop.
+    fn send_stream(&mut self, buf: &[u8], k: u64) -> io::Result<()> {
+        let to = self.peer.as_ref();
+        twins::send_stream(self.call, &self.fd, buf, self.stream, to, k)
+    }
 }
 
 /// `c-mmsg`: `sendmmsg`/`recvmmsg` from C over a [`twins::Mmsg`] built once per size; single
@@ -196,5 +221,57 @@ impl Path for CMmsg {
     fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
         self.send_batch(buf, n)?;
         rx.recv_batch(buf, n)
+    }
+}
+
+/// `c-gso`: `c/twins.c`'s GSO sender and GRO receiver ([`twins::Gso`]), the twin of `libc-gso`:
+/// the same segments per `sendmsg`, the same control buffers, the same count per `recvmsg`. Its
+/// single calls (the other modes) are one plain `sendmsg`/`recvmsg`, as `libc-gso`'s.
+struct CGso {
+    fd: OwnedFd,
+    g: twins::Gso,
+    recvs: u64,
+    datagrams: u64,
+    seg: usize,
+}
+
+impl AsFd for CGso {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for CGso {
+    fn name(&self) -> PathName {
+        PathName::CGso
+    }
+    fn is_stream(&self) -> bool {
+        false
+    }
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        twins::gso_send_one(&self.fd, buf)
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        twins::gso_recv_one(&self.fd, buf)
+    }
+    /// `k` datagrams of `buf.len()` bytes (the size the pair was made for) in `sendmsg`s of up
+    /// to `segments` segments, from C.
+    fn send_stream(&mut self, buf: &[u8], k: u64) -> io::Result<()> {
+        if buf.len() != self.g.size() {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        self.g.send(&self.fd, k)
+    }
+    fn recv_count(&mut self, _buf: &mut [u8]) -> io::Result<u64> {
+        let (n, seg) = self.g.recv(&self.fd)?;
+        if let Some(seg) = seg {
+            self.seg = seg;
+        }
+        self.recvs += 1;
+        self.datagrams += n;
+        Ok(n)
+    }
+    fn gro_stats(&self) -> Option<(u64, u64, usize)> {
+        Some((self.recvs, self.datagrams, self.seg))
     }
 }

@@ -13,18 +13,30 @@ use crate::sys;
 /// # Errors
 /// `Unsupported` on a transport other than udp; `setsockopt(UDP_GRO)`'s error.
 pub(super) fn wrap(end: End) -> io::Result<Box<dyn Path>> {
-    if end.transport != Transport::Udp {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "libc-gso: UDP GSO/GRO exists on udp only",
-        ));
-    }
+    udp_only(PathName::LibcGso, end.transport)?;
     Ok(Box::new(Gso::new(end.fd, end.size)?))
 }
 
 /// Datagrams per GSO `sendmsg` at most: the kernel's `UDP_MAX_SEGMENTS` was 64 before Linux
 /// 5.x raised it to 128; 64 works everywhere. Fewer when 64 × size exceeds a UDP payload.
 pub const GSO_SEGMENTS: usize = 64;
+
+/// Segments per GSO `sendmsg` for `size`-byte datagrams: [`GSO_SEGMENTS`], fewer when they
+/// would exceed one UDP payload (`libc-gso` and its twin `c-gso` send the same).
+pub(super) fn segments(size: usize) -> usize {
+    GSO_SEGMENTS.min(MAX_DATAGRAM / size.max(1)).max(1)
+}
+
+/// `Unsupported` unless `transport` is udp: GSO/GRO exist for UDP only.
+pub(super) fn udp_only(path: PathName, transport: Transport) -> io::Result<()> {
+    if transport != Transport::Udp {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("{path}: UDP GSO/GRO exists on udp only"),
+        ));
+    }
+    Ok(())
+}
 
 /// `libc-gso`: UDP GSO on send, GRO on receive, through `socklab::sys::{sendmsg, recvmsg}`.
 struct Gso {
@@ -49,7 +61,7 @@ impl Gso {
     fn new(fd: OwnedFd, size: usize) -> io::Result<Gso> {
         let seg = u16::try_from(size).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
         sys::set_opt(&fd, sys::opt::UdpGro, true)?;
-        let segs = GSO_SEGMENTS.min(MAX_DATAGRAM / size.max(1)).max(1);
+        let segs = segments(size);
         let mut cmsg = sys::CmsgBuffer::new();
         cmsg.push(libc::SOL_UDP, sys::UDP_SEGMENT, &seg.to_ne_bytes());
         Ok(Gso {

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `same-thread` | `a.pair_once(&mut *b, buf)`: send on `a`, receive on `b`, one thread |
 //! | `rtt` | `b` runs [`Path::echo`] on a thread ([`spawn_echo`]); `a.rtt_once(buf)` |
-//! | `stream` | `a.send_msg(buf)` on one thread, `b.recv_msg(buf)` on another |
+//! | `stream` | `a.send_stream(buf, k)` on a sender thread, `b.recv_count(buf)` until `k` arrived |
 //! | `batch` | `a.batch_once(&mut *b, buf, n)`: `n` messages, per call or one `*mmsg` each way |
 //!
 //! One file per family of paths, each with a `wrap` that [`make`] calls for the family's names:
@@ -18,10 +18,10 @@
 //! |---|---|
 //! | `transport.rs` | [`Transport`] and the connected pair every path gets ([`connect_pair`]) |
 //! | `name.rs` | [`PathName`]: the schema names and each path's C twin |
-//! | `c.rs` | `c`, `c-send-recv`, `c-sendto-recvfrom`, `c-sendmsg-recvmsg`, `c-mmsg`, `c-inline` |
+//! | `c.rs` | `c`, `c-send-recv`, `c-sendto-recvfrom`, `c-sendmsg-recvmsg`, `c-mmsg`, `c-inline`, `c-gso` |
 //! | `libc.rs` | `libc-read-write`, `libc-send-recv`, `libc-sendto-recvfrom`, `libc-sendmsg-recvmsg` |
 //! | `mmsg.rs` | `libc-mmsg` |
-//! | `gso.rs` | `libc-gso` |
+//! | `gso.rs` | `libc-gso` (and the segment count `c-gso` shares) |
 //! | `std_net.rs`, `nix.rs`, `socket2.rs`, `rustix.rs` | `std`, `nix`, `socket2`, `rustix` |
 //!
 //! A new family is a new file: its `wrap(end) -> io::Result<Box<dyn Path>>`, its names in
@@ -273,6 +273,17 @@ fn not_in_family(path: PathName, family: &str) -> io::Error {
     )
 }
 
+/// The messages one send call of [`Path::send_stream`] carries on `transport` at most: a GSO
+/// path's segments per `sendmsg` (64 at 64 B, 46 at 1400 B: [`GSO_SEGMENTS`] within one UDP
+/// payload) on udp, 1 for every other path. Stream mode counts its rounds in send calls, so a
+/// round of `libc-gso` or `c-gso` holds this many times the messages of a per-message path's.
+pub fn messages_per_send(path: PathName, transport: Transport, size: usize) -> u64 {
+    match (path.only_in(), transport) {
+        (Some(super::Mode::Stream), Transport::Udp) => gso::segments(size) as u64,
+        _ => 1,
+    }
+}
+
 /// Makes a connected pair on `transport` for messages of `size` bytes and wraps both ends in
 /// `path`: `(a, b)` = (client, server). See the [module docs](self) for the mode operations.
 ///
@@ -300,9 +311,13 @@ pub fn make(
 fn wrap(path: PathName, end: End) -> io::Result<Box<dyn Path>> {
     use PathName as P;
     match path {
-        P::C | P::CSendRecv | P::CSendtoRecvfrom | P::CSendmsgRecvmsg | P::CMmsg | P::CInline => {
-            c::wrap(path, end)
-        }
+        P::C
+        | P::CSendRecv
+        | P::CSendtoRecvfrom
+        | P::CSendmsgRecvmsg
+        | P::CMmsg
+        | P::CInline
+        | P::CGso => c::wrap(path, end),
         P::LibcReadWrite | P::LibcSendRecv | P::LibcSendtoRecvfrom | P::LibcSendmsgRecvmsg => {
             libc::wrap(path, end)
         }

@@ -19,6 +19,9 @@ pub enum PathName {
     /// The physical floor: the `c` loop with the `syscall` instruction inline (x86_64 only), timed
     /// in C in same-thread, rtt and batch mode so that no function frame spans a syscall.
     CInline,
+    /// The C twin of `libc-gso` (stream mode, UDP only): `c/twins.c`'s `sendmsg()` with the same
+    /// `UDP_SEGMENT` cmsg and segments per call, `recvmsg()` with `UDP_GRO` on.
+    CGso,
     /// [`sys::write`](crate::sys::write) / [`sys::read`](crate::sys::read).
     LibcReadWrite,
     /// [`sys::send`](crate::sys::send) / [`sys::recv`](crate::sys::recv) with flags 0.
@@ -46,13 +49,14 @@ pub enum PathName {
 
 impl PathName {
     /// Every path, in table order (`c` first: every ratio is to it).
-    pub const ALL: [PathName; 16] = [
+    pub const ALL: [PathName; 17] = [
         PathName::C,
         PathName::CSendRecv,
         PathName::CSendtoRecvfrom,
         PathName::CSendmsgRecvmsg,
         PathName::CMmsg,
         PathName::CInline,
+        PathName::CGso,
         PathName::LibcReadWrite,
         PathName::LibcSendRecv,
         PathName::LibcSendtoRecvfrom,
@@ -74,6 +78,7 @@ impl PathName {
             PathName::CSendmsgRecvmsg => "c-sendmsg-recvmsg",
             PathName::CMmsg => "c-mmsg",
             PathName::CInline => "c-inline",
+            PathName::CGso => "c-gso",
             PathName::LibcReadWrite => "libc-read-write",
             PathName::LibcSendRecv => "libc-send-recv",
             PathName::LibcSendtoRecvfrom => "libc-sendto-recvfrom",
@@ -97,7 +102,26 @@ impl PathName {
                 | PathName::CSendmsgRecvmsg
                 | PathName::CMmsg
                 | PathName::CInline
+                | PathName::CGso
         )
+    }
+
+    /// The one mode whose operations the path exists for, where it has one: `libc-mmsg` and
+    /// `c-mmsg` batch, `libc-gso` and `c-gso` stream. Every mode's default paths leave out the
+    /// paths of another mode; given with `--paths` they still run the single-call operations.
+    pub fn only_in(self) -> Option<super::super::Mode> {
+        use super::super::Mode;
+        match self {
+            PathName::LibcMmsg | PathName::CMmsg => Some(Mode::Batch),
+            PathName::LibcGso | PathName::CGso => Some(Mode::Stream),
+            _ => None,
+        }
+    }
+
+    /// Whether the path moves a batch of messages per call in batch mode (`libc-mmsg`,
+    /// `c-mmsg`): its batch-mode rows carry `batch`, one per `--batch` value of a sweep.
+    pub fn is_batched(self) -> bool {
+        matches!(self, PathName::LibcMmsg | PathName::CMmsg)
     }
 
     /// The C loop making the same syscalls as this path on `transport` (`ratio_to_twin`): each
@@ -115,6 +139,7 @@ impl PathName {
             PathName::LibcSendtoRecvfrom => PathName::CSendtoRecvfrom,
             PathName::LibcSendmsgRecvmsg => PathName::CSendmsgRecvmsg,
             PathName::LibcMmsg => PathName::CMmsg,
+            PathName::LibcGso => PathName::CGso,
             _ => return None,
         })
     }
