@@ -548,6 +548,26 @@ proptest! {
         check(&l, "sched_setaffinity")?;
     }
 
+    /// The marked line of a refused call, for any error text (control characters, quotes,
+    /// brackets, ` = `, ` ---`): one line, told apart by `is_refusal`, never read as a call.
+    #[test]
+    fn refusals(
+        code in errno(),
+        args in any::<String>(),
+        note in prop::option::of(any::<String>()),
+        tail in prop::sample::select(vec!["", ") = 0", " = -1 EINVAL (x)", " ---", "\n"]),
+    ) {
+        let args = format!("{args}{tail}");
+        let mut err = crate::sys::Error::new(code, "sendmsg", args);
+        if let Some(note) = note {
+            err = err.with_note(note);
+        }
+        let l = fmt::refusal(&err);
+        prop_assert!(!l.contains(['\n', '\r']), "{}", l);
+        prop_assert!(fmt::is_refusal(&l), "{}", l);
+        prop_assert!(strace_line::parse(&l).is_err(), "read as a call: {}", l);
+    }
+
     /// select and pselect (as pselect6): any nfds, any sets, any timeval or timespec before and
     /// after, any sigmask, any result.
     #[test]
