@@ -35,8 +35,12 @@
 //! The format is strace 6.1's default (`-s 32`: buffers cut at 32 bytes with `...`; octal escapes
 //! for non-ASCII bytes). Where glibc implements a call with another syscall, the line names the
 //! syscall strace sees: `send(fd, buf, n, flags)` is `sendto(fd, buf, n, flags, NULL, 0)`, and
-//! `recv` is `recvfrom(…, NULL, NULL)`. Control messages (`msg_control`) are decoded as strace
-//! decodes the cmsg chain (`[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
+//! `recv` is `recvfrom(…, NULL, NULL)`. One exception: glibc makes `fcntl(fd, F_GETOWN)` as
+//! `fcntl(fd, F_GETOWN_EX, &owner)` on a struct of its own stack, which the log cannot read, so
+//! the glibc build's line shows the `F_GETOWN` asked (and its result) where strace shows
+//! `F_GETOWN_EX`; the `inline-syscalls` build, which makes that call itself, logs it as strace
+//! does (`fcntl(3, F_GETOWN_EX, {type=F_OWNER_PGRP, pid=2471}) = 0`). Control messages
+//! (`msg_control`) are decoded as strace decodes the cmsg chain (`[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
 //! cmsg_data=[3]}]`): the fds, credentials and the common `SOL_IP` messages.
 //!
 //! A buffer dump shows only bytes the kernel wrote, and the hook reads no more than each

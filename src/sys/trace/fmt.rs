@@ -15,6 +15,7 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::sys::names::F_OWNER_TYPES;
 use crate::sys::names::{self, Table};
 use crate::sys::names::{ACCESS_MODES, FAMILIES, FCNTL_CMDS, FD_FLAGS, INET_PROTOCOLS, MSG_FLAGS};
 use crate::sys::names::{
@@ -906,6 +907,16 @@ pub(crate) fn is_refusal(line: &str) -> bool {
         && line.ends_with(REFUSED_CLOSE)
 }
 
+/// The `struct f_owner_ex` of `fcntl(F_GETOWN_EX)`: `{type=F_OWNER_PGRP, pid=2471}` (the
+/// inline build's `F_GETOWN`, made as glibc makes it).
+#[cfg_attr(not(feature = "inline-syscalls"), allow(dead_code))]
+pub(crate) fn f_owner_ex(kind: i32, pid: i32) -> String {
+    format!(
+        "{{type={}, pid={pid}}}",
+        xval(F_OWNER_TYPES, kind as i64, "F_OWNER_???")
+    )
+}
+
 /// strace -f's prefix for a line of thread `tid` of process `pid` (`main` = the traced
 /// program's pid): `[pid  1234] ` (`%5u`) for a thread other than the main one or for a forked
 /// child, none for the main thread of the program itself.
@@ -1054,6 +1065,11 @@ mod tests {
 
     #[test]
     fn fcntl_and_poll() {
+        // strace 6.1 on glibc's fcntl(F_GETOWN), as F_GETOWN_EX: `{type=F_OWNER_PGRP, pid=2471}`.
+        assert_eq!(f_owner_ex(2, 2471), "{type=F_OWNER_PGRP, pid=2471}");
+        assert_eq!(f_owner_ex(0, 0), "{type=F_OWNER_TID, pid=0}");
+        assert_eq!(f_owner_ex(1, 9), "{type=F_OWNER_PID, pid=9}");
+        assert_eq!(f_owner_ex(7, -1), "{type=0x7 /* F_OWNER_??? */, pid=-1}");
         assert_eq!(
             fcntl_arg(libc::F_SETFL, libc::O_NONBLOCK).unwrap(),
             "O_RDONLY|O_NONBLOCK"

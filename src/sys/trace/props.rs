@@ -546,6 +546,10 @@ proptest! {
         // SAFETY: not shown: the mask is printed as its pointer, never read.
         let l = unsafe { line::affinity("sched_setaffinity", a, any_size, mask, false, ret, e) };
         check(&l, "sched_setaffinity")?;
+        // The inline build's F_GETOWN: any owner the kernel could write, any result.
+        let owner = (b, c);
+        check(&line::fcntl_getown_ex(a, any_size, owner, ret, e), "fcntl")?;
+        check_arg(&fmt::f_owner_ex(b, c))?;
     }
 
     /// The marked line of a refused call, for any error text (control characters, quotes,
