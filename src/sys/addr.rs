@@ -113,14 +113,15 @@ impl SockAddr {
     /// `EINVAL` if `len` is larger than `sockaddr_storage`.
     pub fn from_parts(storage: sockaddr_storage, len: socklen_t) -> Result<SockAddr> {
         if len as usize > size_of::<sockaddr_storage>() {
-            return Err(
-                Error::new(Errno::EINVAL, "SockAddr::from_parts", format!("len {len}")).with_note(
-                    format!(
-                        "sockaddr_storage holds {} bytes",
-                        size_of::<sockaddr_storage>()
-                    ),
+            return Err(super::refuse(
+                Errno::EINVAL,
+                "SockAddr::from_parts",
+                format!("len {len}"),
+                format!(
+                    "sockaddr_storage holds {} bytes",
+                    size_of::<sockaddr_storage>()
                 ),
-            );
+            ));
         }
         Ok(SockAddr::whole(storage, len as usize))
     }
@@ -160,7 +161,8 @@ impl SockAddr {
     pub fn unix(path: impl AsRef<Path>) -> Result<SockAddr> {
         let bytes = path.as_ref().as_os_str().as_bytes();
         let err = |code, note: String| {
-            Err(Error::new(code, "SockAddr::unix", format!("{:?}", path.as_ref())).with_note(note))
+            let args = format!("{:?}", path.as_ref());
+            Err(super::refuse(code, "SockAddr::unix", args, note))
         };
         if bytes.is_empty() {
             return err(
@@ -191,15 +193,15 @@ impl SockAddr {
     /// `ENAMETOOLONG` if `name` is longer than 107 bytes (sun_path minus the leading NUL).
     pub fn unix_abstract(name: &[u8]) -> Result<SockAddr> {
         if name.len() >= SUN_PATH_LEN {
-            return Err(Error::new(
+            return Err(super::refuse(
                 Errno::ENAMETOOLONG,
                 "SockAddr::unix_abstract",
                 format!("{} bytes", name.len()),
-            )
-            .with_note(format!(
-                "an abstract name holds at most {} bytes after the leading NUL",
-                SUN_PATH_LEN - 1
-            )));
+                format!(
+                    "an abstract name holds at most {} bytes after the leading NUL",
+                    SUN_PATH_LEN - 1
+                ),
+            ));
         }
         let mut path = Vec::with_capacity(name.len() + 1);
         path.push(0);
@@ -302,7 +304,12 @@ impl SockAddr {
         if !self.is_truncated() {
             return Ok(());
         }
-        Err(Error::new(Errno::EINVAL, call, args()).with_note(self.truncation_note()))
+        Err(super::refuse(
+            Errno::EINVAL,
+            call,
+            args(),
+            self.truncation_note(),
+        ))
     }
 
     /// Why a truncated address is refused, for the errors of the calls that refuse it.
@@ -457,8 +464,12 @@ impl AddrLen {
     /// `EINVAL` above 128: the storage could not hold what the kernel would write.
     pub fn new(len: socklen_t) -> Result<AddrLen> {
         if len > AddrLen::STORAGE.0 {
-            return Err(Error::new(Errno::EINVAL, "AddrLen::new", format!("{len}"))
-                .with_note("sockaddr_storage holds 128 bytes"));
+            return Err(super::refuse(
+                Errno::EINVAL,
+                "AddrLen::new",
+                format!("{len}"),
+                "sockaddr_storage holds 128 bytes",
+            ));
         }
         Ok(AddrLen(len))
     }

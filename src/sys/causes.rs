@@ -8,7 +8,8 @@
 //!
 //! So a fn's documented errors and what `socklab explain` prints for them cannot drift apart.
 //! A cause names the usual reason in a few words; where socklab itself refuses a call before the
-//! kernel sees it (a truncated address, `MSG_SOCK_DEVMEM`), the same line says so. `EFAULT` is
+//! kernel sees it (a truncated address, `MSG_SOCK_DEVMEM`), the same line says so (those errors
+//! are made by `sys::refuse`, and the log shows each as a marked line). `EFAULT` is
 //! listed only under `sys::raw`: the safe functions cannot pass the kernel a bad pointer.
 //!
 //! The unit test at the end checks, from the sources, that every public function of `sys` with
@@ -705,10 +706,10 @@ causes! {
         Errno::EINVAL: truncated!(),
     }
     inet_pton {
-        Errno::EAFNOSUPPORT: "`af` is neither `AF_INET` nor `AF_INET6`",
+        Errno::EAFNOSUPPORT: "`af` is neither `AF_INET` nor `AF_INET6` (socklab, before the call, gives C's answer)",
     }
     inet_ntop {
-        Errno::EAFNOSUPPORT: "`af` is neither `AF_INET` nor `AF_INET6`",
+        Errno::EAFNOSUPPORT: "`af` is neither `AF_INET` nor `AF_INET6` (socklab, before the call, gives C's answer)",
         Errno::EINVAL: "socklab, before the call: `src` is not 4 bytes for `AF_INET` or 16 for `AF_INET6` (C would read past a short buffer)",
     }
     getservbyname {

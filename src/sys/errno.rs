@@ -382,8 +382,11 @@ impl Error {
         let _ = super::write(std::io::stderr(), line.as_bytes());
     }
 
-    /// Adds a sentence printed after the errno, for errors socklab finds before the kernel does
-    /// (a Unix path longer than `sun_path`, say).
+    /// Adds a sentence printed after the errno: why socklab, not the kernel, reports this error
+    /// (a Unix path longer than `sun_path`, a length the kernel wrote past the storage). The
+    /// calls `sys` refuses before the syscall get their note where they are made, which also
+    /// logs them (`--- socklab refused … ---`, see `socklab::trace`); this method only
+    /// adds the text.
     pub fn with_note(mut self, note: impl Into<String>) -> Error {
         self.owned().note = Some(note.into());
         self

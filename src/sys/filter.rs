@@ -13,7 +13,7 @@ use std::os::fd::{AsFd, AsRawFd};
 
 use libc::{sock_filter, sock_fprog};
 
-use super::{cvt, raw, Errno, Error, Result};
+use super::{cvt, raw, Errno, Result};
 
 /// `struct sock_fprog` with its padding spelled as a field, so every byte handed to the kernel
 /// (and read by the trace) is initialised. A `sock_fprog` literal leaves the bytes between `len`
@@ -66,8 +66,12 @@ pub fn attach_filter(sockfd: impl AsFd, prog: &[sock_filter]) -> Result<()> {
         )
     };
     let Ok(len) = u16::try_from(prog.len()) else {
-        return Err(Error::new(Errno::EINVAL, "setsockopt", args())
-            .with_note("a classic BPF program has at most BPF_MAXINSNS (4096) instructions"));
+        return Err(super::refuse(
+            Errno::EINVAL,
+            "setsockopt",
+            args(),
+            "a classic BPF program has at most BPF_MAXINSNS (4096) instructions",
+        ));
     };
     let fprog = SockFprog {
         len,

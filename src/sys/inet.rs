@@ -43,7 +43,12 @@ fn addr_size(call: &'static str, af: c_int) -> Result<usize> {
     match af {
         AF_INET => Ok(4),
         AF_INET6 => Ok(16),
-        _ => Err(Error::new(Errno::EAFNOSUPPORT, call, format!("af {af}"))),
+        _ => Err(super::refuse(
+            Errno::EAFNOSUPPORT,
+            call,
+            format!("af {af}"),
+            "only AF_INET and AF_INET6 have addresses here (C's call answers the same)",
+        )),
     }
 }
 
@@ -94,12 +99,12 @@ pub fn inet_pton(af: c_int, src: &str) -> Result<Option<IpAddr>> {
 pub fn inet_ntop(af: c_int, src: &[u8]) -> Result<String> {
     let size = addr_size("inet_ntop", af)?;
     if src.len() != size {
-        return Err(Error::new(
+        return Err(super::refuse(
             Errno::EINVAL,
             "inet_ntop",
             format!("{af}, {} bytes", src.len()),
-        )
-        .with_note(format!("this family's address is {size} bytes")));
+            format!("this family's address is {size} bytes"),
+        ));
     }
     let mut dst = [0 as c_char; INET6_ADDRSTRLEN];
     // SAFETY: `src` is readable for `size` bytes, what inet_ntop reads for `af`; `dst` is

@@ -174,7 +174,10 @@ pub(super) fn refuse_devmem<A: CallArgs>(
     if flags & MSG_SOCK_DEVMEM == 0 {
         return Ok(());
     }
-    Err(args().into_error(Errno::EINVAL, call).with_note(
+    Err(super::refuse(
+        Errno::EINVAL,
+        call,
+        args(),
         "MSG_SOCK_DEVMEM: the kernel counts device-memory fragments it never copies into the \
          buffer; socklab's safe receives refuse it (use sys::raw)",
     ))

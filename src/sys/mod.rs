@@ -53,6 +53,7 @@ pub mod ns;
 pub mod opt;
 mod poll;
 pub mod raw;
+mod refuse;
 mod sched;
 mod select;
 mod services;
@@ -68,6 +69,7 @@ pub use addr::{AddrLen, SockAddr};
 pub(crate) use args::Args;
 pub(crate) use errno::cvt;
 pub use errno::{Errno, Error, Result};
+pub(crate) use refuse::refuse;
 
 // strace's notation (the tracer's), which the errors print their arguments in too.
 use trace::fmt;

@@ -97,6 +97,11 @@ table!(FCNTL_CMDS: F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK
     F_SETOWN, F_GETOWN, F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_OFD_GETLK, F_OFD_SETLK,
     F_OFD_SETLKW, F_SETLEASE, F_GETLEASE, F_NOTIFY, F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ,
     F_ADD_SEALS, F_GET_SEALS);
+// <linux/fcntl.h>; the `libc` crate leaves them out for glibc targets. Only the inline build
+// makes `F_GETOWN_EX` itself (glibc's struct is out of the log's reach).
+#[cfg_attr(not(feature = "inline-syscalls"), allow(dead_code))]
+pub(crate) const F_OWNER_TYPES: Table =
+    &[(0, "F_OWNER_TID"), (1, "F_OWNER_PID"), (2, "F_OWNER_PGRP")];
 table!(FD_FLAGS: FD_CLOEXEC);
 table!(ACCESS_MODES: O_RDONLY, O_WRONLY, O_RDWR);
 table!(OPEN_FLAGS: O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK, O_DSYNC, O_ASYNC,

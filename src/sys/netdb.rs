@@ -258,8 +258,12 @@ fn gai_cvt(rc: c_int, call: &'static str, args: impl FnOnce() -> String) -> Resu
 fn c_arg(call: &'static str, what: &str, s: Option<&str>) -> Result<Option<CString>> {
     s.map(|s| {
         CString::new(s).map_err(|_| {
-            Error::new(Errno::EINVAL, call, format!("{what} {s:?}"))
-                .with_note("contains a NUL byte")
+            super::refuse(
+                Errno::EINVAL,
+                call,
+                format!("{what} {s:?}"),
+                "contains a NUL byte",
+            )
         })
     })
     .transpose()

@@ -15,7 +15,7 @@
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::raw::{c_int, c_short};
 
-use super::{cvt, Errno, Error, Result};
+use super::{cvt, Errno, Result};
 
 /// `struct __user_cap_header_struct` from `<linux/capability.h>`: which ABI version and which
 /// thread (0 = the caller) capget(2)/capset(2) talk about.
@@ -279,8 +279,12 @@ pub(crate) mod line {
 #[doc = man_links!(unshare(2))]
 pub fn unshare(flags: c_int) -> Result<()> {
     if flags & libc::CLONE_FILES != 0 {
-        return Err(Error::new(Errno::EINVAL, "unshare", format!("{flags:#x}"))
-            .with_note("CLONE_FILES would break the I/O safety of fds owned elsewhere"));
+        return Err(super::refuse(
+            Errno::EINVAL,
+            "unshare",
+            format!("{flags:#x}"),
+            "CLONE_FILES would break the I/O safety of fds owned elsewhere",
+        ));
     }
     // SAFETY: CLONE_FILES, the one flag that can invalidate fds owned by other threads, is
     // refused above; the others change namespaces or fs info, not memory or fds.
@@ -293,8 +297,12 @@ pub fn unshare(flags: c_int) -> Result<()> {
 fn ifreq_named(call: &'static str, name: &str) -> Result<libc::ifreq> {
     let bytes = name.as_bytes();
     if bytes.len() >= libc::IFNAMSIZ || bytes.contains(&0) {
-        return Err(Error::new(Errno::EINVAL, call, format!("{name:?}"))
-            .with_note("an interface name is at most IFNAMSIZ - 1 bytes, without NUL"));
+        return Err(super::refuse(
+            Errno::EINVAL,
+            call,
+            format!("{name:?}"),
+            "an interface name is at most IFNAMSIZ - 1 bytes, without NUL",
+        ));
     }
     let mut ifr: libc::ifreq = super::zeroed::zeroed();
     for (dst, &b) in ifr.ifr_name.iter_mut().zip(bytes) {
@@ -499,8 +507,12 @@ pub fn ioctl_siocethtool_value(fd: impl AsFd, name: &str, cmd: u32, data: u32) -
         ETHTOOL_SGRO,
     ];
     if !VALUE_CMDS.contains(&cmd) {
-        return Err(Error::new(Errno::EINVAL, "ioctl", args())
-            .with_note("only the ethtool commands whose argument is a struct ethtool_value"));
+        return Err(super::refuse(
+            Errno::EINVAL,
+            "ioctl",
+            args(),
+            "only the ethtool commands whose argument is a struct ethtool_value",
+        ));
     }
     let mut ifr = ifreq_named("ioctl", name)?;
     let mut value = EthtoolValue { cmd, data };

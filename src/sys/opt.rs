@@ -56,10 +56,12 @@ unsafe fn set_raw(
     len: usize,
 ) -> Result<()> {
     let Ok(optlen) = socklen_t::try_from(len) else {
-        return Err(
-            Error::from_args(Errno::EINVAL, Args::setsockopt(fd, level, name, len))
-                .with_note("optlen does not fit in a socklen_t"),
-        );
+        return Err(super::refuse(
+            Errno::EINVAL,
+            "setsockopt",
+            Args::setsockopt(fd, level, name, len),
+            "optlen does not fit in a socklen_t",
+        ));
     };
     // SAFETY: the caller guarantees `optval` is readable for `len` (= `optlen`) bytes.
     let rc = unsafe { raw::setsockopt(fd, level, name, optval, optlen) };
@@ -420,7 +422,7 @@ pub fn set_opt<O: SetOpt>(sockfd: impl AsFd, _opt: O, value: O::Value) -> Result
     let fd = sockfd.as_fd().as_raw_fd();
     let c = O::encode(value).map_err(|note| {
         let a = Args::setsockopt(fd, O::LEVEL, O::NAME, size_of::<O::C>());
-        Error::from_args(Errno::EINVAL, a).with_note(note)
+        super::refuse(Errno::EINVAL, "setsockopt", a, note)
     })?;
     let p: *const O::C = &c;
     // SAFETY: `p` points to a live O::C, readable for size_of::<O::C>() bytes; `O: SockOpt`

@@ -563,12 +563,38 @@ pub unsafe fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int {
 /// (`F_GETLK`, `F_SETOWN_EX`…) are undefined behaviour here.
 #[doc = man_links!(fcntl(2))]
 pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
+    #[cfg(feature = "inline-syscalls")]
+    if cmd == ::libc::F_GETOWN {
+        return fcntl_getown(fd);
+    }
     traced!(
         // SAFETY: `cmd` takes an int or no argument (# Safety above), so the int passed to the
         // variadic fcntl is all it reads.
         unsafe { libc::fcntl(fd, cmd, arg) },
         move |(), r, e| line::fcntl(fd, cmd, arg, r, e)
     )
+}
+
+/// `fcntl(fd, F_GETOWN)` in the inline build, made as glibc makes it (`sys::syscall`'s
+/// `fcntl`): `F_GETOWN_EX` into an `f_owner_ex`, traced as that syscall (what strace shows),
+/// then `-pgid` for a process group. -1 with errno on failure, as the syscall left it.
+#[cfg(feature = "inline-syscalls")]
+fn fcntl_getown(fd: c_int) -> c_int {
+    let mut owner = libc::FOwnerEx::default();
+    let p: *mut libc::FOwnerEx = &mut owner;
+    let r = traced!(
+        // SAFETY: `p` points to `owner`, a live local `struct f_owner_ex`: all the kernel writes.
+        unsafe { libc::fcntl_getown_ex(fd, p) },
+        move |(), r, e| {
+            // SAFETY: `p` points to `owner`, zeroed and then, on success, written by the kernel.
+            let o = unsafe { p.read() };
+            line::fcntl_getown_ex(fd, p as usize, (o.kind, o.pid), r, e)
+        }
+    );
+    if r < 0 {
+        return -1;
+    }
+    libc::getown(owner)
 }
 
 /// `sched_setaffinity(pid, cpusetsize, mask)` — sched_setaffinity(2). Returns 0 or -1.

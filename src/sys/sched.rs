@@ -6,7 +6,7 @@ use std::mem::size_of;
 
 use libc::pid_t;
 
-use super::{cvt, raw, Errno, Error, Result};
+use super::{cvt, raw, Errno, Result};
 
 /// Words in a [`CpuSet`]: 16 × 64 bits = 1024 CPUs, glibc's `CPU_SETSIZE`.
 const WORDS: usize = 16;
@@ -49,8 +49,12 @@ impl CpuSet {
     #[doc(alias = "CPU_SET")]
     pub fn set(&mut self, cpu: usize) -> Result<()> {
         if cpu >= Self::CAPACITY {
-            return Err(Error::new(Errno::EINVAL, "CPU_SET", format!("{cpu}, &set"))
-                .with_note(format!("a cpu_set_t holds CPUs 0..{}", Self::CAPACITY)));
+            return Err(super::refuse(
+                Errno::EINVAL,
+                "CPU_SET",
+                format!("{cpu}, &set"),
+                format!("a cpu_set_t holds CPUs 0..{}", Self::CAPACITY),
+            ));
         }
         self.bits[cpu / WORD_BITS] |= 1 << (cpu % WORD_BITS);
         Ok(())

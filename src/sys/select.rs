@@ -90,11 +90,12 @@ impl<'fd> FdSet<'fd> {
     /// FD_SET after the range check; the callers answer for the fd.
     fn store(&mut self, fd: RawFd) -> Result<()> {
         if !FdSet::in_range(fd) {
-            return Err(
-                Error::new(Errno::EINVAL, "FD_SET", format!("fd {fd}")).with_note(format!(
-                    "an fd_set holds fds 0..{FD_SETSIZE}; use poll or epoll"
-                )),
-            );
+            return Err(super::refuse(
+                Errno::EINVAL,
+                "FD_SET",
+                format!("fd {fd}"),
+                format!("an fd_set holds fds 0..{FD_SETSIZE}; use poll or epoll"),
+            ));
         }
         // SAFETY: `fd` is within 0..FD_SETSIZE, so FD_SET writes a bit inside the set.
         unsafe { libc::FD_SET(fd, &mut self.set) };
@@ -391,8 +392,12 @@ impl<F> std::error::Error for InsertError<F> {}
 /// sets.
 fn check_nfds(call: &'static str, nfds: c_int) -> Result<()> {
     if nfds > FD_SETSIZE as c_int {
-        return Err(Error::new(Errno::EINVAL, call, format!("nfds {nfds}"))
-            .with_note(format!("an fd_set holds {FD_SETSIZE} fds")));
+        return Err(super::refuse(
+            Errno::EINVAL,
+            call,
+            format!("nfds {nfds}"),
+            format!("an fd_set holds {FD_SETSIZE} fds"),
+        ));
     }
     Ok(())
 }

@@ -106,8 +106,14 @@ unsafe fn owned(p: *const c_char) -> String {
 #[doc(alias = "getservbyname_r")]
 pub fn getservbyname(name: &str, proto: Option<&str>) -> Result<Option<Servent>> {
     let args = || format!("{name:?}, {proto:?}");
-    let nul =
-        |_| Error::new(Errno::EINVAL, "getservbyname", args()).with_note("a name holds a NUL byte");
+    let nul = |_| {
+        super::refuse(
+            Errno::EINVAL,
+            "getservbyname",
+            args(),
+            "a name holds a NUL byte",
+        )
+    };
     let c_name = CString::new(name).map_err(nul)?;
     let c_proto = proto.map(CString::new).transpose().map_err(nul)?;
     let proto_ptr = c_proto.as_ref().map_or(std::ptr::null(), |p| p.as_ptr());

@@ -209,12 +209,10 @@ pub fn sigaction(signum: c_int, action: SigAction) -> Result<()> {
     // A fault signal whose handler returns re-runs the faulting instruction forever.
     const FAULTS: [c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
     if action == SigAction::Interrupt && FAULTS.contains(&signum) {
-        return Err(Error::new(
+        return Err(super::refuse(
             Errno::EINVAL,
             "sigaction",
             format!("{signum}, count_interrupt, NULL"),
-        )
-        .with_note(
             "a handler that returns from SIGSEGV/SIGBUS/SIGILL/SIGFPE would fault again at once",
         ));
     }

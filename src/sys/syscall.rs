@@ -284,11 +284,14 @@ pub(crate) mod libc {
     const F_GETOWN_EX: c_int = 16;
     const F_OWNER_PGRP: c_int = 2;
 
-    /// The kernel's `struct f_owner_ex`.
+    /// The kernel's `struct f_owner_ex` (two ints: no padding).
     #[repr(C)]
-    struct FOwnerEx {
-        kind: c_int,
-        pid: pid_t,
+    #[derive(Clone, Copy, Default)]
+    pub struct FOwnerEx {
+        /// `F_OWNER_TID`, `F_OWNER_PID` or `F_OWNER_PGRP`.
+        pub kind: c_int,
+        /// The thread, process or process group.
+        pub pid: pid_t,
     }
 
     /// fcntl(2) with an `int` argument (what `raw::fcntl` takes), as glibc makes it.
@@ -296,25 +299,41 @@ pub(crate) mod libc {
     /// `F_GETOWN` is the one command whose success can be negative: `-pgid` for a process
     /// group, which falls in the kernel's -4095..-1 error range whenever the pgid is below 4096
     /// (any pgid in a new PID namespace). So, as glibc does (`__fcntl64_nocancel_adjusted`), it
-    /// is asked as `F_GETOWN_EX`, whose result is 0 or `-errno`, and `-pid` returned for
-    /// `F_OWNER_PGRP`; an error of `F_GETOWN_EX` is the call's error (glibc does not fall back).
+    /// is asked as `F_GETOWN_EX` ([`fcntl_getown_ex`]), whose result is 0 or `-errno`, and
+    /// [`getown`]'s value returned; an error of `F_GETOWN_EX` is the call's error (glibc does
+    /// not fall back). `raw::fcntl` makes those two steps itself, so that its log line is the
+    /// `F_GETOWN_EX` call strace shows; this one stays whole for any other caller.
     #[inline(always)]
     pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
         if cmd == F_GETOWN {
-            let mut owner = FOwnerEx { kind: 0, pid: 0 };
-            // The kernel writes one `struct f_owner_ex` there: `owner`, a live local of that
-            // type. `sys!` sets errno and gives -1 on failure.
-            let owner_ptr: *mut FOwnerEx = &mut owner;
-            if sys!(SYS_fcntl, fd, F_GETOWN_EX, owner_ptr) < 0 {
+            let mut owner = FOwnerEx::default();
+            // SAFETY: `owner` is a live local `struct f_owner_ex`, all the kernel writes.
+            if unsafe { fcntl_getown_ex(fd, &mut owner) } < 0 {
                 return -1;
             }
-            return if owner.kind == F_OWNER_PGRP {
-                -owner.pid
-            } else {
-                owner.pid
-            };
+            return getown(owner);
         }
         sys!(SYS_fcntl, fd, cmd, arg) as c_int
+    }
+
+    /// `fcntl(fd, F_GETOWN_EX, owner)`: 0, or -1 with errno set.
+    ///
+    /// # Safety
+    /// `owner` must be writable for one `struct f_owner_ex`.
+    #[inline(always)]
+    pub unsafe fn fcntl_getown_ex(fd: c_int, owner: *mut FOwnerEx) -> c_int {
+        sys!(SYS_fcntl, fd, F_GETOWN_EX, owner) as c_int
+    }
+
+    /// What glibc's `F_GETOWN` returns from the owner `F_GETOWN_EX` wrote: `-pid` for a
+    /// process group, `pid` otherwise.
+    #[inline(always)]
+    pub fn getown(owner: FOwnerEx) -> c_int {
+        if owner.kind == F_OWNER_PGRP {
+            -owner.pid
+        } else {
+            owner.pid
+        }
     }
 
     /// sched_setaffinity(2).

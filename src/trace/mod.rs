@@ -35,8 +35,12 @@
 //! The format is strace 6.1's default (`-s 32`: buffers cut at 32 bytes with `...`; octal escapes
 //! for non-ASCII bytes). Where glibc implements a call with another syscall, the line names the
 //! syscall strace sees: `send(fd, buf, n, flags)` is `sendto(fd, buf, n, flags, NULL, 0)`, and
-//! `recv` is `recvfrom(…, NULL, NULL)`. Control messages (`msg_control`) are decoded as strace
-//! decodes the cmsg chain (`[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
+//! `recv` is `recvfrom(…, NULL, NULL)`. One exception: glibc makes `fcntl(fd, F_GETOWN)` as
+//! `fcntl(fd, F_GETOWN_EX, &owner)` on a struct of its own stack, which the log cannot read, so
+//! the glibc build's line shows the `F_GETOWN` asked (and its result) where strace shows
+//! `F_GETOWN_EX`; the `inline-syscalls` build, which makes that call itself, logs it as strace
+//! does (`fcntl(3, F_GETOWN_EX, {type=F_OWNER_PGRP, pid=2471}) = 0`). Control messages
+//! (`msg_control`) are decoded as strace decodes the cmsg chain (`[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
 //! cmsg_data=[3]}]`): the fds, credentials and the common `SOL_IP` messages.
 //!
 //! A buffer dump shows only bytes the kernel wrote, and the hook reads no more than each
@@ -55,6 +59,23 @@
 //! one if_indextoname(3), whose `socket`/`ioctl`/`close` strace will show. select(2)'s timeout is
 //! shown as the timespec glibc hands the pselect6 syscall (2.5 s of `tv_usec` carried into
 //! `tv_sec`); a timeval glibc refuses with `EINVAL` before any syscall is shown as given.
+//!
+//! # Calls socklab refuses
+//! A safe call socklab refuses before the syscall — raw `SCM_RIGHTS` bytes in
+//! [`sendmsg`](crate::sys::sendmsg), a truncated address passed to `connect`, `MSG_SOCK_DEVMEM`
+//! in a receive, an `nfds` above `FD_SETSIZE`, a Unix path longer than `sun_path`… (the
+//! "socklab, before the call" rows of every `# Errors` section) — never reaches the kernel, so
+//! it has no call line. It logs one marked line instead, the error as it displays between
+//! strace's markers for what is not a syscall (`--- SIGCHLD {…} ---`):
+//!
+//! ```text
+//! --- socklab refused sendmsg(fd 3, {msg_name=NULL, msg_iovlen=1 (1 bytes), msg_controllen=24}, 0): EINVAL (Invalid argument): SCM_RIGHTS in raw control bytes: pass fds with CmsgBuffer::push_fds and sendmsg_cmsg, or use the unsafe sendmsg_unchecked [no syscall made] ---
+//! ```
+//!
+//! It is no call line (it starts with `---`, not a call's name), strace has nothing for it,
+//! and a comparison of the log with strace's skips it: [`is_refusal`] tells it apart. It is
+//! built only when the log is on (with it off a refusal formats nothing beyond its error) and,
+//! like a call's, never from inside the hook.
 //!
 //! # Cost
 //! When off, each call pays one relaxed atomic load and a branch that is never taken; the log is
@@ -139,6 +160,22 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
 /// ```
 pub fn untraced<R>(f: impl FnOnce() -> R) -> R {
     hook::untraced(f)
+}
+
+/// Whether `line` is the log's marked line of a call socklab refused before the syscall
+/// (`--- socklab refused … [no syscall made] ---`, after stderr's `[pid N] ` prefix if any):
+/// the lines to skip when comparing the log with strace's (see [Calls socklab
+/// refuses](self#calls-socklab-refuses)).
+///
+/// ```
+/// use socklab::{sys, trace};
+/// let (r, lines) = trace::capture(|| sys::select(2000, None, None, None, None));
+/// assert_eq!(r.unwrap_err().code(), sys::Errno::EINVAL); // nfds above FD_SETSIZE: no syscall
+/// assert!(trace::is_refusal(&lines[0]));
+/// assert!(!trace::is_refusal("select(1, NULL, NULL, NULL, NULL) = 0 (Timeout)"));
+/// ```
+pub fn is_refusal(line: &str) -> bool {
+    crate::sys::trace::fmt::is_refusal(line)
 }
 
 /// Checks `SOCKLAB_TRACE` without turning anything on: the CLI refuses a bad value with the

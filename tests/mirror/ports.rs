@@ -83,13 +83,8 @@ fn check_log(rust: &Command, opts: &Options, driver: &mut dyn parity::Driver) {
 /// (`perror`). With several processes (a fork) their lines interleave as the scheduler ran
 /// them, in strace's log and in the shared file alike, so they are compared as sorted lists.
 fn assert_log_is_strace(trace: &Trace, file: &Path) {
-    let stdio = |l: &String| l.starts_with("write(1, ") || l.starts_with("write(2, ");
-    let ours: Vec<String> = std::fs::read_to_string(file)
-        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-        .lines()
-        .map(str::to_owned)
-        .filter(|l| !stdio(l))
-        .collect();
+    let log = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let ours = logged_calls(&log);
     assert!(!ours.is_empty(), "socklab logged nothing");
     let all: Vec<String> = trace
         .raw_calls()
@@ -112,6 +107,50 @@ fn assert_log_is_strace(trace: &Trace, file: &Path) {
     assert_eq!(
         theirs, ours,
         "strace (left) and SOCKLAB_TRACE (right) differ"
+    );
+}
+
+/// The call lines of socklab's log `text` that strace shows too: without the writes to stdout
+/// and stderr (see [`assert_log_is_strace`]) and without the marked lines of calls socklab
+/// refused before the syscall (`--- socklab refused … ---`), which strace has nothing for.
+fn logged_calls(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !stdio(l) && !socklab::trace::is_refusal(l))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A write to stdout or stderr, left out of the log check on both sides.
+fn stdio(l: &str) -> bool {
+    l.starts_with("write(1, ") || l.starts_with("write(2, ")
+}
+
+/// The log check reads a refusal's marked line as no call: a port whose safe call socklab
+/// refused (raw `SCM_RIGHTS` bytes) still compares equal with strace, the refusal explained in
+/// its own log. The marked line is the real one a refused call logs.
+#[test]
+fn the_log_check_skips_marked_lines() {
+    use socklab::sys::{self, AF_UNIX, SCM_RIGHTS, SOCK_DGRAM, SOL_SOCKET};
+    use std::io::IoSlice;
+    use std::os::fd::AsRawFd;
+    let (a, _b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+    let mut cmsg = vec![0u8; sys::cmsg_space(4)];
+    cmsg[..8].copy_from_slice(&sys::cmsg_len(4).to_ne_bytes());
+    cmsg[8..12].copy_from_slice(&SOL_SOCKET.to_ne_bytes());
+    cmsg[12..16].copy_from_slice(&SCM_RIGHTS.to_ne_bytes());
+    cmsg[16..20].copy_from_slice(&a.as_raw_fd().to_ne_bytes());
+    let (r, lines) =
+        socklab::trace::capture(|| sys::sendmsg(&a, None, &[IoSlice::new(b"x")], Some(&cmsg), 0));
+    assert!(r.is_err());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let log = format!(
+        "socket(AF_UNIX, SOCK_DGRAM, 0) = 3\n{}\nwrite(2, \"sendmsg: Invalid argument\\n\", 25) = 25\n\
+         close(3) = 0\n",
+        lines[0]
+    );
+    assert_eq!(
+        logged_calls(&log),
+        ["socket(AF_UNIX, SOCK_DGRAM, 0) = 3", "close(3) = 0"]
     );
 }
 

@@ -1,6 +1,7 @@
 //! Address capacities in the log, as C shows them: a capacity the caller chose (`[16]`, not
 //! `[128 => 16]`), `msg_name=NULL` when no name is asked for, and a capacity shorter than the
-//! kernel's address (`[18 => 43]`), whose refusal as a whole address makes no call.
+//! kernel's address (`[18 => 43]`), whose refusal as a whole address makes no call: its line is
+//! the marked one (`--- socklab refused … ---`), never a call's.
 
 use std::io::IoSliceMut;
 use std::net::SocketAddr;
@@ -55,10 +56,10 @@ fn chosen_capacities_show_as_c_shows_them() {
 }
 
 /// A capacity shorter than the kernel's address: the line shows C's `[18 => 43]` (the kernel's
-/// length after the room offered), and a call refusing the cut address makes no syscall, so it
-/// logs no line.
+/// length after the room offered), and a call refusing the cut address makes no syscall: it logs
+/// the marked line of its error, not a call's.
 #[test]
-fn a_truncated_address_logs_the_kernels_length_and_its_refusal_no_call() {
+fn a_truncated_address_logs_the_kernels_length_and_its_refusal_as_marked() {
     no_leak(|| {
         let mut name = super::common::abstract_name("cut-trace");
         name.resize(40, b'z');
@@ -75,7 +76,15 @@ fn a_truncated_address_logs_the_kernels_length_and_its_refusal_no_call() {
             )
         );
         let (r, lines) = socklab::trace::capture(|| sys::connect(&fd, &a));
-        assert_eq!(r.unwrap_err().code(), sys::Errno::EINVAL);
-        assert_eq!(lines, Vec::<String>::new());
+        let e = r.unwrap_err();
+        assert_eq!(e.code(), sys::Errno::EINVAL);
+        assert_eq!(lines, [super::refusals::marked(&e)]);
+        let head = format!(
+            "--- socklab refused connect(fd {}, {{family 1, len 43, truncated to 18}}): EINVAL \
+             (Invalid argument): the address was truncated: the kernel reported 43 bytes, 18 fit",
+            n(&fd)
+        );
+        assert!(lines[0].starts_with(&head), "{}", lines[0]);
+        assert!(lines[0].ends_with(" [no syscall made] ---"), "{}", lines[0]);
     })
 }

@@ -305,6 +305,41 @@ fn sockopts() {
     });
 }
 
+/// `fcntl(fd, F_GETOWN)` in the inline build is asked as glibc asks it, `F_GETOWN_EX` into an
+/// `f_owner_ex` (a `-pgid` result would read as an error): the line is that syscall's, as strace
+/// shows it — the struct the kernel wrote and the syscall's 0, while the call returns `-pgid` —
+/// and the struct's address when it fails. (The glibc build's line shows the `F_GETOWN` asked:
+/// glibc's struct is on its own stack, out of the log's reach.)
+#[cfg(feature = "inline-syscalls")]
+#[test]
+fn getown_logs_the_getown_ex_call_strace_shows() {
+    no_leak(|| {
+        let s = sys::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        // SAFETY: getpgrp(2) and getpid(2) take no arguments and cannot fail.
+        let (pgrp, pid) = unsafe { (libc::getpgrp(), libc::getpid()) };
+        for (owner, ty, want) in [(-pgrp, "F_OWNER_PGRP", -pgrp), (pid, "F_OWNER_PID", pid)] {
+            // SAFETY: F_SETOWN takes an int; `s` is open.
+            assert_eq!(unsafe { raw::fcntl(n(&s), libc::F_SETOWN, owner) }, 0);
+            // SAFETY: F_GETOWN takes no argument (the int is ignored); `s` is open.
+            let (r, line) = one(|| unsafe { raw::fcntl(n(&s), libc::F_GETOWN, 0) });
+            assert_eq!(r, want);
+            let id = owner.abs();
+            assert_eq!(
+                line,
+                format!("fcntl({}, F_GETOWN_EX, {{type={ty}, pid={id}}}) = 0", n(&s))
+            );
+        }
+        // SAFETY: as above; fd -1 is never open.
+        let (r, line) = one(|| unsafe { raw::fcntl(-1, libc::F_GETOWN, 0) });
+        assert_eq!(r, -1);
+        let (head, tail) = (
+            "fcntl(-1, F_GETOWN_EX, 0x",
+            ") = -1 EBADF (Bad file descriptor)",
+        );
+        assert!(line.starts_with(head) && line.ends_with(tail), "{line}");
+    });
+}
+
 #[test]
 fn fcntl_and_poll() {
     no_leak(|| {

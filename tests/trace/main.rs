@@ -12,6 +12,7 @@ mod logfile;
 mod multiplex;
 #[cfg(feature = "experiments")]
 mod ns;
+mod refusals;
 mod robust;
 mod signals;
 mod strace;

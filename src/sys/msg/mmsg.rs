@@ -12,7 +12,7 @@ use libc::{iovec, mmsghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::super::fmt::msg_flags;
 use super::super::io::{bytes_written, refuse_devmem};
-use super::super::{cvt, raw, Args, Errno, Error, Result, SockAddr};
+use super::super::{cvt, raw, refuse, Args, Errno, Result, SockAddr};
 use super::STORAGE_LEN;
 use super::{controllen_of, new_msghdr, to_timespec, written_addr, zeroed_storage, CmsgBuffer};
 
@@ -168,8 +168,8 @@ impl MmsgBatch {
         }
         if data.len() > self.cap {
             let args = format!("slot {i}, {} bytes", data.len());
-            return Err(Error::new(Errno::EMSGSIZE, "MmsgBatch::set", args)
-                .with_note(format!("each slot holds {} bytes", self.cap)));
+            let why = format!("each slot holds {} bytes", self.cap);
+            return Err(refuse(Errno::EMSGSIZE, "MmsgBatch::set", args, why));
         }
         self.count = 0;
         let slot = &mut self.bufs[i * self.cap..][..data.len()];
@@ -209,10 +209,12 @@ impl MmsgBatch {
     /// Checks `vlen` against the slots, for `call`'s error.
     fn check_vlen(&self, vlen: usize, call: &'static str, fd: RawFd) -> Result<()> {
         if vlen > self.slots() {
-            return Err(
-                Error::new(Errno::EINVAL, call, format!("fd {fd}, msgvec, {vlen}"))
-                    .with_note(format!("the batch has {} slots", self.slots())),
-            );
+            return Err(refuse(
+                Errno::EINVAL,
+                call,
+                format!("fd {fd}, msgvec, {vlen}"),
+                format!("the batch has {} slots", self.slots()),
+            ));
         }
         Ok(())
     }
@@ -363,7 +365,12 @@ pub fn sendmmsg(
         .find_map(|(i, c)| Some((i, c.unvouched_rights()?)));
     if let Some((i, why)) = unvouched {
         let args = Args::sendmmsg(fd, vlen, flags);
-        return Err(Error::from_args(Errno::EINVAL, args).with_note(format!("slot {i}: {why}")));
+        return Err(refuse(
+            Errno::EINVAL,
+            "sendmmsg",
+            args,
+            format!("slot {i}: {why}"),
+        ));
     }
     msgvec.prepare(vlen, false);
     // SAFETY: `prepare` just wrote `vlen` mmsghdrs (vlen <= slots, checked) whose name, iovec

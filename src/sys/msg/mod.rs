@@ -12,7 +12,7 @@ use libc::{iovec, msghdr, sockaddr_storage, socklen_t, timespec};
 
 use super::args::MsgArgs;
 use super::io::{bytes_written, refuse_devmem};
-use super::{cvt, raw, Args, Errno, Error, Result, SockAddr};
+use super::{cvt, raw, refuse, Args, Errno, Error, Result, SockAddr};
 
 mod cmsg;
 mod mmsg;
@@ -154,7 +154,12 @@ pub fn sendmsg(
     let fd = sockfd.as_fd().as_raw_fd();
     let control = control.unwrap_or(&[]);
     if has_scm_rights(control) {
-        return Err(refused(fd, addr, iov, control.len(), flags).with_note(
+        return Err(refused(
+            fd,
+            addr,
+            iov,
+            control.len(),
+            flags,
             "SCM_RIGHTS in raw control bytes: pass fds with CmsgBuffer::push_fds and \
              sendmsg_cmsg, or use the unsafe sendmsg_unchecked",
         ));
@@ -202,7 +207,7 @@ pub fn sendmsg_cmsg(
 ) -> Result<usize> {
     let fd = sockfd.as_fd().as_raw_fd();
     if let Some(why) = control.unvouched_rights() {
-        return Err(refused(fd, addr, iov, control.len(), flags).with_note(why));
+        return Err(refused(fd, addr, iov, control.len(), flags, why));
     }
     send_msg(fd, addr, iov, control.as_bytes(), flags)
 }
@@ -271,19 +276,24 @@ fn sendmsg_named(
     format!("fd {fd}, {msg}")
 }
 
-/// The `EINVAL` a safe send returns for control data with fd numbers nothing vouches for.
+/// The `EINVAL` a safe send returns, before the call, for control data with fd numbers nothing
+/// vouches for (`why`).
 fn refused(
     fd: c_int,
     addr: Option<&SockAddr>,
     iov: &[IoSlice<'_>],
     controllen: usize,
     flags: c_int,
+    why: impl Into<String>,
 ) -> Error {
     match addr {
-        None => Error::from_args(Errno::EINVAL, sendmsg_args(fd, iov, controllen, flags)),
+        None => {
+            let args = sendmsg_args(fd, iov, controllen, flags);
+            refuse(Errno::EINVAL, "sendmsg", args, why)
+        }
         Some(a) => {
             let args = sendmsg_named(fd, a, iov, controllen, flags);
-            Error::new(Errno::EINVAL, "sendmsg", args)
+            refuse(Errno::EINVAL, "sendmsg", args, why)
         }
     }
 }

@@ -15,13 +15,14 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::sys::names::F_OWNER_TYPES;
 use crate::sys::names::{self, Table};
 use crate::sys::names::{ACCESS_MODES, FAMILIES, FCNTL_CMDS, FD_FLAGS, INET_PROTOCOLS, MSG_FLAGS};
 use crate::sys::names::{
     EPOLL_CREATE_FLAGS, EPOLL_CTL_OPS, EPOLL_EVENTS, INT_IOCTLS, IP_CMSG_TYPES, SCM_TYPES, SIGNALS,
 };
 use crate::sys::names::{OPEN_FLAGS, POLL_EVENTS, SHUT_HOWS, SOCK_FLAGS, SOCK_TYPES, SOL_LEVELS};
-use crate::sys::Errno;
+use crate::sys::{Errno, Error};
 
 /// strace's default `-s`: strings longer than this are cut and followed by `...`.
 pub(crate) const MAX_STR: usize = 32;
@@ -865,6 +866,57 @@ fn cmsg_data(level: i32, ty: i32, d: &[u8], ifname: IfName<'_>) -> Option<String
     }
 }
 
+/// What opens the marked line of a call socklab refused before making it ([`refusal`]).
+pub(crate) const REFUSED_OPEN: &str = "--- socklab refused ";
+/// What closes it.
+pub(crate) const REFUSED_CLOSE: &str = " [no syscall made] ---";
+
+/// The marked line of a call socklab refused before the syscall (`sys::refuse`): `--- socklab
+/// refused connect(fd 3, {family 1, len 43, truncated to 18}): EINVAL (Invalid argument): <why>
+/// [no syscall made] ---` — the error as it displays, framed as strace frames what is not a
+/// syscall (`--- SIGCHLD {…} ---`, `+++ exited with 0 +++`). No parser of strace lines reads it
+/// as a call: it does not start with a call name. One line whatever the error holds: a control
+/// character in its text is escaped (`\n`, `\u{1b}`).
+pub(crate) fn refusal(e: &Error) -> String {
+    let text = e.to_string();
+    let mut s = String::with_capacity(REFUSED_OPEN.len() + text.len() + REFUSED_CLOSE.len());
+    s.push_str(REFUSED_OPEN);
+    for c in text.chars() {
+        if c.is_control() {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    s.push_str(REFUSED_CLOSE);
+    s
+}
+
+/// Whether `line` is a marked line of [`refusal`] (after strace -f's `[pid N] ` prefix, if the
+/// log went to stderr from another thread): the lines a comparison with strace skips.
+pub(crate) fn is_refusal(line: &str) -> bool {
+    let line = match line.strip_prefix("[pid ") {
+        Some(rest) => match rest.split_once("] ") {
+            Some((pid, rest)) if pid.trim_start().parse::<u32>().is_ok() => rest,
+            _ => return false,
+        },
+        None => line,
+    };
+    line.len() >= REFUSED_OPEN.len() + REFUSED_CLOSE.len()
+        && line.starts_with(REFUSED_OPEN)
+        && line.ends_with(REFUSED_CLOSE)
+}
+
+/// The `struct f_owner_ex` of `fcntl(F_GETOWN_EX)`: `{type=F_OWNER_PGRP, pid=2471}` (the
+/// inline build's `F_GETOWN`, made as glibc makes it).
+#[cfg_attr(not(feature = "inline-syscalls"), allow(dead_code))]
+pub(crate) fn f_owner_ex(kind: i32, pid: i32) -> String {
+    format!(
+        "{{type={}, pid={pid}}}",
+        xval(F_OWNER_TYPES, kind as i64, "F_OWNER_???")
+    )
+}
+
 /// strace -f's prefix for a line of thread `tid` of process `pid` (`main` = the traced
 /// program's pid): `[pid  1234] ` (`%5u`) for a thread other than the main one or for a forked
 /// child, none for the main thread of the program itself.
@@ -1013,6 +1065,11 @@ mod tests {
 
     #[test]
     fn fcntl_and_poll() {
+        // strace 6.1 on glibc's fcntl(F_GETOWN), as F_GETOWN_EX: `{type=F_OWNER_PGRP, pid=2471}`.
+        assert_eq!(f_owner_ex(2, 2471), "{type=F_OWNER_PGRP, pid=2471}");
+        assert_eq!(f_owner_ex(0, 0), "{type=F_OWNER_TID, pid=0}");
+        assert_eq!(f_owner_ex(1, 9), "{type=F_OWNER_PID, pid=9}");
+        assert_eq!(f_owner_ex(7, -1), "{type=0x7 /* F_OWNER_??? */, pid=-1}");
         assert_eq!(
             fcntl_arg(libc::F_SETFL, libc::O_NONBLOCK).unwrap(),
             "O_RDONLY|O_NONBLOCK"

@@ -9,6 +9,11 @@
 //! - [`fmt`]: strace's notation as pure functions, which the errors of `sys` print with too;
 //! - `props.rs`: property tests of every builder and decoder.
 //!
+//! A call socklab refuses before making it (`sys::refuse`) reaches the hook too, through
+//! [`refused`]: not as a call's line (the kernel was never asked) but as a marked one,
+//! `--- socklab refused <the error> [no syscall made] ---` ([`fmt::refusal`]), under the same
+//! gate, re-entry flag and sink as a call's.
+//!
 //! The constant names both the notation and the public `opt::optname` read are the sys-wide
 //! table `sys::names`. `socklab::trace` is the public facade over the hook; nothing here
 //! reaches up to it. Without the `trace` feature `traced!` expands to the bare C call and only
@@ -30,7 +35,7 @@ use std::os::raw::c_int;
 use std::time::Instant;
 
 #[cfg(feature = "trace")]
-use crate::sys::Errno;
+use crate::sys::{Errno, Error};
 
 /// `traced!(c_call, [pre = before_call,] |pre, ret, errno| line)`: makes `c_call`, and when the
 /// log is on (one relaxed load and a branch when it is off) builds `line` in the cold path. `pre`
@@ -100,4 +105,41 @@ pub(crate) fn call<P, R: Copy>(
     hook::emit(sink, text, elapsed);
     set_errno(saved);
     ret
+}
+
+/// Logs a call socklab refused before making it ([`refuse`](super::refuse)): its marked line
+/// ([`fmt::refusal`]), built only when the log is on (one relaxed load and a branch when it is
+/// off: nothing formatted) and never for a refusal made while this thread is inside the hook (a
+/// signal handler's: no lock, no allocation). errno is kept, as for a traced call.
+#[cfg(feature = "trace")]
+#[inline]
+pub(crate) fn refused(e: &Error) {
+    if hook::gate_open() {
+        refused_line(e);
+    }
+}
+
+/// [`refused`]'s cold path, as [`call`]'s: the thread marked, the sink asked, the line delivered.
+#[cfg(feature = "trace")]
+#[cold]
+#[inline(never)]
+fn refused_line(e: &Error) {
+    let Some(_inside) = hook::enter() else {
+        return;
+    };
+    let Some(sink) = hook::sink() else {
+        return;
+    };
+    let saved = errno();
+    #[cfg(test)]
+    REFUSAL_LINES.with(|n| n.set(n.get() + 1));
+    hook::emit(sink, fmt::refusal(e), None);
+    set_errno(saved);
+}
+
+#[cfg(all(test, feature = "trace"))]
+thread_local! {
+    /// How many marked lines this thread built: the unit tests' proof that a refusal with the
+    /// log off formats nothing.
+    pub(crate) static REFUSAL_LINES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }

@@ -546,6 +546,30 @@ proptest! {
         // SAFETY: not shown: the mask is printed as its pointer, never read.
         let l = unsafe { line::affinity("sched_setaffinity", a, any_size, mask, false, ret, e) };
         check(&l, "sched_setaffinity")?;
+        // The inline build's F_GETOWN: any owner the kernel could write, any result.
+        let owner = (b, c);
+        check(&line::fcntl_getown_ex(a, any_size, owner, ret, e), "fcntl")?;
+        check_arg(&fmt::f_owner_ex(b, c))?;
+    }
+
+    /// The marked line of a refused call, for any error text (control characters, quotes,
+    /// brackets, ` = `, ` ---`): one line, told apart by `is_refusal`, never read as a call.
+    #[test]
+    fn refusals(
+        code in errno(),
+        args in any::<String>(),
+        note in prop::option::of(any::<String>()),
+        tail in prop::sample::select(vec!["", ") = 0", " = -1 EINVAL (x)", " ---", "\n"]),
+    ) {
+        let args = format!("{args}{tail}");
+        let mut err = crate::sys::Error::new(code, "sendmsg", args);
+        if let Some(note) = note {
+            err = err.with_note(note);
+        }
+        let l = fmt::refusal(&err);
+        prop_assert!(!l.contains(['\n', '\r']), "{}", l);
+        prop_assert!(fmt::is_refusal(&l), "{}", l);
+        prop_assert!(strace_line::parse(&l).is_err(), "read as a call: {}", l);
     }
 
     /// select and pselect (as pselect6): any nfds, any sets, any timeval or timespec before and

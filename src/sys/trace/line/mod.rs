@@ -417,6 +417,28 @@ pub(crate) fn fcntl(f: c_int, cmd: c_int, arg: c_int, ret: c_int, e: Errno) -> S
     fmt::line_with("fcntl", &args, ret as i64, e, fmt::fcntl_ret(cmd, ret))
 }
 
+/// `fcntl(fd, F_GETOWN_EX, owner)` as strace prints it: the `struct f_owner_ex` the kernel
+/// wrote (`(kind, pid)`, read by the caller), or its address `at` when the call failed.
+#[cfg_attr(not(feature = "inline-syscalls"), allow(dead_code))]
+pub(crate) fn fcntl_getown_ex(
+    f: c_int,
+    at: usize,
+    owner: (c_int, c_int),
+    ret: c_int,
+    e: Errno,
+) -> String {
+    let shown = if ret < 0 {
+        fmt::ptr(at)
+    } else {
+        fmt::f_owner_ex(owner.0, owner.1)
+    };
+    let args = [fd(f), fmt::fcntl_cmd(F_GETOWN_EX), shown];
+    fmt::line("fcntl", &args, ret as i64, e)
+}
+
+/// `F_GETOWN_EX` (<linux/fcntl.h>; not in the `libc` crate for glibc targets).
+const F_GETOWN_EX: c_int = 16;
+
 /// sched_setaffinity, sched_getaffinity: `pid, cpusetsize, [cpus]`, the mask decoded
 /// only when `show` (set: always; get: after success), its address otherwise.
 ///
