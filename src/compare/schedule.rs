@@ -132,6 +132,22 @@ impl<'a> Schedule<'a> {
         )
     }
 
+    /// Where round `round` of group number `gi` is, for a report the run did not finish:
+    /// `rtt udp 64 B round 3/50 (group 2 of 7)`.
+    pub fn position(&self, gi: usize, round: Round) -> String {
+        let group = &self.groups[gi];
+        format!(
+            "{} {} {} B round {}/{} (group {} of {})",
+            group.mode,
+            group.transport,
+            group.size,
+            round.index + 1,
+            rounds_in(self.cfg, group.mode),
+            gi + 1,
+            self.groups.len()
+        )
+    }
+
     /// The time left after `done` of all group rounds, at the pace so far (`?` before the
     /// first).
     fn eta(&self, done: usize) -> String {
