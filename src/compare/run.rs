@@ -232,7 +232,10 @@ fn nagle_canary(
     if !(cfg.nagle && tcp) {
         return Ok(None);
     }
-    progress("nagle canary (write-write-read on TCP, with and without TCP_NODELAY)…\n");
+    progress(&format!(
+        "nagle canary (write-write-read on TCP, with and without TCP_NODELAY; ~{:.1} s)…\n",
+        canary::estimate_secs(canary::NAGLE_ITERS)
+    ));
     canary::nagle_canary(canary::NAGLE_ITERS).map(Some)
 }
 
@@ -242,7 +245,10 @@ fn count_syscalls(cfg: &Config, out: &mut Collected, progress: &mut dyn FnMut(&s
     if !cfg.count_syscalls {
         return;
     }
-    progress("counting syscalls per op under strace…\n");
+    progress(&format!(
+        "counting syscalls per op under strace (~{:.0} s; --no-count skips it)…\n",
+        count::estimate_secs(cfg)
+    ));
     match count::count(cfg) {
         Ok(counts) => count::apply(&mut out.rows, &counts),
         Err(why) => {

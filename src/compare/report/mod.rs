@@ -15,7 +15,7 @@ mod grid;
 pub mod runs;
 mod summary;
 
-pub use self::csv::csv;
+pub use self::csv::{csv, HEADER as CSV_HEADER};
 pub use runs::{runs, Run};
 
 use grid::{Grid, Unit};

@@ -103,6 +103,7 @@ fn fastest(groups: &[Vec<&Row>], label: &dyn Fn(&Row) -> String) -> Option<Strin
 /// rows kept no rounds.
 fn twins(groups: &[Vec<&Row>], label: &dyn Fn(&Row) -> String) -> Option<String> {
     let mut within = 0;
+    let mut unresolved = 0;
     let mut differ: Vec<(f64, String)> = Vec::new();
     for g in groups {
         for r in g.iter().filter(|r| !r.path.is_c()) {
@@ -119,12 +120,19 @@ fn twins(groups: &[Vec<&Row>], label: &dyn Fn(&Row) -> String) -> Option<String>
                     None => continue,
                 },
             };
-            let outside = match ci {
-                Some([lo, hi]) => lo > 1.0 + TWIN_NOISE || hi < 1.0 - TWIN_NOISE,
-                None => (x - 1.0).abs() > TWIN_NOISE,
+            let (inside, outside) = match ci {
+                Some([lo, hi]) => (
+                    lo >= 1.0 - TWIN_NOISE && hi <= 1.0 + TWIN_NOISE,
+                    lo > 1.0 + TWIN_NOISE || hi < 1.0 - TWIN_NOISE,
+                ),
+                None => ((x - 1.0).abs() <= TWIN_NOISE, (x - 1.0).abs() > TWIN_NOISE),
             };
-            if !outside {
+            if inside {
                 within += 1;
+                continue;
+            }
+            if !outside {
+                unresolved += 1;
                 continue;
             }
             let ci = ci.map_or(" (no rounds saved: the point ratio)".into(), |[lo, hi]| {
@@ -141,21 +149,26 @@ fn twins(groups: &[Vec<&Row>], label: &dyn Fn(&Row) -> String) -> Option<String>
             ));
         }
     }
-    let total = within + differ.len();
+    let total = within + unresolved + differ.len();
     if total == 0 {
         return None;
     }
     let band = format!("±{:.0}%", TWIN_NOISE * 100.0);
+    let open = if unresolved > 0 {
+        format!("; {unresolved} not resolved (their interval straddles {band})")
+    } else {
+        String::new()
+    };
     if differ.is_empty() {
         return Some(format!(
-            "twins: all {total} paths with a C twin are within {band} of it (the C loop making \
-             the same syscalls)"
+            "twins: {within} of {total} paths with a C twin within {band} of it (the C loop \
+             making the same syscalls; 95% interval inside){open}"
         ));
     }
     differ.sort_by(|a, b| b.0.total_cmp(&a.0));
     Some(format!(
-        "twins: {within} of {total} paths within {band} of their C twin; beyond it (95% \
-         interval outside 1 {band}): {}",
+        "twins: {within} of {total} paths within {band} of their C twin (95% interval inside){open}; \
+         beyond it (interval wholly outside): {}",
         listed(differ.into_iter().map(|(_, s)| s).collect())
     ))
 }
