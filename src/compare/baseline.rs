@@ -1,7 +1,8 @@
 //! A run compared with an earlier one, as criterion compares a benchmark with a saved
 //! baseline: rows matched by mode, transport, size, path (and batch), each row's change of
 //! `ratio_to_c` with a bootstrap 95% interval, flagged only when the whole interval lies
-//! beyond the noise threshold; the change of its median shown beside it, never flagged
+//! beyond the noise threshold (and neither run's own interval of the row too wide to quote:
+//! [`stats::WIDE_CI`]); the change of its median shown beside it, never flagged
 //! (absolute times drift 20–30% between runs on a shared machine, the ratios measured
 //! interleaved do not).
 //!
@@ -29,9 +30,10 @@ use super::stats;
 use super::{Mode, Report, Row};
 
 /// The noise threshold when none is given: a ratio change whose 95% interval lies wholly
-/// beyond ±2% is flagged. Two runs of the same build on this machine move a row's ratio by up
-/// to ~1–2% (a path's code and data land elsewhere between processes), which no bootstrap of
-/// one run's rounds can see: criterion's 1% would flag those.
+/// beyond ±2% is flagged. Two default runs of the same build on a 2-CPU VM moved the 134
+/// ratios of same-thread, rtt and batch by 0.3% at the median and 1.3% at most, several with
+/// intervals excluding 0 (a path's code and data land elsewhere between processes, which no
+/// bootstrap of one run's rounds can see): criterion's 1% would flag those.
 pub const DEFAULT_NOISE: f64 = 0.02;
 
 /// A row's identity across runs: what `socklab report` and `--baseline` match rows by.
@@ -111,8 +113,11 @@ pub struct Change {
     pub ratio: Option<(f64, Option<[f64; 2]>)>,
     /// The change of `median_ns` (`now / then − 1`): shown, never flagged.
     pub median: f64,
-    /// Set when the ratio's whole interval lies beyond ± the noise threshold.
+    /// Set when the ratio's whole interval lies beyond ± the noise threshold, and neither row's
+    /// own `ratio_ci95` is wider than [`stats::WIDE_CI`] of its ratio.
     pub flag: Option<Flag>,
+    /// `false` when either row's own interval is too wide to judge its change (never flagged).
+    pub judged: bool,
 }
 
 impl Change {
@@ -126,7 +131,12 @@ impl Change {
                 _ => None,
             },
         };
+        // A row whose own interval is too wide to quote (the table's `!`) in either run is
+        // noise-dominated: its change is shown, not judged.
+        let wide = |r: &Row| stats::is_wide(r.ratio_ci95, r.ratio_to_c);
+        let judged = !(wide(now) || wide(then));
         let flag = match ratio {
+            _ if !judged => None,
             Some((_, Some([lo, _]))) if lo > noise => Some(Flag::Slower),
             Some((_, Some([_, hi]))) if hi < -noise => Some(Flag::Faster),
             _ => None,
@@ -135,6 +145,7 @@ impl Change {
             ratio,
             median: now.summary.median_ns / then.summary.median_ns - 1.0,
             flag,
+            judged,
         }
     }
 }

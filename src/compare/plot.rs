@@ -304,6 +304,7 @@ fn group_panel(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .max_light_lines(1)
         .y_labels(n * per)
         .y_label_formatter(&label)
         .x_desc("ratio to c")
@@ -408,6 +409,7 @@ fn sweep_panel(
         .map_err(err)?;
     chart
         .configure_mesh()
+        .max_light_lines(1)
         .x_desc("message size, bytes (log)")
         .y_desc("ratio to c")
         .x_label_formatter(&|x| format!("{x:.0}"))

@@ -98,6 +98,21 @@ fn median_sorted(v: &[u64]) -> f64 {
     }
 }
 
+/// A row whose `ratio_ci95` is wider than this share of its ratio (`(hi − lo) / ratio`) is
+/// marked `!` in the table: its rounds disagree (noise, a stall, a path whose cost moved during
+/// the run), so its ratio is not a figure to quote, and a baseline comparison does not flag
+/// its change. At the default 20 000 ops in 50 rounds the intervals are 0.5–3% wide here; a
+/// stream row's ten rounds on a busy machine, 10–300%.
+pub const WIDE_CI: f64 = 0.10;
+
+/// Whether `ci` is wider than [`WIDE_CI`] of `ratio`.
+pub fn is_wide(ci: Option<[f64; 2]>, ratio: Option<f64>) -> bool {
+    match (ci, ratio) {
+        (Some([lo, hi]), Some(r)) if r > 0.0 => (hi - lo) / r > WIDE_CI,
+        _ => false,
+    }
+}
+
 /// Bootstrap resamples behind every interval.
 const RESAMPLES: usize = 1000;
 /// The seed of every bootstrap: fixed, so the same rounds give the same interval.

@@ -28,11 +28,7 @@ use super::saved::{self, Form};
 use super::syscall::{SysCall, SyscallRow};
 use super::{Mode, Nagle, Pin, Report, Row};
 
-/// A row whose `ratio_ci95` is wider than this share of its ratio (`(hi − lo) / ratio`) is
-/// marked `!`: its rounds disagree (noise, a stall, a path whose cost moved during the run), so
-/// its ratio is not a figure to quote. At the default 20 000 ops in 50 rounds the intervals
-/// are 0.5–3% wide here; a stream row's ten rounds give 5–10%.
-pub const WIDE_CI: f64 = 0.10;
+pub use super::stats::WIDE_CI;
 
 /// How a report is written out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -371,13 +367,7 @@ pub(crate) fn ci_cell(ci: Option<[f64; 2]>, ratio: Option<f64>) -> String {
     }
 }
 
-/// Whether `ci` is wider than [`WIDE_CI`] of `ratio`.
-pub(crate) fn is_wide(ci: Option<[f64; 2]>, ratio: Option<f64>) -> bool {
-    match (ci, ratio) {
-        (Some([lo, hi]), Some(r)) if r > 0.0 => (hi - lo) / r > WIDE_CI,
-        _ => false,
-    }
-}
+pub(crate) use super::stats::is_wide;
 
 /// A change as a signed percentage: `+1.2%`.
 pub(crate) fn pct(x: f64) -> String {

@@ -236,6 +236,15 @@ pub(crate) fn moved(
         )
     };
     let noise = format!("±{:.0}%", c.noise * 100.0);
+    let unjudged = changes.iter().filter(|(_, ch)| !ch.judged).count();
+    let drift = if unjudged > 0 {
+        format!(
+            "{drift}; {unjudged} rows not judged (a run's ci95 of the row wider than {:.0}%)",
+            WIDE_CI * 100.0
+        )
+    } else {
+        drift
+    };
     let flagged: Vec<String> = changes
         .iter()
         .filter_map(|(r, ch)| {
