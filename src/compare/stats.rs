@@ -221,7 +221,7 @@ fn percentiles_95(stats: &mut [f64]) -> Option<[f64; 2]> {
 }
 
 /// The median of per-round values (ratios of one path to another, round by round) and a
-/// bootstrap 95% interval of it (the rounds resampled with replacement, [`RESAMPLES`] times,
+/// bootstrap 95% interval of it (the rounds resampled with replacement, 1000 times,
 /// seeded). `None` without a finite value.
 pub fn median_ci95(values: &[f64]) -> Option<(f64, [f64; 2])> {
     let v = finite_sorted(values);
@@ -238,7 +238,7 @@ pub fn median_ci95(values: &[f64]) -> Option<(f64, [f64; 2])> {
 
 /// How a per-round figure moved between two runs: `median(now) / median(then) - 1`, and a
 /// bootstrap 95% interval of it. The two runs share no rounds, so each set is resampled on its
-/// own ([`RESAMPLES`] times, seeded) and the interval is the percentiles of the resampled
+/// own (1000 times, seeded) and the interval is the percentiles of the resampled
 /// changes. `None` unless both have a finite value.
 pub fn change_ci95(now: &[f64], then: &[f64]) -> Option<(f64, [f64; 2])> {
     let (a, b) = (finite_sorted(now), finite_sorted(then));

@@ -9,7 +9,7 @@ use super::super::baseline::Comparison;
 use super::super::{Mode, Report};
 use super::is_wide;
 
-/// The columns, in [`Record`]'s field order.
+/// The columns, in the order of each record's fields (`docs/compare-schema.md`, "CSV").
 pub const HEADER: [&str; 28] = [
     "mode",
     "transport",

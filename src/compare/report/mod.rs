@@ -1,6 +1,6 @@
 //! Printing a [`Report`]: the human table (env block, one section per group, what each mode
 //! says, the legend), the same as Markdown, CSV, and the JSON document of
-//! `docs/compare-schema.md` ([`super::saved`]); several saved runs side by side ([`runs`]).
+//! `docs/compare-schema.md` ([`super::saved`]); several saved runs side by side ([`runs()`]).
 //!
 //! Every time column has one unit, named in its head and chosen per section from the smallest
 //! time it shows (ns, µs or ms: never `891ns` above `1.2ms`). A row whose `ratio_ci95` is wider
