@@ -86,6 +86,44 @@ fn unknown_names_list_the_allowed_values() {
     bad_input(&["--frobnicate"], &["--frobnicate"]);
 }
 
+/// `--help` lists every allowed value of every enum flag, from the library's own tables
+/// (`syscall` among the modes was missing).
+#[test]
+fn help_lists_every_allowed_value() {
+    let _g = serial();
+    let out = socklab(&["compare", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let values = |flag: &str| -> Vec<String> {
+        let at = help
+            .find(&format!("--{flag} <"))
+            .unwrap_or_else(|| panic!("--{flag} in {help}"));
+        let rest = &help[at..];
+        let list = rest
+            .split("[possible values: ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("--{flag} lists no values: {rest}"));
+        let list = &list[..list.find(']').unwrap()];
+        list.split(", ").map(String::from).collect()
+    };
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        values("mode"),
+        names(&["same-thread", "rtt", "stream", "batch", "syscall"])
+    );
+    assert_eq!(
+        values("transport"),
+        names(&["tcp", "udp", "unix", "unixdgram"])
+    );
+    assert_eq!(values("pin"), names(&["same", "split", "none"]));
+    let paths: Vec<String> = PathName::ALL.iter().map(|p| p.name().to_string()).collect();
+    assert_eq!(values("paths"), paths);
+    let out = socklab(&["serve", "--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("[possible values: echo, sink]"), "{help}");
+    assert!(help.contains("[possible values: tcp, udp, unix]"), "{help}");
+}
+
 #[test]
 fn out_of_range_numbers_name_the_flag() {
     bad_input(&["--size", "0"], &["--size", "65507"]);

@@ -10,6 +10,12 @@ pub const NAGLE_ITERS: u64 = 6;
 /// Unrecorded exchanges first: Linux quick-ACKs a new connection's first segments.
 const NAGLE_WARMUP: u64 = 4;
 
+/// About how long [`nagle_canary`] takes with `iters`, in seconds, for the progress line's ETA:
+/// each exchange without `TCP_NODELAY` waits for a delayed ACK (40 ms minimum on Linux).
+pub fn estimate_secs(iters: u64) -> f64 {
+    (iters + NAGLE_WARMUP) as f64 * 0.045
+}
+
 /// The Nagle canary: the client writes a 4-byte header and a 60-byte body in two `write`s,
 /// then reads a 64-byte reply; the server replies once it has all 64 bytes. With `TCP_NODELAY`
 /// this is one round trip; without it the body waits for the ACK of the header, which the

@@ -2,7 +2,9 @@
 //! interleaved in rounds, each result a ratio to `c` (JSON contract: `docs/compare-schema.md`).
 //!
 //! The library does the work; the binary (`src/bin/socklab/compare.rs`) only parses flags into a
-//! [`Config`], calls [`run`] and prints the [`Report`] with [`report::table`] or [`report::json`].
+//! [`Config`], calls [`run`] (or [`run_until`], which Ctrl-C can end) and prints the [`Report`]
+//! with [`report::table`] or [`report::json`], exports it ([`report::markdown`],
+//! [`report::csv`], [`saved::to_json`]) and compares it with a baseline ([`baseline`]).
 //!
 //! A run is a scheduler driving an executor, as in hyperfine:
 //! - [`mod@config`]: what to measure — [`Mode`], [`Config`], the [`Group`]s it expands to, and
@@ -22,7 +24,10 @@
 //! - [`count`]: `syscalls_per_op`, counted by re-running each row briefly under `strace -f`.
 //! - [`stats`]: HDR histograms, per-round samples, the seeded paired bootstrap of `ratio_ci95`.
 //! - [`syscall`]: `--mode syscall`, the bare cost of one syscall through each frame.
-//! - [`report`]: the table and the JSON document; [`mod@env`]: the environment block.
+//! - [`report`]: the table (text or Markdown), CSV, the JSON document, several runs side by
+//!   side; [`saved`]: the document written with serde_json and read back into a [`Report`];
+//!   [`baseline`]: a run compared with a saved one (criterion's `--save-baseline`/`--baseline`);
+//!   `plot` (feature `plot`): the ratios as SVG; [`mod@env`]: the environment block.
 //! - [`Error`]: what can stop a run ([`ConfigError`] for a run refused before it starts).
 //!
 //! ```no_run
@@ -60,6 +65,7 @@ macro_rules! named_enum {
     };
 }
 
+pub mod baseline;
 pub mod canary;
 // The C floor's FFI: the one module of compare that opts in to `unsafe` (CONVENTIONS.md).
 #[allow(unsafe_code)]
@@ -72,9 +78,12 @@ pub use crate::measure::env;
 mod error;
 pub mod harness;
 pub mod paths;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod report;
 pub mod rows;
 mod run;
+pub mod saved;
 pub mod schedule;
 pub mod stats;
 pub mod syscall;
@@ -83,7 +92,7 @@ use std::fmt;
 
 pub use config::{Config, ConfigError, Group, Mode, Pin, DEFAULT_MODES, MAX_BATCH};
 pub use error::Error;
-pub use run::run;
+pub use run::{run, run_until};
 
 use paths::{PathName, Transport};
 
@@ -131,6 +140,11 @@ pub struct Row {
     pub ratio_to_c: Option<f64>,
     /// Bootstrap 95% interval of the ratio over the interleaved rounds.
     pub ratio_ci95: Option<[f64; 2]>,
+    /// Each interleaved round's ratio of medians to `c` ([`stats::round_ratios`]; stream: of
+    /// the rounds' ns per delivered message): what a saved run keeps so that a later run's
+    /// ratio can be compared with it ([`baseline`]). Empty without a `c` row, and in a run read
+    /// back from a document that did not keep them (`--json`).
+    pub round_ratios: Vec<f64>,
     /// `median_ns` / the median of the C loop making the same syscalls ([`PathName::twin`]);
     /// `None` where there is none or it did not run.
     pub ratio_to_twin: Option<f64>,
@@ -163,9 +177,11 @@ pub struct Nagle {
     pub nagle_median_ns: f64,
 }
 
-/// Everything a run produced.
+/// Everything a run produced (or a saved run read back: [`saved::read`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
+    /// The socklab version that measured it.
+    pub socklab_version: String,
     /// The environment block.
     pub env: env::Env,
     /// The rows, group by group.
@@ -183,4 +199,7 @@ pub struct Report {
     /// How cost grows: least-squares fits over the sizes (three or more) and the batch sizes
     /// (three or more, batched paths) of the run.
     pub fits: Vec<fit::Fit>,
+    /// `Some(why)` when the run ended early (Ctrl-C: [`run_until`]): its rows are the groups it
+    /// finished, and what did not run is named here.
+    pub incomplete: Option<String>,
 }

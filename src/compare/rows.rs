@@ -74,6 +74,8 @@ pub fn group_rows(group: &Group, slots: &[Slot]) -> Vec<Row> {
                 summary: m.summary,
                 ratio_to_c: c.map(|c| median / c.summary.median_ns),
                 ratio_ci95: c.and_then(|c| stats::ratio_ci95(&m.rounds, &c.rounds)),
+                round_ratios: c
+                    .map_or_else(Vec::new, |c| stats::round_ratios(&m.rounds, &c.rounds)),
                 ratio_to_twin: twin.map(|t| median / t.summary.median_ns),
                 ratio_to_floor: floor.map(|f| median / f.summary.median_ns),
                 syscalls_per_op: None,

@@ -27,6 +27,23 @@ struct Collected {
 /// A setup or measurement error: [`Error::Io`] from a path, [`Error::Sys`] from pinning or the
 /// canary, [`Error::Config`] for `--pin split` on one CPU.
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Report, Error> {
+    run_until(cfg, progress, &mut || false)
+}
+
+/// [`run`], ended early when `stop` says so. `stop` is asked before each round of a group,
+/// between the timed loops (never inside one), and before each phase after the groups; when it
+/// answers `true` the group under way is dropped (its threads stopped, its fds closed), nothing
+/// more is measured, and the report holds every group finished so far with
+/// [`Report::incomplete`] saying where the run stopped. The CLI answers it from a blocked
+/// SIGINT read through a signalfd: Ctrl-C prints what was measured.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_until(
+    cfg: &Config,
+    progress: &mut dyn FnMut(&str),
+    stop: &mut dyn FnMut() -> bool,
+) -> Result<Report, Error> {
     let dma = hold_dma_latency(cfg, progress);
     let (pins, pin_notes) = harness::mode_pins(cfg)?;
     let mut environment = capture_env(cfg, &pins, dma.is_some());
@@ -37,26 +54,45 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Report, Error
         notes: pin_notes,
         ..Collected::default()
     };
+    let mut incomplete = None;
     for gi in 0..plan.groups().len() {
         let mode = plan.groups()[gi].mode;
         let here = pins.iter().find(|p| p.mode == mode).map(|p| p.cpus);
         pinned.switch(here.unwrap_or_default())?;
-        measure_group(&plan, gi, cfg, &pinned, progress, &mut out)?;
+        if let Some(at) = measure_group(&plan, gi, cfg, &pinned, progress, stop, &mut out)? {
+            incomplete = Some(interrupted(&plan, gi, &at));
+            break;
+        }
     }
-    if let Some(p) = pins.iter().find(|p| p.mode == Mode::Syscall) {
-        pinned.switch(p.cpus)?;
+    let mut syscall_rows = Vec::new();
+    if incomplete.is_none() {
+        if let Some(p) = pins.iter().find(|p| p.mode == Mode::Syscall) {
+            pinned.switch(p.cpus)?;
+        }
+        syscall_rows = syscall_mode(cfg, progress, &mut out.notes)?;
     }
-    let syscall_rows = syscall_mode(cfg, progress, &mut out.notes)?;
     progress("\n");
     // The canary and the strace child need no pinning: give the thread its CPUs back.
     pinned.release()?;
     environment.cpu_steal_pct = env::steal_pct(steal0, env::steal_ticks());
     drop(dma);
-    let nagle = nagle_canary(cfg, &plan, progress)?;
+    let mut nagle = None;
+    if incomplete.is_none() && !stop() {
+        nagle = nagle_canary(cfg, &plan, progress)?;
+    }
     let overhead_ns = harness::harness_overhead_ns();
-    count_syscalls(cfg, &mut out, progress);
+    if incomplete.is_none() && !stop() {
+        count_syscalls(cfg, &mut out, progress);
+    }
+    if incomplete.is_none() && stop() {
+        incomplete = Some(
+            "interrupted after the groups: the Nagle canary or the strace count did not run"
+                .to_string(),
+        );
+    }
     let fits = fit::fits(&out.rows);
     Ok(Report {
+        socklab_version: env!("CARGO_PKG_VERSION").to_string(),
         env: environment,
         rows: out.rows,
         nagle,
@@ -65,7 +101,17 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Report, Error
         syscall_rows,
         pins,
         fits,
+        incomplete,
     })
+}
+
+/// [`Report::incomplete`] for a run stopped in group `gi` at `at` ([`Schedule::position`]).
+fn interrupted(plan: &Schedule<'_>, gi: usize, at: &str) -> String {
+    let total = plan.groups().len();
+    format!(
+        "interrupted in {at}: {gi} of {total} groups measured; that group, the ones after it, \
+         the Nagle canary and the strace count did not run"
+    )
 }
 
 /// `env.pin`: the modes' common pinning, or `per-mode` when they differ (the default run: one
@@ -114,44 +160,53 @@ fn capture_env(cfg: &Config, pins: &[ModePin], dma_held: bool) -> Env {
 }
 
 /// Group number `gi` of the plan: its slots made (paths that cannot run it skipped with a
-/// note), measured, turned into rows, finished.
+/// note), measured, turned into rows, finished. `Ok(Some(status))` when `stop` ended it before
+/// its last round (its rows dropped; `status` names the round).
 fn measure_group(
     plan: &Schedule<'_>,
     gi: usize,
     cfg: &Config,
     pinned: &Pinned,
     progress: &mut dyn FnMut(&str),
+    stop: &mut dyn FnMut() -> bool,
     out: &mut Collected,
-) -> Result<(), Error> {
+) -> Result<Option<String>, Error> {
     let group = &plan.groups()[gi];
     let mut slots = harness::slots(group, cfg.batch, pinned.cpus, &mut out.notes)?;
-    if let Some(note) = rows::no_c_note(group, &slots) {
-        note_once(&mut out.notes, note);
+    let stopped = measure_rounds(plan, gi, &mut slots, cfg.warmup, progress, stop)?;
+    if stopped.is_none() {
+        if let Some(note) = rows::no_c_note(group, &slots) {
+            note_once(&mut out.notes, note);
+        }
+        let rows = rows::group_rows(group, &slots);
+        out.notes.extend(rows::gro_notes(group, &slots, &rows));
+        out.rows.extend(rows);
     }
-    measure_rounds(plan, gi, &mut slots, cfg.warmup, progress)?;
-    let rows = rows::group_rows(group, &slots);
-    out.notes.extend(rows::gro_notes(group, &slots, &rows));
-    out.rows.extend(rows);
     harness::finish(slots)?;
-    Ok(())
+    Ok(stopped)
 }
 
 /// The measured loops of group `gi`, with the call log off: the warm-up, then each round in
-/// the scheduler's order, its status line first.
+/// the scheduler's order, its status line first. `Some(status)` when `stop` answered `true`
+/// before a round (asked between rounds, outside the timed loops).
 fn measure_rounds(
     plan: &Schedule<'_>,
     gi: usize,
     slots: &mut [harness::Slot],
     warmup: u64,
     progress: &mut dyn FnMut(&str),
-) -> io::Result<()> {
+    stop: &mut dyn FnMut() -> bool,
+) -> io::Result<Option<String>> {
     let _trace_off = TraceOff::new();
     harness::warm_up(slots, warmup)?;
     for round in plan.rounds(&plan.groups()[gi]) {
+        if stop() {
+            return Ok(Some(plan.position(gi, round)));
+        }
         progress(&plan.status(gi, round));
         harness::run_round(slots, round)?;
     }
-    Ok(())
+    Ok(None)
 }
 
 /// `--mode syscall`'s rows, measured with the call log off (none without that mode).
@@ -177,7 +232,10 @@ fn nagle_canary(
     if !(cfg.nagle && tcp) {
         return Ok(None);
     }
-    progress("nagle canary (write-write-read on TCP, with and without TCP_NODELAY)…\n");
+    progress(&format!(
+        "nagle canary (write-write-read on TCP, with and without TCP_NODELAY; ~{:.1} s)…\n",
+        canary::estimate_secs(canary::NAGLE_ITERS)
+    ));
     canary::nagle_canary(canary::NAGLE_ITERS).map(Some)
 }
 
@@ -187,7 +245,10 @@ fn count_syscalls(cfg: &Config, out: &mut Collected, progress: &mut dyn FnMut(&s
     if !cfg.count_syscalls {
         return;
     }
-    progress("counting syscalls per op under strace…\n");
+    progress(&format!(
+        "counting syscalls per op under strace (~{:.0} s; --no-count skips it)…\n",
+        count::estimate_secs(cfg)
+    ));
     match count::count(cfg) {
         Ok(counts) => count::apply(&mut out.rows, &counts),
         Err(why) => {

@@ -85,16 +85,52 @@ pub struct Schedule<'a> {
     cfg: &'a Config,
     groups: Vec<Group>,
     started: Instant,
+    tail: f64,
+}
+
+/// The phases of a run after its groups, and about how long each takes (seconds), as the
+/// ETA counts them: `--mode syscall`'s rounds, the Nagle canary (when TCP is measured) and the
+/// strace count, each estimated from its own size ([`super::count::estimate_secs`],
+/// [`super::canary::estimate_secs`]).
+pub fn tail_phases(cfg: &Config, groups: &[Group]) -> Vec<(&'static str, f64)> {
+    let mut out = Vec::new();
+    if cfg.modes().contains(&Mode::Syscall) {
+        // Six ways, two calls, ~250 ns a call.
+        let calls = cfg.iters * super::syscall::ITERS_FACTOR * 6 * 2;
+        out.push(("syscall", calls as f64 * 250e-9));
+    }
+    if cfg.nagle
+        && groups
+            .iter()
+            .any(|g| g.transport == super::paths::Transport::Tcp)
+    {
+        out.push((
+            "nagle canary",
+            super::canary::estimate_secs(super::canary::NAGLE_ITERS),
+        ));
+    }
+    if cfg.count_syscalls {
+        out.push(("strace count", super::count::estimate_secs(cfg)));
+    }
+    out
 }
 
 impl<'a> Schedule<'a> {
     /// The plan of `cfg`: [`Config::groups`], in order; the ETA clock starts now.
     pub fn new(cfg: &'a Config) -> Schedule<'a> {
+        let groups = cfg.groups();
+        let tail = tail_phases(cfg, &groups).iter().map(|(_, s)| s).sum();
         Schedule {
             cfg,
-            groups: cfg.groups(),
+            groups,
             started: Instant::now(),
+            tail,
         }
+    }
+
+    /// The estimated seconds of the phases after the groups ([`tail_phases`]).
+    pub fn tail_secs(&self) -> f64 {
+        self.tail
     }
 
     /// The groups, in the order they run.
@@ -132,8 +168,24 @@ impl<'a> Schedule<'a> {
         )
     }
 
-    /// The time left after `done` of all group rounds, at the pace so far (`?` before the
-    /// first).
+    /// Where round `round` of group number `gi` is, for a report the run did not finish:
+    /// `rtt udp 64 B round 3/50 (group 2 of 7)`.
+    pub fn position(&self, gi: usize, round: Round) -> String {
+        let group = &self.groups[gi];
+        format!(
+            "{} {} {} B round {}/{} (group {} of {})",
+            group.mode,
+            group.transport,
+            group.size,
+            round.index + 1,
+            rounds_in(self.cfg, group.mode),
+            gi + 1,
+            self.groups.len()
+        )
+    }
+
+    /// The time left after `done` of all group rounds: the rounds left at the pace so far,
+    /// plus the phases after the groups ([`tail_phases`]); `?` before the first round.
     fn eta(&self, done: usize) -> String {
         if done == 0 {
             return String::from("?");
@@ -144,7 +196,10 @@ impl<'a> Schedule<'a> {
             .map(|g| rounds_in(self.cfg, g.mode))
             .sum();
         let per = self.started.elapsed().as_secs_f64() / done as f64;
-        format!("{:.0}s", per * total.saturating_sub(done) as f64)
+        format!(
+            "{:.0}s",
+            per * total.saturating_sub(done) as f64 + self.tail
+        )
     }
 }
 
@@ -212,6 +267,23 @@ mod tests {
         assert_eq!(order(0), [0, 1, 2, 3]);
         assert_eq!(order(1), [1, 2, 3, 0]);
         assert_eq!(order(5), [1, 2, 3, 0]);
+    }
+
+    #[test]
+    fn the_eta_counts_the_phases_after_the_groups() {
+        let d = Config::default();
+        let phases = tail_phases(&d, &d.groups());
+        let names: Vec<&str> = phases.iter().map(|p| p.0).collect();
+        assert_eq!(names, ["nagle canary", "strace count"]);
+        assert!(phases.iter().all(|p| p.1 > 0.0));
+        let none = Config {
+            count_syscalls: false,
+            nagle: false,
+            ..d
+        };
+        assert!(tail_phases(&none, &none.groups()).is_empty());
+        let plan = Schedule::new(&none);
+        assert_eq!(plan.tail_secs(), 0.0);
     }
 
     #[test]

@@ -98,6 +98,21 @@ fn median_sorted(v: &[u64]) -> f64 {
     }
 }
 
+/// A row whose `ratio_ci95` is wider than this share of its ratio (`(hi − lo) / ratio`) is
+/// marked `!` in the table: its rounds disagree (noise, a stall, a path whose cost moved during
+/// the run), so its ratio is not a figure to quote, and a baseline comparison does not flag
+/// its change. At the default 20 000 ops in 50 rounds the intervals are 0.5–3% wide here; a
+/// stream row's ten rounds on a busy machine, 10–300%.
+pub const WIDE_CI: f64 = 0.10;
+
+/// Whether `ci` is wider than [`WIDE_CI`] of `ratio`.
+pub fn is_wide(ci: Option<[f64; 2]>, ratio: Option<f64>) -> bool {
+    match (ci, ratio) {
+        (Some([lo, hi]), Some(r)) if r > 0.0 => (hi - lo) / r > WIDE_CI,
+        _ => false,
+    }
+}
+
 /// Bootstrap resamples behind every interval.
 const RESAMPLES: usize = 1000;
 /// The seed of every bootstrap: fixed, so the same rounds give the same interval.
@@ -162,6 +177,87 @@ pub fn ratio_ci95(path: &[Vec<u64>], c: &[Vec<u64>]) -> Option<[f64; 2]> {
     Some([at(0.025), at(0.975)])
 }
 
+/// Each round's ratio of medians `path / c`, for two recorders whose rounds were interleaved
+/// (round `i` of both ran back to back): what a saved run keeps per row (`round_ratios`) so
+/// that a later run can be compared with it ([`change_ci95`]). Empty unless both have the same,
+/// non-zero number of rounds; a round whose `c` median is 0 gives NaN.
+pub fn round_ratios(path: &[Vec<u64>], c: &[Vec<u64>]) -> Vec<f64> {
+    if path.is_empty() || path.len() != c.len() {
+        return Vec::new();
+    }
+    path.iter()
+        .zip(c)
+        .map(|(p, c)| {
+            if p.is_empty() || c.is_empty() {
+                return f64::NAN;
+            }
+            median_sorted(p) / median_sorted(c)
+        })
+        .collect()
+}
+
+/// `v`'s finite values, sorted.
+fn finite_sorted(v: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// One bootstrap resample of `v` (with replacement, same length) into `out`, and its median.
+fn resampled_median(v: &[f64], rng: &mut Rng, out: &mut Vec<f64>) -> f64 {
+    out.clear();
+    out.extend((0..v.len()).map(|_| v[rng.below(v.len())]));
+    median(out)
+}
+
+/// The 2.5th and 97.5th percentiles of `stats` (sorted in place).
+fn percentiles_95(stats: &mut [f64]) -> Option<[f64; 2]> {
+    if stats.is_empty() {
+        return None;
+    }
+    stats.sort_by(f64::total_cmp);
+    let at = |q: f64| stats[((stats.len() - 1) as f64 * q).round() as usize];
+    Some([at(0.025), at(0.975)])
+}
+
+/// The median of per-round values (ratios of one path to another, round by round) and a
+/// bootstrap 95% interval of it (the rounds resampled with replacement, 1000 times,
+/// seeded). `None` without a finite value.
+pub fn median_ci95(values: &[f64]) -> Option<(f64, [f64; 2])> {
+    let v = finite_sorted(values);
+    if v.is_empty() {
+        return None;
+    }
+    let mut rng = Rng::new(SEED);
+    let mut buf = Vec::with_capacity(v.len());
+    let mut stats: Vec<f64> = (0..RESAMPLES)
+        .map(|_| resampled_median(&v, &mut rng, &mut buf))
+        .collect();
+    Some((median(&mut v.clone()), percentiles_95(&mut stats)?))
+}
+
+/// How a per-round figure moved between two runs: `median(now) / median(then) - 1`, and a
+/// bootstrap 95% interval of it. The two runs share no rounds, so each set is resampled on its
+/// own (1000 times, seeded) and the interval is the percentiles of the resampled
+/// changes. `None` unless both have a finite value.
+pub fn change_ci95(now: &[f64], then: &[f64]) -> Option<(f64, [f64; 2])> {
+    let (a, b) = (finite_sorted(now), finite_sorted(then));
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let point = median(&mut a.clone()) / median(&mut b.clone()) - 1.0;
+    let mut rng = Rng::new(SEED);
+    let (mut ba, mut bb) = (Vec::with_capacity(a.len()), Vec::with_capacity(b.len()));
+    let mut stats: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            let x = resampled_median(&a, &mut rng, &mut ba);
+            x / resampled_median(&b, &mut rng, &mut bb) - 1.0
+        })
+        .filter(|x| x.is_finite())
+        .collect();
+    Some((point, percentiles_95(&mut stats)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +293,38 @@ mod tests {
         let p: Vec<Vec<u64>> = (0..20).map(|i| vec![100 + i; 3]).collect();
         let [lo, hi] = ratio_ci95(&p, &c).unwrap();
         assert!(lo >= 1.0 && hi <= 1.19 && lo < hi, "{lo} {hi}");
+    }
+
+    #[test]
+    fn round_ratios_pair_the_rounds() {
+        let c = vec![vec![10, 10, 10], vec![20, 20, 20]];
+        let p = vec![vec![11, 12, 13], vec![30, 30, 40]];
+        assert_eq!(round_ratios(&p, &c), [1.2, 1.5]);
+        assert!(round_ratios(&p[..1], &c).is_empty());
+    }
+
+    #[test]
+    fn a_known_change_is_outside_its_interval_of_noise() {
+        // Two runs of 50 rounds whose ratios scatter ±2% around 1.00 and 1.10.
+        let scatter = |centre: f64| -> Vec<f64> {
+            (0..50)
+                .map(|i| centre * (1.0 + 0.02 * ((i % 5) as f64 - 2.0) / 2.0))
+                .collect()
+        };
+        let (point, [lo, hi]) = change_ci95(&scatter(1.10), &scatter(1.0)).unwrap();
+        assert!((point - 0.10).abs() < 1e-9, "{point}");
+        assert!(
+            lo > 0.05 && hi < 0.15 && lo <= point && point <= hi,
+            "{lo} {hi}"
+        );
+        // The same scatter twice: no change, an interval around 0.
+        let (point, [lo, hi]) = change_ci95(&scatter(1.0), &scatter(1.0)).unwrap();
+        assert_eq!(point, 0.0);
+        assert!(lo <= 0.0 && hi >= 0.0 && hi - lo < 0.05, "{lo} {hi}");
+        assert_eq!(change_ci95(&[], &scatter(1.0)), None);
+        let (m, [lo, hi]) = median_ci95(&scatter(1.0)).unwrap();
+        assert_eq!(m, 1.0);
+        assert!(lo >= 0.98 && hi <= 1.02, "{lo} {hi}");
     }
 
     #[test]

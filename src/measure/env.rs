@@ -41,7 +41,7 @@ pub struct Env {
 /// What `/sys/devices/system/cpu/vulnerabilities/` says about the mitigations that tax a
 /// syscall's entry/exit and each `ret` across it, and the kernel command line's
 /// `mitigations=`: the line that lets tables from two machines be read side by side.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mitigations {
     /// `vulnerabilities/spectre_v2` (`Mitigation: Retpolines; IBPB: ...; RSB filling; ...`).
     pub spectre_v2: Option<String>,

@@ -33,9 +33,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
-    /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout.
+    /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout;
+    /// exports, a plot and baselines beside it. Ctrl-C prints the groups measured so far.
     #[command(allow_negative_numbers = true)]
     Compare(compare::CompareArgs),
+    /// Saved compare runs (--export-json, --save-baseline, --json) re-rendered as a table,
+    /// Markdown, CSV or a plot; two or more side by side, their env blocks in columns, rows
+    /// matched by mode, transport, size and path, each run compared with the first
+    Report(compare::ReportArgs),
     /// Each claim of the primer (stream vs datagram, truncation, handshake, backlog, loss,
     /// ordering, speed, Nagle, ports, layers, ICMP) measured on loopback and in private network
     /// namespaces, with a verdict. Parts that need root (namespaces, raw sockets, tc) say why
@@ -78,6 +83,21 @@ fn enable_trace() -> Result<(), &'static str> {
     Err("--trace: this socklab was built without the `trace` feature")
 }
 
+/// A clap error as one line: its first, plus the allowed values clap lists on a line of their
+/// own for a value outside a fixed set (`--mode warp`).
+fn one_line(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let text = e.render().to_string();
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let first = first.trim_start_matches("error: ");
+    match e.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(v)) if !v.is_empty() => {
+            format!("{first} (allowed: {})", v.join(", "))
+        }
+        _ => first.to_string(),
+    }
+}
+
 fn main() -> ExitCode {
     // The traced child of the syscall count (`compare::count`) runs here and exits.
     socklab::compare::count::child_entry();
@@ -89,11 +109,7 @@ fn main() -> ExitCode {
             eprint!("{}", e.render());
             return ExitCode::from(2);
         }
-        Err(e) => {
-            let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            return usage_error(first.trim_start_matches("error: "));
-        }
+        Err(e) => return usage_error(&one_line(&e)),
     };
     #[cfg(feature = "trace")]
     if let Err(e) = socklab::trace::check_env() {
@@ -106,6 +122,7 @@ fn main() -> ExitCode {
     }
     match &cli.cmd {
         Cmd::Compare(args) => compare::run(args),
+        Cmd::Report(args) => compare::report(args),
         Cmd::Experiments(args) => experiments::run(args),
         Cmd::Explain(args) => learn::explain(args),
         Cmd::Inspect(args) => learn::inspect(args),

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use socklab::net::monitor::{Monitor, MAX_INTERVAL, MIN_INTERVAL};
@@ -76,12 +77,14 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
     }
 }
 
-fn parse_transport(s: &str) -> Result<Transport, String> {
-    s.parse().map_err(|e: NetError| e.to_string())
+/// `--transport`: `--help` lists the values, a bad one's error names them.
+fn transport_values() -> impl TypedValueParser<Value = Transport> {
+    PossibleValuesParser::new(["tcp", "udp", "unix"]).try_map(|s| s.parse::<Transport>())
 }
 
-fn parse_mode(s: &str) -> Result<serve::Mode, String> {
-    s.parse().map_err(|e: NetError| e.to_string())
+/// `serve --mode`.
+fn mode_values() -> impl TypedValueParser<Value = serve::Mode> {
+    PossibleValuesParser::new(["echo", "sink"]).try_map(|s| s.parse::<serve::Mode>())
 }
 
 fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
@@ -92,13 +95,13 @@ fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
 #[derive(Args)]
 pub struct ServeArgs {
     /// tcp, udp or unix [default: unix for /path or @name, else tcp]
-    #[arg(long, value_parser = parse_transport)]
+    #[arg(long, value_parser = transport_values())]
     transport: Option<Transport>,
     /// Where to listen: IP:PORT, [v6%zone]:PORT, /path or @name (port 0: the kernel picks)
     #[arg(long, value_parser = parse_endpoint)]
     addr: Endpoint,
     /// echo: send everything back; sink: read and discard
-    #[arg(long, default_value = "echo", value_parser = parse_mode)]
+    #[arg(long, default_value = "echo", value_parser = mode_values())]
     mode: serve::Mode,
     /// Connections served at once; more wait in the listen backlog [default: no limit]
     #[arg(long, value_parser = parse_positive)]
@@ -134,7 +137,7 @@ pub struct PingpongArgs {
     #[arg(long, value_parser = parse_endpoint)]
     to: Endpoint,
     /// tcp, udp or unix [default: unix for /path or @name, else tcp]
-    #[arg(long, value_parser = parse_transport)]
+    #[arg(long, value_parser = transport_values())]
     transport: Option<Transport>,
     /// Bytes per message (udp: 8..=65507, tcp/unix: 1..=1048576)
     #[arg(long, default_value = "64", value_parser = parse_size)]
@@ -159,7 +162,7 @@ pub struct StreamArgs {
     #[arg(long, value_parser = parse_endpoint)]
     to: Endpoint,
     /// tcp, udp or unix [default: unix for /path or @name, else tcp]
-    #[arg(long, value_parser = parse_transport)]
+    #[arg(long, value_parser = transport_values())]
     transport: Option<Transport>,
     /// Bytes per send [default: 16384; udp 1400]
     #[arg(long, value_parser = parse_size)]
