@@ -159,10 +159,12 @@ fn eai_system_prints_what_c_prints() {
     if std::env::var_os(NOFILE_CHILD).is_some() {
         return getnameinfo_without_fds();
     }
-    let c_prog = match crate::cbuild::program("gai_system.c", crate::cbuild::Flags::Strict) {
-        Ok(p) => p,
-        Err(e) => return crate::common::skip(format_args!("cannot build c/gai_system.c: {e}")),
-    };
+    // no_leak: hashing the source and running gcc open fds, which would race other tests' checks.
+    let c_prog =
+        match no_leak(|| crate::cbuild::program("gai_system.c", crate::cbuild::Flags::Strict)) {
+            Ok(p) => p,
+            Err(e) => return crate::common::skip(format_args!("cannot build c/gai_system.c: {e}")),
+        };
     let run = |cmd: &mut Command| {
         let out = no_leak(|| cmd.output()).unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
