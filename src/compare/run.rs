@@ -124,6 +124,9 @@ fn measure_group(
     out: &mut Collected,
 ) -> Result<(), Error> {
     let group = &plan.groups()[gi];
+    for note in super::paths::notes(&group.paths) {
+        note_once(&mut out.notes, note);
+    }
     let mut slots = harness::slots(group, cfg.batch, pinned.cpus, &mut out.notes)?;
     if let Some(note) = rows::no_c_note(group, &slots) {
         note_once(&mut out.notes, note);

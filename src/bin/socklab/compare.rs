@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
-use socklab::compare::paths::{PathName, Transport};
+use socklab::compare::paths::{PathGroup, PathName, Transport};
 use socklab::compare::{self, Config, Mode, Pin};
 
 use crate::output::{emit, or_exit, usage_error};
@@ -17,9 +17,25 @@ fn parse_transport(s: &str) -> Result<Transport, String> {
         .map_err(|e| format!("{e} (allowed: tcp, udp, unix, unixdgram)"))
 }
 
-fn parse_path(s: &str) -> Result<PathName, String> {
-    s.parse()
-        .map_err(|e| format!("{e} (allowed: {})", PathName::all_names()))
+/// One `--paths` value: a path, or a named group of them.
+#[derive(Clone, Copy, Debug)]
+enum PathArg {
+    Path(PathName),
+    Group(PathGroup),
+}
+
+fn parse_path(s: &str) -> Result<PathArg, String> {
+    if let Ok(g) = s.parse() {
+        return Ok(PathArg::Group(g));
+    }
+    s.parse().map(PathArg::Path).map_err(|e| {
+        let groups: Vec<_> = PathGroup::ALL.iter().map(|g| g.name()).collect();
+        format!(
+            "{e} (allowed: {}; or a group: {})",
+            PathName::all_names(),
+            groups.join(", ")
+        )
+    })
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
@@ -57,10 +73,13 @@ pub struct CompareArgs {
     /// or more print a fit per path and mode: t(size) = fixed + per_kib × size
     #[arg(long, value_delimiter = ',', default_value = "64", value_parser = parse_compare_size)]
     size: Vec<usize>,
-    /// Paths, comma-separated; c and each path's C twin are added, the ratios' references
-    /// [default: every path the mode has]
+    /// Paths or groups, comma-separated; c and each path's C twin are added, the ratios'
+    /// references. Groups: default (what a run without --paths runs), event (the event-driven
+    /// paths, not in the default run: libc-epoll, mio, tokio, io-uring and libc-busy-poll in
+    /// same-thread and rtt beside libc-send-recv, io-uring-batch in batch beside libc-mmsg;
+    /// ~20 s more), all (both) [default: every path the mode has but the event ones]
     #[arg(long, value_delimiter = ',', value_parser = parse_path)]
-    paths: Vec<PathName>,
+    paths: Vec<PathArg>,
     /// Measured operations per path and row (1..=1000000: ~16 B per sample and path)
     #[arg(long, default_value_t = Config::default().iters, value_parser = parse_compare_iters)]
     iters: u64,
@@ -112,7 +131,22 @@ impl CompareArgs {
             modes: self.mode.clone(),
             transports: self.transport.clone(),
             sizes: self.size.clone(),
-            paths: self.paths.clone(),
+            paths: self
+                .paths
+                .iter()
+                .filter_map(|p| match p {
+                    PathArg::Path(p) => Some(*p),
+                    PathArg::Group(_) => None,
+                })
+                .collect(),
+            path_groups: self
+                .paths
+                .iter()
+                .filter_map(|p| match p {
+                    PathArg::Group(g) => Some(*g),
+                    PathArg::Path(_) => None,
+                })
+                .collect(),
             iters: self.iters,
             warmup: self.warmup,
             // The strace child runs each row's `--iters` ops straight through, in no rounds.
