@@ -69,7 +69,7 @@ impl Mode {
     /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch, `libc-gso` and `c-gso` only
     /// in stream, where they are skipped with a note on transports other than udp:
     /// [`PathName::only_in`]), but the event-driven ones ([`PathName::is_event`]), which run
-    /// when asked for (`--paths event`, [`PathGroup::Event`](super::paths::PathGroup::Event)).
+    /// when asked for (`--paths event`, [`PathGroup::Event`]).
     pub fn default_paths(self) -> Vec<PathName> {
         PathName::ALL
             .into_iter()
