@@ -214,7 +214,8 @@ impl PathName {
     /// `libc-*` path's `c-*` twin; std, nix, socket2 and rustix make `sendto`/`recvfrom` with
     /// no address (send/recv), so `c-send-recv`, except std's `UnixDatagram::send`, which is
     /// `write(2)` and has no twin; mio and tokio make `libc-epoll`'s calls (plus the runtime's
-    /// own: their calls column shows them), so `c-epoll`; `io-uring` → `c-io-uring`,
+    /// own, and `write(2)` for a `UnixDatagram`'s send: their calls column shows them), so
+    /// `c-epoll`; `io-uring` → `c-io-uring`,
     /// `libc-busy-poll` → `c-busy-poll`. A C loop is its own twin; `None` where no C loop matches.
     pub fn twin(self, transport: Transport) -> Option<PathName> {
         Some(match self {
