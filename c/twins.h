@@ -88,6 +88,57 @@ long sl_c_gso_recv(struct sl_c_gso *g, int fd, int *segment);
    libc-gso's single calls outside stream mode. Returns the byte count or -errno. */
 long sl_c_gso_one(int fd, unsigned char *buf, size_t len, int receive);
 
+/* c-epoll: the twin of socklab's libc-epoll (and of mio and tokio, whose reactors make these
+   calls): send()/recv() with MSG_DONTWAIT; on EAGAIN, epoll_wait(ep, 8 events, -1) until the
+   socket's event comes, then the call again. `ep` is an epoll set watching `fd` alone with
+   EPOLLIN | EPOLLRDHUP | EPOLLET (socklab sets it up, as for libc-epoll); a send that finds the
+   buffer full adds EPOLLOUT for its wait (EPOLL_CTL_MOD) and takes it away after. EINTR is
+   retried. Returns as the twins above. */
+int sl_c_epoll_send_msg(int fd, int ep, const unsigned char *buf, size_t len, int is_stream);
+long sl_c_epoll_recv_msg(int fd, int ep, unsigned char *buf, size_t len, int is_stream);
+/* Send on tx (its set tx_ep), receive on rx (rx_ep); rtt: tx == rx against an echo. */
+int sl_c_epoll_pair_once(int tx, int tx_ep, int rx, int rx_ep, unsigned char *buf, size_t len,
+                         int is_stream);
+long long sl_c_epoll_echo(int fd, int ep, unsigned char *buf, size_t cap, int is_stream);
+
+/* c-io-uring and c-io-uring-batch: the twins of socklab's io-uring paths (the io-uring crate),
+   through the raw io_uring_setup / io_uring_enter syscalls and the rings they map (no liburing).
+   Every op is one io_uring_enter that submits its SQEs and waits for all their completions
+   (IORING_ENTER_GETEVENTS, no timeout, as the crate's submit_and_wait), so no op outlives the
+   call that made it. A ring is used by the thread that made it (IORING_SETUP_SINGLE_ISSUER). Returns are as the twins above. Without <linux/io_uring.h> at
+   build time every call returns -ENOSYS. */
+struct sl_c_uring;
+/* What an op returns when io_uring_enter failed in a way no op can outlive (none is known for
+   these arguments): its SQEs may still be in flight, writing into the caller's buffers. */
+#define SL_C_URING_STRANDED (-2000)
+/* A ring of `entries` SQEs set up with `flags` (IORING_SETUP_*), in *out; 0 or -errno (the
+   errno of io_uring_setup: EPERM where kernel.io_uring_disabled or seccomp forbids it, EINVAL
+   for flags the kernel does not know, ENOSYS without io_uring). */
+int sl_c_uring_new(unsigned int entries, unsigned int flags, struct sl_c_uring **out);
+void sl_c_uring_free(struct sl_c_uring *r);
+/* One message one way: a SEND (or a RECV) of len bytes, sends (recvs) again until all of it
+   moved on a stream. */
+int sl_c_uring_send_msg(struct sl_c_uring *r, int fd, const unsigned char *buf, size_t len,
+                        int is_stream);
+long sl_c_uring_recv_msg(struct sl_c_uring *r, int fd, unsigned char *buf, size_t len,
+                         int is_stream);
+/* One op: SEND(tx, buf, len) linked (IOSQE_IO_LINK) to RECV(rx, buf, len), one io_uring_enter
+   for both; the rest of a stream message moves as in sl_c_uring_send_msg / recv_msg. rtt:
+   tx == rx against an echo. */
+int sl_c_uring_pair_once(struct sl_c_uring *r, int tx, int rx, unsigned char *buf, size_t len,
+                         int is_stream);
+/* The echo side of rtt: a RECV, then per message its SEND linked to the next RECV, one
+   io_uring_enter each; `spare` (cap bytes) takes the next message while `buf` goes out. Ends
+   when a RECV returns 0; returns the messages echoed or -errno. */
+long long sl_c_uring_echo(struct sl_c_uring *r, int fd, unsigned char *buf,
+                          unsigned char *spare, size_t cap, int is_stream);
+/* c-io-uring-batch: n pairs of SEND(tx, buf, len) linked to RECV(rx, rx + i * len, len) in one
+   io_uring_enter that waits for all 2n completions (the ring holds at least 2n SQEs; rx is
+   n * len bytes). Datagrams only. Returns 0, -errno of the first failed op, or -EIO when a SEND
+   took less than len. */
+int sl_c_uring_batch(struct sl_c_uring *r, int tx, int rx, const unsigned char *buf, size_t len,
+                     unsigned char *rx_bufs, unsigned int n);
+
 #ifdef __cplusplus
 }
 #endif

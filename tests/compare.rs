@@ -11,7 +11,7 @@ mod common;
 use common::open_fds;
 use serde_json::Value;
 use socklab::compare::harness::{Cpus, Slot};
-use socklab::compare::paths::{PathName, Transport};
+use socklab::compare::paths::{PathGroup, PathName, Transport};
 use socklab::compare::Mode;
 
 /// fd counting is process-wide and spawning the CLI opens pipes: every test here takes this lock.
@@ -116,7 +116,12 @@ fn help_lists_every_allowed_value() {
         names(&["tcp", "udp", "unix", "unixdgram"])
     );
     assert_eq!(values("pin"), names(&["same", "split", "none"]));
-    let paths: Vec<String> = PathName::ALL.iter().map(|p| p.name().to_string()).collect();
+    // --paths takes the named groups first, then every path.
+    let paths: Vec<String> = PathGroup::ALL
+        .iter()
+        .map(|g| g.name().to_string())
+        .chain(PathName::ALL.iter().map(|p| p.name().to_string()))
+        .collect();
     assert_eq!(values("paths"), paths);
     let out = socklab(&["serve", "--help"]);
     let help = String::from_utf8(out.stdout).unwrap();
@@ -319,9 +324,10 @@ fn check_row(row: &Value) -> String {
         }
     }
     let batch = row.get("batch");
+    let batched = ["libc-mmsg", "c-mmsg", "io-uring-batch", "c-io-uring-batch"];
     assert_eq!(
         batch.is_some(),
-        mode == "batch" && (path == "libc-mmsg" || path == "c-mmsg"),
+        mode == "batch" && batched.contains(&path.as_str()),
         "{row}"
     );
     // A C loop is its own twin; a row with a c-inline row beside it has a floor ratio.
@@ -344,6 +350,10 @@ fn twin_of(path: &str, transport: &str) -> Option<&'static str> {
         "libc-sendmsg-recvmsg" => Some("c-sendmsg-recvmsg"),
         "libc-mmsg" => Some("c-mmsg"),
         "libc-gso" => Some("c-gso"),
+        "libc-epoll" | "mio" | "tokio" => Some("c-epoll"),
+        "io-uring" => Some("c-io-uring"),
+        "io-uring-batch" => Some("c-io-uring-batch"),
+        "libc-busy-poll" => Some("c-busy-poll"),
         _ => None,
     }
 }
@@ -599,7 +609,8 @@ fn counted_syscalls_are_per_op() {
 }
 
 /// The library under every mode, transport and path: a few ops each, then no fd left open
-/// (the echo and sender threads are joined and their ends closed by `Slot::finish`).
+/// (the echo and sender threads are joined and their ends closed by `Slot::finish`). Each slot
+/// runs on a thread of its own, as the io_uring paths keep a thread's rings until it ends.
 #[test]
 fn every_slot_runs_and_closes_its_fds() {
     let _g = serial();
@@ -610,39 +621,62 @@ fn every_slot_runs_and_closes_its_fds() {
                 continue;
             }
             for p in PathName::ALL {
-                let mut slot = match Slot::new(mode, t, 100, 4, p, Cpus::default()) {
-                    Ok(slot) => slot,
-                    Err(e) if p == PathName::CInline && !cfg!(target_arch = "x86_64") => {
-                        common::not_on_this_platform(format_args!("c-inline: {e}"));
-                        continue;
-                    }
-                    Err(e) if p.only_in() == Some(Mode::Stream) && t != Transport::Udp => {
-                        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported, "{t}: {e}");
-                        continue;
-                    }
-                    Err(e) => panic!("{mode} {t} {p}: {e}"),
-                };
-                slot.run(20, true)
-                    .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
-                slot.rec.end_round();
-                if mode == Mode::Stream {
-                    let got = slot.received;
-                    assert_eq!(slot.sent, 20, "{t} {p}");
-                    assert_eq!(slot.stream.len(), 1, "{t} {p}: one round");
-                    let round = slot.stream[0];
-                    assert_eq!((round.sent, round.received), (20, got), "{t} {p}");
-                    assert!(got == 20 || t == Transport::Udp, "{t} {p}: {got} of 20");
-                    assert!(got == 0 || round.ns_per_msg().unwrap() > 0.0, "{t} {p}");
-                } else {
-                    let got = slot.rec.summary().count;
-                    assert!(got >= 20, "{mode} {t} {p}: {got}");
-                }
-                slot.finish()
-                    .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
+                std::thread::spawn(move || one_slot(mode, t, p))
+                    .join()
+                    .unwrap_or_else(|_| panic!("{mode} {t} {p}: the slot's thread panicked"));
             }
         }
     }
     assert_eq!(open_fds(), before, "fds leaked");
+}
+
+/// [`every_slot_runs_and_closes_its_fds`]' check of one slot.
+fn one_slot(mode: Mode, t: Transport, p: PathName) {
+    let mut slot = match Slot::new(mode, t, 100, 4, p, Cpus::default()) {
+        Ok(slot) => slot,
+        Err(e) if p == PathName::CInline && !cfg!(target_arch = "x86_64") => {
+            common::not_on_this_platform(format_args!("c-inline: {e}"));
+            return;
+        }
+        Err(e) if p.only_in() == Some(Mode::Stream) && t != Transport::Udp => {
+            assert_eq!(e.kind(), std::io::ErrorKind::Unsupported, "{t}: {e}");
+            return;
+        }
+        Err(e) if !p.runs_in(mode) => {
+            assert_eq!(e.kind(), std::io::ErrorKind::Unsupported, "{mode} {p}: {e}");
+            return;
+        }
+        Err(e) if is_uring(p) && e.to_string().contains("io_uring_setup") => {
+            common::not_on_this_platform(format_args!("{p}: {e}"));
+            return;
+        }
+        Err(e) => panic!("{mode} {t} {p}: {e}"),
+    };
+    slot.run(20, true)
+        .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
+    slot.rec.end_round();
+    if mode == Mode::Stream {
+        let got = slot.received;
+        assert_eq!(slot.sent, 20, "{t} {p}");
+        assert_eq!(slot.stream.len(), 1, "{t} {p}: one round");
+        let round = slot.stream[0];
+        assert_eq!((round.sent, round.received), (20, got), "{t} {p}");
+        assert!(got == 20 || t == Transport::Udp, "{t} {p}: {got} of 20");
+        assert!(got == 0 || round.ns_per_msg().unwrap() > 0.0, "{t} {p}");
+    } else {
+        let got = slot.rec.summary().count;
+        assert!(got >= 20, "{mode} {t} {p}: {got}");
+    }
+    slot.finish()
+        .unwrap_or_else(|e| panic!("{mode} {t} {p}: {e}"));
+}
+
+/// The paths that need io_uring (where `io_uring_setup` fails they are skipped, with its errno).
+fn is_uring(p: PathName) -> bool {
+    matches!(
+        p,
+        PathName::IoUring | PathName::IoUringBatch | PathName::CIoUring | PathName::CIoUringBatch
+    )
 }
 
 /// Stream mode has a `c` row now (`sl_c_send_msg` / `sl_c_recv_msg`), so every row of the group
@@ -1154,4 +1188,227 @@ fn a_batch_sweep_fits_cost_per_call() {
             close(&f["equal_at_batch"], b / a, "equal_at_batch");
         }
     }
+}
+
+/// Per-op syscall counts of every row of `cfg`, by name: `cfg`'s rows run by the `socklab`
+/// binary as the count child (`SOCKLAB_COUNT_CHILD`) under `strace -f`, each row's window
+/// counted as `socklab::compare::count` counts it. `None` when strace cannot trace here.
+fn traced_calls(
+    cfg: &socklab::compare::Config,
+) -> Option<Vec<(String, std::collections::BTreeMap<String, f64>)>> {
+    use socklab::compare::count;
+    use std::io::{Read, Seek};
+    let (mut file, path) = count::unnamed_trace_file().unwrap();
+    let out = Command::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(&path)
+        .arg(env!("CARGO_BIN_EXE_socklab"))
+        .env(count::CHILD_ENV, count::encode(cfg))
+        .output()
+        .expect("strace runs");
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        common::skip(format_args!("strace could not trace here: {err}"));
+        return None;
+    }
+    let mut trace = String::new();
+    file.rewind().unwrap();
+    file.read_to_string(&mut trace).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows = stdout.lines().filter(|l| l.contains(" ops="));
+    let windows = count::parse_trace(&trace);
+    Some(
+        rows.zip(windows)
+            .map(|(line, w)| {
+                let (key, ops) = line.rsplit_once(" ops=").unwrap();
+                let ops: f64 = ops.parse().unwrap();
+                let per_op = w.into_iter().map(|(k, n)| (k, n as f64 / ops)).collect();
+                (key.to_string(), per_op)
+            })
+            .collect(),
+    )
+}
+
+/// The event paths make the syscalls they claim, counted under strace, and each twin makes
+/// the same ones: a same-thread pair is `sendto` + `recvfrom` (the data is queued before the
+/// receive: no wait) or one `io_uring_enter`; a round trip is, on each side, `sendto` and a
+/// `recvfrom` with one `epoll_wait` per receive that found nothing (tokio: at least one, as
+/// the `EPOLLOUT` edge of its own send comes first) or one `io_uring_enter`; a batch of 32
+/// pairs one `io_uring_enter`.
+#[test]
+fn event_paths_make_the_syscalls_they_claim() {
+    let _g = serial();
+    if Command::new("strace").arg("-V").output().is_err() {
+        common::skip("strace is not installed (apt-get install strace)");
+        return;
+    }
+    let cfg = socklab::compare::Config {
+        modes: vec![Mode::SameThread, Mode::Rtt, Mode::Batch],
+        transports: vec![Transport::Udp],
+        path_groups: vec![socklab::compare::paths::PathGroup::Event],
+        count_ops: 200,
+        ..socklab::compare::Config::default()
+    };
+    let Some(rows) = traced_calls(&cfg) else {
+        return;
+    };
+    let get = |key: &str| -> std::collections::BTreeMap<String, f64> {
+        let row = rows.iter().find(|(k, _)| k == key);
+        row.unwrap_or_else(|| panic!("no row {key:?} in {rows:?}"))
+            .1
+            .clone()
+    };
+    let calls = |m: &std::collections::BTreeMap<String, f64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}×{v:.2}"))
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let exactly = |key: &str, want: &[(&str, f64)]| {
+        let got = get(key);
+        let want: std::collections::BTreeMap<String, f64> =
+            want.iter().map(|&(k, v)| (k.to_string(), v)).collect();
+        assert_eq!(got, want, "{key}: {}", calls(&got));
+    };
+    let uring = rows.iter().any(|(k, _)| k.ends_with(" io-uring"));
+    for p in [
+        "libc-epoll",
+        "c-epoll",
+        "mio",
+        "tokio",
+        "libc-busy-poll",
+        "c-busy-poll",
+    ] {
+        exactly(
+            &format!("same-thread udp 64 {p}"),
+            &[("sendto", 1.0), ("recvfrom", 1.0)],
+        );
+    }
+    for p in ["libc-busy-poll", "c-busy-poll"] {
+        exactly(
+            &format!("rtt udp 64 {p}"),
+            &[("sendto", 2.0), ("recvfrom", 2.0)],
+        );
+    }
+    for p in ["libc-epoll", "c-epoll", "mio", "tokio"] {
+        let key = format!("rtt udp 64 {p}");
+        let got = get(&key);
+        let n = |name: &str| got.get(name).copied().unwrap_or(0.0);
+        let names: Vec<&str> = got.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["epoll_wait", "recvfrom", "sendto"],
+            "{key}: {}",
+            calls(&got)
+        );
+        assert_eq!(n("sendto"), 2.0, "{key}: {}", calls(&got));
+        // Each receive that found nothing (recvfrom beyond the two that got the data) waited
+        // once (tokio: once or more).
+        let empty = n("recvfrom") - 2.0;
+        assert!(empty > 0.0 && empty <= 2.0, "{key}: {}", calls(&got));
+        if p == "tokio" {
+            assert!(n("epoll_wait") >= empty, "{key}: {}", calls(&got));
+        } else {
+            assert!(
+                (n("epoll_wait") - empty).abs() < 1e-9,
+                "{key}: {}",
+                calls(&got)
+            );
+        }
+    }
+    if !uring {
+        common::not_on_this_platform("io_uring_setup fails here: the io-uring rows were skipped");
+        return;
+    }
+    for p in ["io-uring", "c-io-uring"] {
+        exactly(
+            &format!("same-thread udp 64 {p}"),
+            &[("io_uring_enter", 1.0)],
+        );
+        exactly(&format!("rtt udp 64 {p}"), &[("io_uring_enter", 2.0)]);
+    }
+    for p in ["io-uring-batch", "c-io-uring-batch"] {
+        exactly(
+            &format!("batch udp 64 {p} batch=32"),
+            &[("io_uring_enter", 1.0 / 32.0)],
+        );
+    }
+}
+
+/// `--paths event`: the event paths beside the blocking reference in same-thread and rtt,
+/// io-uring-batch beside libc-mmsg in batch, each with its twin and its ratio to it, no stream
+/// group; the schema's keys only; the notes say how each is set up.
+#[test]
+fn event_rows_follow_the_schema() {
+    let _g = serial();
+    let (doc, _) = compare_json(&[
+        "--iters",
+        "200",
+        "--warmup",
+        "20",
+        "--rounds",
+        "2",
+        "--no-count",
+        "--no-nagle",
+        "--transport",
+        "udp",
+        "--paths",
+        "event",
+    ]);
+    assert_documented(&doc);
+    let rows = doc["rows"].as_array().unwrap();
+    let median = |mode: &Value, path: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r["mode"] == *mode && r["path"] == path);
+        row.map(|r| r["median_ns"].as_f64().unwrap())
+    };
+    let uring = rows.iter().any(|r| r["path"] == "io-uring");
+    for row in rows {
+        let path = check_row(row);
+        if let Some(twin) = twin_of(&path, "udp") {
+            let want = row["median_ns"].as_f64().unwrap() / median(&row["mode"], twin).unwrap();
+            let got = row["ratio_to_twin"].as_f64().unwrap();
+            assert!((got - want).abs() < 1e-9, "{row}");
+        }
+        if row["mode"] == "batch" && path.contains("io-uring") {
+            assert_eq!(row["batch"], 32, "{row}");
+        }
+    }
+    let paths = |mode: &str| -> Vec<&str> {
+        let of_mode = rows.iter().filter(|r| r["mode"] == mode);
+        of_mode.map(|r| r["path"].as_str().unwrap()).collect()
+    };
+    let mut per_call = vec![
+        "c",
+        "c-send-recv",
+        "c-epoll",
+        "c-io-uring",
+        "c-busy-poll",
+        "libc-send-recv",
+        "libc-epoll",
+        "mio",
+        "tokio",
+        "io-uring",
+        "libc-busy-poll",
+    ];
+    let mut batch = vec![
+        "c",
+        "c-mmsg",
+        "c-io-uring-batch",
+        "libc-mmsg",
+        "io-uring-batch",
+    ];
+    if !uring {
+        common::not_on_this_platform("io_uring_setup fails here: the io-uring rows were skipped");
+        per_call.retain(|p| !p.contains("io-uring"));
+        batch.retain(|p| !p.contains("io-uring"));
+    }
+    assert_eq!(paths("same-thread"), per_call);
+    assert_eq!(paths("rtt"), per_call);
+    assert_eq!(paths("batch"), batch);
+    assert!(
+        paths("stream").is_empty(),
+        "no event path runs in stream mode"
+    );
 }

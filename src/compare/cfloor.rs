@@ -386,11 +386,12 @@ pub fn echo(fd: impl AsFd, buf: &mut [u8], is_stream: bool) -> io::Result<u64> {
 
 /// The C twins of `c/twins.h`: the same message loops as the floor above, making the syscalls of
 /// each socklab `libc-*` path, plus the physical floor (`write`/`read` as an inline `syscall`
-/// instruction, x86_64 only), the `sendmmsg`/`recvmmsg` batch, stream mode's sender loop and
-/// the UDP GSO/GRO twin ([`twins::Gso`]).
+/// instruction, x86_64 only), the `sendmmsg`/`recvmmsg` batch, stream mode's sender loop, the
+/// UDP GSO/GRO twin ([`twins::Gso`]), the epoll loop of `c-epoll` ([`twins::epoll_pair_once`]…)
+/// and the raw io_uring rings of `c-io-uring` ([`twins::Uring`]).
 pub mod twins {
     use std::io;
-    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
     use std::ptr::NonNull;
 
     use super::check;
@@ -422,6 +423,17 @@ pub mod twins {
     pub struct RawGso {
         _private: [u8; 0],
     }
+
+    /// Opaque `struct sl_c_uring` of `c/twins.h`.
+    #[repr(C)]
+    pub struct RawUring {
+        _private: [u8; 0],
+    }
+
+    /// `SL_C_URING_STRANDED` — what a `c-io-uring` op returns when `io_uring_enter` failed in a
+    /// way no op can outlive (none is known for its arguments): its SQEs may still be in
+    /// flight, writing into the caller's buffers.
+    pub const URING_STRANDED: i32 = -2000;
 
     extern "C" {
         /// `sl_c_have_inline()` — 1 where [`Call::Inline`] exists (x86_64 Linux).
@@ -597,6 +609,143 @@ pub mod twins {
             len: libc::size_t,
             receive: libc::c_int,
         ) -> libc::c_long;
+
+        /// `sl_c_epoll_send_msg(fd, ep, buf, len, is_stream)` — `c-epoll`: one message with
+        /// `send(MSG_DONTWAIT)`, `epoll_wait` on `ep` on `EAGAIN`.
+        ///
+        /// # Safety
+        /// `buf` readable for `len` bytes.
+        pub fn sl_c_epoll_send_msg(
+            fd: libc::c_int,
+            ep: libc::c_int,
+            buf: *const u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_int;
+
+        /// `sl_c_epoll_recv_msg(fd, ep, buf, len, is_stream)` — `c-epoll`: one message with
+        /// `recv(MSG_DONTWAIT)`, `epoll_wait` on `EAGAIN`.
+        ///
+        /// # Safety
+        /// `buf` writable for `len` bytes.
+        pub fn sl_c_epoll_recv_msg(
+            fd: libc::c_int,
+            ep: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_long;
+
+        /// `sl_c_epoll_pair_once(tx, tx_ep, rx, rx_ep, buf, len, is_stream)` — send on `tx`,
+        /// receive on `rx`, each waiting on its own set.
+        ///
+        /// # Safety
+        /// `buf` readable and writable for `len` bytes.
+        #[allow(clippy::too_many_arguments)]
+        pub fn sl_c_epoll_pair_once(
+            tx: libc::c_int,
+            tx_ep: libc::c_int,
+            rx: libc::c_int,
+            rx_ep: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_int;
+
+        /// `sl_c_epoll_echo(fd, ep, buf, cap, is_stream)` — the echo side of rtt.
+        ///
+        /// # Safety
+        /// `buf` readable and writable for `cap` bytes.
+        pub fn sl_c_epoll_echo(
+            fd: libc::c_int,
+            ep: libc::c_int,
+            buf: *mut u8,
+            cap: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_longlong;
+
+        /// `sl_c_uring_new(entries, flags, out)` — a ring through `io_uring_setup`; 0 or
+        /// `-errno`.
+        ///
+        /// # Safety
+        /// `out` writable.
+        pub fn sl_c_uring_new(
+            entries: libc::c_uint,
+            flags: libc::c_uint,
+            out: *mut *mut RawUring,
+        ) -> libc::c_int;
+
+        /// `sl_c_uring_free(r)`.
+        ///
+        /// # Safety
+        /// `r` from [`sl_c_uring_new`] (or NULL), with no op in flight, freed once.
+        pub fn sl_c_uring_free(r: *mut RawUring);
+
+        /// `sl_c_uring_send_msg(r, fd, buf, len, is_stream)` — one message with SENDs.
+        ///
+        /// # Safety
+        /// `r` live; `buf` readable for `len` bytes.
+        pub fn sl_c_uring_send_msg(
+            r: *mut RawUring,
+            fd: libc::c_int,
+            buf: *const u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_int;
+
+        /// `sl_c_uring_recv_msg(r, fd, buf, len, is_stream)` — one message with RECVs.
+        ///
+        /// # Safety
+        /// `r` live; `buf` writable for `len` bytes.
+        pub fn sl_c_uring_recv_msg(
+            r: *mut RawUring,
+            fd: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_long;
+
+        /// `sl_c_uring_pair_once(r, tx, rx, buf, len, is_stream)` — SEND linked to RECV, one
+        /// `io_uring_enter`.
+        ///
+        /// # Safety
+        /// `r` live; `buf` readable and writable for `len` bytes.
+        pub fn sl_c_uring_pair_once(
+            r: *mut RawUring,
+            tx: libc::c_int,
+            rx: libc::c_int,
+            buf: *mut u8,
+            len: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_int;
+
+        /// `sl_c_uring_echo(r, fd, buf, spare, cap, is_stream)` — the echo side of rtt.
+        ///
+        /// # Safety
+        /// `r` live; `buf` and `spare` readable and writable for `cap` bytes each.
+        pub fn sl_c_uring_echo(
+            r: *mut RawUring,
+            fd: libc::c_int,
+            buf: *mut u8,
+            spare: *mut u8,
+            cap: libc::size_t,
+            is_stream: libc::c_int,
+        ) -> libc::c_longlong;
+
+        /// `sl_c_uring_batch(r, tx, rx, buf, len, rx_bufs, n)` — `n` linked SEND→RECV pairs in
+        /// one `io_uring_enter`.
+        ///
+        /// # Safety
+        /// `r` live; `buf` readable for `len` bytes; `rx_bufs` writable for `n * len` bytes.
+        pub fn sl_c_uring_batch(
+            r: *mut RawUring,
+            tx: libc::c_int,
+            rx: libc::c_int,
+            buf: *const u8,
+            len: libc::size_t,
+            rx_bufs: *mut u8,
+            n: libc::c_uint,
+        ) -> libc::c_int;
     }
 
     /// Whether [`Call::Inline`] is built on this target (x86_64 Linux).
@@ -792,6 +941,305 @@ pub mod twins {
             )
         };
         check(ret.into()).map(drop)
+    }
+
+    /// `sl_c_epoll_send_msg` — `c-epoll`: one whole message on `fd` with
+    /// `send(MSG_DONTWAIT)`, waiting in `epoll_wait` on `ep` (a set watching `fd`) on `EAGAIN`.
+    ///
+    /// # Errors
+    /// The failing call's errno.
+    pub fn epoll_send_msg(
+        fd: impl AsFd,
+        ep: impl AsFd,
+        buf: &[u8],
+        is_stream: bool,
+    ) -> io::Result<()> {
+        let (fd, ep) = (fd.as_fd().as_raw_fd(), ep.as_fd().as_raw_fd());
+        // SAFETY: `buf` is a live slice readable for `buf.len()` bytes (C only reads it); `fd`
+        // and `ep` are borrowed for the call.
+        let ret = unsafe { sl_c_epoll_send_msg(fd, ep, buf.as_ptr(), buf.len(), is_stream.into()) };
+        check(ret.into()).map(drop)
+    }
+
+    /// `sl_c_epoll_recv_msg` — `c-epoll`: one whole message with `recv(MSG_DONTWAIT)` and
+    /// `epoll_wait` on `EAGAIN`; returns its length.
+    ///
+    /// # Errors
+    /// As [`epoll_send_msg`]; `UnexpectedEof` when a receive returned 0.
+    pub fn epoll_recv_msg(
+        fd: impl AsFd,
+        ep: impl AsFd,
+        buf: &mut [u8],
+        is_stream: bool,
+    ) -> io::Result<usize> {
+        let (fd, ep) = (fd.as_fd().as_raw_fd(), ep.as_fd().as_raw_fd());
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` is a live `&mut [u8]` writable for `len` bytes; `fd`, `ep` borrowed.
+        let ret = unsafe { sl_c_epoll_recv_msg(fd, ep, ptr, len, is_stream.into()) };
+        #[allow(clippy::useless_conversion)]
+        let ret = libc::c_longlong::from(ret);
+        check(ret).map(|n| usize::try_from(n).unwrap_or(len))
+    }
+
+    /// `sl_c_epoll_pair_once` — `c-epoll`'s same-thread (or, `tx` = `rx`, rtt) operation: send
+    /// `buf` on `tx`, receive it on `rx`, each waiting on its own set.
+    ///
+    /// # Errors
+    /// As [`epoll_recv_msg`].
+    pub fn epoll_pair_once(
+        (tx, tx_ep): (BorrowedFd<'_>, BorrowedFd<'_>),
+        (rx, rx_ep): (BorrowedFd<'_>, BorrowedFd<'_>),
+        buf: &mut [u8],
+        is_stream: bool,
+    ) -> io::Result<()> {
+        let (tx, tx_ep) = (tx.as_raw_fd(), tx_ep.as_raw_fd());
+        let (rx, rx_ep) = (rx.as_raw_fd(), rx_ep.as_raw_fd());
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` is valid for reads and writes of `len` bytes (a live `&mut [u8]`); the
+        // four fds are borrowed for the call.
+        let ret = unsafe { sl_c_epoll_pair_once(tx, tx_ep, rx, rx_ep, ptr, len, is_stream.into()) };
+        check(ret.into()).map(drop)
+    }
+
+    /// `sl_c_epoll_echo` — `c-epoll`'s echo: until a receive returns 0; returns the echoes.
+    ///
+    /// # Errors
+    /// As [`epoll_send_msg`].
+    pub fn epoll_echo(
+        fd: impl AsFd,
+        ep: impl AsFd,
+        buf: &mut [u8],
+        is_stream: bool,
+    ) -> io::Result<u64> {
+        let (fd, ep) = (fd.as_fd().as_raw_fd(), ep.as_fd().as_raw_fd());
+        let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `ptr` valid for reads and writes of `len` bytes; `fd`, `ep` borrowed.
+        let ret = unsafe { sl_c_epoll_echo(fd, ep, ptr, len, is_stream.into()) };
+        check(ret)
+    }
+
+    /// A `c-io-uring` ring: `io_uring_setup` and the three mmap'd regions, owned by C and used
+    /// by the thread that made it (every op checks; a ring set up with
+    /// `IORING_SETUP_SINGLE_ISSUER` takes submissions from that thread only). Every op submits
+    /// its SQEs and waits for all their completions in one `io_uring_enter` (no timeout), so no
+    /// op outlives the call that started it and its buffers are free again when it returns.
+    pub struct Uring {
+        raw: NonNull<RawUring>,
+        entries: usize,
+        thread: std::thread::ThreadId,
+    }
+
+    // SAFETY: the ring is heap memory, mappings and an fd owned by this value alone, with no op
+    // in flight between calls; moving it to another thread moves only those, and every op
+    // refuses to run off the thread that made it (`here`), so a single-issuer ring is never
+    // entered from another.
+    unsafe impl Send for Uring {}
+
+    /// A C op's return value as a count; [`URING_STRANDED`] ends the process (see [`strand`]).
+    fn uring_check(ret: libc::c_longlong) -> io::Result<u64> {
+        if ret == libc::c_longlong::from(URING_STRANDED) {
+            strand("c-io-uring");
+        }
+        check(ret)
+    }
+
+    /// An `io_uring_enter` failed in a way no op can outlive while ops were in flight: they may
+    /// still write into buffers Rust is about to hand back, so the process ends here, with one
+    /// line on stderr. No such error is known for the arguments socklab passes.
+    #[cold]
+    pub fn strand(path: &str) -> ! {
+        eprintln!(
+            "socklab: {path}: io_uring_enter failed with ops in flight; aborting, as their \
+             buffers cannot be given back"
+        );
+        std::process::abort()
+    }
+
+    impl Uring {
+        /// A ring of `entries` SQEs (a power of two; the kernel rounds up) set up with `flags`
+        /// (`IORING_SETUP_*`).
+        ///
+        /// # Errors
+        /// `io_uring_setup`'s errno (`EPERM` where `kernel.io_uring_disabled` or a seccomp
+        /// filter forbids it, `EINVAL` for flags this kernel does not know, `ENOSYS` without
+        /// io_uring or for a build without `<linux/io_uring.h>`), `EINVAL` for `entries`
+        /// beyond `u32`.
+        pub fn new(entries: usize, flags: u32) -> io::Result<Uring> {
+            let n =
+                u32::try_from(entries).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+            let mut raw: *mut RawUring = std::ptr::null_mut();
+            // SAFETY: `raw` is a live local C writes the new ring's pointer into.
+            let ret = unsafe { sl_c_uring_new(n, flags, &mut raw) };
+            check(ret.into())?;
+            let raw =
+                NonNull::new(raw).ok_or_else(|| io::Error::from_raw_os_error(libc::ENOMEM))?;
+            Ok(Uring {
+                raw,
+                entries,
+                thread: std::thread::current().id(),
+            })
+        }
+
+        /// The SQEs the ring was asked for.
+        pub fn entries(&self) -> usize {
+            self.entries
+        }
+
+        /// Whether this thread made the ring (the only one its ops run on).
+        pub fn is_here(&self) -> bool {
+            self.thread == std::thread::current().id()
+        }
+
+        fn here(&self) -> io::Result<()> {
+            if self.is_here() {
+                Ok(())
+            } else {
+                Err(io::Error::other(
+                    "c-io-uring: a ring is used by the thread that made it",
+                ))
+            }
+        }
+
+        /// `sl_c_uring_send_msg` — one whole message on `fd` with SENDs.
+        ///
+        /// # Errors
+        /// The SEND's error; `Other` off the ring's thread.
+        pub fn send_msg(&mut self, fd: impl AsFd, buf: &[u8], is_stream: bool) -> io::Result<()> {
+            self.here()?;
+            let fd = fd.as_fd().as_raw_fd();
+            // SAFETY: `self.raw` is live and exclusively borrowed, on its thread; `buf` is a
+            // live slice readable for `buf.len()` bytes, and C returns only after the SENDs
+            // completed (or aborts the process: `uring_check`); `fd` borrowed for the call.
+            let ret = unsafe {
+                sl_c_uring_send_msg(
+                    self.raw.as_ptr(),
+                    fd,
+                    buf.as_ptr(),
+                    buf.len(),
+                    is_stream.into(),
+                )
+            };
+            uring_check(ret.into()).map(drop)
+        }
+
+        /// `sl_c_uring_recv_msg` — one whole message with RECVs; returns its length.
+        ///
+        /// # Errors
+        /// As [`Uring::send_msg`]; `UnexpectedEof` when a RECV returned 0.
+        pub fn recv_msg(
+            &mut self,
+            fd: impl AsFd,
+            buf: &mut [u8],
+            is_stream: bool,
+        ) -> io::Result<usize> {
+            self.here()?;
+            let fd = fd.as_fd().as_raw_fd();
+            let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+            // SAFETY: `self.raw` live, exclusive, on its thread; `ptr` writable for `len` bytes
+            // until C returns, which it does only after the RECVs completed; `fd` borrowed.
+            let ret =
+                unsafe { sl_c_uring_recv_msg(self.raw.as_ptr(), fd, ptr, len, is_stream.into()) };
+            #[allow(clippy::useless_conversion)]
+            let ret = libc::c_longlong::from(ret);
+            uring_check(ret).map(|n| usize::try_from(n).unwrap_or(len))
+        }
+
+        /// `sl_c_uring_pair_once` — SEND `buf` on `tx` linked to a RECV into it on `rx`, one
+        /// `io_uring_enter` (`tx` = `rx` for rtt).
+        ///
+        /// # Errors
+        /// As [`Uring::recv_msg`].
+        pub fn pair_once(
+            &mut self,
+            tx: impl AsFd,
+            rx: impl AsFd,
+            buf: &mut [u8],
+            is_stream: bool,
+        ) -> io::Result<()> {
+            self.here()?;
+            let (tx, rx) = (tx.as_fd().as_raw_fd(), rx.as_fd().as_raw_fd());
+            let (ptr, len) = (buf.as_mut_ptr(), buf.len());
+            // SAFETY: `self.raw` live, exclusive, on its thread; `ptr` readable and writable for
+            // `len` bytes until C returns, after both ops completed; `tx`/`rx` borrowed.
+            let ret = unsafe {
+                sl_c_uring_pair_once(self.raw.as_ptr(), tx, rx, ptr, len, is_stream.into())
+            };
+            uring_check(ret.into()).map(drop)
+        }
+
+        /// `sl_c_uring_echo` — the echo side of rtt: each message's SEND linked to the next
+        /// RECV, which fills `buf` and `spare` in turn; until a RECV returns 0.
+        ///
+        /// # Errors
+        /// As [`Uring::send_msg`]; `EINVAL` when `spare` is shorter than `buf`.
+        pub fn echo(
+            &mut self,
+            fd: impl AsFd,
+            buf: &mut [u8],
+            spare: &mut [u8],
+            is_stream: bool,
+        ) -> io::Result<u64> {
+            self.here()?;
+            if spare.len() < buf.len() {
+                return Err(io::Error::from_raw_os_error(libc::EINVAL));
+            }
+            let fd = fd.as_fd().as_raw_fd();
+            let (ptr, cap, sp) = (buf.as_mut_ptr(), buf.len(), spare.as_mut_ptr());
+            // SAFETY: `self.raw` live, exclusive, on its thread; `ptr` and `sp` are two live
+            // `&mut` slices of at least `cap` bytes each, used by C only until it returns, after
+            // every op completed; `fd` borrowed.
+            let ret =
+                unsafe { sl_c_uring_echo(self.raw.as_ptr(), fd, ptr, sp, cap, is_stream.into()) };
+            uring_check(ret)
+        }
+
+        /// `sl_c_uring_batch` — `n` SEND(`buf`) → RECV pairs in one `io_uring_enter`, the
+        /// RECVs into `rx_bufs` (`n` slots of `buf.len()` bytes). Datagrams only.
+        ///
+        /// # Errors
+        /// The first failed op's errno; `EIO` for a short SEND; `EINVAL` when `rx_bufs` is
+        /// short or the ring holds fewer than `2n` SQEs.
+        pub fn batch(
+            &mut self,
+            tx: impl AsFd,
+            rx: impl AsFd,
+            buf: &[u8],
+            rx_bufs: &mut [u8],
+            n: usize,
+        ) -> io::Result<()> {
+            self.here()?;
+            let einval = || io::Error::from_raw_os_error(libc::EINVAL);
+            let cn = u32::try_from(n).map_err(|_| einval())?;
+            if n.checked_mul(buf.len())
+                .is_none_or(|need| rx_bufs.len() < need)
+            {
+                return Err(einval());
+            }
+            let (tx, rx) = (tx.as_fd().as_raw_fd(), rx.as_fd().as_raw_fd());
+            // SAFETY: `self.raw` live, exclusive, on its thread; `buf` readable for its length
+            // and `rx_bufs` writable for `n * buf.len()` bytes (checked above) until C returns,
+            // after all 2n ops completed; C checks `n` against the ring; `tx`/`rx` borrowed.
+            let ret = unsafe {
+                sl_c_uring_batch(
+                    self.raw.as_ptr(),
+                    tx,
+                    rx,
+                    buf.as_ptr(),
+                    buf.len(),
+                    rx_bufs.as_mut_ptr(),
+                    cn,
+                )
+            };
+            uring_check(ret.into()).map(drop)
+        }
+    }
+
+    impl Drop for Uring {
+        fn drop(&mut self) {
+            // SAFETY: `raw` came from sl_c_uring_new, no op is in flight (each op waits for all
+            // of its own), and it is freed here exactly once.
+            unsafe { sl_c_uring_free(self.raw.as_ptr()) }
+        }
     }
 
     /// The `c-gso` twin: UDP GSO on send, GRO on receive, from C over C-owned buffers built

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::paths::{self, PathName, Transport};
+use super::paths::{self, PathGroup, PathName, Transport};
 use crate::sys;
 
 /// A measurement mode of the schema.
@@ -68,11 +68,12 @@ impl Mode {
     /// The paths a mode runs when `--paths` is not given: every path that has the mode's
     /// operations (`libc-mmsg` and its twin `c-mmsg` only in batch, `libc-gso` and `c-gso` only
     /// in stream, where they are skipped with a note on transports other than udp:
-    /// [`PathName::only_in`]).
+    /// [`PathName::only_in`]), but the event-driven ones ([`PathName::is_event`]), which run
+    /// when asked for (`--paths event`, [`PathGroup::Event`]).
     pub fn default_paths(self) -> Vec<PathName> {
         PathName::ALL
             .into_iter()
-            .filter(|p| p.only_in().is_none_or(|m| m == self))
+            .filter(|p| p.only_in().is_none_or(|m| m == self) && !p.is_event())
             .collect()
     }
 }
@@ -123,8 +124,11 @@ pub struct Config {
     pub transports: Vec<Transport>,
     /// Message sizes in bytes.
     pub sizes: Vec<usize>,
-    /// Paths; empty = each mode's default.
+    /// Paths; empty (and no [`Config::path_groups`]) = each mode's default.
     pub paths: Vec<PathName>,
+    /// Named sets of paths added to [`Config::paths`] (`--paths event`, `all`), expanded per
+    /// mode ([`PathGroup::paths`]).
+    pub path_groups: Vec<PathGroup>,
     /// Measured operations per path and row.
     pub iters: u64,
     /// Unrecorded operations per path before the first round.
@@ -160,6 +164,7 @@ impl Default for Config {
             transports: Vec::new(),
             sizes: vec![64],
             paths: Vec::new(),
+            path_groups: Vec::new(),
             iters: 20_000,
             warmup: 2_000,
             rounds: 50,
@@ -244,15 +249,23 @@ impl Config {
         }
     }
 
+    /// The paths `--paths` asks of `mode`: the paths given and the groups' paths in that mode,
+    /// or the mode's defaults when neither is given. A given path that cannot run `mode`
+    /// ([`PathName::runs_in`]: an event path in stream or batch) is left out.
+    fn asked_paths(&self, mode: Mode) -> Vec<PathName> {
+        if self.paths.is_empty() && self.path_groups.is_empty() {
+            return mode.default_paths();
+        }
+        let given = self.paths.iter().copied().filter(|p| p.runs_in(mode));
+        let grouped = self.path_groups.iter().flat_map(|g| g.paths(mode));
+        merged(&given.chain(grouped).collect::<Vec<_>>())
+    }
+
     /// The paths of one group of `mode` on `transport`: `--paths` (or the mode's defaults) plus
     /// what the ratios are taken to, `c` and each path's C twin on `transport` (so neither
     /// `ratio_to_c` nor `ratio_to_twin` is null for want of a row), in table order.
     fn group_paths(&self, mode: Mode, transport: Transport) -> Vec<PathName> {
-        let mut paths = if self.paths.is_empty() {
-            mode.default_paths()
-        } else {
-            self.paths.clone()
-        };
+        let mut paths = self.asked_paths(mode);
         let twins: Vec<PathName> = paths.iter().filter_map(|p| p.twin(transport)).collect();
         paths.push(PathName::C);
         paths.extend(twins);
@@ -262,10 +275,12 @@ impl Config {
     }
 
     /// The modes of the run: the given ones (repeats merged), or the defaults that have a
-    /// transport.
+    /// transport and, when `--paths` is given, a path asked for (`--paths tokio` runs
+    /// same-thread and rtt, `--paths event` no stream).
     pub fn modes(&self) -> Vec<Mode> {
         if self.modes.is_empty() {
-            let fits = |m: &Mode| !self.transports_for(*m).is_empty();
+            let fits =
+                |m: &Mode| !self.transports_for(*m).is_empty() && !self.asked_paths(*m).is_empty();
             DEFAULT_MODES.into_iter().filter(fits).collect()
         } else {
             merged(&self.modes)
@@ -309,6 +324,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.check_counts()?;
         self.check_sizes()?;
+        self.check_paths()?;
         self.check_batches_fit()?;
         self.check_pin()
     }
@@ -357,6 +373,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// `--paths`: every mode of the run has a path asked for (`--mode stream --paths tokio`
+    /// has none: the event paths do not run in stream mode).
+    fn check_paths(&self) -> Result<(), ConfigError> {
+        let modes = self.modes().into_iter().filter(|&m| m != Mode::Syscall);
+        match modes.into_iter().find(|&m| self.asked_paths(m).is_empty()) {
+            Some(mode) => Err(ConfigError::NoPathInMode(mode)),
+            None => Ok(()),
+        }
     }
 
     /// Refuses a batch group whose largest `--batch` of messages of `--size` bytes a fresh
@@ -416,6 +442,8 @@ pub enum ConfigError {
     NoSize,
     /// A mode with no transport it can run on (`batch` given only stream transports).
     NoTransport(Mode),
+    /// A mode none of the `--paths` given runs in (an event path in stream mode).
+    NoPathInMode(Mode),
     /// A size of 0, or above the transport's maximum ([`Transport::max_size`]).
     SizeOutOfRange {
         /// The size given.
@@ -467,6 +495,17 @@ impl fmt::Display for ConfigError {
             ConfigError::NoTransport(mode) => write!(
                 f,
                 "--transport: mode {mode} needs a datagram transport (allowed: udp, unixdgram)"
+            ),
+            ConfigError::NoPathInMode(mode) => write!(
+                f,
+                "--paths: none of the paths given runs in mode {mode} (the event paths run in \
+                 same-thread and rtt, io-uring-batch in batch; allowed here: {})",
+                PathGroup::Default
+                    .paths(*mode)
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             ConfigError::SizeOutOfRange { size, transport } => write!(
                 f,
@@ -551,5 +590,61 @@ mod tests {
         };
         tcp_only.validate().unwrap();
         assert!(!tcp_only.modes().contains(&Mode::Batch));
+        let stream_tokio = |c: &mut Config| {
+            c.modes = vec![Mode::Stream];
+            c.paths = vec![PathName::Tokio];
+        };
+        assert!(
+            bad(stream_tokio).starts_with("--paths: none of the paths given runs in mode stream")
+        );
+    }
+
+    /// The event paths run when asked for: `--paths event` adds them (and leaves stream out),
+    /// `--paths tokio` runs same-thread and rtt, the default run has none of them.
+    #[test]
+    fn event_paths_run_when_asked_for() {
+        let d = Config::default();
+        assert!(d
+            .groups()
+            .iter()
+            .all(|g| g.paths.iter().all(|p| !p.is_event())));
+        let event = Config {
+            path_groups: vec![PathGroup::Event],
+            ..Config::default()
+        };
+        event.validate().unwrap();
+        assert_eq!(event.modes(), [Mode::SameThread, Mode::Rtt, Mode::Batch]);
+        let rtt_udp = event
+            .groups()
+            .into_iter()
+            .find(|g| g.mode == Mode::Rtt && g.transport == Transport::Udp)
+            .unwrap();
+        use PathName as P;
+        assert_eq!(
+            rtt_udp.paths,
+            [
+                P::C,
+                P::CSendRecv,
+                P::CEpoll,
+                P::CIoUring,
+                P::CBusyPoll,
+                P::LibcSendRecv,
+                P::LibcEpoll,
+                P::Mio,
+                P::Tokio,
+                P::IoUring,
+                P::LibcBusyPoll
+            ]
+        );
+        let tokio = Config {
+            paths: vec![P::Tokio],
+            ..Config::default()
+        };
+        assert_eq!(tokio.modes(), [Mode::SameThread, Mode::Rtt]);
+        let all = Config {
+            path_groups: vec![PathGroup::All],
+            ..Config::default()
+        };
+        assert_eq!(all.modes(), DEFAULT_MODES);
     }
 }

@@ -152,7 +152,7 @@ pub const CHILD_ENV: &str = "SOCKLAB_COUNT_CHILD";
 const CHILD_HELLO: &str = "socklab count child";
 
 /// The child's part of `cfg` as one line, read back by [`decode`]: the groups (modes,
-/// transports, sizes, paths), `iters` = `cfg.count_ops`, the batch size and the batch sweep.
+/// transports, sizes, paths and path groups), `iters` = `cfg.count_ops`, the batch size and the batch sweep.
 /// Each value is a [`Mode`]/[`Transport`](super::paths::Transport)/
 /// [`PathName`](super::paths::PathName) name or a number, so `;`, `=` and `,` never occur
 /// inside one.
@@ -161,11 +161,12 @@ pub fn encode(cfg: &Config) -> String {
         v.iter().map(T::to_string).collect::<Vec<_>>().join(",")
     }
     format!(
-        "modes={};transports={};sizes={};paths={};iters={};batch={};batches={}",
+        "modes={};transports={};sizes={};paths={};groups={};iters={};batch={};batches={}",
         list(&cfg.modes()),
         list(&cfg.transports),
         list(&cfg.sizes),
         list(&cfg.paths),
+        list(&cfg.path_groups),
         cfg.count_ops,
         cfg.batch,
         list(&cfg.batches)
@@ -203,11 +204,12 @@ pub fn decode(spec: &str) -> Result<Config, SpecError> {
 }
 
 /// The fields of [`encode`]'s line, each required.
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 8] = [
     "modes",
     "transports",
     "sizes",
     "paths",
+    "groups",
     "iters",
     "batch",
     "batches",
@@ -236,6 +238,7 @@ fn decode_field(cfg: &mut Config, k: &str, v: &str) -> Result<(), SpecError> {
         "transports" => cfg.transports = list(v).map_err(SpecError::Name)?,
         "sizes" => cfg.sizes = list(v).map_err(SpecError::Size)?,
         "paths" => cfg.paths = list(v).map_err(SpecError::Name)?,
+        "groups" => cfg.path_groups = list(v).map_err(SpecError::Name)?,
         "iters" => cfg.iters = num("iters", v)?,
         "batch" => cfg.batch = num("batch", v)?,
         "batches" => cfg.batches = list(v).map_err(SpecError::Size)?,
@@ -601,6 +604,7 @@ mod tests {
             transports: vec![Transport::Udp, Transport::UnixDgram],
             sizes: vec![64, 1024],
             paths: vec![PathName::C, PathName::LibcMmsg],
+            path_groups: vec![super::super::paths::PathGroup::Event],
             count_ops: 123,
             batch: 7,
             batches: vec![2, 7, 4],
@@ -610,7 +614,7 @@ mod tests {
         assert_eq!(
             spec,
             "modes=rtt,batch;transports=udp,unixdgram;sizes=64,1024;paths=c,libc-mmsg;\
-             iters=123;batch=7;batches=2,7,4"
+             groups=event;iters=123;batch=7;batches=2,7,4"
         );
         let child = decode(&spec).unwrap();
         assert_eq!(child.groups(), cfg.groups());

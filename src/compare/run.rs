@@ -172,6 +172,9 @@ fn measure_group(
     out: &mut Collected,
 ) -> Result<Option<String>, Error> {
     let group = &plan.groups()[gi];
+    for note in super::paths::notes(&group.paths) {
+        note_once(&mut out.notes, note);
+    }
     let mut slots = harness::slots(group, cfg.batch, pinned.cpus, &mut out.notes)?;
     let stopped = measure_rounds(plan, gi, &mut slots, cfg.warmup, progress, stop)?;
     if stopped.is_none() {

@@ -826,6 +826,18 @@ sockopt! {
     /// (`AF_INET`, `AF_UNIX`…).
     SoDomain: SOL_SOCKET, SO_DOMAIN, c_int => c_int, get int_to_int
 }
+// SAFETY: SO_BUSY_POLL: sk_getsockopt writes min(optlen, 4) bytes of the int sk_ll_usec;
+// sk_setsockopt refuses optlen < 4 and reads one int (a negative one is EINVAL). No pointer.
+sockopt! {
+    /// `SO_BUSY_POLL` (`SOL_SOCKET`, `int` as `u32` µs) — socket(7): how long a blocking receive
+    /// busy-polls the device queue before it sleeps.
+    ///
+    /// The kernel polls the queue of the NAPI instance the socket's packets last came through
+    /// (`sk_napi_id`): a NIC's, or veth's with GRO or XDP on. Loopback and Unix sockets have
+    /// none, so there it changes nothing. Needs a kernel built with `CONFIG_NET_RX_BUSY_POLL`
+    /// (`ENOPROTOOPT` without); some kernels refuse a raise without `CAP_NET_ADMIN` (`EPERM`).
+    SoBusyPoll: SOL_SOCKET, SO_BUSY_POLL, c_int => u32, get int_to_u32, set u32_to_int
+}
 // SAFETY: SO_PRIORITY: an int on sk_getsockopt's/sk_setsockopt's common path (at most optlen
 // bytes written, 4 read); no pointer.
 sockopt! {

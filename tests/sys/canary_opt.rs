@@ -19,10 +19,10 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use socklab::sys::opt::{
-    IpTtl, Ipv6V6Only, SoAcceptConn, SoBroadcast, SoDomain, SoError, SoKeepAlive, SoLinger,
-    SoPeerCred, SoPriority, SoProtocol, SoRcvBuf, SoRcvTimeo, SoReuseAddr, SoReusePort, SoSndBuf,
-    SoSndTimeo, SoType, TcpCongestion, TcpInfo, TcpMaxSeg, TcpNoDelay, TcpQuickAck, TcpState,
-    TcpUlp,
+    IpTtl, Ipv6V6Only, SoAcceptConn, SoBroadcast, SoBusyPoll, SoDomain, SoError, SoKeepAlive,
+    SoLinger, SoPeerCred, SoPriority, SoProtocol, SoRcvBuf, SoRcvTimeo, SoReuseAddr, SoReusePort,
+    SoSndBuf, SoSndTimeo, SoType, TcpCongestion, TcpInfo, TcpMaxSeg, TcpNoDelay, TcpQuickAck,
+    TcpState, TcpUlp,
 };
 use socklab::sys::{
     self, filter, raw, GetOpt, Plain, SockOpt, AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM,
@@ -182,6 +182,8 @@ fn socket_level_getters_write_only_their_value() {
         let udp = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
         udp.set_opt(SoBroadcast, true).unwrap();
         assert!(check(&udp, SoBroadcast));
+        udp.set_opt(SoBusyPoll, 50).unwrap();
+        assert_eq!(check(&udp, SoBusyPoll), 50);
     });
 }
 

@@ -6,10 +6,10 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use socklab::sys::opt::{
-    self, IpTtl, Ipv6V6Only, SoAcceptConn, SoBroadcast, SoDomain, SoError, SoKeepAlive, SoLinger,
-    SoPeerCred, SoPriority, SoProtocol, SoRcvBuf, SoRcvTimeo, SoReuseAddr, SoReusePort, SoSndBuf,
-    SoSndTimeo, SoType, TcpCongestion, TcpInfo, TcpMaxSeg, TcpNoDelay, TcpQuickAck, TcpState,
-    TcpUlp,
+    self, IpTtl, Ipv6V6Only, SoAcceptConn, SoBroadcast, SoBusyPoll, SoDomain, SoError, SoKeepAlive,
+    SoLinger, SoPeerCred, SoPriority, SoProtocol, SoRcvBuf, SoRcvTimeo, SoReuseAddr, SoReusePort,
+    SoSndBuf, SoSndTimeo, SoType, TcpCongestion, TcpInfo, TcpMaxSeg, TcpNoDelay, TcpQuickAck,
+    TcpState, TcpUlp,
 };
 use socklab::sys::{
     self, raw, PollFd, AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, SOCK_DGRAM, SOCK_NONBLOCK,
@@ -550,6 +550,24 @@ fn priority_keeps_all_32_bits() {
         if s.set_opt(SoPriority, 0x8000_0001).is_ok() {
             assert_eq!(s.get_opt(SoPriority).unwrap(), 0x8000_0001);
         }
+    });
+}
+
+/// `SO_BUSY_POLL` (µs) reads back as set; above `INT_MAX` it is refused before the call, as a
+/// negative int would be by the kernel (`EINVAL`).
+#[test]
+fn busy_poll_round_trips() {
+    no_leak(|| {
+        let s = Socket::socket(AF_INET, SOCK_DGRAM, 0).unwrap();
+        assert_eq!(s.get_opt(SoBusyPoll).unwrap(), 0);
+        s.set_opt(SoBusyPoll, 50).unwrap();
+        assert_eq!(s.get_opt(SoBusyPoll).unwrap(), 50);
+        assert_errno(
+            s.set_opt(SoBusyPoll, 0x8000_0000),
+            Errno::EINVAL,
+            "setsockopt",
+        );
+        assert_eq!(s.get_opt(SoBusyPoll).unwrap(), 50);
     });
 }
 

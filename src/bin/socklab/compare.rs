@@ -10,7 +10,7 @@ use std::str::FromStr;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use socklab::compare::baseline::{self, Comparison};
-use socklab::compare::paths::{PathName, Transport};
+use socklab::compare::paths::{PathGroup, PathName, Transport};
 use socklab::compare::report::{self, Style};
 use socklab::compare::saved::{self, Form};
 use socklab::compare::{self, plot, Config, Mode, Pin, Report};
@@ -41,6 +41,26 @@ fn parse_noise(s: &str) -> Result<f64, String> {
     }
 }
 
+/// One `--paths` value: a path, or a named group of them.
+#[derive(Clone, Copy, Debug)]
+enum PathArg {
+    Path(PathName),
+    Group(PathGroup),
+}
+
+/// `--paths`: every path's name and every group's, listed by `--help` and named in the
+/// one-line error a bad value gets.
+fn path_or_group() -> impl TypedValueParser<Value = PathArg> {
+    let names = PathGroup::ALL
+        .iter()
+        .map(|g| g.name())
+        .chain(PathName::ALL.iter().map(|p| p.name()));
+    PossibleValuesParser::new(names).try_map(|s| match s.parse::<PathGroup>() {
+        Ok(g) => Ok::<_, <PathName as std::str::FromStr>::Err>(PathArg::Group(g)),
+        Err(_) => s.parse::<PathName>().map(PathArg::Path),
+    })
+}
+
 /// `compare --size`: the per-transport range is checked by `Config::validate`.
 fn parse_compare_size(s: &str) -> Result<usize, String> {
     whole(s, "1..=65507 for datagrams, 1..=65536 for streams").map(|v| v as usize)
@@ -66,10 +86,13 @@ pub struct CompareArgs {
     /// or more print a fit per path and mode: t(size) = fixed + per_kib × size
     #[arg(long, value_delimiter = ',', default_value = "64", value_parser = parse_compare_size)]
     size: Vec<usize>,
-    /// Paths, comma-separated; c and each path's C twin are added, the ratios' references
-    /// [default: every path the mode has]
-    #[arg(long, value_delimiter = ',', value_parser = one_of(&PathName::ALL, PathName::name))]
-    paths: Vec<PathName>,
+    /// Paths or groups, comma-separated; c and each path's C twin are added, the ratios'
+    /// references. Groups: default (what a run without --paths runs), event (the event-driven
+    /// paths, not in the default run: libc-epoll, mio, tokio, io-uring and libc-busy-poll in
+    /// same-thread and rtt beside libc-send-recv, io-uring-batch in batch beside libc-mmsg;
+    /// ~20 s more), all (both) [default: every path the mode has but the event ones]
+    #[arg(long, value_delimiter = ',', value_parser = path_or_group())]
+    paths: Vec<PathArg>,
     /// Measured operations per path and row (1..=1000000: ~16 B per sample and path)
     #[arg(long, default_value_t = Config::default().iters, value_parser = parse_compare_iters)]
     iters: u64,
@@ -156,7 +179,22 @@ impl CompareArgs {
             modes: self.mode.clone(),
             transports: self.transport.clone(),
             sizes: self.size.clone(),
-            paths: self.paths.clone(),
+            paths: self
+                .paths
+                .iter()
+                .filter_map(|p| match p {
+                    PathArg::Path(p) => Some(*p),
+                    PathArg::Group(_) => None,
+                })
+                .collect(),
+            path_groups: self
+                .paths
+                .iter()
+                .filter_map(|p| match p {
+                    PathArg::Group(g) => Some(*g),
+                    PathArg::Path(_) => None,
+                })
+                .collect(),
             iters: self.iters,
             warmup: self.warmup,
             // The strace child runs each row's `--iters` ops straight through, in no rounds.

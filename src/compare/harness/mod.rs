@@ -79,7 +79,8 @@ impl Slot {
     /// or sender (stream) thread, on `cpus.peer`. `batch` is the messages per op in batch mode.
     ///
     /// # Errors
-    /// [`paths::make`]'s error (`Unsupported` for a path without this mode's operations).
+    /// [`paths::make`]'s error (`Unsupported` for a path without this mode's operations, an
+    /// event path outside same-thread and rtt: [`paths::cannot_run`]).
     pub fn new(
         mode: Mode,
         transport: Transport,
@@ -90,6 +91,9 @@ impl Slot {
     ) -> io::Result<Slot> {
         if mode == Mode::Syscall {
             return Err(io::ErrorKind::Unsupported.into());
+        }
+        if let Some(e) = paths::cannot_run(path, mode) {
+            return Err(e);
         }
         let (a, b) = paths::make(path, transport, size)?;
         let mut slot = Slot {

@@ -1,22 +1,25 @@
 //! The C loops, linked in-process: the floor `c` ([`cfloor`]: `c/pingpong.c`), its twins with
 //! the same syscalls as each `libc-*` path (`c/twins.c`: `c-send-recv`, `c-sendto-recvfrom`,
-//! `c-sendmsg-recvmsg`, `c-mmsg`, `c-gso`) and the inline-syscall floor `c-inline`. In stream
+//! `c-sendmsg-recvmsg`, `c-mmsg`, `c-gso`, `c-busy-poll`), the twins of the event paths
+//! (`c-epoll`, `c-io-uring`, `c-io-uring-batch`) and the inline-syscall floor `c-inline`. In stream
 //! mode each sends its `k` messages in one C loop (`twins::send_stream`, `twins::Gso::send`), as
 //! the `libc-*` paths do in a Rust one.
 
+use std::cell::RefCell;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use super::{gso, End, Path, PathName};
+use super::{busy_poll, epoll, gso, ring, End, Path, PathName};
 use crate::compare::cfloor;
-use crate::compare::cfloor::twins::{self, Call};
+use crate::compare::cfloor::twins::{self, Call, Uring};
 use crate::sys::{self, SockAddr};
 
 /// Wraps `end` in the C loop `path` names.
 ///
 /// # Errors
-/// `Unsupported` for `c-inline` where the inline floor is not built (x86_64 Linux only) and for
-/// `c-gso` off udp; `twins::Mmsg::new`'s and `twins::Gso::new`'s errors, `setsockopt(UDP_GRO)`'s;
+/// `Unsupported` for `c-inline` where the inline floor is not built (x86_64 Linux only), for
+/// `c-gso` off udp, for `c-io-uring` where no ring can be set up and for `c-busy-poll` where the
+/// kernel refuses `SO_BUSY_POLL`; the epoll set's calls; `twins::Mmsg::new`'s and `twins::Gso::new`'s errors, `setsockopt(UDP_GRO)`'s;
 /// `InvalidInput` for a path that is not a C loop.
 pub(super) fn wrap(path: PathName, end: End) -> io::Result<Box<dyn Path>> {
     let stream = end.stream();
@@ -35,6 +38,23 @@ pub(super) fn wrap(path: PathName, end: End) -> io::Result<Box<dyn Path>> {
     Ok(match path {
         PathName::C => Box::new(CFloor { fd, stream }),
         PathName::CSendRecv => twin(Call::SendRecv, fd),
+        PathName::CBusyPoll => {
+            busy_poll::set(path, &fd)?;
+            twin(Call::SendRecv, fd)
+        }
+        PathName::CEpoll => Box::new(CEpoll {
+            ep: epoll::watch(&fd)?,
+            fd,
+            stream,
+        }),
+        PathName::CIoUring | PathName::CIoUringBatch => Box::new(CUring {
+            setup: ring::setup(path)?,
+            fd,
+            stream,
+            path,
+            spare: vec![0; size.max(1)],
+            rx_bufs: Vec::new(),
+        }),
         PathName::CSendtoRecvfrom => twin(Call::SendtoRecvfrom, fd),
         PathName::CSendmsgRecvmsg => twin(Call::SendmsgRecvmsg, fd),
         PathName::CInline if !twins::have_inline() => {
@@ -273,5 +293,144 @@ impl Path for CGso {
     }
     fn gro_stats(&self) -> Option<(u64, u64, usize)> {
         Some((self.recvs, self.datagrams, self.seg))
+    }
+}
+
+/// `c-epoll`: `c/twins.c`'s epoll loop over this end's set (made by [`epoll::watch`], as
+/// `libc-epoll`'s). A same-thread pair with another `c-epoll` end is one C call.
+struct CEpoll {
+    fd: OwnedFd,
+    ep: OwnedFd,
+    stream: bool,
+}
+
+impl AsFd for CEpoll {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for CEpoll {
+    fn name(&self) -> PathName {
+        PathName::CEpoll
+    }
+    fn is_stream(&self) -> bool {
+        self.stream
+    }
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        twins::epoll_send_msg(&self.fd, &self.ep, buf, self.stream).map(|()| buf.len())
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        CTwin::eof_is_zero(twins::epoll_recv_msg(&self.fd, &self.ep, buf, self.stream))
+    }
+    fn pair_once(&mut self, rx: &mut dyn Path, buf: &mut [u8]) -> io::Result<()> {
+        let Some(rx) = rx.as_any_mut().and_then(|r| r.downcast_mut::<CEpoll>()) else {
+            self.send_msg(buf)?;
+            return rx.recv_msg(buf).map(drop);
+        };
+        let tx = (self.fd.as_fd(), self.ep.as_fd());
+        let rx = (rx.fd.as_fd(), rx.ep.as_fd());
+        twins::epoll_pair_once(tx, rx, buf, self.stream)
+    }
+    fn rtt_once(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        let me = (self.fd.as_fd(), self.ep.as_fd());
+        twins::epoll_pair_once(me, me, buf, self.stream)
+    }
+    fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        twins::epoll_echo(&self.fd, &self.ep, buf, self.stream)
+    }
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
+    }
+}
+
+/// `c-io-uring` and `c-io-uring-batch`: `c/twins.c`'s rings ([`Uring`]), each thread's made on
+/// first use and kept until it ends ([`ring::Pool`]), as the io-uring paths keep theirs. Its batch op is `c-io-uring-batch`'s: `n` linked pairs, the
+/// receives into `rx_bufs`.
+struct CUring {
+    fd: OwnedFd,
+    stream: bool,
+    path: PathName,
+    setup: ring::RingSetup,
+    /// The echo's second buffer (the next message comes in while the last goes out).
+    spare: Vec<u8>,
+    /// Batch mode: where the `n` receives of a batch land.
+    rx_bufs: Vec<u8>,
+}
+
+thread_local! {
+    /// This thread's C rings (see [`ring::Pool`] for why they live as long as it).
+    static RINGS: RefCell<ring::Pool<Uring>> = const { RefCell::new(ring::Pool::new()) };
+}
+
+/// Runs `op` on this thread's smallest C ring of at least `entries` SQEs, made with `flags` on
+/// first use.
+fn with_ring<T>(
+    entries: usize,
+    flags: u32,
+    op: impl FnOnce(&mut Uring) -> io::Result<T>,
+) -> io::Result<T> {
+    RINGS.with(|rings| op(rings.borrow_mut().get(entries, |n| Uring::new(n, flags))?))
+}
+
+impl AsFd for CUring {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Path for CUring {
+    fn name(&self) -> PathName {
+        self.path
+    }
+    fn is_stream(&self) -> bool {
+        self.stream
+    }
+    fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let (fd, stream) = (&self.fd, self.stream);
+        with_ring(ring::OP_ENTRIES, self.setup.flags, |r| {
+            r.send_msg(fd, buf, stream)
+        })
+        .map(|()| buf.len())
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let (fd, stream) = (&self.fd, self.stream);
+        CTwin::eof_is_zero(with_ring(ring::OP_ENTRIES, self.setup.flags, |r| {
+            r.recv_msg(fd, buf, stream)
+        }))
+    }
+    fn pair_once(&mut self, rx: &mut dyn Path, buf: &mut [u8]) -> io::Result<()> {
+        let (fd, stream) = (&self.fd, self.stream);
+        with_ring(ring::OP_ENTRIES, self.setup.flags, |r| {
+            r.pair_once(fd, rx.as_fd(), buf, stream)
+        })
+    }
+    fn rtt_once(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        let (fd, stream) = (&self.fd, self.stream);
+        with_ring(ring::OP_ENTRIES, self.setup.flags, |r| {
+            r.pair_once(fd, fd, buf, stream)
+        })
+    }
+    fn echo(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        if self.spare.len() < buf.len() {
+            self.spare.resize(buf.len(), 0);
+        }
+        let (fd, stream, spare) = (&self.fd, self.stream, &mut self.spare);
+        with_ring(ring::OP_ENTRIES, self.setup.flags, |r| {
+            r.echo(fd, buf, spare, stream)
+        })
+    }
+    fn batch_once(&mut self, rx: &mut dyn Path, buf: &mut [u8], n: usize) -> io::Result<()> {
+        if self.stream {
+            return (0..n).try_for_each(|_| self.pair_once(rx, buf));
+        }
+        let need = n * buf.len();
+        if self.rx_bufs.len() < need {
+            self.rx_bufs.resize(need, 0);
+        }
+        let (fd, rx_bufs) = (&self.fd, &mut self.rx_bufs);
+        with_ring(ring::entries_for(n), self.setup.flags, |r| {
+            r.batch(fd, rx.as_fd(), buf, rx_bufs, n)
+        })
     }
 }

@@ -1,5 +1,7 @@
 //! The syscall paths `socklab compare` and the benches measure: one [`Path`] per schema name
-//! (`c`, `libc-*`, `std`, `nix`, `socket2`, `rustix`) over a connected socket pair from [`make`].
+//! (`c`, `libc-*`, `std`, `nix`, `socket2`, `rustix`, and the event-driven `libc-epoll`, `mio`,
+//! `tokio`, `io-uring`, `io-uring-batch`, `libc-busy-poll`) over a connected socket pair from
+//! [`make`].
 //!
 //! A [`Path`] is one end of a connected pair that moves bytes with one particular API. Every
 //! path gets its own pair (made by [`make`] through [`crate::sys`], so the setup is identical),
@@ -18,11 +20,17 @@
 //! |---|---|
 //! | `transport.rs` | [`Transport`] and the connected pair every path gets ([`connect_pair`]) |
 //! | `name.rs` | [`PathName`]: the schema names and each path's C twin |
-//! | `c.rs` | `c`, `c-send-recv`, `c-sendto-recvfrom`, `c-sendmsg-recvmsg`, `c-mmsg`, `c-inline`, `c-gso` |
+//! | `c.rs` | `c`, `c-send-recv`, `c-sendto-recvfrom`, `c-sendmsg-recvmsg`, `c-mmsg`, `c-inline`, `c-gso`, `c-epoll`, `c-io-uring`, `c-io-uring-batch`, `c-busy-poll` |
 //! | `libc.rs` | `libc-read-write`, `libc-send-recv`, `libc-sendto-recvfrom`, `libc-sendmsg-recvmsg` |
 //! | `mmsg.rs` | `libc-mmsg` |
 //! | `gso.rs` | `libc-gso` (and the segment count `c-gso` shares) |
 //! | `std_net.rs`, `nix.rs`, `socket2.rs`, `rustix.rs` | `std`, `nix`, `socket2`, `rustix` |
+//! | `epoll.rs` | `libc-epoll` (and the epoll set `c-epoll` shares) |
+//! | `mio.rs`, `tokio.rs` | `mio`, `tokio` (feature `event`) |
+//! | `uring.rs` | `io-uring`, `io-uring-batch` (feature `event`; opts in to `unsafe`) |
+//! | `ring.rs` | the io_uring set-up every ring of a run shares (flags, availability) |
+//! | `busy_poll.rs` | `libc-busy-poll` (and the option `c-busy-poll` sets) |
+//! | `group.rs` | [`PathGroup`]: `--paths default`, `event`, `all` |
 //!
 //! A new family is a new file: its `wrap(end) -> io::Result<Box<dyn Path>>`, its names in
 //! [`PathName`] (with their twin), and one arm in `make`'s dispatch. (The family modules carry
@@ -82,17 +90,32 @@ macro_rules! path_impl {
     };
 }
 
+mod busy_poll;
 mod c;
+mod epoll;
+mod group;
 mod gso;
 mod libc;
+#[cfg(feature = "event")]
+mod mio;
 mod mmsg;
 mod name;
 mod nix;
+pub mod ring;
 mod rustix;
 mod socket2;
 mod std_net;
+#[cfg(feature = "event")]
+mod tokio;
 mod transport;
+// The io-uring crate's submissions: the one module of the paths that opts in to `unsafe`
+// (CONVENTIONS.md), beside its one user.
+#[cfg(feature = "event")]
+#[allow(unsafe_code)]
+mod uring;
 
+pub use busy_poll::BUSY_POLL_US;
+pub use group::PathGroup;
 pub use gso::GSO_SEGMENTS;
 pub use name::PathName;
 pub use transport::{connect_pair, queue_capacity, Conn, Transport, MAX_DATAGRAM, MAX_STREAM};
@@ -160,10 +183,14 @@ pub trait Path: AsFd + Send {
     /// The `rtt` operation: sends `buf` and receives the echoed message back into it.
     ///
     /// # Errors
-    /// As [`Path::recv_msg`].
+    /// As [`Path::recv_msg`]; [`echo_ended`] for an empty datagram back (what an echo thread
+    /// that failed sends: [`spawn_echo`]).
     fn rtt_once(&mut self, buf: &mut [u8]) -> io::Result<()> {
         self.send_msg(buf)?;
-        self.recv_msg(buf).map(drop)
+        match self.recv_msg(buf)? {
+            0 if !buf.is_empty() => Err(echo_ended()),
+            _ => Ok(()),
+        }
     }
 
     /// The `same-thread` operation: sends `buf` on `self` and receives it on `rx` (the other
@@ -244,6 +271,13 @@ pub trait Path: AsFd + Send {
     /// As [`Path::recv_msg`].
     fn recv_batch(&mut self, buf: &mut [u8], n: usize) -> io::Result<()> {
         (0..n).try_for_each(|_| self.recv_msg(buf).map(drop))
+    }
+
+    /// The path as [`Any`](std::any::Any), for a family whose same-thread operation drives both
+    /// ends at once and needs the other end's state (tokio's runtime, `c-epoll`'s epoll set);
+    /// `None` for the others.
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
     }
 }
 
@@ -327,12 +361,87 @@ fn wrap(path: PathName, end: End) -> io::Result<Box<dyn Path>> {
         P::Nix => nix::wrap(end),
         P::Socket2 => socket2::wrap(end),
         P::Rustix => rustix::wrap(end),
+        P::CEpoll | P::CIoUring | P::CIoUringBatch | P::CBusyPoll => c::wrap(path, end),
+        P::LibcEpoll => epoll::wrap(end),
+        P::LibcBusyPoll => busy_poll::wrap(end),
+        #[cfg(feature = "event")]
+        P::Mio => mio::wrap(end),
+        #[cfg(feature = "event")]
+        P::Tokio => tokio::wrap(end),
+        #[cfg(feature = "event")]
+        P::IoUring | P::IoUringBatch => uring::wrap(path, end),
+        #[cfg(not(feature = "event"))]
+        P::Mio | P::Tokio | P::IoUring | P::IoUringBatch => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("{path}: socklab was built without the `event` feature"),
+        )),
     }
+}
+
+/// Why `path` cannot run `mode` ([`PathName::runs_in`]), as the skip note says it; `None` when
+/// it can.
+pub fn cannot_run(path: PathName, mode: super::Mode) -> Option<io::Error> {
+    if path.runs_in(mode) {
+        return None;
+    }
+    let modes = if path.only_in() == Some(super::Mode::Batch) {
+        "batch"
+    } else {
+        "same-thread and rtt"
+    };
+    Some(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("{path} in {mode}: it runs in {modes} only"),
+    ))
+}
+
+/// The notes a group with these paths adds to the report: how the event paths are set up
+/// (the io_uring flags and why, what `SO_BUSY_POLL` does on these transports, tokio's runtime).
+pub fn notes(paths: &[PathName]) -> Vec<String> {
+    let has = |p: &[PathName]| paths.iter().any(|x| p.contains(x));
+    let mut out = Vec::new();
+    if has(&[
+        PathName::LibcEpoll,
+        PathName::CEpoll,
+        PathName::Mio,
+        PathName::Tokio,
+    ]) {
+        out.push(
+            "libc-epoll, c-epoll, mio: each end's epoll set watches EPOLLIN|EPOLLRDHUP|EPOLLET, \
+             registered once; a call that would block waits in epoll_wait (8 events, no timeout, \
+             as every event path: a timed wait arms an hrtimer per sleep). \
+             tokio: a current_thread runtime (rt + net) per thread, one block_on per op (in \
+             same-thread over both sockets); it registers EPOLLOUT too, so a wait first takes \
+             the EPOLLOUT edge of its own send (one more epoll_wait)"
+                .to_string(),
+        );
+    }
+    if has(&[
+        PathName::IoUring,
+        PathName::IoUringBatch,
+        PathName::CIoUring,
+        PathName::CIoUringBatch,
+    ]) {
+        out.extend(ring::note());
+    }
+    if has(&[PathName::LibcBusyPoll, PathName::CBusyPoll]) {
+        out.push(format!(
+            "libc-busy-poll, c-busy-poll: SO_BUSY_POLL={BUSY_POLL_US} µs on both ends; the \
+             kernel busy-polls only a NAPI device's queue (a NIC, veth with GRO or XDP on), so \
+             on loopback and Unix sockets it has no effect: these rows are libc-send-recv and \
+             c-send-recv again"
+        ));
+    }
+    out
 }
 
 /// Runs `b.echo` on a new thread (pinned to `cpu` if given) with a `size`-byte buffer: the
 /// server side of `rtt`. End it with [`stop_echo`] on the other end; the thread returns
 /// [`Path::echo`]'s count.
+///
+/// An echo that fails ends its side as [`stop_echo`] would (an empty datagram, or a
+/// `shutdown(SHUT_WR)`), so that a round trip waiting for its reply, with a wait that has no
+/// timeout (the event paths'), returns ([`echo_ended`], end of stream) instead of hanging.
 pub fn spawn_echo(
     mut b: Box<dyn Path>,
     size: usize,
@@ -342,8 +451,21 @@ pub fn spawn_echo(
         if let Some(cpu) = cpu {
             sys::sched_setaffinity(0, &sys::CpuSet::single(cpu)?)?;
         }
-        b.echo(&mut vec![0u8; size.max(1)])
+        let echoed = b.echo(&mut vec![0u8; size.max(1)]);
+        if echoed.is_err() {
+            let _ = stop_echo(&*b);
+        }
+        echoed
     })
+}
+
+/// The error of a round trip whose reply was an empty datagram: the echo thread ended (it
+/// failed: [`spawn_echo`]).
+pub fn echo_ended() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "rtt: an empty reply: the echo thread ended",
+    )
 }
 
 /// Ends the peer's [`Path::echo`]: `shutdown(SHUT_WR)` on a stream, an empty datagram
@@ -373,6 +495,65 @@ mod tests {
             assert_eq!(t.name().parse::<Transport>(), Ok(t));
         }
         assert!("tcp6".parse::<Transport>().is_err());
+    }
+
+    /// An echo whose loop fails at once, as one that meets an error would.
+    struct FailingEcho(Box<dyn Path>);
+
+    impl AsFd for FailingEcho {
+        fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+            self.0.as_fd()
+        }
+    }
+
+    impl Path for FailingEcho {
+        fn name(&self) -> PathName {
+            self.0.name()
+        }
+        fn is_stream(&self) -> bool {
+            self.0.is_stream()
+        }
+        fn send(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.send(buf)
+        }
+        fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.recv(buf)
+        }
+        fn echo(&mut self, _buf: &mut [u8]) -> io::Result<u64> {
+            Err(io::Error::other("the echo failed"))
+        }
+    }
+
+    /// The event paths wait without a timeout: an echo thread that fails must wake the round
+    /// trip waiting for its reply (an error, not a hang), on every transport.
+    #[test]
+    fn a_failed_echo_wakes_the_waiting_round_trip() {
+        for t in Transport::ALL {
+            for p in PathName::ALL
+                .into_iter()
+                .filter(|p| p.runs_in(crate::compare::Mode::Rtt))
+            {
+                let (mut a, b) = match make(p, t, 64) {
+                    Err(e) if e.kind() == io::ErrorKind::Unsupported => continue,
+                    r => r.unwrap(),
+                };
+                let (done, waited) = std::sync::mpsc::channel();
+                let client = std::thread::spawn(move || {
+                    let r = a.rtt_once(&mut [1u8; 64]);
+                    let _ = done.send(r.as_ref().map_err(|e| e.kind()).copied());
+                    drop(a);
+                });
+                let echo = spawn_echo(Box::new(FailingEcho(b)), 64, None);
+                let got = waited
+                    .recv_timeout(std::time::Duration::from_secs(10))
+                    .unwrap_or_else(|_| panic!("{p} {t}: the round trip hangs"));
+                // An empty reply or the end of the stream, or what the closed peer left
+                // (ECONNRESET, ECONNREFUSED, EPIPE, by when the message went out): an error.
+                assert!(got.is_err(), "{p} {t}: {got:?}");
+                assert!(echo.join().unwrap().is_err(), "{p} {t}");
+                client.join().unwrap();
+            }
+        }
     }
 
     /// Every available path on every transport: one same-thread pair, one echoed round trip.

@@ -22,6 +22,17 @@ pub enum PathName {
     /// The C twin of `libc-gso` (stream mode, UDP only): `c/twins.c`'s `sendmsg()` with the same
     /// `UDP_SEGMENT` cmsg and segments per call, `recvmsg()` with `UDP_GRO` on.
     CGso,
+    /// The C twin of `libc-epoll` (and of `mio`, `tokio`): `send()`/`recv()` with `MSG_DONTWAIT`,
+    /// `epoll_wait()` on `EAGAIN`, over the same edge-triggered epoll set.
+    CEpoll,
+    /// The C twin of `io-uring`: the raw `io_uring_setup`/`io_uring_enter` syscalls over the
+    /// mmap'd rings (no liburing), one `SEND`→`RECV` linked submission per op.
+    CIoUring,
+    /// The C twin of `io-uring-batch` (batch mode): `--batch` linked `SEND`→`RECV` pairs per
+    /// `io_uring_enter`.
+    CIoUringBatch,
+    /// The C twin of `libc-busy-poll`: `c-send-recv`'s loops on sockets with `SO_BUSY_POLL` set.
+    CBusyPoll,
     /// [`sys::write`](crate::sys::write) / [`sys::read`](crate::sys::read).
     LibcReadWrite,
     /// [`sys::send`](crate::sys::send) / [`sys::recv`](crate::sys::recv) with flags 0.
@@ -45,11 +56,26 @@ pub enum PathName {
     Socket2,
     /// `rustix::net::{send, recv}`.
     Rustix,
+    /// [`sys::send`](crate::sys::send) / [`sys::recv`](crate::sys::recv) with `MSG_DONTWAIT`, and
+    /// [`sys::epoll_wait`](crate::sys::epoll_wait) on `EAGAIN` (edge-triggered, one epoll set
+    /// per end).
+    LibcEpoll,
+    /// mio's `Poll` with its `UdpSocket`/`TcpStream`/`UnixStream`/`UnixDatagram` (feature `event`).
+    Mio,
+    /// tokio's current_thread runtime, `send().await`/`recv().await` (feature `event`).
+    Tokio,
+    /// The io-uring crate: one submission per op, `SEND` and `RECV` linked (feature `event`).
+    IoUring,
+    /// The io-uring crate in batch mode: `--batch` linked `SEND`→`RECV` pairs per
+    /// `submit_and_wait` (feature `event`).
+    IoUringBatch,
+    /// `libc-send-recv` on sockets with `SO_BUSY_POLL` set (50 µs).
+    LibcBusyPoll,
 }
 
 impl PathName {
     /// Every path, in table order (`c` first: every ratio is to it).
-    pub const ALL: [PathName; 17] = [
+    pub const ALL: [PathName; 27] = [
         PathName::C,
         PathName::CSendRecv,
         PathName::CSendtoRecvfrom,
@@ -57,6 +83,10 @@ impl PathName {
         PathName::CMmsg,
         PathName::CInline,
         PathName::CGso,
+        PathName::CEpoll,
+        PathName::CIoUring,
+        PathName::CIoUringBatch,
+        PathName::CBusyPoll,
         PathName::LibcReadWrite,
         PathName::LibcSendRecv,
         PathName::LibcSendtoRecvfrom,
@@ -67,6 +97,12 @@ impl PathName {
         PathName::Nix,
         PathName::Socket2,
         PathName::Rustix,
+        PathName::LibcEpoll,
+        PathName::Mio,
+        PathName::Tokio,
+        PathName::IoUring,
+        PathName::IoUringBatch,
+        PathName::LibcBusyPoll,
     ];
 
     /// The schema name (`c`, `libc-read-write`, …).
@@ -79,6 +115,10 @@ impl PathName {
             PathName::CMmsg => "c-mmsg",
             PathName::CInline => "c-inline",
             PathName::CGso => "c-gso",
+            PathName::CEpoll => "c-epoll",
+            PathName::CIoUring => "c-io-uring",
+            PathName::CIoUringBatch => "c-io-uring-batch",
+            PathName::CBusyPoll => "c-busy-poll",
             PathName::LibcReadWrite => "libc-read-write",
             PathName::LibcSendRecv => "libc-send-recv",
             PathName::LibcSendtoRecvfrom => "libc-sendto-recvfrom",
@@ -89,6 +129,12 @@ impl PathName {
             PathName::Nix => "nix",
             PathName::Socket2 => "socket2",
             PathName::Rustix => "rustix",
+            PathName::LibcEpoll => "libc-epoll",
+            PathName::Mio => "mio",
+            PathName::Tokio => "tokio",
+            PathName::IoUring => "io-uring",
+            PathName::IoUringBatch => "io-uring-batch",
+            PathName::LibcBusyPoll => "libc-busy-poll",
         }
     }
 
@@ -103,31 +149,74 @@ impl PathName {
                 | PathName::CMmsg
                 | PathName::CInline
                 | PathName::CGso
+                | PathName::CEpoll
+                | PathName::CIoUring
+                | PathName::CIoUringBatch
+                | PathName::CBusyPoll
         )
     }
 
     /// The one mode whose operations the path exists for, where it has one: `libc-mmsg` and
-    /// `c-mmsg` batch, `libc-gso` and `c-gso` stream. Every mode's default paths leave out the
+    /// `c-mmsg`, `io-uring-batch` and `c-io-uring-batch` batch, `libc-gso` and `c-gso` stream. Every mode's default paths leave out the
     /// paths of another mode; given with `--paths` they still run the single-call operations.
     pub fn only_in(self) -> Option<super::super::Mode> {
         use super::super::Mode;
         match self {
             PathName::LibcMmsg | PathName::CMmsg => Some(Mode::Batch),
+            PathName::IoUringBatch | PathName::CIoUringBatch => Some(Mode::Batch),
             PathName::LibcGso | PathName::CGso => Some(Mode::Stream),
             _ => None,
         }
     }
 
     /// Whether the path moves a batch of messages per call in batch mode (`libc-mmsg`,
-    /// `c-mmsg`): its batch-mode rows carry `batch`, one per `--batch` value of a sweep.
+    /// `c-mmsg`, `io-uring-batch`, `c-io-uring-batch`): its batch-mode rows carry `batch`, one
+    /// per `--batch` value of a sweep.
     pub fn is_batched(self) -> bool {
-        matches!(self, PathName::LibcMmsg | PathName::CMmsg)
+        matches!(
+            self,
+            PathName::LibcMmsg | PathName::CMmsg | PathName::IoUringBatch | PathName::CIoUringBatch
+        )
+    }
+
+    /// Whether the path is one of the event-driven ones (`libc-epoll`, `mio`, `tokio`,
+    /// `io-uring`, `io-uring-batch`, `libc-busy-poll` and their twins): they run only when asked
+    /// for (`--paths event`, `--paths all` or by name), in the modes [`PathName::runs_in`] gives.
+    pub fn is_event(self) -> bool {
+        matches!(
+            self,
+            PathName::CEpoll
+                | PathName::CIoUring
+                | PathName::CIoUringBatch
+                | PathName::CBusyPoll
+                | PathName::LibcEpoll
+                | PathName::Mio
+                | PathName::Tokio
+                | PathName::IoUring
+                | PathName::IoUringBatch
+                | PathName::LibcBusyPoll
+        )
+    }
+
+    /// Whether the path can run `mode`: every path every mode, but the event paths, which run
+    /// same-thread and rtt (`io-uring-batch` and `c-io-uring-batch`: batch only). Their waits
+    /// have no stream mode's receive timeout to end a round on a lost datagram.
+    pub fn runs_in(self, mode: super::super::Mode) -> bool {
+        use super::super::Mode;
+        match self {
+            PathName::IoUringBatch | PathName::CIoUringBatch => mode == Mode::Batch,
+            p if p.is_event() => matches!(mode, Mode::SameThread | Mode::Rtt),
+            _ => mode != Mode::Syscall,
+        }
     }
 
     /// The C loop making the same syscalls as this path on `transport` (`ratio_to_twin`): each
     /// `libc-*` path's `c-*` twin; std, nix, socket2 and rustix make `sendto`/`recvfrom` with
     /// no address (send/recv), so `c-send-recv`, except std's `UnixDatagram::send`, which is
-    /// `write(2)` and has no twin. A C loop is its own twin; `None` where no C loop matches.
+    /// `write(2)` and has no twin; mio and tokio make `libc-epoll`'s calls (plus the runtime's
+    /// own, and `write(2)` for a `UnixDatagram`'s send: their calls column shows them), so
+    /// `c-epoll`; `io-uring` → `c-io-uring`,
+    /// `libc-busy-poll` → `c-busy-poll`. A C loop is its own twin; `None` where no C loop matches.
     pub fn twin(self, transport: Transport) -> Option<PathName> {
         Some(match self {
             p if p.is_c() => p,
@@ -140,6 +229,10 @@ impl PathName {
             PathName::LibcSendmsgRecvmsg => PathName::CSendmsgRecvmsg,
             PathName::LibcMmsg => PathName::CMmsg,
             PathName::LibcGso => PathName::CGso,
+            PathName::LibcEpoll | PathName::Mio | PathName::Tokio => PathName::CEpoll,
+            PathName::IoUring => PathName::CIoUring,
+            PathName::IoUringBatch => PathName::CIoUringBatch,
+            PathName::LibcBusyPoll => PathName::CBusyPoll,
             _ => return None,
         })
     }
