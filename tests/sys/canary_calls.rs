@@ -230,10 +230,22 @@ fn fcntl_int_forms_match_fdinfo() {
 /// fds 8..63). That is why raw::select's contract rounds nfds up to whole words. The safe
 /// `FdSet` is FD_SETSIZE bits, 16 whole words, and nfds is capped at FD_SETSIZE, so the kernel
 /// stays inside it.
+///
+/// The kernel first caps nfds at the size of the process's fd table (64 slots until an fd
+/// numbered 64 or more has been open), so in a process started with few fds, nfds 65 copies one
+/// word, not two. The test grows the table first, so the copy is the whole words of nfds.
 #[test]
 fn select_reads_and_writes_whole_words_of_each_set() {
     no_leak(|| {
         let word = size_of::<libc::c_ulong>();
+        {
+            let (a, _b) = sys::socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+            // SAFETY: F_DUPFD_CLOEXEC takes an int and returns a new fd (>= 128) that we own.
+            let high = unsafe { raw::fcntl(a.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 128) };
+            assert!(high >= 128, "F_DUPFD_CLOEXEC: {}", Errno::last());
+            // SAFETY: `high` was just returned by fcntl and nothing else owns it.
+            drop(unsafe { OwnedFd::from_raw_fd(high) });
+        }
         for pselect in [false, true] {
             for (nfds, words) in [(5, 1), (64, 1), (65, 2)] {
                 let len = words * word;
