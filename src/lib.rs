@@ -27,9 +27,11 @@
 //! | `trace` (default) | `socklab::trace`, the strace-format call log | no |
 //! | `net` | `socklab::net` (serve, pingpong, stream) and `socklab::measure` | no |
 //! | `compare` | `socklab::compare` (the harness), `socklab::measure` and `compare::cfloor` (the C floor's FFI) | C only: `c/pingpong.c`, `c/twins.c`, `c/bare.c` |
+//! | `plot` | `compare::plot`: a run's ratios as SVG (plotters' SVG backend only); turns on `compare` | as `compare` |
+//! | `event` | the event-driven paths of `compare` that need a crate (mio, tokio, io-uring); turns on `compare` | as `compare` |
 //! | `experiments` | `socklab::experiments` and `sys::ns` (unshare, capabilities, interface ioctls) | no |
 //! | `parity` | `socklab::parity`: two programs under strace with the same traffic, their socket calls compared (needs strace at run time) | no |
-//! | `cli` (default) | the `socklab` binary; enables `compare`, `experiments`, `net` and `parity` | as those |
+//! | `cli` (default) | the `socklab` binary; enables `compare`, `plot`, `event`, `experiments`, `net` and `parity` | as those |
 //! | `inline-syscalls` | `sys::raw` issues the syscall instruction inline (Linux x86_64) instead of calling glibc | no |
 //!
 //! A library user who writes `socklab = { version = "0.1", default-features = false }` (add
@@ -76,9 +78,9 @@
 //! compare with `Errno::EADDRINUSE`, and `Display` prints the call, its arguments and the errno
 //! as strace does: `bind(fd 3, 0.0.0.0:8080): EADDRINUSE (Address already in use)`.
 #![deny(missing_docs)]
-// `unsafe` only in the modules that opt in (CONVENTIONS.md): `sys` and `compare::cfloor`. There,
-// every unsafe operation is in its own `unsafe {}` (also inside an `unsafe fn`) with a
-// `// SAFETY:` comment: the compiler and clippy check both.
+// `unsafe` only in the modules that opt in (CONVENTIONS.md): `sys`, `compare::cfloor` and
+// `compare::paths::uring`. There, every unsafe operation is in its own `unsafe {}` (also inside
+// an `unsafe fn`) with a `// SAFETY:` comment: the compiler and clippy check both.
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]

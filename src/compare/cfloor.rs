@@ -6,9 +6,10 @@
 //! benchmark loop, not a syscall wrapper), its calls are not traced (C calls libc directly),
 //! and errors are `io::Error`s, as for every path compare measures.
 //!
-//! The one module of `compare` that opts in to `unsafe` (`#[allow(unsafe_code)]` where
-//! `compare/mod.rs` declares it; the crate denies it everywhere else but `sys`): each FFI call
-//! sits in its own `unsafe {}` with the `// SAFETY:` comment saying why its contract holds.
+//! One of the two modules of `compare` that opt in to `unsafe` (`#[allow(unsafe_code)]` where
+//! `compare/mod.rs` declares it; the other is `paths::uring`, and the crate denies it everywhere
+//! else but `sys`): each FFI call sits in its own `unsafe {}` with the `// SAFETY:` comment saying
+//! why its contract holds.
 //!
 //! Conventions shared by every function (see `c/pingpong.h`): the descriptors are connected
 //! blocking sockets; `is_stream` selects "write all / read until `len` bytes" (`SOCK_STREAM`) or

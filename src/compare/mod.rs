@@ -67,7 +67,7 @@ macro_rules! named_enum {
 
 pub mod baseline;
 pub mod canary;
-// The C floor's FFI: the one module of compare that opts in to `unsafe` (CONVENTIONS.md).
+// The C floor's FFI opts in to `unsafe` (CONVENTIONS.md), as `paths::uring` does in paths/mod.rs.
 #[allow(unsafe_code)]
 pub mod cfloor;
 pub mod config;

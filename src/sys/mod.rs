@@ -1,6 +1,7 @@
 //! `socklab::sys`: one safe function per C socket call, named and ordered like C, built on the
-//! `unsafe` C-signature twins in [`raw`]. One of the two modules of the crate that may use
-//! `unsafe` (with the C floor's FFI in `compare`), each block with its `// SAFETY:` comment.
+//! `unsafe` C-signature twins in [`raw`]. One of the three modules of the crate that may use
+//! `unsafe` (with the C floor's FFI and the io-uring paths in `compare`), each block with its
+//! `// SAFETY:` comment.
 //!
 //! The contract, for every function here:
 //! - the name and argument order are C's (`bind(sockfd, addr)`, `recv(sockfd, buf, flags)`);
@@ -91,7 +92,7 @@ pub use opt::{
 };
 pub use poll::{poll, PollEntry, PollFd, PollFds, PollSet, RawPollFd};
 
-// Issue 10: what real C socket programs use beyond the seed.
+// What real C socket programs use beyond the seed's calls.
 pub use cmsg_typed::Ucred;
 pub use consts::*;
 pub use epoll::{epoll_create1, epoll_ctl, epoll_pwait, epoll_wait, EpollEvent};

@@ -1,7 +1,27 @@
 //! The SVG plot, parsed as XML: one dot per row with a ratio, every path named, each group's
 //! title, the c line and the floor; a size sweep drawn as lines with a legend.
 
+use serde_json::Value;
+
 use crate::{document, rounds, row, serial, socklab, write_doc};
+
+/// The SVG that `socklab report NAME.json --plot NAME.svg` draws of a saved run holding `rows`.
+fn plot_of(name: &str, rows: Vec<Value>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let json = write_doc(
+        dir.path(),
+        &format!("{name}.json"),
+        &document("6.1", "2026-01-01T00:00:00Z", rows),
+    );
+    let svg = dir.path().join(format!("{name}.svg"));
+    let out = socklab(&["report", &json, "--plot", svg.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(&svg).unwrap()
+}
 
 /// The text of every `<text>` element.
 fn texts(doc: &roxmltree::Document<'_>) -> Vec<String> {
@@ -14,7 +34,6 @@ fn texts(doc: &roxmltree::Document<'_>) -> Vec<String> {
 #[test]
 fn a_group_plot_has_a_dot_per_row_and_names_every_path() {
     let _g = serial();
-    let dir = tempfile::tempdir().unwrap();
     let mut rows = vec![
         row("rtt", "udp", "c", 10_000.0, &rounds(1.0, 20)),
         row("rtt", "udp", "c-send-recv", 9_800.0, &rounds(0.98, 20)),
@@ -26,19 +45,7 @@ fn a_group_plot_has_a_dot_per_row_and_names_every_path() {
         row("same-thread", "udp", "c", 3_000.0, &rounds(1.0, 20)),
         row("same-thread", "udp", "rustix", 2_800.0, &rounds(0.93, 20)),
     ]);
-    let a = write_doc(
-        dir.path(),
-        "a.json",
-        &document("6.1", "2026-01-01T00:00:00Z", rows),
-    );
-    let svg = dir.path().join("a.svg");
-    let out = socklab(&["report", &a, "--plot", svg.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&svg).unwrap();
+    let text = plot_of("a", rows);
     let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
     assert!(doc.root_element().has_tag_name("svg"));
     // plotters draws a filled dot as two circles at one place: count the places.
@@ -76,7 +83,6 @@ fn a_group_plot_has_a_dot_per_row_and_names_every_path() {
 #[test]
 fn a_size_sweep_is_drawn_as_lines() {
     let _g = serial();
-    let dir = tempfile::tempdir().unwrap();
     let mut rows = Vec::new();
     for (size, r) in [(64, 0.9), (1024, 0.95), (16384, 0.99)] {
         for (path, ratio) in [("c", 1.0), ("rustix", r)] {
@@ -85,19 +91,7 @@ fn a_size_sweep_is_drawn_as_lines() {
             rows.push(x);
         }
     }
-    let a = write_doc(
-        dir.path(),
-        "s.json",
-        &document("6.1", "2026-01-01T00:00:00Z", rows),
-    );
-    let svg = dir.path().join("s.svg");
-    let out = socklab(&["report", &a, "--plot", svg.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&svg).unwrap();
+    let text = plot_of("s", rows);
     let doc = roxmltree::Document::parse(&text).unwrap();
     let t = texts(&doc);
     assert!(
