@@ -9,7 +9,7 @@
 //! ```
 //! Within one run the benches alternate (socklab, rustix, socklab, rustix: `ROUNDS` rounds of
 //! `PAIRS` pairs each, same pinned CPU) and the bench prints the ratio of the medians of the
-//! rounds; criterion's own estimates follow. Target (issue 11): with `inline-syscalls`,
+//! rounds; criterion's own estimates follow. Target: with `inline-syscalls`,
 //! socklab ≤ rustix + 2%.
 
 use std::hint::black_box;

@@ -14,7 +14,7 @@ use `libc-read-write` (the same write/read calls). Batch rows compare per datagr
 (n = 32) in `batch/*` and with `libc-sendto-recvfrom` (n = 32) in the one-sided `batch-send/*`
 and `batch-recv/*` groups.
 ratio = per-op time / floor's per-op time (< 1: faster than the floor).
-speedup (target issue 5: recvmmsg(32) >= 1.5x, sendmmsg(32) >= 1.2x per datagram) =
+speedup (target: recvmmsg(32) >= 1.5x, sendmmsg(32) >= 1.2x per datagram) =
 libc-sendto-recvfrom per datagram / libc-mmsg(32) per datagram, same group, same run.
 """
 

@@ -22,7 +22,7 @@
 # Prints per round the two medians (µs) and socklab/sockperf; then the median of each column
 # and their ratio, the median of the per-round ratios (paired: robust to drift between rounds)
 # and the ratio of each tool's fastest round (least disturbed by other load on the CPU).
-# Target (issue 5): socklab's `c` UDP RTT within ±10% of sockperf's. Loopback only; the sockperf
+# Target: socklab's `c` UDP RTT within ±10% of sockperf's. Loopback only; the sockperf
 # server is killed on exit (trap).
 set -euo pipefail
 

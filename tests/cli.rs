@@ -45,7 +45,7 @@ fn trace_flag_prints_the_call_log_on_stderr() {
             assert!(fd.parse::<u32>().is_ok_and(|fd| fd > 2), "{l}");
         }
         let err = String::from_utf8_lossy(&out.stderr);
-        // The measured loops run with the log off (issue 11): libc-send-recv's sends, which
+        // The measured loops run with the log off: libc-send-recv's sends, which
         // strace shows as sendto(…, NULL, 0), are not logged, and the env block says why.
         assert!(!err.contains(", 64, 0, NULL, 0) = 64"), "{err}");
         let table = String::from_utf8_lossy(&out.stdout);

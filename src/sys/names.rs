@@ -188,7 +188,7 @@ pub(crate) fn options(level: c_int) -> Option<(Table, &'static str)> {
     opt_level(level).map(|l| (l.options, l.unknown))
 }
 
-// select/pselect6, epoll, the int ioctls, signal sets, control messages (issue 10).
+// select/pselect6, epoll, the int ioctls, signal sets, control messages.
 table!(EPOLL_EVENTS: EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLNVAL = 0x20,
     EPOLLRDNORM, EPOLLRDBAND, EPOLLWRNORM, EPOLLWRBAND, EPOLLMSG, EPOLLRDHUP, EPOLLEXCLUSIVE,
     EPOLLWAKEUP, EPOLLONESHOT, EPOLLET = 0x80000000);

@@ -11,7 +11,7 @@ use socklab::parity;
 
 use crate::procs::{Proc, DEADLINE, STEP};
 
-/// The syscalls traced, as issue 4 asks: every network call plus read/write/close.
+/// The syscalls traced: every network call plus read/write/close.
 pub const TRACE_SET: &str = "trace=%network,read,write,close";
 
 /// Whether strace can run. Missing strace fails the test with the fix, unless

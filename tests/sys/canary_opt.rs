@@ -9,7 +9,7 @@
 //! - bytes `0..n` were written: a byte that holds the first canary in the first call and the
 //!   second canary in the second call was not written by the kernel.
 //!
-//! Finding 1 of issue 9 (`SO_GET_FILTER` reads `optlen` as a count of 8-byte instructions) is
+//! A found bug (`SO_GET_FILTER` reads `optlen` as a count of 8-byte instructions) is
 //! reproduced here through the `unsafe` byte API, with buffers sized so the kernel's writes land
 //! in memory the test owns.
 
@@ -327,7 +327,7 @@ fn program_bytes(prog: &[libc::sock_filter]) -> Vec<u8> {
         .collect()
 }
 
-/// Finding 1 of issue 9: `SO_GET_FILTER`'s `optlen` is a number of instructions, not bytes. A
+/// A found bug: `SO_GET_FILTER`'s `optlen` is a number of instructions, not bytes. A
 /// safe byte-level getsockopt with a 4-byte slice had the kernel write 32 bytes into it; the
 /// call is `unsafe` now, and this shows the count semantics with buffers sized for them.
 #[test]

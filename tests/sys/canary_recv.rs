@@ -360,7 +360,7 @@ fn send_fds(a: &OwnedFd, n: usize) -> Vec<(OwnedFd, OwnedFd)> {
 
 #[test]
 fn recvmsg_control_padding_is_never_exposed() {
-    // Issue 9, finding 4: the kernel reports CMSG_SPACE bytes for a message but writes only
+    // The kernel reports CMSG_SPACE bytes for a message but writes only
     // CMSG_LEN of them; the padding between must not come back as stale (or uninit) bytes.
     no_leak(|| {
         let (a, b) = sys::socketpair(AF_UNIX, SOCK_SEQPACKET, 0).unwrap();

@@ -277,7 +277,7 @@ fn nothing_queued(fd: &OwnedFd) {
 
 #[test]
 fn raw_scm_rights_need_unsafe() {
-    // Issue 9, finding 5: fd numbers in raw bytes could name any file of the process; safe
+    // fd numbers in raw bytes could name any file of the process; safe
     // calls refuse them (EINVAL, nothing sent), the unsafe twins pass them.
     no_leak(|| {
         let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
@@ -362,7 +362,7 @@ fn raw_scm_rights_need_unsafe() {
 
 #[test]
 fn taken_fds_are_not_sent_again_by_an_echo() {
-    // Issue 9, finding 5: after take_fds() and a close, echoing the batch sent whatever file
+    // After take_fds() and a close, echoing the batch sent whatever file
     // then had that fd number.
     no_leak(|| {
         let (a, b) = sys::socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();

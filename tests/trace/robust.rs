@@ -1,5 +1,5 @@
 //! The trace on inputs the kernel accepts but a formatter can trip on: an `AF_INET6` address of
-//! 25-27 bytes (issue 9, finding 6: the formatter indexed past the slice and panicked after the
+//! 25-27 bytes (the formatter once indexed past the slice and panicked after the
 //! bind had happened), and `MSG_TRUNC` receives, where the kernel reports more bytes than it
 //! wrote and the dump must show only the written ones. Expected lines are strace 6.1's for the
 //! same calls, except where strace prints bytes the kernel never wrote (noted there).

@@ -32,8 +32,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Every syscall path (c, libc-*, std, nix, socket2, rustix) as a ratio to the C floor,
-    /// measured interleaved in one run. Progress on stderr, the table (or --json) on stdout;
+    /// Every syscall path (c, libc-*, std, nix, socket2, rustix; with --paths event: epoll, mio,
+    /// tokio, io_uring) as a ratio to the C floor and its C twin, measured interleaved in one run. Progress on stderr, the table (or --json) on stdout;
     /// exports, a plot and baselines beside it. Ctrl-C prints the groups measured so far.
     #[command(allow_negative_numbers = true)]
     Compare(compare::CompareArgs),

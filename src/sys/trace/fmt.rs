@@ -679,7 +679,7 @@ pub(crate) fn cpu_mask(bytes: &[u8]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// select/pselect6, epoll, the int ioctls, signal sets (issue 10; their names are in names.rs).
+// select/pselect6, epoll, the int ioctls, signal sets (their names are in names.rs).
 // ---------------------------------------------------------------------------------------------
 
 /// An `fd_set` as strace prints it: the set fds below `nfds`, space-separated, `[3 4]`. `bytes`
@@ -777,7 +777,7 @@ pub(crate) fn pollfd_in(fd: i32, events: i16) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Control messages (cmsg chains) as strace 6.1 decodes them (issue 10).
+// Control messages (cmsg chains) as strace 6.1 decodes them.
 // ---------------------------------------------------------------------------------------------
 
 /// A native-endian int at `off` of `b`, if there.
