@@ -120,3 +120,96 @@ pub use sys::{Errno, Error, Result, SockAddr};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The imports ARCHITECTURE.md says run one way only ("Who may import whom"): each file (or
+/// every file under a folder) names none of the modules it must not import, outside comments
+/// and its tests. A circle between modules starts as one of these names.
+#[cfg(test)]
+mod one_way {
+    /// `(file or folder under src/, names it must not use)`.
+    const RULES: &[(&str, &[&str])] = &[
+        // The formatter is pure: no other part of the tracer, no host lookup.
+        (
+            "sys/trace/fmt.rs",
+            &["trace::", "hook::", "read::", "line::", "if_indextoname("],
+        ),
+        // `Plain` lives beside `Zeroable`; `opt` re-exports it.
+        ("sys/zeroed.rs", &["opt"]),
+        // `errno` uses libc, and `fmt`/`names` to display arguments: the resolver's codes
+        // (`Eai`) live beside `Errno`, and `netdb` and `refuse` import `errno`.
+        ("sys/errno.rs", &["netdb::", "refuse::"]),
+        // The scheduler and the executor know nothing of the strace count or the run; the
+        // run assembles the phases after the groups and hands the scheduler their seconds.
+        ("compare/harness", &["count::", "run::"]),
+        ("compare/paths", &["count::", "run::"]),
+        (
+            "compare/schedule.rs",
+            &["count::", "run::", "syscall::", "canary::"],
+        ),
+        // A saved document writes a comparison but knows nothing of where baselines live.
+        ("compare/saved.rs", &["baseline::"]),
+        ("compare/comparison.rs", &["baseline::", "saved::"]),
+    ];
+
+    /// Whether `code` uses `name` as a word of a path (`super::count::x`, `count::x`), not as
+    /// the end of a longer name (`account::`).
+    fn names(code: &str, name: &str) -> bool {
+        code.match_indices(name).any(|(i, _)| {
+            let before = code[..i].chars().next_back();
+            let after = code[i + name.len()..].chars().next();
+            let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let ends = name.ends_with(':') || name.ends_with('(') || !ident(after);
+            !ident(before) && ends
+        })
+    }
+
+    fn files(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+        if path.is_file() {
+            return vec![path.to_owned()];
+        }
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(path).unwrap() {
+            out.extend(files(&entry.unwrap().path()));
+        }
+        out
+    }
+
+    #[test]
+    fn imports_run_one_way() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut found = Vec::new();
+        for (place, banned) in RULES {
+            let place = src.join(place);
+            if !place.exists() {
+                found.push(format!("{} is gone: update the rule", place.display()));
+                continue;
+            }
+            for file in files(&place) {
+                let text = std::fs::read_to_string(&file).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                for (n, line) in code.lines().enumerate() {
+                    if line.trim_start().starts_with("//") {
+                        continue;
+                    }
+                    for name in banned.iter().filter(|b| names(line, b)) {
+                        found.push(format!("{}:{}: {name}: {line}", file.display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "imports that run back:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn a_name_is_a_whole_word() {
+        assert!(names("use super::count::estimate_secs;", "count::"));
+        assert!(names("count::x", "count::"));
+        assert!(!names("let account::x", "count::"));
+        assert!(names("use super::{opt, x};", "opt"));
+        assert!(!names("let options = 1;", "opt"));
+    }
+}

@@ -70,6 +70,7 @@ pub mod canary;
 // The C floor's FFI opts in to `unsafe` (CONVENTIONS.md), as `paths::uring` does in paths/mod.rs.
 #[allow(unsafe_code)]
 pub mod cfloor;
+pub mod comparison;
 pub mod config;
 pub mod count;
 pub mod fit;

@@ -49,7 +49,8 @@ pub fn run_until(
     let mut environment = capture_env(cfg, &pins, dma.is_some());
     let mut pinned = Pinned::main_thread(Pin::None)?;
     let steal0 = env::steal_ticks();
-    let plan = Schedule::new(cfg);
+    let tail = tail_phases(cfg).iter().map(|(_, secs)| secs).sum();
+    let plan = Schedule::new(cfg, tail);
     let mut out = Collected {
         notes: pin_notes,
         ..Collected::default()
@@ -103,6 +104,27 @@ pub fn run_until(
         fits,
         incomplete,
     })
+}
+
+/// The phases of a run after its groups, and about how long each takes (seconds), as the
+/// ETA counts them: `--mode syscall`'s rounds, the Nagle canary (when TCP is measured) and the
+/// strace count, each estimated from its own size ([`count::estimate_secs`],
+/// [`canary::estimate_secs`]). The run owns these phases, so it estimates them and gives the
+/// scheduler the sum.
+fn tail_phases(cfg: &Config) -> Vec<(&'static str, f64)> {
+    let mut out = Vec::new();
+    if cfg.modes().contains(&Mode::Syscall) {
+        // Six ways, two calls, ~250 ns a call.
+        let calls = cfg.iters * syscall::ITERS_FACTOR * 6 * 2;
+        out.push(("syscall", calls as f64 * 250e-9));
+    }
+    if cfg.nagle && cfg.groups().iter().any(|g| g.transport == Transport::Tcp) {
+        out.push(("nagle canary", canary::estimate_secs(canary::NAGLE_ITERS)));
+    }
+    if cfg.count_syscalls {
+        out.push(("strace count", count::estimate_secs(cfg)));
+    }
+    out
 }
 
 /// [`Report::incomplete`] for a run stopped in group `gi` at `at` ([`Schedule::position`]).
@@ -259,5 +281,30 @@ fn count_syscalls(cfg: &Config, out: &mut Collected, progress: &mut dyn FnMut(&s
             out.notes
                 .push(format!("syscalls_per_op not counted: {why}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eta_counts_the_phases_after_the_groups() {
+        let d = Config::default();
+        let phases = tail_phases(&d);
+        let names: Vec<&str> = phases.iter().map(|p| p.0).collect();
+        assert_eq!(names, ["nagle canary", "strace count"]);
+        assert!(phases.iter().all(|p| p.1 > 0.0));
+        let syscall = Config {
+            modes: vec![Mode::Syscall],
+            ..d.clone()
+        };
+        assert_eq!(tail_phases(&syscall)[0].0, "syscall");
+        let none = Config {
+            count_syscalls: false,
+            nagle: false,
+            ..d
+        };
+        assert!(tail_phases(&none).is_empty());
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::baseline::{Change, Comparison};
+use super::comparison::{Change, Comparison};
 use super::env::{Env, Mitigations};
 use super::fit::{self, Fit, Over};
 use super::harness::{Cpus, ModePin};

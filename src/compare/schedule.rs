@@ -79,8 +79,9 @@ impl Round {
     }
 }
 
-/// The plan of a run: its groups in order, each measured in `cfg.rounds` rounds, and the clock
-/// its ETA counts from (started when the plan is made, just before the first group).
+/// The plan of a run: its groups in order, each measured in `cfg.rounds` rounds, the clock its
+/// ETA counts from (started when the plan is made, just before the first group), and the
+/// seconds the run's caller expects the phases after the groups to take.
 pub struct Schedule<'a> {
     cfg: &'a Config,
     groups: Vec<Group>,
@@ -88,47 +89,21 @@ pub struct Schedule<'a> {
     tail: f64,
 }
 
-/// The phases of a run after its groups, and about how long each takes (seconds), as the
-/// ETA counts them: `--mode syscall`'s rounds, the Nagle canary (when TCP is measured) and the
-/// strace count, each estimated from its own size ([`super::count::estimate_secs`],
-/// [`super::canary::estimate_secs`]).
-pub fn tail_phases(cfg: &Config, groups: &[Group]) -> Vec<(&'static str, f64)> {
-    let mut out = Vec::new();
-    if cfg.modes().contains(&Mode::Syscall) {
-        // Six ways, two calls, ~250 ns a call.
-        let calls = cfg.iters * super::syscall::ITERS_FACTOR * 6 * 2;
-        out.push(("syscall", calls as f64 * 250e-9));
-    }
-    if cfg.nagle
-        && groups
-            .iter()
-            .any(|g| g.transport == super::paths::Transport::Tcp)
-    {
-        out.push((
-            "nagle canary",
-            super::canary::estimate_secs(super::canary::NAGLE_ITERS),
-        ));
-    }
-    if cfg.count_syscalls {
-        out.push(("strace count", super::count::estimate_secs(cfg)));
-    }
-    out
-}
-
 impl<'a> Schedule<'a> {
-    /// The plan of `cfg`: [`Config::groups`], in order; the ETA clock starts now.
-    pub fn new(cfg: &'a Config) -> Schedule<'a> {
-        let groups = cfg.groups();
-        let tail = tail_phases(cfg, &groups).iter().map(|(_, s)| s).sum();
+    /// The plan of `cfg`: [`Config::groups`], in order; the ETA clock starts now. `tail_secs`
+    /// is what the ETA adds for the phases after the groups (the `--mode syscall` rounds, the
+    /// Nagle canary, the strace count), which the run that owns them estimates: the scheduler
+    /// knows only the groups.
+    pub fn new(cfg: &'a Config, tail_secs: f64) -> Schedule<'a> {
         Schedule {
             cfg,
-            groups,
+            groups: cfg.groups(),
             started: Instant::now(),
-            tail,
+            tail: tail_secs,
         }
     }
 
-    /// The estimated seconds of the phases after the groups ([`tail_phases`]).
+    /// The estimated seconds of the phases after the groups, as given to [`Schedule::new`].
     pub fn tail_secs(&self) -> f64 {
         self.tail
     }
@@ -185,7 +160,7 @@ impl<'a> Schedule<'a> {
     }
 
     /// The time left after `done` of all group rounds: the rounds left at the pace so far,
-    /// plus the phases after the groups ([`tail_phases`]); `?` before the first round.
+    /// plus the phases after the groups ([`Schedule::tail_secs`]); `?` before the first round.
     fn eta(&self, done: usize) -> String {
         if done == 0 {
             return String::from("?");
@@ -270,20 +245,15 @@ mod tests {
     }
 
     #[test]
-    fn the_eta_counts_the_phases_after_the_groups() {
-        let d = Config::default();
-        let phases = tail_phases(&d, &d.groups());
-        let names: Vec<&str> = phases.iter().map(|p| p.0).collect();
-        assert_eq!(names, ["nagle canary", "strace count"]);
-        assert!(phases.iter().all(|p| p.1 > 0.0));
-        let none = Config {
-            count_syscalls: false,
-            nagle: false,
-            ..d
-        };
-        assert!(tail_phases(&none, &none.groups()).is_empty());
-        let plan = Schedule::new(&none);
-        assert_eq!(plan.tail_secs(), 0.0);
+    fn the_eta_adds_the_seconds_after_the_groups() {
+        let cfg = Config::default();
+        assert_eq!(Schedule::new(&cfg, 0.0).tail_secs(), 0.0);
+        let plan = Schedule::new(&cfg, 12.0);
+        assert_eq!(plan.tail_secs(), 12.0);
+        assert_eq!(plan.groups(), cfg.groups());
+        // With every group round done, what is left is the tail.
+        let all: usize = plan.groups().iter().map(|g| rounds_in(&cfg, g.mode)).sum();
+        assert_eq!(plan.eta(all), "12s");
     }
 
     #[test]
@@ -292,7 +262,7 @@ mod tests {
             rounds: 4,
             ..Config::default()
         };
-        let plan = Schedule::new(&cfg);
+        let plan = Schedule::new(&cfg, 0.0);
         let first = plan.rounds(&plan.groups()[0]).next().unwrap();
         let g = &plan.groups()[0];
         assert_eq!(

@@ -58,20 +58,26 @@ pub fn balanced(text: &str) -> bool {
 /// A checked strace line: `name` an identifier, `args` balanced, `ret` a number (decimal, or
 /// hex as strace prints some results) optionally followed by ` ERRNAME (description)` after
 /// `-1`, or by a balanced ` (…)` (`1 (in [4])`, `0 (Timeout)`, `0x802 (flags O_RDWR)`).
-/// Returns `(name, args, ret)` or why the line is not one.
-pub fn parse(line: &str) -> Result<(&str, &str, &str), String> {
-    let (name, args, ret) =
-        split_call(line).ok_or_else(|| format!("no `name(…) = …`: {line:?}"))?;
+/// Returns `(name, args, ret)`.
+///
+/// # Errors
+/// A [`LineError`] naming the part that is not well formed, and the line.
+pub fn parse(line: &str) -> Result<(&str, &str, &str), LineError> {
+    let whole = || line.to_owned();
+    let (name, args, ret) = split_call(line).ok_or_else(|| LineError::Shape { line: whole() })?;
     let ident = |s: &str| {
         !s.is_empty()
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
     };
     if !ident(name) {
-        return Err(format!("call name {name:?}: {line:?}"));
+        return Err(LineError::Name {
+            name: name.to_owned(),
+            line: whole(),
+        });
     }
     if !balanced(args) {
-        return Err(format!("unbalanced arguments: {line:?}"));
+        return Err(LineError::Args { line: whole() });
     }
     let (num, rest) = ret.split_once(' ').unwrap_or((ret, ""));
     let digits = num.strip_prefix('-').unwrap_or(num);
@@ -80,7 +86,10 @@ pub fn parse(line: &str) -> Result<(&str, &str, &str), String> {
         None => !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()),
     };
     if !number {
-        return Err(format!("return value {num:?}: {line:?}"));
+        return Err(LineError::Return {
+            value: num.to_owned(),
+            line: whole(),
+        });
     }
     let rest_ok = match rest {
         "" => true,
@@ -90,10 +99,65 @@ pub fn parse(line: &str) -> Result<(&str, &str, &str), String> {
         r => r.starts_with('(') && r.ends_with(')') && balanced(r),
     };
     if !rest_ok {
-        return Err(format!("return text {rest:?}: {line:?}"));
+        return Err(LineError::ReturnText {
+            text: rest.to_owned(),
+            line: whole(),
+        });
     }
     Ok((name, args, ret))
 }
+
+/// Why [`parse`] read no call from a line: the part that is not well formed, and the line.
+/// `Display` is one line: `return value "zero": "close(3) = zero"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LineError {
+    /// Not `name(args) = ret`.
+    Shape {
+        /// The line.
+        line: String,
+    },
+    /// The call's name is not a lower-case identifier.
+    Name {
+        /// The name as read.
+        name: String,
+        /// The line.
+        line: String,
+    },
+    /// The arguments' brackets do not pair up, or a string does not end.
+    Args {
+        /// The line.
+        line: String,
+    },
+    /// The return value is not a decimal or hex number.
+    Return {
+        /// The value as read.
+        value: String,
+        /// The line.
+        line: String,
+    },
+    /// After the value, neither ` ERRNAME (description)` (after `-1`) nor a balanced ` (…)`.
+    ReturnText {
+        /// The text after the value.
+        text: String,
+        /// The line.
+        line: String,
+    },
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineError::Shape { line } => write!(f, "no `name(…) = …`: {line:?}"),
+            LineError::Name { name, line } => write!(f, "call name {name:?}: {line:?}"),
+            LineError::Args { line } => write!(f, "unbalanced arguments: {line:?}"),
+            LineError::Return { value, line } => write!(f, "return value {value:?}: {line:?}"),
+            LineError::ReturnText { text, line } => write!(f, "return text {text:?}: {line:?}"),
+        }
+    }
+}
+
+impl std::error::Error for LineError {}
 
 #[cfg(test)]
 #[test]
@@ -123,4 +187,19 @@ fn reads_strace_lines() {
     for l in bad {
         assert!(parse(l).is_err(), "{l}");
     }
+    assert_eq!(
+        parse("close(3) = zero"),
+        Err(LineError::Return {
+            value: "zero".into(),
+            line: "close(3) = zero".into()
+        })
+    );
+    assert_eq!(
+        parse("close(3) = -1 (no name)").unwrap_err().to_string(),
+        r#"return text "(no name)": "close(3) = -1 (no name)""#
+    );
+    assert_eq!(
+        parse("close(3)").unwrap_err().to_string(),
+        r#"no `name(…) = …`: "close(3)""#
+    );
 }

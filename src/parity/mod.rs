@@ -53,10 +53,10 @@ use std::fmt;
 
 pub use diff::Row;
 pub use error::Error;
-pub use normalize::{normalize, Class, Filter, Line, Normalize};
+pub use normalize::{normalize, Class, Filter, FilterError, Line, Normalize};
 pub use run::{
-    free_port, port_ready, tcp_listening, trace, udp_bound, Command, Driver, Options, Ready, Run,
-    Shell, Trace,
+    free_port, port_ready, tcp_listening, trace, udp_bound, Command, Driver, Options, Ready,
+    ReadyError, Run, Shell, Trace,
 };
 
 /// Runs `left` then `right` with `driver`'s traffic (each on a port of its own) and compares

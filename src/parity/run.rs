@@ -1,6 +1,7 @@
 //! Running one command under strace with a driver: the free port, the log file, readiness, the
 //! captured output, and the stop (SIGTERM once the trace is quiet, SIGKILL if that fails).
 
+use std::fmt;
 use std::fs::OpenOptions;
 use std::io::{PipeReader, PipeWriter, Read};
 use std::net::SocketAddr;
@@ -102,20 +103,38 @@ pub enum Ready {
 
 impl Ready {
     /// `port`, `started`, `stdout:TEXT` or `call:NAME`.
-    pub fn parse(text: &str) -> Result<Ready, String> {
+    ///
+    /// # Errors
+    /// [`ReadyError`] holding `text` when it is none of these.
+    pub fn parse(text: &str) -> Result<Ready, ReadyError> {
         match text {
             "port" => Ok(Ready::Port),
             "started" => Ok(Ready::Started),
             _ => match text.split_once(':') {
                 Some(("stdout", t)) if !t.is_empty() => Ok(Ready::Stdout(t.to_owned())),
                 Some(("call", c)) if !c.is_empty() => Ok(Ready::Call(c.to_owned())),
-                _ => Err(format!(
-                    "'{text}' is not a readiness (allowed: port, started, stdout:TEXT, call:NAME)"
-                )),
+                _ => Err(ReadyError(text.to_owned())),
             },
         }
     }
 }
+
+/// Why [`Ready::parse`] read no readiness: the text given. `Display` is one line naming the
+/// forms allowed, what the CLI prints after `--ready: `.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadyError(pub String);
+
+impl fmt::Display for ReadyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "'{}' is not a readiness (allowed: port, started, stdout:TEXT, call:NAME)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ReadyError {}
 
 /// How parity runs and compares.
 #[derive(Clone, Debug)]
@@ -961,5 +980,27 @@ pub(crate) fn status_text(status: Option<ExitStatus>) -> String {
             (None, Some(sig)) => format!("signal {sig}"),
             _ => s.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readiness_parses_and_names_what_it_refuses() {
+        assert_eq!(Ready::parse("port"), Ok(Ready::Port));
+        assert_eq!(
+            Ready::parse("call:listen"),
+            Ok(Ready::Call("listen".into()))
+        );
+        assert_eq!(Ready::parse("stdout:up"), Ok(Ready::Stdout("up".into())));
+        let e = Ready::parse("soon").unwrap_err();
+        assert_eq!(e, ReadyError("soon".into()));
+        assert_eq!(
+            e.to_string(),
+            "'soon' is not a readiness (allowed: port, started, stdout:TEXT, call:NAME)"
+        );
+        assert!(Ready::parse("call:").is_err());
     }
 }

@@ -1,5 +1,7 @@
-//! `errno` as a value: the [`Errno`] newtype with one constant per Linux error, and the [`Error`]
-//! every `socklab::sys` call returns, which remembers the call and its arguments like strace does.
+//! `errno` as a value: the [`Errno`] newtype with one constant per Linux error, the resolver's
+//! `EAI_*` codes as [`Eai`] (not errnos, but what a failed getaddrinfo/getnameinfo [`Error`]
+//! carries), and the [`Error`] every `socklab::sys` call returns, which remembers the call and
+//! its arguments like strace does.
 
 use std::borrow::Cow;
 use std::ffi::CStr;
@@ -8,7 +10,6 @@ use std::io;
 use std::os::raw::{c_char, c_int};
 
 use super::args::{Args, Lazy};
-use super::netdb::Eai;
 
 /// A raw `errno` value from errno(3), with its symbolic name (`Errno::EADDRINUSE.name()`).
 ///
@@ -236,6 +237,82 @@ impl From<Errno> for io::Error {
 
 /// The result of every `socklab::sys` call.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// An `EAI_*` code from getaddrinfo(3)/getnameinfo(3). These are not errnos (they are negative
+/// on glibc); only `EAI_SYSTEM` means "see errno", and the [`Error`] then carries that errno.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct Eai(c_int);
+
+macro_rules! eais {
+    ($($name:ident),* $(,)?) => {
+        impl Eai {
+            $(
+                #[doc = concat!("`", stringify!($name), "` from getaddrinfo(3).")]
+                pub const $name: Eai = Eai(libc::$name);
+            )*
+
+            /// The symbol as netdb.h spells it (`"EAI_NONAME"`), or `"EAI_???"`.
+            pub fn name(self) -> &'static str {
+                match self.0 {
+                    $(libc::$name => stringify!($name),)*
+                    _ => "EAI_???",
+                }
+            }
+        }
+    };
+}
+
+eais!(
+    EAI_BADFLAGS,
+    EAI_NONAME,
+    EAI_AGAIN,
+    EAI_FAIL,
+    EAI_NODATA,
+    EAI_FAMILY,
+    EAI_SOCKTYPE,
+    EAI_SERVICE,
+    EAI_MEMORY,
+    EAI_SYSTEM,
+    EAI_OVERFLOW,
+);
+
+impl Eai {
+    /// Wraps the value getaddrinfo returned.
+    pub const fn from_raw(raw: c_int) -> Eai {
+        Eai(raw)
+    }
+
+    /// The raw value (what C's `rv` holds).
+    pub const fn raw(self) -> c_int {
+        self.0
+    }
+
+    /// gai_strerror(3)'s message: `"Name or service not known"` ([`super::gai_strerror`] is
+    /// this, for a raw code).
+    pub fn description(self) -> String {
+        // SAFETY: gai_strerror takes no pointers and returns a static NUL-terminated string
+        // (glibc returns "Unknown error" for codes it does not know, never NULL; checked anyway).
+        let p = unsafe { libc::gai_strerror(self.0) };
+        if p.is_null() {
+            return format!("Unknown error {}", self.0);
+        }
+        // SAFETY: `p` is non-NULL and points to a static NUL-terminated string.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+}
+
+impl fmt::Display for Eai {
+    /// `EAI_NONAME (Name or service not known)`, as socklab prints an errno.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.description())
+    }
+}
+
+impl fmt::Debug for Eai {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A failed call: the errno the kernel gave, plus the call and arguments that got it.
 ///

@@ -69,7 +69,7 @@ mod zeroed;
 pub use addr::{AddrLen, SockAddr};
 pub(crate) use args::Args;
 pub(crate) use errno::cvt;
-pub use errno::{Errno, Error, Result};
+pub use errno::{Eai, Errno, Error, Result};
 pub(crate) use refuse::refuse;
 
 // strace's notation (the tracer's), which the errors print their arguments in too.
@@ -104,7 +104,7 @@ pub use ioctl::{
 };
 pub use netdb::{
     freeaddrinfo, gai_strerror, getaddrinfo, getnameinfo, AddrInfo, AddrInfoHints, AddrInfoIter,
-    AddrInfoList, Eai,
+    AddrInfoList,
 };
 pub use sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 pub use select::{pselect, select, FdSet, InsertError, SelectSet};

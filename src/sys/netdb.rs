@@ -1,5 +1,6 @@
 //! Name resolution (netdb.h): getaddrinfo(3) into an owning [`AddrInfoList`] freed by
-//! freeaddrinfo(3) on drop, getnameinfo(3), gai_strerror(3), and the `EAI_*` codes as [`Eai`].
+//! freeaddrinfo(3) on drop, getnameinfo(3), gai_strerror(3), and the `EAI_*` codes as [`Eai`]
+//! (defined beside [`Errno`] in `sys::errno`, since an [`Error`] carries one).
 
 use std::ffi::{CStr, CString};
 use std::fmt;
@@ -9,75 +10,7 @@ use std::ptr;
 
 use libc::socklen_t;
 
-use super::{raw, Errno, Error, Result, SockAddr};
-
-/// An `EAI_*` code from getaddrinfo(3)/getnameinfo(3). These are not errnos (they are negative
-/// on glibc); only `EAI_SYSTEM` means "see errno", and the [`Error`] then carries that errno.
-#[derive(Copy, Clone, PartialEq, Eq, Hash)]
-pub struct Eai(c_int);
-
-macro_rules! eais {
-    ($($name:ident),* $(,)?) => {
-        impl Eai {
-            $(
-                #[doc = concat!("`", stringify!($name), "` from getaddrinfo(3).")]
-                pub const $name: Eai = Eai(libc::$name);
-            )*
-
-            /// The symbol as netdb.h spells it (`"EAI_NONAME"`), or `"EAI_???"`.
-            pub fn name(self) -> &'static str {
-                match self.0 {
-                    $(libc::$name => stringify!($name),)*
-                    _ => "EAI_???",
-                }
-            }
-        }
-    };
-}
-
-eais!(
-    EAI_BADFLAGS,
-    EAI_NONAME,
-    EAI_AGAIN,
-    EAI_FAIL,
-    EAI_NODATA,
-    EAI_FAMILY,
-    EAI_SOCKTYPE,
-    EAI_SERVICE,
-    EAI_MEMORY,
-    EAI_SYSTEM,
-    EAI_OVERFLOW,
-);
-
-impl Eai {
-    /// Wraps the value getaddrinfo returned.
-    pub const fn from_raw(raw: c_int) -> Eai {
-        Eai(raw)
-    }
-
-    /// The raw value (what C's `rv` holds).
-    pub const fn raw(self) -> c_int {
-        self.0
-    }
-
-    /// gai_strerror(3)'s message: `"Name or service not known"`.
-    pub fn description(self) -> String {
-        gai_strerror(self.0)
-    }
-}
-
-impl fmt::Display for Eai {
-    /// `EAI_NONAME (Name or service not known)`, as socklab prints an errno.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.name(), self.description())
-    }
-}
-
-impl fmt::Debug for Eai {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use super::{raw, Eai, Errno, Error, Result, SockAddr};
 
 /// `gai_strerror(errcode)` — gai_strerror(3): the message for an `EAI_*` code.
 ///
@@ -88,14 +21,7 @@ impl fmt::Debug for Eai {
 /// ```
 #[doc = man_links!(gai_strerror(3))]
 pub fn gai_strerror(errcode: c_int) -> String {
-    // SAFETY: gai_strerror takes no pointers and returns a static NUL-terminated string (glibc
-    // returns "Unknown error" for codes it does not know, never NULL; checked anyway).
-    let p = unsafe { raw::gai_strerror(errcode) };
-    if p.is_null() {
-        return format!("Unknown error {errcode}");
-    }
-    // SAFETY: `p` is non-NULL and points to a static NUL-terminated string.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    Eai::from_raw(errcode).description()
 }
 
 /// C's `struct addrinfo hints`: the four fields a caller sets (after `memset(&hints, 0, …)`,
@@ -251,7 +177,7 @@ fn gai_cvt(rc: c_int, call: &'static str, args: impl FnOnce() -> String) -> Resu
         return Ok(());
     }
     let errno = Errno::last();
-    Err(Error::gai(Eai(rc), errno, call, args()))
+    Err(Error::gai(Eai::from_raw(rc), errno, call, args()))
 }
 
 /// A `&str` argument as the C string getaddrinfo/getnameinfo take.

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::super::baseline::Comparison;
+use super::super::comparison::Comparison;
 use super::super::{Mode, Report};
 use super::is_wide;
 

@@ -20,7 +20,7 @@ pub use runs::{runs, Run};
 
 use grid::{Grid, Unit};
 
-use super::baseline::{Change, Comparison};
+use super::comparison::{Change, Comparison};
 use super::fit::{Fit, Over};
 use super::harness::ModePin;
 use super::paths::PathName;

@@ -5,7 +5,7 @@
 //! change of median shown. Runs from different machines or kernels read so: the ratios, each
 //! measured interleaved within its own run, are what compares; the medians are each machine's.
 
-use super::super::baseline::{Comparison, RowKey};
+use super::super::comparison::{Comparison, RowKey};
 use super::super::{Mode, Report, Row};
 use super::grid::{Grid, Unit};
 use super::{change_cells, ci_cell, op_words, path_cell, ratio3, summary, Out, Style};

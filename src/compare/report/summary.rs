@@ -2,7 +2,7 @@
 //! the fastest path, the paths that differ from their C twin beyond the noise, the rows whose
 //! interval is too wide to quote, and against a baseline the ratios that moved.
 
-use super::super::baseline::Comparison;
+use super::super::comparison::Comparison;
 use super::super::paths::PathName;
 use super::super::stats;
 use super::super::Row;
@@ -212,7 +212,7 @@ pub(crate) fn moved(
     c: &Comparison,
     label: &dyn Fn(&Row) -> String,
 ) -> Option<String> {
-    let changes: Vec<(&Row, &super::super::baseline::Change)> = rows
+    let changes: Vec<(&Row, &super::super::comparison::Change)> = rows
         .iter()
         .filter_map(|(i, r)| Some((*r, c.changes.get(*i)?.as_ref()?)))
         .collect();

@@ -93,7 +93,7 @@ full_range!(
 
 /// Asserts that `line` reads as a strace line of call `name`.
 fn check(line: &str, name: &str) -> Result<(), TestCaseError> {
-    let (n, _, _) = strace_line::parse(line).map_err(TestCaseError::fail)?;
+    let (n, _, _) = strace_line::parse(line).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(n, name, "{}", line);
     Ok(())
 }
