@@ -17,6 +17,7 @@ use socklab::compare::{Config, Mode};
 #[path = "common/mod.rs"]
 mod common;
 use common::skip;
+use socklab::sys::signal::{sigaction, SigAction, SIGINT};
 
 /// Set in the re-executed copy of this binary that plays the program being interrupted.
 const PARENT_ROLE: &str = "SOCKLAB_COUNT_TEST_PARENT";
@@ -148,7 +149,12 @@ fn group(pgid: u32) -> Vec<(u32, String)> {
 /// SIGINT to the whole process group (as Ctrl-C sends it) while strace writes the trace: the
 /// program dies of it, strace and the traced child go too, and the temp directory stays empty
 /// before, during and after (the old `/tmp/socklab-count-<pid>.trace` stayed behind).
+///
+/// The child is given SIGINT's default action first, as a terminal's foreground job has it: a
+/// shell without job control starts a background job with SIGINT ignored, the child inherits
+/// that through exec, and the SIGINT would then end nothing (the run waited forever for it).
 fn sigint_mid_count_leaves_nothing_behind() {
+    sigaction(SIGINT, SigAction::Default).unwrap();
     let tmp = fresh_tmpdir("sigint");
     let mut child = Command::new(std::env::current_exe().unwrap())
         .env(PARENT_ROLE, "100000000") // far more ops than the test waits for
@@ -188,7 +194,20 @@ fn sigint_mid_count_leaves_nothing_behind() {
         .status()
         .unwrap();
     assert!(kill.success());
-    let st = child.wait().unwrap();
+    let st = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() >= deadline {
+            let left = group(pgid);
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pgid}")])
+                .status();
+            let _ = child.wait();
+            panic!("the count did not end after SIGINT: {left:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!(st.signal(), Some(libc::SIGINT), "{st}");
     while !group(pgid).is_empty() {
         assert!(Instant::now() < deadline, "left running: {:?}", group(pgid));
