@@ -1,5 +1,5 @@
 //! Why each call fails: the one table of `(call, errno) → usual cause` behind both the `# Errors`
-//! section of every `sys` function and `socklab explain` ([`crate::explain`]).
+//! section of every `sys` function and `socklab explain` (the `explain` module reads it).
 //!
 //! One invocation of `causes!` below holds the table and expands to two things:
 //! - `errors_doc!(call)`, a macro the docs use as `#[doc = errors_doc!(bind)]`: the text of
@@ -931,12 +931,19 @@ mod tests {
             .then_some(name)
     }
 
+    /// Whether `w` is an errno's or an `EAI_*` code's own name (`EWOULDBLOCK`, an alias, is not).
+    /// glibc's EAI codes are small negative numbers, so a scan of -255..0 finds each named one.
+    fn is_code_name(w: &str) -> bool {
+        Errno::parse(w).is_some_and(|e| e.name() == w)
+            || (w.starts_with("EAI_") && (-255..0).any(|n| Eai::from_raw(n).name() == w))
+    }
+
     /// The codes a piece of doc text names in backticks: `` `EINVAL` ``, `` `EAI_NONAME` ``.
     fn codes_named(text: &str) -> BTreeSet<String> {
         text.split('`')
             .skip(1)
             .step_by(2)
-            .filter(|w| crate::explain::Code::parse(w).is_some_and(|c| c.name() == *w))
+            .filter(|w| is_code_name(w))
             .map(str::to_owned)
             .collect()
     }

@@ -79,7 +79,7 @@ pub(crate) fn gate_open() -> bool {
     GATE.load(Relaxed) != 0
 }
 
-/// A value of `SOCKLAB_TRACE` socklab refuses ([`check_env`](crate::trace::check_env)'s error).
+/// A value of `SOCKLAB_TRACE` socklab refuses (the error `socklab::trace::check_env` returns).
 /// `Display` is one line: what the CLI prints (exit 2), and what the log reports on stderr at a
 /// program's first call, staying off.
 // Defined here, where the hook parses the variable (sys cannot name a type of the layer above
