@@ -55,15 +55,10 @@ pub(crate) fn enter() -> Option<Inside> {
 }
 
 /// Runs `f` with this thread's calls untraced (as nested ones are): no line, no lock, no
-/// allocation by the hook. Async-signal-safe in itself.
+/// allocation by the hook. Async-signal-safe in itself. The mark is [`enter`]'s: a thread
+/// already inside stays marked after `f`.
 pub(crate) fn untraced<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            INSIDE.with(|f| f.set(self.0));
-        }
-    }
-    let _restore = Restore(INSIDE.with(|f| f.replace(true)));
+    let _inside = enter();
     f()
 }
 
