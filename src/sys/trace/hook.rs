@@ -185,13 +185,11 @@ pub(crate) fn parse_var(
 /// log must never change what the traced program does.
 fn report(msg: &str) {
     let line = format!("socklab: {msg}\n");
-    // SAFETY: __errno_location returns this thread's errno slot.
-    let saved = unsafe { *libc::__errno_location() };
+    let saved = super::errno();
     // SAFETY: `line` is readable for its length; fd 2 is whatever the process has there (a
     // closed fd fails with EBADF, which is ignored).
     let _ = unsafe { libc::write(2, line.as_ptr().cast(), line.len()) };
-    // SAFETY: as above.
-    unsafe { *libc::__errno_location() = saved };
+    super::set_errno(saved);
 }
 
 /// Opens the log file: appended to, created 0600 (before the umask), never through a symlink
