@@ -294,25 +294,19 @@ pub(crate) mod libc {
         pub pid: pid_t,
     }
 
-    /// fcntl(2) with an `int` argument (what `raw::fcntl` takes), as glibc makes it.
+    /// fcntl(2) with an `int` argument (what `raw::fcntl` takes), for every command but
+    /// `F_GETOWN`.
     ///
     /// `F_GETOWN` is the one command whose success can be negative: `-pgid` for a process
     /// group, which falls in the kernel's -4095..-1 error range whenever the pgid is below 4096
     /// (any pgid in a new PID namespace). So, as glibc does (`__fcntl64_nocancel_adjusted`), it
     /// is asked as `F_GETOWN_EX` ([`fcntl_getown_ex`]), whose result is 0 or `-errno`, and
     /// [`getown`]'s value returned; an error of `F_GETOWN_EX` is the call's error (glibc does
-    /// not fall back). `raw::fcntl` makes those two steps itself, so that its log line is the
-    /// `F_GETOWN_EX` call strace shows; this one stays whole for any other caller.
+    /// not fall back). `raw::fcntl`, this module's one caller, makes those two steps itself, so
+    /// that its log line is the `F_GETOWN_EX` call strace shows: `F_GETOWN` never reaches here.
     #[inline(always)]
     pub unsafe fn fcntl(fd: c_int, cmd: c_int, arg: c_int) -> c_int {
-        if cmd == F_GETOWN {
-            let mut owner = FOwnerEx::default();
-            // SAFETY: `owner` is a live local `struct f_owner_ex`, all the kernel writes.
-            if unsafe { fcntl_getown_ex(fd, &mut owner) } < 0 {
-                return -1;
-            }
-            return getown(owner);
-        }
+        debug_assert_ne!(cmd, F_GETOWN, "raw::fcntl asks F_GETOWN as F_GETOWN_EX");
         sys!(SYS_fcntl, fd, cmd, arg) as c_int
     }
 

@@ -55,15 +55,10 @@ pub(crate) fn enter() -> Option<Inside> {
 }
 
 /// Runs `f` with this thread's calls untraced (as nested ones are): no line, no lock, no
-/// allocation by the hook. Async-signal-safe in itself.
+/// allocation by the hook. Async-signal-safe in itself. The mark is [`enter`]'s: a thread
+/// already inside stays marked after `f`.
 pub(crate) fn untraced<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            INSIDE.with(|f| f.set(self.0));
-        }
-    }
-    let _restore = Restore(INSIDE.with(|f| f.replace(true)));
+    let _inside = enter();
     f()
 }
 
@@ -190,13 +185,11 @@ pub(crate) fn parse_var(
 /// log must never change what the traced program does.
 fn report(msg: &str) {
     let line = format!("socklab: {msg}\n");
-    // SAFETY: __errno_location returns this thread's errno slot.
-    let saved = unsafe { *libc::__errno_location() };
+    let saved = super::errno();
     // SAFETY: `line` is readable for its length; fd 2 is whatever the process has there (a
     // closed fd fails with EBADF, which is ignored).
     let _ = unsafe { libc::write(2, line.as_ptr().cast(), line.len()) };
-    // SAFETY: as above.
-    unsafe { *libc::__errno_location() = saved };
+    super::set_errno(saved);
 }
 
 /// Opens the log file: appended to, created 0600 (before the umask), never through a symlink
