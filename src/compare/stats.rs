@@ -68,12 +68,7 @@ impl Recorder {
 /// nearest rank, min and max over the rounds; `count` is what the rows call `iters` (stream:
 /// the messages delivered). NaN figures for no rounds.
 pub fn round_summary(per_round: &[f64], count: u64) -> Summary {
-    let mut v: Vec<f64> = per_round
-        .iter()
-        .copied()
-        .filter(|x| x.is_finite())
-        .collect();
-    v.sort_by(f64::total_cmp);
+    let v = finite_sorted(per_round);
     let rank = |q: f64| {
         let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1)) - 1;
         v.get(i).copied().unwrap_or(f64::NAN)
@@ -169,12 +164,7 @@ pub fn ratio_ci95(path: &[Vec<u64>], c: &[Vec<u64>]) -> Option<[f64; 2]> {
         })
         .filter(|r| r.is_finite())
         .collect();
-    if ratios.is_empty() {
-        return None;
-    }
-    ratios.sort_by(f64::total_cmp);
-    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
-    Some([at(0.025), at(0.975)])
+    percentiles_95(&mut ratios)
 }
 
 /// Each round's ratio of medians `path / c`, for two recorders whose rounds were interleaved

@@ -96,7 +96,7 @@ fn every_export_at_once_parses() {
     }
     assert!(doc["notes"].is_array());
     assert!(doc.get("incomplete").is_none(), "a whole run is not marked");
-    crate::docs::assert_documented(&doc);
+    crate::schema::assert_documented(&doc);
 
     // CSV: the header, one record per row, numbers where the row has them.
     let mut rdr = csv::Reader::from_path(&csv).unwrap();
@@ -232,7 +232,7 @@ fn a_baseline_is_saved_then_compared() {
             assert!(vs["flag"].is_null(), "{r}");
         }
     }
-    crate::docs::assert_documented(&doc);
+    crate::schema::assert_documented(&doc);
 
     // A name that is no file name, a baseline that does not exist: exit 2, one line.
     bad_input(

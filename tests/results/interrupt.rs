@@ -83,5 +83,5 @@ fn ctrl_c_prints_the_finished_groups_marked_incomplete() {
         assert!(out.contains(&title), "{title} not in the table: {out}");
     }
     assert_eq!(out.matches(" 64 B (one op").count(), groups.len(), "{out}");
-    crate::docs::assert_documented(&doc);
+    crate::schema::assert_documented(&doc);
 }

@@ -6,6 +6,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../common/schema.rs"]
+mod schema;
 
 mod docs;
 mod exports;
