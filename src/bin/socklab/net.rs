@@ -359,21 +359,17 @@ where
 
 /// `socklab pingpong`.
 pub fn pingpong(a: &PingpongArgs) -> ExitCode {
+    let transport = a.transport.unwrap_or_else(|| Transport::default_for(&a.to));
+    let defaults = client::PingpongConfig::new(a.to.clone(), transport);
     let cfg = client::PingpongConfig {
         size: a.size,
-        iters: a.iters.or(if a.seconds.is_some() {
-            None
-        } else {
-            Some(10_000)
-        }),
+        // The library's default count, unless --seconds alone bounds the run.
+        iters: a.iters.or(defaults.iters.filter(|_| a.seconds.is_none())),
         warmup: a.warmup,
         seconds: a.seconds,
         timeout: a.run.timeout,
         interval: a.run.interval,
-        ..client::PingpongConfig::new(
-            a.to.clone(),
-            a.transport.unwrap_or_else(|| Transport::default_for(&a.to)),
-        )
+        ..defaults
     };
     run_client(
         &a.run,
