@@ -89,7 +89,6 @@ pub(crate) fn need<T>(r: sys::Result<T>, errnos: &[Errno], what: &str) -> Res<T>
 }
 
 /// The fixed parts of an experiment: its id, the primer's sentence and the method.
-/// The fixed parts of an experiment: its id, the primer's sentence and the method.
 pub(crate) struct Claim {
     pub id: &'static str,
     pub claim: &'static str,

@@ -587,9 +587,13 @@ impl State<'_> {
         let mut ignored = Vec::new();
         let mut args = args.join(", ");
         if matches!(name, "sendmsg" | "sendmmsg") {
-            args = ignore_field(&args, "msg_flags=", &mut ignored);
+            let ends = &[',', '}'];
+            args = ignore_value(&args, "msg_flags=", "msg_flags", ends, &mut ignored);
         }
-        args = ignore_unspec_data(&args, &mut ignored);
+        // The `sa_data` of an `AF_UNSPEC` address (connect's "dissolve the association", where
+        // the kernel reads only the family), up to the address's end.
+        let unspec = "{sa_family=AF_UNSPEC, sa_data=";
+        args = ignore_value(&args, unspec, "sa_data", &['}'], &mut ignored);
         if name.starts_with("epoll_") {
             args = epoll_data(&args, &mut ignored);
         }
@@ -907,15 +911,22 @@ fn pointers(text: &str) -> String {
     out
 }
 
-/// `key=VALUE` (up to the next `,` or `}`) as `key=<ignored>`, the value kept in `ignored`.
-fn ignore_field(text: &str, key: &str, ignored: &mut Vec<(String, String)>) -> String {
+/// What stands after each `prefix` of `text`, up to the first of `ends`, as `<ignored>`; the
+/// value kept in `ignored` under `name`.
+fn ignore_value(
+    text: &str,
+    prefix: &str,
+    name: &str,
+    ends: &[char],
+    ignored: &mut Vec<(String, String)>,
+) -> String {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(i) = rest.find(key) {
-        out.push_str(&rest[..i + key.len()]);
-        rest = &rest[i + key.len()..];
-        let end = rest.find([',', '}']).unwrap_or(rest.len());
-        ignored.push((key.trim_end_matches('=').to_owned(), rest[..end].to_owned()));
+    while let Some(i) = rest.find(prefix) {
+        out.push_str(&rest[..i + prefix.len()]);
+        rest = &rest[i + prefix.len()..];
+        let end = rest.find(ends).unwrap_or(rest.len());
+        ignored.push((name.to_owned(), rest[..end].to_owned()));
         out.push_str("<ignored>");
         rest = &rest[end..];
     }
@@ -946,24 +957,6 @@ fn epoll_data(text: &str, ignored: &mut Vec<(String, String)>) -> String {
         }
         out.push_str(&format!("{n}, u64={n}"));
         rest = &m_text[m_len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The `sa_data` of an `AF_UNSPEC` address (connect's "dissolve the association", where the
-/// kernel reads only the family) as `<ignored>`.
-fn ignore_unspec_data(text: &str, ignored: &mut Vec<(String, String)>) -> String {
-    const KEY: &str = "{sa_family=AF_UNSPEC, sa_data=";
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(KEY) {
-        out.push_str(&rest[..i + KEY.len()]);
-        rest = &rest[i + KEY.len()..];
-        let end = rest.find('}').unwrap_or(rest.len());
-        ignored.push(("sa_data".to_owned(), rest[..end].to_owned()));
-        out.push_str("<ignored>");
-        rest = &rest[end..];
     }
     out.push_str(rest);
     out
@@ -1045,6 +1038,31 @@ mod tests {
             ]
         );
         assert_eq!(lines.len(), want.len() + 3);
+    }
+
+    /// What the kernel does not read is shown as `<ignored>` and kept beside the line: a sent
+    /// msghdr's `msg_flags` (up to its `,` or `}`), an `AF_UNSPEC` address's `sa_data` (up to
+    /// the address's `}`).
+    #[test]
+    fn unread_values_are_ignored_and_kept() {
+        let log = "\
+7 socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = 3
+7 connect(3, {sa_family=AF_UNSPEC, sa_data=\"\\0\\1, }\"}, 16) = 0
+7 sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=1}], msg_iovlen=1, msg_controllen=0, msg_flags=MSG_OOB}, 0) = 1
+";
+        let lines = normalize(&parse(log), &opts(5000));
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = S0",
+                "connect(S0, {sa_family=AF_UNSPEC, sa_data=<ignored>}\"}, 16) = 0",
+                "sendmsg(S0, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=1}], msg_iovlen=1, msg_controllen=0, msg_flags=<ignored>}, 0) = 1",
+            ]
+        );
+        let kept = |i: usize| lines[i].ignored.clone();
+        assert_eq!(kept(1), [("sa_data".into(), "\"\\0\\1, ".into())]);
+        assert_eq!(kept(2), [("msg_flags".into(), "MSG_OOB".into())]);
     }
 
     #[test]

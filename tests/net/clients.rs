@@ -252,12 +252,12 @@ fn interval_reports_add_up_to_the_totals() {
 fn ctrl_c_prints_what_was_measured_so_far() {
     let echo = Served::start(&[], &["--addr", "127.0.0.1:0"]);
     let sink = Served::start(&[], &["--addr", "127.0.0.1:0", "--mode", "sink"]);
-    let dir = tempfile_dir("ctrlc");
+    let dir = tempfile::tempdir().unwrap();
     for (cmd, to) in [
         ("pingpong", echo.addr.to_string()),
         ("stream", sink.addr.to_string()),
     ] {
-        let json = dir.join(format!("{cmd}.json"));
+        let json = dir.path().join(format!("{cmd}.json"));
         let mut child = Command::new(bin())
             .args([cmd, "--to", &to, "--seconds", "60", "-i", "0.1"])
             .arg("--export-json")
@@ -298,7 +298,7 @@ fn ctrl_c_prints_what_was_measured_so_far() {
         assert!(measured > 0, "{row}");
         eprintln!("{cmd} after SIGINT: {summary}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+    dir.close().unwrap();
     echo.stop();
     sink.stop();
 }
@@ -351,8 +351,8 @@ fn stream_verifies_only_when_asked() {
 fn export_json_writes_the_document_beside_the_text() {
     let echo = Served::start(&[], &["--addr", "127.0.0.1:0"]);
     let to = echo.addr.to_string();
-    let dir = tempfile_dir("export");
-    let file = dir.join("pp.json");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pp.json");
     let out = run_bounded(&[
         "pingpong",
         "--to",
@@ -368,7 +368,7 @@ fn export_json_writes_the_document_beside_the_text() {
     assert_eq!(doc["socklab_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["rows"][0]["received"], 50);
     // A failed run leaves no (empty, invalid) file behind.
-    let gone = dir.join("refused.json");
+    let gone = dir.path().join("refused.json");
     let out = run_bounded(&[
         "pingpong",
         "--to",
@@ -378,13 +378,6 @@ fn export_json_writes_the_document_beside_the_text() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(!gone.exists());
-    std::fs::remove_dir_all(&dir).unwrap();
+    dir.close().unwrap();
     echo.stop();
-}
-
-/// A private directory under the temp dir for one test's files.
-fn tempfile_dir(tag: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("socklab-clients-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }

@@ -15,7 +15,7 @@ use socklab::net::monitor::{Monitor, MAX_INTERVAL, MIN_INTERVAL};
 use socklab::net::{self, client, serve, Endpoint, NetError, Transport};
 use socklab::sys::signal::{self, SigAction, SigSet, SFD_CLOEXEC, SIGINT, SIGTERM, SIG_BLOCK};
 
-use crate::output::{emit, or_exit, Export};
+use crate::output::{emit, or_exit, usage_error, Export};
 use crate::parse::{count, parse_positive, parse_warmup};
 
 /// Exit code of a run Ctrl-C ended after printing what it measured: 128 + SIGINT, what a shell
@@ -184,14 +184,13 @@ pub struct StreamArgs {
     run: RunArgs,
 }
 
-/// A library error as the CLI reports it: usage errors exit 2, the rest 1.
+/// A library error as the CLI reports it: usage errors exit 2 ([`usage_error`]), the rest 1.
 fn fail(e: NetError) -> ExitCode {
-    eprintln!("error: {e}");
     if e.is_usage() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::FAILURE
+        return usage_error(&e.to_string());
     }
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
 }
 
 /// `socklab serve`: blocks SIGINT/SIGTERM and reads them from a signalfd in the poll loop, so
@@ -360,21 +359,17 @@ where
 
 /// `socklab pingpong`.
 pub fn pingpong(a: &PingpongArgs) -> ExitCode {
+    let transport = a.transport.unwrap_or_else(|| Transport::default_for(&a.to));
+    let defaults = client::PingpongConfig::new(a.to.clone(), transport);
     let cfg = client::PingpongConfig {
         size: a.size,
-        iters: a.iters.or(if a.seconds.is_some() {
-            None
-        } else {
-            Some(10_000)
-        }),
+        // The library's default count, unless --seconds alone bounds the run.
+        iters: a.iters.or(defaults.iters.filter(|_| a.seconds.is_none())),
         warmup: a.warmup,
         seconds: a.seconds,
         timeout: a.run.timeout,
         interval: a.run.interval,
-        ..client::PingpongConfig::new(
-            a.to.clone(),
-            a.transport.unwrap_or_else(|| Transport::default_for(&a.to)),
-        )
+        ..defaults
     };
     run_client(
         &a.run,
