@@ -2,8 +2,9 @@
 //! [`stream`] sends for a while and counts what the receiver got, against either mode.
 //!
 //! Both measure the link, not themselves: nothing but the calls under test runs between two
-//! timestamps, no byte is touched per message unless asked (`stream`'s `verify`), and a peer that
-//! stops answering ends the run with an error within its `timeout` instead of a silent wait.
+//! timestamps, no byte is touched per message inside them (`stream` touches none at all unless
+//! asked, `verify`; `pingpong` compares each echo with what it sent after taking the end time),
+//! and a peer that stops answering ends the run with an error within its `timeout` instead of a silent wait.
 //! [`pingpong_with`] and [`stream_with`] take a [`Monitor`](super::monitor::Monitor): interval
 //! reports (`-i`), progress, and an early stop (Ctrl-C) that still returns what was measured.
 //!
